@@ -1,0 +1,87 @@
+//! The `surge` binary: parses the command line, runs the command, and maps the outcome to an exit code
+//! (0 success, 1 a negative result such as an invalid pass, 2 a usage or input error).
+
+mod bench;
+mod files;
+mod keys_cmd;
+mod pass_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "surge",
+    version,
+    about = "Surge: an open platform for emergency public services"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Authority keys and the signed trust list.
+    #[command(subcommand)]
+    Keys(keys_cmd::KeysCommand),
+    /// Sign, verify and inspect passes; publish status lists; run the DCC test vectors.
+    #[command(subcommand)]
+    Pass(pass_cmd::PassCommand),
+    /// Benchmarks that print their figures beside a baseline measured in the same run.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// How a command ended, when it did not fail with an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Success,
+    /// A negative answer: the pass is invalid, a check failed.
+    Negative,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout with success, and usage errors to stderr.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Keys(c) => keys_cmd::run(c),
+        Command::Pass(c) => pass_cmd::run(c),
+        Command::Bench(c) => bench::run(c),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Negative) => ExitCode::from(1),
+        Err(e) => {
+            #[expect(
+                clippy::print_stderr,
+                reason = "the binary reports its errors on stderr"
+            )]
+            {
+                eprintln!("error: {e:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The wall clock, read here and nowhere else: library code takes the time as a parameter.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the binary is where the clock is read"
+)]
+fn now() -> time::OffsetDateTime {
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(0).unwrap_or(now)
+}

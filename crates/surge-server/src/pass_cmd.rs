@@ -1,0 +1,362 @@
+//! `surge pass`: sign a pass from a claims file, verify one offline, and publish a signed status list.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use surge_pass::{
+    ControlCode, Issuer, Pass, PassClaims, PassId, PassKind, STATUS_INVALID, StatusListBuilder,
+    StatusListFile, StatusSnapshot, Verification, Verifier, VerifyOptions,
+};
+use time::OffsetDateTime;
+
+use crate::Outcome;
+use crate::files::{self, rfc3339};
+
+#[derive(Debug, Subcommand)]
+pub enum PassCommand {
+    /// Sign the claims in a JSON file and print the EP1: text.
+    Sign {
+        /// The pass key directory (from `surge keys generate`).
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        claims: PathBuf,
+        /// Also write the QR code as SVG.
+        #[arg(long)]
+        qr_svg: Option<PathBuf>,
+        /// Also write the QR code as PNG.
+        #[arg(long)]
+        qr_png: Option<PathBuf>,
+    },
+    /// Verify a pass offline; prints JSON, exits 0 when valid and 1 when not.
+    Verify {
+        /// The signed trust list (`surge keys trust-list`).
+        #[arg(long)]
+        trust: PathBuf,
+        /// Pin the trust list's root: the trust-root key directory or its public.json.
+        #[arg(long)]
+        anchor: Option<PathBuf>,
+        /// A signed status list (`surge pass status-list`); without it revocation is `not_checked`.
+        #[arg(long)]
+        status_list: Option<PathBuf>,
+        /// Verify as at this RFC 3339 time instead of now.
+        #[arg(long)]
+        at: Option<String>,
+        /// The checkpoint's zone.
+        #[arg(long)]
+        zone: Option<String>,
+        /// Refuse, rather than warn, when revocation cannot be checked.
+        #[arg(long)]
+        strict: bool,
+        /// Clock skew tolerated for not-before and expiry, in seconds.
+        #[arg(long, default_value_t = 300)]
+        clock_skew: i64,
+        /// A status list older than this many hours gives `status_unknown`.
+        #[arg(long, default_value_t = 24)]
+        max_status_age_hours: i64,
+        /// Read the pass from a photo or screenshot of its QR code (PNG or JPEG).
+        #[arg(long, conflicts_with = "text")]
+        image: Option<PathBuf>,
+        #[arg(long, value_parser = ["json", "text"], default_value = "json")]
+        format: String,
+        /// The pass text (EP1:...).
+        #[arg(required_unless_present = "image")]
+        text: Option<String>,
+    },
+    /// Sign a status list of SIZE entries with the given indexes revoked.
+    StatusList {
+        /// The pass key directory that signs the list.
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        size: u64,
+        /// Revoked status indexes, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        revoked: Vec<u64>,
+        /// Entries per chunk: verifiers fetch only the chunks that changed.
+        #[arg(long, default_value_t = 1 << 16)]
+        chunk_size: u32,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+pub fn run(command: PassCommand) -> anyhow::Result<Outcome> {
+    match command {
+        PassCommand::Sign {
+            key,
+            claims,
+            qr_svg,
+            qr_png,
+        } => sign(&key, &claims, qr_svg, qr_png),
+        PassCommand::Verify {
+            trust,
+            anchor,
+            status_list,
+            at,
+            zone,
+            strict,
+            clock_skew,
+            max_status_age_hours,
+            image,
+            format,
+            text,
+        } => {
+            let anchor = anchor.map(|a| read_anchor(&a)).transpose()?;
+            let trust = files::read_trust(&trust, anchor.as_ref())?;
+            let status = status_list
+                .map(|path| {
+                    let bytes =
+                        fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                    let mut snapshot = StatusSnapshot::new();
+                    snapshot
+                        .apply(&StatusListFile::from_bytes(&bytes)?, &trust)
+                        .with_context(|| path.display().to_string())?;
+                    anyhow::Ok(snapshot)
+                })
+                .transpose()?;
+            let text = match (text, image) {
+                (Some(text), _) => text,
+                (None, Some(image)) => {
+                    let bytes =
+                        fs::read(&image).with_context(|| format!("reading {}", image.display()))?;
+                    surge_pass::decode_qr_image(&bytes)
+                        .with_context(|| image.display().to_string())?
+                }
+                (None, None) => bail!("give the pass text or --image"),
+            };
+            let now = at
+                .as_deref()
+                .map(files::parse_time)
+                .transpose()?
+                .unwrap_or_else(crate::now);
+            let options = VerifyOptions {
+                clock_skew_seconds: clock_skew,
+                max_status_age_seconds: max_status_age_hours * 3600,
+                strict,
+            };
+            let mut verifier = Verifier::new(&trust).with_options(options);
+            if let Some(status) = &status {
+                verifier = verifier.with_status(status);
+            }
+            let verification = verifier.verify(&text, now, zone.as_deref());
+            if format == "json" {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&verification_json(&verification))?
+                );
+            } else {
+                print_text(&verification);
+            }
+            Ok(if verification.is_valid() {
+                Outcome::Success
+            } else {
+                Outcome::Negative
+            })
+        }
+        PassCommand::StatusList {
+            key,
+            size,
+            revoked,
+            chunk_size,
+            out,
+        } => {
+            let key = files::read_key_dir(&key)?;
+            let mut list = StatusListBuilder::new(1, chunk_size, size)?;
+            for index in &revoked {
+                list.set(*index, STATUS_INVALID)
+                    .with_context(|| format!("--revoked {index}"))?;
+            }
+            let file = list.publish(&key.key, &key.public.issuer, crate::now(), None)?;
+            let bytes = file.to_bytes()?;
+            fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "signed status list {}: {size} entries, {} revoked, {} bytes",
+                out.display(),
+                revoked.len(),
+                bytes.len()
+            );
+            Ok(Outcome::Success)
+        }
+    }
+}
+
+/// The claims file: the pass's fields, with times in RFC 3339. Unknown fields are refused so a typo is not
+/// silently dropped.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimsFile {
+    kind: String,
+    category: String,
+    purpose: String,
+    zones: Vec<String>,
+    holder: String,
+    masked_id: Option<String>,
+    vehicle_plate: Option<String>,
+    organisation: Option<String>,
+    not_before: String,
+    expires: String,
+    status_index: u64,
+    id: Option<String>,
+    control_code: Option<String>,
+}
+
+fn read_claims(path: &Path, issuer: &str, now: OffsetDateTime) -> anyhow::Result<PassClaims> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let file: ClaimsFile =
+        serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?;
+    let mut rng = rand_core::OsRng;
+    let claims = PassClaims {
+        issuer: issuer.into(),
+        issued_at: now,
+        not_before: files::parse_time(&file.not_before).context("not_before")?,
+        expires: files::parse_time(&file.expires).context("expires")?,
+        pass: Pass {
+            id: match file.id {
+                Some(id) => PassId::parse(&id).context("id")?,
+                None => PassId::generate(&mut rng),
+            },
+            control_code: match file.control_code {
+                Some(code) => ControlCode::parse(&code).context("control_code")?,
+                None => ControlCode::generate(&mut rng),
+            },
+            kind: PassKind::parse(&file.kind)?,
+            category: file.category,
+            purpose: file.purpose,
+            zones: file.zones,
+            holder: file.holder,
+            masked_id: file.masked_id,
+            vehicle_plate: file.vehicle_plate,
+            organisation: file.organisation,
+            status_index: file.status_index,
+        },
+    };
+    claims
+        .validate()
+        .with_context(|| format!("{}", path.display()))?;
+    Ok(claims)
+}
+
+fn sign(
+    key: &Path,
+    claims: &Path,
+    qr_svg: Option<PathBuf>,
+    qr_png: Option<PathBuf>,
+) -> anyhow::Result<Outcome> {
+    let key = files::read_key_dir(key)?;
+    if key.public.role != files::Role::Pass {
+        bail!(
+            "{} is a trust-root key; sign passes with a pass key",
+            key.public.kid
+        );
+    }
+    let now = crate::now();
+    if now > key.public.valid_until {
+        bail!(
+            "key {} may sign only until {}; generate a new key",
+            key.public.kid,
+            rfc3339(key.public.valid_until)
+        );
+    }
+    let claims = read_claims(claims, &key.public.issuer, now)?;
+    let text = Issuer::new(key.key).issue(&claims)?;
+    if let Some(path) = qr_svg {
+        fs::write(&path, surge_pass::qr_svg(&text)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = qr_png {
+        fs::write(&path, surge_pass::qr_png(&text, 8)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    println!("{text}");
+    Ok(Outcome::Success)
+}
+
+fn read_anchor(path: &Path) -> anyhow::Result<surge_pass::VerifyingKey> {
+    let public = if path.is_dir() {
+        files::read_public(path)?
+    } else {
+        let text =
+            fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a public key file", path.display()))?
+    };
+    if public.role != files::Role::TrustRoot {
+        bail!("{} is not a trust-root key", path.display());
+    }
+    public.verifying_key()
+}
+
+fn verification_json(v: &Verification) -> Value {
+    let checks: Vec<Value> = v
+        .checks
+        .iter()
+        .map(|c| {
+            let mut check = json!({"check": c.name.as_str(), "result": c.outcome.as_str(), "message": c.detail});
+            if let Some(reason) = c.reason {
+                check["code"] = json!(reason.code());
+            }
+            check
+        })
+        .collect();
+    let pass = v.claims.as_ref().map(|c| {
+        json!({
+            "id": c.pass.id.to_string(),
+            "control_code": c.pass.control_code.grouped(),
+            "kind": c.pass.kind.as_str(),
+            "category": c.pass.category,
+            "purpose": c.pass.purpose,
+            "zones": c.pass.zones,
+            "holder": c.pass.holder,
+            "masked_id": c.pass.masked_id,
+            "vehicle_plate": c.pass.vehicle_plate,
+            "organisation": c.pass.organisation,
+            "status_index": c.pass.status_index,
+            "issuer": c.issuer,
+            "issued_at": rfc3339(c.issued_at),
+            "not_before": rfc3339(c.not_before),
+            "expires": rfc3339(c.expires),
+        })
+    });
+    json!({
+        "valid": v.is_valid(),
+        "checks": checks,
+        "pass": pass,
+        "kid": v.kid.map(|k| k.to_hex()),
+    })
+}
+
+fn print_text(v: &Verification) {
+    println!("{}", if v.is_valid() { "VALID" } else { "NOT VALID" });
+    for c in &v.checks {
+        let code = c
+            .reason
+            .map(|r| format!(" [{}]", r.code()))
+            .unwrap_or_default();
+        println!(
+            "  {:<5} {:<10} {}{code}",
+            c.outcome.as_str(),
+            c.name.as_str(),
+            c.detail
+        );
+    }
+    if let Some(c) = &v.claims {
+        println!(
+            "  holder {} ({}), {} / {}",
+            c.pass.holder,
+            c.pass.kind.as_str(),
+            c.pass.category,
+            c.pass.purpose
+        );
+        println!(
+            "  zones {}, until {}",
+            c.pass.zones.join(", "),
+            rfc3339(c.expires)
+        );
+        println!("  control code {}", c.pass.control_code.grouped());
+    }
+}

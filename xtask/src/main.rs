@@ -1,0 +1,207 @@
+//! Project automation, one entry point instead of a Makefile: `cargo xtask test` (the README's test command: sets up
+//! what the tests need, then runs them all), `cargo xtask tidy` (house rules), `cargo xtask ci` (format, lints,
+//! tidy, tests: what `.ci/run` runs).
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+/// Python packages for the interoperability tests, pinned: pycose 1.1 cannot read cbor2 6's tuples.
+const PYTHON_PACKAGES: &[&str] = &["pycose==1.1.0", "cbor2==5.9.0", "base45==0.4.4"];
+
+/// Crates that make up the offline verifier's brain and the domain: they may not depend on any of these.
+const NO_IO_CRATES: &[&str] = &["surge-pass"];
+const IO_DEPENDENCIES: &[&str] = &[
+    "tokio",
+    "sqlx",
+    "axum",
+    "hyper",
+    "reqwest",
+    "tracing-subscriber",
+];
+
+fn main() -> anyhow::Result<()> {
+    let task = env::args().nth(1).unwrap_or_default();
+    let root = project_root()?;
+    env::set_current_dir(&root)?;
+    match task.as_str() {
+        "test" => test(&root),
+        "tidy" => tidy(&root),
+        "ci" => {
+            run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
+            run(Command::new("cargo").args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]))?;
+            tidy(&root)?;
+            test(&root)
+        }
+        _ => bail!("usage: cargo xtask (test | tidy | ci)"),
+    }
+}
+
+fn project_root() -> anyhow::Result<PathBuf> {
+    let manifest = env::var("CARGO_MANIFEST_DIR").context("run through `cargo xtask`")?;
+    Path::new(&manifest)
+        .parent()
+        .map(Path::to_path_buf)
+        .context("xtask has no parent directory")
+}
+
+fn run(command: &mut Command) -> anyhow::Result<()> {
+    println!("$ {command:?}");
+    let status = command
+        .status()
+        .with_context(|| format!("starting {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn succeeds(command: &mut Command) -> bool {
+    command
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// A virtual environment with the interop packages, kept under the user's cache so it survives clean clones.
+fn python_env() -> anyhow::Result<PathBuf> {
+    let home = env::var("HOME").context("HOME is not set")?;
+    let venv = env::var("SURGE_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(&home).join(".cache/surge/venv"));
+    let python = venv.join("bin/python");
+    let ready = || {
+        succeeds(
+            Command::new(&python)
+                .args(["-c", "import pycose, cbor2, base45; assert cbor2.__name__"]),
+        ) && succeeds(Command::new(&python).args(["-m", "pip", "show", "-q", "cbor2==5.9.0"]))
+            && Command::new(&python)
+                .args(["-m", "pip", "freeze"])
+                .output()
+                .map(|o| {
+                    PYTHON_PACKAGES
+                        .iter()
+                        .all(|p| String::from_utf8_lossy(&o.stdout).contains(p))
+                })
+                .unwrap_or(false)
+    };
+    if !ready() {
+        if !python.exists() {
+            run(Command::new("python3").args(["-m", "venv"]).arg(&venv))
+                .context("creating the Python virtual environment (apt-get install python3-venv if it is missing)")?;
+        }
+        run(Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(PYTHON_PACKAGES))?;
+    }
+    Ok(python)
+}
+
+fn test(root: &Path) -> anyhow::Result<()> {
+    let python = python_env()?;
+    let nextest = succeeds(Command::new("cargo").args(["nextest", "--version"]));
+    let mut command = Command::new("cargo");
+    if nextest {
+        command.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
+    } else {
+        command.args(["test", "--workspace", "--no-fail-fast"]);
+    }
+    command.env("SURGE_PYTHON", python).current_dir(root);
+    run(&mut command)
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            rust_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// House rules a quick check can enforce: every Rust file says what it is for, no stubs or skipped tests, and the
+/// no-IO crates have no IO dependencies.
+fn tidy(root: &Path) -> anyhow::Result<()> {
+    let mut files = Vec::new();
+    rust_files(&root.join("crates"), &mut files)?;
+    rust_files(&root.join("xtask"), &mut files)?;
+    let mut problems = Vec::new();
+    let stubs = [
+        concat!("todo", "!("),
+        concat!("unimplemented", "!("),
+        concat!("#[", "ignore"),
+        concat!("#[", "should_panic"),
+    ];
+    for file in &files {
+        let text = std::fs::read_to_string(file)?;
+        if !text.starts_with("//!") {
+            problems.push(format!(
+                "{}: does not open with a //! line saying what it is for",
+                file.display()
+            ));
+        }
+        for stub in stubs {
+            if text.contains(stub) {
+                problems.push(format!("{}: contains {stub}", file.display()));
+            }
+        }
+    }
+    for krate in NO_IO_CRATES {
+        let output = Command::new("cargo")
+            .args([
+                "tree", "--edges", "normal", "--prefix", "none", "--format", "{p}", "-p", krate,
+            ])
+            .output()
+            .context("running cargo tree")?;
+        let tree = String::from_utf8_lossy(&output.stdout);
+        for dep in IO_DEPENDENCIES {
+            if tree
+                .lines()
+                .any(|line| line.split_whitespace().next() == Some(dep))
+            {
+                problems.push(format!("{krate} depends on {dep}: it must do no IO"));
+            }
+        }
+        let src = root.join("crates").join(krate).join("src");
+        let mut sources = Vec::new();
+        rust_files(&src, &mut sources)?;
+        for file in sources {
+            let text = std::fs::read_to_string(&file)?;
+            for io in ["std::fs", "std::net", "std::env", "now_utc", "SystemTime"] {
+                if text.contains(io) {
+                    problems.push(format!(
+                        "{}: uses {io}; {krate} does no IO and takes time as a parameter",
+                        file.display()
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        println!("tidy: {} Rust files checked, no problems", files.len());
+        Ok(())
+    } else {
+        for p in &problems {
+            println!("tidy: {p}");
+        }
+        bail!("tidy found {} problems", problems.len())
+    }
+}
