@@ -183,7 +183,8 @@ fn tidy(root: &Path) -> anyhow::Result<()> {
         let src = root.join("crates").join(krate).join("src");
         let mut sources = Vec::new();
         rust_files(&src, &mut sources)?;
-        for file in sources {
+        // Unit tests may read their fixtures; the rule is for the code that ships.
+        for file in sources.into_iter().filter(|f| !f.ends_with("tests.rs")) {
             let text = std::fs::read_to_string(&file)?;
             for io in ["std::fs", "std::net", "std::env", "now_utc", "SystemTime"] {
                 if text.contains(io) {

@@ -6,6 +6,7 @@
 
 mod claims;
 mod codec;
+pub mod dcc;
 mod error;
 mod id;
 mod issue;

@@ -28,6 +28,8 @@ pub enum CheckName {
     Validity,
     Zone,
     Revocation,
+    /// A DCC signer's extended key usage against the certificate type.
+    KeyUsage,
 }
 
 impl CheckName {
@@ -40,6 +42,7 @@ impl CheckName {
             Self::Validity => "validity",
             Self::Zone => "zone",
             Self::Revocation => "revocation",
+            Self::KeyUsage => "key_usage",
         }
     }
 }
@@ -82,6 +85,8 @@ pub enum Reason {
     Revoked,
     NotChecked,
     StatusUnknown,
+    /// A DCC signed by a certificate whose key usage excludes its type.
+    WrongKeyUsage,
 }
 
 impl Reason {
@@ -103,6 +108,7 @@ impl Reason {
             Self::Revoked => "revoked",
             Self::NotChecked => "not_checked",
             Self::StatusUnknown => "status_unknown",
+            Self::WrongKeyUsage => "wrong_key_usage",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! (0 success, 1 a negative result such as an invalid pass, 2 a usage or input error).
 
 mod bench;
+mod dcc_testdata;
 mod files;
 mod keys_cmd;
 mod pass_cmd;

@@ -7,9 +7,10 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use surge_pass::dcc::{DccTrustList, SignerCertificate};
 use surge_pass::{
-    ControlCode, Issuer, Pass, PassClaims, PassId, PassKind, STATUS_INVALID, StatusListBuilder,
-    StatusListFile, StatusSnapshot, Verification, Verifier, VerifyOptions,
+    Check, ControlCode, Issuer, Pass, PassClaims, PassId, PassKind, STATUS_INVALID,
+    StatusListBuilder, StatusListFile, StatusSnapshot, Verification, Verifier, VerifyOptions,
 };
 use time::OffsetDateTime;
 
@@ -34,9 +35,12 @@ pub enum PassCommand {
     },
     /// Verify a pass offline; prints JSON, exits 0 when valid and 1 when not.
     Verify {
-        /// The signed trust list (`surge keys trust-list`).
+        /// The signed trust list (`surge keys trust-list`), for EP1 passes.
         #[arg(long)]
-        trust: PathBuf,
+        trust: Option<PathBuf>,
+        /// DCC signer certificates (a PEM bundle), for HC1 health certificates.
+        #[arg(long)]
+        dcc_trust: Option<PathBuf>,
         /// Pin the trust list's root: the trust-root key directory or its public.json.
         #[arg(long)]
         anchor: Option<PathBuf>,
@@ -67,6 +71,8 @@ pub enum PassCommand {
         #[arg(required_unless_present = "image")]
         text: Option<String>,
     },
+    /// Run the EU DCC test vectors under DIR; ends with `N passed, M failed, K skipped` (exit 1 if any failed).
+    DccTestdata { dir: PathBuf },
     /// Sign a status list of SIZE entries with the given indexes revoked.
     StatusList {
         /// The pass key directory that signs the list.
@@ -95,6 +101,7 @@ pub fn run(command: PassCommand) -> anyhow::Result<Outcome> {
         } => sign(&key, &claims, qr_svg, qr_png),
         PassCommand::Verify {
             trust,
+            dcc_trust,
             anchor,
             status_list,
             at,
@@ -106,19 +113,6 @@ pub fn run(command: PassCommand) -> anyhow::Result<Outcome> {
             format,
             text,
         } => {
-            let anchor = anchor.map(|a| read_anchor(&a)).transpose()?;
-            let trust = files::read_trust(&trust, anchor.as_ref())?;
-            let status = status_list
-                .map(|path| {
-                    let bytes =
-                        fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-                    let mut snapshot = StatusSnapshot::new();
-                    snapshot
-                        .apply(&StatusListFile::from_bytes(&bytes)?, &trust)
-                        .with_context(|| path.display().to_string())?;
-                    anyhow::Ok(snapshot)
-                })
-                .transpose()?;
             let text = match (text, image) {
                 (Some(text), _) => text,
                 (None, Some(image)) => {
@@ -134,6 +128,28 @@ pub fn run(command: PassCommand) -> anyhow::Result<Outcome> {
                 .map(files::parse_time)
                 .transpose()?
                 .unwrap_or_else(crate::now);
+            if text.trim_start().starts_with(surge_pass::dcc::DCC_PREFIX) {
+                let Some(dcc_trust) = dcc_trust else {
+                    bail!("an HC1 certificate needs --dcc-trust (signer certificates, PEM)")
+                };
+                return verify_dcc(&text, &dcc_trust, now, &format);
+            }
+            let Some(trust) = trust else {
+                bail!("an EP1 pass needs --trust (the signed trust list)")
+            };
+            let anchor = anchor.map(|a| read_anchor(&a)).transpose()?;
+            let trust = files::read_trust(&trust, anchor.as_ref())?;
+            let status = status_list
+                .map(|path| {
+                    let bytes =
+                        fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                    let mut snapshot = StatusSnapshot::new();
+                    snapshot
+                        .apply(&StatusListFile::from_bytes(&bytes)?, &trust)
+                        .with_context(|| path.display().to_string())?;
+                    anyhow::Ok(snapshot)
+                })
+                .transpose()?;
             let options = VerifyOptions {
                 clock_skew_seconds: clock_skew,
                 max_status_age_seconds: max_status_age_hours * 3600,
@@ -158,6 +174,7 @@ pub fn run(command: PassCommand) -> anyhow::Result<Outcome> {
                 Outcome::Negative
             })
         }
+        PassCommand::DccTestdata { dir } => crate::dcc_testdata::run(&dir),
         PassCommand::StatusList {
             key,
             size,
@@ -291,9 +308,43 @@ fn read_anchor(path: &Path) -> anyhow::Result<surge_pass::VerifyingKey> {
     public.verifying_key()
 }
 
-fn verification_json(v: &Verification) -> Value {
-    let checks: Vec<Value> = v
-        .checks
+fn verify_dcc(
+    text: &str,
+    trust: &Path,
+    now: OffsetDateTime,
+    format: &str,
+) -> anyhow::Result<Outcome> {
+    let pem = fs::read_to_string(trust).with_context(|| format!("reading {}", trust.display()))?;
+    let signers =
+        SignerCertificate::from_pem_bundle(&pem).with_context(|| trust.display().to_string())?;
+    let v = surge_pass::dcc::verify_hc1(text, &DccTrustList { signers }, now);
+    if format == "json" {
+        let json = json!({
+            "valid": v.is_valid(),
+            "checks": checks_json(&v.checks),
+            "dcc": v.certificate.as_ref().map(|c| json!({
+                "issuer": c.issuer,
+                "issued_at": rfc3339(c.issued_at),
+                "expires": rfc3339(c.expires),
+                "type": c.certificate_type().map(|t| t.as_str()),
+                "payload": crate::dcc_testdata::cbor_to_json(&c.payload),
+            })),
+            "kid": v.kid.map(|k| k.to_hex()),
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        println!("{}", if v.is_valid() { "VALID" } else { "NOT VALID" });
+        print_checks(&v.checks);
+    }
+    Ok(if v.is_valid() {
+        Outcome::Success
+    } else {
+        Outcome::Negative
+    })
+}
+
+fn checks_json(checks: &[Check]) -> Vec<Value> {
+    checks
         .iter()
         .map(|c| {
             let mut check = json!({"check": c.name.as_str(), "result": c.outcome.as_str(), "message": c.detail});
@@ -302,7 +353,26 @@ fn verification_json(v: &Verification) -> Value {
             }
             check
         })
-        .collect();
+        .collect()
+}
+
+fn print_checks(checks: &[Check]) {
+    for c in checks {
+        let code = c
+            .reason
+            .map(|r| format!(" [{}]", r.code()))
+            .unwrap_or_default();
+        println!(
+            "  {:<5} {:<10} {}{code}",
+            c.outcome.as_str(),
+            c.name.as_str(),
+            c.detail
+        );
+    }
+}
+
+fn verification_json(v: &Verification) -> Value {
+    let checks = checks_json(&v.checks);
     let pass = v.claims.as_ref().map(|c| {
         json!({
             "id": c.pass.id.to_string(),
@@ -332,18 +402,7 @@ fn verification_json(v: &Verification) -> Value {
 
 fn print_text(v: &Verification) {
     println!("{}", if v.is_valid() { "VALID" } else { "NOT VALID" });
-    for c in &v.checks {
-        let code = c
-            .reason
-            .map(|r| format!(" [{}]", r.code()))
-            .unwrap_or_default();
-        println!(
-            "  {:<5} {:<10} {}{code}",
-            c.outcome.as_str(),
-            c.name.as_str(),
-            c.detail
-        );
-    }
+    print_checks(&v.checks);
     if let Some(c) = &v.claims {
         println!(
             "  holder {} ({}), {} / {}",

@@ -8,6 +8,7 @@
     reason = "an integration test fails by panicking"
 )]
 
+mod dcc;
 mod interop;
 mod pass_cli;
 
