@@ -2,6 +2,9 @@
 //! reading a code back from a photo or screenshot. Rendering is slow next to signing, so it is never part of
 //! issuance: callers render on demand and cache.
 
+#[cfg(test)]
+mod tests;
+
 use qrcode::{EcLevel, QrCode, Version};
 
 use crate::PassError;
