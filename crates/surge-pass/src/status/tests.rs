@@ -167,8 +167,14 @@ fn ten_million_passes_with_one_percent_revoked_publish_under_200_kb() {
         let mut snapshot = StatusSnapshot::new();
         snapshot.apply(&file, &trust).unwrap();
         for &i in revoked.iter().take(1000) {
-            assert_eq!(snapshot.lookup(i, NOW, 60), StatusLookup::Status(STATUS_INVALID));
+            assert_eq!(
+                snapshot.lookup(i, NOW, 60),
+                StatusLookup::Status(STATUS_INVALID)
+            );
         }
-        assert_eq!(snapshot.lookup(len - 1, NOW, 60), StatusLookup::Status(list.get(len - 1).unwrap()));
+        assert_eq!(
+            snapshot.lookup(len - 1, NOW, 60),
+            StatusLookup::Status(list.get(len - 1).unwrap())
+        );
     }
 }
