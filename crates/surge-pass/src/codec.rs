@@ -1,6 +1,9 @@
 //! The transport around a signed token, shared by `EP1:` passes and `HC1:` health certificates: prefix, base45,
 //! zlib with a cap on the inflated size, and COSE_Sign1 parsing that tolerates the tags real producers add.
 
+#[cfg(test)]
+mod tests;
+
 use std::io::Read;
 
 use ciborium::Value;
@@ -109,13 +112,15 @@ pub(crate) fn unpack(packed: Vec<u8>, cap: usize) -> Result<Vec<u8>, TransportEr
 /// Compresses with zlib when that makes the token smaller. A pass is mostly a signature and random ids, which do
 /// not compress, and zlib's framing costs about 11 bytes: enough to push a typical pass from QR version 10 to 11.
 pub(crate) fn wrap_text(prefix: &str, cose: &[u8]) -> Result<String, PassError> {
-    let compressed = if may_compress(cose) {
+    // Bytes that open like a zlib stream must be compressed, or a reader would take them for one.
+    let must_compress = is_zlib(cose);
+    let compressed = if must_compress || may_compress(cose) {
         Some(deflate(cose)?)
     } else {
         None
     };
     let packed = match &compressed {
-        Some(c) if c.len() < cose.len() => c.as_slice(),
+        Some(c) if must_compress || c.len() < cose.len() => c.as_slice(),
         _ => cose,
     };
     let mut out = String::with_capacity(prefix.len() + packed.len() * 3 / 2 + 2);
