@@ -13,14 +13,7 @@ const PYTHON_PACKAGES: &[&str] = &["pycose==1.1.0", "cbor2==5.9.0", "base45==0.4
 
 /// Crates that make up the offline verifier's brain and the domain: they may not depend on any of these.
 const NO_IO_CRATES: &[&str] = &["surge-pass"];
-const IO_DEPENDENCIES: &[&str] = &[
-    "tokio",
-    "sqlx",
-    "axum",
-    "hyper",
-    "reqwest",
-    "tracing-subscriber",
-];
+const IO_DEPENDENCIES: &[&str] = &["tokio", "sqlx", "axum", "hyper", "reqwest", "tracing-subscriber"];
 
 fn main() -> anyhow::Result<()> {
     let task = env::args().nth(1).unwrap_or_default();
@@ -31,14 +24,7 @@ fn main() -> anyhow::Result<()> {
         "tidy" => tidy(&root),
         "ci" => {
             run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
-            run(Command::new("cargo").args([
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ]))?;
+            run(Command::new("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
             tidy(&root)?;
             test(&root)
         }
@@ -48,17 +34,12 @@ fn main() -> anyhow::Result<()> {
 
 fn project_root() -> anyhow::Result<PathBuf> {
     let manifest = env::var("CARGO_MANIFEST_DIR").context("run through `cargo xtask`")?;
-    Path::new(&manifest)
-        .parent()
-        .map(Path::to_path_buf)
-        .context("xtask has no parent directory")
+    Path::new(&manifest).parent().map(Path::to_path_buf).context("xtask has no parent directory")
 }
 
 fn run(command: &mut Command) -> anyhow::Result<()> {
     println!("$ {command:?}");
-    let status = command
-        .status()
-        .with_context(|| format!("starting {command:?}"))?;
+    let status = command.status().with_context(|| format!("starting {command:?}"))?;
     if !status.success() {
         bail!("{command:?} failed with {status}");
     }
@@ -66,32 +47,21 @@ fn run(command: &mut Command) -> anyhow::Result<()> {
 }
 
 fn succeeds(command: &mut Command) -> bool {
-    command
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
+    command.output().map(|o| o.status.success()).unwrap_or(false)
 }
 
 /// A virtual environment with the interop packages, kept under the user's cache so it survives clean clones.
 fn python_env() -> anyhow::Result<PathBuf> {
     let home = env::var("HOME").context("HOME is not set")?;
-    let venv = env::var("SURGE_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(&home).join(".cache/surge/venv"));
+    let venv = env::var("SURGE_VENV").map(PathBuf::from).unwrap_or_else(|_| Path::new(&home).join(".cache/surge/venv"));
     let python = venv.join("bin/python");
     let ready = || {
-        succeeds(
-            Command::new(&python)
-                .args(["-c", "import pycose, cbor2, base45; assert cbor2.__name__"]),
-        ) && succeeds(Command::new(&python).args(["-m", "pip", "show", "-q", "cbor2==5.9.0"]))
+        succeeds(Command::new(&python).args(["-c", "import pycose, cbor2, base45; assert cbor2.__name__"]))
+            && succeeds(Command::new(&python).args(["-m", "pip", "show", "-q", "cbor2==5.9.0"]))
             && Command::new(&python)
                 .args(["-m", "pip", "freeze"])
                 .output()
-                .map(|o| {
-                    PYTHON_PACKAGES
-                        .iter()
-                        .all(|p| String::from_utf8_lossy(&o.stdout).contains(p))
-                })
+                .map(|o| PYTHON_PACKAGES.iter().all(|p| String::from_utf8_lossy(&o.stdout).contains(p)))
                 .unwrap_or(false)
     };
     if !ready() {
@@ -100,13 +70,7 @@ fn python_env() -> anyhow::Result<PathBuf> {
                 .context("creating the Python virtual environment (apt-get install python3-venv if it is missing)")?;
         }
         run(Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
             .args(PYTHON_PACKAGES))?;
     }
     Ok(python)
@@ -144,19 +108,12 @@ fn tidy(root: &Path) -> anyhow::Result<()> {
     rust_files(&root.join("crates"), &mut files)?;
     rust_files(&root.join("xtask"), &mut files)?;
     let mut problems = Vec::new();
-    let stubs = [
-        concat!("todo", "!("),
-        concat!("unimplemented", "!("),
-        concat!("#[", "ignore"),
-        concat!("#[", "should_panic"),
-    ];
+    let stubs =
+        [concat!("todo", "!("), concat!("unimplemented", "!("), concat!("#[", "ignore"), concat!("#[", "should_panic")];
     for file in &files {
         let text = std::fs::read_to_string(file)?;
         if !text.starts_with("//!") {
-            problems.push(format!(
-                "{}: does not open with a //! line saying what it is for",
-                file.display()
-            ));
+            problems.push(format!("{}: does not open with a //! line saying what it is for", file.display()));
         }
         for stub in stubs {
             if text.contains(stub) {
@@ -166,17 +123,12 @@ fn tidy(root: &Path) -> anyhow::Result<()> {
     }
     for krate in NO_IO_CRATES {
         let output = Command::new("cargo")
-            .args([
-                "tree", "--edges", "normal", "--prefix", "none", "--format", "{p}", "-p", krate,
-            ])
+            .args(["tree", "--edges", "normal", "--prefix", "none", "--format", "{p}", "-p", krate])
             .output()
             .context("running cargo tree")?;
         let tree = String::from_utf8_lossy(&output.stdout);
         for dep in IO_DEPENDENCIES {
-            if tree
-                .lines()
-                .any(|line| line.split_whitespace().next() == Some(dep))
-            {
+            if tree.lines().any(|line| line.split_whitespace().next() == Some(dep)) {
                 problems.push(format!("{krate} depends on {dep}: it must do no IO"));
             }
         }

@@ -6,8 +6,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use surge_pass::{
-    Algorithm, ControlCode, Issuer, KeyStatus, Pass, PassClaims, PassId, PassKind, SigningKey,
-    TrustList, TrustedKey, Verifier, decode_unverified,
+    Algorithm, ControlCode, Issuer, KeyStatus, Pass, PassClaims, PassId, PassKind, SigningKey, TrustList, TrustedKey,
+    Verifier, decode_unverified,
 };
 use time::macros::datetime;
 
@@ -59,22 +59,12 @@ fn bench(c: &mut Criterion) {
     let now = datetime!(2026-03-02 12:00 UTC);
 
     let mut group = c.benchmark_group("pass");
-    group.bench_function("raw_ed25519_sign", |b| {
-        b.iter(|| key.sign(black_box(&message)))
-    });
+    group.bench_function("raw_ed25519_sign", |b| b.iter(|| key.sign(black_box(&message))));
     group.bench_function("issue", |b| b.iter(|| issuer.issue(black_box(&claims))));
-    group.bench_function("decode_unverified", |b| {
-        b.iter(|| decode_unverified(black_box(&text)))
-    });
-    group.bench_function("raw_ed25519_verify", |b| {
-        b.iter(|| verifying.verify(black_box(&message), &signature))
-    });
-    group.bench_function("verify", |b| {
-        b.iter(|| verifier.verify(black_box(&text), now, Some("KR-26")))
-    });
-    group.bench_function("qr_svg", |b| {
-        b.iter(|| surge_pass::qr_svg(black_box(&text)))
-    });
+    group.bench_function("decode_unverified", |b| b.iter(|| decode_unverified(black_box(&text))));
+    group.bench_function("raw_ed25519_verify", |b| b.iter(|| verifying.verify(black_box(&message), &signature)));
+    group.bench_function("verify", |b| b.iter(|| verifier.verify(black_box(&text), now, Some("KR-26"))));
+    group.bench_function("qr_svg", |b| b.iter(|| surge_pass::qr_svg(black_box(&text))));
     group.finish();
 }
 

@@ -54,10 +54,7 @@ impl PassKind {
         match text {
             "person" => Ok(Self::Person),
             "vehicle" => Ok(Self::Vehicle),
-            other => Err(PassError::claim(
-                "kind",
-                format!("must be \"person\" or \"vehicle\", not {other:?}"),
-            )),
+            other => Err(PassError::claim("kind", format!("must be \"person\" or \"vehicle\", not {other:?}"))),
         }
     }
 
@@ -119,16 +116,10 @@ fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), PassEr
         return Err(PassError::claim(field, "must not be empty"));
     }
     if len > max {
-        return Err(PassError::claim(
-            field,
-            format!("must be at most {max} characters, found {len}"),
-        ));
+        return Err(PassError::claim(field, format!("must be at most {max} characters, found {len}")));
     }
     if value.chars().any(char::is_control) {
-        return Err(PassError::claim(
-            field,
-            "must not contain control characters",
-        ));
+        return Err(PassError::claim(field, "must not contain control characters"));
     }
     Ok(())
 }
@@ -142,10 +133,7 @@ fn check_code(
 ) -> Result<(), PassError> {
     check_text(field, value, max)?;
     if !value.chars().all(allowed) {
-        return Err(PassError::claim(
-            field,
-            format!("{value:?} must use only {what}"),
-        ));
+        return Err(PassError::claim(field, format!("{value:?} must use only {what}")));
     }
     Ok(())
 }
@@ -161,38 +149,20 @@ fn zone_char(c: char) -> bool {
 impl Pass {
     /// Checks the minimal-data rules; called before signing and after decoding.
     pub fn validate(&self) -> Result<(), PassError> {
-        check_code(
-            "category",
-            &self.category,
-            40,
-            slug_char,
-            "lower-case letters, digits and hyphens",
-        )?;
+        check_code("category", &self.category, 40, slug_char, "lower-case letters, digits and hyphens")?;
         check_text("purpose", &self.purpose, MAX_TEXT)?;
         if self.zones.is_empty() {
             return Err(PassError::claim("zones", "must list at least one zone"));
         }
         if self.zones.len() > MAX_ZONES {
-            return Err(PassError::claim(
-                "zones",
-                format!("at most {MAX_ZONES} zones, found {}", self.zones.len()),
-            ));
+            return Err(PassError::claim("zones", format!("at most {MAX_ZONES} zones, found {}", self.zones.len())));
         }
         for zone in &self.zones {
-            check_code(
-                "zones",
-                zone,
-                16,
-                zone_char,
-                "upper-case letters, digits and hyphens",
-            )?;
+            check_code("zones", zone, 16, zone_char, "upper-case letters, digits and hyphens")?;
         }
         check_text("holder", &self.holder, 40)?;
         if let Some(masked) = &self.masked_id {
-            if masked.chars().count() > 4
-                || masked.is_empty()
-                || !masked.chars().all(|c| c.is_ascii_alphanumeric())
-            {
+            if masked.chars().count() > 4 || masked.is_empty() || !masked.chars().all(|c| c.is_ascii_alphanumeric()) {
                 return Err(PassError::claim(
                     "masked_id",
                     "must be the last 1 to 4 letters or digits of the identity document, never the whole number",
@@ -203,28 +173,20 @@ impl Pass {
             check_text("vehicle_plate", plate, 16)?;
         }
         if self.kind == PassKind::Vehicle && self.vehicle_plate.is_none() {
-            return Err(PassError::claim(
-                "vehicle_plate",
-                "is required for a vehicle pass",
-            ));
+            return Err(PassError::claim("vehicle_plate", "is required for a vehicle pass"));
         }
         if let Some(org) = &self.organisation {
             check_text("organisation", org, MAX_TEXT)?;
         }
         if self.status_index > MAX_STATUS_INDEX {
-            return Err(PassError::claim(
-                "status_index",
-                format!("must be at most {MAX_STATUS_INDEX}"),
-            ));
+            return Err(PassError::claim("status_index", format!("must be at most {MAX_STATUS_INDEX}")));
         }
         Ok(())
     }
 
     /// Whether the pass is good in `zone`: the zone itself or any of its sub-zones.
     pub fn covers_zone(&self, zone: &str) -> bool {
-        self.zones.iter().any(|z| {
-            zone == z || (zone.starts_with(z.as_str()) && zone[z.len()..].starts_with('-'))
-        })
+        self.zones.iter().any(|z| zone == z || (zone.starts_with(z.as_str()) && zone[z.len()..].starts_with('-')))
     }
 }
 
@@ -234,11 +196,7 @@ impl PassClaims {
         if self.expires <= self.not_before {
             return Err(PassError::claim("expires", "must be after not_before"));
         }
-        for (field, t) in [
-            ("issued_at", self.issued_at),
-            ("not_before", self.not_before),
-            ("expires", self.expires),
-        ] {
+        for (field, t) in [("issued_at", self.issued_at), ("not_before", self.not_before), ("expires", self.expires)] {
             if t.unix_timestamp() < 0 || t.nanosecond() != 0 {
                 return Err(PassError::claim(field, "must be a whole second after 1970"));
             }
@@ -261,17 +219,11 @@ pub(crate) fn encode_claims(claims: &PassClaims) -> Result<Vec<u8>, PassError> {
     let mut pass = vec![
         (int(K_VERSION), int(FORMAT_VERSION as i64)),
         (int(K_ID), Value::Bytes(p.id.as_bytes().to_vec())),
-        (
-            int(K_CONTROL),
-            Value::Bytes(p.control_code.packed().to_vec()),
-        ),
+        (int(K_CONTROL), Value::Bytes(p.control_code.packed().to_vec())),
         (int(K_KIND), int(p.kind.code() as i64)),
         (int(K_CATEGORY), text(&p.category)),
         (int(K_PURPOSE), text(&p.purpose)),
-        (
-            int(K_ZONES),
-            Value::Array(p.zones.iter().map(|z| text(z)).collect()),
-        ),
+        (int(K_ZONES), Value::Array(p.zones.iter().map(|z| text(z)).collect())),
         (int(K_HOLDER), text(&p.holder)),
     ];
     if let Some(m) = &p.masked_id {
@@ -308,9 +260,7 @@ fn malformed(what: impl Into<String>) -> ClaimsError {
 }
 
 pub(crate) fn map_get(map: &[(Value, Value)], key: i64) -> Option<&Value> {
-    map.iter()
-        .find(|(k, _)| k.as_integer().and_then(|k| i64::try_from(k).ok()) == Some(key))
-        .map(|(_, v)| v)
+    map.iter().find(|(k, _)| k.as_integer().and_then(|k| i64::try_from(k).ok()) == Some(key)).map(|(_, v)| v)
 }
 
 pub(crate) fn as_u64(value: &Value) -> Option<u64> {
@@ -344,16 +294,13 @@ fn opt_text(map: &[(Value, Value)], key: i64, field: &str) -> Result<Option<Stri
 }
 
 fn req_time(map: &[(Value, Value)], key: i64, field: &str) -> Result<OffsetDateTime, ClaimsError> {
-    map_get(map, key)
-        .and_then(as_time)
-        .ok_or_else(|| malformed(format!("{field} is missing or not a date")))
+    map_get(map, key).and_then(as_time).ok_or_else(|| malformed(format!("{field} is missing or not a date")))
 }
 
 /// Decodes a CWT claims set into pass claims. The version is read first so that a future format is reported as
 /// such rather than as a malformed pass.
 pub(crate) fn decode_claims(payload: &[u8]) -> Result<PassClaims, ClaimsError> {
-    let value: Value = ciborium::from_reader(payload)
-        .map_err(|e| malformed(format!("claims are not CBOR: {e}")))?;
+    let value: Value = ciborium::from_reader(payload).map_err(|e| malformed(format!("claims are not CBOR: {e}")))?;
     let Value::Map(cwt) = value else {
         return Err(malformed("claims are not a CBOR map"));
     };
@@ -363,20 +310,16 @@ pub(crate) fn decode_claims(payload: &[u8]) -> Result<PassClaims, ClaimsError> {
     match map_get(pass, K_VERSION).and_then(as_u64) {
         Some(FORMAT_VERSION) => {}
         Some(other) => {
-            return Err(ClaimsError::UnsupportedVersion(format!(
-                "pass format version {other}"
-            )));
+            return Err(ClaimsError::UnsupportedVersion(format!("pass format version {other}")));
         }
         None => {
-            return Err(ClaimsError::UnsupportedVersion(
-                "no pass format version".into(),
-            ));
+            return Err(ClaimsError::UnsupportedVersion("no pass format version".into()));
         }
     }
     let id = match map_get(pass, K_ID) {
-        Some(Value::Bytes(b)) => PassId::from_bytes(
-            <[u8; 16]>::try_from(b.as_slice()).map_err(|_| malformed("pass id is not 16 bytes"))?,
-        ),
+        Some(Value::Bytes(b)) => {
+            PassId::from_bytes(<[u8; 16]>::try_from(b.as_slice()).map_err(|_| malformed("pass id is not 16 bytes"))?)
+        }
         _ => return Err(malformed("pass id is missing")),
     };
     let control_code = match map_get(pass, K_CONTROL) {
@@ -393,17 +336,12 @@ pub(crate) fn decode_claims(payload: &[u8]) -> Result<PassClaims, ClaimsError> {
     let zones = match map_get(pass, K_ZONES) {
         Some(Value::Array(items)) => items
             .iter()
-            .map(|z| {
-                z.as_text()
-                    .map(str::to_owned)
-                    .ok_or_else(|| malformed("a zone is not text"))
-            })
+            .map(|z| z.as_text().map(str::to_owned).ok_or_else(|| malformed("a zone is not text")))
             .collect::<Result<Vec<_>, _>>()?,
         _ => return Err(malformed("zones are missing")),
     };
-    let status_index = map_get(pass, K_STATUS_INDEX)
-        .and_then(as_u64)
-        .ok_or_else(|| malformed("status index is missing"))?;
+    let status_index =
+        map_get(pass, K_STATUS_INDEX).and_then(as_u64).ok_or_else(|| malformed("status index is missing"))?;
     let claims = PassClaims {
         issuer: match map_get(&cwt, CWT_ISS) {
             Some(Value::Text(s)) => s.clone(),

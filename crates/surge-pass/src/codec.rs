@@ -63,10 +63,7 @@ pub(crate) fn deflate(bytes: &[u8]) -> Result<Vec<u8>, PassError> {
 pub(crate) fn inflate_capped(bytes: &[u8], cap: usize) -> Result<Vec<u8>, TransportError> {
     let mut decoder = ZlibDecoder::new(bytes);
     let mut out = Vec::with_capacity(cap.min(bytes.len().saturating_mul(4)));
-    (&mut decoder)
-        .take(cap as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|_| TransportError::BadCompression)?;
+    (&mut decoder).take(cap as u64 + 1).read_to_end(&mut out).map_err(|_| TransportError::BadCompression)?;
     if out.len() > cap {
         return Err(TransportError::TooLarge);
     }
@@ -80,9 +77,7 @@ pub(crate) fn inflate_capped(bytes: &[u8], cap: usize) -> Result<Vec<u8>, Transp
 /// cannot: it opens with tag 18 (0xD2), tag 61 (0xD8 0x3D) or a four-element array (0x84).
 pub(crate) fn is_zlib(bytes: &[u8]) -> bool {
     match bytes {
-        [cmf, flg, ..] => {
-            cmf & 0x0f == 8 && cmf >> 4 <= 7 && (u16::from(*cmf) * 256 + u16::from(*flg)) % 31 == 0
-        }
+        [cmf, flg, ..] => cmf & 0x0f == 8 && cmf >> 4 <= 7 && (u16::from(*cmf) * 256 + u16::from(*flg)) % 31 == 0,
         _ => false,
     }
 }
@@ -114,11 +109,7 @@ pub(crate) fn unpack(packed: Vec<u8>, cap: usize) -> Result<Vec<u8>, TransportEr
 pub(crate) fn wrap_text(prefix: &str, cose: &[u8]) -> Result<String, PassError> {
     // Bytes that open like a zlib stream must be compressed, or a reader would take them for one.
     let must_compress = is_zlib(cose);
-    let compressed = if must_compress || may_compress(cose) {
-        Some(deflate(cose)?)
-    } else {
-        None
-    };
+    let compressed = if must_compress || may_compress(cose) { Some(deflate(cose)?) } else { None };
     let packed = match &compressed {
         Some(c) if must_compress || c.len() < cose.len() => c.as_slice(),
         _ => cose,
@@ -139,15 +130,10 @@ fn may_compress(bytes: &[u8]) -> bool {
     if bytes.len() > 1024 {
         return true;
     }
-    let mut trigrams: Vec<u32> = bytes
-        .windows(3)
-        .map(|w| u32::from(w[0]) | u32::from(w[1]) << 8 | u32::from(w[2]) << 16)
-        .collect();
+    let mut trigrams: Vec<u32> =
+        bytes.windows(3).map(|w| u32::from(w[0]) | u32::from(w[1]) << 8 | u32::from(w[2]) << 16).collect();
     trigrams.sort_unstable();
-    let repeats = trigrams
-        .windows(2)
-        .filter(|pair| pair[0] == pair[1])
-        .count();
+    let repeats = trigrams.windows(2).filter(|pair| pair[0] == pair[1]).count();
     repeats > ZLIB_OVERHEAD
 }
 
@@ -161,8 +147,7 @@ pub(crate) fn wrap_text_compressed(prefix: &str, cose: &[u8]) -> Result<String, 
 /// input must be one CBOR item.
 pub(crate) fn parse_sign1(bytes: &[u8]) -> Result<CoseSign1, String> {
     let mut cursor = std::io::Cursor::new(bytes);
-    let mut value: Value =
-        ciborium::from_reader(&mut cursor).map_err(|e| format!("not CBOR: {e}"))?;
+    let mut value: Value = ciborium::from_reader(&mut cursor).map_err(|e| format!("not CBOR: {e}"))?;
     if cursor.position() != bytes.len() as u64 {
         return Err("trailing bytes after the COSE structure".into());
     }
@@ -179,34 +164,22 @@ pub(crate) fn parse_sign1(bytes: &[u8]) -> Result<CoseSign1, String> {
 
 /// The key id, from the protected header if present there, else from the unprotected one (the DCC allows both).
 pub(crate) fn sign1_kid(sign1: &CoseSign1) -> Option<&[u8]> {
-    [&sign1.protected.header.key_id, &sign1.unprotected.key_id]
-        .into_iter()
-        .find(|k| !k.is_empty())
-        .map(Vec::as_slice)
+    [&sign1.protected.header.key_id, &sign1.unprotected.key_id].into_iter().find(|k| !k.is_empty()).map(Vec::as_slice)
 }
 
 /// The algorithm, from either header, as its COSE number.
 pub(crate) fn sign1_alg(sign1: &CoseSign1) -> Option<i64> {
-    [&sign1.protected.header.alg, &sign1.unprotected.alg]
-        .into_iter()
-        .flatten()
-        .find_map(|alg| match alg {
-            coset::Algorithm::Assigned(a) => Some(*a as i64),
-            coset::Algorithm::PrivateUse(a) => Some(*a),
-            coset::Algorithm::Text(_) => None,
-        })
+    [&sign1.protected.header.alg, &sign1.unprotected.alg].into_iter().flatten().find_map(|alg| match alg {
+        coset::Algorithm::Assigned(a) => Some(*a as i64),
+        coset::Algorithm::PrivateUse(a) => Some(*a),
+        coset::Algorithm::Text(_) => None,
+    })
 }
 
 /// Encodes a COSE_Sign1 with its tag 18, as DCC and Surge tokens are sent.
 pub(crate) fn sign1_to_tagged_bytes(sign1: CoseSign1) -> Result<Vec<u8>, PassError> {
-    let value = Value::Tag(
-        TAG_COSE_SIGN1,
-        Box::new(
-            sign1
-                .to_cbor_value()
-                .map_err(|e| PassError::Encoding(e.to_string()))?,
-        ),
-    );
+    let value =
+        Value::Tag(TAG_COSE_SIGN1, Box::new(sign1.to_cbor_value().map_err(|e| PassError::Encoding(e.to_string()))?));
     let mut out = Vec::with_capacity(256);
     ciborium::into_writer(&value, &mut out).map_err(|e| PassError::Encoding(e.to_string()))?;
     Ok(out)

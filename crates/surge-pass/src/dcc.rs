@@ -87,8 +87,7 @@ fn key_error(what: impl Into<String>) -> PassError {
 impl SignerCertificate {
     /// Reads a DER certificate. The kid is computed from these exact bytes.
     pub fn from_der(der: &[u8]) -> Result<Self, PassError> {
-        let cert = Certificate::from_der(der)
-            .map_err(|e| key_error(format!("not an X.509 certificate: {e}")))?;
+        let cert = Certificate::from_der(der).map_err(|e| key_error(format!("not an X.509 certificate: {e}")))?;
         let spki = &cert.tbs_certificate.subject_public_key_info;
         let spki_der = spki.to_der().map_err(|e| key_error(e.to_string()))?;
         let key = match spki.algorithm.oid.to_string().as_str() {
@@ -113,50 +112,32 @@ impl SignerCertificate {
                     }
                 }
             }
-            OID_RSA => SignerKey::Rsa(
-                rsa::RsaPublicKey::from_public_key_der(&spki_der)
-                    .map_err(|e| key_error(e.to_string()))?,
-            ),
+            OID_RSA => {
+                SignerKey::Rsa(rsa::RsaPublicKey::from_public_key_der(&spki_der).map_err(|e| key_error(e.to_string()))?)
+            }
             other => {
-                return Err(key_error(format!(
-                    "unsupported public key algorithm {other}"
-                )));
+                return Err(key_error(format!("unsupported public key algorithm {other}")));
             }
         };
         let mut dcc_key_usages = Vec::new();
         for ext in cert.tbs_certificate.extensions.iter().flatten() {
             if ext.extn_id.to_string() == OID_EXT_KEY_USAGE {
-                let usage =
-                    x509_cert::ext::pkix::ExtendedKeyUsage::from_der(ext.extn_value.as_bytes())
-                        .map_err(|e| key_error(format!("bad extended key usage: {e}")))?;
-                dcc_key_usages.extend(
-                    usage
-                        .0
-                        .iter()
-                        .map(|oid| oid.to_string())
-                        .filter(|oid| oid.contains("1847.2021.1.")),
-                );
+                let usage = x509_cert::ext::pkix::ExtendedKeyUsage::from_der(ext.extn_value.as_bytes())
+                    .map_err(|e| key_error(format!("bad extended key usage: {e}")))?;
+                dcc_key_usages
+                    .extend(usage.0.iter().map(|oid| oid.to_string()).filter(|oid| oid.contains("1847.2021.1.")));
             }
         }
         let digest = Sha256::digest(der);
         let mut kid = [0u8; 8];
         kid.copy_from_slice(&digest[..8]);
-        Ok(Self {
-            kid: Kid(kid),
-            key,
-            dcc_key_usages,
-            subject: cert.tbs_certificate.subject.to_string(),
-        })
+        Ok(Self { kid: Kid(kid), key, dcc_key_usages, subject: cert.tbs_certificate.subject.to_string() })
     }
 
     /// Reads every certificate in a PEM bundle.
     pub fn from_pem_bundle(pem: &str) -> Result<Vec<Self>, PassError> {
-        let certs = Certificate::load_pem_chain(pem.as_bytes())
-            .map_err(|e| key_error(format!("bad PEM: {e}")))?;
-        certs
-            .iter()
-            .map(|c| Self::from_der(&c.to_der().map_err(|e| key_error(e.to_string()))?))
-            .collect()
+        let certs = Certificate::load_pem_chain(pem.as_bytes()).map_err(|e| key_error(format!("bad PEM: {e}")))?;
+        certs.iter().map(|c| Self::from_der(&c.to_der().map_err(|e| key_error(e.to_string()))?)).collect()
     }
 
     /// Verifies a COSE signature made with COSE algorithm `alg` over `data`.
@@ -169,14 +150,15 @@ impl SignerCertificate {
             _ => None,
         };
         match (&self.key, alg, prehash) {
-            (SignerKey::P256(k), _, Some(h)) => p256::ecdsa::Signature::from_slice(signature)
-                .is_ok_and(|s| k.verify_prehash(&h, &s).is_ok()),
-            (SignerKey::P384(k), _, Some(h)) => p384::ecdsa::Signature::from_slice(signature)
-                .is_ok_and(|s| k.verify_prehash(&h, &s).is_ok()),
+            (SignerKey::P256(k), _, Some(h)) => {
+                p256::ecdsa::Signature::from_slice(signature).is_ok_and(|s| k.verify_prehash(&h, &s).is_ok())
+            }
+            (SignerKey::P384(k), _, Some(h)) => {
+                p384::ecdsa::Signature::from_slice(signature).is_ok_and(|s| k.verify_prehash(&h, &s).is_ok())
+            }
             (SignerKey::Rsa(k), Some(-37), _) => {
                 let verifier = rsa::pss::VerifyingKey::<Sha256>::new(k.clone());
-                rsa::pss::Signature::try_from(signature)
-                    .is_ok_and(|s| verifier.verify(data, &s).is_ok())
+                rsa::pss::Signature::try_from(signature).is_ok_and(|s| verifier.verify(data, &s).is_ok())
             }
             _ => false,
         }
@@ -184,11 +166,7 @@ impl SignerCertificate {
 
     /// Whether this signer may sign certificates of `kind`.
     pub fn allows(&self, kind: CertificateType) -> bool {
-        self.dcc_key_usages.is_empty()
-            || self
-                .dcc_key_usages
-                .iter()
-                .any(|u| kind.oids().contains(&u.as_str()))
+        self.dcc_key_usages.is_empty() || self.dcc_key_usages.iter().any(|u| kind.oids().contains(&u.as_str()))
     }
 }
 
@@ -214,19 +192,14 @@ impl HealthCertificate {
         let Value::Map(map) = &self.payload else {
             return None;
         };
-        let present: Vec<CertificateType> = [
-            ("v", CertificateType::Vaccination),
-            ("t", CertificateType::Test),
-            ("r", CertificateType::Recovery),
-        ]
-        .into_iter()
-        .filter(|(key, _)| {
-            map.iter().any(|(k, v)| {
-                k.as_text() == Some(key) && matches!(v, Value::Array(a) if !a.is_empty())
-            })
-        })
-        .map(|(_, t)| t)
-        .collect();
+        let present: Vec<CertificateType> =
+            [("v", CertificateType::Vaccination), ("t", CertificateType::Test), ("r", CertificateType::Recovery)]
+                .into_iter()
+                .filter(|(key, _)| {
+                    map.iter().any(|(k, v)| k.as_text() == Some(key) && matches!(v, Value::Array(a) if !a.is_empty()))
+                })
+                .map(|(_, t)| t)
+                .collect();
         match present.as_slice() {
             [one] => Some(*one),
             _ => None,
@@ -236,9 +209,7 @@ impl HealthCertificate {
 
 /// Removes `HC1:`.
 pub fn unprefix(text: &str) -> Result<&str, Reason> {
-    text.trim()
-        .strip_prefix(DCC_PREFIX)
-        .ok_or(Reason::BadPrefix)
+    text.trim().strip_prefix(DCC_PREFIX).ok_or(Reason::BadPrefix)
 }
 
 pub fn base45_decode(text: &str) -> Result<Vec<u8>, Reason> {
@@ -262,30 +233,17 @@ pub fn parse_cose(bytes: &[u8]) -> Result<CoseSign1, Reason> {
 
 /// Finds the signer by kid (protected header first, then unprotected) and checks the signature with every
 /// certificate that has that kid.
-pub fn verify_signature<'a>(
-    sign1: &CoseSign1,
-    trust: &'a DccTrustList,
-) -> Result<&'a SignerCertificate, Reason> {
+pub fn verify_signature<'a>(sign1: &CoseSign1, trust: &'a DccTrustList) -> Result<&'a SignerCertificate, Reason> {
     let kid = sign1_kid(sign1).unwrap_or_default();
     let alg = sign1_alg(sign1);
-    let mut candidates = trust
-        .signers
-        .iter()
-        .filter(|s| s.kid.0.as_slice() == kid)
-        .peekable();
+    let mut candidates = trust.signers.iter().filter(|s| s.kid.0.as_slice() == kid).peekable();
     if candidates.peek().is_none() {
         return Err(Reason::UnknownKid);
     }
     candidates
         .find(|signer| {
             sign1
-                .verify_signature(&[], |sig, data| {
-                    if signer.verify(alg, data, sig) {
-                        Ok(())
-                    } else {
-                        Err(())
-                    }
-                })
+                .verify_signature(&[], |sig, data| if signer.verify(alg, data, sig) { Ok(()) } else { Err(()) })
                 .is_ok()
         })
         .ok_or(Reason::BadSignature)
@@ -300,20 +258,11 @@ pub fn decode_cwt(payload: &[u8]) -> Result<HealthCertificate, Reason> {
     let Some(Value::Map(hcert)) = map_get(&cwt, CWT_HCERT) else {
         return Err(Reason::BadClaims);
     };
-    let dcc = map_get(hcert, HCERT_EU_DCC)
-        .filter(|v| v.is_map())
-        .ok_or(Reason::BadClaims)?
-        .clone();
+    let dcc = map_get(hcert, HCERT_EU_DCC).filter(|v| v.is_map()).ok_or(Reason::BadClaims)?.clone();
     Ok(HealthCertificate {
-        issuer: map_get(&cwt, 1)
-            .and_then(|v| v.as_text())
-            .map(str::to_owned),
-        issued_at: map_get(&cwt, 6)
-            .and_then(as_time)
-            .ok_or(Reason::BadClaims)?,
-        expires: map_get(&cwt, 4)
-            .and_then(as_time)
-            .ok_or(Reason::BadClaims)?,
+        issuer: map_get(&cwt, 1).and_then(|v| v.as_text()).map(str::to_owned),
+        issued_at: map_get(&cwt, 6).and_then(as_time).ok_or(Reason::BadClaims)?,
+        expires: map_get(&cwt, 4).and_then(as_time).ok_or(Reason::BadClaims)?,
         payload: dcc,
     })
 }
@@ -351,46 +300,25 @@ impl DccVerification {
     }
 
     pub fn first_failure(&self) -> Option<Reason> {
-        self.checks
-            .iter()
-            .find(|c| c.outcome == Outcome::Fail)
-            .and_then(|c| c.reason)
+        self.checks.iter().find(|c| c.outcome == Outcome::Fail).and_then(|c| c.reason)
     }
 
     fn fail(mut self, name: CheckName, reason: Reason, detail: &'static str) -> Self {
-        self.checks.push(Check {
-            name,
-            outcome: Outcome::Fail,
-            reason: Some(reason),
-            detail: detail.into(),
-        });
+        self.checks.push(Check { name, outcome: Outcome::Fail, reason: Some(reason), detail: detail.into() });
         self
     }
 
     fn pass(&mut self, name: CheckName, detail: &'static str) {
-        self.checks.push(Check {
-            name,
-            outcome: Outcome::Pass,
-            reason: None,
-            detail: detail.into(),
-        });
+        self.checks.push(Check { name, outcome: Outcome::Pass, reason: None, detail: detail.into() });
     }
 }
 
 /// Verifies an `HC1:` text at `now` against the signer certificates. Compression is accepted but, like other DCC
 /// verifiers, not required.
 pub fn verify_hc1(text: &str, trust: &DccTrustList, now: OffsetDateTime) -> DccVerification {
-    let v = DccVerification {
-        checks: Vec::new(),
-        certificate: None,
-        kid: None,
-    };
+    let v = DccVerification { checks: Vec::new(), certificate: None, kid: None };
     let Ok(body) = unprefix(text) else {
-        return v.fail(
-            CheckName::Format,
-            Reason::BadPrefix,
-            "expected text starting HC1:",
-        );
+        return v.fail(CheckName::Format, Reason::BadPrefix, "expected text starting HC1:");
     };
     let Ok(packed) = base45_decode(body) else {
         return v.fail(CheckName::Format, Reason::BadBase45, "not valid base45");
@@ -401,11 +329,7 @@ pub fn verify_hc1(text: &str, trust: &DccTrustList, now: OffsetDateTime) -> DccV
             return v.fail(CheckName::Format, Reason::TooLarge, "the data is too large");
         }
         Err(_) => {
-            return v.fail(
-                CheckName::Format,
-                Reason::BadCompression,
-                "the zlib stream is broken",
-            );
+            return v.fail(CheckName::Format, Reason::BadCompression, "the zlib stream is broken");
         }
     };
     let Ok(sign1) = parse_cose(&cose) else {
@@ -416,30 +340,18 @@ pub fn verify_hc1(text: &str, trust: &DccTrustList, now: OffsetDateTime) -> DccV
     let signer = match verify_signature(&sign1, trust) {
         Ok(signer) => signer,
         Err(Reason::UnknownKid) => {
-            return v.fail(
-                CheckName::Key,
-                Reason::UnknownKid,
-                "no trusted signer certificate has this kid",
-            );
+            return v.fail(CheckName::Key, Reason::UnknownKid, "no trusted signer certificate has this kid");
         }
         Err(reason) => {
             v.pass(CheckName::Key, "a trusted signer certificate has this kid");
-            return v.fail(
-                CheckName::Signature,
-                reason,
-                "the signature does not verify",
-            );
+            return v.fail(CheckName::Signature, reason, "the signature does not verify");
         }
     };
     v.kid = Some(signer.kid);
     v.pass(CheckName::Key, "a trusted signer certificate has this kid");
     v.pass(CheckName::Signature, "signature verified");
     let Ok(hc) = decode_cwt(sign1.payload.as_deref().unwrap_or_default()) else {
-        return v.fail(
-            CheckName::Claims,
-            Reason::BadClaims,
-            "the CWT holds no EU DCC",
-        );
+        return v.fail(CheckName::Claims, Reason::BadClaims, "the CWT holds no EU DCC");
     };
     v.pass(CheckName::Claims, "EU DCC");
     match check_times(&hc, now) {
@@ -447,17 +359,8 @@ pub fn verify_hc1(text: &str, trust: &DccTrustList, now: OffsetDateTime) -> DccV
         Err(reason) => v = v.fail(CheckName::Validity, reason, "outside its validity period"),
     }
     match check_key_usage(signer, &hc) {
-        Ok(()) => v.pass(
-            CheckName::KeyUsage,
-            "the signer may sign this type of certificate",
-        ),
-        Err(reason) => {
-            v = v.fail(
-                CheckName::KeyUsage,
-                reason,
-                "the signer may not sign this type of certificate",
-            )
-        }
+        Ok(()) => v.pass(CheckName::KeyUsage, "the signer may sign this type of certificate"),
+        Err(reason) => v = v.fail(CheckName::KeyUsage, reason, "the signer may not sign this type of certificate"),
     }
     v.certificate = Some(hc);
     v

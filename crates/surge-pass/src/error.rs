@@ -38,9 +38,6 @@ impl PassError {
     }
 
     pub(crate) fn claim(field: &'static str, reason: impl Into<String>) -> Self {
-        Self::InvalidClaim {
-            field,
-            reason: reason.into(),
-        }
+        Self::InvalidClaim { field, reason: reason.into() }
     }
 }

@@ -22,10 +22,7 @@ fn crockford_value(c: char) -> Option<u8> {
         'O' => '0',
         other => other,
     };
-    ALPHABET
-        .iter()
-        .position(|&a| a as char == c)
-        .map(|p| p as u8)
+    ALPHABET.iter().position(|&a| a as char == c).map(|p| p as u8)
 }
 
 /// Characters a person may type as separators, ignored when parsing.

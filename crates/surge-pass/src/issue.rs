@@ -37,9 +37,7 @@ pub(crate) fn sign_cose(
     payload: Vec<u8>,
     extra: &[(i64, ciborium::Value)],
 ) -> Result<Vec<u8>, PassError> {
-    let mut header = HeaderBuilder::new()
-        .algorithm(key.algorithm().cose())
-        .key_id(key.kid().0.to_vec());
+    let mut header = HeaderBuilder::new().algorithm(key.algorithm().cose()).key_id(key.kid().0.to_vec());
     for (label, value) in extra {
         header = header.value(*label, value.clone());
     }

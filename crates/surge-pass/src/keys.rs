@@ -32,9 +32,7 @@ impl Algorithm {
         match text.to_ascii_lowercase().as_str() {
             "ed25519" | "eddsa" => Ok(Self::Ed25519),
             "es256" | "p256" | "p-256" => Ok(Self::Es256),
-            other => Err(PassError::InvalidKey(format!(
-                "unknown algorithm {other:?}: use ed25519 or es256"
-            ))),
+            other => Err(PassError::InvalidKey(format!("unknown algorithm {other:?}: use ed25519 or es256"))),
         }
     }
 
@@ -96,12 +94,7 @@ pub enum SigningKey {
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "SigningKey({}, kid {})",
-            self.algorithm().as_str(),
-            self.kid()
-        )
+        write!(f, "SigningKey({}, kid {})", self.algorithm().as_str(), self.kid())
     }
 }
 
@@ -149,8 +142,7 @@ impl SigningKey {
             Self::Ed25519(k) => k.to_pkcs8_pem(line_ending),
             Self::Es256(k) => k.to_pkcs8_pem(line_ending),
         };
-        pem.map(|p| p.to_string())
-            .map_err(|e| PassError::InvalidKey(e.to_string()))
+        pem.map(|p| p.to_string()).map_err(|e| PassError::InvalidKey(e.to_string()))
     }
 
     pub fn from_pkcs8_pem(pem: &str) -> Result<Self, PassError> {
@@ -172,12 +164,7 @@ pub enum VerifyingKey {
 
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "VerifyingKey({}, kid {})",
-            self.algorithm().as_str(),
-            self.kid()
-        )
+        write!(f, "VerifyingKey({}, kid {})", self.algorithm().as_str(), self.kid())
     }
 }
 
@@ -200,9 +187,8 @@ impl VerifyingKey {
     pub fn from_bytes(algorithm: Algorithm, bytes: &[u8]) -> Result<Self, PassError> {
         match algorithm {
             Algorithm::Ed25519 => {
-                let raw = <[u8; 32]>::try_from(bytes).map_err(|_| {
-                    PassError::InvalidKey("an Ed25519 public key is 32 bytes".into())
-                })?;
+                let raw = <[u8; 32]>::try_from(bytes)
+                    .map_err(|_| PassError::InvalidKey("an Ed25519 public key is 32 bytes".into()))?;
                 ed25519_dalek::VerifyingKey::from_bytes(&raw)
                     .map(Self::Ed25519)
                     .map_err(|_| PassError::InvalidKey("not a valid Ed25519 public key".into()))
@@ -221,9 +207,7 @@ impl VerifyingKey {
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match self {
             Self::Ed25519(k) => match <[u8; 64]>::try_from(signature) {
-                Ok(raw) => k
-                    .verify_strict(message, &ed25519_dalek::Signature::from_bytes(&raw))
-                    .is_ok(),
+                Ok(raw) => k.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&raw)).is_ok(),
                 Err(_) => false,
             },
             Self::Es256(k) => match p256::ecdsa::Signature::from_slice(signature) {

@@ -24,10 +24,8 @@ pub use issue::Issuer;
 pub use keys::{Algorithm, Kid, SigningKey, VerifyingKey};
 pub use qr::{QrImage, decode_qr_image, qr_png, qr_svg, qr_version};
 pub use status::{
-    ChunkInfo, STATUS_INVALID, STATUS_SUSPENDED, STATUS_VALID, StatusListBuilder, StatusListFile,
-    StatusLookup, StatusSnapshot,
+    ChunkInfo, STATUS_INVALID, STATUS_SUSPENDED, STATUS_VALID, StatusListBuilder, StatusListFile, StatusLookup,
+    StatusSnapshot,
 };
 pub use trust::{KeyStatus, TrustList, TrustedKey};
-pub use verify::{
-    Check, CheckName, Outcome, Reason, Verification, Verifier, VerifyOptions, decode_unverified,
-};
+pub use verify::{Check, CheckName, Outcome, Reason, Verification, Verifier, VerifyOptions, decode_unverified};

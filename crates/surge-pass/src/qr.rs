@@ -13,8 +13,7 @@ use crate::PassError;
 const QUIET_ZONE: u32 = 4;
 
 fn code(text: &str) -> Result<QrCode, PassError> {
-    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|e| PassError::Qr(e.to_string()))
+    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| PassError::Qr(e.to_string()))
 }
 
 /// The QR version (1 to 40) that `text` needs at level M. Phone cameras read version 10 and below reliably in
@@ -28,11 +27,7 @@ pub fn qr_version(text: &str) -> Result<i16, PassError> {
 
 /// An SVG document, scalable for print, with a title for screen readers.
 pub fn qr_svg(text: &str) -> Result<String, PassError> {
-    let svg = code(text)?
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(256, 256)
-        .quiet_zone(true)
-        .build();
+    let svg = code(text)?.render::<qrcode::render::svg::Color>().min_dimensions(256, 256).quiet_zone(true).build();
     // Give the image an accessible name: it is the pass, not decoration.
     Ok(svg.replacen("<svg ", "<svg role=\"img\" aria-label=\"Pass QR code\" ", 1))
 }
@@ -52,21 +47,14 @@ fn render_pixels(text: &str, module_px: u32) -> Result<QrImage, PassError> {
     let mut pixels = vec![255u8; (side * side) as usize];
     for (i, color) in colors.iter().enumerate() {
         if *color == qrcode::Color::Dark {
-            let (mx, my) = (
-                i as u32 % modules + QUIET_ZONE,
-                i as u32 / modules + QUIET_ZONE,
-            );
+            let (mx, my) = (i as u32 % modules + QUIET_ZONE, i as u32 / modules + QUIET_ZONE);
             for y in my * module_px..(my + 1) * module_px {
                 let row = (y * side) as usize;
-                pixels[row + (mx * module_px) as usize..row + ((mx + 1) * module_px) as usize]
-                    .fill(0);
+                pixels[row + (mx * module_px) as usize..row + ((mx + 1) * module_px) as usize].fill(0);
             }
         }
     }
-    Ok(QrImage {
-        width: side,
-        pixels,
-    })
+    Ok(QrImage { width: side, pixels })
 }
 
 /// A PNG with `module_px` pixels per module (8 gives a sharp print at common sizes).
@@ -75,16 +63,13 @@ pub fn qr_png(text: &str, module_px: u32) -> Result<Vec<u8>, PassError> {
     let image = image::GrayImage::from_raw(rendered.width, rendered.width, rendered.pixels)
         .ok_or_else(|| PassError::Qr("image buffer size mismatch".into()))?;
     let mut out = std::io::Cursor::new(Vec::new());
-    image
-        .write_to(&mut out, image::ImageFormat::Png)
-        .map_err(|e| PassError::Qr(e.to_string()))?;
+    image.write_to(&mut out, image::ImageFormat::Png).map_err(|e| PassError::Qr(e.to_string()))?;
     Ok(out.into_inner())
 }
 
 /// Reads the first QR code found in an image file's bytes (PNG or JPEG).
 pub fn decode_qr_image(bytes: &[u8]) -> Result<String, PassError> {
-    let image = image::load_from_memory(bytes)
-        .map_err(|e| PassError::Qr(format!("not a readable image: {e}")))?;
+    let image = image::load_from_memory(bytes).map_err(|e| PassError::Qr(format!("not a readable image: {e}")))?;
     let mut prepared = rqrr::PreparedImage::prepare(image.to_luma8());
     let grids = prepared.detect_grids();
     let mut last_error = "no QR code found in the image".to_owned();

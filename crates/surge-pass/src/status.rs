@@ -114,16 +114,10 @@ impl StatusListBuilder {
     /// Sets a status; a change bumps the list's sequence and marks the chunk as changed at it.
     pub fn set(&mut self, index: u64, status: u8) -> Result<(), PassError> {
         if index >= self.len {
-            return Err(bad(format!(
-                "index {index} is beyond the list's {} entries",
-                self.len
-            )));
+            return Err(bad(format!("index {index} is beyond the list's {} entries", self.len)));
         }
         if u16::from(status) >= 1u16 << self.bits {
-            return Err(bad(format!(
-                "status {status} does not fit in {} bits",
-                self.bits
-            )));
+            return Err(bad(format!("status {status} does not fit in {} bits", self.bits)));
         }
         if read_status(&self.packed, self.bits, index) == status {
             return Ok(());
@@ -161,18 +155,11 @@ impl StatusListBuilder {
                     (int(S_CHUNK_SIZE), uint(u64::from(self.chunk_size))),
                     (int(S_BITS), uint(u64::from(self.bits))),
                     (int(S_LEN), uint(self.len)),
-                    (
-                        int(S_CHUNK_SEQS),
-                        Value::Array(self.chunk_seqs.iter().map(|s| uint(*s)).collect()),
-                    ),
+                    (int(S_CHUNK_SEQS), Value::Array(self.chunk_seqs.iter().map(|s| uint(*s)).collect())),
                 ]),
             ),
         ]);
-        let head = sign_cose(
-            key,
-            to_cbor(&head_claims)?,
-            &[(HEADER_TYP, Value::Text(TYP_HEAD.into()))],
-        )?;
+        let head = sign_cose(key, to_cbor(&head_claims)?, &[(HEADER_TYP, Value::Text(TYP_HEAD.into()))])?;
         let chunk_bytes = (self.chunk_size as usize * self.bits as usize) / 8;
         let mut chunks = Vec::new();
         for (number, seq) in self.chunk_seqs.iter().enumerate() {
@@ -187,10 +174,7 @@ impl StatusListBuilder {
                 (int(CWT_IAT), int(now.unix_timestamp())),
                 (
                     int(CWT_STATUS_LIST),
-                    Value::Map(vec![
-                        (int(SL_BITS), uint(u64::from(self.bits))),
-                        (int(SL_LST), Value::Bytes(lst)),
-                    ]),
+                    Value::Map(vec![(int(SL_BITS), uint(u64::from(self.bits))), (int(SL_LST), Value::Bytes(lst))]),
                 ),
                 (
                     int(CWT_SURGE_STATUS),
@@ -201,11 +185,7 @@ impl StatusListBuilder {
                     ]),
                 ),
             ]);
-            chunks.push(sign_cose(
-                key,
-                to_cbor(&claims)?,
-                &[(HEADER_TYP, Value::Text(TYP_CHUNK.into()))],
-            )?);
+            chunks.push(sign_cose(key, to_cbor(&claims)?, &[(HEADER_TYP, Value::Text(TYP_CHUNK.into()))])?);
         }
         Ok(StatusListFile { head, chunks })
     }
@@ -241,8 +221,7 @@ impl StatusListFile {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, PassError> {
-        let value: Value =
-            ciborium::from_reader(bytes).map_err(|_| bad("not a CBOR status list file"))?;
+        let value: Value = ciborium::from_reader(bytes).map_err(|_| bad("not a CBOR status list file"))?;
         let Value::Array(items) = value else {
             return Err(bad("not a status list file"));
         };
@@ -251,11 +230,7 @@ impl StatusListFile {
                 head: head.clone(),
                 chunks: chunks
                     .iter()
-                    .map(|c| {
-                        c.as_bytes()
-                            .cloned()
-                            .ok_or_else(|| bad("a chunk is not a byte string"))
-                    })
+                    .map(|c| c.as_bytes().cloned().ok_or_else(|| bad("a chunk is not a byte string")))
                     .collect::<Result<_, _>>()?,
             }),
             _ => Err(bad("not a status list file")),
@@ -305,18 +280,9 @@ pub struct StatusSnapshot {
 }
 
 /// Parses a signed head or chunk, checks its type and signature, and returns its claims.
-fn verified_claims(
-    bytes: &[u8],
-    trust: &TrustList,
-    typ: &str,
-) -> Result<Vec<(Value, Value)>, PassError> {
+fn verified_claims(bytes: &[u8], trust: &TrustList, typ: &str) -> Result<Vec<(Value, Value)>, PassError> {
     let sign1 = parse_sign1(bytes).map_err(bad)?;
-    let header_typ = sign1
-        .protected
-        .header
-        .rest
-        .iter()
-        .find(|(l, _)| *l == coset::Label::Int(HEADER_TYP));
+    let header_typ = sign1.protected.header.rest.iter().find(|(l, _)| *l == coset::Label::Int(HEADER_TYP));
     if header_typ.and_then(|(_, v)| v.as_text()) != Some(typ) {
         return Err(bad(format!("not a {typ}")));
     }
@@ -342,9 +308,7 @@ fn surge_claim(map: &[(Value, Value)]) -> Result<&[(Value, Value)], PassError> {
 }
 
 fn req_u64(map: &[(Value, Value)], key: i64, what: &str) -> Result<u64, PassError> {
-    map_get(map, key)
-        .and_then(as_u64)
-        .ok_or_else(|| bad(format!("{what} is missing")))
+    map_get(map, key).and_then(as_u64).ok_or_else(|| bad(format!("{what} is missing")))
 }
 
 impl StatusSnapshot {
@@ -366,13 +330,12 @@ impl StatusSnapshot {
     pub fn apply(&mut self, file: &StatusListFile, trust: &TrustList) -> Result<(), PassError> {
         let map = verified_claims(&file.head, trust, TYP_HEAD)?;
         let meta = surge_claim(&map)?;
-        let bits =
-            u8::try_from(req_u64(meta, S_BITS, "bits")?).map_err(|_| bad("bits out of range"))?;
+        let bits = u8::try_from(req_u64(meta, S_BITS, "bits")?).map_err(|_| bad("bits out of range"))?;
         if ![1, 2, 4, 8].contains(&bits) {
             return Err(bad("bits must be 1, 2, 4 or 8"));
         }
-        let chunk_size = u32::try_from(req_u64(meta, S_CHUNK_SIZE, "chunk size")?)
-            .map_err(|_| bad("chunk size out of range"))?;
+        let chunk_size =
+            u32::try_from(req_u64(meta, S_CHUNK_SIZE, "chunk size")?).map_err(|_| bad("chunk size out of range"))?;
         if chunk_size < 8 || chunk_size % 8 != 0 {
             return Err(bad("bad chunk size"));
         }
@@ -381,19 +344,15 @@ impl StatusSnapshot {
                 Some(Value::Text(s)) => s.clone(),
                 _ => return Err(bad("no issuer")),
             },
-            issued_at: map_get(&map, CWT_IAT)
-                .and_then(as_time)
-                .ok_or_else(|| bad("no issue time"))?,
+            issued_at: map_get(&map, CWT_IAT).and_then(as_time).ok_or_else(|| bad("no issue time"))?,
             sequence: req_u64(meta, S_SEQUENCE, "sequence")?,
             chunk_size,
             bits,
             len: req_u64(meta, S_LEN, "length")?,
             chunk_seqs: match map_get(meta, S_CHUNK_SEQS) {
-                Some(Value::Array(a)) => a
-                    .iter()
-                    .map(as_u64)
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| bad("bad chunk sequences"))?,
+                Some(Value::Array(a)) => {
+                    a.iter().map(as_u64).collect::<Option<Vec<_>>>().ok_or_else(|| bad("bad chunk sequences"))?
+                }
                 _ => return Err(bad("no chunk sequences")),
             },
         };
@@ -408,8 +367,7 @@ impl StatusSnapshot {
             if req_u64(meta, S_CHUNK_SIZE, "chunk size")? != u64::from(chunk_size) {
                 return Err(bad("a chunk's size differs from the head's"));
             }
-            let number = u32::try_from(req_u64(meta, S_CHUNK, "chunk number")?)
-                .map_err(|_| bad("bad chunk number"))?;
+            let number = u32::try_from(req_u64(meta, S_CHUNK, "chunk number")?).map_err(|_| bad("bad chunk number"))?;
             let sequence = req_u64(meta, S_SEQUENCE, "chunk sequence")?;
             let Some(Value::Map(list)) = map_get(&map, CWT_STATUS_LIST) else {
                 return Err(bad("no status_list claim"));
@@ -420,22 +378,16 @@ impl StatusSnapshot {
             let Some(Value::Bytes(lst)) = map_get(list, SL_LST) else {
                 return Err(bad("no lst"));
             };
-            let statuses = inflate_capped(lst, chunk_bytes)
-                .map_err(|_| bad("a chunk's list does not inflate"))?;
+            let statuses = inflate_capped(lst, chunk_bytes).map_err(|_| bad("a chunk's list does not inflate"))?;
             chunks.push((number, Chunk { sequence, statuses }));
         }
-        let newer_head = self
-            .head
-            .as_ref()
-            .is_none_or(|h| head.sequence >= h.sequence && head.issued_at >= h.issued_at);
+        let newer_head =
+            self.head.as_ref().is_none_or(|h| head.sequence >= h.sequence && head.issued_at >= h.issued_at);
         if newer_head {
             self.head = Some(head);
         }
         for (number, chunk) in chunks {
-            let keep = self
-                .chunks
-                .get(&number)
-                .is_none_or(|c| chunk.sequence > c.sequence);
+            let keep = self.chunks.get(&number).is_none_or(|c| chunk.sequence > c.sequence);
             if keep {
                 self.chunks.insert(number, chunk);
             }

@@ -33,9 +33,7 @@ impl KeyStatus {
         match text {
             "active" => Ok(Self::Active),
             "withdrawn" => Ok(Self::Withdrawn),
-            other => Err(PassError::InvalidTrustList(format!(
-                "unknown key status {other:?}"
-            ))),
+            other => Err(PassError::InvalidTrustList(format!("unknown key status {other:?}"))),
         }
     }
 }
@@ -73,9 +71,7 @@ fn text_key(k: &str) -> Value {
 }
 
 fn get<'a>(map: &'a [(Value, Value)], key: &str) -> Option<&'a Value> {
-    map.iter()
-        .find(|(k, _)| k.as_text() == Some(key))
-        .map(|(_, v)| v)
+    map.iter().find(|(k, _)| k.as_text() == Some(key)).map(|(_, v)| v)
 }
 
 fn bad(what: impl Into<String>) -> PassError {
@@ -95,10 +91,7 @@ fn alg_from(value: &Value) -> Result<Algorithm, PassError> {
 }
 
 fn key_entries(key: &VerifyingKey) -> Vec<(Value, Value)> {
-    vec![
-        (text_key("alg"), alg_code(key.algorithm())),
-        (text_key("key"), Value::Bytes(key.to_bytes())),
-    ]
+    vec![(text_key("alg"), alg_code(key.algorithm())), (text_key("key"), Value::Bytes(key.to_bytes()))]
 }
 
 fn key_value(key: &VerifyingKey) -> Value {
@@ -121,18 +114,14 @@ fn time_value(t: OffsetDateTime) -> Value {
 }
 
 fn time_from(map: &[(Value, Value)], key: &str) -> Result<OffsetDateTime, PassError> {
-    get(map, key)
-        .and_then(as_time)
-        .ok_or_else(|| bad(format!("{key} is missing or not a date")))
+    get(map, key).and_then(as_time).ok_or_else(|| bad(format!("{key} is missing or not a date")))
 }
 
 impl TrustList {
     /// Keys that may have signed a token with this kid and algorithm. Several keys can share a kid (it is only
     /// 8 bytes), so every one must be tried.
     pub fn candidates(&self, kid: &[u8]) -> impl Iterator<Item = &TrustedKey> {
-        self.keys
-            .iter()
-            .filter(move |k| k.kid().0.as_slice() == kid)
+        self.keys.iter().filter(move |k| k.kid().0.as_slice() == kid)
     }
 
     pub fn active_keys(&self) -> impl Iterator<Item = &TrustedKey> {
@@ -164,8 +153,7 @@ impl TrustList {
             (text_key("keys"), Value::Array(keys)),
         ]);
         let mut bytes = Vec::new();
-        ciborium::into_writer(&payload, &mut bytes)
-            .map_err(|e| PassError::Encoding(e.to_string()))?;
+        ciborium::into_writer(&payload, &mut bytes).map_err(|e| PassError::Encoding(e.to_string()))?;
         sign_cose(root, bytes, &[])
     }
 
@@ -174,8 +162,7 @@ impl TrustList {
     pub fn from_signed(bytes: &[u8], anchor: Option<&VerifyingKey>) -> Result<Self, PassError> {
         let sign1 = parse_sign1(bytes).map_err(bad)?;
         let payload = sign1.payload.as_deref().ok_or_else(|| bad("no payload"))?;
-        let value: Value =
-            ciborium::from_reader(payload).map_err(|e| bad(format!("payload is not CBOR: {e}")))?;
+        let value: Value = ciborium::from_reader(payload).map_err(|e| bad(format!("payload is not CBOR: {e}")))?;
         let Value::Map(map) = value else {
             return Err(bad("payload is not a map"));
         };
@@ -186,24 +173,14 @@ impl TrustList {
         let root = key_from(get(&map, "root").ok_or_else(|| bad("no root key"))?)?;
         if let Some(anchor) = anchor {
             if &root != anchor {
-                return Err(bad(format!(
-                    "signed by root {}, not by the pinned root {}",
-                    root.kid(),
-                    anchor.kid()
-                )));
+                return Err(bad(format!("signed by root {}, not by the pinned root {}", root.kid(), anchor.kid())));
             }
         }
         if sign1_kid(&sign1) != Some(root.kid().0.as_slice()) {
             return Err(bad("the signature's kid is not the root key's"));
         }
         sign1
-            .verify_signature(&[], |sig, data| {
-                if root.verify(data, sig) {
-                    Ok(())
-                } else {
-                    Err(())
-                }
-            })
+            .verify_signature(&[], |sig, data| if root.verify(data, sig) { Ok(()) } else { Err(()) })
             .map_err(|_| bad("the signature does not verify"))?;
         let Some(Value::Array(entries)) = get(&map, "keys") else {
             return Err(bad("no keys"));
@@ -231,9 +208,7 @@ impl TrustList {
                 Some(Value::Text(s)) => s.clone(),
                 _ => return Err(bad("no issuer")),
             },
-            sequence: get(&map, "seq")
-                .and_then(as_u64)
-                .ok_or_else(|| bad("no sequence"))?,
+            sequence: get(&map, "seq").and_then(as_u64).ok_or_else(|| bad("no sequence"))?,
             issued_at: time_from(&map, "iat")?,
             root,
             keys,
@@ -271,25 +246,12 @@ impl TrustList {
                 continue;
             }
             let ok = sign1
-                .verify_signature(&[], |sig, data| {
-                    if candidate.key.verify(data, sig) {
-                        Ok(())
-                    } else {
-                        Err(())
-                    }
-                })
+                .verify_signature(&[], |sig, data| if candidate.key.verify(data, sig) { Ok(()) } else { Err(()) })
                 .is_ok();
             if ok {
                 return KeyMatch::Verified(candidate);
             }
         }
-        if any_active {
-            KeyMatch::BadSignature
-        } else {
-            KeyMatch::UnknownKid {
-                kid: kid.to_vec(),
-                withdrawn,
-            }
-        }
+        if any_active { KeyMatch::BadSignature } else { KeyMatch::UnknownKid { kid: kid.to_vec(), withdrawn } }
     }
 }

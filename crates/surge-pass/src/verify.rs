@@ -140,10 +140,7 @@ impl Verification {
 
     /// The reason codes of failed checks, first failure first.
     pub fn failures(&self) -> impl Iterator<Item = Reason> + '_ {
-        self.checks
-            .iter()
-            .filter(|c| c.outcome == Outcome::Fail)
-            .filter_map(|c| c.reason)
+        self.checks.iter().filter(|c| c.outcome == Outcome::Fail).filter_map(|c| c.reason)
     }
 
     pub fn first_failure(&self) -> Option<Reason> {
@@ -151,37 +148,16 @@ impl Verification {
     }
 
     fn pass(&mut self, name: CheckName, detail: impl Into<Cow<'static, str>>) {
-        self.checks.push(Check {
-            name,
-            outcome: Outcome::Pass,
-            reason: None,
-            detail: detail.into(),
-        });
+        self.checks.push(Check { name, outcome: Outcome::Pass, reason: None, detail: detail.into() });
     }
 
     fn fail(&mut self, name: CheckName, reason: Reason, detail: impl Into<Cow<'static, str>>) {
-        self.checks.push(Check {
-            name,
-            outcome: Outcome::Fail,
-            reason: Some(reason),
-            detail: detail.into(),
-        });
+        self.checks.push(Check { name, outcome: Outcome::Fail, reason: Some(reason), detail: detail.into() });
     }
 
-    fn warn_or_fail(
-        &mut self,
-        strict: bool,
-        name: CheckName,
-        reason: Reason,
-        detail: impl Into<Cow<'static, str>>,
-    ) {
+    fn warn_or_fail(&mut self, strict: bool, name: CheckName, reason: Reason, detail: impl Into<Cow<'static, str>>) {
         let outcome = if strict { Outcome::Fail } else { Outcome::Warn };
-        self.checks.push(Check {
-            name,
-            outcome,
-            reason: Some(reason),
-            detail: detail.into(),
-        });
+        self.checks.push(Check { name, outcome, reason: Some(reason), detail: detail.into() });
     }
 }
 
@@ -198,11 +174,7 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        Self {
-            clock_skew_seconds: 300,
-            max_status_age_seconds: 24 * 3600,
-            strict: false,
-        }
+        Self { clock_skew_seconds: 300, max_status_age_seconds: 24 * 3600, strict: false }
     }
 }
 
@@ -216,11 +188,7 @@ pub struct Verifier<'a> {
 
 impl<'a> Verifier<'a> {
     pub fn new(trust: &'a TrustList) -> Self {
-        Self {
-            trust,
-            status: None,
-            options: VerifyOptions::default(),
-        }
+        Self { trust, status: None, options: VerifyOptions::default() }
     }
 
     pub fn with_status(mut self, status: &'a StatusSnapshot) -> Self {
@@ -235,30 +203,21 @@ impl<'a> Verifier<'a> {
 
     /// Verifies `text` at time `now`, optionally for a checkpoint in `zone`.
     pub fn verify(&self, text: &str, now: OffsetDateTime, zone: Option<&str>) -> Verification {
-        let mut v = Verification {
-            checks: Vec::with_capacity(7),
-            claims: None,
-            kid: None,
-        };
+        let mut v = Verification { checks: Vec::with_capacity(7), claims: None, kid: None };
         let cose = match unwrap_text(text, PREFIX, MAX_INFLATED_LEN) {
             Ok(cose) => cose,
             Err(e) => {
                 let (reason, detail) = match e {
-                    TransportError::BadPrefix(seen) => (
-                        Reason::BadPrefix,
-                        format!("expected text starting {PREFIX}, found {seen:?}"),
-                    ),
-                    TransportError::BadBase45 => {
-                        (Reason::BadBase45, "the text is not valid base45".into())
+                    TransportError::BadPrefix(seen) => {
+                        (Reason::BadPrefix, format!("expected text starting {PREFIX}, found {seen:?}"))
                     }
-                    TransportError::BadCompression => (
-                        Reason::BadCompression,
-                        "the data is not a complete zlib stream".into(),
-                    ),
-                    TransportError::TooLarge => (
-                        Reason::TooLarge,
-                        format!("the data inflates beyond {MAX_INFLATED_LEN} bytes"),
-                    ),
+                    TransportError::BadBase45 => (Reason::BadBase45, "the text is not valid base45".into()),
+                    TransportError::BadCompression => {
+                        (Reason::BadCompression, "the data is not a complete zlib stream".into())
+                    }
+                    TransportError::TooLarge => {
+                        (Reason::TooLarge, format!("the data inflates beyond {MAX_INFLATED_LEN} bytes"))
+                    }
                 };
                 v.fail(CheckName::Format, reason, detail);
                 return v;
@@ -267,11 +226,7 @@ impl<'a> Verifier<'a> {
         let sign1 = match parse_sign1(&cose) {
             Ok(s) if s.payload.is_some() => s,
             Ok(_) => {
-                v.fail(
-                    CheckName::Format,
-                    Reason::BadCose,
-                    "the COSE_Sign1 has no payload",
-                );
+                v.fail(CheckName::Format, Reason::BadCose, "the COSE_Sign1 has no payload");
                 return v;
             }
             Err(e) => {
@@ -297,11 +252,7 @@ impl<'a> Verifier<'a> {
             }
             KeyMatch::BadSignature => {
                 v.pass(CheckName::Key, "a trusted key has this id");
-                v.fail(
-                    CheckName::Signature,
-                    Reason::BadSignature,
-                    "the signature does not match the content",
-                );
+                v.fail(CheckName::Signature, Reason::BadSignature, "the signature does not match the content");
                 return v;
             }
         };
@@ -326,28 +277,16 @@ impl<'a> Verifier<'a> {
             }
         };
         if claims.issued_at < key.valid_from || claims.issued_at > key.valid_until {
-            v.fail(
-                CheckName::Claims,
-                Reason::KeyNotValid,
-                "issued outside its key's validity period",
-            );
+            v.fail(CheckName::Claims, Reason::KeyNotValid, "issued outside its key's validity period");
         } else {
             v.pass(CheckName::Claims, "pass format version 1");
         }
 
         let skew = time::Duration::seconds(self.options.clock_skew_seconds);
         if now + skew < claims.not_before {
-            v.fail(
-                CheckName::Validity,
-                Reason::NotYetValid,
-                format!("valid from {}", rfc3339(claims.not_before)),
-            );
+            v.fail(CheckName::Validity, Reason::NotYetValid, format!("valid from {}", rfc3339(claims.not_before)));
         } else if now - skew >= claims.expires {
-            v.fail(
-                CheckName::Validity,
-                Reason::Expired,
-                format!("expired at {}", rfc3339(claims.expires)),
-            );
+            v.fail(CheckName::Validity, Reason::Expired, format!("expired at {}", rfc3339(claims.expires)));
         } else {
             v.pass(CheckName::Validity, "within its validity period");
         }
@@ -372,12 +311,7 @@ impl<'a> Verifier<'a> {
     fn check_revocation(&self, v: &mut Verification, claims: &PassClaims, now: OffsetDateTime) {
         let strict = self.options.strict;
         let Some(status) = self.status else {
-            v.warn_or_fail(
-                strict,
-                CheckName::Revocation,
-                Reason::NotChecked,
-                "no status list: revocation not checked",
-            );
+            v.warn_or_fail(strict, CheckName::Revocation, Reason::NotChecked, "no status list: revocation not checked");
             return;
         };
         if status.issuer() != Some(claims.issuer.as_str()) {
@@ -389,27 +323,17 @@ impl<'a> Verifier<'a> {
             );
             return;
         }
-        match status.lookup(
-            claims.pass.status_index,
-            now,
-            self.options.max_status_age_seconds,
-        ) {
+        match status.lookup(claims.pass.status_index, now, self.options.max_status_age_seconds) {
             StatusLookup::Status(STATUS_VALID) => v.pass(CheckName::Revocation, "not revoked"),
-            StatusLookup::Status(STATUS_INVALID) => v.fail(
-                CheckName::Revocation,
-                Reason::Revoked,
-                "the pass has been revoked",
-            ),
-            StatusLookup::Status(STATUS_SUSPENDED) => v.fail(
-                CheckName::Revocation,
-                Reason::Revoked,
-                "the pass has been suspended",
-            ),
-            StatusLookup::Status(other) => v.fail(
-                CheckName::Revocation,
-                Reason::Revoked,
-                format!("the pass has status {other}, not valid"),
-            ),
+            StatusLookup::Status(STATUS_INVALID) => {
+                v.fail(CheckName::Revocation, Reason::Revoked, "the pass has been revoked")
+            }
+            StatusLookup::Status(STATUS_SUSPENDED) => {
+                v.fail(CheckName::Revocation, Reason::Revoked, "the pass has been suspended")
+            }
+            StatusLookup::Status(other) => {
+                v.fail(CheckName::Revocation, Reason::Revoked, format!("the pass has status {other}, not valid"))
+            }
             StatusLookup::Stale { age_seconds } => v.warn_or_fail(
                 strict,
                 CheckName::Revocation,
@@ -443,6 +367,5 @@ pub fn decode_unverified(text: &str) -> Result<PassClaims, Reason> {
 
 /// RFC 3339 for messages; falls back to the Unix time if formatting ever fails.
 pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.unix_timestamp().to_string())
 }

@@ -8,8 +8,8 @@ use anyhow::Context;
 use clap::Subcommand;
 use serde_json::json;
 use surge_pass::{
-    Algorithm, ControlCode, Issuer, KeyStatus, Pass, PassClaims, PassId, PassKind, SigningKey,
-    TrustList, TrustedKey, Verifier, decode_unverified,
+    Algorithm, ControlCode, Issuer, KeyStatus, Pass, PassClaims, PassId, PassKind, SigningKey, TrustList, TrustedKey,
+    Verifier, decode_unverified,
 };
 
 use crate::Outcome;
@@ -104,11 +104,7 @@ fn bench_pass(seconds: f64) -> anyhow::Result<Outcome> {
     let verifier = Verifier::new(&trust);
     let check = verifier.verify(&text, now, Some("KR-26"));
     let message = vec![0x5a; text.len() * 2 / 3];
-    anyhow::ensure!(
-        check.is_valid(),
-        "the benchmark pass does not verify: {:?}",
-        check.first_failure()
-    );
+    anyhow::ensure!(check.is_valid(), "the benchmark pass does not verify: {:?}", check.first_failure());
     let qr_version = surge_pass::qr_version(&text)?;
     // The raw operations sign and verify a message of the same size as the pass's signed structure. Ed25519
     // verification takes variable time with the signature, so both sides cycle through many signatures.
@@ -161,21 +157,12 @@ fn bench_pass(seconds: f64) -> anyhow::Result<Outcome> {
         black_box(surge_pass::qr_svg(black_box(&text)).ok());
     });
 
-    println!(
-        "pass pipeline, one core, Ed25519, {} characters, QR version {qr_version}",
-        text.len()
-    );
+    println!("pass pipeline, one core, Ed25519, {} characters, QR version {qr_version}", text.len());
     println!("  raw Ed25519 sign      {raw_sign:>10.0} /s");
-    println!(
-        "  issue (claims → EP1)  {issue:>10.0} /s   {:.0}% of raw sign",
-        100.0 * issue / raw_sign
-    );
+    println!("  issue (claims → EP1)  {issue:>10.0} /s   {:.0}% of raw sign", 100.0 * issue / raw_sign);
     println!("  decode (unverified)   {decode:>10.0} /s");
     println!("  raw Ed25519 verify    {raw_verify:>10.0} /s");
-    println!(
-        "  verify (EP1 → checks) {verify:>10.0} /s   {:.0}% of raw verify",
-        100.0 * verify / raw_verify
-    );
+    println!("  verify (EP1 → checks) {verify:>10.0} /s   {:.0}% of raw verify", 100.0 * verify / raw_verify);
     println!("  QR SVG render         {qr:>10.0} /s");
     let line = json!({
         "bench": "pass",
@@ -189,9 +176,6 @@ fn bench_pass(seconds: f64) -> anyhow::Result<Outcome> {
         "issue_ratio": (issue / raw_sign * 1000.0).round() / 1000.0,
         "verify_ratio": (verify / raw_verify * 1000.0).round() / 1000.0,
     });
-    println!(
-        "{}",
-        serde_json::to_string(&line).context("serialising figures")?
-    );
+    println!("{}", serde_json::to_string(&line).context("serialising figures")?);
     Ok(Outcome::Success)
 }

@@ -17,14 +17,8 @@ use crate::Outcome;
 
 /// Steps this runner does not perform, with the reason it reports when skipping them.
 const NOT_PERFORMED: &[(&str, &str)] = &[
-    (
-        "EXPECTEDVALIDOBJECT",
-        "JSON schema validation is not performed",
-    ),
-    (
-        "EXPECTEDSCHEMAVALIDATION",
-        "JSON schema validation is not performed",
-    ),
+    ("EXPECTEDVALIDOBJECT", "JSON schema validation is not performed"),
+    ("EXPECTEDSCHEMAVALIDATION", "JSON schema validation is not performed"),
     ("EXPECTEDENCODE", "encoding from JSON is not performed"),
 ];
 
@@ -62,10 +56,7 @@ fn known_issues(dir: &Path) -> BTreeMap<(String, String, String), String> {
                 return None;
             };
             let step = UPSTREAM_TEST_NAMES.iter().find(|(name, _)| name == test)?.1;
-            Some((
-                (country.to_string(), case.to_string(), step.to_owned()),
-                url.to_string(),
-            ))
+            Some(((country.to_string(), case.to_string(), step.to_owned()), url.to_string()))
         })
         .collect()
 }
@@ -77,8 +68,7 @@ pub fn run(dir: &Path) -> anyhow::Result<Outcome> {
     files.sort();
     let mut tally = Tally::default();
     for file in &files {
-        let text =
-            fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let text = fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         let Ok(case) = serde_json::from_str::<Json>(&text) else {
             continue;
         };
@@ -87,32 +77,19 @@ pub fn run(dir: &Path) -> anyhow::Result<Outcome> {
         }
         let relative = file.strip_prefix(dir).unwrap_or(file);
         let name = relative.display().to_string();
-        let country = relative
-            .components()
-            .next()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let stem = file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let country =
+            relative.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let mut outcome = run_case(&case);
-        outcome.failures.retain(|(step, _)| {
-            match known.get(&(country.clone(), stem.clone(), step.clone())) {
-                Some(url) => {
-                    outcome
-                        .skipped
-                        .push((step.clone(), format!("known upstream issue {url}")));
-                    false
-                }
-                None => true,
+        outcome.failures.retain(|(step, _)| match known.get(&(country.clone(), stem.clone(), step.clone())) {
+            Some(url) => {
+                outcome.skipped.push((step.clone(), format!("known upstream issue {url}")));
+                false
             }
+            None => true,
         });
         for (step, reason) in &outcome.skipped {
-            *tally
-                .skip_reasons
-                .entry(format!("{step}: {reason}"))
-                .or_default() += 1;
+            *tally.skip_reasons.entry(format!("{step}: {reason}")).or_default() += 1;
         }
         if outcome.failures.is_empty() {
             if outcome.checked == 0 {
@@ -122,26 +99,15 @@ pub fn run(dir: &Path) -> anyhow::Result<Outcome> {
             }
         } else {
             tally.failed += 1;
-            let reasons: Vec<&str> = outcome
-                .failures
-                .iter()
-                .map(|(_, why)| why.as_str())
-                .collect();
+            let reasons: Vec<&str> = outcome.failures.iter().map(|(_, why)| why.as_str()).collect();
             println!("FAIL {name}: {}", reasons.join("; "));
         }
     }
     for (reason, count) in &tally.skip_reasons {
         println!("skipped step {count}×: {reason}");
     }
-    println!(
-        "{} passed, {} failed, {} skipped",
-        tally.passed, tally.failed, tally.skipped
-    );
-    Ok(if tally.failed == 0 {
-        Outcome::Success
-    } else {
-        Outcome::Negative
-    })
+    println!("{} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.skipped);
+    Ok(if tally.failed == 0 { Outcome::Success } else { Outcome::Negative })
 }
 
 fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
@@ -166,13 +132,7 @@ struct CaseOutcome {
 
 fn hex(case: &Json, field: &str) -> Option<Vec<u8>> {
     let text = case.get(field)?.as_str()?;
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect()
+    (0..text.len()).step_by(2).map(|i| text.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
 }
 
 fn text<'a>(case: &'a Json, field: &str) -> Option<&'a str> {
@@ -191,11 +151,9 @@ fn parse_clock(text: &str) -> Option<OffsetDateTime> {
 /// The bytes at each stage of the chain, taken from the case where given and derived from the stage before
 /// otherwise.
 fn base45_text(case: &Json) -> Option<String> {
-    text(case, "BASE45").map(str::to_owned).or_else(|| {
-        text(case, "PREFIX")
-            .and_then(|p| dcc::unprefix(p).ok())
-            .map(str::to_owned)
-    })
+    text(case, "BASE45")
+        .map(str::to_owned)
+        .or_else(|| text(case, "PREFIX").and_then(|p| dcc::unprefix(p).ok()).map(str::to_owned))
 }
 
 fn compressed(case: &Json) -> Option<Vec<u8>> {
@@ -209,16 +167,11 @@ fn cose(case: &Json) -> Option<Vec<u8>> {
 fn run_case(case: &Json) -> CaseOutcome {
     let mut out = CaseOutcome::default();
     let ctx = &case["TESTCTX"];
-    let expected = case["EXPECTEDRESULTS"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
+    let expected = case["EXPECTEDRESULTS"].as_object().cloned().unwrap_or_default();
     let signer = text(ctx, "CERTIFICATE")
         .and_then(|c| STANDARD.decode(c).ok())
         .and_then(|der| SignerCertificate::from_der(&der).ok());
-    let trust = DccTrustList {
-        signers: signer.clone().into_iter().collect(),
-    };
+    let trust = DccTrustList { signers: signer.clone().into_iter().collect() };
     let clock = text(ctx, "VALIDATIONCLOCK").and_then(parse_clock);
 
     for (step, want) in expected {
@@ -233,18 +186,21 @@ fn run_case(case: &Json) -> CaseOutcome {
                 _ => false,
             }),
             "EXPECTEDB45DECODE" => match base45_text(case) {
-                Some(b45) => Ok(dcc::base45_decode(&b45)
-                    .is_ok_and(|bytes| hex(case, "COMPRESSED").is_none_or(|c| c == bytes))),
+                Some(b45) => {
+                    Ok(dcc::base45_decode(&b45).is_ok_and(|bytes| hex(case, "COMPRESSED").is_none_or(|c| c == bytes)))
+                }
                 None => Err("no base45 text".into()),
             },
             "EXPECTEDCOMPRESSION" => match compressed(case) {
-                Some(bytes) => Ok(dcc::decompress(&bytes)
-                    .is_ok_and(|inflated| hex(case, "COSE").is_none_or(|c| c == inflated))),
+                Some(bytes) => {
+                    Ok(dcc::decompress(&bytes).is_ok_and(|inflated| hex(case, "COSE").is_none_or(|c| c == inflated)))
+                }
                 None => Err("no compressed data".into()),
             },
             "EXPECTEDPICTUREDECODE" => match text(case, "2DCODE").map(|png| STANDARD.decode(png)) {
-                Some(Ok(png)) => Ok(surge_pass::decode_qr_image(&png)
-                    .is_ok_and(|t| Some(t.as_str()) == text(case, "PREFIX"))),
+                Some(Ok(png)) => {
+                    Ok(surge_pass::decode_qr_image(&png).is_ok_and(|t| Some(t.as_str()) == text(case, "PREFIX")))
+                }
                 Some(Err(_)) => Ok(false),
                 None => Err("no picture in the case".into()),
             },
@@ -305,19 +261,14 @@ fn decoded_dcc(case: &Json) -> Option<ciborium::Value> {
 }
 
 fn is_cwt(value: &ciborium::Value) -> bool {
-    value.as_map().is_some_and(|m| {
-        m.iter()
-            .any(|(k, _)| k.as_integer().is_some_and(|k| i64::try_from(k) == Ok(-260)))
-    })
+    value.as_map().is_some_and(|m| m.iter().any(|(k, _)| k.as_integer().is_some_and(|k| i64::try_from(k) == Ok(-260))))
 }
 
 pub fn cbor_to_json(value: &ciborium::Value) -> Json {
     use ciborium::Value as C;
     match value {
         C::Integer(i) => i64::try_from(*i).map(Json::from).unwrap_or(Json::Null),
-        C::Float(f) => serde_json::Number::from_f64(*f)
-            .map(Json::Number)
-            .unwrap_or(Json::Null),
+        C::Float(f) => serde_json::Number::from_f64(*f).map(Json::Number).unwrap_or(Json::Null),
         C::Text(s) => Json::String(s.clone()),
         C::Bool(b) => Json::Bool(*b),
         C::Null => Json::Null,
@@ -326,14 +277,7 @@ pub fn cbor_to_json(value: &ciborium::Value) -> Json {
         C::Map(entries) => Json::Object(
             entries
                 .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_text()
-                            .map(str::to_owned)
-                            .unwrap_or_else(|| format!("{k:?}")),
-                        cbor_to_json(v),
-                    )
-                })
+                .map(|(k, v)| (k.as_text().map(str::to_owned).unwrap_or_else(|| format!("{k:?}")), cbor_to_json(v)))
                 .collect(),
         ),
         C::Tag(_, inner) => cbor_to_json(inner),
@@ -345,13 +289,9 @@ pub fn cbor_to_json(value: &ciborium::Value) -> Json {
 fn same_json(a: &Json, b: &Json) -> bool {
     match (a, b) {
         (Json::Number(x), Json::Number(y)) => x.as_f64() == y.as_f64(),
-        (Json::Array(x), Json::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
-        }
+        (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y)),
         (Json::Object(x), Json::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
         }
         _ => a == b,
     }

@@ -43,16 +43,10 @@ pub struct PublicKeyFile {
 
 impl PublicKeyFile {
     pub fn verifying_key(&self) -> anyhow::Result<VerifyingKey> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(&self.public_key)
-            .context("public_key is not base64url")?;
+        let bytes = URL_SAFE_NO_PAD.decode(&self.public_key).context("public_key is not base64url")?;
         let key = VerifyingKey::from_bytes(Algorithm::parse(&self.alg)?, &bytes)?;
         if key.kid().to_hex() != self.kid {
-            bail!(
-                "kid {} does not match the public key (expected {})",
-                self.kid,
-                key.kid()
-            );
+            bail!("kid {} does not match the public key (expected {})", self.kid, key.kid());
         }
         Ok(key)
     }
@@ -77,8 +71,7 @@ pub struct KeyDir {
 pub fn read_public(dir: &Path) -> anyhow::Result<PublicKeyFile> {
     let path = dir.join(PUBLIC_FILE);
     let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a public key file", path.display()))
+    serde_json::from_str(&text).with_context(|| format!("{} is not a public key file", path.display()))
 }
 
 pub fn write_public(dir: &Path, public: &PublicKeyFile) -> anyhow::Result<()> {
@@ -93,11 +86,7 @@ pub fn read_key_dir(dir: &Path) -> anyhow::Result<KeyDir> {
     let key = SigningKey::from_pkcs8_pem(&pem).with_context(|| format!("{}", path.display()))?;
     let public = read_public(dir)?;
     if public.verifying_key()? != key.verifying_key() {
-        bail!(
-            "{} and {} are not one key pair",
-            path.display(),
-            dir.join(PUBLIC_FILE).display()
-        );
+        bail!("{} and {} are not one key pair", path.display(), dir.join(PUBLIC_FILE).display());
     }
     Ok(KeyDir { key, public })
 }
@@ -143,37 +132,25 @@ pub struct TrustFile {
 }
 
 pub fn write_trust(path: &Path, signed: &[u8]) -> anyhow::Result<()> {
-    let file = TrustFile {
-        format: TRUST_LIST_FORMAT.into(),
-        signed: STANDARD.encode(signed),
-    };
-    fs::write(path, serde_json::to_string_pretty(&file)? + "\n")
-        .with_context(|| format!("writing {}", path.display()))
+    let file = TrustFile { format: TRUST_LIST_FORMAT.into(), signed: STANDARD.encode(signed) };
+    fs::write(path, serde_json::to_string_pretty(&file)? + "\n").with_context(|| format!("writing {}", path.display()))
 }
 
 pub fn read_trust(path: &Path, anchor: Option<&VerifyingKey>) -> anyhow::Result<TrustList> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let file: TrustFile = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a trust list file", path.display()))?;
+    let file: TrustFile =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a trust list file", path.display()))?;
     if file.format != TRUST_LIST_FORMAT {
-        bail!(
-            "{}: format {:?} is not {TRUST_LIST_FORMAT}",
-            path.display(),
-            file.format
-        );
+        bail!("{}: format {:?} is not {TRUST_LIST_FORMAT}", path.display(), file.format);
     }
-    let signed = STANDARD
-        .decode(file.signed.trim())
-        .context("signed is not base64")?;
+    let signed = STANDARD.decode(file.signed.trim()).context("signed is not base64")?;
     TrustList::from_signed(&signed, anchor).with_context(|| path.display().to_string())
 }
 
 pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+    t.format(&Rfc3339).unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
 pub fn parse_time(text: &str) -> anyhow::Result<OffsetDateTime> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .with_context(|| format!("{text:?} is not an RFC 3339 time"))
+    OffsetDateTime::parse(text, &Rfc3339).with_context(|| format!("{text:?} is not an RFC 3339 time"))
 }

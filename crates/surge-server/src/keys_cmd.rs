@@ -53,39 +53,19 @@ pub enum KeysCommand {
 
 pub fn run(command: KeysCommand) -> anyhow::Result<Outcome> {
     match command {
-        KeysCommand::Generate {
-            alg,
-            role,
-            issuer,
-            valid_days,
-            out,
-        } => generate(&alg, role, &issuer, valid_days, out),
+        KeysCommand::Generate { alg, role, issuer, valid_days, out } => generate(&alg, role, &issuer, valid_days, out),
         KeysCommand::Withdraw { key } => {
             let mut public = files::read_public(&key)?;
             public.status = KeyStatus::Withdrawn.as_str().into();
             files::write_public(&key, &public)?;
-            println!(
-                "withdrew key {}; publish a new trust list with `surge keys trust-list`",
-                public.kid
-            );
+            println!("withdrew key {}; publish a new trust list with `surge keys trust-list`", public.kid);
             Ok(Outcome::Success)
         }
-        KeysCommand::TrustList {
-            keys,
-            signer,
-            sequence,
-            out,
-        } => trust_list(keys, signer, sequence, out),
+        KeysCommand::TrustList { keys, signer, sequence, out } => trust_list(keys, signer, sequence, out),
     }
 }
 
-fn generate(
-    alg: &str,
-    role: Role,
-    issuer: &str,
-    valid_days: i64,
-    out: PathBuf,
-) -> anyhow::Result<Outcome> {
+fn generate(alg: &str, role: Role, issuer: &str, valid_days: i64, out: PathBuf) -> anyhow::Result<Outcome> {
     if !(1..=3650).contains(&valid_days) {
         bail!("--valid-days must be between 1 and 3650");
     }
@@ -108,21 +88,11 @@ fn generate(
     };
     files::write_private(&out, &key)?;
     files::write_public(&out, &public)?;
-    println!(
-        "generated {} key {} in {}",
-        public.alg,
-        public.kid,
-        out.display()
-    );
+    println!("generated {} key {} in {}", public.alg, public.kid, out.display());
     Ok(Outcome::Success)
 }
 
-fn trust_list(
-    keys: PathBuf,
-    signer: Option<PathBuf>,
-    sequence: Option<u64>,
-    out: PathBuf,
-) -> anyhow::Result<Outcome> {
+fn trust_list(keys: PathBuf, signer: Option<PathBuf>, sequence: Option<u64>, out: PathBuf) -> anyhow::Result<Outcome> {
     let dirs = files::key_dirs(&keys)?;
     let mut entries = Vec::new();
     let mut roots = Vec::new();
@@ -133,19 +103,10 @@ fn trust_list(
             Role::TrustRoot => roots.push(dir.clone()),
             Role::Pass => {
                 if issuer.as_ref().is_some_and(|i| i != &public.issuer) {
-                    bail!(
-                        "{}: issuer {:?} differs from the other keys' {:?}",
-                        dir.display(),
-                        public.issuer,
-                        issuer
-                    );
+                    bail!("{}: issuer {:?} differs from the other keys' {:?}", dir.display(), public.issuer, issuer);
                 }
                 issuer = Some(public.issuer.clone());
-                entries.push(
-                    public
-                        .trusted_key()
-                        .with_context(|| dir.display().to_string())?,
-                );
+                entries.push(public.trusted_key().with_context(|| dir.display().to_string())?);
             }
         }
     }
@@ -157,18 +118,13 @@ fn trust_list(
             keys.display(),
             keys.display()
         ),
-        (None, _) => bail!(
-            "several trust-root keys under {}: choose one with --signer",
-            keys.display()
-        ),
+        (None, _) => bail!("several trust-root keys under {}: choose one with --signer", keys.display()),
     };
     let root = files::read_key_dir(&signer)?;
     if root.public.role != Role::TrustRoot {
         bail!("{} is not a trust-root key", signer.display());
     }
-    let Some(issuer) = issuer else {
-        bail!("no pass keys under {}", keys.display())
-    };
+    let Some(issuer) = issuer else { bail!("no pass keys under {}", keys.display()) };
     let now = crate::now();
     let list = TrustList {
         issuer,

@@ -12,11 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "surge",
-    version,
-    about = "Surge: an open platform for emergency public services"
-)]
+#[command(name = "surge", version, about = "Surge: an open platform for emergency public services")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -49,11 +45,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // clap prints help and version to stdout with success, and usage errors to stderr.
             let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
     let result = match cli.command {
@@ -65,10 +57,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Negative) => ExitCode::from(1),
         Err(e) => {
-            #[expect(
-                clippy::print_stderr,
-                reason = "the binary reports its errors on stderr"
-            )]
+            #[expect(clippy::print_stderr, reason = "the binary reports its errors on stderr")]
             {
                 eprintln!("error: {e:#}");
             }
@@ -78,10 +67,7 @@ fn main() -> ExitCode {
 }
 
 /// The wall clock, read here and nowhere else: library code takes the time as a parameter.
-#[expect(
-    clippy::disallowed_methods,
-    reason = "the binary is where the clock is read"
-)]
+#[expect(clippy::disallowed_methods, reason = "the binary is where the clock is read")]
 fn now() -> time::OffsetDateTime {
     let now = time::OffsetDateTime::now_utc();
     now.replace_nanosecond(0).unwrap_or(now)

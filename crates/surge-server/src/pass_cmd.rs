@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use surge_pass::dcc::{DccTrustList, SignerCertificate};
 use surge_pass::{
-    Check, ControlCode, Issuer, Pass, PassClaims, PassId, PassKind, STATUS_INVALID,
-    StatusListBuilder, StatusListFile, StatusSnapshot, Verification, Verifier, VerifyOptions,
+    Check, ControlCode, Issuer, Pass, PassClaims, PassId, PassKind, STATUS_INVALID, StatusListBuilder, StatusListFile,
+    StatusSnapshot, Verification, Verifier, VerifyOptions,
 };
 use time::OffsetDateTime;
 
@@ -93,12 +93,7 @@ pub enum PassCommand {
 
 pub fn run(command: PassCommand) -> anyhow::Result<Outcome> {
     match command {
-        PassCommand::Sign {
-            key,
-            claims,
-            qr_svg,
-            qr_png,
-        } => sign(&key, &claims, qr_svg, qr_png),
+        PassCommand::Sign { key, claims, qr_svg, qr_png } => sign(&key, &claims, qr_svg, qr_png),
         PassCommand::Verify {
             trust,
             dcc_trust,
@@ -116,33 +111,24 @@ pub fn run(command: PassCommand) -> anyhow::Result<Outcome> {
             let text = match (text, image) {
                 (Some(text), _) => text,
                 (None, Some(image)) => {
-                    let bytes =
-                        fs::read(&image).with_context(|| format!("reading {}", image.display()))?;
-                    surge_pass::decode_qr_image(&bytes)
-                        .with_context(|| image.display().to_string())?
+                    let bytes = fs::read(&image).with_context(|| format!("reading {}", image.display()))?;
+                    surge_pass::decode_qr_image(&bytes).with_context(|| image.display().to_string())?
                 }
                 (None, None) => bail!("give the pass text or --image"),
             };
-            let now = at
-                .as_deref()
-                .map(files::parse_time)
-                .transpose()?
-                .unwrap_or_else(crate::now);
+            let now = at.as_deref().map(files::parse_time).transpose()?.unwrap_or_else(crate::now);
             if text.trim_start().starts_with(surge_pass::dcc::DCC_PREFIX) {
                 let Some(dcc_trust) = dcc_trust else {
                     bail!("an HC1 certificate needs --dcc-trust (signer certificates, PEM)")
                 };
                 return verify_dcc(&text, &dcc_trust, now, &format);
             }
-            let Some(trust) = trust else {
-                bail!("an EP1 pass needs --trust (the signed trust list)")
-            };
+            let Some(trust) = trust else { bail!("an EP1 pass needs --trust (the signed trust list)") };
             let anchor = anchor.map(|a| read_anchor(&a)).transpose()?;
             let trust = files::read_trust(&trust, anchor.as_ref())?;
             let status = status_list
                 .map(|path| {
-                    let bytes =
-                        fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                    let bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
                     let mut snapshot = StatusSnapshot::new();
                     snapshot
                         .apply(&StatusListFile::from_bytes(&bytes)?, &trust)
@@ -161,32 +147,18 @@ pub fn run(command: PassCommand) -> anyhow::Result<Outcome> {
             }
             let verification = verifier.verify(&text, now, zone.as_deref());
             if format == "json" {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&verification_json(&verification))?
-                );
+                println!("{}", serde_json::to_string_pretty(&verification_json(&verification))?);
             } else {
                 print_text(&verification);
             }
-            Ok(if verification.is_valid() {
-                Outcome::Success
-            } else {
-                Outcome::Negative
-            })
+            Ok(if verification.is_valid() { Outcome::Success } else { Outcome::Negative })
         }
         PassCommand::DccTestdata { dir } => crate::dcc_testdata::run(&dir),
-        PassCommand::StatusList {
-            key,
-            size,
-            revoked,
-            chunk_size,
-            out,
-        } => {
+        PassCommand::StatusList { key, size, revoked, chunk_size, out } => {
             let key = files::read_key_dir(&key)?;
             let mut list = StatusListBuilder::new(1, chunk_size, size)?;
             for index in &revoked {
-                list.set(*index, STATUS_INVALID)
-                    .with_context(|| format!("--revoked {index}"))?;
+                list.set(*index, STATUS_INVALID).with_context(|| format!("--revoked {index}"))?;
             }
             let file = list.publish(&key.key, &key.public.issuer, crate::now(), None)?;
             let bytes = file.to_bytes()?;
@@ -224,8 +196,7 @@ struct ClaimsFile {
 
 fn read_claims(path: &Path, issuer: &str, now: OffsetDateTime) -> anyhow::Result<PassClaims> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let file: ClaimsFile =
-        serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?;
+    let file: ClaimsFile = serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?;
     let mut rng = rand_core::OsRng;
     let claims = PassClaims {
         issuer: issuer.into(),
@@ -252,42 +223,26 @@ fn read_claims(path: &Path, issuer: &str, now: OffsetDateTime) -> anyhow::Result
             status_index: file.status_index,
         },
     };
-    claims
-        .validate()
-        .with_context(|| format!("{}", path.display()))?;
+    claims.validate().with_context(|| format!("{}", path.display()))?;
     Ok(claims)
 }
 
-fn sign(
-    key: &Path,
-    claims: &Path,
-    qr_svg: Option<PathBuf>,
-    qr_png: Option<PathBuf>,
-) -> anyhow::Result<Outcome> {
+fn sign(key: &Path, claims: &Path, qr_svg: Option<PathBuf>, qr_png: Option<PathBuf>) -> anyhow::Result<Outcome> {
     let key = files::read_key_dir(key)?;
     if key.public.role != files::Role::Pass {
-        bail!(
-            "{} is a trust-root key; sign passes with a pass key",
-            key.public.kid
-        );
+        bail!("{} is a trust-root key; sign passes with a pass key", key.public.kid);
     }
     let now = crate::now();
     if now > key.public.valid_until {
-        bail!(
-            "key {} may sign only until {}; generate a new key",
-            key.public.kid,
-            rfc3339(key.public.valid_until)
-        );
+        bail!("key {} may sign only until {}; generate a new key", key.public.kid, rfc3339(key.public.valid_until));
     }
     let claims = read_claims(claims, &key.public.issuer, now)?;
     let text = Issuer::new(key.key).issue(&claims)?;
     if let Some(path) = qr_svg {
-        fs::write(&path, surge_pass::qr_svg(&text)?)
-            .with_context(|| format!("writing {}", path.display()))?;
+        fs::write(&path, surge_pass::qr_svg(&text)?).with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(path) = qr_png {
-        fs::write(&path, surge_pass::qr_png(&text, 8)?)
-            .with_context(|| format!("writing {}", path.display()))?;
+        fs::write(&path, surge_pass::qr_png(&text, 8)?).with_context(|| format!("writing {}", path.display()))?;
     }
     println!("{text}");
     Ok(Outcome::Success)
@@ -297,10 +252,8 @@ fn read_anchor(path: &Path) -> anyhow::Result<surge_pass::VerifyingKey> {
     let public = if path.is_dir() {
         files::read_public(path)?
     } else {
-        let text =
-            fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a public key file", path.display()))?
+        let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{} is not a public key file", path.display()))?
     };
     if public.role != files::Role::TrustRoot {
         bail!("{} is not a trust-root key", path.display());
@@ -308,15 +261,9 @@ fn read_anchor(path: &Path) -> anyhow::Result<surge_pass::VerifyingKey> {
     public.verifying_key()
 }
 
-fn verify_dcc(
-    text: &str,
-    trust: &Path,
-    now: OffsetDateTime,
-    format: &str,
-) -> anyhow::Result<Outcome> {
+fn verify_dcc(text: &str, trust: &Path, now: OffsetDateTime, format: &str) -> anyhow::Result<Outcome> {
     let pem = fs::read_to_string(trust).with_context(|| format!("reading {}", trust.display()))?;
-    let signers =
-        SignerCertificate::from_pem_bundle(&pem).with_context(|| trust.display().to_string())?;
+    let signers = SignerCertificate::from_pem_bundle(&pem).with_context(|| trust.display().to_string())?;
     let v = surge_pass::dcc::verify_hc1(text, &DccTrustList { signers }, now);
     if format == "json" {
         let json = json!({
@@ -336,11 +283,7 @@ fn verify_dcc(
         println!("{}", if v.is_valid() { "VALID" } else { "NOT VALID" });
         print_checks(&v.checks);
     }
-    Ok(if v.is_valid() {
-        Outcome::Success
-    } else {
-        Outcome::Negative
-    })
+    Ok(if v.is_valid() { Outcome::Success } else { Outcome::Negative })
 }
 
 fn checks_json(checks: &[Check]) -> Vec<Value> {
@@ -358,16 +301,8 @@ fn checks_json(checks: &[Check]) -> Vec<Value> {
 
 fn print_checks(checks: &[Check]) {
     for c in checks {
-        let code = c
-            .reason
-            .map(|r| format!(" [{}]", r.code()))
-            .unwrap_or_default();
-        println!(
-            "  {:<5} {:<10} {}{code}",
-            c.outcome.as_str(),
-            c.name.as_str(),
-            c.detail
-        );
+        let code = c.reason.map(|r| format!(" [{}]", r.code())).unwrap_or_default();
+        println!("  {:<5} {:<10} {}{code}", c.outcome.as_str(), c.name.as_str(), c.detail);
     }
 }
 
@@ -404,18 +339,8 @@ fn print_text(v: &Verification) {
     println!("{}", if v.is_valid() { "VALID" } else { "NOT VALID" });
     print_checks(&v.checks);
     if let Some(c) = &v.claims {
-        println!(
-            "  holder {} ({}), {} / {}",
-            c.pass.holder,
-            c.pass.kind.as_str(),
-            c.pass.category,
-            c.pass.purpose
-        );
-        println!(
-            "  zones {}, until {}",
-            c.pass.zones.join(", "),
-            rfc3339(c.expires)
-        );
+        println!("  holder {} ({}), {} / {}", c.pass.holder, c.pass.kind.as_str(), c.pass.category, c.pass.purpose);
+        println!("  zones {}, until {}", c.pass.zones.join(", "), rfc3339(c.expires));
         println!("  control code {}", c.pass.control_code.grouped());
     }
 }

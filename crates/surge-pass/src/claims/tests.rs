@@ -37,10 +37,7 @@ fn check(edit: impl FnOnce(&mut PassClaims), expect: Option<(&str, &str)>) {
         (None, None) => {}
         (Some((field, reason)), Some((want_field, want_reason))) => {
             assert_eq!(field, want_field);
-            assert!(
-                reason.contains(want_reason),
-                "{reason:?} does not mention {want_reason:?}"
-            );
+            assert!(reason.contains(want_reason), "{reason:?} does not mention {want_reason:?}");
         }
         (got, expect) => panic!("got {got:?}, expected {expect:?}"),
     }
@@ -49,32 +46,14 @@ fn check(edit: impl FnOnce(&mut PassClaims), expect: Option<(&str, &str)>) {
 #[test]
 fn validation_names_the_field_and_the_reason() {
     check(|_| {}, None);
-    check(
-        |c| c.pass.masked_id = Some("900101-1234567".into()),
-        Some(("masked_id", "never the whole number")),
-    );
-    check(
-        |c| c.pass.masked_id = Some("12-4".into()),
-        Some(("masked_id", "letters or digits")),
-    );
+    check(|c| c.pass.masked_id = Some("900101-1234567".into()), Some(("masked_id", "never the whole number")));
+    check(|c| c.pass.masked_id = Some("12-4".into()), Some(("masked_id", "letters or digits")));
     check(|c| c.pass.zones.clear(), Some(("zones", "at least one")));
-    check(
-        |c| c.pass.zones = vec!["kr-26".into()],
-        Some(("zones", "upper-case")),
-    );
-    check(
-        |c| c.pass.category = "Essential Worker".into(),
-        Some(("category", "lower-case")),
-    );
+    check(|c| c.pass.zones = vec!["kr-26".into()], Some(("zones", "upper-case")));
+    check(|c| c.pass.category = "Essential Worker".into(), Some(("category", "lower-case")));
     check(|c| c.pass.holder = " ".into(), Some(("holder", "empty")));
-    check(
-        |c| c.pass.holder = "x".repeat(41),
-        Some(("holder", "at most 40")),
-    );
-    check(
-        |c| c.pass.kind = PassKind::Vehicle,
-        Some(("vehicle_plate", "required")),
-    );
+    check(|c| c.pass.holder = "x".repeat(41), Some(("holder", "at most 40")));
+    check(|c| c.pass.kind = PassKind::Vehicle, Some(("vehicle_plate", "required")));
     check(
         |c| {
             c.pass.kind = PassKind::Vehicle;
@@ -82,52 +61,31 @@ fn validation_names_the_field_and_the_reason() {
         },
         None,
     );
-    check(
-        |c| c.expires = c.not_before,
-        Some(("expires", "after not_before")),
-    );
-    check(
-        |c| c.pass.status_index = u64::MAX,
-        Some(("status_index", "at most")),
-    );
+    check(|c| c.expires = c.not_before, Some(("expires", "after not_before")));
+    check(|c| c.pass.status_index = u64::MAX, Some(("status_index", "at most")));
 }
 
 #[test]
 fn claims_round_trip_through_cbor() {
     let mut claims = sample_claims();
-    assert_eq!(
-        decode_claims(&encode_claims(&claims).unwrap()).unwrap(),
-        claims
-    );
+    assert_eq!(decode_claims(&encode_claims(&claims).unwrap()).unwrap(), claims);
     claims.pass.kind = PassKind::Vehicle;
     claims.pass.vehicle_plate = Some("12가3456".into());
     claims.pass.organisation = Some("ORG-1".into());
     claims.pass.masked_id = None;
-    assert_eq!(
-        decode_claims(&encode_claims(&claims).unwrap()).unwrap(),
-        claims
-    );
+    assert_eq!(decode_claims(&encode_claims(&claims).unwrap()).unwrap(), claims);
 }
 
 #[test]
 fn a_future_format_version_is_reported_as_unsupported() {
     let bytes = encode_claims(&sample_claims()).unwrap();
     let mut value: Value = ciborium::from_reader(bytes.as_slice()).unwrap();
-    let Value::Map(cwt) = &mut value else {
-        panic!()
-    };
-    let (_, Value::Map(pass)) = cwt.iter_mut().find(|(k, _)| k == &int(CWT_EPASS)).unwrap() else {
-        panic!()
-    };
+    let Value::Map(cwt) = &mut value else { panic!() };
+    let (_, Value::Map(pass)) = cwt.iter_mut().find(|(k, _)| k == &int(CWT_EPASS)).unwrap() else { panic!() };
     pass[0].1 = int(2);
     let mut out = Vec::new();
     ciborium::into_writer(&value, &mut out).unwrap();
-    assert_eq!(
-        decode_claims(&out),
-        Err(ClaimsError::UnsupportedVersion(
-            "pass format version 2".into()
-        ))
-    );
+    assert_eq!(decode_claims(&out), Err(ClaimsError::UnsupportedVersion("pass format version 2".into())));
 }
 
 #[test]

@@ -15,15 +15,9 @@ fn repetitive_content_is_compressed_and_random_content_is_not() {
     assert!(is_zlib(&packed_of(&text)));
     assert_eq!(unwrap_text(&text, PREFIX, 4096).unwrap(), repetitive);
 
-    let random: Vec<u8> = (0..200u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
+    let random: Vec<u8> = (0..200u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     let text = wrap_text(PREFIX, &random).unwrap();
-    assert_eq!(
-        packed_of(&text),
-        random,
-        "sent as is: zlib would only add bytes"
-    );
+    assert_eq!(packed_of(&text), random, "sent as is: zlib would only add bytes");
     assert_eq!(unwrap_text(&text, PREFIX, 4096).unwrap(), random);
 }
 
@@ -50,10 +44,7 @@ fn inflating_stops_at_the_cap() {
     assert_eq!(inflate_capped(&bomb, 4096), Err(TransportError::TooLarge));
     let mut trailing = deflate(b"hello").unwrap();
     trailing.push(0);
-    assert_eq!(
-        inflate_capped(&trailing, 4096),
-        Err(TransportError::BadCompression)
-    );
+    assert_eq!(inflate_capped(&trailing, 4096), Err(TransportError::BadCompression));
 }
 
 proptest! {

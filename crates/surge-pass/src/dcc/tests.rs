@@ -13,20 +13,12 @@ fn case(path: &str) -> Json {
 }
 
 fn trust_of(case: &Json) -> DccTrustList {
-    let der = STANDARD
-        .decode(case["TESTCTX"]["CERTIFICATE"].as_str().unwrap())
-        .unwrap();
-    DccTrustList {
-        signers: vec![SignerCertificate::from_der(&der).unwrap()],
-    }
+    let der = STANDARD.decode(case["TESTCTX"]["CERTIFICATE"].as_str().unwrap()).unwrap();
+    DccTrustList { signers: vec![SignerCertificate::from_der(&der).unwrap()] }
 }
 
 fn clock_of(case: &Json) -> OffsetDateTime {
-    OffsetDateTime::parse(
-        case["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap(),
-        &Rfc3339,
-    )
-    .unwrap()
+    OffsetDateTime::parse(case["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap(), &Rfc3339).unwrap()
 }
 
 /// Verifies a case's PREFIX text (or, when it has none usable, its COSE re-wrapped) and returns the first failure.
@@ -58,14 +50,8 @@ fn official_vectors_verify_with_rsa_and_p256_signers() {
 fn the_kid_is_taken_from_the_protected_header_first() {
     check("official/common/2DCode/raw/CO18.json", None);
     check("official/common/2DCode/raw/CO19.json", None);
-    check(
-        "official/common/2DCode/raw/CO22.json",
-        Some(Reason::UnknownKid),
-    );
-    check(
-        "official/common/2DCode/raw/CO23.json",
-        Some(Reason::UnknownKid),
-    );
+    check("official/common/2DCode/raw/CO22.json", Some(Reason::UnknownKid));
+    check("official/common/2DCode/raw/CO23.json", Some(Reason::UnknownKid));
 }
 
 #[test]
@@ -75,22 +61,10 @@ fn a_cose_inside_a_cwt_tag_is_read() {
 
 #[test]
 fn broken_signatures_times_and_key_usage_are_reported() {
-    check(
-        "official/common/2DCode/raw/CO5.json",
-        Some(Reason::BadSignature),
-    );
-    check(
-        "official/common/2DCode/raw/CO16.json",
-        Some(Reason::NotYetValid),
-    );
-    check(
-        "official/common/2DCode/raw/CO17.json",
-        Some(Reason::Expired),
-    );
-    check(
-        "official/common/2DCode/raw/CO6.json",
-        Some(Reason::WrongKeyUsage),
-    );
+    check("official/common/2DCode/raw/CO5.json", Some(Reason::BadSignature));
+    check("official/common/2DCode/raw/CO16.json", Some(Reason::NotYetValid));
+    check("official/common/2DCode/raw/CO17.json", Some(Reason::Expired));
+    check("official/common/2DCode/raw/CO6.json", Some(Reason::WrongKeyUsage));
     check("official/common/2DCode/raw/CO12.json", None);
 }
 
@@ -118,8 +92,5 @@ fn every_signer_with_a_matching_kid_is_tried() {
 fn the_record_type_comes_from_the_one_record_present() {
     let c = case("official/AT/2DCode/raw/2.json");
     let v = verify_hc1(c["PREFIX"].as_str().unwrap(), &trust_of(&c), clock_of(&c));
-    assert_eq!(
-        v.certificate.unwrap().certificate_type(),
-        Some(CertificateType::Recovery)
-    );
+    assert_eq!(v.certificate.unwrap().certificate_type(), Some(CertificateType::Recovery));
 }

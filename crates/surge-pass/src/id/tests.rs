@@ -20,22 +20,10 @@ fn pass_id_text_round_trips_and_folds_look_alikes() {
         assert_eq!(PassId::parse(&text).unwrap(), id);
         assert_eq!(PassId::parse(&text.to_lowercase()).unwrap(), id);
     }
-    check_id(
-        "00000000000000000000000001",
-        Some("00000000000000000000000001"),
-    );
-    check_id(
-        "0000000000-0000000000-00000i",
-        Some("00000000000000000000000001"),
-    );
-    check_id(
-        "O000000000000000000000000L",
-        Some("00000000000000000000000001"),
-    );
-    check_id(
-        "7ZZZZZZZZZZZZZZZZZZZZZZZZZ",
-        Some("7ZZZZZZZZZZZZZZZZZZZZZZZZZ"),
-    );
+    check_id("00000000000000000000000001", Some("00000000000000000000000001"));
+    check_id("0000000000-0000000000-00000i", Some("00000000000000000000000001"));
+    check_id("O000000000000000000000000L", Some("00000000000000000000000001"));
+    check_id("7ZZZZZZZZZZZZZZZZZZZZZZZZZ", Some("7ZZZZZZZZZZZZZZZZZZZZZZZZZ"));
     // 8 in the first place would need a 129th bit.
     check_id("8ZZZZZZZZZZZZZZZZZZZZZZZZZ", None);
     check_id("0000000000000000000000000", None);
@@ -50,10 +38,7 @@ fn control_code_is_ten_crockford_characters_that_parse_back() {
         let code = ControlCode::generate(&mut rng);
         assert_eq!(code.as_str().len(), 10);
         assert_eq!(ControlCode::parse(code.as_str()).unwrap(), code);
-        assert_eq!(
-            ControlCode::parse(&code.grouped().to_lowercase()).unwrap(),
-            code
-        );
+        assert_eq!(ControlCode::parse(&code.grouped().to_lowercase()).unwrap(), code);
         assert_eq!(ControlCode::from_packed(code.packed()), Some(code));
     }
 }
@@ -72,10 +57,7 @@ fn control_code_catches_every_single_substitution_and_adjacent_swap() {
                 let mut typed = original.clone();
                 typed[position] = replacement;
                 let typed = String::from_utf8(typed).unwrap();
-                assert!(
-                    ControlCode::parse(&typed).is_err(),
-                    "{code} mistyped as {typed} was accepted"
-                );
+                assert!(ControlCode::parse(&typed).is_err(), "{code} mistyped as {typed} was accepted");
             }
         }
         for position in 0..9 {
@@ -85,10 +67,7 @@ fn control_code_catches_every_single_substitution_and_adjacent_swap() {
             let mut typed = original.clone();
             typed.swap(position, position + 1);
             let typed = String::from_utf8(typed).unwrap();
-            assert!(
-                ControlCode::parse(&typed).is_err(),
-                "{code} swapped as {typed} was accepted"
-            );
+            assert!(ControlCode::parse(&typed).is_err(), "{code} swapped as {typed} was accepted");
         }
     }
 }
@@ -111,9 +90,7 @@ fn a_packed_control_code_over_45_bits_is_refused() {
         ControlCode::from_packed([0x1f, 0xff, 0xff, 0xff, 0xff, 0xff]).map(|c| c.to_string()),
         Some(
             "ZZZZZZZZZ".to_owned()
-                + &ControlCode::from_packed([0x1f, 0xff, 0xff, 0xff, 0xff, 0xff])
-                    .unwrap()
-                    .to_string()[9..]
+                + &ControlCode::from_packed([0x1f, 0xff, 0xff, 0xff, 0xff, 0xff]).unwrap().to_string()[9..]
         )
     );
 }

@@ -18,30 +18,18 @@ fn a_scaled_rotated_noisy_jpeg_still_reads() {
     let image = image::load_from_memory(&png).unwrap();
     let (w, h) = image.dimensions();
     // Shrink by an awkward factor, as a camera would, and turn it on its side.
-    let small = image
-        .resize_exact(
-            w * 63 / 100,
-            h * 63 / 100,
-            image::imageops::FilterType::Triangle,
-        )
-        .rotate90();
+    let small = image.resize_exact(w * 63 / 100, h * 63 / 100, image::imageops::FilterType::Triangle).rotate90();
     // Grey paper, uneven light and a little noise around the code.
     let (sw, sh) = small.dimensions();
     let mut photo = image::GrayImage::from_pixel(sw + 80, sh + 60, Luma([180]));
     let small = small.to_luma8();
     for (x, y, p) in small.enumerate_pixels() {
         let shade = (x + y) % 23;
-        let v = if p[0] < 128 {
-            30 + shade as u8
-        } else {
-            215 - shade as u8
-        };
+        let v = if p[0] < 128 { 30 + shade as u8 } else { 215 - shade as u8 };
         photo.put_pixel(x + 40, y + 30, Luma([v]));
     }
     let mut jpeg = std::io::Cursor::new(Vec::new());
-    DynamicImage::ImageLuma8(photo)
-        .write_to(&mut jpeg, ImageFormat::Jpeg)
-        .unwrap();
+    DynamicImage::ImageLuma8(photo).write_to(&mut jpeg, ImageFormat::Jpeg).unwrap();
     assert_eq!(decode_qr_image(&jpeg.into_inner()).unwrap(), TEXT);
 }
 
@@ -49,17 +37,9 @@ fn a_scaled_rotated_noisy_jpeg_still_reads() {
 fn an_image_without_a_code_is_an_error_not_a_panic() {
     let blank = image::GrayImage::from_pixel(200, 200, Luma([255]));
     let mut png = std::io::Cursor::new(Vec::new());
-    DynamicImage::ImageLuma8(blank)
-        .write_to(&mut png, ImageFormat::Png)
-        .unwrap();
-    assert_eq!(
-        decode_qr_image(&png.into_inner()).unwrap_err().code(),
-        "qr_invalid"
-    );
-    assert_eq!(
-        decode_qr_image(b"not an image").unwrap_err().code(),
-        "qr_invalid"
-    );
+    DynamicImage::ImageLuma8(blank).write_to(&mut png, ImageFormat::Png).unwrap();
+    assert_eq!(decode_qr_image(&png.into_inner()).unwrap_err().code(), "qr_invalid");
+    assert_eq!(decode_qr_image(b"not an image").unwrap_err().code(), "qr_invalid");
 }
 
 #[test]

@@ -46,16 +46,8 @@ fn revoked_entries_read_back_after_signing_and_verifying() {
     let mut snapshot = StatusSnapshot::new();
     snapshot.apply(&file, &trust).unwrap();
     for i in 0..1000u64 {
-        let expect = if [0, 17, 63, 64, 999].contains(&i) {
-            STATUS_INVALID
-        } else {
-            STATUS_VALID
-        };
-        assert_eq!(
-            snapshot.lookup(i, NOW, 3600),
-            StatusLookup::Status(expect),
-            "index {i}"
-        );
+        let expect = if [0, 17, 63, 64, 999].contains(&i) { STATUS_INVALID } else { STATUS_VALID };
+        assert_eq!(snapshot.lookup(i, NOW, 3600), StatusLookup::Status(expect), "index {i}");
     }
     assert_eq!(snapshot.lookup(1000, NOW, 3600), StatusLookup::Missing);
 }
@@ -65,9 +57,7 @@ fn a_delta_carries_only_changed_chunks_and_an_old_chunk_is_not_trusted() {
     let (key, trust) = setup();
     let mut list = StatusListBuilder::new(1, 64, 640).unwrap();
     let mut snapshot = StatusSnapshot::new();
-    snapshot
-        .apply(&list.publish(&key, "KR-26", NOW, None).unwrap(), &trust)
-        .unwrap();
+    snapshot.apply(&list.publish(&key, "KR-26", NOW, None).unwrap(), &trust).unwrap();
     let seen = snapshot.sequence().unwrap();
 
     list.set(130, STATUS_INVALID).unwrap();
@@ -76,27 +66,15 @@ fn a_delta_carries_only_changed_chunks_and_an_old_chunk_is_not_trusted() {
     assert_eq!(delta.chunks.len(), 1, "only chunk 2 changed");
 
     // With only the new head, chunk 2's old copy is known to be outdated.
-    let head_only = StatusListFile {
-        head: delta.head.clone(),
-        chunks: vec![],
-    };
+    let head_only = StatusListFile { head: delta.head.clone(), chunks: vec![] };
     let mut partial = snapshot.clone();
     partial.apply(&head_only, &trust).unwrap();
     assert_eq!(partial.lookup(130, later, 3600), StatusLookup::Missing);
-    assert_eq!(
-        partial.lookup(5, later, 3600),
-        StatusLookup::Status(STATUS_VALID)
-    );
+    assert_eq!(partial.lookup(5, later, 3600), StatusLookup::Status(STATUS_VALID));
 
     snapshot.apply(&delta, &trust).unwrap();
-    assert_eq!(
-        snapshot.lookup(130, later, 3600),
-        StatusLookup::Status(STATUS_INVALID)
-    );
-    assert_eq!(
-        snapshot.lookup(131, later, 3600),
-        StatusLookup::Status(STATUS_VALID)
-    );
+    assert_eq!(snapshot.lookup(130, later, 3600), StatusLookup::Status(STATUS_INVALID));
+    assert_eq!(snapshot.lookup(131, later, 3600), StatusLookup::Status(STATUS_VALID));
 }
 
 #[test]
@@ -104,14 +82,10 @@ fn an_old_list_is_stale() {
     let (key, trust) = setup();
     let list = StatusListBuilder::new(1, 64, 64).unwrap();
     let mut snapshot = StatusSnapshot::new();
-    snapshot
-        .apply(&list.publish(&key, "KR-26", NOW, None).unwrap(), &trust)
-        .unwrap();
+    snapshot.apply(&list.publish(&key, "KR-26", NOW, None).unwrap(), &trust).unwrap();
     assert_eq!(
         snapshot.lookup(1, NOW + Duration::hours(25), 24 * 3600),
-        StatusLookup::Stale {
-            age_seconds: 25 * 3600
-        }
+        StatusLookup::Stale { age_seconds: 25 * 3600 }
     );
 }
 
@@ -129,11 +103,7 @@ fn a_list_signed_by_an_untrusted_key_or_tampered_with_is_refused_whole() {
     tampered.chunks[1][last] ^= 1;
     let mut snapshot = StatusSnapshot::new();
     assert!(snapshot.apply(&tampered, &trust).is_err());
-    assert_eq!(
-        snapshot,
-        StatusSnapshot::new(),
-        "nothing taken from a bad file"
-    );
+    assert_eq!(snapshot, StatusSnapshot::new(), "nothing taken from a bad file");
 }
 
 /// Measures the published size of 10 million entries with 1% revoked at random, in large chunks and in the
@@ -167,14 +137,8 @@ fn ten_million_passes_with_one_percent_revoked_publish_under_200_kb() {
         let mut snapshot = StatusSnapshot::new();
         snapshot.apply(&file, &trust).unwrap();
         for &i in revoked.iter().take(1000) {
-            assert_eq!(
-                snapshot.lookup(i, NOW, 60),
-                StatusLookup::Status(STATUS_INVALID)
-            );
+            assert_eq!(snapshot.lookup(i, NOW, 60), StatusLookup::Status(STATUS_INVALID));
         }
-        assert_eq!(
-            snapshot.lookup(len - 1, NOW, 60),
-            StatusLookup::Status(list.get(len - 1).unwrap())
-        );
+        assert_eq!(snapshot.lookup(len - 1, NOW, 60), StatusLookup::Status(list.get(len - 1).unwrap()));
     }
 }

@@ -35,10 +35,7 @@ fn a_signed_trust_list_reads_back_as_it_was() {
     list.keys[1].status = KeyStatus::Withdrawn;
     let signed = list.sign(&root).unwrap();
     assert_eq!(TrustList::from_signed(&signed, None).unwrap(), list);
-    assert_eq!(
-        TrustList::from_signed(&signed, Some(&root.verifying_key())).unwrap(),
-        list
-    );
+    assert_eq!(TrustList::from_signed(&signed, Some(&root.verifying_key())).unwrap(), list);
 }
 
 #[test]
@@ -62,10 +59,7 @@ fn any_flipped_byte_in_a_trust_list_is_refused() {
     for i in 0..signed.len() {
         let mut bytes = signed.clone();
         bytes[i] ^= 0x01;
-        assert!(
-            TrustList::from_signed(&bytes, Some(&root.verifying_key())).is_err(),
-            "flip at byte {i} accepted"
-        );
+        assert!(TrustList::from_signed(&bytes, Some(&root.verifying_key())).is_err(), "flip at byte {i} accepted");
     }
 }
 
@@ -74,8 +68,5 @@ fn signing_with_a_key_that_is_not_the_root_is_an_error() {
     let mut rng = StdRng::seed_from_u64(4);
     let root = SigningKey::generate(Algorithm::Ed25519, &mut rng);
     let other = SigningKey::generate(Algorithm::Ed25519, &mut rng);
-    assert_eq!(
-        trust_list_with(&root, &[]).sign(&other).unwrap_err().code(),
-        "trust_list_invalid"
-    );
+    assert_eq!(trust_list_with(&root, &[]).sign(&other).unwrap_err().code(), "trust_list_invalid");
 }

@@ -15,8 +15,7 @@ use crate::claims::tests::sample_claims;
 use crate::codec::{deflate, wrap_text};
 use crate::trust::tests::trust_list_with;
 use crate::{
-    Algorithm, ControlCode, Issuer, KeyStatus, Pass, PassId, PassKind, STATUS_INVALID, SigningKey,
-    StatusListBuilder,
+    Algorithm, ControlCode, Issuer, KeyStatus, Pass, PassId, PassKind, STATUS_INVALID, SigningKey, StatusListBuilder,
 };
 
 const NOW: OffsetDateTime = datetime!(2026-03-02 12:00 UTC);
@@ -35,19 +34,8 @@ fn fixture_with(alg: Algorithm) -> Fixture {
     let mut list = StatusListBuilder::new(1, 64, 128).unwrap();
     list.set(99, STATUS_INVALID).unwrap();
     let mut status = StatusSnapshot::new();
-    status
-        .apply(
-            &list
-                .publish(&key, "KR-26", NOW - Duration::hours(1), None)
-                .unwrap(),
-            &trust,
-        )
-        .unwrap();
-    Fixture {
-        issuer: Issuer::new(key),
-        trust,
-        status,
-    }
+    status.apply(&list.publish(&key, "KR-26", NOW - Duration::hours(1), None).unwrap(), &trust).unwrap();
+    Fixture { issuer: Issuer::new(key), trust, status }
 }
 
 fn fixture() -> Fixture {
@@ -56,24 +44,17 @@ fn fixture() -> Fixture {
 
 impl Fixture {
     fn verify(&self, text: &str) -> Verification {
-        Verifier::new(&self.trust)
-            .with_status(&self.status)
-            .verify(text, NOW, Some("KR-26-110"))
+        Verifier::new(&self.trust).with_status(&self.status).verify(text, NOW, Some("KR-26-110"))
     }
 }
 
 fn cose_of(text: &str) -> CoseSign1 {
-    crate::codec::parse_sign1(&crate::codec::unwrap_text(text, PREFIX, MAX_INFLATED_LEN).unwrap())
-        .unwrap()
+    crate::codec::parse_sign1(&crate::codec::unwrap_text(text, PREFIX, MAX_INFLATED_LEN).unwrap()).unwrap()
 }
 
 fn rewrap(sign1: CoseSign1) -> String {
     let mut bytes = Vec::new();
-    ciborium::into_writer(
-        &Value::Tag(18, Box::new(sign1.to_cbor_value().unwrap())),
-        &mut bytes,
-    )
-    .unwrap();
+    ciborium::into_writer(&Value::Tag(18, Box::new(sign1.to_cbor_value().unwrap())), &mut bytes).unwrap();
     wrap_text(PREFIX, &bytes).unwrap()
 }
 
@@ -92,11 +73,7 @@ fn an_issued_pass_verifies_with_every_check_passing() {
         assert!(text.starts_with("EP1:"));
         let v = f.verify(&text);
         assert!(v.is_valid(), "{:#?}", v.checks);
-        assert!(
-            v.checks.iter().all(|c| c.outcome == Outcome::Pass),
-            "{:#?}",
-            v.checks
-        );
+        assert!(v.checks.iter().all(|c| c.outcome == Outcome::Pass), "{:#?}", v.checks);
         assert_eq!(v.claims, Some(claims));
         assert_eq!(v.kid, Some(f.issuer.key().kid()));
     }
@@ -107,41 +84,17 @@ fn each_broken_layer_is_reported_with_its_reason() {
     let f = fixture();
     let good = f.issuer.issue(&sample_claims()).unwrap();
     check(&good, &f, None);
-    check(
-        &good.replacen("EP1:", "HC1:", 1),
-        &f,
-        Some(Reason::BadPrefix),
-    );
+    check(&good.replacen("EP1:", "HC1:", 1), &f, Some(Reason::BadPrefix));
     check(&format!("{good}~"), &f, Some(Reason::BadBase45));
-    check(
-        &format!("EP1:{}", base45::encode(deflate(&[0u8; 100_000]).unwrap())),
-        &f,
-        Some(Reason::TooLarge),
-    );
-    check(
-        &format!("EP1:{}", base45::encode([0xd2; 5000])),
-        &f,
-        Some(Reason::TooLarge),
-    );
+    check(&format!("EP1:{}", base45::encode(deflate(&[0u8; 100_000]).unwrap())), &f, Some(Reason::TooLarge));
+    check(&format!("EP1:{}", base45::encode([0xd2; 5000])), &f, Some(Reason::TooLarge));
     let mut broken_zlib = deflate(b"a pass that was cut short in transit").unwrap();
     broken_zlib.truncate(broken_zlib.len() - 3);
-    check(
-        &format!("EP1:{}", base45::encode(broken_zlib)),
-        &f,
-        Some(Reason::BadCompression),
-    );
+    check(&format!("EP1:{}", base45::encode(broken_zlib)), &f, Some(Reason::BadCompression));
     // A compressed token is as good as the uncompressed one the issuer chose to send.
     let cose = crate::codec::unwrap_text(&good, PREFIX, MAX_INFLATED_LEN).unwrap();
-    check(
-        &crate::codec::wrap_text_compressed(PREFIX, &cose).unwrap(),
-        &f,
-        None,
-    );
-    check(
-        &wrap_text(PREFIX, b"\x84\x01").unwrap(),
-        &f,
-        Some(Reason::BadCose),
-    );
+    check(&crate::codec::wrap_text_compressed(PREFIX, &cose).unwrap(), &f, None);
+    check(&wrap_text(PREFIX, b"\x84\x01").unwrap(), &f, Some(Reason::BadCose));
 }
 
 #[test]
@@ -149,11 +102,7 @@ fn a_pass_from_an_unknown_or_withdrawn_key_is_refused() {
     let f = fixture();
     let mut rng = StdRng::seed_from_u64(22);
     let stranger = Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut rng));
-    check(
-        &stranger.issue(&sample_claims()).unwrap(),
-        &f,
-        Some(Reason::UnknownKid),
-    );
+    check(&stranger.issue(&sample_claims()).unwrap(), &f, Some(Reason::UnknownKid));
 
     let mut withdrawn = fixture();
     withdrawn.trust.keys[0].status = KeyStatus::Withdrawn;
@@ -179,11 +128,7 @@ fn old_passes_keep_verifying_after_a_key_rotation() {
     // A pass signed by the retired key after its period ended is refused.
     let mut late = sample_claims();
     late.issued_at = datetime!(2026-03-01 06:00 UTC);
-    check(
-        &f.issuer.issue(&late).unwrap(),
-        &f,
-        Some(Reason::KeyNotValid),
-    );
+    check(&f.issuer.issue(&late).unwrap(), &f, Some(Reason::KeyNotValid));
     check(&Issuer::new(new_key).issue(&late).unwrap(), &f, None);
 }
 
@@ -217,22 +162,11 @@ fn a_typical_pass_fits_in_qr_version_10() {
     employee.pass.status_index = 599_999;
     let text = f.issuer.issue(&sample_claims()).unwrap();
     let version = crate::qr_version(&text).unwrap();
-    println!(
-        "example pass: {} characters, QR version {version}",
-        text.len()
-    );
-    assert!(
-        version <= 10,
-        "{} characters need version {version}",
-        text.len()
-    );
+    println!("example pass: {} characters, QR version {version}", text.len());
+    assert!(version <= 10, "{} characters need version {version}", text.len());
     // Reported, not asserted: an 8-character organisation id and a six-digit status index add 21 characters.
     let text = f.issuer.issue(&employee).unwrap();
-    println!(
-        "employee pass: {} characters, QR version {}",
-        text.len(),
-        crate::qr_version(&text).unwrap()
-    );
+    println!("employee pass: {} characters, QR version {}", text.len(), crate::qr_version(&text).unwrap());
 }
 
 #[test]
@@ -251,11 +185,7 @@ fn times_are_checked_with_the_skew_tolerance() {
     claims.not_before = NOW + Duration::seconds(299);
     check(&f.issuer.issue(&claims).unwrap(), &f, None);
     claims.not_before = NOW + Duration::seconds(301);
-    check(
-        &f.issuer.issue(&claims).unwrap(),
-        &f,
-        Some(Reason::NotYetValid),
-    );
+    check(&f.issuer.issue(&claims).unwrap(), &f, Some(Reason::NotYetValid));
     let mut claims = sample_claims();
     claims.not_before = NOW - Duration::days(2);
     claims.expires = NOW - Duration::seconds(299);
@@ -271,10 +201,7 @@ fn zone_and_revocation_are_checked_and_all_failures_listed() {
     claims.pass.zones = vec!["KR-11".into()];
     claims.pass.status_index = 99;
     let v = f.verify(&f.issuer.issue(&claims).unwrap());
-    assert_eq!(
-        v.failures().collect::<Vec<_>>(),
-        vec![Reason::WrongZone, Reason::Revoked]
-    );
+    assert_eq!(v.failures().collect::<Vec<_>>(), vec![Reason::WrongZone, Reason::Revoked]);
     assert!(v.claims.is_some(), "the officer sees what the pass says");
 }
 
@@ -285,33 +212,20 @@ fn missing_or_stale_status_warns_unless_strict() {
     let lenient = Verifier::new(&f.trust).verify(&text, NOW, None);
     assert!(lenient.is_valid());
     let revocation = lenient.checks.last().unwrap();
-    assert_eq!(
-        (revocation.outcome, revocation.reason),
-        (Outcome::Warn, Some(Reason::NotChecked))
-    );
+    assert_eq!((revocation.outcome, revocation.reason), (Outcome::Warn, Some(Reason::NotChecked)));
 
-    let strict = VerifyOptions {
-        strict: true,
-        ..VerifyOptions::default()
-    };
-    let v = Verifier::new(&f.trust)
-        .with_options(strict)
-        .verify(&text, NOW, None);
+    let strict = VerifyOptions { strict: true, ..VerifyOptions::default() };
+    let v = Verifier::new(&f.trust).with_options(strict).verify(&text, NOW, None);
     assert_eq!(v.first_failure(), Some(Reason::NotChecked));
 
     let later = NOW + Duration::days(2);
     let mut claims = sample_claims();
     claims.expires = later + Duration::days(1);
     let text = f.issuer.issue(&claims).unwrap();
-    let v = Verifier::new(&f.trust)
-        .with_status(&f.status)
-        .verify(&text, later, None);
+    let v = Verifier::new(&f.trust).with_status(&f.status).verify(&text, later, None);
     assert!(v.is_valid());
     assert_eq!(v.checks.last().unwrap().reason, Some(Reason::StatusUnknown));
-    let v = Verifier::new(&f.trust)
-        .with_status(&f.status)
-        .with_options(strict)
-        .verify(&text, later, None);
+    let v = Verifier::new(&f.trust).with_status(&f.status).with_options(strict).verify(&text, later, None);
     assert_eq!(v.first_failure(), Some(Reason::StatusUnknown));
 }
 
@@ -321,12 +235,8 @@ fn a_future_format_version_is_unsupported_not_malformed() {
     let text = f.issuer.issue(&sample_claims()).unwrap();
     let mut sign1 = cose_of(&text);
     let mut value: Value = ciborium::from_reader(sign1.payload.as_deref().unwrap()).unwrap();
-    let Value::Map(cwt) = &mut value else {
-        panic!()
-    };
-    let Value::Map(pass) = &mut cwt.last_mut().unwrap().1 else {
-        panic!()
-    };
+    let Value::Map(cwt) = &mut value else { panic!() };
+    let Value::Map(pass) = &mut cwt.last_mut().unwrap().1 else { panic!() };
     pass[0].1 = Value::Integer(2.into());
     pass.truncate(1);
     let mut payload = Vec::new();
@@ -340,8 +250,7 @@ fn a_future_format_version_is_unsupported_not_malformed() {
 }
 
 fn arb_text(max: usize) -> impl Strategy<Value = String> {
-    proptest::string::string_regex(&format!("[A-Za-z가-힣][A-Za-z .가-힣]{{0,{}}}", max - 1))
-        .unwrap()
+    proptest::string::string_regex(&format!("[A-Za-z가-힣][A-Za-z .가-힣]{{0,{}}}", max - 1)).unwrap()
 }
 
 prop_compose! {

@@ -7,10 +7,7 @@ use serde_json::Value;
 use crate::surge;
 
 fn vectors() -> &'static Path {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../surge-pass/tests/data/dcc"
-    ))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../surge-pass/tests/data/dcc"))
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -30,21 +27,11 @@ fn copy_dir(from: &Path, to: &Path) {
 fn the_official_and_surge_vectors_all_pass() {
     let dir = tempfile::tempdir().unwrap();
     for sub in ["official", "surge"] {
-        let out = surge(
-            dir.path(),
-            &[
-                "pass",
-                "dcc-testdata",
-                vectors().join(sub).to_str().unwrap(),
-            ],
-        );
+        let out = surge(dir.path(), &["pass", "dcc-testdata", vectors().join(sub).to_str().unwrap()]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{stdout}");
         let last = stdout.lines().last().unwrap();
-        assert!(
-            last.ends_with(" failed, 6 skipped") || last.ends_with(" failed, 0 skipped"),
-            "{last}"
-        );
+        assert!(last.ends_with(" failed, 6 skipped") || last.ends_with(" failed, 0 skipped"), "{last}");
         assert!(last.contains(" 0 failed"), "{last}");
         assert!(!last.starts_with("0 passed"), "{last}");
     }
@@ -55,79 +42,35 @@ fn a_vector_whose_expectation_is_wrong_is_reported_as_failed() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&vectors().join("surge"), dir.path());
     let path = dir.path().join("P384_ES384.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap()
-        .replace(r#""EXPECTEDVERIFY": true"#, r#""EXPECTEDVERIFY": false"#);
+    let text =
+        std::fs::read_to_string(&path).unwrap().replace(r#""EXPECTEDVERIFY": true"#, r#""EXPECTEDVERIFY": false"#);
     std::fs::write(&path, text).unwrap();
     let out = surge(dir.path(), &["pass", "dcc-testdata", "."]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("FAIL P384_ES384.json: EXPECTEDVERIFY expected false, got true"),
-        "{stdout}"
-    );
-    assert!(
-        stdout
-            .lines()
-            .last()
-            .unwrap()
-            .starts_with("3 passed, 1 failed"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("FAIL P384_ES384.json: EXPECTEDVERIFY expected false, got true"), "{stdout}");
+    assert!(stdout.lines().last().unwrap().starts_with("3 passed, 1 failed"), "{stdout}");
 }
 
 #[test]
 fn an_hc1_certificate_verifies_against_a_pem_signer_bundle() {
     let dir = tempfile::tempdir().unwrap();
-    let case: Value = serde_json::from_str(
-        &std::fs::read_to_string(vectors().join("official/AT/2DCode/raw/1.json")).unwrap(),
-    )
-    .unwrap();
+    let case: Value =
+        serde_json::from_str(&std::fs::read_to_string(vectors().join("official/AT/2DCode/raw/1.json")).unwrap())
+            .unwrap();
     let b64 = case["TESTCTX"]["CERTIFICATE"].as_str().unwrap();
-    let lines: Vec<&str> = (0..b64.len())
-        .step_by(64)
-        .map(|i| &b64[i..(i + 64).min(b64.len())])
-        .collect();
-    let pem = format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        lines.join("\n")
-    );
+    let lines: Vec<&str> = (0..b64.len()).step_by(64).map(|i| &b64[i..(i + 64).min(b64.len())]).collect();
+    let pem = format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"));
     std::fs::write(dir.path().join("dsc.pem"), pem).unwrap();
     let hc1 = case["PREFIX"].as_str().unwrap();
-    let args = [
-        "pass",
-        "verify",
-        "--dcc-trust",
-        "dsc.pem",
-        "--at",
-        "2021-05-06T18:00:00Z",
-        hc1,
-    ];
+    let args = ["pass", "verify", "--dcc-trust", "dsc.pem", "--at", "2021-05-06T18:00:00Z", hc1];
     let out = surge(dir.path(), &args);
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{json:#}");
     assert_eq!(json["dcc"]["type"], "vaccination");
     assert_eq!(json["dcc"]["payload"]["nam"]["gn"], "Gabriele");
-    let out = surge(
-        dir.path(),
-        &[
-            "pass",
-            "verify",
-            "--dcc-trust",
-            "dsc.pem",
-            "--at",
-            "2030-01-01T00:00:00Z",
-            hc1,
-        ],
-    );
+    let out = surge(dir.path(), &["pass", "verify", "--dcc-trust", "dsc.pem", "--at", "2030-01-01T00:00:00Z", hc1]);
     assert_eq!(out.status.code(), Some(1));
-    let out = surge(
-        dir.path(),
-        &["pass", "verify", "--at", "2021-05-06T18:00:00Z", hc1],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "no --dcc-trust is a usage error"
-    );
+    let out = surge(dir.path(), &["pass", "verify", "--at", "2021-05-06T18:00:00Z", hc1]);
+    assert_eq!(out.status.code(), Some(2), "no --dcc-trust is a usage error");
 }

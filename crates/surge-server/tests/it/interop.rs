@@ -18,11 +18,7 @@ fn pycose_verifies_a_surge_pass_and_reads_the_same_claims() {
         let a = Authority::new(alg);
         let text = a.sign(CLAIMS);
         let out = Command::new(python())
-            .args([
-                script,
-                a.path("keys/pass/public.json").to_str().unwrap(),
-                &text,
-            ])
+            .args([script, a.path("keys/pass/public.json").to_str().unwrap(), &text])
             .output()
             .unwrap();
         assert!(
@@ -56,18 +52,9 @@ fn pycose_verifies_a_surge_pass_and_reads_the_same_claims() {
         // A pass altered after signing must fail their verification too.
         let other = Authority::new(alg);
         let out = Command::new(python())
-            .args([
-                script,
-                other.path("keys/pass/public.json").to_str().unwrap(),
-                &text,
-            ])
+            .args([script, other.path("keys/pass/public.json").to_str().unwrap(), &text])
             .output()
             .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     }
 }

@@ -1,12 +1,7 @@
 //! End-to-end tests of the `surge` binary: the commands a key custodian and a checkpoint run, their output and exit
 //! codes, and an independent decoder's view of what they produce.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "an integration test fails by panicking"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "an integration test fails by panicking")]
 
 mod dcc;
 mod interop;
@@ -25,32 +20,9 @@ impl Authority {
     pub fn new(alg: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let a = Self { dir };
-        a.ok(&[
-            "keys",
-            "generate",
-            "--role",
-            "trust-root",
-            "--out",
-            "keys/root",
-        ]);
-        a.ok(&[
-            "keys",
-            "generate",
-            "--alg",
-            alg,
-            "--issuer",
-            "KR-26",
-            "--out",
-            "keys/pass",
-        ]);
-        a.ok(&[
-            "keys",
-            "trust-list",
-            "--keys",
-            "keys",
-            "--out",
-            "trust.json",
-        ]);
+        a.ok(&["keys", "generate", "--role", "trust-root", "--out", "keys/root"]);
+        a.ok(&["keys", "generate", "--alg", alg, "--issuer", "KR-26", "--out", "keys/pass"]);
+        a.ok(&["keys", "trust-list", "--keys", "keys", "--out", "trust.json"]);
         a
     }
 
@@ -65,11 +37,7 @@ impl Authority {
     /// Runs a command that must succeed and returns its standard output.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -80,25 +48,12 @@ impl Authority {
     /// Signs `claims` JSON with the pass key and returns the EP1 text.
     pub fn sign(&self, claims: &str) -> String {
         self.write("claims.json", claims);
-        self.ok(&[
-            "pass",
-            "sign",
-            "--key",
-            "keys/pass",
-            "--claims",
-            "claims.json",
-        ])
-        .trim()
-        .to_owned()
+        self.ok(&["pass", "sign", "--key", "keys/pass", "--claims", "claims.json"]).trim().to_owned()
     }
 }
 
 pub fn surge(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_surge"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_surge")).args(args).current_dir(dir).output().unwrap()
 }
 
 pub const CLAIMS: &str = r#"{"kind": "person", "category": "essential-worker", "purpose": "work", "zones": ["KR-26"],

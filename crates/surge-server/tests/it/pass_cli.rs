@@ -37,10 +37,7 @@ fn a_signed_pass_verifies_offline_and_shows_what_it_says() {
         assert_eq!(json["pass"]["issuer"], "KR-26");
         assert_eq!(json["pass"]["id"].as_str().unwrap().len(), 26);
         let revocation = json["checks"].as_array().unwrap().last().unwrap().clone();
-        assert_eq!(
-            (revocation["result"].as_str(), revocation["code"].as_str()),
-            (Some("warn"), Some("not_checked"))
-        );
+        assert_eq!((revocation["result"].as_str(), revocation["code"].as_str()), (Some("warn"), Some("not_checked")));
     }
 }
 
@@ -74,20 +71,9 @@ fn refusals_exit_1_with_their_reason_codes() {
     let text = a.sign(CLAIMS);
     let (code, json) = verify(&a, &["--zone", "KR-11", &text]);
     assert_eq!((code, codes(&json)), (1, vec!["wrong_zone".to_owned()]));
-    let out = a.run(&[
-        "pass",
-        "verify",
-        "--trust",
-        "trust.json",
-        "--at",
-        "2026-03-09T00:00:00Z",
-        &text,
-    ]);
+    let out = a.run(&["pass", "verify", "--trust", "trust.json", "--at", "2026-03-09T00:00:00Z", &text]);
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        (out.status.code(), codes(&json)),
-        (Some(1), vec!["expired".to_owned()])
-    );
+    assert_eq!((out.status.code(), codes(&json)), (Some(1), vec!["expired".to_owned()]));
     let (code, json) = verify(&a, &[&text.replacen("EP1:", "EP2:", 1)]);
     assert_eq!((code, codes(&json)), (1, vec!["bad_prefix".to_owned()]));
     let (code, json) = verify(&a, &["--strict", &text]);
@@ -98,33 +84,11 @@ fn refusals_exit_1_with_their_reason_codes() {
 fn a_revoked_pass_fails_against_the_status_list() {
     let a = Authority::new("ed25519");
     let text = a.sign(CLAIMS);
-    a.ok(&[
-        "pass",
-        "status-list",
-        "--key",
-        "keys/pass",
-        "--size",
-        "1000",
-        "--revoked",
-        "3,17",
-        "--out",
-        "status.cbor",
-    ]);
-    let out = a.run(&[
-        "pass",
-        "verify",
-        "--trust",
-        "trust.json",
-        "--status-list",
-        "status.cbor",
-        &text,
-    ]);
+    a.ok(&["pass", "status-list", "--key", "keys/pass", "--size", "1000", "--revoked", "3,17", "--out", "status.cbor"]);
+    let out = a.run(&["pass", "verify", "--trust", "trust.json", "--status-list", "status.cbor", &text]);
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     // The list was signed now, so verify now; the pass itself is expired now, and revoked.
-    assert_eq!(
-        codes(&json),
-        vec!["expired".to_owned(), "revoked".to_owned()]
-    );
+    assert_eq!(codes(&json), vec!["expired".to_owned(), "revoked".to_owned()]);
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -132,32 +96,11 @@ fn a_revoked_pass_fails_against_the_status_list() {
 fn a_withdrawn_key_stops_verifying_once_the_trust_list_is_republished() {
     let a = Authority::new("ed25519");
     let text = a.sign(CLAIMS);
-    a.ok(&[
-        "keys",
-        "generate",
-        "--issuer",
-        "KR-26",
-        "--out",
-        "keys/next",
-    ]);
-    a.ok(&[
-        "keys",
-        "trust-list",
-        "--keys",
-        "keys",
-        "--out",
-        "trust.json",
-    ]);
+    a.ok(&["keys", "generate", "--issuer", "KR-26", "--out", "keys/next"]);
+    a.ok(&["keys", "trust-list", "--keys", "keys", "--out", "trust.json"]);
     assert_eq!(verify(&a, &[&text]).0, 0, "rotation keeps old passes valid");
     a.ok(&["keys", "withdraw", "--key", "keys/pass"]);
-    a.ok(&[
-        "keys",
-        "trust-list",
-        "--keys",
-        "keys",
-        "--out",
-        "trust.json",
-    ]);
+    a.ok(&["keys", "trust-list", "--keys", "keys", "--out", "trust.json"]);
     let (code, json) = verify(&a, &[&text]);
     assert_eq!((code, codes(&json)), (1, vec!["unknown_kid".to_owned()]));
 }
@@ -169,47 +112,22 @@ fn usage_and_input_errors_exit_2_and_name_the_problem() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.json"));
 
-    a.write(
-        "claims.json",
-        &CLAIMS.replace(r#""masked_id": "1234""#, r#""masked_id": "900101-1234567""#),
-    );
-    let out = a.run(&[
-        "pass",
-        "sign",
-        "--key",
-        "keys/pass",
-        "--claims",
-        "claims.json",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("masked_id"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-
-    a.write(
-        "claims.json",
-        &CLAIMS.replace(r#""status_index": 17"#, r#""status_idx": 17"#),
-    );
-    let out = a.run(&[
-        "pass",
-        "sign",
-        "--key",
-        "keys/pass",
-        "--claims",
-        "claims.json",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("status_idx"));
+    // A bad value and an unknown field: each refused with its name in the message.
+    let bad_claims = [
+        (CLAIMS.replace(r#""masked_id": "1234""#, r#""masked_id": "900101-1234567""#), "masked_id"),
+        (CLAIMS.replace(r#""status_index": 17"#, r#""status_idx": 17"#), "status_idx"),
+    ];
+    for (claims, field) in bad_claims {
+        a.write("claims.json", &claims);
+        let out = a.run(&["pass", "sign", "--key", "keys/pass", "--claims", "claims.json"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(field), "{stderr}");
+    }
 
     assert_eq!(a.run(&["pass", "frobnicate"]).status.code(), Some(2));
     let out = a.run(&["keys", "generate", "--out", "keys/pass"]);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "an existing key is never overwritten"
-    );
+    assert_eq!(out.status.code(), Some(2), "an existing key is never overwritten");
 }
 
 #[test]
@@ -218,15 +136,7 @@ fn a_trust_list_signed_by_another_root_is_refused_when_pinned() {
     let b = Authority::new("ed25519");
     std::fs::copy(b.path("trust.json"), a.path("other-trust.json")).unwrap();
     let text = a.sign(CLAIMS);
-    let out = a.run(&[
-        "pass",
-        "verify",
-        "--trust",
-        "other-trust.json",
-        "--anchor",
-        "keys/root",
-        &text,
-    ]);
+    let out = a.run(&["pass", "verify", "--trust", "other-trust.json", "--anchor", "keys/root", &text]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("pinned root"));
 }
@@ -235,9 +145,6 @@ fn a_trust_list_signed_by_another_root_is_refused_when_pinned() {
 fn private_keys_are_readable_by_their_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let a = Authority::new("ed25519");
-    let mode = std::fs::metadata(a.path("keys/pass/private.pem"))
-        .unwrap()
-        .permissions()
-        .mode();
+    let mode = std::fs::metadata(a.path("keys/pass/private.pem")).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
 }
