@@ -1,0 +1,107 @@
+//! Tests for employee list validation: every bad row reported with line, column and reason; nothing accepted from a
+//! file with any bad row.
+
+use time::macros::{date, datetime};
+
+use super::*;
+
+const HEADER: &str = "name,phone,id_last4,zones,valid_from,valid_to,vehicle_plate\n";
+
+fn rules<'a>(zones: &'a [String]) -> ListRules<'a> {
+    ListRules { phone_region: "KR", allowed_zones: zones, today: date!(2026 - 03 - 01), max_days: 90 }
+}
+
+fn errors(csv: &str) -> Vec<String> {
+    let zones = vec!["KR-26".to_owned()];
+    match parse_employee_csv(csv.as_bytes(), &rules(&zones)) {
+        Ok(_) => vec![],
+        Err(errors) => errors.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn a_good_file_gives_normalised_rows() {
+    let zones = vec!["KR-26".to_owned()];
+    let csv = format!(
+        "\u{feff}{HEADER}Kim J.,010-1234-5678,123a,KR-26;kr-26-110,2026-03-01,2026-03-07,12가3456\nLee S.,+82 10 9999 0000,9876,KR-26,2026-03-02T08:00:00Z,2026-03-09,\n"
+    );
+    let list = parse_employee_csv(csv.as_bytes(), &rules(&zones)).unwrap();
+    assert_eq!(list.rows.len(), 2);
+    let kim = &list.rows[0];
+    assert_eq!((kim.line, kim.phone.as_str(), kim.masked_id.as_str()), (2, "+821012345678", "123A"));
+    assert_eq!(kim.zones, vec!["KR-26", "KR-26-110"]);
+    assert_eq!(kim.valid_from, datetime!(2026-03-01 00:00 UTC));
+    assert_eq!(kim.valid_to, datetime!(2026-03-08 00:00 UTC));
+    assert_eq!(kim.vehicle_plate.as_deref(), Some("12가3456"));
+    assert_eq!(list.rows[1].valid_from, datetime!(2026-03-02 08:00 UTC));
+    assert_eq!(list.rows[1].vehicle_plate, None);
+    let again = parse_employee_csv(csv.as_bytes(), &rules(&zones)).unwrap();
+    assert_eq!(again.sha256, list.sha256, "the same file is recognised");
+}
+
+#[test]
+fn every_bad_row_is_reported_with_line_and_column() {
+    let csv = format!(
+        "{HEADER}Kim J.,010-1234-5678,1234,KR-26,2026-03-01,2026-03-07,\n\
+         ,12,9001011234567,KR-11,2026-03-09,2026-03-01,\n\
+         Park,010-5555-6666,5555,KR 26!,yesterday,2026-02-01,\n\
+         Kim J.,01012345678,1234,KR-26,2026-03-01,2026-03-07,\n"
+    );
+    assert_eq!(
+        errors(&csv),
+        vec![
+            "line 3, column name: is empty",
+            "line 3, column phone: \"12\" is not a valid phone number",
+            "line 3, column id_last4: must be only the last 4 characters of the identity document, never the whole number",
+            "line 3, column zones: KR-11 is outside this organisation's zones (KR-26)",
+            "line 3, column valid_to: must be on or after valid_from",
+            "line 4, column zones: KR is outside this organisation's zones (KR-26)",
+            "line 4, column zones: \"26!\" is not a zone code such as KR-26",
+            "line 4, column valid_from: must be a date like 2026-03-01",
+            "line 5, column phone: the same person (phone and id_last4) is on line 2",
+        ]
+    );
+}
+
+#[test]
+fn file_level_problems_are_reported_on_the_header_line() {
+    assert_eq!(
+        errors("name,phone\nKim,010\n"),
+        vec![
+            "line 1, column id_last4: this column is missing",
+            "line 1, column zones: this column is missing",
+            "line 1, column valid_from: this column is missing",
+            "line 1, column valid_to: this column is missing",
+        ]
+    );
+    assert_eq!(errors(HEADER), vec!["line 1: the file has no employees"]);
+    assert_eq!(
+        errors("name,phone,id_last4,zones,valid_from,valid_to,salary\n"),
+        vec![
+            "line 1: unknown column \"salary\"; the columns are name, phone, id_last4, zones, valid_from, valid_to, vehicle_plate"
+        ]
+    );
+    let latin1 =
+        b"name,phone,id_last4,zones,valid_from,valid_to\nJos\xe9,010-1234-5678,1234,KR-26,2026-03-01,2026-03-02\n";
+    let zones = vec!["KR-26".to_owned()];
+    let err = parse_employee_csv(latin1, &rules(&zones)).unwrap_err();
+    assert!(err[0].reason.contains("not UTF-8"));
+}
+
+#[test]
+fn limits_on_validity_and_duplicates_hold() {
+    assert_eq!(
+        errors(&format!("{HEADER}A,010-1111-2222,1111,KR-26,2026-03-01,2026-07-01,\n")),
+        vec!["line 2, column valid_to: a pass may be valid for at most 90 days"]
+    );
+    assert_eq!(
+        errors(&format!("{HEADER}A,010-1111-2222,1111,KR-26,2026-01-01,2026-02-01,\n")),
+        vec!["line 2, column valid_to: is in the past"]
+    );
+    assert_eq!(
+        errors(&format!(
+            "{HEADER}A,010-1111-2222,1111,KR-26,2026-03-01,2026-03-02,P1\nB,010-1111-3333,2222,KR-26,2026-03-01,2026-03-02,P1\n"
+        )),
+        vec!["line 3, column vehicle_plate: the same plate is on line 2"]
+    );
+}

@@ -1,0 +1,18 @@
+//! Surge's domain: organisations and their screening, employee lists for bulk issuance, and the validated values
+//! they are made of. Pure functions and types: no IO, no async, no clock (dates are parameters), no wire formats.
+
+mod employees;
+mod field;
+mod organisation;
+mod phone;
+mod registry;
+mod screening;
+
+pub use employees::{EmployeeList, EmployeeRow, ListRules, MAX_ROWS, RowError, parse_employee_csv};
+pub use field::FieldError;
+pub use organisation::{
+    DEFAULT_CATEGORIES, OrgStatus, Registration, RegistrationInput, Transition, TransitionError, validate_registration,
+};
+pub use phone::Phone;
+pub use registry::RegistryScheme;
+pub use screening::{ExistingOrganisation, Finding, Screening, normalise_name, screen};

@@ -1,0 +1,79 @@
+//! Tests for the registration form's rules and the screening state machine.
+
+use super::*;
+
+fn input() -> RegistrationInput {
+    RegistrationInput {
+        legal_name: "Busan Fresh Foods Co.".into(),
+        registry_number: "220-81-62517".into(),
+        category: "food-supply".into(),
+        address: "1 Jungang-daero, Busan".into(),
+        zone: "kr-26".into(),
+        contact_phone: "010-1234-5678".into(),
+        contact_email: "ops@busanfresh.example".into(),
+        requested_quota: "250".into(),
+    }
+}
+
+fn categories() -> Vec<String> {
+    DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect()
+}
+
+fn check(edit: impl FnOnce(&mut RegistrationInput), expect: &[(&str, &str)]) {
+    let mut form = input();
+    edit(&mut form);
+    let got = match validate_registration(&form, RegistryScheme::KrBrn, &categories(), "KR") {
+        Ok(_) => vec![],
+        Err(errors) => errors.into_iter().map(|e| (e.field, e.code)).collect(),
+    };
+    assert_eq!(got, expect);
+}
+
+#[test]
+fn a_good_registration_is_normalised() {
+    let reg = validate_registration(&input(), RegistryScheme::KrBrn, &categories(), "KR").unwrap();
+    assert_eq!(reg.registry_number, "2208162517");
+    assert_eq!(reg.zone, "KR-26");
+    assert_eq!(reg.contact_phone.as_str(), "+821012345678");
+    assert_eq!(reg.requested_quota, 250);
+}
+
+#[test]
+fn every_bad_field_is_reported_at_once() {
+    check(|_| {}, &[]);
+    check(
+        |f| {
+            f.legal_name = " ".into();
+            f.registry_number = "220-81-62518".into();
+            f.category = "casino".into();
+            f.contact_email = "ops@localhost".into();
+            f.requested_quota = "0".into();
+        },
+        &[
+            ("legal_name", "required"),
+            ("registry_number", "registry_number_invalid"),
+            ("category", "category_not_allowed"),
+            ("contact_email", "email_invalid"),
+            ("requested_quota", "quota_invalid"),
+        ],
+    );
+    check(|f| f.contact_phone = "12".into(), &[("contact_phone", "phone_invalid")]);
+    check(|f| f.zone = "KR 26".into(), &[("zone", "zone_invalid")]);
+    check(|f| f.requested_quota = "100001".into(), &[("requested_quota", "quota_invalid")]);
+}
+
+#[test]
+fn screening_moves_only_along_allowed_transitions() {
+    let review = OrgStatus::InReview;
+    assert_eq!(review.apply(&Transition::Approve { quota: 100 }), Ok(OrgStatus::Approved { quota: 100 }));
+    assert_eq!(review.apply(&Transition::Approve { quota: 0 }).unwrap_err().code(), "transition_invalid");
+    assert_eq!(review.apply(&Transition::Reject { reason: "  ".into() }).unwrap_err().code(), "transition_invalid");
+    let asked = review.apply(&Transition::AskForInformation { question: "Send your licence".into() }).unwrap();
+    assert_eq!(asked.apply(&Transition::Resubmit), Ok(OrgStatus::InReview));
+    let rejected = review.apply(&Transition::Reject { reason: "Not essential".into() }).unwrap();
+    let err = rejected.apply(&Transition::Approve { quota: 5 }).unwrap_err();
+    assert_eq!(err.to_string(), "an organisation that is rejected cannot be approved");
+    let approved = OrgStatus::Approved { quota: 10 };
+    assert_eq!(approved.apply(&Transition::SetQuota { quota: 20 }), Ok(OrgStatus::Approved { quota: 20 }));
+    assert_eq!(review.apply(&Transition::SetQuota { quota: 20 }).unwrap_err().code(), "transition_not_allowed");
+}

@@ -1,0 +1,31 @@
+//! Tests for phone number parsing and masking.
+
+use super::*;
+
+fn check(input: &str, region: &str, expect: Result<&str, &str>) {
+    let got = Phone::parse(input, region);
+    match expect {
+        Ok(e164) => assert_eq!(got.as_ref().map(Phone::as_str), Ok(e164), "{input}"),
+        Err(fragment) => assert!(got.as_ref().is_err_and(|e| e.contains(fragment)), "{input}: {got:?}"),
+    }
+}
+
+#[test]
+fn numbers_are_normalised_to_e164() {
+    check("010-1234-5678", "KR", Ok("+821012345678"));
+    check("+82 10 1234 5678", "KR", Ok("+821012345678"));
+    check("01012345678", "KR", Ok("+821012345678"));
+    check("+91 98765 43210", "KR", Ok("+919876543210"));
+    check("98765 43210", "IN", Ok("+919876543210"));
+    check("", "KR", Err("empty"));
+    check("12", "KR", Err("not a valid phone number"));
+    check("call me", "KR", Err("not a phone number"));
+}
+
+#[test]
+fn debug_output_masks_the_number() {
+    let phone = Phone::parse("010-1234-5678", "KR").unwrap();
+    assert_eq!(format!("{phone:?}"), "Phone(+82…78)");
+    assert_eq!(Phone::from_e164("+821012345678").unwrap(), phone);
+    assert!(Phone::from_e164("01012345678").is_err());
+}
