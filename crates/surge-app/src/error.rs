@@ -1,0 +1,54 @@
+//! Errors of the use cases, each with a stable code that the API returns and the documentation lists.
+
+use surge_domain::{FieldError, RowError, TransitionError};
+
+use crate::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("the form has {} problems", .0.len())]
+    InvalidForm(Vec<FieldError>),
+    #[error("the file has {} problems", .0.len())]
+    InvalidFile(Vec<RowError>),
+    #[error("{0}")]
+    Transition(#[from] TransitionError),
+    #[error("the organisation is not approved to issue passes")]
+    NotApproved,
+    #[error("the quota of {quota} passes would be exceeded: {used} used or pending, {requested} requested")]
+    QuotaExceeded { quota: u32, used: u64, requested: u64 },
+    #[error("not found")]
+    NotFound,
+    #[error("someone else changed this first; reload and try again")]
+    Conflict,
+    #[error("storage failed")]
+    Store(#[source] StoreError),
+    #[error("signing failed: {0}")]
+    Signing(String),
+}
+
+impl AppError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidForm(_) => "form_invalid",
+            Self::InvalidFile(_) => "csv_row_invalid",
+            Self::Transition(e) => e.code(),
+            Self::NotApproved => "organisation_not_approved",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::Store(_) => "store_failed",
+            Self::Signing(_) => "signing_failed",
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Conflict => Self::Conflict,
+            StoreError::QuotaExceeded { quota, used, requested } => Self::QuotaExceeded { quota, used, requested },
+            other => Self::Store(other),
+        }
+    }
+}

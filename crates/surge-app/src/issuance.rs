@@ -1,0 +1,118 @@
+//! Background issuance: the worker claims pending rows, signs a pass for each with `surge-pass`, and the store
+//! writes each pass with its SMS in the outbox in one transaction. `run_once` does one claim; the server loops it.
+
+use rand_core::{CryptoRng, RngCore};
+use sha2::{Digest, Sha256};
+use surge_pass::{ControlCode, Issuer, Pass, PassClaims, PassId, PassKind};
+use time::OffsetDateTime;
+
+use crate::{AppError, IssueOutcome, IssuedPass, OutboxMessage, PendingRow, Store};
+
+/// The unguessable token in a holder's pass link: 128 random bits, printed like a pass id. Only its hash is
+/// stored, so a database leak does not leak the links.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LinkToken([u8; 16]);
+
+impl LinkToken {
+    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+        let mut bytes = [0u8; 16];
+        rng.fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        PassId::parse(text).ok().map(|id| Self(*id.as_bytes()))
+    }
+
+    pub fn hash(&self) -> [u8; 32] {
+        Sha256::digest(self.0).into()
+    }
+}
+
+impl std::fmt::Display for LinkToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        PassId::from_bytes(self.0).fmt(f)
+    }
+}
+
+impl std::fmt::Debug for LinkToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkToken(…)")
+    }
+}
+
+/// The SMS that carries a new pass: its link and control code, in plain words.
+pub fn pass_sms_text(holder: &str, link: &str, control_code: &ControlCode, expires: OffsetDateTime) -> String {
+    let until = expires - time::Duration::seconds(1);
+    format!(
+        "{holder}, your movement pass is ready: {link} Control code {}. Valid until {}.",
+        control_code.grouped(),
+        until.date()
+    )
+}
+
+/// Issues passes for pending batch rows.
+#[derive(Debug)]
+pub struct IssuanceWorker<R> {
+    pub issuer: Issuer,
+    /// The authority id written as each pass's issuer.
+    pub issuer_id: String,
+    /// Where holders open their pass: `{base}/p/{token}`.
+    pub public_base_url: String,
+    pub rng: R,
+    /// Rows per transaction: large enough to amortise the commit, small enough to keep locks short.
+    pub batch_size: u32,
+}
+
+impl<R: RngCore + CryptoRng + Send> IssuanceWorker<R> {
+    /// Claims and issues one transaction's worth of rows. Idle when nothing is pending.
+    #[tracing::instrument(skip_all)]
+    pub async fn run_once<S: Store>(&mut self, store: &S, now: OffsetDateTime) -> Result<IssueOutcome, AppError> {
+        let Self { issuer, issuer_id, public_base_url, rng, batch_size } = self;
+        let mut sign = |pending: &PendingRow, status_index: u64| -> Result<IssuedPass, String> {
+            let row = &pending.row;
+            let pass_id = PassId::generate(rng);
+            let control_code = ControlCode::generate(rng);
+            let link = LinkToken::generate(rng);
+            let claims = PassClaims {
+                issuer: issuer_id.clone(),
+                issued_at: now,
+                not_before: row.valid_from,
+                expires: row.valid_to,
+                pass: Pass {
+                    id: pass_id,
+                    control_code,
+                    kind: if row.vehicle_plate.is_some() { PassKind::Vehicle } else { PassKind::Person },
+                    category: pending.category.clone(),
+                    purpose: "work".into(),
+                    zones: row.zones.clone(),
+                    holder: row.name.clone(),
+                    masked_id: Some(row.masked_id.clone()),
+                    vehicle_plate: row.vehicle_plate.clone(),
+                    organisation: Some(pending.organisation_id.to_string()),
+                    status_index,
+                },
+            };
+            let token = issuer.issue(&claims).map_err(|e| e.to_string())?;
+            let url = format!("{}/p/{link}", public_base_url.trim_end_matches('/'));
+            Ok(IssuedPass {
+                pass_id: *pass_id.as_bytes(),
+                status_index,
+                control_code: control_code.to_string(),
+                token,
+                link_hash: link.hash(),
+                sms: OutboxMessage {
+                    idempotency_key: format!("pass-issued:{pass_id}"),
+                    kind: "pass_issued".into(),
+                    recipient: row.phone.as_str().to_owned(),
+                    body: pass_sms_text(&row.name, &url, &control_code, row.valid_to),
+                },
+            })
+        };
+        let outcome = store.issue_pending(*batch_size, now, &mut sign).await?;
+        if !outcome.is_idle() {
+            tracing::info!(issued = outcome.issued, failed = outcome.failed, "issued passes");
+        }
+        Ok(outcome)
+    }
+}

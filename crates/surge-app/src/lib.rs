@@ -1,0 +1,15 @@
+//! Surge's use cases: register and screen organisations, take employee lists, issue passes in the background. They
+//! drive `surge-domain` and `surge-pass` through ports: the [`Store`] trait, and time and randomness passed in.
+
+mod error;
+mod issuance;
+mod organisations;
+
+pub use error::AppError;
+pub use issuance::{IssuanceWorker, LinkToken, pass_sms_text};
+pub use organisations::{Config, bulk_approve, decide, register_organisation, upload_employees};
+pub mod store;
+pub use store::{
+    BatchCreated, BatchRecord, BatchStatus, IssueOutcome, IssuedPass, NewOrganisation, OrgFilter, OrganisationRecord,
+    OutboxMessage, PassRecord, PendingRow, Store, StoreError,
+};

@@ -1,0 +1,104 @@
+//! Use cases for organisations: registration with automatic screening, officials' decisions (one by one and in
+//! bulk), and employee list uploads that become issuance batches.
+
+use surge_domain::{
+    ListRules, OrgStatus, RegistrationInput, RegistryScheme, Screening, Transition, parse_employee_csv, screen,
+    validate_registration,
+};
+use time::OffsetDateTime;
+
+use crate::{AppError, BatchCreated, NewOrganisation, OrgFilter, Store};
+
+/// The deployment's rules for organisations and passes.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub registry_scheme: RegistryScheme,
+    pub categories: Vec<String>,
+    /// Region for phone numbers typed without a country code (ISO 3166 alpha-2).
+    pub phone_region: String,
+    /// The longest validity a bulk-issued pass may have.
+    pub max_pass_days: i64,
+}
+
+/// Validates the form, screens it against known organisations and stores it for review.
+#[tracing::instrument(skip_all)]
+pub async fn register_organisation<S: Store>(
+    store: &S,
+    config: &Config,
+    input: &RegistrationInput,
+    now: OffsetDateTime,
+) -> Result<(i64, Screening), AppError> {
+    let registration = validate_registration(input, config.registry_scheme, &config.categories, &config.phone_region)
+        .map_err(AppError::InvalidForm)?;
+    let candidates = store.screening_candidates(&registration.registry_number, &registration.zone).await?;
+    let screening = screen(&registration, &config.categories, &candidates);
+    let id = store
+        .insert_organisation(&NewOrganisation { registration, screening: screening.clone(), created_at: now })
+        .await?;
+    tracing::info!(organisation_id = id, passed_all = screening.passed_all(), "organisation registered");
+    Ok((id, screening))
+}
+
+/// Applies an official's (or the organisation's) transition to an organisation's status.
+#[tracing::instrument(skip_all, fields(organisation_id = id))]
+pub async fn decide<S: Store>(
+    store: &S,
+    id: i64,
+    transition: &Transition,
+    now: OffsetDateTime,
+) -> Result<OrgStatus, AppError> {
+    let org = store.organisation(id).await?;
+    let next = org.status.apply(transition)?;
+    store.set_organisation_status(id, &org.status, &next, now).await?;
+    tracing::info!(status = next.code(), "organisation status changed");
+    Ok(next)
+}
+
+/// Approves, with the quota each asked for, every organisation in review that passed every screening rule and
+/// matches `filter`. Returns the ids approved.
+pub async fn bulk_approve<S: Store>(store: &S, filter: &OrgFilter, now: OffsetDateTime) -> Result<Vec<i64>, AppError> {
+    let filter = OrgFilter { status: Some("in_review".into()), passed_all_rules: Some(true), ..filter.clone() };
+    let mut approved = Vec::new();
+    for org in store.list_organisations(&filter).await? {
+        let next = OrgStatus::Approved { quota: org.requested_quota };
+        match store.set_organisation_status(org.id, &org.status, &next, now).await {
+            Ok(()) => approved.push(org.id),
+            // Someone decided on it meanwhile: their decision stands.
+            Err(crate::StoreError::Conflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(approved)
+}
+
+/// Checks an approved organisation's employee file and stores it as a batch for background issuance. A file
+/// with any bad row is refused whole; the same file twice gives the first batch back.
+#[tracing::instrument(skip_all, fields(organisation_id))]
+pub async fn upload_employees<S: Store>(
+    store: &S,
+    config: &Config,
+    organisation_id: i64,
+    bytes: &[u8],
+    now: OffsetDateTime,
+) -> Result<BatchCreated, AppError> {
+    let org = store.organisation(organisation_id).await?;
+    if org.quota().is_none() {
+        return Err(AppError::NotApproved);
+    }
+    let zones = vec![org.zone.clone()];
+    let rules = ListRules {
+        phone_region: &config.phone_region,
+        allowed_zones: &zones,
+        today: now.date(),
+        max_days: config.max_pass_days,
+    };
+    let list = parse_employee_csv(bytes, &rules).map_err(AppError::InvalidFile)?;
+    let created = store.create_batch(organisation_id, list.sha256, &list.rows, now).await?;
+    tracing::info!(
+        batch_id = created.id,
+        rows = list.rows.len(),
+        duplicate = created.duplicate,
+        "employee list stored"
+    );
+    Ok(created)
+}

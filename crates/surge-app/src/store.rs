@@ -1,0 +1,300 @@
+//! The storage port: what the use cases need from a database, as records and one trait. The SQLite and PostgreSQL
+//! crates implement it and pass one conformance suite (`surge-testkit`).
+
+use std::future::Future;
+
+use surge_domain::{EmployeeRow, ExistingOrganisation, OrgStatus, Registration, Screening};
+use time::OffsetDateTime;
+
+/// Storage failures, with stable codes. Backend errors are reduced to text here and never leak backend types.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The record changed since it was read (optimistic concurrency).
+    #[error("the record changed meanwhile")]
+    Conflict,
+    #[error("quota of {quota} exceeded: {used} used or pending, {requested} requested")]
+    QuotaExceeded { quota: u32, used: u64, requested: u64 },
+    #[error("database: {0}")]
+    Database(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::Database(_) => "database_error",
+            Self::Corrupt(_) => "data_corrupt",
+        }
+    }
+}
+
+/// A registration with its screening findings, to be stored in review.
+#[derive(Debug, Clone)]
+pub struct NewOrganisation {
+    pub registration: Registration,
+    pub screening: Screening,
+    pub created_at: OffsetDateTime,
+}
+
+/// An organisation as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganisationRecord {
+    pub id: i64,
+    pub legal_name: String,
+    pub registry_number: String,
+    pub category: String,
+    pub address: String,
+    pub zone: String,
+    pub contact_phone: String,
+    pub contact_email: String,
+    pub requested_quota: u32,
+    pub status: OrgStatus,
+    /// Rule code, passed, detail — as screening found them.
+    pub findings: Vec<(String, bool, String)>,
+    pub passed_all_rules: bool,
+    /// Passes issued or waiting to be issued for this organisation, counted against its quota.
+    pub passes_used: u64,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl OrganisationRecord {
+    pub fn quota(&self) -> Option<u32> {
+        match self.status {
+            OrgStatus::Approved { quota } => Some(quota),
+            _ => None,
+        }
+    }
+}
+
+/// Filters for the screening queue. `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrgFilter {
+    /// Status code: `in_review`, `approved`, `rejected`, `info_requested`.
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub zone: Option<String>,
+    pub passed_all_rules: Option<bool>,
+    pub after_id: Option<i64>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchStatus {
+    Issuing,
+    Completed,
+}
+
+impl BatchStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Issuing => "issuing",
+            Self::Completed => "completed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchCreated {
+    pub id: i64,
+    /// The same file was uploaded before: this is the earlier batch, and nothing new was stored.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchRecord {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub rows: u64,
+    pub issued: u64,
+    /// Rows that could not be issued (the person or vehicle already has an active pass).
+    pub failed: u64,
+    pub status: BatchStatus,
+    pub created_at: OffsetDateTime,
+}
+
+/// A row waiting for its pass, as the issuance worker receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRow {
+    pub batch_id: i64,
+    pub organisation_id: i64,
+    /// The organisation's essential category, which its employees' passes carry.
+    pub category: String,
+    pub row: EmployeeRow,
+}
+
+/// What signing one row produced, for the store to write with the row's outbox message in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedPass {
+    pub pass_id: [u8; 16],
+    pub status_index: u64,
+    pub control_code: String,
+    /// The `EP1:` text.
+    pub token: String,
+    /// SHA-256 of the holder's link token; the token itself is only in the SMS.
+    pub link_hash: [u8; 32],
+    pub sms: OutboxMessage,
+}
+
+/// A message to send, written to the outbox in the same transaction as the change that causes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    /// Sending twice with one key is sending once.
+    pub idempotency_key: String,
+    pub kind: String,
+    /// E.164 phone number.
+    pub recipient: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IssueOutcome {
+    pub issued: usize,
+    pub failed: usize,
+}
+
+impl IssueOutcome {
+    pub fn is_idle(&self) -> bool {
+        self.issued == 0 && self.failed == 0
+    }
+}
+
+/// A stored pass, as its holder's page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassRecord {
+    pub pass_id: [u8; 16],
+    pub status_index: u64,
+    pub organisation_id: Option<i64>,
+    pub holder: String,
+    pub zones: Vec<String>,
+    pub not_before: OffsetDateTime,
+    pub expires: OffsetDateTime,
+    pub control_code: String,
+    pub token: String,
+    pub active: bool,
+}
+
+/// The storage port. Every method is one transaction: on error nothing of it is applied.
+pub trait Store: Send + Sync {
+    fn insert_organisation(&self, org: &NewOrganisation) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    fn organisation(&self, id: i64) -> impl Future<Output = Result<OrganisationRecord, StoreError>> + Send;
+
+    /// Organisations that could clash with a new one: the same registry number anywhere, or the same zone.
+    /// Rejected organisations are left out.
+    fn screening_candidates(
+        &self,
+        registry_number: &str,
+        zone: &str,
+    ) -> impl Future<Output = Result<Vec<ExistingOrganisation>, StoreError>> + Send;
+
+    /// Organisations in id order after `filter.after_id`, at most `filter.limit`.
+    fn list_organisations(
+        &self,
+        filter: &OrgFilter,
+    ) -> impl Future<Output = Result<Vec<OrganisationRecord>, StoreError>> + Send;
+
+    /// Moves an organisation from `from` to `to`; `Conflict` if its status is no longer `from`.
+    fn set_organisation_status(
+        &self,
+        id: i64,
+        from: &OrgStatus,
+        to: &OrgStatus,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Stores an approved organisation's validated rows as a batch, unless a file with this hash was stored
+    /// before, and only if the rows fit the quota (issued and pending passes count against it).
+    fn create_batch(
+        &self,
+        organisation_id: i64,
+        sha256: [u8; 32],
+        rows: &[EmployeeRow],
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<BatchCreated, StoreError>> + Send;
+
+    fn batch(&self, id: i64) -> impl Future<Output = Result<BatchRecord, StoreError>> + Send;
+
+    /// Claims up to `limit` pending rows (rows that other workers hold are skipped), gives each the next status
+    /// index, calls `sign`, and writes the passes, their outbox messages and the rows' state in one transaction.
+    /// A row whose person or vehicle already has an active pass is marked failed instead.
+    fn issue_pending(
+        &self,
+        limit: u32,
+        now: OffsetDateTime,
+        sign: &mut (dyn FnMut(&PendingRow, u64) -> Result<IssuedPass, String> + Send),
+    ) -> impl Future<Output = Result<IssueOutcome, StoreError>> + Send;
+
+    fn pass_by_link(&self, link_hash: [u8; 32]) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
+
+    /// Counts for tests and metrics: passes, outbox messages.
+    fn counts(&self) -> impl Future<Output = Result<(u64, u64), StoreError>> + Send;
+}
+
+/// How domain values are laid out in columns, shared by the backends so both store the same thing.
+pub mod columns {
+    use surge_domain::{OrgStatus, Screening};
+
+    use super::StoreError;
+
+    /// Status code, approved quota and the reason or question, as three columns.
+    pub fn from_status(status: &OrgStatus) -> (&'static str, Option<i64>, Option<String>) {
+        match status {
+            OrgStatus::InReview => ("in_review", None, None),
+            OrgStatus::Approved { quota } => ("approved", Some(i64::from(*quota)), None),
+            OrgStatus::Rejected { reason } => ("rejected", None, Some(reason.clone())),
+            OrgStatus::InfoRequested { question } => ("info_requested", None, Some(question.clone())),
+        }
+    }
+
+    pub fn to_status(code: &str, quota: Option<i64>, note: Option<String>) -> Result<OrgStatus, StoreError> {
+        let corrupt = || StoreError::Corrupt(format!("organisation status {code:?}"));
+        Ok(match code {
+            "in_review" => OrgStatus::InReview,
+            "approved" => OrgStatus::Approved { quota: quota.and_then(|q| u32::try_from(q).ok()).ok_or_else(corrupt)? },
+            "rejected" => OrgStatus::Rejected { reason: note.unwrap_or_default() },
+            "info_requested" => OrgStatus::InfoRequested { question: note.unwrap_or_default() },
+            _ => return Err(corrupt()),
+        })
+    }
+
+    /// Findings as lines of `rule<TAB>1|0<TAB>detail`.
+    pub fn from_findings(screening: &Screening) -> String {
+        screening
+            .findings
+            .iter()
+            .map(|f| {
+                let detail = f.detail.replace(['\t', '\n'], " ");
+                format!("{}\t{}\t{detail}", f.rule, u8::from(f.passed))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn to_findings(text: &str) -> Vec<(String, bool, String)> {
+        text.lines()
+            .filter_map(|line| {
+                let mut parts = line.splitn(3, '\t');
+                Some((parts.next()?.to_owned(), parts.next()? == "1", parts.next().unwrap_or("").to_owned()))
+            })
+            .collect()
+    }
+
+    pub fn from_zones(zones: &[String]) -> String {
+        zones.join(";")
+    }
+
+    pub fn to_zones(text: &str) -> Vec<String> {
+        text.split(';').filter(|z| !z.is_empty()).map(str::to_owned).collect()
+    }
+
+    pub fn to_time(seconds: i64) -> Result<time::OffsetDateTime, StoreError> {
+        time::OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| StoreError::Corrupt(format!("time {seconds}")))
+    }
+}

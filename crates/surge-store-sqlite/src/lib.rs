@@ -1,0 +1,494 @@
+//! The storage port on SQLite: one file in WAL mode under the data directory, one writer connection (SQLite
+//! allows one writer; queueing here avoids busy errors) and a few readers that see committed data.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use surge_app::store::columns;
+use surge_app::{
+    BatchCreated, BatchRecord, BatchStatus, IssueOutcome, IssuedPass, NewOrganisation, OrgFilter, OrganisationRecord,
+    PassRecord, PendingRow, Store, StoreError,
+};
+use surge_domain::{EmployeeRow, ExistingOrganisation, OrgStatus, Phone};
+use time::OffsetDateTime;
+
+fn db(e: sqlx::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+/// SQLite allows at most this many bound values per statement (since 3.32); inserts are cut to fit.
+const MAX_VARIABLES: usize = 32_766;
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL makes every commit durable, so an accepted upload survives a power cut, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.map_err(db)?;
+        sqlx::migrate!("./migrations").run(&writer).await.map_err(|e| StoreError::Database(e.to_string()))?;
+        let reader =
+            SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await.map_err(db)?;
+        Ok(Self { writer, reader })
+    }
+
+    /// Closes the pools, waiting for running statements; for graceful shutdown.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+const ORG_COLUMNS: &str = "id, legal_name, registry_number, category, address, zone, contact_phone, contact_email, \
+    requested_quota, status, quota, status_note, findings, passed_all_rules, passes_used, created_at, updated_at";
+
+fn org_from_row(row: &SqliteRow) -> Result<OrganisationRecord, StoreError> {
+    let get_i64 = |name: &str| row.try_get::<i64, _>(name).map_err(db);
+    let get_text = |name: &str| row.try_get::<String, _>(name).map_err(db);
+    Ok(OrganisationRecord {
+        id: get_i64("id")?,
+        legal_name: get_text("legal_name")?,
+        registry_number: get_text("registry_number")?,
+        category: get_text("category")?,
+        address: get_text("address")?,
+        zone: get_text("zone")?,
+        contact_phone: get_text("contact_phone")?,
+        contact_email: get_text("contact_email")?,
+        requested_quota: u32::try_from(get_i64("requested_quota")?).map_err(|_| StoreError::Corrupt("quota".into()))?,
+        status: columns::to_status(
+            &get_text("status")?,
+            row.try_get("quota").map_err(db)?,
+            row.try_get("status_note").map_err(db)?,
+        )?,
+        findings: columns::to_findings(&get_text("findings")?),
+        passed_all_rules: get_i64("passed_all_rules")? != 0,
+        passes_used: get_i64("passes_used")?.max(0) as u64,
+        created_at: columns::to_time(get_i64("created_at")?)?,
+        updated_at: columns::to_time(get_i64("updated_at")?)?,
+    })
+}
+
+fn batch_from_row(row: &SqliteRow) -> Result<BatchRecord, StoreError> {
+    let get = |name: &str| row.try_get::<i64, _>(name).map_err(db);
+    let rows = get("row_count")?.max(0) as u64;
+    let issued = get("issued")?.max(0) as u64;
+    let failed = get("failed")?.max(0) as u64;
+    Ok(BatchRecord {
+        id: get("id")?,
+        organisation_id: get("organisation_id")?,
+        rows,
+        issued,
+        failed,
+        status: if issued + failed >= rows { BatchStatus::Completed } else { BatchStatus::Issuing },
+        created_at: columns::to_time(get("created_at")?)?,
+    })
+}
+
+impl Store for SqliteStore {
+    async fn insert_organisation(&self, org: &NewOrganisation) -> Result<i64, StoreError> {
+        let r = &org.registration;
+        let (status, quota, note) = columns::from_status(&OrgStatus::InReview);
+        let now = org.created_at.unix_timestamp();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO organisations (legal_name, registry_number, category, address, zone, contact_phone, \
+             contact_email, requested_quota, status, quota, status_note, findings, passed_all_rules, created_at, \
+             updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&r.legal_name)
+        .bind(&r.registry_number)
+        .bind(&r.category)
+        .bind(&r.address)
+        .bind(&r.zone)
+        .bind(r.contact_phone.as_str())
+        .bind(&r.contact_email)
+        .bind(i64::from(r.requested_quota))
+        .bind(status)
+        .bind(quota)
+        .bind(note)
+        .bind(columns::from_findings(&org.screening))
+        .bind(org.screening.passed_all())
+        .bind(now)
+        .bind(now)
+        .fetch_one(&self.writer)
+        .await
+        .map_err(db)?;
+        Ok(id)
+    }
+
+    async fn organisation(&self, id: i64) -> Result<OrganisationRecord, StoreError> {
+        let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM organisations WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound)?;
+        org_from_row(&row)
+    }
+
+    async fn screening_candidates(
+        &self,
+        registry_number: &str,
+        zone: &str,
+    ) -> Result<Vec<ExistingOrganisation>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, legal_name, registry_number, zone FROM organisations \
+             WHERE (registry_number = ? OR zone = ?) AND status <> 'rejected'",
+        )
+        .bind(registry_number)
+        .bind(zone)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                Ok(ExistingOrganisation {
+                    id: row.try_get("id").map_err(db)?,
+                    legal_name: row.try_get("legal_name").map_err(db)?,
+                    registry_number: row.try_get("registry_number").map_err(db)?,
+                    zone: row.try_get("zone").map_err(db)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_organisations(&self, filter: &OrgFilter) -> Result<Vec<OrganisationRecord>, StoreError> {
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {ORG_COLUMNS} FROM organisations WHERE id > "));
+        q.push_bind(filter.after_id.unwrap_or(0));
+        if let Some(status) = &filter.status {
+            q.push(" AND status = ").push_bind(status.clone());
+        }
+        if let Some(category) = &filter.category {
+            q.push(" AND category = ").push_bind(category.clone());
+        }
+        if let Some(zone) = &filter.zone {
+            q.push(" AND zone = ").push_bind(zone.clone());
+        }
+        if let Some(passed) = filter.passed_all_rules {
+            q.push(" AND passed_all_rules = ").push_bind(passed);
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(i64::from(filter.limit.clamp(1, 1000)));
+        let rows = q.build().fetch_all(&self.reader).await.map_err(db)?;
+        rows.iter().map(org_from_row).collect()
+    }
+
+    async fn set_organisation_status(
+        &self,
+        id: i64,
+        from: &OrgStatus,
+        to: &OrgStatus,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let (from_code, from_quota, from_note) = columns::from_status(from);
+        let (code, quota, note) = columns::from_status(to);
+        let done = sqlx::query(
+            "UPDATE organisations SET status = ?, quota = ?, status_note = ?, updated_at = ? \
+             WHERE id = ? AND status = ? AND quota IS ? AND status_note IS ?",
+        )
+        .bind(code)
+        .bind(quota)
+        .bind(note)
+        .bind(now.unix_timestamp())
+        .bind(id)
+        .bind(from_code)
+        .bind(from_quota)
+        .bind(from_note)
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        // Either it does not exist or it changed meanwhile.
+        self.organisation(id).await?;
+        Err(StoreError::Conflict)
+    }
+
+    async fn create_batch(
+        &self,
+        organisation_id: i64,
+        sha256: [u8; 32],
+        rows: &[EmployeeRow],
+        now: OffsetDateTime,
+    ) -> Result<BatchCreated, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM batches WHERE organisation_id = ? AND sha256 = ?")
+                .bind(organisation_id)
+                .bind(&sha256[..])
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        if let Some(id) = existing {
+            return Ok(BatchCreated { id, duplicate: true });
+        }
+        let requested = rows.len() as i64;
+        let reserved = sqlx::query(
+            "UPDATE organisations SET passes_used = passes_used + ? \
+             WHERE id = ? AND status = 'approved' AND passes_used + ? <= quota",
+        )
+        .bind(requested)
+        .bind(organisation_id)
+        .bind(requested)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if reserved.rows_affected() != 1 {
+            let row = sqlx::query("SELECT quota, passes_used FROM organisations WHERE id = ?")
+                .bind(organisation_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .ok_or(StoreError::NotFound)?;
+            let quota: Option<i64> = row.try_get("quota").map_err(db)?;
+            let used: i64 = row.try_get("passes_used").map_err(db)?;
+            return Err(StoreError::QuotaExceeded {
+                quota: quota.unwrap_or(0).max(0) as u32,
+                used: used.max(0) as u64,
+                requested: requested as u64,
+            });
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO batches (organisation_id, sha256, row_count, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(organisation_id)
+        .bind(&sha256[..])
+        .bind(requested)
+        .bind(now.unix_timestamp())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        const COLUMNS_PER_ROW: usize = 9;
+        for chunk in rows.chunks(MAX_VARIABLES / COLUMNS_PER_ROW) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO batch_rows (batch_id, line, name, phone, masked_id, zones, valid_from, valid_to, vehicle_plate) ",
+            );
+            q.push_values(chunk, |mut b, row| {
+                b.push_bind(id)
+                    .push_bind(i64::from(row.line))
+                    .push_bind(row.name.clone())
+                    .push_bind(row.phone.as_str().to_owned())
+                    .push_bind(row.masked_id.clone())
+                    .push_bind(columns::from_zones(&row.zones))
+                    .push_bind(row.valid_from.unix_timestamp())
+                    .push_bind(row.valid_to.unix_timestamp())
+                    .push_bind(row.vehicle_plate.clone());
+            });
+            q.build().execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(BatchCreated { id, duplicate: false })
+    }
+
+    async fn batch(&self, id: i64) -> Result<BatchRecord, StoreError> {
+        let row =
+            sqlx::query("SELECT id, organisation_id, row_count, issued, failed, created_at FROM batches WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(db)?
+                .ok_or(StoreError::NotFound)?;
+        batch_from_row(&row)
+    }
+
+    async fn issue_pending(
+        &self,
+        limit: u32,
+        now: OffsetDateTime,
+        sign: &mut (dyn FnMut(&PendingRow, u64) -> Result<IssuedPass, String> + Send),
+    ) -> Result<IssueOutcome, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let rows = sqlx::query(
+            "SELECT r.batch_id, r.line, r.name, r.phone, r.masked_id, r.zones, r.valid_from, r.valid_to, \
+             r.vehicle_plate, b.organisation_id, o.category \
+             FROM batch_rows r JOIN batches b ON b.id = r.batch_id JOIN organisations o ON o.id = b.organisation_id \
+             WHERE r.state = 'pending' ORDER BY r.batch_id, r.line LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        if rows.is_empty() {
+            return Ok(IssueOutcome::default());
+        }
+        let pending = rows.iter().map(pending_from_row).collect::<Result<Vec<_>, _>>()?;
+        let first_index: i64 = sqlx::query_scalar(
+            "UPDATE status_allocator SET next_index = next_index + ? WHERE id = 1 RETURNING next_index - ?",
+        )
+        .bind(pending.len() as i64)
+        .bind(pending.len() as i64)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        let mut issued = Vec::with_capacity(pending.len());
+        for (i, row) in pending.iter().enumerate() {
+            let pass = sign(row, first_index as u64 + i as u64).map_err(StoreError::Database)?;
+            issued.push((row, pass));
+        }
+        // Expired passes no longer count as a person's or vehicle's one active pass.
+        sqlx::query("UPDATE passes SET active = 0 WHERE active = 1 AND expires <= ?")
+            .bind(now.unix_timestamp())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let mut inserted = std::collections::HashSet::new();
+        const PASS_COLUMNS: usize = 16;
+        for chunk in issued.chunks(MAX_VARIABLES / PASS_COLUMNS) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO passes (id, status_index, organisation_id, batch_id, line, holder, phone, masked_id, \
+                 vehicle_plate, zones, not_before, expires, control_code, token, link_hash, created_at) ",
+            );
+            q.push_values(chunk, |mut b, (row, pass)| {
+                b.push_bind(pass.pass_id.to_vec())
+                    .push_bind(pass.status_index as i64)
+                    .push_bind(row.organisation_id)
+                    .push_bind(row.batch_id)
+                    .push_bind(i64::from(row.row.line))
+                    .push_bind(row.row.name.clone())
+                    .push_bind(row.row.phone.as_str().to_owned())
+                    .push_bind(row.row.masked_id.clone())
+                    .push_bind(row.row.vehicle_plate.clone())
+                    .push_bind(columns::from_zones(&row.row.zones))
+                    .push_bind(row.row.valid_from.unix_timestamp())
+                    .push_bind(row.row.valid_to.unix_timestamp())
+                    .push_bind(pass.control_code.clone())
+                    .push_bind(pass.token.clone())
+                    .push_bind(pass.link_hash.to_vec())
+                    .push_bind(now.unix_timestamp());
+            });
+            q.push(" ON CONFLICT DO NOTHING RETURNING batch_id, line");
+            for r in q.build().fetch_all(&mut *tx).await.map_err(db)? {
+                let batch: i64 = r.try_get(0).map_err(db)?;
+                let line: i64 = r.try_get(1).map_err(db)?;
+                inserted.insert((batch, line));
+            }
+        }
+        let sent: Vec<_> =
+            issued.iter().filter(|(row, _)| inserted.contains(&(row.batch_id, i64::from(row.row.line)))).collect();
+        const OUTBOX_COLUMNS: usize = 5;
+        for chunk in sent.chunks(MAX_VARIABLES / OUTBOX_COLUMNS) {
+            let mut q =
+                QueryBuilder::<Sqlite>::new("INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) ");
+            q.push_values(chunk, |mut b, (_, pass)| {
+                b.push_bind(pass.sms.idempotency_key.clone())
+                    .push_bind(pass.sms.kind.clone())
+                    .push_bind(pass.sms.recipient.clone())
+                    .push_bind(pass.sms.body.clone())
+                    .push_bind(now.unix_timestamp());
+            });
+            q.push(" ON CONFLICT (idempotency_key) DO NOTHING");
+            q.build().execute(&mut *tx).await.map_err(db)?;
+        }
+        let mut outcome = IssueOutcome::default();
+        let mut per_batch: std::collections::BTreeMap<i64, (i64, i64, i64)> = std::collections::BTreeMap::new();
+        for (row, _) in &issued {
+            let ok = inserted.contains(&(row.batch_id, i64::from(row.row.line)));
+            let (state, failure) = if ok {
+                ("issued", None)
+            } else {
+                ("failed", Some("this person or vehicle already has an active pass"))
+            };
+            sqlx::query("UPDATE batch_rows SET state = ?, failure = ? WHERE batch_id = ? AND line = ?")
+                .bind(state)
+                .bind(failure)
+                .bind(row.batch_id)
+                .bind(i64::from(row.row.line))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            let entry = per_batch.entry(row.batch_id).or_insert((row.organisation_id, 0, 0));
+            if ok {
+                entry.1 += 1;
+                outcome.issued += 1;
+            } else {
+                entry.2 += 1;
+                outcome.failed += 1;
+            }
+        }
+        for (batch_id, (organisation_id, ok, failed)) in per_batch {
+            sqlx::query("UPDATE batches SET issued = issued + ?, failed = failed + ? WHERE id = ?")
+                .bind(ok)
+                .bind(failed)
+                .bind(batch_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            if failed > 0 {
+                // A row that got no pass gives its place in the quota back.
+                sqlx::query("UPDATE organisations SET passes_used = passes_used - ? WHERE id = ?")
+                    .bind(failed)
+                    .bind(organisation_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(outcome)
+    }
+
+    async fn pass_by_link(&self, link_hash: [u8; 32]) -> Result<PassRecord, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, status_index, organisation_id, holder, zones, not_before, expires, control_code, token, active \
+             FROM passes WHERE link_hash = ?",
+        )
+        .bind(&link_hash[..])
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound)?;
+        let id: Vec<u8> = row.try_get("id").map_err(db)?;
+        Ok(PassRecord {
+            pass_id: id.try_into().map_err(|_| StoreError::Corrupt("pass id".into()))?,
+            status_index: row.try_get::<i64, _>("status_index").map_err(db)?.max(0) as u64,
+            organisation_id: row.try_get("organisation_id").map_err(db)?,
+            holder: row.try_get("holder").map_err(db)?,
+            zones: columns::to_zones(&row.try_get::<String, _>("zones").map_err(db)?),
+            not_before: columns::to_time(row.try_get("not_before").map_err(db)?)?,
+            expires: columns::to_time(row.try_get("expires").map_err(db)?)?,
+            control_code: row.try_get("control_code").map_err(db)?,
+            token: row.try_get("token").map_err(db)?,
+            active: row.try_get::<i64, _>("active").map_err(db)? != 0,
+        })
+    }
+
+    async fn counts(&self) -> Result<(u64, u64), StoreError> {
+        let passes: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM passes").fetch_one(&self.reader).await.map_err(db)?;
+        let outbox: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&self.reader).await.map_err(db)?;
+        Ok((passes.max(0) as u64, outbox.max(0) as u64))
+    }
+}
+
+fn pending_from_row(row: &SqliteRow) -> Result<PendingRow, StoreError> {
+    let phone: String = row.try_get("phone").map_err(db)?;
+    Ok(PendingRow {
+        batch_id: row.try_get("batch_id").map_err(db)?,
+        organisation_id: row.try_get("organisation_id").map_err(db)?,
+        category: row.try_get("category").map_err(db)?,
+        row: EmployeeRow {
+            line: u32::try_from(row.try_get::<i64, _>("line").map_err(db)?)
+                .map_err(|_| StoreError::Corrupt("line".into()))?,
+            name: row.try_get("name").map_err(db)?,
+            phone: Phone::from_e164(&phone).map_err(StoreError::Corrupt)?,
+            masked_id: row.try_get("masked_id").map_err(db)?,
+            zones: columns::to_zones(&row.try_get::<String, _>("zones").map_err(db)?),
+            valid_from: columns::to_time(row.try_get("valid_from").map_err(db)?)?,
+            valid_to: columns::to_time(row.try_get("valid_to").map_err(db)?)?,
+            vehicle_plate: row.try_get("vehicle_plate").map_err(db)?,
+        },
+    })
+}

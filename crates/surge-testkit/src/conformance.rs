@@ -1,0 +1,257 @@
+//! The store conformance suite: every behaviour the use cases rely on, written once and run against each backend
+//! on a fresh database per test. A backend's `tests/conformance.rs` calls `conformance_tests!(fresh_store)`.
+
+use surge_app::{BatchStatus, IssueOutcome, NewOrganisation, OrgFilter, Store, StoreError};
+use surge_domain::OrgStatus;
+use time::Duration;
+
+use crate::fixtures::{NOW, employees, fake_sign, registration, screening_passed};
+
+/// Generates one `#[tokio::test]` per conformance check. `$fresh` is an async fn returning `(store, guard)`; the
+/// guard keeps the database alive for the test and removes it afterwards.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($fresh:path) => {
+        $crate::conformance_tests!(@each $fresh;
+            organisations_read_back_as_stored,
+            screening_candidates_match_number_or_zone_and_skip_rejected,
+            status_changes_only_from_the_expected_status,
+            the_queue_filters_and_pages_in_id_order,
+            a_batch_is_refused_whole_beyond_the_quota,
+            the_same_file_twice_is_one_batch,
+            issuing_writes_each_pass_with_its_outbox_message,
+            a_person_gets_at_most_one_active_pass,
+            a_failed_signature_applies_nothing,
+            concurrent_workers_never_issue_a_row_twice
+        );
+    };
+    (@each $fresh:path; $($name:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let (store, _guard) = $fresh().await;
+                $crate::conformance::$name(&store).await;
+            }
+        )*
+    };
+}
+
+async fn approved_org<S: Store>(store: &S, name: &str, number: &str, quota: u32) -> i64 {
+    let id = store
+        .insert_organisation(&NewOrganisation {
+            registration: registration(name, number, "KR-26"),
+            screening: screening_passed(),
+            created_at: NOW,
+        })
+        .await
+        .unwrap();
+    store.set_organisation_status(id, &OrgStatus::InReview, &OrgStatus::Approved { quota }, NOW).await.unwrap();
+    id
+}
+
+async fn drain<S: Store>(store: &S) -> IssueOutcome {
+    let mut total = IssueOutcome::default();
+    loop {
+        let outcome = store.issue_pending(7, NOW, &mut fake_sign).await.unwrap();
+        if outcome.is_idle() {
+            return total;
+        }
+        total.issued += outcome.issued;
+        total.failed += outcome.failed;
+    }
+}
+
+pub async fn organisations_read_back_as_stored<S: Store>(store: &S) {
+    let id = store
+        .insert_organisation(&NewOrganisation {
+            registration: registration("Busan Fresh Foods", "2208162517", "KR-26"),
+            screening: screening_passed(),
+            created_at: NOW,
+        })
+        .await
+        .unwrap();
+    let org = store.organisation(id).await.unwrap();
+    assert_eq!(org.legal_name, "Busan Fresh Foods");
+    assert_eq!(org.registry_number, "2208162517");
+    assert_eq!(org.contact_phone, "+821012345678");
+    assert_eq!(org.status, OrgStatus::InReview);
+    assert_eq!(org.requested_quota, 100);
+    assert!(org.passed_all_rules);
+    assert_eq!(
+        org.findings,
+        vec![("registry_number_unique".into(), true, "no other organisation has this number".into())]
+    );
+    assert_eq!(org.created_at, NOW);
+    assert!(matches!(store.organisation(id + 1000).await, Err(StoreError::NotFound)));
+}
+
+pub async fn screening_candidates_match_number_or_zone_and_skip_rejected<S: Store>(store: &S) {
+    let insert = |name: &'static str, number: &'static str, zone: &'static str| async move {
+        store
+            .insert_organisation(&NewOrganisation {
+                registration: registration(name, number, zone),
+                screening: screening_passed(),
+                created_at: NOW,
+            })
+            .await
+            .unwrap()
+    };
+    let a = insert("A", "1111111119", "KR-26").await;
+    let b = insert("B", "2208162517", "KR-11").await;
+    let c = insert("C", "1248100998", "KR-11").await;
+    store
+        .set_organisation_status(c, &OrgStatus::InReview, &OrgStatus::Rejected { reason: "no".into() }, NOW)
+        .await
+        .unwrap();
+    let mut found: Vec<i64> =
+        store.screening_candidates("2208162517", "KR-26").await.unwrap().iter().map(|o| o.id).collect();
+    found.sort();
+    assert_eq!(found, vec![a, b]);
+    assert!(store.screening_candidates("1248100998", "KR-99").await.unwrap().is_empty(), "rejected ones are skipped");
+}
+
+pub async fn status_changes_only_from_the_expected_status<S: Store>(store: &S) {
+    let id = approved_org(store, "A", "1111111119", 10).await;
+    let stale = store.set_organisation_status(id, &OrgStatus::InReview, &OrgStatus::Approved { quota: 5 }, NOW).await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+    store
+        .set_organisation_status(id, &OrgStatus::Approved { quota: 10 }, &OrgStatus::Approved { quota: 20 }, NOW)
+        .await
+        .unwrap();
+    let org = store.organisation(id).await.unwrap();
+    assert_eq!(org.status, OrgStatus::Approved { quota: 20 });
+    let missing = store.set_organisation_status(id + 99, &OrgStatus::InReview, &OrgStatus::InReview, NOW).await;
+    assert!(matches!(missing, Err(StoreError::NotFound)));
+}
+
+pub async fn the_queue_filters_and_pages_in_id_order<S: Store>(store: &S) {
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let mut screening = screening_passed();
+        screening.findings[0].passed = i % 2 == 0;
+        let id = store
+            .insert_organisation(&NewOrganisation {
+                registration: registration(&format!("Org {i}"), "1111111119", if i < 3 { "KR-26" } else { "KR-11" }),
+                screening,
+                created_at: NOW,
+            })
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let page = |after: Option<i64>, limit| OrgFilter { after_id: after, limit, ..OrgFilter::default() };
+    let first: Vec<i64> = store.list_organisations(&page(None, 2)).await.unwrap().iter().map(|o| o.id).collect();
+    assert_eq!(first, ids[..2]);
+    let next: Vec<i64> =
+        store.list_organisations(&page(Some(ids[1]), 10)).await.unwrap().iter().map(|o| o.id).collect();
+    assert_eq!(next, ids[2..]);
+    let passing =
+        OrgFilter { passed_all_rules: Some(true), zone: Some("KR-26".into()), limit: 10, ..OrgFilter::default() };
+    let got: Vec<i64> = store.list_organisations(&passing).await.unwrap().iter().map(|o| o.id).collect();
+    assert_eq!(got, vec![ids[0], ids[2]]);
+    let in_review = OrgFilter { status: Some("approved".into()), limit: 10, ..OrgFilter::default() };
+    assert!(store.list_organisations(&in_review).await.unwrap().is_empty());
+}
+
+pub async fn a_batch_is_refused_whole_beyond_the_quota<S: Store>(store: &S) {
+    let org = approved_org(store, "A", "1111111119", 10).await;
+    let first = store.create_batch(org, [1; 32], &employees(0, 8), NOW).await.unwrap();
+    assert!(!first.duplicate);
+    let over = store.create_batch(org, [2; 32], &employees(100, 3), NOW).await;
+    match over {
+        Err(StoreError::QuotaExceeded { quota, used, requested }) => assert_eq!((quota, used, requested), (10, 8, 3)),
+        other => panic!("expected QuotaExceeded, got {other:?}"),
+    }
+    assert_eq!(store.organisation(org).await.unwrap().passes_used, 8);
+    assert_eq!(drain(store).await, IssueOutcome { issued: 8, failed: 0 }, "nothing of the refused batch was stored");
+    let in_review = store
+        .insert_organisation(&NewOrganisation {
+            registration: registration("B", "2208162517", "KR-26"),
+            screening: screening_passed(),
+            created_at: NOW,
+        })
+        .await
+        .unwrap();
+    assert!(store.create_batch(in_review, [3; 32], &employees(200, 1), NOW).await.is_err());
+}
+
+pub async fn the_same_file_twice_is_one_batch<S: Store>(store: &S) {
+    let org = approved_org(store, "A", "1111111119", 100).await;
+    let rows = employees(0, 5);
+    let first = store.create_batch(org, [9; 32], &rows, NOW).await.unwrap();
+    let again = store.create_batch(org, [9; 32], &rows, NOW).await.unwrap();
+    assert_eq!((again.id, again.duplicate), (first.id, true));
+    assert_eq!(store.organisation(org).await.unwrap().passes_used, 5);
+    assert_eq!(drain(store).await.issued, 5);
+}
+
+pub async fn issuing_writes_each_pass_with_its_outbox_message<S: Store>(store: &S) {
+    let org = approved_org(store, "A", "1111111119", 100).await;
+    let batch = store.create_batch(org, [4; 32], &employees(0, 20), NOW).await.unwrap();
+    let before = store.batch(batch.id).await.unwrap();
+    assert_eq!((before.rows, before.issued, before.status), (20, 0, BatchStatus::Issuing));
+    assert_eq!(drain(store).await, IssueOutcome { issued: 20, failed: 0 });
+    let after = store.batch(batch.id).await.unwrap();
+    assert_eq!((after.issued, after.failed, after.status), (20, 0, BatchStatus::Completed));
+    assert_eq!(store.counts().await.unwrap(), (20, 20));
+    let mut link_hash = [0u8; 32];
+    link_hash[..8].copy_from_slice(&batch.id.to_be_bytes());
+    link_hash[8..12].copy_from_slice(&2u32.to_be_bytes());
+    let pass = store.pass_by_link(link_hash).await.unwrap();
+    assert_eq!(pass.holder, "Employee 0");
+    assert_eq!(pass.token, format!("EP1:FAKE-{}-2", batch.id));
+    assert_eq!(pass.organisation_id, Some(org));
+    assert!(pass.active);
+    assert!(matches!(store.pass_by_link([0xee; 32]).await, Err(StoreError::NotFound)));
+}
+
+pub async fn a_person_gets_at_most_one_active_pass<S: Store>(store: &S) {
+    let a = approved_org(store, "A", "1111111119", 100).await;
+    let b = approved_org(store, "B", "2208162517", 100).await;
+    store.create_batch(a, [5; 32], &employees(0, 3), NOW).await.unwrap();
+    let second = store.create_batch(b, [6; 32], &employees(2, 3), NOW).await.unwrap();
+    assert_eq!(drain(store).await, IssueOutcome { issued: 5, failed: 1 });
+    let batch = store.batch(second.id).await.unwrap();
+    assert_eq!((batch.issued, batch.failed, batch.status), (2, 1, BatchStatus::Completed));
+    assert_eq!(store.organisation(b).await.unwrap().passes_used, 2, "the failed row gave its quota back");
+    assert_eq!(store.counts().await.unwrap(), (5, 5));
+
+    // Once the first pass has expired, the same person may be issued a new one.
+    let mut later = employees(0, 1);
+    later[0].valid_from = NOW + Duration::days(10);
+    later[0].valid_to = NOW + Duration::days(17);
+    store.create_batch(b, [7; 32], &later, NOW + Duration::days(8)).await.unwrap();
+    let outcome = store.issue_pending(10, NOW + Duration::days(8), &mut fake_sign).await.unwrap();
+    assert_eq!(outcome, IssueOutcome { issued: 1, failed: 0 });
+}
+
+pub async fn a_failed_signature_applies_nothing<S: Store>(store: &S) {
+    let org = approved_org(store, "A", "1111111119", 100).await;
+    store.create_batch(org, [8; 32], &employees(0, 4), NOW).await.unwrap();
+    let mut calls = 0;
+    let mut failing = |row: &surge_app::PendingRow, index: u64| {
+        calls += 1;
+        if calls == 3 { Err("the signing key is unavailable".to_owned()) } else { fake_sign(row, index) }
+    };
+    assert!(store.issue_pending(10, NOW, &mut failing).await.is_err());
+    assert_eq!(store.counts().await.unwrap(), (0, 0));
+    assert_eq!(drain(store).await.issued, 4, "the rows are still pending");
+}
+
+pub async fn concurrent_workers_never_issue_a_row_twice<S: Store>(store: &S) {
+    let org = approved_org(store, "A", "1111111119", 1000).await;
+    store.create_batch(org, [10; 32], &employees(0, 300), NOW).await.unwrap();
+    let worker = || async {
+        let mut issued = 0;
+        loop {
+            let outcome = store.issue_pending(13, NOW, &mut fake_sign).await.unwrap();
+            if outcome.is_idle() {
+                return issued;
+            }
+            issued += outcome.issued;
+        }
+    };
+    let (a, b) = tokio::join!(worker(), worker());
+    assert_eq!(a + b, 300);
+    assert_eq!(store.counts().await.unwrap(), (300, 300));
+}

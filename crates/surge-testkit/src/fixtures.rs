@@ -1,0 +1,116 @@
+//! Fixtures: a valid registration, employee rows, configuration, and a fake signer that makes distinct passes
+//! without cryptography (the real worker is tested separately).
+
+use surge_app::{Config, IssuedPass, OutboxMessage, PendingRow};
+use surge_domain::{
+    DEFAULT_CATEGORIES, EmployeeRow, Phone, Registration, RegistrationInput, RegistryScheme, Screening,
+};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+pub const NOW: OffsetDateTime = datetime!(2026-03-01 09:00 UTC);
+
+pub fn config() -> Config {
+    Config {
+        registry_scheme: RegistryScheme::KrBrn,
+        categories: DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
+        phone_region: "KR".into(),
+        max_pass_days: 90,
+    }
+}
+
+pub fn registration_input(name: &str, number: &str) -> RegistrationInput {
+    RegistrationInput {
+        legal_name: name.into(),
+        registry_number: number.into(),
+        category: "food-supply".into(),
+        address: "1 Jungang-daero, Busan".into(),
+        zone: "KR-26".into(),
+        contact_phone: "010-1234-5678".into(),
+        contact_email: "ops@example.org".into(),
+        requested_quota: "100".into(),
+    }
+}
+
+pub fn registration(name: &str, number: &str, zone: &str) -> Registration {
+    Registration {
+        legal_name: name.into(),
+        registry_number: number.into(),
+        category: "food-supply".into(),
+        address: "1 Jungang-daero, Busan".into(),
+        zone: zone.into(),
+        contact_phone: Phone::parse("010-1234-5678", "KR").unwrap(),
+        contact_email: "ops@example.org".into(),
+        requested_quota: 100,
+    }
+}
+
+pub fn screening_passed() -> Screening {
+    Screening {
+        findings: vec![surge_domain::Finding {
+            rule: "registry_number_unique",
+            passed: true,
+            detail: "no other organisation has this number".into(),
+            related: None,
+        }],
+    }
+}
+
+/// `n` employees with distinct phones, starting at `first`; line numbers start at 2 like a file's.
+pub fn employees(first: u32, n: u32) -> Vec<EmployeeRow> {
+    (0..n)
+        .map(|i| {
+            let k = first + i;
+            EmployeeRow {
+                line: i + 2,
+                name: format!("Employee {k}"),
+                phone: Phone::parse(&format!("010-{:04}-{:04}", 1000 + k / 10_000, k % 10_000), "KR").unwrap(),
+                masked_id: format!("{:04}", k % 10_000),
+                zones: vec!["KR-26".into()],
+                valid_from: datetime!(2026-03-01 00:00 UTC),
+                valid_to: datetime!(2026-03-08 00:00 UTC),
+                vehicle_plate: None,
+            }
+        })
+        .collect()
+}
+
+/// The same rows as a CSV file.
+pub fn employees_csv(rows: &[EmployeeRow]) -> String {
+    let mut csv = String::from("name,phone,id_last4,zones,valid_from,valid_to,vehicle_plate\n");
+    for r in rows {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            r.name,
+            r.phone,
+            r.masked_id,
+            r.zones.join(";"),
+            r.valid_from.date(),
+            (r.valid_to - time::Duration::days(1)).date(),
+            r.vehicle_plate.clone().unwrap_or_default()
+        ));
+    }
+    csv
+}
+
+/// Makes a distinct, recognisable pass for a row without signing anything.
+pub fn fake_sign(row: &PendingRow, status_index: u64) -> Result<IssuedPass, String> {
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&row.batch_id.to_be_bytes());
+    id[8..12].copy_from_slice(&row.row.line.to_be_bytes());
+    let mut link_hash = [0u8; 32];
+    link_hash[..16].copy_from_slice(&id);
+    Ok(IssuedPass {
+        pass_id: id,
+        status_index,
+        control_code: "0000000000".into(),
+        token: format!("EP1:FAKE-{}-{}", row.batch_id, row.row.line),
+        link_hash,
+        sms: OutboxMessage {
+            idempotency_key: format!("pass-issued:{}:{}", row.batch_id, row.row.line),
+            kind: "pass_issued".into(),
+            recipient: row.row.phone.as_str().into(),
+            body: format!("pass for {}", row.row.name),
+        },
+    })
+}
