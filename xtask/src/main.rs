@@ -76,7 +76,40 @@ fn python_env() -> anyhow::Result<PathBuf> {
     Ok(python)
 }
 
+/// PostgreSQL on 127.0.0.1:5432 for the store conformance suite: started if it is installed but stopped,
+/// installed from Debian's packages if it is missing.
+fn ensure_postgres() -> anyhow::Result<()> {
+    if env::var("SURGE_TEST_POSTGRES_URL").is_ok() {
+        return Ok(());
+    }
+    let ready = || succeeds(Command::new("pg_isready").args(["-q", "-h", "127.0.0.1", "-p", "5432"]));
+    if ready() {
+        return Ok(());
+    }
+    if !Path::new("/etc/postgresql").is_dir() {
+        run(Command::new("apt-get").arg("update"))?;
+        run(Command::new("apt-get").args(["install", "-y", "postgresql"]))?;
+    }
+    for entry in std::fs::read_dir("/etc/postgresql").context("listing /etc/postgresql")? {
+        let version = entry?.file_name();
+        // Already running is fine; any other failure shows in the readiness wait below.
+        let _ = Command::new("pg_ctlcluster")
+            .arg("--skip-systemctl-redirect")
+            .arg(&version)
+            .args(["main", "start"])
+            .status();
+    }
+    for _ in 0..60 {
+        if ready() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    bail!("PostgreSQL did not become ready on 127.0.0.1:5432")
+}
+
 fn test(root: &Path) -> anyhow::Result<()> {
+    ensure_postgres()?;
     let python = python_env()?;
     let nextest = succeeds(Command::new("cargo").args(["nextest", "--version"]));
     let mut command = Command::new("cargo");

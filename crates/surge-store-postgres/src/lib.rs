@@ -1,0 +1,475 @@
+//! The storage port on PostgreSQL, the scale-out store: several `surge serve` processes share one database, and
+//! background work is claimed with `FOR UPDATE SKIP LOCKED`, never assumed. Bulk writes go through `UNNEST` so
+//! one statement carries a whole transaction's rows.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgPoolOptions, PgRow};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use surge_app::store::columns;
+use surge_app::{
+    BatchCreated, BatchRecord, BatchStatus, IssueOutcome, IssuedPass, NewOrganisation, OrgFilter, OrganisationRecord,
+    PassRecord, PendingRow, Store, StoreError,
+};
+use surge_domain::{EmployeeRow, ExistingOrganisation, OrgStatus, Phone};
+use time::OffsetDateTime;
+
+fn db(e: sqlx::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects and brings the schema up to date. Several processes may start at once: migrations take an
+    /// advisory lock.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(db)?;
+        sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| StoreError::Database(e.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+const ORG_COLUMNS: &str = "id, legal_name, registry_number, category, address, zone, contact_phone, contact_email, \
+    requested_quota, status, quota, status_note, findings, passed_all_rules, passes_used, created_at, updated_at";
+
+fn org_from_row(row: &PgRow) -> Result<OrganisationRecord, StoreError> {
+    let get_i64 = |name: &str| row.try_get::<i64, _>(name).map_err(db);
+    let get_text = |name: &str| row.try_get::<String, _>(name).map_err(db);
+    Ok(OrganisationRecord {
+        id: get_i64("id")?,
+        legal_name: get_text("legal_name")?,
+        registry_number: get_text("registry_number")?,
+        category: get_text("category")?,
+        address: get_text("address")?,
+        zone: get_text("zone")?,
+        contact_phone: get_text("contact_phone")?,
+        contact_email: get_text("contact_email")?,
+        requested_quota: u32::try_from(get_i64("requested_quota")?).map_err(|_| StoreError::Corrupt("quota".into()))?,
+        status: columns::to_status(
+            &get_text("status")?,
+            row.try_get("quota").map_err(db)?,
+            row.try_get("status_note").map_err(db)?,
+        )?,
+        findings: columns::to_findings(&get_text("findings")?),
+        passed_all_rules: row.try_get("passed_all_rules").map_err(db)?,
+        passes_used: get_i64("passes_used")?.max(0) as u64,
+        created_at: columns::to_time(get_i64("created_at")?)?,
+        updated_at: columns::to_time(get_i64("updated_at")?)?,
+    })
+}
+
+impl Store for PostgresStore {
+    async fn insert_organisation(&self, org: &NewOrganisation) -> Result<i64, StoreError> {
+        let r = &org.registration;
+        let (status, quota, note) = columns::from_status(&OrgStatus::InReview);
+        let now = org.created_at.unix_timestamp();
+        sqlx::query_scalar(
+            "INSERT INTO organisations (legal_name, registry_number, category, address, zone, contact_phone, \
+             contact_email, requested_quota, status, quota, status_note, findings, passed_all_rules, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+        )
+        .bind(&r.legal_name)
+        .bind(&r.registry_number)
+        .bind(&r.category)
+        .bind(&r.address)
+        .bind(&r.zone)
+        .bind(r.contact_phone.as_str())
+        .bind(&r.contact_email)
+        .bind(i64::from(r.requested_quota))
+        .bind(status)
+        .bind(quota)
+        .bind(note)
+        .bind(columns::from_findings(&org.screening))
+        .bind(org.screening.passed_all())
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    async fn organisation(&self, id: i64) -> Result<OrganisationRecord, StoreError> {
+        let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM organisations WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound)?;
+        org_from_row(&row)
+    }
+
+    async fn screening_candidates(
+        &self,
+        registry_number: &str,
+        zone: &str,
+    ) -> Result<Vec<ExistingOrganisation>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, legal_name, registry_number, zone FROM organisations \
+             WHERE (registry_number = $1 OR zone = $2) AND status <> 'rejected'",
+        )
+        .bind(registry_number)
+        .bind(zone)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                Ok(ExistingOrganisation {
+                    id: row.try_get("id").map_err(db)?,
+                    legal_name: row.try_get("legal_name").map_err(db)?,
+                    registry_number: row.try_get("registry_number").map_err(db)?,
+                    zone: row.try_get("zone").map_err(db)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_organisations(&self, filter: &OrgFilter) -> Result<Vec<OrganisationRecord>, StoreError> {
+        let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {ORG_COLUMNS} FROM organisations WHERE id > "));
+        q.push_bind(filter.after_id.unwrap_or(0));
+        if let Some(status) = &filter.status {
+            q.push(" AND status = ").push_bind(status.clone());
+        }
+        if let Some(category) = &filter.category {
+            q.push(" AND category = ").push_bind(category.clone());
+        }
+        if let Some(zone) = &filter.zone {
+            q.push(" AND zone = ").push_bind(zone.clone());
+        }
+        if let Some(passed) = filter.passed_all_rules {
+            q.push(" AND passed_all_rules = ").push_bind(passed);
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(i64::from(filter.limit.clamp(1, 1000)));
+        let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
+        rows.iter().map(org_from_row).collect()
+    }
+
+    async fn set_organisation_status(
+        &self,
+        id: i64,
+        from: &OrgStatus,
+        to: &OrgStatus,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let (from_code, from_quota, from_note) = columns::from_status(from);
+        let (code, quota, note) = columns::from_status(to);
+        let done = sqlx::query(
+            "UPDATE organisations SET status = $1, quota = $2, status_note = $3, updated_at = $4 \
+             WHERE id = $5 AND status = $6 AND quota IS NOT DISTINCT FROM $7 AND status_note IS NOT DISTINCT FROM $8",
+        )
+        .bind(code)
+        .bind(quota)
+        .bind(note)
+        .bind(now.unix_timestamp())
+        .bind(id)
+        .bind(from_code)
+        .bind(from_quota)
+        .bind(from_note)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        self.organisation(id).await?;
+        Err(StoreError::Conflict)
+    }
+
+    async fn create_batch(
+        &self,
+        organisation_id: i64,
+        sha256: [u8; 32],
+        rows: &[EmployeeRow],
+        now: OffsetDateTime,
+    ) -> Result<BatchCreated, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let requested = rows.len() as i64;
+        // Reserving the quota first locks the organisation's row, so two uploads of the same file queue here and
+        // the second finds the first's batch below.
+        let reserved = sqlx::query(
+            "UPDATE organisations SET passes_used = passes_used + $1 \
+             WHERE id = $2 AND status = 'approved' AND passes_used + $1 <= quota",
+        )
+        .bind(requested)
+        .bind(organisation_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM batches WHERE organisation_id = $1 AND sha256 = $2")
+                .bind(organisation_id)
+                .bind(&sha256[..])
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        if let Some(id) = existing {
+            tx.rollback().await.map_err(db)?;
+            return Ok(BatchCreated { id, duplicate: true });
+        }
+        if reserved.rows_affected() != 1 {
+            let row = sqlx::query("SELECT quota, passes_used FROM organisations WHERE id = $1")
+                .bind(organisation_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .ok_or(StoreError::NotFound)?;
+            let quota: Option<i64> = row.try_get("quota").map_err(db)?;
+            let used: i64 = row.try_get("passes_used").map_err(db)?;
+            return Err(StoreError::QuotaExceeded {
+                quota: quota.unwrap_or(0).max(0) as u32,
+                used: used.max(0) as u64,
+                requested: requested as u64,
+            });
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO batches (organisation_id, sha256, row_count, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(organisation_id)
+        .bind(&sha256[..])
+        .bind(requested)
+        .bind(now.unix_timestamp())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO batch_rows (batch_id, line, name, phone, masked_id, zones, valid_from, valid_to, vehicle_plate) \
+             SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], \
+             $8::bigint[], $9::text[])",
+        )
+        .bind(id)
+        .bind(rows.iter().map(|r| i64::from(r.line)).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.phone.as_str().to_owned()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.masked_id.clone()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| columns::from_zones(&r.zones)).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.valid_from.unix_timestamp()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.valid_to.unix_timestamp()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.vehicle_plate.clone()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(BatchCreated { id, duplicate: false })
+    }
+
+    async fn batch(&self, id: i64) -> Result<BatchRecord, StoreError> {
+        let row =
+            sqlx::query("SELECT id, organisation_id, row_count, issued, failed, created_at FROM batches WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?
+                .ok_or(StoreError::NotFound)?;
+        let get = |name: &str| row.try_get::<i64, _>(name).map_err(db);
+        let rows = get("row_count")?.max(0) as u64;
+        let issued = get("issued")?.max(0) as u64;
+        let failed = get("failed")?.max(0) as u64;
+        Ok(BatchRecord {
+            id: get("id")?,
+            organisation_id: get("organisation_id")?,
+            rows,
+            issued,
+            failed,
+            status: if issued + failed >= rows { BatchStatus::Completed } else { BatchStatus::Issuing },
+            created_at: columns::to_time(get("created_at")?)?,
+        })
+    }
+
+    async fn issue_pending(
+        &self,
+        limit: u32,
+        now: OffsetDateTime,
+        sign: &mut (dyn FnMut(&PendingRow, u64) -> Result<IssuedPass, String> + Send),
+    ) -> Result<IssueOutcome, StoreError> {
+        // Expired passes no longer count as a person's one active pass. Rows another worker is sweeping are
+        // skipped rather than waited for, so sweeps never deadlock.
+        sqlx::query(
+            "UPDATE passes SET active = FALSE WHERE id IN \
+             (SELECT id FROM passes WHERE active AND expires <= $1 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind(now.unix_timestamp())
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let rows = sqlx::query(
+            "SELECT r.batch_id, r.line, r.name, r.phone, r.masked_id, r.zones, r.valid_from, r.valid_to, \
+             r.vehicle_plate, b.organisation_id, o.category \
+             FROM batch_rows r JOIN batches b ON b.id = r.batch_id JOIN organisations o ON o.id = b.organisation_id \
+             WHERE r.state = 'pending' ORDER BY r.batch_id, r.line LIMIT $1 FOR UPDATE OF r SKIP LOCKED",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        if rows.is_empty() {
+            return Ok(IssueOutcome::default());
+        }
+        let pending = rows.iter().map(pending_from_row).collect::<Result<Vec<_>, _>>()?;
+        let indexes: Vec<i64> = sqlx::query_scalar("SELECT nextval('status_index_seq') FROM generate_series(1, $1)")
+            .bind(pending.len() as i64)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        let mut issued = Vec::with_capacity(pending.len());
+        for (row, index) in pending.iter().zip(&indexes) {
+            issued.push((row, sign(row, *index as u64).map_err(StoreError::Database)?));
+        }
+        let inserted: Vec<(i64, i64)> = sqlx::query_as(
+            "INSERT INTO passes (id, status_index, organisation_id, batch_id, line, holder, phone, masked_id, \
+             vehicle_plate, zones, not_before, expires, control_code, token, link_hash, created_at) \
+             SELECT *, $15 FROM UNNEST($1::bytea[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], \
+             $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], \
+             $16::bytea[]) ON CONFLICT DO NOTHING RETURNING batch_id, line",
+        )
+        .bind(issued.iter().map(|(_, p)| p.pass_id.to_vec()).collect::<Vec<_>>())
+        .bind(issued.iter().map(|(_, p)| p.status_index as i64).collect::<Vec<_>>())
+        .bind(issued.iter().map(|(r, _)| r.organisation_id).collect::<Vec<_>>())
+        .bind(issued.iter().map(|(r, _)| r.batch_id).collect::<Vec<_>>())
+        .bind(issued.iter().map(|(r, _)| i64::from(r.row.line)).collect::<Vec<_>>())
+        .bind(issued.iter().map(|(r, _)| r.row.name.clone()).collect::<Vec<_>>())
+        .bind(issued.iter().map(|(r, _)| r.row.phone.as_str().to_owned()).collect::<Vec<_>>())
+        .bind(issued.iter().map(|(r, _)| r.row.masked_id.clone()).collect::<Vec<_>>())
+        .bind(issued.iter().map(|(r, _)| r.row.vehicle_plate.clone()).collect::<Vec<_>>())
+        .bind(issued.iter().map(|(r, _)| columns::from_zones(&r.row.zones)).collect::<Vec<_>>())
+        .bind(issued.iter().map(|(r, _)| r.row.valid_from.unix_timestamp()).collect::<Vec<_>>())
+        .bind(issued.iter().map(|(r, _)| r.row.valid_to.unix_timestamp()).collect::<Vec<_>>())
+        .bind(issued.iter().map(|(_, p)| p.control_code.clone()).collect::<Vec<_>>())
+        .bind(issued.iter().map(|(_, p)| p.token.clone()).collect::<Vec<_>>())
+        .bind(now.unix_timestamp())
+        .bind(issued.iter().map(|(_, p)| p.link_hash.to_vec()).collect::<Vec<_>>())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        let inserted: std::collections::HashSet<(i64, i64)> = inserted.into_iter().collect();
+        let ok = |row: &PendingRow| inserted.contains(&(row.batch_id, i64::from(row.row.line)));
+        let sent: Vec<&IssuedPass> = issued.iter().filter(|(r, _)| ok(r)).map(|(_, p)| p).collect();
+        sqlx::query(
+            "INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) \
+             SELECT *, $5 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) \
+             ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(sent.iter().map(|p| p.sms.idempotency_key.clone()).collect::<Vec<_>>())
+        .bind(sent.iter().map(|p| p.sms.kind.clone()).collect::<Vec<_>>())
+        .bind(sent.iter().map(|p| p.sms.recipient.clone()).collect::<Vec<_>>())
+        .bind(sent.iter().map(|p| p.sms.body.clone()).collect::<Vec<_>>())
+        .bind(now.unix_timestamp())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let states: Vec<&str> = issued.iter().map(|(r, _)| if ok(r) { "issued" } else { "failed" }).collect();
+        let failures: Vec<Option<&str>> = issued
+            .iter()
+            .map(|(r, _)| (!ok(r)).then_some("this person or vehicle already has an active pass"))
+            .collect();
+        sqlx::query(
+            "UPDATE batch_rows SET state = v.state, failure = v.failure \
+             FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS v(batch_id, line, state, failure) \
+             WHERE batch_rows.batch_id = v.batch_id AND batch_rows.line = v.line",
+        )
+        .bind(issued.iter().map(|(r, _)| r.batch_id).collect::<Vec<_>>())
+        .bind(issued.iter().map(|(r, _)| i64::from(r.row.line)).collect::<Vec<_>>())
+        .bind(states)
+        .bind(failures)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let mut per_batch: std::collections::BTreeMap<i64, (i64, i64, i64)> = std::collections::BTreeMap::new();
+        let mut outcome = IssueOutcome::default();
+        for (row, _) in &issued {
+            let entry = per_batch.entry(row.batch_id).or_insert((row.organisation_id, 0, 0));
+            if ok(row) {
+                entry.1 += 1;
+                outcome.issued += 1;
+            } else {
+                entry.2 += 1;
+                outcome.failed += 1;
+            }
+        }
+        for (batch_id, (organisation_id, issued_count, failed)) in per_batch {
+            sqlx::query("UPDATE batches SET issued = issued + $1, failed = failed + $2 WHERE id = $3")
+                .bind(issued_count)
+                .bind(failed)
+                .bind(batch_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            if failed > 0 {
+                sqlx::query("UPDATE organisations SET passes_used = passes_used - $1 WHERE id = $2")
+                    .bind(failed)
+                    .bind(organisation_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(outcome)
+    }
+
+    async fn pass_by_link(&self, link_hash: [u8; 32]) -> Result<PassRecord, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, status_index, organisation_id, holder, zones, not_before, expires, control_code, token, active \
+             FROM passes WHERE link_hash = $1",
+        )
+        .bind(&link_hash[..])
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound)?;
+        let id: Vec<u8> = row.try_get("id").map_err(db)?;
+        Ok(PassRecord {
+            pass_id: id.try_into().map_err(|_| StoreError::Corrupt("pass id".into()))?,
+            status_index: row.try_get::<i64, _>("status_index").map_err(db)?.max(0) as u64,
+            organisation_id: row.try_get("organisation_id").map_err(db)?,
+            holder: row.try_get("holder").map_err(db)?,
+            zones: columns::to_zones(&row.try_get::<String, _>("zones").map_err(db)?),
+            not_before: columns::to_time(row.try_get("not_before").map_err(db)?)?,
+            expires: columns::to_time(row.try_get("expires").map_err(db)?)?,
+            control_code: row.try_get("control_code").map_err(db)?,
+            token: row.try_get("token").map_err(db)?,
+            active: row.try_get("active").map_err(db)?,
+        })
+    }
+
+    async fn counts(&self) -> Result<(u64, u64), StoreError> {
+        let (passes, outbox): (i64, i64) =
+            sqlx::query_as("SELECT (SELECT COUNT(*) FROM passes), (SELECT COUNT(*) FROM outbox)")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok((passes.max(0) as u64, outbox.max(0) as u64))
+    }
+}
+
+fn pending_from_row(row: &PgRow) -> Result<PendingRow, StoreError> {
+    let phone: String = row.try_get("phone").map_err(db)?;
+    Ok(PendingRow {
+        batch_id: row.try_get("batch_id").map_err(db)?,
+        organisation_id: row.try_get("organisation_id").map_err(db)?,
+        category: row.try_get("category").map_err(db)?,
+        row: EmployeeRow {
+            line: u32::try_from(row.try_get::<i64, _>("line").map_err(db)?)
+                .map_err(|_| StoreError::Corrupt("line".into()))?,
+            name: row.try_get("name").map_err(db)?,
+            phone: Phone::from_e164(&phone).map_err(StoreError::Corrupt)?,
+            masked_id: row.try_get("masked_id").map_err(db)?,
+            zones: columns::to_zones(&row.try_get::<String, _>("zones").map_err(db)?),
+            valid_from: columns::to_time(row.try_get("valid_from").map_err(db)?)?,
+            valid_to: columns::to_time(row.try_get("valid_to").map_err(db)?)?,
+            vehicle_plate: row.try_get("vehicle_plate").map_err(db)?,
+        },
+    })
+}
