@@ -57,7 +57,7 @@ pub struct IssuanceWorker<R> {
     pub issuer: Issuer,
     /// The authority id written as each pass's issuer.
     pub issuer_id: String,
-    /// Where holders open their pass: `{base}/p/{token}`.
+    /// Where holders open their pass: `{base}/p/{status_index}/{token}`.
     pub public_base_url: String,
     pub rng: R,
     /// Rows per transaction: large enough to amortise the commit, small enough to keep locks short.
@@ -94,7 +94,8 @@ impl<R: RngCore + CryptoRng + Send> IssuanceWorker<R> {
                 },
             };
             let token = issuer.issue(&claims).map_err(|e| e.to_string())?;
-            let url = format!("{}/p/{link}", public_base_url.trim_end_matches('/'));
+            // The status index leads the store to the pass; the token, 128 random bits, proves the holder has the link.
+            let url = format!("{}/p/{status_index}/{link}", public_base_url.trim_end_matches('/'));
             Ok(IssuedPass {
                 pass_id: *pass_id.as_bytes(),
                 status_index,
@@ -102,7 +103,8 @@ impl<R: RngCore + CryptoRng + Send> IssuanceWorker<R> {
                 token,
                 link_hash: link.hash(),
                 sms: OutboxMessage {
-                    idempotency_key: format!("pass-issued:{pass_id}"),
+                    // Status indexes grow, so the outbox's unique key index grows at its end.
+                    idempotency_key: format!("pass-issued:{status_index}"),
                     kind: "pass_issued".into(),
                     recipient: row.phone.as_str().to_owned(),
                     body: pass_sms_text(&row.name, &url, &control_code, row.valid_to),

@@ -55,20 +55,30 @@ pub async fn decide<S: Store>(
 }
 
 /// Approves, with the quota each asked for, every organisation in review that passed every screening rule and
-/// matches `filter`. Returns the ids approved.
+/// matches `filter` (its paging fields are ignored: all matches are approved, a page at a time). Returns the ids.
 pub async fn bulk_approve<S: Store>(store: &S, filter: &OrgFilter, now: OffsetDateTime) -> Result<Vec<i64>, AppError> {
-    let filter = OrgFilter { status: Some("in_review".into()), passed_all_rules: Some(true), ..filter.clone() };
+    let mut page_filter = OrgFilter {
+        status: Some("in_review".into()),
+        passed_all_rules: Some(true),
+        after_id: None,
+        limit: 500,
+        ..filter.clone()
+    };
     let mut approved = Vec::new();
-    for org in store.list_organisations(&filter).await? {
-        let next = OrgStatus::Approved { quota: org.requested_quota };
-        match store.set_organisation_status(org.id, &org.status, &next, now).await {
-            Ok(()) => approved.push(org.id),
-            // Someone decided on it meanwhile: their decision stands.
-            Err(crate::StoreError::Conflict) => {}
-            Err(e) => return Err(e.into()),
+    loop {
+        let page = store.list_organisations(&page_filter).await?;
+        let Some(last) = page.last() else { return Ok(approved) };
+        page_filter.after_id = Some(last.id);
+        for org in &page {
+            let next = OrgStatus::Approved { quota: org.requested_quota };
+            match store.set_organisation_status(org.id, &org.status, &next, now).await {
+                Ok(()) => approved.push(org.id),
+                // Someone decided on it meanwhile: their decision stands.
+                Err(crate::StoreError::Conflict) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
     }
-    Ok(approved)
 }
 
 /// Checks an approved organisation's employee file and stores it as a batch for background issuance. A file

@@ -231,7 +231,19 @@ pub trait Store: Send + Sync {
         sign: &mut (dyn FnMut(&PendingRow, u64) -> Result<IssuedPass, String> + Send),
     ) -> impl Future<Output = Result<IssueOutcome, StoreError>> + Send;
 
-    fn pass_by_link(&self, link_hash: [u8; 32]) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
+    /// The pass at `status_index` whose link token hashes to `link_hash`.
+    fn pass_by_link(
+        &self,
+        status_index: u64,
+        link_hash: [u8; 32],
+    ) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
+
+    /// Outbox messages in id order after `after_id`, at most `limit`, with their ids.
+    fn outbox_messages(
+        &self,
+        after_id: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(i64, OutboxMessage)>, StoreError>> + Send;
 
     /// Counts for tests and metrics: passes, outbox messages.
     fn counts(&self) -> impl Future<Output = Result<(u64, u64), StoreError>> + Send;

@@ -16,6 +16,18 @@ use crate::Outcome;
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// The bulk flow in-process on a fresh database: organisations registered and screened, then employee lists
+    /// uploaded and passes issued (signed, stored, outbox row written, committed), beside raw sign and insert rates.
+    Issue {
+        #[arg(long, default_value_t = 50_000)]
+        orgs: usize,
+        #[arg(long, default_value_t = 600_000)]
+        passes: usize,
+        /// A PostgreSQL server URL: the bench creates (and afterwards drops) a fresh database there. Default: SQLite
+        /// in a temporary directory.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Pass issue and verify rates on one core, beside raw Ed25519 sign and verify rates.
     Pass {
         /// Seconds spent on each measurement.
@@ -27,6 +39,9 @@ pub enum BenchCommand {
 pub fn run(command: BenchCommand) -> anyhow::Result<Outcome> {
     match command {
         BenchCommand::Pass { seconds } => bench_pass(seconds),
+        BenchCommand::Issue { orgs, passes, database_url } => {
+            crate::runtime()?.block_on(crate::bench_issue::run(orgs, passes, database_url))
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! (0 success, 1 a negative result such as an invalid pass, 2 a usage or input error).
 
 mod bench;
+mod bench_issue;
 mod dcc_testdata;
 mod files;
 mod keys_cmd;
@@ -71,4 +72,9 @@ fn main() -> ExitCode {
 fn now() -> time::OffsetDateTime {
     let now = time::OffsetDateTime::now_utc();
     now.replace_nanosecond(0).unwrap_or(now)
+}
+
+/// The async runtime for commands that talk to a database or serve requests.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }

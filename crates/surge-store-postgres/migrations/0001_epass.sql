@@ -53,9 +53,10 @@ CREATE INDEX batch_rows_pending ON batch_rows (batch_id, line) WHERE state = 'pe
 -- to a rolled-back transaction is simply never used.
 CREATE SEQUENCE status_index_seq MINVALUE 0 START WITH 0;
 
+-- Keyed by status index, which grows: new passes append to the index instead of landing on random pages.
 CREATE TABLE passes (
-    id BYTEA PRIMARY KEY,
-    status_index BIGINT NOT NULL UNIQUE,
+    status_index BIGINT PRIMARY KEY,
+    id BYTEA NOT NULL UNIQUE,
     organisation_id BIGINT REFERENCES organisations (id),
     batch_id BIGINT,
     line BIGINT,
@@ -68,7 +69,8 @@ CREATE TABLE passes (
     expires BIGINT NOT NULL,
     control_code TEXT NOT NULL,
     token TEXT NOT NULL,
-    link_hash BYTEA NOT NULL UNIQUE,
+    -- Found through the status index in the link; no index of its own, which random hashes would scatter.
+    link_hash BYTEA NOT NULL,
     active BOOLEAN NOT NULL DEFAULT TRUE,
     created_at BIGINT NOT NULL,
     UNIQUE (batch_id, line)

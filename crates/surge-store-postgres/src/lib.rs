@@ -37,6 +37,60 @@ impl PostgresStore {
         Ok(Self { pool })
     }
 
+    /// The baseline for `surge bench issue`: bare inserts per second of rows as large as a pass row, in
+    /// transactions of `per_transaction` rows, into a scratch table that is dropped afterwards.
+    pub async fn raw_insert_rate(
+        &self,
+        rows: usize,
+        row_len: usize,
+        per_transaction: usize,
+    ) -> Result<f64, StoreError> {
+        sqlx::query("CREATE TABLE IF NOT EXISTS bench_rows (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, data BYTEA NOT NULL)")
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        let payload = vec![0x5au8; row_len];
+        let start = std::time::Instant::now();
+        let mut done = 0;
+        while done < rows {
+            let n = per_transaction.min(rows - done);
+            let mut tx = self.pool.begin().await.map_err(db)?;
+            sqlx::query("INSERT INTO bench_rows (data) SELECT * FROM UNNEST($1::bytea[])")
+                .bind(vec![payload.clone(); n])
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            tx.commit().await.map_err(db)?;
+            done += n;
+        }
+        let rate = rows as f64 / start.elapsed().as_secs_f64();
+        sqlx::query("DROP TABLE bench_rows").execute(&self.pool).await.map_err(db)?;
+        Ok(rate)
+    }
+
+    /// Creates an empty database with a random name on the server at `admin_url` (whose database part is
+    /// replaced) and returns its URL and name; for tests and benchmarks that need a fresh database.
+    pub async fn create_scratch_database(
+        admin_url: &str,
+        prefix: &str,
+        nonce: u64,
+    ) -> Result<(String, String), StoreError> {
+        use sqlx::Connection;
+        let name = format!("{prefix}_{nonce:016x}");
+        let mut admin = sqlx::PgConnection::connect(admin_url).await.map_err(db)?;
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.map_err(db)?;
+        let server = admin_url.rsplit_once('/').map(|(server, _)| server).unwrap_or(admin_url);
+        Ok((format!("{server}/{name}"), name))
+    }
+
+    /// Drops a database made by `create_scratch_database`, closing its connections.
+    pub async fn drop_scratch_database(admin_url: &str, name: &str) -> Result<(), StoreError> {
+        use sqlx::Connection;
+        let mut admin = sqlx::PgConnection::connect(admin_url).await.map_err(db)?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.map_err(db)?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -325,7 +379,14 @@ impl Store for PostgresStore {
             .map_err(db)?;
         let mut issued = Vec::with_capacity(pending.len());
         for (row, index) in pending.iter().zip(&indexes) {
-            issued.push((row, sign(row, *index as u64).map_err(StoreError::Database)?));
+            match sign(row, *index as u64) {
+                Ok(pass) => issued.push((row, pass)),
+                Err(e) => {
+                    // Roll back now, not when the connection is next used, so the claimed rows are free at once.
+                    tx.rollback().await.map_err(db)?;
+                    return Err(StoreError::Database(e));
+                }
+            }
         }
         let inserted: Vec<(i64, i64)> = sqlx::query_as(
             "INSERT INTO passes (id, status_index, organisation_id, batch_id, line, holder, phone, masked_id, \
@@ -419,11 +480,12 @@ impl Store for PostgresStore {
         Ok(outcome)
     }
 
-    async fn pass_by_link(&self, link_hash: [u8; 32]) -> Result<PassRecord, StoreError> {
+    async fn pass_by_link(&self, status_index: u64, link_hash: [u8; 32]) -> Result<PassRecord, StoreError> {
         let row = sqlx::query(
             "SELECT id, status_index, organisation_id, holder, zones, not_before, expires, control_code, token, active \
-             FROM passes WHERE link_hash = $1",
+             FROM passes WHERE status_index = $1 AND link_hash = $2",
         )
+        .bind(status_index as i64)
         .bind(&link_hash[..])
         .fetch_optional(&self.pool)
         .await
@@ -442,6 +504,34 @@ impl Store for PostgresStore {
             token: row.try_get("token").map_err(db)?,
             active: row.try_get("active").map_err(db)?,
         })
+    }
+
+    async fn outbox_messages(
+        &self,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, surge_app::OutboxMessage)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, idempotency_key, kind, recipient, body FROM outbox WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(i64::from(limit.clamp(1, 10_000)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id").map_err(db)?,
+                    surge_app::OutboxMessage {
+                        idempotency_key: row.try_get("idempotency_key").map_err(db)?,
+                        kind: row.try_get("kind").map_err(db)?,
+                        recipient: row.try_get("recipient").map_err(db)?,
+                        body: row.try_get::<Option<String>, _>("body").map_err(db)?.unwrap_or_default(),
+                    },
+                ))
+            })
+            .collect()
     }
 
     async fn counts(&self) -> Result<(u64, u64), StoreError> {

@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail by panicking")]
 
 use rand::Rng;
-use sqlx::Connection;
 use surge_store_postgres::PostgresStore;
 
 fn admin_url() -> String {
@@ -20,25 +19,16 @@ impl Drop for DropDatabase {
         // Drop runs outside any runtime that could be blocked on, so a small one of its own does the work.
         let _ = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async {
-                let mut admin = sqlx::PgConnection::connect(&admin_url()).await.unwrap();
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.unwrap();
-            });
+            runtime.block_on(PostgresStore::drop_scratch_database(&admin_url(), &name)).unwrap();
         })
         .join();
     }
 }
 
 async fn fresh() -> (PostgresStore, DropDatabase) {
-    let name = format!("surge_test_{:016x}", rand::thread_rng().r#gen::<u64>());
-    let mut admin = sqlx::PgConnection::connect(&admin_url())
+    let (url, name) = PostgresStore::create_scratch_database(&admin_url(), "surge_test", rand::thread_rng().r#gen())
         .await
         .expect("PostgreSQL is not reachable: `cargo xtask test` starts it, or set SURGE_TEST_POSTGRES_URL");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-    let url = match admin_url().rsplit_once('/') {
-        Some((server, _)) => format!("{server}/{name}"),
-        None => panic!("SURGE_TEST_POSTGRES_URL has no database part"),
-    };
     (PostgresStore::connect(&url, 4).await.unwrap(), DropDatabase(name))
 }
 

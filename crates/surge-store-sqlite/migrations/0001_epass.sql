@@ -56,9 +56,10 @@ CREATE TABLE status_allocator (
 );
 INSERT INTO status_allocator (id, next_index) VALUES (1, 0);
 
+-- Keyed by status index, which grows: new passes append to the table instead of landing on random pages.
 CREATE TABLE passes (
-    id BLOB PRIMARY KEY,
-    status_index INTEGER NOT NULL UNIQUE,
+    status_index INTEGER PRIMARY KEY,
+    id BLOB NOT NULL UNIQUE,
     organisation_id INTEGER REFERENCES organisations (id),
     batch_id INTEGER,
     line INTEGER,
@@ -71,7 +72,8 @@ CREATE TABLE passes (
     expires INTEGER NOT NULL,
     control_code TEXT NOT NULL,
     token TEXT NOT NULL,
-    link_hash BLOB NOT NULL UNIQUE,
+    -- Found through the status index in the link; no index of its own, which random hashes would scatter.
+    link_hash BLOB NOT NULL,
     active INTEGER NOT NULL DEFAULT 1,
     created_at INTEGER NOT NULL,
     UNIQUE (batch_id, line)

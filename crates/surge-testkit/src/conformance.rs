@@ -194,15 +194,26 @@ pub async fn issuing_writes_each_pass_with_its_outbox_message<S: Store>(store: &
     let after = store.batch(batch.id).await.unwrap();
     assert_eq!((after.issued, after.failed, after.status), (20, 0, BatchStatus::Completed));
     assert_eq!(store.counts().await.unwrap(), (20, 20));
+    let messages = store.outbox_messages(0, 15).await.unwrap();
+    assert_eq!(messages.len(), 15);
+    assert_eq!(messages[0].1.body, "pass for Employee 0");
+    assert_eq!(messages[0].1.recipient, "+821010000000");
+    let rest = store.outbox_messages(messages[14].0, 15).await.unwrap();
+    assert_eq!(rest.len(), 5);
     let mut link_hash = [0u8; 32];
     link_hash[..8].copy_from_slice(&batch.id.to_be_bytes());
     link_hash[8..12].copy_from_slice(&2u32.to_be_bytes());
-    let pass = store.pass_by_link(link_hash).await.unwrap();
+    // The first row of the first batch gets status index 0.
+    let pass = store.pass_by_link(0, link_hash).await.unwrap();
     assert_eq!(pass.holder, "Employee 0");
     assert_eq!(pass.token, format!("EP1:FAKE-{}-2", batch.id));
     assert_eq!(pass.organisation_id, Some(org));
     assert!(pass.active);
-    assert!(matches!(store.pass_by_link([0xee; 32]).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.pass_by_link(0, [0xee; 32]).await, Err(StoreError::NotFound)));
+    assert!(
+        matches!(store.pass_by_link(1, link_hash).await, Err(StoreError::NotFound)),
+        "the index and hash must match"
+    );
 }
 
 pub async fn a_person_gets_at_most_one_active_pass<S: Store>(store: &S) {
