@@ -41,6 +41,38 @@ impl std::fmt::Debug for LinkToken {
     }
 }
 
+/// A bearer API key: 160 random bits, shown once when made; only its SHA-256 is stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+        let mut bytes = [0u8; 20];
+        rng.fill_bytes(&mut bytes);
+        Self(format!("surge_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+    }
+
+    /// The hash of whatever a client presented, to look the key up.
+    pub fn hash_of(presented: &str) -> [u8; 32] {
+        Sha256::digest(presented.as_bytes()).into()
+    }
+
+    pub fn hash(&self) -> [u8; 32] {
+        Self::hash_of(&self.0)
+    }
+
+    /// The key itself, to show once to its owner.
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiKey(…)")
+    }
+}
+
 /// The SMS that carries a new pass: its link and control code, in plain words.
 pub fn pass_sms_text(holder: &str, link: &str, control_code: &ControlCode, expires: OffsetDateTime) -> String {
     let until = expires - time::Duration::seconds(1);

@@ -6,10 +6,10 @@ mod issuance;
 mod organisations;
 
 pub use error::AppError;
-pub use issuance::{IssuanceWorker, LinkToken, pass_sms_text};
+pub use issuance::{ApiKey, IssuanceWorker, LinkToken, pass_sms_text};
 pub use organisations::{Config, bulk_approve, decide, register_organisation, upload_employees};
 pub mod store;
 pub use store::{
-    BatchCreated, BatchRecord, BatchStatus, IssueOutcome, IssuedPass, NewOrganisation, OrgFilter, OrganisationRecord,
-    OutboxMessage, PassRecord, PendingRow, Store, StoreError,
+    ApiKeyRecord, BatchCreated, BatchRecord, BatchStatus, IssueOutcome, IssuedPass, NewOrganisation, OrgFilter,
+    OrganisationRecord, OutboxMessage, PassRecord, PendingRow, Role, Store, StoreError,
 };

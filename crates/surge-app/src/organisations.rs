@@ -26,6 +26,7 @@ pub async fn register_organisation<S: Store>(
     store: &S,
     config: &Config,
     input: &RegistrationInput,
+    admin_key_hash: Option<[u8; 32]>,
     now: OffsetDateTime,
 ) -> Result<(i64, Screening), AppError> {
     let registration = validate_registration(input, config.registry_scheme, &config.categories, &config.phone_region)
@@ -33,7 +34,12 @@ pub async fn register_organisation<S: Store>(
     let candidates = store.screening_candidates(&registration.registry_number, &registration.zone).await?;
     let screening = screen(&registration, &config.categories, &candidates);
     let id = store
-        .insert_organisation(&NewOrganisation { registration, screening: screening.clone(), created_at: now })
+        .insert_organisation(&NewOrganisation {
+            registration,
+            screening: screening.clone(),
+            created_at: now,
+            admin_key_hash,
+        })
         .await?;
     tracing::info!(organisation_id = id, passed_all = screening.passed_all(), "organisation registered");
     Ok((id, screening))

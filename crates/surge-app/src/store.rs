@@ -40,6 +40,44 @@ pub struct NewOrganisation {
     pub registration: Registration,
     pub screening: Screening,
     pub created_at: OffsetDateTime,
+    /// The hash of the API key handed to the organisation's admin, stored with the organisation.
+    pub admin_key_hash: Option<[u8; 32]>,
+}
+
+/// Who may do what. Officials screen organisations; an organisation admin acts for one organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Admin,
+    Official,
+    OrganisationAdmin,
+    Checkpoint,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Official, Role::OrganisationAdmin, Role::Checkpoint];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Official => "official",
+            Self::OrganisationAdmin => "organisation_admin",
+            Self::Checkpoint => "checkpoint",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+/// An API key as stored: only its SHA-256 is kept, never the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    pub id: i64,
+    pub role: Role,
+    /// Set for organisation admins: the one organisation they act for.
+    pub organisation_id: Option<i64>,
+    pub label: String,
 }
 
 /// An organisation as stored.
@@ -237,6 +275,22 @@ pub trait Store: Send + Sync {
         status_index: u64,
         link_hash: [u8; 32],
     ) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
+
+    /// Stores an API key's hash with its role.
+    fn insert_api_key(
+        &self,
+        key_hash: [u8; 32],
+        role: Role,
+        organisation_id: Option<i64>,
+        label: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// The live key with this hash; `NotFound` for unknown or revoked keys.
+    fn api_key(&self, key_hash: [u8; 32]) -> impl Future<Output = Result<ApiKeyRecord, StoreError>> + Send;
+
+    /// How many live keys have this role (to create the first admin key on first start).
+    fn count_api_keys(&self, role: Role) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// Outbox messages in id order after `after_id`, at most `limit`, with their ids.
     fn outbox_messages(

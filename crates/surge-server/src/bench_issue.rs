@@ -103,7 +103,7 @@ async fn measure<S: Store>(store: &S, orgs: usize, passes: usize, backend: &'sta
             contact_email: format!("org{i}@example.org"),
             requested_quota: EMPLOYEES_PER_FILE.to_string(),
         };
-        let (id, _) = register_organisation(store, &config, &input, now).await.context("registering")?;
+        let (id, _) = register_organisation(store, &config, &input, None, now).await.context("registering")?;
         ids.push(id);
         if (i + 1) % 10_000 == 0 {
             println!("  {} organisations", i + 1);

@@ -138,6 +138,7 @@ impl Store for SqliteStore {
         let r = &org.registration;
         let (status, quota, note) = columns::from_status(&OrgStatus::InReview);
         let now = org.created_at.unix_timestamp();
+        let mut tx = self.writer.begin().await.map_err(db)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO organisations (legal_name, registry_number, category, address, zone, contact_phone, \
              contact_email, requested_quota, status, quota, status_note, findings, passed_all_rules, created_at, \
@@ -158,9 +159,23 @@ impl Store for SqliteStore {
         .bind(org.screening.passed_all())
         .bind(now)
         .bind(now)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
+        if let Some(hash) = org.admin_key_hash {
+            sqlx::query(
+                "INSERT INTO api_keys (key_hash, role, organisation_id, label, created_at) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(&hash[..])
+            .bind(surge_app::Role::OrganisationAdmin.as_str())
+            .bind(id)
+            .bind("organisation admin (registration)")
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
         Ok(id)
     }
 
@@ -517,6 +532,53 @@ impl Store for SqliteStore {
             token: row.try_get("token").map_err(db)?,
             active: row.try_get::<i64, _>("active").map_err(db)? != 0,
         })
+    }
+
+    async fn insert_api_key(
+        &self,
+        key_hash: [u8; 32],
+        role: surge_app::Role,
+        organisation_id: Option<i64>,
+        label: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "INSERT INTO api_keys (key_hash, role, organisation_id, label, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&key_hash[..])
+        .bind(role.as_str())
+        .bind(organisation_id)
+        .bind(label)
+        .bind(now.unix_timestamp())
+        .fetch_one(&self.writer)
+        .await
+        .map_err(db)
+    }
+
+    async fn api_key(&self, key_hash: [u8; 32]) -> Result<surge_app::ApiKeyRecord, StoreError> {
+        let row =
+            sqlx::query("SELECT id, role, organisation_id, label FROM api_keys WHERE key_hash = ? AND revoked = 0")
+                .bind(&key_hash[..])
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(db)?
+                .ok_or(StoreError::NotFound)?;
+        let role: String = row.try_get("role").map_err(db)?;
+        Ok(surge_app::ApiKeyRecord {
+            id: row.try_get("id").map_err(db)?,
+            role: surge_app::Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+            organisation_id: row.try_get("organisation_id").map_err(db)?,
+            label: row.try_get("label").map_err(db)?,
+        })
+    }
+
+    async fn count_api_keys(&self, role: surge_app::Role) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE role = ? AND revoked = 0")
+            .bind(role.as_str())
+            .fetch_one(&self.reader)
+            .await
+            .map_err(db)?;
+        Ok(n.max(0) as u64)
     }
 
     async fn outbox_messages(

@@ -21,6 +21,7 @@ macro_rules! conformance_tests {
             the_same_file_twice_is_one_batch,
             issuing_writes_each_pass_with_its_outbox_message,
             a_person_gets_at_most_one_active_pass,
+            api_keys_are_found_by_hash_only,
             a_failed_signature_applies_nothing,
             concurrent_workers_never_issue_a_row_twice
         );
@@ -42,6 +43,7 @@ async fn approved_org<S: Store>(store: &S, name: &str, number: &str, quota: u32)
             registration: registration(name, number, "KR-26"),
             screening: screening_passed(),
             created_at: NOW,
+            admin_key_hash: None,
         })
         .await
         .unwrap();
@@ -67,6 +69,7 @@ pub async fn organisations_read_back_as_stored<S: Store>(store: &S) {
             registration: registration("Busan Fresh Foods", "2208162517", "KR-26"),
             screening: screening_passed(),
             created_at: NOW,
+            admin_key_hash: None,
         })
         .await
         .unwrap();
@@ -92,6 +95,7 @@ pub async fn screening_candidates_match_number_or_zone_and_skip_rejected<S: Stor
                 registration: registration(name, number, zone),
                 screening: screening_passed(),
                 created_at: NOW,
+                admin_key_hash: None,
             })
             .await
             .unwrap()
@@ -134,6 +138,7 @@ pub async fn the_queue_filters_and_pages_in_id_order<S: Store>(store: &S) {
                 registration: registration(&format!("Org {i}"), "1111111119", if i < 3 { "KR-26" } else { "KR-11" }),
                 screening,
                 created_at: NOW,
+                admin_key_hash: None,
             })
             .await
             .unwrap();
@@ -169,6 +174,7 @@ pub async fn a_batch_is_refused_whole_beyond_the_quota<S: Store>(store: &S) {
             registration: registration("B", "2208162517", "KR-26"),
             screening: screening_passed(),
             created_at: NOW,
+            admin_key_hash: None,
         })
         .await
         .unwrap();
@@ -265,4 +271,26 @@ pub async fn concurrent_workers_never_issue_a_row_twice<S: Store>(store: &S) {
     let (a, b) = tokio::join!(worker(), worker());
     assert_eq!(a + b, 300);
     assert_eq!(store.counts().await.unwrap(), (300, 300));
+}
+
+pub async fn api_keys_are_found_by_hash_only<S: Store>(store: &S) {
+    use surge_app::Role;
+    assert_eq!(store.count_api_keys(Role::Admin).await.unwrap(), 0);
+    let id = store.insert_api_key([1; 32], Role::Admin, None, "first admin", NOW).await.unwrap();
+    let key = store.api_key([1; 32]).await.unwrap();
+    assert_eq!((key.id, key.role, key.organisation_id, key.label.as_str()), (id, Role::Admin, None, "first admin"));
+    assert!(matches!(store.api_key([2; 32]).await, Err(StoreError::NotFound)));
+    assert_eq!(store.count_api_keys(Role::Admin).await.unwrap(), 1);
+    let org = store
+        .insert_organisation(&NewOrganisation {
+            registration: registration("A", "1111111119", "KR-26"),
+            screening: screening_passed(),
+            created_at: NOW,
+            admin_key_hash: Some([3; 32]),
+        })
+        .await
+        .unwrap();
+    let org_key = store.api_key([3; 32]).await.unwrap();
+    assert_eq!((org_key.role, org_key.organisation_id), (Role::OrganisationAdmin, Some(org)));
+    assert!(store.insert_api_key([3; 32], Role::Official, None, "duplicate", NOW).await.is_err());
 }

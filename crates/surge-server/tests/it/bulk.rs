@@ -21,7 +21,7 @@ async fn an_organisation_is_screened_approved_and_its_employees_get_passes_that_
 
     let mut bad = registration_input("", "220-81-62518");
     bad.contact_email = "nobody".into();
-    match register_organisation(&store, &config, &bad, NOW).await {
+    match register_organisation(&store, &config, &bad, None, NOW).await {
         Err(AppError::InvalidForm(errors)) => {
             let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
             assert_eq!(fields, vec!["legal_name", "registry_number", "contact_email"]);
@@ -29,12 +29,12 @@ async fn an_organisation_is_screened_approved_and_its_employees_get_passes_that_
         other => panic!("expected a form error, got {other:?}"),
     }
     let (fresh, screening) =
-        register_organisation(&store, &config, &registration_input("Busan Fresh Foods", "220-81-62517"), NOW)
+        register_organisation(&store, &config, &registration_input("Busan Fresh Foods", "220-81-62517"), None, NOW)
             .await
             .unwrap();
     assert!(screening.passed_all());
     let (twin, screening) =
-        register_organisation(&store, &config, &registration_input("Busan Fresh Food Co.", "124-81-00998"), NOW)
+        register_organisation(&store, &config, &registration_input("Busan Fresh Food Co.", "124-81-00998"), None, NOW)
             .await
             .unwrap();
     assert!(!screening.passed_all(), "a near-identical name in the same zone is flagged");

@@ -1,0 +1,61 @@
+//! Surge over HTTP: the JSON API for registration, screening, uploads and progress; the holder's pass page;
+//! `/healthz`, `/metrics` and `/api/openapi.json`. Only this crate knows HTTP, JSON and HTML: it converts wire
+//! types to domain types and maps error codes to statuses, never sending internal text to a client.
+
+mod api;
+mod auth;
+mod error;
+mod metrics;
+mod openapi;
+mod pages;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use surge_app::{Config, Store};
+use time::OffsetDateTime;
+
+pub use metrics::Metrics;
+pub use openapi::ROUTES;
+
+/// Everything a request handler needs. Time comes from `clock`, so tests control it.
+#[derive(Clone)]
+pub struct AppState<S> {
+    pub store: S,
+    pub config: Arc<Config>,
+    /// The signed trust list (COSE bytes) that checkpoints download.
+    pub trust_list: Arc<Vec<u8>>,
+    pub metrics: Arc<Metrics>,
+    pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
+}
+
+impl<S> std::fmt::Debug for AppState<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+
+/// Employee files may hold 100,000 rows; this leaves room for long names.
+const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
+
+pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
+    Router::new()
+        .route("/healthz", get(api::healthz::<S>))
+        .route("/metrics", get(metrics::scrape::<S>))
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/api/trust-list", get(api::trust_list::<S>))
+        .route("/api/organisations", post(api::register::<S>).get(api::list_organisations::<S>))
+        .route("/api/organisations/bulk-approve", post(api::bulk_approve::<S>))
+        .route("/api/organisations/{id}", get(api::organisation::<S>))
+        .route("/api/organisations/{id}/decision", post(api::decide::<S>))
+        .route(
+            "/api/organisations/{id}/employees",
+            post(api::upload::<S>).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route("/api/batches/{id}", get(api::batch::<S>))
+        .route("/api/api-keys", post(api::create_api_key::<S>))
+        .route("/p/{index}/{token}", get(pages::pass_page::<S>))
+        .with_state(state)
+}

@@ -1,0 +1,54 @@
+//! Prometheus metrics at `/metrics`: counters bumped by handlers, and gauges read from the store on each scrape.
+
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use surge_app::Store;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    pub organisations_registered: Counter,
+    pub batches_accepted: Counter,
+    pub files_rejected: Counter,
+    passes: Gauge,
+    outbox_messages: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("surge");
+        let m = Self {
+            registry: Registry::default(),
+            organisations_registered: Counter::default(),
+            batches_accepted: Counter::default(),
+            files_rejected: Counter::default(),
+            passes: Gauge::default(),
+            outbox_messages: Gauge::default(),
+        };
+        registry.register("organisations_registered", "Organisations registered", m.organisations_registered.clone());
+        registry.register("batches_accepted", "Employee files accepted for issuance", m.batches_accepted.clone());
+        registry.register("files_rejected", "Employee files refused for bad rows or quota", m.files_rejected.clone());
+        registry.register("passes", "Passes issued (stored)", m.passes.clone());
+        registry.register("outbox_messages", "Messages written to the outbox", m.outbox_messages.clone());
+        Self { registry, ..m }
+    }
+}
+
+pub async fn scrape<S: Store>(State(state): State<AppState<S>>) -> Result<impl IntoResponse, ApiError> {
+    let (passes, outbox) = state.store.counts().await?;
+    state.metrics.passes.set(passes as i64);
+    state.metrics.outbox_messages.set(outbox as i64);
+    let mut text = String::new();
+    encode(&mut text, &state.metrics.registry).map_err(|_| {
+        ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", "metrics encoding failed")
+    })?;
+    Ok(([(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))
+}

@@ -1,0 +1,107 @@
+//! The OpenAPI 3.1 document for every JSON endpoint, written out by hand: the API is small, and a test checks that
+//! every route the router serves is documented here.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+/// Every (method, path) the JSON API serves, in OpenAPI's path syntax.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/api/trust-list"),
+    ("post", "/api/organisations"),
+    ("get", "/api/organisations"),
+    ("post", "/api/organisations/bulk-approve"),
+    ("get", "/api/organisations/{id}"),
+    ("post", "/api/organisations/{id}/decision"),
+    ("post", "/api/organisations/{id}/employees"),
+    ("get", "/api/batches/{id}"),
+    ("post", "/api/api-keys"),
+];
+
+fn error_responses(codes: &[&str]) -> Value {
+    let mut responses = serde_json::Map::new();
+    for code in codes {
+        let description = match *code {
+            "400" => "The request is malformed",
+            "401" => "No valid API key",
+            "403" => "The key's role may not do this",
+            "404" => "Not found",
+            "409" => "Not allowed in the current state (status, quota)",
+            "422" => "Validation failed; details name each field or row",
+            _ => "Error",
+        };
+        responses.insert(
+            (*code).to_owned(),
+            json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
+        );
+    }
+    Value::Object(responses)
+}
+
+fn with(mut base: Value, ok: (&str, &str), errors: &[&str]) -> Value {
+    let mut responses = error_responses(errors);
+    responses[ok.0] = json!({"description": ok.1, "content": {"application/json": {}}});
+    base["responses"] = responses;
+    base
+}
+
+pub fn spec() -> Value {
+    let secured = json!([{"apiKey": []}]);
+    let id = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Surge e-Pass API", "version": "1"},
+        "components": {
+            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
+                    "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {}}}}},
+                "Registration": {"type": "object", "properties": {
+                    "legal_name": {"type": "string"}, "registry_number": {"type": "string"}, "category": {"type": "string"},
+                    "address": {"type": "string"}, "zone": {"type": "string"}, "contact_phone": {"type": "string"},
+                    "contact_email": {"type": "string"}, "requested_quota": {"type": ["integer", "string"]}}},
+                "Decision": {"type": "object", "required": ["action"], "properties": {
+                    "action": {"enum": ["approve", "reject", "ask", "set_quota", "resubmit"]},
+                    "quota": {"type": "integer"}, "reason": {"type": "string"}, "question": {"type": "string"}}}
+            }
+        },
+        "paths": {
+            "/healthz": {"get": with(json!({"summary": "Ready to serve (the database answers)"}), ("200", "Healthy"), &[])},
+            "/api/trust-list": {"get": with(json!({"summary": "The signed trust list for offline verifiers"}), ("200", "The list"), &[])},
+            "/api/organisations": {
+                "post": with(json!({"summary": "Register an organisation (anyone); returns its admin's API key once",
+                    "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Registration"}}}}}),
+                    ("201", "Registered and screened"), &["400", "422"]),
+                "get": with(json!({"summary": "The screening queue (admin, official)", "security": secured,
+                    "parameters": [
+                        {"name": "status", "in": "query", "schema": {"enum": ["in_review", "approved", "rejected", "info_requested"]}},
+                        {"name": "category", "in": "query", "schema": {"type": "string"}},
+                        {"name": "zone", "in": "query", "schema": {"type": "string"}},
+                        {"name": "passed_all_rules", "in": "query", "schema": {"type": "boolean"}},
+                        {"name": "after", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}]}),
+                    ("200", "A page of organisations, with next_after"), &["400", "401", "403"])
+            },
+            "/api/organisations/bulk-approve": {"post": with(json!({"summary": "Approve all in review that passed every rule (admin, official)",
+                "security": secured}), ("200", "Approved ids"), &["401", "403"])},
+            "/api/organisations/{id}": {"get": with(json!({"summary": "One organisation (staff, or its own admin)",
+                "security": secured, "parameters": id}), ("200", "The organisation"), &["401", "403", "404"])},
+            "/api/organisations/{id}/decision": {"post": with(json!({"summary": "Approve, reject, ask, set quota (staff); resubmit (its admin)",
+                "security": secured, "parameters": id,
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Decision"}}}}}),
+                ("200", "The new status"), &["400", "401", "403", "404", "409"])},
+            "/api/organisations/{id}/employees": {"post": with(json!({"summary": "Upload the employee CSV (its admin, admin); issued in the background",
+                "security": secured, "parameters": id,
+                "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}}),
+                ("202", "Accepted: batch id and progress URL"), &["401", "403", "404", "409", "422"])},
+            "/api/batches/{id}": {"get": with(json!({"summary": "Issuance progress (staff, or the organisation's admin)",
+                "security": secured, "parameters": id}), ("200", "Rows, issued, failed, percent"), &["401", "403", "404"])},
+            "/api/api-keys": {"post": with(json!({"summary": "Create an API key (admin)", "security": secured}),
+                ("201", "The key, shown once"), &["400", "401", "403", "404"])}
+        }
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

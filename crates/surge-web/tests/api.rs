@@ -1,0 +1,255 @@
+//! The HTTP API in-process (no socket): the bulk flow end to end, the authorisation table (every endpoint × every
+//! role), errors that name fields and rows, the pass page, metrics and the OpenAPI document.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail by panicking")]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::{Value, json};
+use surge_app::{ApiKey, IssuanceWorker, Role, Store};
+use surge_pass::{Algorithm, Issuer, SigningKey};
+use surge_store_sqlite::SqliteStore;
+use surge_testkit::fixtures::{NOW, config, employees, employees_csv};
+use surge_web::{AppState, Metrics, router};
+use tower::ServiceExt;
+
+struct TestApp {
+    app: Router,
+    store: SqliteStore,
+    admin: String,
+    official: String,
+    checkpoint: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn spawn() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("surge.db")).await.unwrap();
+    let mut keys = Vec::new();
+    for role in [Role::Admin, Role::Official, Role::Checkpoint] {
+        let key = ApiKey::generate(&mut rand_core::OsRng);
+        store.insert_api_key(key.hash(), role, None, role.as_str(), NOW).await.unwrap();
+        keys.push(key.reveal().to_owned());
+    }
+    let state = AppState {
+        store: store.clone(),
+        config: Arc::new(config()),
+        trust_list: Arc::new(vec![0xd2, 0x84]),
+        metrics: Arc::new(Metrics::default()),
+        clock: Arc::new(|| NOW),
+    };
+    TestApp {
+        app: router(state),
+        store,
+        admin: keys[0].clone(),
+        official: keys[1].clone(),
+        checkpoint: keys[2].clone(),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Body>,
+        content_type: &str,
+    ) -> (StatusCode, Value, String) {
+        let mut request = Request::builder().method(method).uri(path).header("content-type", content_type);
+        if let Some(key) = key {
+            request = request.header("authorization", format!("Bearer {key}"));
+        }
+        let response = self.app.clone().oneshot(request.body(body.unwrap_or_else(Body::empty)).unwrap()).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null), text)
+    }
+
+    async fn json(&self, method: &str, path: &str, key: Option<&str>, body: Value) -> (StatusCode, Value) {
+        let (status, json, _) =
+            self.call(method, path, key, Some(Body::from(body.to_string())), "application/json").await;
+        (status, json)
+    }
+
+    async fn register(&self, name: &str, number: &str) -> (i64, String) {
+        let (status, body) = self.json("POST", "/api/organisations", None, registration(name, number)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        (body["id"].as_i64().unwrap(), body["api_key"].as_str().unwrap().to_owned())
+    }
+}
+
+fn registration(name: &str, number: &str) -> Value {
+    json!({
+        "legal_name": name, "registry_number": number, "category": "food-supply", "address": "1 Jungang-daero",
+        "zone": "KR-26", "contact_phone": "010-1234-5678", "contact_email": "ops@example.org", "requested_quota": 50
+    })
+}
+
+#[tokio::test]
+async fn the_bulk_flow_works_end_to_end_over_http() {
+    let t = spawn().await;
+    let (org, org_key) = t.register("Busan Fresh Foods", "220-81-62517").await;
+    let csv = employees_csv(&employees(0, 3));
+    let upload = |key: String, csv: String| {
+        let t = &t;
+        async move {
+            t.call(
+                "POST",
+                &format!("/api/organisations/{org}/employees"),
+                Some(&key),
+                Some(Body::from(csv)),
+                "text/csv",
+            )
+            .await
+        }
+    };
+    let (status, body, _) = upload(org_key.clone(), csv.clone()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("organisation_not_approved")));
+
+    let (status, body) = t.json("POST", "/api/organisations/bulk-approve", Some(&t.official), json!({})).await;
+    assert_eq!((status, body["ids"].clone()), (StatusCode::OK, json!([org])));
+
+    let (status, body, _) = upload(org_key.clone(), csv.replacen("+821010000002", "12", 1)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "csv_row_invalid");
+    assert_eq!(
+        body["error"]["details"][0],
+        json!({"line": 4, "column": "phone", "reason": "\"12\" is not a valid phone number"})
+    );
+
+    let (status, body, _) = upload(org_key.clone(), csv.clone()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let progress = body["progress"].as_str().unwrap().to_owned();
+    let (_, before) = t.json("GET", &progress, Some(&org_key), Value::Null).await;
+    assert_eq!((before["percent"].as_u64(), before["status"].as_str()), (Some(0), Some("issuing")));
+
+    let mut worker = IssuanceWorker {
+        issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))),
+        issuer_id: "KR-26".into(),
+        public_base_url: "http://localhost".into(),
+        rng: StdRng::seed_from_u64(3),
+        batch_size: 100,
+    };
+    assert_eq!(worker.run_once(&t.store, NOW).await.unwrap().issued, 3);
+    let (_, after) = t.json("GET", &progress, Some(&org_key), Value::Null).await;
+    assert_eq!(
+        (after["percent"].as_u64(), after["status"].as_str(), after["issued"].as_u64()),
+        (Some(100), Some("completed"), Some(3))
+    );
+
+    let messages = t.store.outbox_messages(0, 10).await.unwrap();
+    let link = messages[0].1.body.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+    let path = link.trim_start_matches("http://localhost");
+    let (status, _, html) = t.call("GET", path, None, None, "text/html").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<svg") && html.contains("Employee 0") && html.contains("lang=\"en\""), "{html}");
+    let wrong = format!("{}0", &path[..path.len() - 1]);
+    let (status, _, html) = t.call("GET", &wrong, None, None, "text/html").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{html}");
+
+    let (status, _, metrics) = t.call("GET", "/metrics", None, None, "text/plain").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(metrics.contains("surge_passes 3"), "{metrics}");
+    assert!(metrics.contains("surge_batches_accepted_total 1"), "{metrics}");
+}
+
+#[tokio::test]
+async fn a_registration_error_names_each_field() {
+    let t = spawn().await;
+    let mut body = registration("", "220-81-62518");
+    body["requested_quota"] = json!("lots");
+    let (status, body) = t.json("POST", "/api/organisations", None, body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> =
+        body["error"]["details"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["legal_name", "registry_number", "requested_quota"]);
+    let (status, body) = t.json("POST", "/api/organisations", None, json!({"legal_nam": "typo"})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("request_invalid")));
+}
+
+/// Every endpoint against every kind of caller: allowed means neither 401 nor 403.
+#[tokio::test]
+async fn every_endpoint_allows_exactly_the_roles_it_should() {
+    let t = spawn().await;
+    let (own, own_key) = t.register("Busan Fresh Foods", "220-81-62517").await;
+    let (_, other_key) = t.register("Seoul Logistics", "124-81-00998").await;
+    let who: [(&str, Option<&str>); 6] = [
+        ("anonymous", None),
+        ("admin", Some(&t.admin)),
+        ("official", Some(&t.official)),
+        ("own organisation", Some(&own_key)),
+        ("other organisation", Some(&other_key)),
+        ("checkpoint", Some(&t.checkpoint)),
+    ];
+    let org = format!("/api/organisations/{own}");
+    // (method, path, body, allowed for: anonymous, admin, official, own org, other org, checkpoint)
+    let table: Vec<(&str, String, Value, [bool; 6])> = vec![
+        ("GET", "/healthz".into(), Value::Null, [true; 6]),
+        ("GET", "/api/trust-list".into(), Value::Null, [true; 6]),
+        ("GET", "/api/openapi.json".into(), Value::Null, [true; 6]),
+        ("POST", "/api/organisations".into(), registration("X Y Z", "1111111119"), [true; 6]),
+        ("GET", "/api/organisations".into(), Value::Null, [false, true, true, false, false, false]),
+        ("GET", org.clone(), Value::Null, [false, true, true, true, false, false]),
+        (
+            "POST",
+            format!("{org}/decision"),
+            json!({"action": "ask", "question": "licence?"}),
+            [false, true, true, false, false, false],
+        ),
+        ("POST", format!("{org}/decision"), json!({"action": "resubmit"}), [false, true, true, true, false, false]),
+        (
+            "POST",
+            "/api/organisations/bulk-approve".into(),
+            json!({"zone": "KR-99"}),
+            [false, true, true, false, false, false],
+        ),
+        ("POST", format!("{org}/employees"), Value::Null, [false, true, false, true, false, false]),
+        ("POST", "/api/api-keys".into(), json!({"role": "checkpoint"}), [false, true, false, false, false, false]),
+    ];
+    for (method, path, body, allowed) in &table {
+        for ((name, key), expect) in who.iter().zip(allowed) {
+            let (status, response) = t.json(method, path, *key, body.clone()).await;
+            let denied = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+            assert_eq!(!denied, *expect, "{method} {path} as {name}: {status} {response}");
+        }
+    }
+    // Batches: the organisation's own admin and staff only.
+    let (status, _) = t.json("POST", "/api/organisations/bulk-approve", Some(&t.admin), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = employees_csv(&employees(0, 1));
+    let (status, body, _) =
+        t.call("POST", &format!("{org}/employees"), Some(&own_key), Some(Body::from(csv)), "text/csv").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let batch = body["progress"].as_str().unwrap().to_owned();
+    for ((name, key), expect) in who.iter().zip([false, true, true, true, false, false]) {
+        let (status, response) = t.json("GET", &batch, *key, Value::Null).await;
+        let denied = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+        assert_eq!(!denied, expect, "GET {batch} as {name}: {status} {response}");
+    }
+    let (status, _) = t.json("GET", "/api/organisations", Some("surge_not_a_key"), Value::Null).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_openapi_document_covers_every_route_and_every_route_is_served() {
+    let t = spawn().await;
+    let (status, spec, _) = t.call("GET", "/api/openapi.json", None, None, "application/json").await;
+    assert_eq!(status, StatusCode::OK);
+    for (method, path) in surge_web::ROUTES {
+        assert!(spec["paths"][path][method].is_object(), "{method} {path} is not documented");
+        let concrete = path.replace("{id}", "1");
+        let (status, _, _) = t.call(&method.to_uppercase(), &concrete, Some(&t.admin), None, "application/json").await;
+        assert!(status != StatusCode::NOT_FOUND || concrete.contains("/1"), "{method} {path} is not served");
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path} is not served");
+    }
+    let documented: usize = spec["paths"].as_object().unwrap().values().map(|ops| ops.as_object().unwrap().len()).sum();
+    assert_eq!(documented, surge_web::ROUTES.len(), "the document lists routes the router does not serve");
+}
