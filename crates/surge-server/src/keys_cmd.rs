@@ -66,16 +66,28 @@ pub fn run(command: KeysCommand) -> anyhow::Result<Outcome> {
 }
 
 fn generate(alg: &str, role: Role, issuer: &str, valid_days: i64, out: PathBuf) -> anyhow::Result<Outcome> {
+    let public = generate_key_dir(&out, Algorithm::parse(alg)?, role, issuer, valid_days, crate::now())?;
+    println!("generated {} key {} in {}", public.alg, public.kid, out.display());
+    Ok(Outcome::Success)
+}
+
+/// Creates a key directory: the private key (mode 0600, never overwritten) and its public entry.
+pub fn generate_key_dir(
+    out: &std::path::Path,
+    alg: Algorithm,
+    role: Role,
+    issuer: &str,
+    valid_days: i64,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<PublicKeyFile> {
     if !(1..=3650).contains(&valid_days) {
         bail!("--valid-days must be between 1 and 3650");
     }
     if issuer.trim().is_empty() || issuer.len() > 64 {
         bail!("--issuer must be 1 to 64 characters");
     }
-    let mut rng = rand_core::OsRng;
-    let key = SigningKey::generate(Algorithm::parse(alg)?, &mut rng);
-    fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let now = crate::now();
+    let key = SigningKey::generate(alg, &mut rand_core::OsRng);
+    fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let public = PublicKeyFile {
         kid: key.kid().to_hex(),
         alg: key.algorithm().as_str().into(),
@@ -86,10 +98,9 @@ fn generate(alg: &str, role: Role, issuer: &str, valid_days: i64, out: PathBuf) 
         valid_until: now + time::Duration::days(valid_days),
         status: KeyStatus::Active.as_str().into(),
     };
-    files::write_private(&out, &key)?;
-    files::write_public(&out, &public)?;
-    println!("generated {} key {} in {}", public.alg, public.kid, out.display());
-    Ok(Outcome::Success)
+    files::write_private(out, &key)?;
+    files::write_public(out, &public)?;
+    Ok(public)
 }
 
 fn trust_list(keys: PathBuf, signer: Option<PathBuf>, sequence: Option<u64>, out: PathBuf) -> anyhow::Result<Outcome> {

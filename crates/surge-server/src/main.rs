@@ -7,6 +7,8 @@ mod dcc_testdata;
 mod files;
 mod keys_cmd;
 mod pass_cmd;
+mod serve;
+mod settings;
 
 use std::process::ExitCode;
 
@@ -21,6 +23,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the e-Pass service: HTTP API and pages, background issuance. Embedded SQLite unless --database-url.
+    Serve(serve::ServeArgs),
     /// Authority keys and the signed trust list.
     #[command(subcommand)]
     Keys(keys_cmd::KeysCommand),
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Serve(args) => serve::run(args),
         Command::Keys(c) => keys_cmd::run(c),
         Command::Pass(c) => pass_cmd::run(c),
         Command::Bench(c) => bench::run(c),

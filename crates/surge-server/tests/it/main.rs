@@ -7,6 +7,7 @@ mod bulk;
 mod dcc;
 mod interop;
 mod pass_cli;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,159 @@
+//! `surge serve` as a process: first start makes keys and prints the admin key once, the API answers over TCP,
+//! SIGTERM stops it cleanly, and `kill -9` in the middle of a batch loses no pass and issues none twice.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use surge_testkit::fixtures::{employees, employees_csv};
+
+struct Server {
+    child: Child,
+    addr: String,
+    admin_key: Option<String>,
+}
+
+/// A failing test must not leave a server running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[allow(clippy::zombie_processes, reason = "the child is moved into a Server, which waits for it when dropped")]
+fn start(data_dir: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_surge"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env("SURGE_ISSUANCE__BATCH_SIZE", "200")
+        .env("SURGE_ISSUANCE__IDLE_POLL_MS", "50")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut admin_key = None;
+    loop {
+        let line = lines.next().expect("the server exited before listening").unwrap();
+        if let Some(key) = line.strip_prefix("admin API key (shown once, keep it safe): ") {
+            admin_key = Some(key.to_owned());
+        }
+        if let Some(addr) = line.strip_prefix("listening on http://") {
+            return Server { child, addr: addr.to_owned(), admin_key };
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 client over a TCP socket: enough for these tests without another dependency.
+fn http(addr: &str, method: &str, path: &str, key: Option<&str>, content_type: &str, body: &str) -> (u16, Value) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let auth = key.map(|k| format!("Authorization: Bearer {k}\r\n")).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn metric(addr: &str, name: &str) -> u64 {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(stream, "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    text.lines().find_map(|l| l.strip_prefix(&format!("{name} "))).unwrap().trim().parse().unwrap()
+}
+
+fn stop(mut server: Server) -> std::process::ExitStatus {
+    Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    server.child.wait().unwrap()
+}
+
+fn kill_hard(server: &mut Server) {
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
+
+#[test]
+fn first_start_makes_keys_and_an_admin_key_once_and_sigterm_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let admin = server.admin_key.clone().expect("the first start prints the admin key");
+    assert!(dir.path().join("keys/pass/private.pem").is_file());
+    assert!(dir.path().join("trust.json").is_file());
+    let (status, body) = http(&server.addr, "GET", "/healthz", None, "text/plain", "");
+    assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+    let (status, _) = http(&server.addr, "GET", "/api/organisations", Some(&admin), "text/plain", "");
+    assert_eq!(status, 200);
+    assert!(stop(server).success(), "SIGTERM ends the process with success");
+    let again = start(dir.path());
+    assert_eq!(again.admin_key, None, "the admin key is shown only once");
+    let (status, _) = http(&again.addr, "GET", "/api/organisations", Some(&admin), "text/plain", "");
+    assert_eq!(status, 200, "the first key still works after a restart");
+    assert!(stop(again).success());
+}
+
+#[test]
+fn a_batch_interrupted_by_kill_9_completes_after_restart_with_nothing_lost_or_doubled() {
+    let rows: u32 = std::env::var("SURGE_CRASH_ROWS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path());
+    let admin = server.admin_key.clone().unwrap();
+    let registration = json!({
+        "legal_name": "Busan Fresh Foods", "registry_number": "220-81-62517", "category": "food-supply",
+        "address": "1 Jungang-daero", "zone": "KR-26", "contact_phone": "010-1234-5678",
+        "contact_email": "ops@example.org", "requested_quota": rows
+    });
+    let (status, body) =
+        http(&server.addr, "POST", "/api/organisations", None, "application/json", &registration.to_string());
+    assert_eq!(status, 201, "{body}");
+    let (org, org_key) = (body["id"].as_i64().unwrap(), body["api_key"].as_str().unwrap().to_owned());
+    let (status, _) =
+        http(&server.addr, "POST", "/api/organisations/bulk-approve", Some(&admin), "application/json", "{}");
+    assert_eq!(status, 200);
+    // Far-future dates, so the rows are valid whenever the test runs.
+    let csv = employees_csv(&employees(0, rows)).replace("2026-03-", "2036-03-");
+    let path = format!("/api/organisations/{org}/employees");
+    let (status, body) = http(&server.addr, "POST", &path, Some(&org_key), "text/csv", &csv);
+    assert_eq!(status, 202, "{}", body.to_string().chars().take(500).collect::<String>());
+    let progress = body["progress"].as_str().unwrap().to_owned();
+
+    // Kill it hard once issuance is under way.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (_, batch) = http(&server.addr, "GET", &progress, Some(&org_key), "text/plain", "");
+        let issued = batch["issued"].as_u64().unwrap();
+        if issued > 0 {
+            assert!(issued < u64::from(rows), "issuance finished before it could be interrupted; use more rows");
+            break;
+        }
+        assert!(Instant::now() < deadline, "issuance did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    kill_hard(&mut server);
+
+    let server = start(dir.path());
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let (_, batch) = http(&server.addr, "GET", &progress, Some(&org_key), "text/plain", "");
+        if batch["status"] == "completed" {
+            assert_eq!((batch["issued"].as_u64(), batch["failed"].as_u64()), (Some(u64::from(rows)), Some(0)));
+            break;
+        }
+        assert!(Instant::now() < deadline, "issuance did not complete after restart: {batch}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(metric(&server.addr, "surge_passes"), u64::from(rows));
+    assert_eq!(metric(&server.addr, "surge_outbox_messages"), u64::from(rows));
+    assert!(stop(server).success());
+}
