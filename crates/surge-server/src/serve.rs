@@ -107,11 +107,12 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         phone_region: settings.authority.phone_region.clone(),
         max_pass_days: settings.authority.max_pass_days,
     };
+    let metrics = Arc::new(Metrics::default());
     let state = AppState {
         store: store.clone(),
         config: Arc::new(config),
         trust_list: Arc::new(trust_list),
-        metrics: Arc::new(Metrics::default()),
+        metrics: metrics.clone(),
         clock: Arc::new(crate::now),
     };
     let listener = tokio::net::TcpListener::bind(&settings.server.listen)
@@ -130,6 +131,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             batch_size: settings.issuance.batch_size,
         },
         Duration::from_millis(settings.issuance.idle_poll_ms),
+        metrics,
         stop_rx,
     ));
     axum::serve(listener, surge_web::router(state))
@@ -149,6 +151,7 @@ async fn run_worker<S: Store>(
     store: S,
     mut worker: IssuanceWorker<StdRng>,
     idle: Duration,
+    metrics: Arc<Metrics>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -157,7 +160,10 @@ async fn run_worker<S: Store>(
         }
         let pause = match worker.run_once(&store, crate::now()).await {
             Ok(outcome) if outcome.is_idle() => idle,
-            Ok(_) => Duration::ZERO,
+            Ok(outcome) => {
+                metrics.passes_issued.inc_by(outcome.issued as u64);
+                Duration::ZERO
+            }
             Err(e) => {
                 tracing::error!(error = %e, "issuance failed; retrying");
                 idle

@@ -18,6 +18,8 @@ pub struct Metrics {
     pub organisations_registered: Counter,
     pub batches_accepted: Counter,
     pub files_rejected: Counter,
+    /// Passes this process's worker issued; with several processes on one database, each counts its own.
+    pub passes_issued: Counter,
     passes: Gauge,
     outbox_messages: Gauge,
 }
@@ -30,13 +32,15 @@ impl Default for Metrics {
             organisations_registered: Counter::default(),
             batches_accepted: Counter::default(),
             files_rejected: Counter::default(),
+            passes_issued: Counter::default(),
             passes: Gauge::default(),
             outbox_messages: Gauge::default(),
         };
         registry.register("organisations_registered", "Organisations registered", m.organisations_registered.clone());
         registry.register("batches_accepted", "Employee files accepted for issuance", m.batches_accepted.clone());
         registry.register("files_rejected", "Employee files refused for bad rows or quota", m.files_rejected.clone());
-        registry.register("passes", "Passes issued (stored)", m.passes.clone());
+        registry.register("passes_issued", "Passes issued by this process", m.passes_issued.clone());
+        registry.register("passes", "Passes stored (all processes)", m.passes.clone());
         registry.register("outbox_messages", "Messages written to the outbox", m.outbox_messages.clone());
         Self { registry, ..m }
     }

@@ -24,11 +24,16 @@ impl Drop for Server {
     }
 }
 
-#[allow(clippy::zombie_processes, reason = "the child is moved into a Server, which waits for it when dropped")]
 fn start(data_dir: &Path) -> Server {
+    start_with(data_dir, &[])
+}
+
+#[allow(clippy::zombie_processes, reason = "the child is moved into a Server, which waits for it when dropped")]
+fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_surge"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
+        .args(extra)
         .env("SURGE_ISSUANCE__BATCH_SIZE", "200")
         .env("SURGE_ISSUANCE__IDLE_POLL_MS", "50")
         .env("RUST_LOG", "warn")
@@ -156,4 +161,61 @@ fn a_batch_interrupted_by_kill_9_completes_after_restart_with_nothing_lost_or_do
     assert_eq!(metric(&server.addr, "surge_passes"), u64::from(rows));
     assert_eq!(metric(&server.addr, "surge_outbox_messages"), u64::from(rows));
     assert!(stop(server).success());
+}
+
+/// Two processes on one PostgreSQL database behind no balancer: an upload through one is issued by both, each pass
+/// once.
+#[test]
+fn two_instances_on_one_postgres_database_share_the_work_and_issue_each_pass_once() {
+    let admin_url = std::env::var("SURGE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let nonce = std::process::id() as u64 * 1_000_003 + 17;
+    let (url, name) = runtime
+        .block_on(surge_store_postgres::PostgresStore::create_scratch_database(&admin_url, "surge_it", nonce))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let rows = 20_000u32;
+    {
+        let first = start_with(dir.path(), &["--database-url", &url]);
+        // The second shares the first's keys (the same data directory) and database.
+        let second = start_with(dir.path(), &["--database-url", &url]);
+        let admin = first.admin_key.clone().unwrap();
+        assert!(second.admin_key.is_none(), "one admin key for the shared database");
+        let registration = json!({
+            "legal_name": "Busan Fresh Foods", "registry_number": "220-81-62517", "category": "food-supply",
+            "address": "1 Jungang-daero", "zone": "KR-26", "contact_phone": "010-1234-5678",
+            "contact_email": "ops@example.org", "requested_quota": rows
+        });
+        let (_, body) =
+            http(&first.addr, "POST", "/api/organisations", None, "application/json", &registration.to_string());
+        let (org, org_key) = (body["id"].as_i64().unwrap(), body["api_key"].as_str().unwrap().to_owned());
+        let (status, _) =
+            http(&second.addr, "POST", "/api/organisations/bulk-approve", Some(&admin), "application/json", "{}");
+        assert_eq!(status, 200);
+        let csv = employees_csv(&employees(0, rows)).replace("2026-03-", "2036-03-");
+        let (status, body) =
+            http(&first.addr, "POST", &format!("/api/organisations/{org}/employees"), Some(&org_key), "text/csv", &csv);
+        assert_eq!(status, 202, "{}", body.to_string().chars().take(500).collect::<String>());
+        let progress = body["progress"].as_str().unwrap().to_owned();
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let (_, batch) = http(&second.addr, "GET", &progress, Some(&org_key), "text/plain", "");
+            if batch["status"] == "completed" {
+                assert_eq!((batch["issued"].as_u64(), batch["failed"].as_u64()), (Some(u64::from(rows)), Some(0)));
+                break;
+            }
+            assert!(Instant::now() < deadline, "not completed: {batch}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let by_first = metric(&first.addr, "surge_passes_issued_total");
+        let by_second = metric(&second.addr, "surge_passes_issued_total");
+        assert!(by_first > 0 && by_second > 0, "both claimed work: {by_first} and {by_second}");
+        assert_eq!(by_first + by_second, u64::from(rows), "no row was issued twice");
+        assert_eq!(metric(&first.addr, "surge_passes"), u64::from(rows));
+        assert_eq!(metric(&first.addr, "surge_outbox_messages"), u64::from(rows));
+        assert!(stop(first).success());
+        assert!(stop(second).success());
+    }
+    runtime.block_on(surge_store_postgres::PostgresStore::drop_scratch_database(&admin_url, &name)).unwrap();
 }
