@@ -108,8 +108,25 @@ fn ensure_postgres() -> anyhow::Result<()> {
     bail!("PostgreSQL did not become ready on 127.0.0.1:5432")
 }
 
+/// Headless Chromium and CJK fonts from Debian's packages (never a downloaded browser), and playwright-core from
+/// npm, for the page tests.
+fn ensure_page_tools(root: &Path) -> anyhow::Result<PathBuf> {
+    let chromium = PathBuf::from("/usr/bin/chromium");
+    let fonts = Path::new("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc");
+    if !chromium.exists() || !fonts.exists() {
+        run(Command::new("apt-get").arg("update"))?;
+        run(Command::new("apt-get").args(["install", "-y", "chromium", "fonts-noto-cjk"]))?;
+    }
+    let pages = root.join("crates/surge-web/tests/pages");
+    if !pages.join("node_modules/playwright-core").is_dir() {
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&pages))?;
+    }
+    Ok(pages)
+}
+
 fn test(root: &Path) -> anyhow::Result<()> {
     ensure_postgres()?;
+    let pages = ensure_page_tools(root)?;
     let python = python_env()?;
     let nextest = succeeds(Command::new("cargo").args(["nextest", "--version"]));
     let mut command = Command::new("cargo");
@@ -119,7 +136,10 @@ fn test(root: &Path) -> anyhow::Result<()> {
         command.args(["test", "--workspace", "--no-fail-fast"]);
     }
     command.env("SURGE_PYTHON", python).current_dir(root);
-    run(&mut command)
+    run(&mut command)?;
+    // The page tests drive the debug binary that the Rust tests just built.
+    let target = env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    run(Command::new("node").arg("--test").env("SURGE_BIN", target.join("debug/surge")).current_dir(&pages))
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {

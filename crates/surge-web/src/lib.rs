@@ -5,6 +5,7 @@
 mod api;
 mod auth;
 mod error;
+mod i18n;
 mod metrics;
 mod openapi;
 mod pages;
@@ -56,6 +57,7 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         )
         .route("/api/batches/{id}", get(api::batch::<S>))
         .route("/api/api-keys", post(api::create_api_key::<S>))
+        .route("/register", get(pages::register_form::<S>).post(pages::register_submit::<S>))
         .route("/p/{index}/{token}", get(pages::pass_page::<S>))
         .with_state(state)
 }

@@ -1,12 +1,19 @@
-//! The holder's pass page: the QR code, validity, zones and control code, laid out to read on a phone and to print.
-//! Plain HTML with no script, following the GOV.UK Design System's summary-list pattern.
+//! Server-rendered pages: the organisation registration form (Korean and English, error summary first, labels and
+//! hints on every field) and the holder's pass page (QR code, validity, zones, control code; reads on a phone and
+//! prints). Plain HTML with no script, after the GOV.UK Design System's tested patterns.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::Html;
-use surge_app::{LinkToken, Store, StoreError};
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use surge_app::{ApiKey, AppError, LinkToken, Store, StoreError};
+use surge_domain::{FieldError, RegistrationInput};
 
 use crate::AppState;
+use crate::i18n::Lang;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
@@ -16,14 +23,43 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#0b0c0
 main{max-width:40rem;margin:0 auto;padding:1rem}h1{font-size:1.8rem}\
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.5rem 1rem;border-top:1px solid #b1b4b6;padding-top:.5rem}\
 dt{font-weight:700}.qr svg{width:100%;max-width:20rem;height:auto}.code{font-size:1.5rem;letter-spacing:.1em}\
-.warning{border-left:5px solid #d4351c;padding-left:1rem}@media print{.noprint{display:none}}";
+.warning{border-left:5px solid #d4351c;padding-left:1rem}@media print{.noprint{display:none}}\
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fd0;padding:.5rem}\
+header{background:#0b0c0c;color:#fff;padding:.75rem 1rem;display:flex;justify-content:space-between;flex-wrap:wrap}\
+header a{color:#fff}.field{margin:1.5rem 0}label{display:block;font-weight:700}.hint{color:#505a5f;margin:.25rem 0}\
+input,select{font:inherit;width:100%;max-width:30rem;box-sizing:border-box;padding:.4rem;border:2px solid #0b0c0c}\
+input:focus,select:focus,a:focus,button:focus{outline:3px solid #fd0;outline-offset:0}\
+.field-error{border-left:5px solid #d4351c;padding-left:.75rem}.error-message{color:#d4351c;font-weight:700;margin:.25rem 0}\
+input[aria-invalid=true]{border-color:#d4351c}.error-summary{border:5px solid #d4351c;padding:1rem;margin:1rem 0}\
+.error-summary a{color:#d4351c;font-weight:700}.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\
+button{font:inherit;background:#00703c;color:#fff;border:0;padding:.6rem 1rem;box-shadow:0 2px 0 #002d18;cursor:pointer}\
+.panel{background:#00703c;color:#fff;padding:1.5rem;text-align:center}.key{font-family:monospace;word-break:break-all;background:#f3f2f1;padding:.5rem}";
 
 fn page(title: &str, body: &str) -> String {
+    layout(Lang::En, title, body, None)
+}
+
+/// The page frame: skip link, header with the service name and the language switch, main content.
+fn layout(lang: Lang, title: &str, body: &str, switch_path: Option<&str>) -> String {
+    let switch = switch_path
+        .map(|path| {
+            let other = lang.other();
+            format!(
+                "<a href=\"{path}?lang={code}\" lang=\"{code}\" hreflang=\"{code}\">{name}</a>",
+                code = other.code(),
+                name = other.name()
+            )
+        })
+        .unwrap_or_default();
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
-         content=\"width=device-width, initial-scale=1\"><title>{} – Surge</title><style>{STYLE}</style></head>\
-         <body><main id=\"main-content\">{body}</main></body></html>",
-        escape(title)
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>{title} – Surge</title><style>{STYLE}</style></head>\
+         <body><a class=\"skip\" href=\"#main-content\">{skip}</a><header><span>{service}</span>{switch}</header>\
+         <main id=\"main-content\">{body}</main></body></html>",
+        lang = lang.code(),
+        title = escape(title),
+        skip = lang.t("skip"),
+        service = lang.t("service"),
     )
 }
 
@@ -78,4 +114,162 @@ pub async fn pass_page<S: Store>(
         escape(&code),
     );
     (StatusCode::OK, Html(page("Movement pass", &body)))
+}
+
+const FIELDS: &[(&str, &str, &str)] = &[
+    // (name, input type, autocomplete)
+    ("legal_name", "text", "organization"),
+    ("registry_number", "text", "off"),
+    ("category", "select", ""),
+    ("address", "text", "street-address"),
+    ("zone", "text", "off"),
+    ("contact_phone", "tel", "tel"),
+    ("contact_email", "email", "email"),
+    ("requested_quota", "number", "off"),
+];
+
+fn registration_form(
+    lang: Lang,
+    categories: &[String],
+    values: &HashMap<String, String>,
+    errors: &[FieldError],
+) -> String {
+    let mut html = String::new();
+    if !errors.is_empty() {
+        html.push_str(&format!(
+            "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" autofocus aria-labelledby=\"error-summary-title\">\
+             <h2 id=\"error-summary-title\">{}</h2><ul>",
+            lang.t("error.summary")
+        ));
+        for e in errors {
+            html.push_str(&format!(
+                "<li><a href=\"#{}\">{}</a></li>",
+                e.field,
+                escape(&lang.field_error(e.field, e.code, &e.message))
+            ));
+        }
+        html.push_str("</ul></div>");
+    }
+    html.push_str(&format!("<h1>{}</h1><p>{}</p>", lang.t("register.title"), lang.t("register.lead")));
+    html.push_str(&format!("<form method=\"post\" action=\"/register?lang={}\" novalidate>", lang.code()));
+    for (name, kind, autocomplete) in FIELDS {
+        let error = errors.iter().find(|e| e.field == *name);
+        let value = escape(values.get(*name).map(String::as_str).unwrap_or(""));
+        let hint_key = format!("{name}.hint");
+        let hint = lang.t(&hint_key);
+        let mut described = Vec::new();
+        let mut field = format!("<div class=\"field{}\">", if error.is_some() { " field-error" } else { "" });
+        field.push_str(&format!("<label for=\"{name}\">{}</label>", lang.t(name)));
+        if !hint.is_empty() {
+            described.push(format!("{name}-hint"));
+            field.push_str(&format!("<p class=\"hint\" id=\"{name}-hint\">{hint}</p>"));
+        }
+        if let Some(e) = error {
+            described.push(format!("{name}-error"));
+            field.push_str(&format!(
+                "<p class=\"error-message\" id=\"{name}-error\"><span class=\"visually-hidden\">{}</span> {}</p>",
+                lang.t("error.prefix"),
+                escape(&lang.field_error(e.field, e.code, &e.message))
+            ));
+        }
+        let aria = format!(
+            "{}{}",
+            if described.is_empty() { String::new() } else { format!(" aria-describedby=\"{}\"", described.join(" ")) },
+            if error.is_some() { " aria-invalid=\"true\"" } else { "" }
+        );
+        if *kind == "select" {
+            field.push_str(&format!("<select id=\"{name}\" name=\"{name}\"{aria}><option value=\"\"></option>"));
+            for c in categories {
+                let selected = if values.get(*name) == Some(c) { " selected" } else { "" };
+                field.push_str(&format!(
+                    "<option value=\"{}\"{selected}>{}</option>",
+                    escape(c),
+                    escape(&lang.category(c))
+                ));
+            }
+            field.push_str("</select>");
+        } else {
+            let extra = if *kind == "number" { " inputmode=\"numeric\" min=\"1\"" } else { "" };
+            field.push_str(&format!(
+                "<input id=\"{name}\" name=\"{name}\" type=\"{kind}\" autocomplete=\"{autocomplete}\" value=\"{value}\"{extra}{aria}>"
+            ));
+        }
+        field.push_str("</div>");
+        html.push_str(&field);
+    }
+    html.push_str(&format!("<button type=\"submit\">{}</button></form>", lang.t("submit")));
+    html
+}
+
+fn with_lang_cookie(query_lang: Option<&String>, lang: Lang, response: Response) -> Response {
+    let mut response = response;
+    if query_lang.is_some() {
+        if let Ok(value) = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code()).parse() {
+            response.headers_mut().insert(SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+pub async fn register_form<S: Store>(
+    State(state): State<AppState<S>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::negotiate(query.get("lang").map(String::as_str), &headers);
+    let body = registration_form(lang, &state.config.categories, &HashMap::new(), &[]);
+    let html = layout(lang, lang.t("register.title"), &body, Some("/register"));
+    with_lang_cookie(query.get("lang"), lang, Html(html).into_response())
+}
+
+pub async fn register_submit<S: Store>(
+    State(state): State<AppState<S>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    Form(values): Form<HashMap<String, String>>,
+) -> Response {
+    let lang = Lang::negotiate(query.get("lang").map(String::as_str), &headers);
+    let get = |name: &str| values.get(name).cloned().unwrap_or_default();
+    let input = RegistrationInput {
+        legal_name: get("legal_name"),
+        registry_number: get("registry_number"),
+        category: get("category"),
+        address: get("address"),
+        zone: get("zone"),
+        contact_phone: get("contact_phone"),
+        contact_email: get("contact_email"),
+        requested_quota: get("requested_quota"),
+    };
+    let key = ApiKey::generate(&mut rand_core::OsRng);
+    match surge_app::register_organisation(&state.store, &state.config, &input, Some(key.hash()), (state.clock)()).await
+    {
+        Ok((id, screening)) => {
+            state.metrics.organisations_registered.inc();
+            let flagged =
+                if screening.passed_all() { String::new() } else { format!("<p>{}</p>", lang.t("done.flagged")) };
+            let body = format!(
+                "<div class=\"panel\"><h1>{}</h1><p>{}<br><strong>{id}</strong></p></div>\
+                 <p>{}</p><p class=\"key\">{}</p>{flagged}<p>{}</p>",
+                lang.t("done.title"),
+                lang.t("done.reference"),
+                lang.t("done.key"),
+                escape(key.reveal()),
+                lang.t("done.next"),
+            );
+            Html(layout(lang, lang.t("done.title"), &body, None)).into_response()
+        }
+        Err(AppError::InvalidForm(errors)) => {
+            let body = registration_form(lang, &state.config.categories, &values, &errors);
+            let title = format!("{} {}", lang.t("error.prefix"), lang.t("register.title"));
+            (StatusCode::UNPROCESSABLE_ENTITY, Html(layout(lang, &title, &body, Some("/register")))).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "registration page failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html(page("Sorry", "<h1>Sorry, there is a problem</h1><p>Try again later.</p>")),
+            )
+                .into_response()
+        }
+    }
 }
