@@ -114,6 +114,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         trust_list: Arc::new(trust_list),
         metrics: metrics.clone(),
         clock: Arc::new(crate::now),
+        qr_cache: Arc::default(),
     };
     let listener = tokio::net::TcpListener::bind(&settings.server.listen)
         .await

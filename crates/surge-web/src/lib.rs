@@ -20,6 +20,7 @@ use time::OffsetDateTime;
 
 pub use metrics::Metrics;
 pub use openapi::ROUTES;
+pub use pages::QrCache;
 
 /// Everything a request handler needs. Time comes from `clock`, so tests control it.
 #[derive(Clone)]
@@ -30,6 +31,7 @@ pub struct AppState<S> {
     pub trust_list: Arc<Vec<u8>>,
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
+    pub qr_cache: Arc<QrCache>,
 }
 
 impl<S> std::fmt::Debug for AppState<S> {

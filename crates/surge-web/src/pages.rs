@@ -3,6 +3,7 @@
 //! prints). Plain HTML with no script, after the GOV.UK Design System's tested patterns.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -63,6 +64,31 @@ fn layout(lang: Lang, title: &str, body: &str, switch_path: Option<&str>) -> Str
     )
 }
 
+/// Rendered QR codes by status index. Rendering takes about 2 ms, far more than serving the page, and a pass's code
+/// never changes, so each is rendered once. The cache empties itself when full rather than grow without bound.
+#[derive(Debug, Default)]
+pub struct QrCache {
+    entries: Mutex<HashMap<u64, Arc<str>>>,
+}
+
+impl QrCache {
+    const CAPACITY: usize = 20_000;
+
+    pub fn get_or_render(&self, status_index: u64, token: &str) -> Arc<str> {
+        let lock = || self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(svg) = lock().get(&status_index) {
+            return svg.clone();
+        }
+        // Rendered outside the lock, so other pages are not held up.
+        let svg: Arc<str> = surge_pass::qr_svg(token).unwrap_or_default().into();
+        let mut entries = lock();
+        if entries.len() >= Self::CAPACITY {
+            entries.clear();
+        }
+        entries.entry(status_index).or_insert(svg).clone()
+    }
+}
+
 fn not_found() -> (StatusCode, Html<String>) {
     (
         StatusCode::NOT_FOUND,
@@ -89,7 +115,7 @@ pub async fn pass_page<S: Store>(
             );
         }
     };
-    let qr = surge_pass::qr_svg(&pass.token).unwrap_or_default();
+    let qr = state.qr_cache.get_or_render(pass.status_index, &pass.token);
     let date = |t: time::OffsetDateTime| t.date().to_string();
     let last_day = pass.expires - time::Duration::seconds(1);
     let code = format!(

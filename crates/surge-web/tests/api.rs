@@ -42,6 +42,7 @@ async fn spawn() -> TestApp {
         trust_list: Arc::new(vec![0xd2, 0x84]),
         metrics: Arc::new(Metrics::default()),
         clock: Arc::new(|| NOW),
+        qr_cache: Arc::default(),
     };
     TestApp {
         app: router(state),
@@ -151,7 +152,12 @@ async fn the_bulk_flow_works_end_to_end_over_http() {
     let (status, _, html) = t.call("GET", path, None, None, "text/html").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<svg") && html.contains("Employee 0") && html.contains("lang=\"en\""), "{html}");
-    let wrong = format!("{}0", &path[..path.len() - 1]);
+    let (status, _, again) = t.call("GET", path, None, None, "text/html").await;
+    assert_eq!((status, again), (StatusCode::OK, html.clone()), "the cached QR code is the same");
+    let cache = surge_web::QrCache::default();
+    assert!(Arc::ptr_eq(&cache.get_or_render(7, "EP1:X"), &cache.get_or_render(7, "EP1:X")), "rendered once");
+    let other = if path.ends_with('0') { '1' } else { '0' };
+    let wrong = format!("{}{other}", &path[..path.len() - 1]);
     let (status, _, html) = t.call("GET", &wrong, None, None, "text/html").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{html}");
 
