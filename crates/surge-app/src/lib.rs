@@ -10,6 +10,6 @@ pub use issuance::{ApiKey, IssuanceWorker, LinkToken, pass_sms_text};
 pub use organisations::{Config, bulk_approve, decide, register_organisation, upload_employees};
 pub mod store;
 pub use store::{
-    ApiKeyRecord, BatchCreated, BatchRecord, BatchStatus, IssueOutcome, IssuedPass, NewOrganisation, OrgFilter,
-    OrganisationRecord, OutboxMessage, PassRecord, PendingRow, Role, Store, StoreError,
+    ApiKeyRecord, BatchCreated, BatchRecord, BatchStatus, IssueOutcome, IssuedPass, KeyScope, NewApiKey,
+    NewOrganisation, OrgFilter, OrganisationRecord, OutboxMessage, PassRecord, PendingRow, Role, Store, StoreError,
 };

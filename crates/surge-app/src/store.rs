@@ -70,13 +70,49 @@ impl Role {
     }
 }
 
-/// An API key as stored: only its SHA-256 is kept, never the key.
+/// Which organisations an official may see and decide on: those in these zones (and their sub-zones) and of
+/// these categories. An empty list does not limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyScope {
+    pub zones: Vec<String>,
+    pub categories: Vec<String>,
+}
+
+impl KeyScope {
+    pub fn covers(&self, zone: &str, category: &str) -> bool {
+        let zone_ok = self.zones.is_empty()
+            || self
+                .zones
+                .iter()
+                .any(|z| zone == z || (zone.starts_with(z.as_str()) && zone[z.len()..].starts_with('-')));
+        let category_ok = self.categories.is_empty() || self.categories.iter().any(|c| c == category);
+        zone_ok && category_ok
+    }
+
+    pub fn is_unlimited(&self) -> bool {
+        self.zones.is_empty() && self.categories.is_empty()
+    }
+}
+
+/// A key to store: only its SHA-256, never the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiKey {
+    pub key_hash: [u8; 32],
+    pub role: Role,
+    /// Set for organisation admins: the one organisation they act for.
+    pub organisation_id: Option<i64>,
+    pub scope: KeyScope,
+    pub label: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// An API key as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKeyRecord {
     pub id: i64,
     pub role: Role,
-    /// Set for organisation admins: the one organisation they act for.
     pub organisation_id: Option<i64>,
+    pub scope: KeyScope,
     pub label: String,
 }
 
@@ -276,15 +312,8 @@ pub trait Store: Send + Sync {
         link_hash: [u8; 32],
     ) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
 
-    /// Stores an API key's hash with its role.
-    fn insert_api_key(
-        &self,
-        key_hash: [u8; 32],
-        role: Role,
-        organisation_id: Option<i64>,
-        label: &str,
-        now: OffsetDateTime,
-    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    /// Stores an API key's hash with its role and scope.
+    fn insert_api_key(&self, key: &NewApiKey) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
     /// The live key with this hash; `NotFound` for unknown or revoked keys.
     fn api_key(&self, key_hash: [u8; 32]) -> impl Future<Output = Result<ApiKeyRecord, StoreError>> + Send;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use surge_app::{ApiKey, Config, IssuanceWorker, Role, Store};
+use surge_app::{ApiKey, Config, IssuanceWorker, KeyScope, NewApiKey, Role, Store};
 use surge_domain::RegistryScheme;
 use surge_pass::{Algorithm, Issuer, TrustList};
 use surge_store_postgres::PostgresStore;
@@ -97,7 +97,16 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     let (issuer, trust_list) = authority_keys(data_dir, &settings.authority.issuer)?;
     if store.count_api_keys(Role::Admin).await? == 0 {
         let key = ApiKey::generate(&mut rand_core::OsRng);
-        store.insert_api_key(key.hash(), Role::Admin, None, "first admin", crate::now()).await?;
+        store
+            .insert_api_key(&NewApiKey {
+                key_hash: key.hash(),
+                role: Role::Admin,
+                organisation_id: None,
+                scope: KeyScope::default(),
+                label: "first admin".into(),
+                created_at: crate::now(),
+            })
+            .await?;
         // Shown once, on the console of whoever started the service; only its hash is stored.
         println!("admin API key (shown once, keep it safe): {}", key.reveal());
     }

@@ -534,22 +534,18 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn insert_api_key(
-        &self,
-        key_hash: [u8; 32],
-        role: surge_app::Role,
-        organisation_id: Option<i64>,
-        label: &str,
-        now: OffsetDateTime,
-    ) -> Result<i64, StoreError> {
+    async fn insert_api_key(&self, key: &surge_app::NewApiKey) -> Result<i64, StoreError> {
         sqlx::query_scalar(
-            "INSERT INTO api_keys (key_hash, role, organisation_id, label, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO api_keys (key_hash, role, organisation_id, label, zones, categories, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
-        .bind(&key_hash[..])
-        .bind(role.as_str())
-        .bind(organisation_id)
-        .bind(label)
-        .bind(now.unix_timestamp())
+        .bind(&key.key_hash[..])
+        .bind(key.role.as_str())
+        .bind(key.organisation_id)
+        .bind(&key.label)
+        .bind(columns::from_zones(&key.scope.zones))
+        .bind(columns::from_zones(&key.scope.categories))
+        .bind(key.created_at.unix_timestamp())
         .fetch_one(&self.writer)
         .await
         .map_err(db)
@@ -557,7 +553,7 @@ impl Store for SqliteStore {
 
     async fn api_key(&self, key_hash: [u8; 32]) -> Result<surge_app::ApiKeyRecord, StoreError> {
         let row =
-            sqlx::query("SELECT id, role, organisation_id, label FROM api_keys WHERE key_hash = ? AND revoked = 0")
+            sqlx::query("SELECT id, role, organisation_id, label, zones, categories FROM api_keys WHERE key_hash = ? AND revoked = 0")
                 .bind(&key_hash[..])
                 .fetch_optional(&self.reader)
                 .await
@@ -568,6 +564,10 @@ impl Store for SqliteStore {
             id: row.try_get("id").map_err(db)?,
             role: surge_app::Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
             organisation_id: row.try_get("organisation_id").map_err(db)?,
+            scope: surge_app::KeyScope {
+                zones: columns::to_zones(&row.try_get::<String, _>("zones").map_err(db)?),
+                categories: columns::to_zones(&row.try_get::<String, _>("categories").map_err(db)?),
+            },
             label: row.try_get("label").map_err(db)?,
         })
     }

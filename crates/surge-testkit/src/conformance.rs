@@ -276,9 +276,22 @@ pub async fn concurrent_workers_never_issue_a_row_twice<S: Store>(store: &S) {
 pub async fn api_keys_are_found_by_hash_only<S: Store>(store: &S) {
     use surge_app::Role;
     assert_eq!(store.count_api_keys(Role::Admin).await.unwrap(), 0);
-    let id = store.insert_api_key([1; 32], Role::Admin, None, "first admin", NOW).await.unwrap();
+    let new_key = |hash: [u8; 32], role: Role, scope: surge_app::KeyScope| surge_app::NewApiKey {
+        key_hash: hash,
+        role,
+        organisation_id: None,
+        scope,
+        label: format!("{} key", role.as_str()),
+        created_at: NOW,
+    };
+    let id = store.insert_api_key(&new_key([1; 32], Role::Admin, Default::default())).await.unwrap();
     let key = store.api_key([1; 32]).await.unwrap();
-    assert_eq!((key.id, key.role, key.organisation_id, key.label.as_str()), (id, Role::Admin, None, "first admin"));
+    assert_eq!((key.id, key.role, key.organisation_id, key.label.as_str()), (id, Role::Admin, None, "admin key"));
+    assert!(key.scope.is_unlimited());
+    let scope =
+        surge_app::KeyScope { zones: vec!["KR-26".into(), "KR-11".into()], categories: vec!["healthcare".into()] };
+    store.insert_api_key(&new_key([4; 32], Role::Official, scope.clone())).await.unwrap();
+    assert_eq!(store.api_key([4; 32]).await.unwrap().scope, scope);
     assert!(matches!(store.api_key([2; 32]).await, Err(StoreError::NotFound)));
     assert_eq!(store.count_api_keys(Role::Admin).await.unwrap(), 1);
     let org = store
@@ -292,5 +305,5 @@ pub async fn api_keys_are_found_by_hash_only<S: Store>(store: &S) {
         .unwrap();
     let org_key = store.api_key([3; 32]).await.unwrap();
     assert_eq!((org_key.role, org_key.organisation_id), (Role::OrganisationAdmin, Some(org)));
-    assert!(store.insert_api_key([3; 32], Role::Official, None, "duplicate", NOW).await.is_err());
+    assert!(store.insert_api_key(&new_key([3; 32], Role::Official, Default::default())).await.is_err());
 }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use surge_app::{ApiKey, BatchRecord, OrgFilter, OrganisationRecord, Role, Store};
+use surge_app::{ApiKey, BatchRecord, KeyScope, NewApiKey, OrgFilter, OrganisationRecord, Role, Store};
 use surge_domain::{OrgStatus, RegistrationInput, Transition};
 
 use crate::AppState;
@@ -151,7 +151,11 @@ pub async fn list_organisations<S: Store>(
     };
     let orgs = state.store.list_organisations(&filter).await?;
     let next = (orgs.len() as u32 == filter.limit).then(|| orgs.last().map(|o| o.id)).flatten();
-    Ok(Json(json!({"organisations": orgs.iter().map(organisation_json).collect::<Vec<_>>(), "next_after": next})))
+    // An official sees only the organisations in their scope; a page may come back short, `next_after` goes on.
+    let scope = principal.scope();
+    let visible: Vec<Value> =
+        orgs.iter().filter(|o| scope.covers(&o.zone, &o.category)).map(organisation_json).collect();
+    Ok(Json(json!({"organisations": visible, "next_after": next})))
 }
 
 pub async fn organisation<S: Store>(
@@ -159,8 +163,10 @@ pub async fn organisation<S: Store>(
     principal: Principal,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    principal.require_staff_or_own(id)?;
-    Ok(Json(organisation_json(&state.store.organisation(id).await?)))
+    principal.require(&[Role::Admin, Role::Official, Role::OrganisationAdmin])?;
+    let org = state.store.organisation(id).await?;
+    principal.require_for(&org)?;
+    Ok(Json(organisation_json(&org)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -197,10 +203,11 @@ pub async fn decide<S: Store>(
         }
     };
     if transition == Transition::Resubmit {
-        principal.require_staff_or_own(id)?;
+        principal.require(&[Role::Admin, Role::Official, Role::OrganisationAdmin])?;
     } else {
         principal.require(&[Role::Admin, Role::Official])?;
     }
+    principal.require_for(&state.store.organisation(id).await?)?;
     let status = surge_app::decide(&state.store, id, &transition, (state.clock)()).await?;
     Ok(Json(json!({"id": id, "status": status.code()})))
 }
@@ -220,8 +227,23 @@ pub async fn bulk_approve<S: Store>(
 ) -> Result<Json<Value>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
     let body = body.map(|Json(b)| b).unwrap_or_default();
-    let filter = OrgFilter { category: body.category, zone: body.zone, ..OrgFilter::default() };
-    let approved = surge_app::bulk_approve(&state.store, &filter, (state.clock)()).await?;
+    // An official approves only within their scope: each zone and category of it, narrowed by the request.
+    let scope = principal.scope();
+    let pick = |requested: Option<String>, allowed: &[String]| -> Result<Vec<Option<String>>, ApiError> {
+        match (requested, allowed.is_empty()) {
+            (requested, true) => Ok(vec![requested]),
+            (Some(r), false) if allowed.contains(&r) => Ok(vec![Some(r)]),
+            (Some(_), false) => Err(ApiError::forbidden()),
+            (None, false) => Ok(allowed.iter().cloned().map(Some).collect()),
+        }
+    };
+    let mut approved = Vec::new();
+    for zone in pick(body.zone, &scope.zones)? {
+        for category in pick(body.category.clone(), &scope.categories)? {
+            let filter = OrgFilter { category: category.clone(), zone: zone.clone(), ..OrgFilter::default() };
+            approved.extend(surge_app::bulk_approve(&state.store, &filter, (state.clock)()).await?);
+        }
+    }
     Ok(Json(json!({"approved": approved.len(), "ids": approved})))
 }
 
@@ -234,7 +256,8 @@ pub async fn upload<S: Store>(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     match &principal {
         Principal::Key { role: Role::Admin, .. } => {}
-        Principal::Key { role: Role::OrganisationAdmin, .. } => principal.require_staff_or_own(id)?,
+        Principal::Key { role: Role::OrganisationAdmin, organisation_id, .. } if *organisation_id == Some(id) => {}
+        Principal::Key { role: Role::OrganisationAdmin, .. } => return Err(ApiError::forbidden()),
         other => other.require(&[Role::Admin, Role::OrganisationAdmin])?,
     }
     match surge_app::upload_employees(&state.store, &state.config, id, &body, (state.clock)()).await {
@@ -278,7 +301,7 @@ pub async fn batch<S: Store>(
     // Check the caller before saying whether the batch exists.
     principal.require(&[Role::Admin, Role::Official, Role::OrganisationAdmin])?;
     let batch = state.store.batch(id).await?;
-    principal.require_staff_or_own(batch.organisation_id)?;
+    principal.require_for(&state.store.organisation(batch.organisation_id).await?)?;
     Ok(Json(batch_json(&batch)))
 }
 
@@ -289,6 +312,11 @@ pub struct NewKeyRequest {
     organisation_id: Option<i64>,
     #[serde(default)]
     label: String,
+    /// For officials: the zones and categories they may screen; none means all.
+    #[serde(default)]
+    zones: Vec<String>,
+    #[serde(default)]
+    categories: Vec<String>,
 }
 
 /// Admins make keys for officials, checkpoints, other admins and organisation admins.
@@ -310,8 +338,25 @@ pub async fn create_api_key<S: Store>(
         (_, Some(_)) => return Err(ApiError::bad_request("only organisation_admin keys belong to an organisation")),
         (_, None) => {}
     }
+    let scope = KeyScope {
+        zones: body.zones.iter().map(|z| z.trim().to_ascii_uppercase()).filter(|z| !z.is_empty()).collect(),
+        categories: body.categories.iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect(),
+    };
+    if role != Role::Official && !scope.is_unlimited() {
+        return Err(ApiError::bad_request("only official keys have zones and categories"));
+    }
     let key = ApiKey::generate(&mut rand_core::OsRng);
-    let id = state.store.insert_api_key(key.hash(), role, body.organisation_id, &body.label, (state.clock)()).await?;
+    let id = state
+        .store
+        .insert_api_key(&NewApiKey {
+            key_hash: key.hash(),
+            role,
+            organisation_id: body.organisation_id,
+            scope,
+            label: body.label,
+            created_at: (state.clock)(),
+        })
+        .await?;
     tracing::info!(key_id = id, role = role.as_str(), "API key created");
     Ok((StatusCode::CREATED, Json(json!({"id": id, "role": role.as_str(), "api_key": key.reveal()}))))
 }

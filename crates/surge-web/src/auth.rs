@@ -4,7 +4,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use surge_app::{ApiKey, Role, Store, StoreError};
+use surge_app::{ApiKey, KeyScope, OrganisationRecord, Role, Store, StoreError};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -13,7 +13,7 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     Anonymous,
-    Key { role: Role, organisation_id: Option<i64> },
+    Key { role: Role, organisation_id: Option<i64>, scope: KeyScope },
 }
 
 impl Principal {
@@ -26,14 +26,23 @@ impl Principal {
         }
     }
 
-    /// Allowed for admins and officials, and for the admin of this organisation only.
-    pub fn require_staff_or_own(&self, organisation_id: i64) -> Result<(), ApiError> {
+    /// Allowed for admins, for officials whose scope covers the organisation, and for that organisation's admin.
+    pub fn require_for(&self, org: &OrganisationRecord) -> Result<(), ApiError> {
         match self {
-            Self::Key { role: Role::OrganisationAdmin, organisation_id: Some(own) } if *own == organisation_id => {
-                Ok(())
-            }
+            Self::Key { role: Role::OrganisationAdmin, organisation_id: Some(own), .. } if *own == org.id => Ok(()),
             Self::Key { role: Role::OrganisationAdmin, .. } => Err(ApiError::forbidden()),
+            Self::Key { role: Role::Official, scope, .. } if !scope.covers(&org.zone, &org.category) => {
+                Err(ApiError::forbidden())
+            }
             other => other.require(&[Role::Admin, Role::Official]),
+        }
+    }
+
+    /// An official's scope; unlimited for everyone else.
+    pub fn scope(&self) -> KeyScope {
+        match self {
+            Self::Key { role: Role::Official, scope, .. } => scope.clone(),
+            _ => KeyScope::default(),
         }
     }
 }
@@ -51,7 +60,9 @@ impl<S: Store + Clone + 'static> FromRequestParts<AppState<S>> for Principal {
             .filter(|k| !k.is_empty())
             .ok_or_else(ApiError::unauthenticated)?;
         match state.store.api_key(ApiKey::hash_of(key)).await {
-            Ok(record) => Ok(Self::Key { role: record.role, organisation_id: record.organisation_id }),
+            Ok(record) => {
+                Ok(Self::Key { role: record.role, organisation_id: record.organisation_id, scope: record.scope })
+            }
             Err(StoreError::NotFound) => Err(ApiError::unauthenticated()),
             Err(e) => Err(e.into()),
         }

@@ -11,7 +11,7 @@ use axum::http::{Request, StatusCode};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
-use surge_app::{ApiKey, IssuanceWorker, Role, Store};
+use surge_app::{ApiKey, IssuanceWorker, KeyScope, NewApiKey, Role, Store};
 use surge_pass::{Algorithm, Issuer, SigningKey};
 use surge_store_sqlite::SqliteStore;
 use surge_testkit::fixtures::{NOW, config, employees, employees_csv};
@@ -33,7 +33,17 @@ async fn spawn() -> TestApp {
     let mut keys = Vec::new();
     for role in [Role::Admin, Role::Official, Role::Checkpoint] {
         let key = ApiKey::generate(&mut rand_core::OsRng);
-        store.insert_api_key(key.hash(), role, None, role.as_str(), NOW).await.unwrap();
+        store
+            .insert_api_key(&NewApiKey {
+                key_hash: key.hash(),
+                role,
+                organisation_id: None,
+                scope: KeyScope::default(),
+                label: role.as_str().into(),
+                created_at: NOW,
+            })
+            .await
+            .unwrap();
         keys.push(key.reveal().to_owned());
     }
     let state = AppState {
@@ -258,4 +268,47 @@ async fn the_openapi_document_covers_every_route_and_every_route_is_served() {
     }
     let documented: usize = spec["paths"].as_object().unwrap().values().map(|ops| ops.as_object().unwrap().len()).sum();
     assert_eq!(documented, surge_web::ROUTES.len(), "the document lists routes the router does not serve");
+}
+
+#[tokio::test]
+async fn an_official_sees_and_decides_only_within_their_zones_and_categories() {
+    let t = spawn().await;
+    let (busan, _) = t.register("Busan Fresh Foods", "220-81-62517").await;
+    let mut seoul = registration("Seoul Logistics", "124-81-00998");
+    seoul["zone"] = json!("KR-11");
+    let (status, body) = t.json("POST", "/api/organisations", None, seoul).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let seoul = body["id"].as_i64().unwrap();
+
+    let (status, body) = t
+        .json(
+            "POST",
+            "/api/api-keys",
+            Some(&t.admin),
+            json!({"role": "official", "zones": ["kr-11"], "label": "Seoul desk"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let scoped = body["api_key"].as_str().unwrap().to_owned();
+    let (status, _) =
+        t.json("POST", "/api/api-keys", Some(&t.admin), json!({"role": "checkpoint", "zones": ["KR-11"]})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "only officials have a scope");
+
+    let (_, list) = t.json("GET", "/api/organisations", Some(&scoped), Value::Null).await;
+    let ids: Vec<i64> = list["organisations"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![seoul]);
+    let (status, _) = t.json("GET", &format!("/api/organisations/{busan}"), Some(&scoped), Value::Null).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let approve = json!({"action": "approve", "quota": 10});
+    let (status, _) =
+        t.json("POST", &format!("/api/organisations/{busan}/decision"), Some(&scoped), approve.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = t.json("POST", "/api/organisations/bulk-approve", Some(&scoped), json!({"zone": "KR-26"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = t.json("POST", "/api/organisations/bulk-approve", Some(&scoped), json!({})).await;
+    assert_eq!((status, body["ids"].clone()), (StatusCode::OK, json!([seoul])), "only the organisation in scope");
+    let (_, busan_now) = t.json("GET", &format!("/api/organisations/{busan}"), Some(&t.official), Value::Null).await;
+    assert_eq!(busan_now["status"], "in_review");
+    let (status, _) = t.json("POST", &format!("/api/organisations/{busan}/decision"), Some(&t.official), approve).await;
+    assert_eq!(status, StatusCode::OK, "an official without a scope may decide anywhere");
 }
