@@ -4,14 +4,14 @@
 use std::path::Path;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use surge_app::store::columns;
 use surge_app::{
-    BatchCreated, BatchRecord, BatchStatus, IssueOutcome, IssuedPass, NewOrganisation, OrgFilter, OrganisationRecord,
-    PassRecord, PendingRow, Store, StoreError,
+    BatchCreated, BatchRecord, IssueOutcome, IssuedPass, NewOrganisation, OrgFilter, OrganisationRecord, PassRecord,
+    PendingRow, Store, StoreError,
 };
-use surge_domain::{EmployeeRow, ExistingOrganisation, OrgStatus, Phone};
+use surge_domain::{EmployeeRow, ExistingOrganisation, OrgStatus};
 use time::OffsetDateTime;
 
 fn db(e: sqlx::Error) -> StoreError {
@@ -91,48 +91,6 @@ impl SqliteStore {
 const ORG_COLUMNS: &str = "id, legal_name, registry_number, category, address, zone, contact_phone, contact_email, \
     requested_quota, status, quota, status_note, findings, passed_all_rules, passes_used, created_at, updated_at";
 
-fn org_from_row(row: &SqliteRow) -> Result<OrganisationRecord, StoreError> {
-    let get_i64 = |name: &str| row.try_get::<i64, _>(name).map_err(db);
-    let get_text = |name: &str| row.try_get::<String, _>(name).map_err(db);
-    Ok(OrganisationRecord {
-        id: get_i64("id")?,
-        legal_name: get_text("legal_name")?,
-        registry_number: get_text("registry_number")?,
-        category: get_text("category")?,
-        address: get_text("address")?,
-        zone: get_text("zone")?,
-        contact_phone: get_text("contact_phone")?,
-        contact_email: get_text("contact_email")?,
-        requested_quota: u32::try_from(get_i64("requested_quota")?).map_err(|_| StoreError::Corrupt("quota".into()))?,
-        status: columns::to_status(
-            &get_text("status")?,
-            row.try_get("quota").map_err(db)?,
-            row.try_get("status_note").map_err(db)?,
-        )?,
-        findings: columns::to_findings(&get_text("findings")?),
-        passed_all_rules: get_i64("passed_all_rules")? != 0,
-        passes_used: get_i64("passes_used")?.max(0) as u64,
-        created_at: columns::to_time(get_i64("created_at")?)?,
-        updated_at: columns::to_time(get_i64("updated_at")?)?,
-    })
-}
-
-fn batch_from_row(row: &SqliteRow) -> Result<BatchRecord, StoreError> {
-    let get = |name: &str| row.try_get::<i64, _>(name).map_err(db);
-    let rows = get("row_count")?.max(0) as u64;
-    let issued = get("issued")?.max(0) as u64;
-    let failed = get("failed")?.max(0) as u64;
-    Ok(BatchRecord {
-        id: get("id")?,
-        organisation_id: get("organisation_id")?,
-        rows,
-        issued,
-        failed,
-        status: if issued + failed >= rows { BatchStatus::Completed } else { BatchStatus::Issuing },
-        created_at: columns::to_time(get("created_at")?)?,
-    })
-}
-
 impl Store for SqliteStore {
     async fn insert_organisation(&self, org: &NewOrganisation) -> Result<i64, StoreError> {
         let r = &org.registration;
@@ -186,7 +144,7 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?
             .ok_or(StoreError::NotFound)?;
-        org_from_row(&row)
+        surge_store_sql::organisation(&row)
     }
 
     async fn screening_candidates(
@@ -203,16 +161,7 @@ impl Store for SqliteStore {
         .fetch_all(&self.reader)
         .await
         .map_err(db)?;
-        rows.iter()
-            .map(|row| {
-                Ok(ExistingOrganisation {
-                    id: row.try_get("id").map_err(db)?,
-                    legal_name: row.try_get("legal_name").map_err(db)?,
-                    registry_number: row.try_get("registry_number").map_err(db)?,
-                    zone: row.try_get("zone").map_err(db)?,
-                })
-            })
-            .collect()
+        rows.iter().map(surge_store_sql::existing_organisation).collect()
     }
 
     async fn list_organisations(&self, filter: &OrgFilter) -> Result<Vec<OrganisationRecord>, StoreError> {
@@ -232,7 +181,7 @@ impl Store for SqliteStore {
         }
         q.push(" ORDER BY id LIMIT ").push_bind(i64::from(filter.limit.clamp(1, 1000)));
         let rows = q.build().fetch_all(&self.reader).await.map_err(db)?;
-        rows.iter().map(org_from_row).collect()
+        rows.iter().map(surge_store_sql::organisation).collect()
     }
 
     async fn set_organisation_status(
@@ -351,7 +300,7 @@ impl Store for SqliteStore {
                 .await
                 .map_err(db)?
                 .ok_or(StoreError::NotFound)?;
-        batch_from_row(&row)
+        surge_store_sql::batch(&row)
     }
 
     async fn issue_pending(
@@ -374,7 +323,7 @@ impl Store for SqliteStore {
         if rows.is_empty() {
             return Ok(IssueOutcome::default());
         }
-        let pending = rows.iter().map(pending_from_row).collect::<Result<Vec<_>, _>>()?;
+        let pending = rows.iter().map(surge_store_sql::pending).collect::<Result<Vec<_>, _>>()?;
         let first_index: i64 = sqlx::query_scalar(
             "UPDATE status_allocator SET next_index = next_index + ? WHERE id = 1 RETURNING next_index - ?",
         )
@@ -519,19 +468,7 @@ impl Store for SqliteStore {
         .await
         .map_err(db)?
         .ok_or(StoreError::NotFound)?;
-        let id: Vec<u8> = row.try_get("id").map_err(db)?;
-        Ok(PassRecord {
-            pass_id: id.try_into().map_err(|_| StoreError::Corrupt("pass id".into()))?,
-            status_index: row.try_get::<i64, _>("status_index").map_err(db)?.max(0) as u64,
-            organisation_id: row.try_get("organisation_id").map_err(db)?,
-            holder: row.try_get("holder").map_err(db)?,
-            zones: columns::to_zones(&row.try_get::<String, _>("zones").map_err(db)?),
-            not_before: columns::to_time(row.try_get("not_before").map_err(db)?)?,
-            expires: columns::to_time(row.try_get("expires").map_err(db)?)?,
-            control_code: row.try_get("control_code").map_err(db)?,
-            token: row.try_get("token").map_err(db)?,
-            active: row.try_get::<i64, _>("active").map_err(db)? != 0,
-        })
+        surge_store_sql::pass(&row)
     }
 
     async fn insert_api_key(&self, key: &surge_app::NewApiKey) -> Result<i64, StoreError> {
@@ -559,17 +496,7 @@ impl Store for SqliteStore {
                 .await
                 .map_err(db)?
                 .ok_or(StoreError::NotFound)?;
-        let role: String = row.try_get("role").map_err(db)?;
-        Ok(surge_app::ApiKeyRecord {
-            id: row.try_get("id").map_err(db)?,
-            role: surge_app::Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
-            organisation_id: row.try_get("organisation_id").map_err(db)?,
-            scope: surge_app::KeyScope {
-                zones: columns::to_zones(&row.try_get::<String, _>("zones").map_err(db)?),
-                categories: columns::to_zones(&row.try_get::<String, _>("categories").map_err(db)?),
-            },
-            label: row.try_get("label").map_err(db)?,
-        })
+        surge_store_sql::api_key(&row)
     }
 
     async fn count_api_keys(&self, role: surge_app::Role) -> Result<u64, StoreError> {
@@ -594,19 +521,7 @@ impl Store for SqliteStore {
         .fetch_all(&self.reader)
         .await
         .map_err(db)?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("id").map_err(db)?,
-                    surge_app::OutboxMessage {
-                        idempotency_key: row.try_get("idempotency_key").map_err(db)?,
-                        kind: row.try_get("kind").map_err(db)?,
-                        recipient: row.try_get("recipient").map_err(db)?,
-                        body: row.try_get::<Option<String>, _>("body").map_err(db)?.unwrap_or_default(),
-                    },
-                ))
-            })
-            .collect()
+        rows.iter().map(surge_store_sql::outbox_message).collect()
     }
 
     async fn counts(&self) -> Result<(u64, u64), StoreError> {
@@ -616,24 +531,4 @@ impl Store for SqliteStore {
             sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&self.reader).await.map_err(db)?;
         Ok((passes.max(0) as u64, outbox.max(0) as u64))
     }
-}
-
-fn pending_from_row(row: &SqliteRow) -> Result<PendingRow, StoreError> {
-    let phone: String = row.try_get("phone").map_err(db)?;
-    Ok(PendingRow {
-        batch_id: row.try_get("batch_id").map_err(db)?,
-        organisation_id: row.try_get("organisation_id").map_err(db)?,
-        category: row.try_get("category").map_err(db)?,
-        row: EmployeeRow {
-            line: u32::try_from(row.try_get::<i64, _>("line").map_err(db)?)
-                .map_err(|_| StoreError::Corrupt("line".into()))?,
-            name: row.try_get("name").map_err(db)?,
-            phone: Phone::from_e164(&phone).map_err(StoreError::Corrupt)?,
-            masked_id: row.try_get("masked_id").map_err(db)?,
-            zones: columns::to_zones(&row.try_get::<String, _>("zones").map_err(db)?),
-            valid_from: columns::to_time(row.try_get("valid_from").map_err(db)?)?,
-            valid_to: columns::to_time(row.try_get("valid_to").map_err(db)?)?,
-            vehicle_plate: row.try_get("vehicle_plate").map_err(db)?,
-        },
-    })
 }

@@ -1,0 +1,180 @@
+//! Reading stored rows into the storage port's records, once for both SQL backends: the functions are generic
+//! over sqlx's `Row`, so SQLite and PostgreSQL rows with the same columns map the same way.
+
+use sqlx::{ColumnIndex, Database, Decode, Row, Type};
+use surge_app::store::columns;
+use surge_app::{
+    ApiKeyRecord, BatchRecord, BatchStatus, KeyScope, OrganisationRecord, OutboxMessage, PassRecord, PendingRow, Role,
+    StoreError,
+};
+use surge_domain::{EmployeeRow, ExistingOrganisation, Phone};
+
+/// A Rust type the database can decode, whatever the row's lifetime.
+pub trait Column<DB: Database>: for<'r> Decode<'r, DB> + Type<DB> {}
+impl<DB: Database, T> Column<DB> for T where T: for<'r> Decode<'r, DB> + Type<DB> {}
+
+/// The column types the records use; both backends provide them all.
+pub trait SurgeRow: Row
+where
+    for<'a> &'a str: ColumnIndex<Self>,
+{
+    fn read<T: Column<Self::Database>>(&self, name: &str) -> Result<T, StoreError> {
+        self.try_get::<T, _>(name).map_err(|e| StoreError::Database(e.to_string()))
+    }
+}
+impl<R: Row> SurgeRow for R where for<'a> &'a str: ColumnIndex<R> {}
+
+fn count<R: SurgeRow>(row: &R, name: &str) -> Result<u64, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+{
+    Ok(row.read::<i64>(name)?.max(0) as u64)
+}
+
+pub fn organisation<R: SurgeRow>(row: &R) -> Result<OrganisationRecord, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+    bool: Column<R::Database>,
+    Option<i64>: Column<R::Database>,
+    Option<String>: Column<R::Database>,
+{
+    Ok(OrganisationRecord {
+        id: row.read("id")?,
+        legal_name: row.read("legal_name")?,
+        registry_number: row.read("registry_number")?,
+        category: row.read("category")?,
+        address: row.read("address")?,
+        zone: row.read("zone")?,
+        contact_phone: row.read("contact_phone")?,
+        contact_email: row.read("contact_email")?,
+        requested_quota: u32::try_from(row.read::<i64>("requested_quota")?)
+            .map_err(|_| StoreError::Corrupt("quota".into()))?,
+        status: columns::to_status(&row.read::<String>("status")?, row.read("quota")?, row.read("status_note")?)?,
+        findings: columns::to_findings(&row.read::<String>("findings")?),
+        passed_all_rules: row.read("passed_all_rules")?,
+        passes_used: count(row, "passes_used")?,
+        created_at: columns::to_time(row.read("created_at")?)?,
+        updated_at: columns::to_time(row.read("updated_at")?)?,
+    })
+}
+
+pub fn existing_organisation<R: SurgeRow>(row: &R) -> Result<ExistingOrganisation, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+{
+    Ok(ExistingOrganisation {
+        id: row.read("id")?,
+        legal_name: row.read("legal_name")?,
+        registry_number: row.read("registry_number")?,
+        zone: row.read("zone")?,
+    })
+}
+
+pub fn batch<R: SurgeRow>(row: &R) -> Result<BatchRecord, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+{
+    let rows = count(row, "row_count")?;
+    let issued = count(row, "issued")?;
+    let failed = count(row, "failed")?;
+    Ok(BatchRecord {
+        id: row.read("id")?,
+        organisation_id: row.read("organisation_id")?,
+        rows,
+        issued,
+        failed,
+        status: if issued + failed >= rows { BatchStatus::Completed } else { BatchStatus::Issuing },
+        created_at: columns::to_time(row.read("created_at")?)?,
+    })
+}
+
+pub fn pending<R: SurgeRow>(row: &R) -> Result<PendingRow, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+    Option<String>: Column<R::Database>,
+{
+    Ok(PendingRow {
+        batch_id: row.read("batch_id")?,
+        organisation_id: row.read("organisation_id")?,
+        category: row.read("category")?,
+        row: EmployeeRow {
+            line: u32::try_from(row.read::<i64>("line")?).map_err(|_| StoreError::Corrupt("line".into()))?,
+            name: row.read("name")?,
+            phone: Phone::from_e164(&row.read::<String>("phone")?).map_err(StoreError::Corrupt)?,
+            masked_id: row.read("masked_id")?,
+            zones: columns::to_zones(&row.read::<String>("zones")?),
+            valid_from: columns::to_time(row.read("valid_from")?)?,
+            valid_to: columns::to_time(row.read("valid_to")?)?,
+            vehicle_plate: row.read("vehicle_plate")?,
+        },
+    })
+}
+
+pub fn pass<R: SurgeRow>(row: &R) -> Result<PassRecord, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+    bool: Column<R::Database>,
+    Vec<u8>: Column<R::Database>,
+    Option<i64>: Column<R::Database>,
+{
+    Ok(PassRecord {
+        pass_id: row.read::<Vec<u8>>("id")?.try_into().map_err(|_| StoreError::Corrupt("pass id".into()))?,
+        status_index: count(row, "status_index")?,
+        organisation_id: row.read("organisation_id")?,
+        holder: row.read("holder")?,
+        zones: columns::to_zones(&row.read::<String>("zones")?),
+        not_before: columns::to_time(row.read("not_before")?)?,
+        expires: columns::to_time(row.read("expires")?)?,
+        control_code: row.read("control_code")?,
+        token: row.read("token")?,
+        active: row.read("active")?,
+    })
+}
+
+pub fn outbox_message<R: SurgeRow>(row: &R) -> Result<(i64, OutboxMessage), StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+    Option<String>: Column<R::Database>,
+{
+    Ok((
+        row.read("id")?,
+        OutboxMessage {
+            idempotency_key: row.read("idempotency_key")?,
+            kind: row.read("kind")?,
+            recipient: row.read("recipient")?,
+            body: row.read::<Option<String>>("body")?.unwrap_or_default(),
+        },
+    ))
+}
+
+pub fn api_key<R: SurgeRow>(row: &R) -> Result<ApiKeyRecord, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+    Option<i64>: Column<R::Database>,
+{
+    let role: String = row.read("role")?;
+    Ok(ApiKeyRecord {
+        id: row.read("id")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+        organisation_id: row.read("organisation_id")?,
+        scope: KeyScope {
+            zones: columns::to_zones(&row.read::<String>("zones")?),
+            categories: columns::to_zones(&row.read::<String>("categories")?),
+        },
+        label: row.read("label")?,
+    })
+}
