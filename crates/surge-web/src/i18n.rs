@@ -96,6 +96,18 @@ impl Lang {
                 "Some automatic checks need an official's attention, which may take longer.",
                 "일부 자동 점검 항목은 담당자 확인이 필요하여 시간이 더 걸릴 수 있습니다.",
             ),
+            "pass.title" => ("Movement pass", "이동 허가증"),
+            "pass.holder" => ("Holder", "소지자"),
+            "pass.from" => ("Valid from", "유효 시작일"),
+            "pass.until" => ("Valid until", "유효 종료일"),
+            "pass.end_of_day" => ("(end of day)", "(당일 자정까지)"),
+            "pass.zones" => ("Zones", "허용 구역"),
+            "pass.code" => ("Control code", "확인 코드"),
+            "pass.show" => (
+                "Show this code at a checkpoint, or print this page. The officer may also type the control code.",
+                "검문소에서 이 코드를 보여 주거나 이 페이지를 인쇄하십시오. 담당자가 확인 코드를 직접 입력할 수도 있습니다.",
+            ),
+            "pass.inactive" => ("This pass is no longer active.", "이 허가증은 더 이상 유효하지 않습니다."),
             _ => ("", ""),
         };
         match self {

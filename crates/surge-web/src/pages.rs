@@ -102,44 +102,52 @@ fn not_found() -> (StatusCode, Html<String>) {
 pub async fn pass_page<S: Store>(
     State(state): State<AppState<S>>,
     Path((index, token)): Path<(u64, String)>,
-) -> (StatusCode, Html<String>) {
-    let Some(token) = LinkToken::parse(&token) else { return not_found() };
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::negotiate(query.get("lang").map(String::as_str), &headers);
+    let Some(token) = LinkToken::parse(&token) else { return not_found().into_response() };
     let pass = match state.store.pass_by_link(index, token.hash()).await {
         Ok(pass) => pass,
-        Err(StoreError::NotFound) => return not_found(),
+        Err(StoreError::NotFound) => return not_found().into_response(),
         Err(e) => {
             tracing::error!(error = %e, "pass page failed");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Html(page("Sorry", "<h1>Sorry, there is a problem</h1><p>Try again later.</p>")),
-            );
+            let sorry = page("Sorry", "<h1>Sorry, there is a problem</h1><p>Try again later.</p>");
+            return (StatusCode::INTERNAL_SERVER_ERROR, Html(sorry)).into_response();
         }
     };
     let qr = state.qr_cache.get_or_render(pass.status_index, &pass.token);
     let date = |t: time::OffsetDateTime| t.date().to_string();
     let last_day = pass.expires - time::Duration::seconds(1);
-    let code = format!(
-        "{}-{}",
-        &pass.control_code[..5.min(pass.control_code.len())],
-        &pass.control_code[5.min(pass.control_code.len())..]
-    );
+    let split = 5.min(pass.control_code.len());
+    let code = format!("{}-{}", &pass.control_code[..split], &pass.control_code[split..]);
     let warning = if pass.active {
         String::new()
     } else {
-        "<p class=\"warning\"><strong>This pass is no longer active.</strong></p>".to_owned()
+        format!("<p class=\"warning\"><strong>{}</strong></p>", lang.t("pass.inactive"))
     };
     let body = format!(
-        "<h1>Movement pass</h1>{warning}<div class=\"qr\">{qr}</div>\
-         <dl><dt>Holder</dt><dd>{}</dd><dt>Valid from</dt><dd>{}</dd><dt>Valid until</dt><dd>{} (end of day)</dd>\
-         <dt>Zones</dt><dd>{}</dd><dt>Control code</dt><dd class=\"code\">{}</dd></dl>\
-         <p class=\"noprint\">Show this code at a checkpoint, or print this page. The officer may also type the control code.</p>",
+        "<h1>{title}</h1>{warning}<div class=\"qr\">{qr}</div>\
+         <dl><dt>{holder}</dt><dd>{}</dd><dt>{from}</dt><dd>{}</dd><dt>{until}</dt><dd>{} {end}</dd>\
+         <dt>{zones}</dt><dd>{}</dd><dt>{code_label}</dt><dd class=\"code\">{}</dd></dl>\
+         <p class=\"noprint\">{show}</p>",
         escape(&pass.holder),
         date(pass.not_before),
         date(last_day),
         escape(&pass.zones.join(", ")),
         escape(&code),
+        title = lang.t("pass.title"),
+        holder = lang.t("pass.holder"),
+        from = lang.t("pass.from"),
+        until = lang.t("pass.until"),
+        end = lang.t("pass.end_of_day"),
+        zones = lang.t("pass.zones"),
+        code_label = lang.t("pass.code"),
+        show = lang.t("pass.show"),
     );
-    (StatusCode::OK, Html(page("Movement pass", &body)))
+    let path = format!("/p/{index}/{token}");
+    let html = layout(lang, lang.t("pass.title"), &body, Some(&path));
+    with_lang_cookie(query.get("lang"), lang, Html(html).into_response())
 }
 
 const FIELDS: &[(&str, &str, &str)] = &[

@@ -162,6 +162,12 @@ async fn the_bulk_flow_works_end_to_end_over_http() {
     let (status, _, html) = t.call("GET", path, None, None, "text/html").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<svg") && html.contains("Employee 0") && html.contains("lang=\"en\""), "{html}");
+    let (status, _, korean) = t.call("GET", &format!("{path}?lang=ko"), None, None, "text/html").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        korean.contains("lang=\"ko\"") && korean.contains("이동 허가증") && korean.contains("확인 코드"),
+        "{korean}"
+    );
     let (status, _, again) = t.call("GET", path, None, None, "text/html").await;
     assert_eq!((status, again), (StatusCode::OK, html.clone()), "the cached QR code is the same");
     let cache = surge_web::QrCache::default();
