@@ -80,11 +80,7 @@ pub struct KeyScope {
 
 impl KeyScope {
     pub fn covers(&self, zone: &str, category: &str) -> bool {
-        let zone_ok = self.zones.is_empty()
-            || self
-                .zones
-                .iter()
-                .any(|z| zone == z || (zone.starts_with(z.as_str()) && zone[z.len()..].starts_with('-')));
+        let zone_ok = self.zones.is_empty() || self.zones.iter().any(|z| surge_domain::zone_covers(z, zone));
         let category_ok = self.categories.is_empty() || self.categories.iter().any(|c| c == category);
         zone_ok && category_ok
     }

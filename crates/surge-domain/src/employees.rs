@@ -85,8 +85,14 @@ fn zone_ok(zone: &str) -> bool {
         && zone.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// Whether `zone` is `parent` or one of its sub-zones (`KR-26-110` is in `KR-26`; `KR-261` is not). The pass
+/// verifier applies the same rule on its own, so that it stands alone.
+pub fn zone_covers(parent: &str, zone: &str) -> bool {
+    zone == parent || (zone.starts_with(parent) && zone[parent.len()..].starts_with('-'))
+}
+
 fn covered(zone: &str, allowed: &[String]) -> bool {
-    allowed.iter().any(|a| zone == a || (zone.starts_with(a.as_str()) && zone[a.len()..].starts_with('-')))
+    allowed.iter().any(|a| zone_covers(a, zone))
 }
 
 /// Parses and checks a whole file. Errors are sorted by line; every bad row is reported, not just the first.

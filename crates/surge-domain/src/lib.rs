@@ -8,7 +8,7 @@ mod phone;
 mod registry;
 mod screening;
 
-pub use employees::{EmployeeList, EmployeeRow, ListRules, MAX_ROWS, RowError, parse_employee_csv};
+pub use employees::{EmployeeList, EmployeeRow, ListRules, MAX_ROWS, RowError, parse_employee_csv, zone_covers};
 pub use field::FieldError;
 pub use organisation::{
     DEFAULT_CATEGORIES, OrgStatus, Registration, RegistrationInput, Transition, TransitionError, validate_registration,

@@ -52,12 +52,17 @@ impl Lang {
         }
     }
 
+    /// Picks the text for this language from an English and Korean pair.
+    fn pick<T>(self, en: T, ko: T) -> T {
+        match self {
+            Self::En => en,
+            Self::Ko => ko,
+        }
+    }
+
     /// The name of this language, written in it, for the switch.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::En => "English",
-            Self::Ko => "한국어",
-        }
+        self.pick("English", "한국어")
     }
 
     pub fn t(self, key: &str) -> &'static str {
@@ -110,10 +115,7 @@ impl Lang {
             "pass.inactive" => ("This pass is no longer active.", "이 허가증은 더 이상 유효하지 않습니다."),
             _ => ("", ""),
         };
-        match self {
-            Self::En => en,
-            Self::Ko => ko,
-        }
+        self.pick(en, ko)
     }
 
     /// A field error in this language, by the stable code the domain gives; it names the field, so the error
@@ -121,16 +123,8 @@ impl Lang {
     pub fn field_error(self, field: &str, code: &str, english: &str) -> String {
         let label = self.t(field);
         let ko = match code {
-            "required" => {
-                return if self == Self::Ko {
-                    format!("{label}을(를) 입력하십시오")
-                } else {
-                    english.to_owned()
-                };
-            }
-            "too_long" => {
-                return if self == Self::Ko { format!("{label}이(가) 너무 깁니다") } else { english.to_owned() };
-            }
+            "required" => return self.pick(english.to_owned(), format!("{label}을(를) 입력하십시오")),
+            "too_long" => return self.pick(english.to_owned(), format!("{label}이(가) 너무 깁니다")),
             "registry_number_invalid" => "사업자등록번호가 올바르지 않습니다. 번호를 확인하십시오",
             "category_not_allowed" => "목록에서 필수 업무 분류를 선택하십시오",
             "zone_invalid" => "KR-26과 같은 구역 코드를 입력하십시오",
@@ -139,10 +133,7 @@ impl Lang {
             "quota_invalid" => "1에서 100000 사이의 숫자를 입력하십시오",
             _ => "입력 내용을 확인하십시오",
         };
-        match self {
-            Self::En => english.to_owned(),
-            Self::Ko => ko.to_owned(),
-        }
+        self.pick(english, ko).to_owned()
     }
 
     pub fn category(self, code: &str) -> String {
@@ -156,9 +147,6 @@ impl Lang {
             "government" => ("Government", "공공기관"),
             other => return other.to_owned(),
         };
-        match self {
-            Self::En => en.to_owned(),
-            Self::Ko => ko.to_owned(),
-        }
+        self.pick(en, ko).to_owned()
     }
 }

@@ -108,30 +108,49 @@ fn first_start_makes_keys_and_an_admin_key_once_and_sigterm_stops_cleanly() {
     assert!(stop(again).success());
 }
 
-#[test]
-fn a_batch_interrupted_by_kill_9_completes_after_restart_with_nothing_lost_or_doubled() {
-    let rows: u32 = std::env::var("SURGE_CRASH_ROWS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = start(dir.path());
-    let admin = server.admin_key.clone().unwrap();
+/// Registers an organisation through `register`, approves it through `approve` with the admin key, and uploads
+/// `rows` employees through `register`. Returns the organisation admin's key and the batch's progress path.
+fn register_approve_upload(register: &str, approve: &str, admin: &str, rows: u32) -> (String, String) {
     let registration = json!({
         "legal_name": "Busan Fresh Foods", "registry_number": "220-81-62517", "category": "food-supply",
         "address": "1 Jungang-daero", "zone": "KR-26", "contact_phone": "010-1234-5678",
         "contact_email": "ops@example.org", "requested_quota": rows
     });
     let (status, body) =
-        http(&server.addr, "POST", "/api/organisations", None, "application/json", &registration.to_string());
+        http(register, "POST", "/api/organisations", None, "application/json", &registration.to_string());
     assert_eq!(status, 201, "{body}");
     let (org, org_key) = (body["id"].as_i64().unwrap(), body["api_key"].as_str().unwrap().to_owned());
-    let (status, _) =
-        http(&server.addr, "POST", "/api/organisations/bulk-approve", Some(&admin), "application/json", "{}");
+    let (status, _) = http(approve, "POST", "/api/organisations/bulk-approve", Some(admin), "application/json", "{}");
     assert_eq!(status, 200);
     // Far-future dates, so the rows are valid whenever the test runs.
     let csv = employees_csv(&employees(0, rows)).replace("2026-03-", "2036-03-");
     let path = format!("/api/organisations/{org}/employees");
-    let (status, body) = http(&server.addr, "POST", &path, Some(&org_key), "text/csv", &csv);
+    let (status, body) = http(register, "POST", &path, Some(&org_key), "text/csv", &csv);
     assert_eq!(status, 202, "{}", body.to_string().chars().take(500).collect::<String>());
-    let progress = body["progress"].as_str().unwrap().to_owned();
+    (org_key, body["progress"].as_str().unwrap().to_owned())
+}
+
+/// Polls the batch until it is completed, then checks that every row was issued.
+fn wait_until_completed(addr: &str, progress: &str, key: &str, rows: u32) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let (_, batch) = http(addr, "GET", progress, Some(key), "text/plain", "");
+        if batch["status"] == "completed" {
+            assert_eq!((batch["issued"].as_u64(), batch["failed"].as_u64()), (Some(u64::from(rows)), Some(0)));
+            return;
+        }
+        assert!(Instant::now() < deadline, "issuance did not complete: {batch}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_batch_interrupted_by_kill_9_completes_after_restart_with_nothing_lost_or_doubled() {
+    let rows: u32 = std::env::var("SURGE_CRASH_ROWS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path());
+    let admin = server.admin_key.clone().unwrap();
+    let (org_key, progress) = register_approve_upload(&server.addr, &server.addr, &admin, rows);
 
     // Kill it hard once issuance is under way.
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -148,16 +167,7 @@ fn a_batch_interrupted_by_kill_9_completes_after_restart_with_nothing_lost_or_do
     kill_hard(&mut server);
 
     let server = start(dir.path());
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        let (_, batch) = http(&server.addr, "GET", &progress, Some(&org_key), "text/plain", "");
-        if batch["status"] == "completed" {
-            assert_eq!((batch["issued"].as_u64(), batch["failed"].as_u64()), (Some(u64::from(rows)), Some(0)));
-            break;
-        }
-        assert!(Instant::now() < deadline, "issuance did not complete after restart: {batch}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until_completed(&server.addr, &progress, &org_key, rows);
     assert_eq!(metric(&server.addr, "surge_passes"), u64::from(rows));
     assert_eq!(metric(&server.addr, "surge_outbox_messages"), u64::from(rows));
     assert!(stop(server).success());
@@ -182,32 +192,8 @@ fn two_instances_on_one_postgres_database_share_the_work_and_issue_each_pass_onc
         let second = start_with(dir.path(), &["--database-url", &url]);
         let admin = first.admin_key.clone().unwrap();
         assert!(second.admin_key.is_none(), "one admin key for the shared database");
-        let registration = json!({
-            "legal_name": "Busan Fresh Foods", "registry_number": "220-81-62517", "category": "food-supply",
-            "address": "1 Jungang-daero", "zone": "KR-26", "contact_phone": "010-1234-5678",
-            "contact_email": "ops@example.org", "requested_quota": rows
-        });
-        let (_, body) =
-            http(&first.addr, "POST", "/api/organisations", None, "application/json", &registration.to_string());
-        let (org, org_key) = (body["id"].as_i64().unwrap(), body["api_key"].as_str().unwrap().to_owned());
-        let (status, _) =
-            http(&second.addr, "POST", "/api/organisations/bulk-approve", Some(&admin), "application/json", "{}");
-        assert_eq!(status, 200);
-        let csv = employees_csv(&employees(0, rows)).replace("2026-03-", "2036-03-");
-        let (status, body) =
-            http(&first.addr, "POST", &format!("/api/organisations/{org}/employees"), Some(&org_key), "text/csv", &csv);
-        assert_eq!(status, 202, "{}", body.to_string().chars().take(500).collect::<String>());
-        let progress = body["progress"].as_str().unwrap().to_owned();
-        let deadline = Instant::now() + Duration::from_secs(300);
-        loop {
-            let (_, batch) = http(&second.addr, "GET", &progress, Some(&org_key), "text/plain", "");
-            if batch["status"] == "completed" {
-                assert_eq!((batch["issued"].as_u64(), batch["failed"].as_u64()), (Some(u64::from(rows)), Some(0)));
-                break;
-            }
-            assert!(Instant::now() < deadline, "not completed: {batch}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let (org_key, progress) = register_approve_upload(&first.addr, &second.addr, &admin, rows);
+        wait_until_completed(&second.addr, &progress, &org_key, rows);
         let by_first = metric(&first.addr, "surge_passes_issued_total");
         let by_second = metric(&second.addr, "surge_passes_issued_total");
         assert!(by_first > 0 && by_second > 0, "both claimed work: {by_first} and {by_second}");
