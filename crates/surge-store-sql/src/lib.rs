@@ -108,7 +108,7 @@ where
         row: EmployeeRow {
             line: u32::try_from(row.read::<i64>("line")?).map_err(|_| StoreError::Corrupt("line".into()))?,
             name: row.read("name")?,
-            phone: Phone::from_e164(&row.read::<String>("phone")?).map_err(StoreError::Corrupt)?,
+            phone: Phone::from_stored(&row.read::<String>("phone")?).map_err(StoreError::Corrupt)?,
             masked_id: row.read("masked_id")?,
             zones: columns::to_zones(&row.read::<String>("zones")?),
             valid_from: columns::to_time(row.read("valid_from")?)?,

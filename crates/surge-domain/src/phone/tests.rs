@@ -26,6 +26,13 @@ fn numbers_are_normalised_to_e164() {
 fn debug_output_masks_the_number() {
     let phone = Phone::parse("010-1234-5678", "KR").unwrap();
     assert_eq!(format!("{phone:?}"), "Phone(+82…78)");
-    assert_eq!(Phone::from_e164("+821012345678").unwrap(), phone);
-    assert!(Phone::from_e164("01012345678").is_err());
+}
+
+#[test]
+fn stored_numbers_are_taken_by_their_e164_shape() {
+    let phone = Phone::parse("010-1234-5678", "KR").unwrap();
+    assert_eq!(Phone::from_stored(phone.as_str()), Ok(phone));
+    for bad in ["", "+", "821012345678", "+82-10-1234", "+0821012345678", "+8210123456789012"] {
+        assert!(Phone::from_stored(bad).is_err(), "{bad}");
+    }
 }
