@@ -20,6 +20,10 @@ pub enum AppError {
     NotFound,
     #[error("someone else changed this first; reload and try again")]
     Conflict,
+    #[error("too many attempts; try again in {retry_after_seconds} seconds")]
+    RateLimited { retry_after_seconds: i64 },
+    #[error("the sign-in details are not right")]
+    SignInFailed,
     #[error("storage failed")]
     Store(#[source] StoreError),
     #[error("signing failed: {0}")]
@@ -36,6 +40,8 @@ impl AppError {
             Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::SignInFailed => "sign_in_failed",
             Self::Store(_) => "store_failed",
             Self::Signing(_) => "signing_failed",
         }

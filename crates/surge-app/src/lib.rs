@@ -1,6 +1,7 @@
 //! Surge's use cases: register and screen organisations, take employee lists, issue passes in the background. They
 //! drive `surge-domain` and `surge-pass` through ports: the [`Store`] trait, and time and randomness passed in.
 
+pub mod access;
 mod error;
 mod issuance;
 mod organisations;
@@ -10,6 +11,7 @@ pub use issuance::{ApiKey, IssuanceWorker, LinkToken, pass_sms_text};
 pub use organisations::{Config, bulk_approve, decide, register_organisation, upload_employees};
 pub mod store;
 pub use store::{
-    ApiKeyRecord, BatchCreated, BatchRecord, BatchStatus, IssueOutcome, IssuedPass, KeyScope, NewApiKey,
-    NewOrganisation, OrgFilter, OrganisationRecord, OutboxMessage, PassRecord, PendingRow, Role, Store, StoreError,
+    AccountRecord, ApiKeyRecord, BatchCreated, BatchRecord, BatchStatus, IssueOutcome, IssuedPass, KeyScope,
+    NewAccount, NewApiKey, NewLoginCode, NewOrganisation, OrgFilter, OrganisationRecord, OutboxMessage, PassRecord,
+    PendingRow, Role, Store, StoreError,
 };

@@ -51,10 +51,16 @@ pub enum Role {
     Official,
     OrganisationAdmin,
     Checkpoint,
+    /// A citizen signed in with a code sent to their phone. They act as the organisation admin of every
+    /// organisation whose contact phone is theirs.
+    Applicant,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Official, Role::OrganisationAdmin, Role::Checkpoint];
+    pub const ALL: [Role; 5] =
+        [Role::Admin, Role::Official, Role::OrganisationAdmin, Role::Checkpoint, Role::Applicant];
+    /// Roles of staff, who sign in with a password.
+    pub const STAFF: [Role; 3] = [Role::Admin, Role::Official, Role::Checkpoint];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -62,6 +68,7 @@ impl Role {
             Self::Official => "official",
             Self::OrganisationAdmin => "organisation_admin",
             Self::Checkpoint => "checkpoint",
+            Self::Applicant => "applicant",
         }
     }
 
@@ -149,8 +156,11 @@ pub struct OrgFilter {
     /// Status code: `in_review`, `approved`, `rejected`, `info_requested`.
     pub status: Option<String>,
     pub category: Option<String>,
+    /// This zone and its sub-zones.
     pub zone: Option<String>,
     pub passed_all_rules: Option<bool>,
+    /// Organisations whose contact phone (E.164) is this: the ones a signed-in citizen runs.
+    pub contact_phone: Option<String>,
     pub after_id: Option<i64>,
     pub limit: u32,
 }
@@ -250,6 +260,52 @@ pub struct PassRecord {
     pub active: bool,
 }
 
+/// A staff or citizen account to store. Staff have a username and an argon2 password hash; citizens a phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub role: Role,
+    pub username: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    /// An argon2 PHC string, never the password.
+    pub password_hash: Option<String>,
+    /// Set for passwords someone else chose (the first admin's, a new official's): changed at first sign-in.
+    pub must_change_password: bool,
+    pub scope: KeyScope,
+    pub created_at: OffsetDateTime,
+}
+
+/// An account as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub id: i64,
+    pub role: Role,
+    pub username: Option<String>,
+    pub phone: Option<String>,
+    pub password_hash: Option<String>,
+    pub must_change_password: bool,
+    pub scope: KeyScope,
+}
+
+impl std::fmt::Debug for AccountRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The hash stays out of logs; so does the phone number.
+        f.debug_struct("AccountRecord").field("id", &self.id).field("role", &self.role).finish_non_exhaustive()
+    }
+}
+
+/// A sign-in code waiting to be typed, stored with the SMS that carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLoginCode {
+    /// E.164.
+    pub phone: String,
+    /// SHA-256 over the phone and the code; the code itself is only in the SMS.
+    pub code_hash: [u8; 32],
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub sms: OutboxMessage,
+}
+
 /// The storage port. Every method is one transaction: on error nothing of it is applied.
 pub trait Store: Send + Sync {
     fn insert_organisation(&self, org: &NewOrganisation) -> impl Future<Output = Result<i64, StoreError>> + Send;
@@ -326,6 +382,82 @@ pub trait Store: Send + Sync {
 
     /// Counts for tests and metrics: passes, outbox messages.
     fn counts(&self) -> impl Future<Output = Result<(u64, u64), StoreError>> + Send;
+
+    /// An organisation's batches, newest first.
+    fn batches_of(&self, organisation_id: i64) -> impl Future<Output = Result<Vec<BatchRecord>, StoreError>> + Send;
+
+    /// Stores an account; `Conflict` if its username or phone is taken.
+    fn insert_account(&self, account: &NewAccount) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// The enabled staff account with this username.
+    fn account_by_username(&self, username: &str) -> impl Future<Output = Result<AccountRecord, StoreError>> + Send;
+
+    /// The citizen account for this phone, made on first sign-in.
+    fn phone_account(
+        &self,
+        phone: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<AccountRecord, StoreError>> + Send;
+
+    fn set_password(
+        &self,
+        account_id: i64,
+        password_hash: &str,
+        must_change: bool,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Enabled accounts with this role (to make the first admin on first start).
+    fn count_accounts(&self, role: Role) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Records one event in `bucket` and answers true if, with it, no more than `limit` fell in the last
+    /// `window_seconds`; otherwise records nothing and answers false. Shared by every server on the database.
+    fn rate_limit(
+        &self,
+        bucket: &str,
+        now: OffsetDateTime,
+        window_seconds: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Stores a sign-in code and its SMS in one transaction; earlier unused codes for the phone stop working.
+    fn create_login_code(&self, code: &NewLoginCode) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Checks a typed code against the phone's live code. A match uses it up; a miss counts, and the code stops
+    /// working after `max_attempts` misses. False when nothing matched.
+    fn use_login_code(
+        &self,
+        phone: &str,
+        code_hash: [u8; 32],
+        now: OffsetDateTime,
+        max_attempts: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    fn insert_session(
+        &self,
+        token_hash: [u8; 32],
+        account_id: i64,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The account behind a live session; `NotFound` if the session is unknown, expired or its account disabled.
+    fn session_account(
+        &self,
+        token_hash: [u8; 32],
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<AccountRecord, StoreError>> + Send;
+
+    fn delete_session(&self, token_hash: [u8; 32]) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Claims up to `limit` outbox messages that nobody has claimed, in id order, for a sender.
+    fn claim_outbox(
+        &self,
+        limit: u32,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Vec<(i64, OutboxMessage)>, StoreError>> + Send;
+
+    /// Records what became of a claimed message (`sent`, or a failure state).
+    fn finish_outbox(&self, id: i64, state: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// How domain values are laid out in columns, shared by the backends so both store the same thing.

@@ -9,12 +9,13 @@ use std::time::Duration;
 use anyhow::Context;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use surge_app::access::AccessPolicy;
 use surge_app::{ApiKey, Config, IssuanceWorker, KeyScope, NewApiKey, Role, Store};
 use surge_domain::RegistryScheme;
 use surge_pass::{Algorithm, Issuer, TrustList};
 use surge_store_postgres::PostgresStore;
 use surge_store_sqlite::SqliteStore;
-use surge_web::{AppState, Metrics};
+use surge_web::{AppState, Metrics, WebConfig};
 use tokio::sync::watch;
 
 use crate::Outcome;
@@ -95,6 +96,20 @@ fn authority_keys(data_dir: &Path, issuer: &str) -> anyhow::Result<(Issuer, Vec<
 
 async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_dir: &Path) -> anyhow::Result<()> {
     let (issuer, trust_list) = authority_keys(data_dir, &settings.authority.issuer)?;
+    if store.count_accounts(Role::Admin).await? == 0 {
+        let (_, password) = surge_app::access::create_staff_account(
+            &store,
+            Role::Admin,
+            "admin",
+            KeyScope::default(),
+            crate::now(),
+            &mut rand_core::OsRng,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the admin account: {e}"))?;
+        // Shown once; the admin must choose their own at first sign-in (/login/staff).
+        println!("admin account: username admin, one-time password (shown once): {password}");
+    }
     if store.count_api_keys(Role::Admin).await? == 0 {
         let key = ApiKey::generate(&mut rand_core::OsRng);
         store
@@ -124,6 +139,11 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         metrics: metrics.clone(),
         clock: Arc::new(crate::now),
         qr_cache: Arc::default(),
+        web: Arc::new(WebConfig {
+            secure_cookies: settings.server.secure_cookies,
+            trust_forwarded_for: settings.server.trust_forwarded_for,
+            access: AccessPolicy::default(),
+        }),
     };
     let listener = tokio::net::TcpListener::bind(&settings.server.listen)
         .await
@@ -131,6 +151,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     println!("listening on http://{}", listener.local_addr()?);
 
     let (stop_tx, stop_rx) = watch::channel(false);
+    let stop_rx_sms = stop_rx.clone();
     let worker = tokio::spawn(run_worker(
         store.clone(),
         IssuanceWorker {
@@ -144,13 +165,13 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         metrics,
         stop_rx,
     ));
-    axum::serve(listener, surge_web::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    let sms = tokio::spawn(run_sms_log(store.clone(), data_dir.join("sms.log"), stop_rx_sms));
+    let app = surge_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
     tracing::info!("stopped taking requests; waiting for the issuance worker");
     let _ = stop_tx.send(true);
     worker.await.context("joining the issuance worker")?;
+    sms.await.context("joining the SMS sender")?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -186,6 +207,53 @@ async fn run_worker<S: Store>(
             }
         }
     }
+}
+
+/// The default SMS gateway: messages claimed from the outbox are appended to `DATA_DIR/sms.log` as JSON lines
+/// (readable only by the service's user, since they carry phone numbers and codes). Real gateways come with the
+/// notification pipeline.
+async fn run_sms_log<S: Store>(store: S, path: PathBuf, mut stop: watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let pause = match send_to_log(&store, &path).await {
+            Ok(0) => Duration::from_millis(200),
+            Ok(_) => Duration::ZERO,
+            Err(e) => {
+                tracing::error!(error = %e, "writing SMS to the log failed; retrying");
+                Duration::from_secs(1)
+            }
+        };
+        if !pause.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+}
+
+async fn send_to_log<S: Store>(store: &S, path: &Path) -> anyhow::Result<usize> {
+    use std::io::Write;
+    let claimed = store.claim_outbox(500, crate::now()).await?;
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = std::io::BufWriter::new(options.open(path).with_context(|| format!("opening {}", path.display()))?);
+    for (_, message) in &claimed {
+        let line = serde_json::json!({"to": message.recipient, "kind": message.kind, "key": message.idempotency_key, "body": message.body});
+        writeln!(file, "{line}")?;
+    }
+    file.into_inner().map_err(|e| e.into_error())?.sync_data()?;
+    // Marked sent only once the lines are on disk; a crash in between writes them again, never loses them.
+    for (id, _) in &claimed {
+        store.finish_outbox(*id, "sent").await?;
+    }
+    Ok(claimed.len())
 }
 
 async fn shutdown_signal() {

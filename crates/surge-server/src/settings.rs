@@ -24,6 +24,11 @@ pub struct ServerSettings {
     pub listen: String,
     /// The address holders reach, used in pass links sent by SMS.
     pub public_base_url: String,
+    /// Mark session cookies `Secure` (sent over HTTPS only; browsers also accept them from http://127.0.0.1 and
+    /// localhost). Turn off only to test over plain HTTP on another address.
+    pub secure_cookies: bool,
+    /// Take the client address for rate limits from `X-Forwarded-For`; only behind a proxy that sets it.
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,7 +66,12 @@ pub struct IssuanceSettings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            server: ServerSettings { listen: "127.0.0.1:8080".into(), public_base_url: "http://127.0.0.1:8080".into() },
+            server: ServerSettings {
+                listen: "127.0.0.1:8080".into(),
+                public_base_url: "http://127.0.0.1:8080".into(),
+                secure_cookies: true,
+                trust_forwarded_for: false,
+            },
             database: DatabaseSettings { url: String::new(), max_connections: 10 },
             authority: AuthoritySettings {
                 issuer: "SURGE".into(),

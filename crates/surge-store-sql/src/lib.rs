@@ -4,8 +4,8 @@
 use sqlx::{ColumnIndex, Database, Decode, Row, Type};
 use surge_app::store::columns;
 use surge_app::{
-    ApiKeyRecord, BatchRecord, BatchStatus, KeyScope, OrganisationRecord, OutboxMessage, PassRecord, PendingRow, Role,
-    StoreError,
+    AccountRecord, ApiKeyRecord, BatchRecord, BatchStatus, KeyScope, OrganisationRecord, OutboxMessage, PassRecord,
+    PendingRow, Role, StoreError,
 };
 use surge_domain::{EmployeeRow, ExistingOrganisation, Phone};
 
@@ -177,4 +177,41 @@ where
         },
         label: row.read("label")?,
     })
+}
+
+/// The columns `account` reads, in the order both backends select them.
+pub const ACCOUNT_COLUMNS: &str =
+    "accounts.id, role, username, phone, password_hash, must_change_password, zones, categories";
+
+pub fn account<R: SurgeRow>(row: &R) -> Result<AccountRecord, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    bool: Column<R::Database>,
+    String: Column<R::Database>,
+    Option<String>: Column<R::Database>,
+{
+    let role: String = row.read("role")?;
+    Ok(AccountRecord {
+        id: row.read("id")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+        username: row.read("username")?,
+        phone: row.read("phone")?,
+        password_hash: row.read("password_hash")?,
+        must_change_password: row.read("must_change_password")?,
+        scope: KeyScope {
+            zones: columns::to_zones(&row.read::<String>("zones")?),
+            categories: columns::to_zones(&row.read::<String>("categories")?),
+        },
+    })
+}
+
+/// Whether an error is a unique-constraint violation, which the port reports as `Conflict`.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
+
+/// Compares a stored hash with a computed one in time that does not depend on where they differ.
+pub fn same_hash(stored: &[u8], computed: &[u8; 32]) -> bool {
+    stored.len() == computed.len() && stored.iter().zip(computed).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }

@@ -8,8 +8,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use surge_app::store::columns;
 use surge_app::{
-    BatchCreated, BatchRecord, IssueOutcome, IssuedPass, NewOrganisation, OrgFilter, OrganisationRecord, PassRecord,
-    PendingRow, Store, StoreError,
+    AccountRecord, BatchCreated, BatchRecord, IssueOutcome, IssuedPass, NewAccount, NewLoginCode, NewOrganisation,
+    OrgFilter, OrganisationRecord, OutboxMessage, PassRecord, PendingRow, Role, Store, StoreError,
 };
 use surge_domain::{EmployeeRow, ExistingOrganisation, OrgStatus};
 use time::OffsetDateTime;
@@ -174,10 +174,16 @@ impl Store for SqliteStore {
             q.push(" AND category = ").push_bind(category.clone());
         }
         if let Some(zone) = &filter.zone {
-            q.push(" AND zone = ").push_bind(zone.clone());
+            // The zone and its sub-zones (`KR-26-110` is in `KR-26`), as `surge_domain::zone_covers` says.
+            q.push(" AND (zone = ").push_bind(zone.clone());
+            q.push(" OR zone LIKE ").push_bind(format!("{}-%", zone.replace(['%', '_', '\\'], "")));
+            q.push(")");
         }
         if let Some(passed) = filter.passed_all_rules {
             q.push(" AND passed_all_rules = ").push_bind(passed);
+        }
+        if let Some(phone) = &filter.contact_phone {
+            q.push(" AND contact_phone = ").push_bind(phone.clone());
         }
         q.push(" ORDER BY id LIMIT ").push_bind(i64::from(filter.limit.clamp(1, 1000)));
         let rows = q.build().fetch_all(&self.reader).await.map_err(db)?;
@@ -530,5 +536,249 @@ impl Store for SqliteStore {
         let outbox: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&self.reader).await.map_err(db)?;
         Ok((passes.max(0) as u64, outbox.max(0) as u64))
+    }
+
+    async fn batches_of(&self, organisation_id: i64) -> Result<Vec<BatchRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, organisation_id, row_count, issued, failed, created_at FROM batches \
+             WHERE organisation_id = ? ORDER BY id DESC LIMIT 100",
+        )
+        .bind(organisation_id)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?;
+        rows.iter().map(surge_store_sql::batch).collect()
+    }
+
+    async fn insert_account(&self, account: &NewAccount) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "INSERT INTO accounts (role, username, phone, password_hash, must_change_password, zones, categories, \
+             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(account.role.as_str())
+        .bind(&account.username)
+        .bind(&account.phone)
+        .bind(&account.password_hash)
+        .bind(account.must_change_password)
+        .bind(columns::from_zones(&account.scope.zones))
+        .bind(columns::from_zones(&account.scope.categories))
+        .bind(account.created_at.unix_timestamp())
+        .fetch_one(&self.writer)
+        .await
+        .map_err(|e| if surge_store_sql::is_unique_violation(&e) { StoreError::Conflict } else { db(e) })
+    }
+
+    async fn account_by_username(&self, username: &str) -> Result<AccountRecord, StoreError> {
+        let sql =
+            format!("SELECT {} FROM accounts WHERE username = ? AND disabled = 0", surge_store_sql::ACCOUNT_COLUMNS);
+        let row = sqlx::query(&sql)
+            .bind(username)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound)?;
+        surge_store_sql::account(&row)
+    }
+
+    async fn phone_account(&self, phone: &str, now: OffsetDateTime) -> Result<AccountRecord, StoreError> {
+        let sql = format!(
+            "INSERT INTO accounts (role, phone, created_at) VALUES ('applicant', ?, ?) \
+             ON CONFLICT (phone) DO UPDATE SET phone = excluded.phone RETURNING {}",
+            surge_store_sql::ACCOUNT_COLUMNS.replace("accounts.", "")
+        );
+        let row = sqlx::query(&sql).bind(phone).bind(now.unix_timestamp()).fetch_one(&self.writer).await.map_err(db)?;
+        surge_store_sql::account(&row)
+    }
+
+    async fn set_password(&self, account_id: i64, password_hash: &str, must_change: bool) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE accounts SET password_hash = ?, must_change_password = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(must_change)
+            .bind(account_id)
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    async fn count_accounts(&self, role: Role) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE role = ? AND disabled = 0")
+            .bind(role.as_str())
+            .fetch_one(&self.reader)
+            .await
+            .map_err(db)?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn rate_limit(
+        &self,
+        bucket: &str,
+        now: OffsetDateTime,
+        window_seconds: i64,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        let now = now.unix_timestamp();
+        let window_start = now - window_seconds;
+        // The single writer connection makes count-then-insert atomic.
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        sqlx::query("DELETE FROM rate_events WHERE bucket = ? AND at <= ?")
+            .bind(bucket)
+            .bind(window_start)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_events WHERE bucket = ?")
+            .bind(bucket)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        let allowed = used < i64::from(limit);
+        if allowed {
+            sqlx::query("INSERT INTO rate_events (bucket, at) VALUES (?, ?)")
+                .bind(bucket)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(allowed)
+    }
+
+    async fn create_login_code(&self, code: &NewLoginCode) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        sqlx::query("UPDATE login_codes SET used = 1 WHERE phone = ? AND used = 0")
+            .bind(&code.phone)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("INSERT INTO login_codes (phone, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(&code.phone)
+            .bind(&code.code_hash[..])
+            .bind(code.created_at.unix_timestamp())
+            .bind(code.expires_at.unix_timestamp())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&code.sms.idempotency_key)
+            .bind(&code.sms.kind)
+            .bind(&code.sms.recipient)
+            .bind(&code.sms.body)
+            .bind(code.created_at.unix_timestamp())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn use_login_code(
+        &self,
+        phone: &str,
+        code_hash: [u8; 32],
+        now: OffsetDateTime,
+        max_attempts: u32,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let live = sqlx::query(
+            "SELECT id, code_hash, attempts FROM login_codes WHERE phone = ? AND used = 0 AND expires_at > ? \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(phone)
+        .bind(now.unix_timestamp())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let Some(live) = live else { return Ok(false) };
+        let id: i64 = live.try_get("id").map_err(db)?;
+        let stored: Vec<u8> = live.try_get("code_hash").map_err(db)?;
+        let attempts: i64 = live.try_get("attempts").map_err(db)?;
+        let matched = surge_store_sql::same_hash(&stored, &code_hash);
+        let burned = matched || attempts + 1 >= i64::from(max_attempts);
+        sqlx::query("UPDATE login_codes SET attempts = attempts + ?, used = ? WHERE id = ?")
+            .bind(i64::from(!matched))
+            .bind(burned)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(matched)
+    }
+
+    async fn insert_session(
+        &self,
+        token_hash: [u8; 32],
+        account_id: i64,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(now.unix_timestamp())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(&token_hash[..])
+            .bind(account_id)
+            .bind(now.unix_timestamp())
+            .bind(expires_at.unix_timestamp())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn session_account(&self, token_hash: [u8; 32], now: OffsetDateTime) -> Result<AccountRecord, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM sessions JOIN accounts ON accounts.id = sessions.account_id \
+             WHERE token_hash = ? AND expires_at > ? AND disabled = 0",
+            surge_store_sql::ACCOUNT_COLUMNS
+        );
+        let row = sqlx::query(&sql)
+            .bind(&token_hash[..])
+            .bind(now.unix_timestamp())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound)?;
+        surge_store_sql::account(&row)
+    }
+
+    async fn delete_session(&self, token_hash: [u8; 32]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(&token_hash[..])
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn claim_outbox(&self, limit: u32, now: OffsetDateTime) -> Result<Vec<(i64, OutboxMessage)>, StoreError> {
+        // One writer connection: a claim cannot interleave with another.
+        let rows = sqlx::query(
+            "UPDATE outbox SET state = 'sending', claimed_at = ? WHERE id IN \
+             (SELECT id FROM outbox WHERE state = 'created' ORDER BY id LIMIT ?) \
+             RETURNING id, idempotency_key, kind, recipient, body",
+        )
+        .bind(now.unix_timestamp())
+        .bind(i64::from(limit.clamp(1, 10_000)))
+        .fetch_all(&self.writer)
+        .await
+        .map_err(db)?;
+        let mut claimed = rows.iter().map(surge_store_sql::outbox_message).collect::<Result<Vec<_>, _>>()?;
+        claimed.sort_by_key(|(id, _)| *id);
+        Ok(claimed)
+    }
+
+    async fn finish_outbox(&self, id: i64, state: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET state = ? WHERE id = ?")
+            .bind(state)
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(())
     }
 }

@@ -1,7 +1,10 @@
 //! The store conformance suite: every behaviour the use cases rely on, written once and run against each backend
 //! on a fresh database per test. A backend's `tests/conformance.rs` calls `conformance_tests!(fresh_store)`.
 
-use surge_app::{BatchStatus, IssueOutcome, NewOrganisation, OrgFilter, Store, StoreError};
+use surge_app::{
+    BatchStatus, IssueOutcome, KeyScope, NewAccount, NewLoginCode, NewOrganisation, OrgFilter, OutboxMessage, Role,
+    Store, StoreError,
+};
 use surge_domain::OrgStatus;
 use time::Duration;
 
@@ -23,7 +26,13 @@ macro_rules! conformance_tests {
             a_person_gets_at_most_one_active_pass,
             api_keys_are_found_by_hash_only,
             a_failed_signature_applies_nothing,
-            concurrent_workers_never_issue_a_row_twice
+            concurrent_workers_never_issue_a_row_twice,
+            the_zone_filter_takes_in_sub_zones_and_contact_phones_find_their_organisations,
+            accounts_are_unique_and_found_by_username_or_phone,
+            sessions_expire_and_end_on_sign_out,
+            a_login_code_works_once_and_stops_after_too_many_misses,
+            rate_limits_count_events_within_the_window,
+            claimed_outbox_messages_are_not_claimed_again
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -306,4 +315,137 @@ pub async fn api_keys_are_found_by_hash_only<S: Store>(store: &S) {
     let org_key = store.api_key([3; 32]).await.unwrap();
     assert_eq!((org_key.role, org_key.organisation_id), (Role::OrganisationAdmin, Some(org)));
     assert!(store.insert_api_key(&new_key([3; 32], Role::Official, Default::default())).await.is_err());
+}
+
+pub async fn the_zone_filter_takes_in_sub_zones_and_contact_phones_find_their_organisations<S: Store>(store: &S) {
+    let mut ids = Vec::new();
+    for (i, zone) in ["KR-26", "KR-26-110", "KR-261", "KR-11"].iter().enumerate() {
+        let mut registration = registration(&format!("Org {i}"), "1111111119", zone);
+        if i == 3 {
+            registration.contact_phone = surge_domain::Phone::parse("010-9999-0000", "KR").unwrap();
+        }
+        let new =
+            NewOrganisation { registration, screening: screening_passed(), created_at: NOW, admin_key_hash: None };
+        ids.push(store.insert_organisation(&new).await.unwrap());
+    }
+    let list = |filter: OrgFilter| async move {
+        store.list_organisations(&filter).await.unwrap().iter().map(|o| o.id).collect::<Vec<_>>()
+    };
+    assert_eq!(list(OrgFilter { zone: Some("KR-26".into()), limit: 10, ..OrgFilter::default() }).await, ids[..2]);
+    assert_eq!(list(OrgFilter { zone: Some("KR-26-110".into()), limit: 10, ..OrgFilter::default() }).await, [ids[1]]);
+    assert_eq!(
+        list(OrgFilter { zone: Some("KR-2%".into()), limit: 10, ..OrgFilter::default() }).await,
+        Vec::<i64>::new()
+    );
+    let by_phone = OrgFilter { contact_phone: Some("+821099990000".into()), limit: 10, ..OrgFilter::default() };
+    assert_eq!(list(by_phone).await, [ids[3]]);
+    assert!(store.batches_of(ids[0]).await.unwrap().is_empty());
+}
+
+fn staff(username: &str, role: Role) -> NewAccount {
+    NewAccount {
+        role,
+        username: Some(username.into()),
+        phone: None,
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        must_change_password: true,
+        scope: KeyScope { zones: vec!["KR-26".into()], categories: vec!["healthcare".into()] },
+        created_at: NOW,
+    }
+}
+
+pub async fn accounts_are_unique_and_found_by_username_or_phone<S: Store>(store: &S) {
+    let id = store.insert_account(&staff("desk", Role::Official)).await.unwrap();
+    let again = store.insert_account(&staff("desk", Role::Admin)).await;
+    assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
+    let found = store.account_by_username("desk").await.unwrap();
+    assert_eq!((found.id, found.role, found.must_change_password), (id, Role::Official, true));
+    assert_eq!(found.scope, KeyScope { zones: vec!["KR-26".into()], categories: vec!["healthcare".into()] });
+    assert!(matches!(store.account_by_username("nobody").await, Err(StoreError::NotFound)));
+    assert_eq!(store.count_accounts(Role::Official).await.unwrap(), 1);
+    assert_eq!(store.count_accounts(Role::Admin).await.unwrap(), 0);
+    store.set_password(id, "$argon2id$new", false).await.unwrap();
+    let changed = store.account_by_username("desk").await.unwrap();
+    assert_eq!((changed.password_hash.as_deref(), changed.must_change_password), (Some("$argon2id$new"), false));
+    assert!(matches!(store.set_password(id + 100, "x", false).await, Err(StoreError::NotFound)));
+
+    let citizen = store.phone_account("+821012345678", NOW).await.unwrap();
+    assert_eq!(
+        (citizen.role, citizen.phone.as_deref(), citizen.username),
+        (Role::Applicant, Some("+821012345678"), None)
+    );
+    assert_eq!(store.phone_account("+821012345678", NOW).await.unwrap().id, citizen.id, "one account per phone");
+    assert_ne!(store.phone_account("+821012345679", NOW).await.unwrap().id, citizen.id);
+}
+
+pub async fn sessions_expire_and_end_on_sign_out<S: Store>(store: &S) {
+    let account = store.phone_account("+821012345678", NOW).await.unwrap();
+    let until = NOW + Duration::hours(12);
+    store.insert_session([1; 32], account.id, NOW, until).await.unwrap();
+    store.insert_session([2; 32], account.id, NOW, until).await.unwrap();
+    assert_eq!(store.session_account([1; 32], NOW).await.unwrap().id, account.id);
+    assert!(matches!(store.session_account([3; 32], NOW).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.session_account([1; 32], until).await, Err(StoreError::NotFound)), "expired");
+    store.delete_session([1; 32]).await.unwrap();
+    assert!(matches!(store.session_account([1; 32], NOW).await, Err(StoreError::NotFound)), "signed out");
+    assert_eq!(store.session_account([2; 32], NOW).await.unwrap().id, account.id, "other sessions stay");
+}
+
+fn login_code(phone: &str, hash: u8, key: &str) -> NewLoginCode {
+    NewLoginCode {
+        phone: phone.into(),
+        code_hash: [hash; 32],
+        created_at: NOW,
+        expires_at: NOW + Duration::minutes(5),
+        sms: OutboxMessage {
+            idempotency_key: key.into(),
+            kind: "login_code".into(),
+            recipient: phone.into(),
+            body: "code".into(),
+        },
+    }
+}
+
+pub async fn a_login_code_works_once_and_stops_after_too_many_misses<S: Store>(store: &S) {
+    let phone = "+821012345678";
+    store.create_login_code(&login_code(phone, 7, "a")).await.unwrap();
+    assert_eq!(store.counts().await.unwrap().1, 1, "the SMS is in the outbox with the code");
+    assert!(!store.use_login_code(phone, [8; 32], NOW, 3).await.unwrap());
+    assert!(!store.use_login_code("+821099999999", [7; 32], NOW, 3).await.unwrap(), "another phone's code");
+    assert!(store.use_login_code(phone, [7; 32], NOW, 3).await.unwrap());
+    assert!(!store.use_login_code(phone, [7; 32], NOW, 3).await.unwrap(), "used up");
+
+    store.create_login_code(&login_code(phone, 9, "b")).await.unwrap();
+    for _ in 0..3 {
+        assert!(!store.use_login_code(phone, [1; 32], NOW, 3).await.unwrap());
+    }
+    assert!(!store.use_login_code(phone, [9; 32], NOW, 3).await.unwrap(), "burned after three misses");
+
+    store.create_login_code(&login_code(phone, 10, "c")).await.unwrap();
+    store.create_login_code(&login_code(phone, 11, "d")).await.unwrap();
+    assert!(!store.use_login_code(phone, [10; 32], NOW, 3).await.unwrap(), "a newer code replaces the older");
+    assert!(!store.use_login_code(phone, [11; 32], NOW + Duration::minutes(5), 3).await.unwrap(), "expired");
+    assert!(store.use_login_code(phone, [11; 32], NOW + Duration::minutes(4), 3).await.unwrap());
+}
+
+pub async fn rate_limits_count_events_within_the_window<S: Store>(store: &S) {
+    for _ in 0..3 {
+        assert!(store.rate_limit("code-phone:+82101", NOW, 900, 3).await.unwrap());
+    }
+    assert!(!store.rate_limit("code-phone:+82101", NOW + Duration::minutes(1), 900, 3).await.unwrap());
+    assert!(store.rate_limit("code-phone:+82102", NOW, 900, 3).await.unwrap(), "buckets are separate");
+    assert!(store.rate_limit("code-phone:+82101", NOW + Duration::minutes(15), 900, 3).await.unwrap(), "window over");
+}
+
+pub async fn claimed_outbox_messages_are_not_claimed_again<S: Store>(store: &S) {
+    for (i, key) in ["a", "b", "c"].iter().enumerate() {
+        store.create_login_code(&login_code(&format!("+8210123456{i}"), 1, key)).await.unwrap();
+    }
+    let first = store.claim_outbox(2, NOW).await.unwrap();
+    assert_eq!(first.iter().map(|(_, m)| m.idempotency_key.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    let second = store.claim_outbox(2, NOW).await.unwrap();
+    assert_eq!(second.iter().map(|(_, m)| m.idempotency_key.as_str()).collect::<Vec<_>>(), ["c"]);
+    assert!(store.claim_outbox(2, NOW).await.unwrap().is_empty());
+    store.finish_outbox(first[0].0, "sent").await.unwrap();
+    assert!(store.claim_outbox(2, NOW).await.unwrap().is_empty(), "finished messages stay claimed");
 }

@@ -146,6 +146,7 @@ pub async fn list_organisations<S: Store>(
         category: q.category,
         zone: q.zone,
         passed_all_rules: q.passed_all_rules,
+        contact_phone: None,
         after_id: q.after,
         limit: q.limit.unwrap_or(100).clamp(1, 1000),
     };
@@ -227,24 +228,38 @@ pub async fn bulk_approve<S: Store>(
 ) -> Result<Json<Value>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
     let body = body.map(|Json(b)| b).unwrap_or_default();
-    // An official approves only within their scope: each zone and category of it, narrowed by the request.
+    let approved = scoped_bulk_approve(&state, &principal, body.zone, body.category).await?;
+    Ok(Json(json!({"approved": approved.len(), "ids": approved})))
+}
+
+/// Approves the organisations in review that passed every rule, within the caller's scope: each zone and category
+/// of it, narrowed by the request. Shared by the API and the screening page.
+pub async fn scoped_bulk_approve<S: Store>(
+    state: &AppState<S>,
+    principal: &Principal,
+    zone: Option<String>,
+    category: Option<String>,
+) -> Result<Vec<i64>, ApiError> {
     let scope = principal.scope();
     let pick = |requested: Option<String>, allowed: &[String]| -> Result<Vec<Option<String>>, ApiError> {
         match (requested, allowed.is_empty()) {
             (requested, true) => Ok(vec![requested]),
-            (Some(r), false) if allowed.contains(&r) => Ok(vec![Some(r)]),
+            // A requested zone inside an allowed one is fine: the filter takes in sub-zones.
+            (Some(r), false) if allowed.iter().any(|a| surge_domain::zone_covers(a, &r) || *a == r) => {
+                Ok(vec![Some(r)])
+            }
             (Some(_), false) => Err(ApiError::forbidden()),
             (None, false) => Ok(allowed.iter().cloned().map(Some).collect()),
         }
     };
     let mut approved = Vec::new();
-    for zone in pick(body.zone, &scope.zones)? {
-        for category in pick(body.category.clone(), &scope.categories)? {
+    for zone in pick(zone, &scope.zones)? {
+        for category in pick(category.clone(), &scope.categories)? {
             let filter = OrgFilter { category: category.clone(), zone: zone.clone(), ..OrgFilter::default() };
             approved.extend(surge_app::bulk_approve(&state.store, &filter, (state.clock)()).await?);
         }
     }
-    Ok(Json(json!({"approved": approved.len(), "ids": approved})))
+    Ok(approved)
 }
 
 /// An organisation's admin uploads its employee list (CSV). Accepted files are issued in the background.
@@ -254,12 +269,8 @@ pub async fn upload<S: Store>(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    match &principal {
-        Principal::Key { role: Role::Admin, .. } => {}
-        Principal::Key { role: Role::OrganisationAdmin, organisation_id, .. } if *organisation_id == Some(id) => {}
-        Principal::Key { role: Role::OrganisationAdmin, .. } => return Err(ApiError::forbidden()),
-        other => other.require(&[Role::Admin, Role::OrganisationAdmin])?,
-    }
+    principal.require(&[Role::Admin, Role::OrganisationAdmin])?;
+    principal.require_for(&state.store.organisation(id).await?)?;
     match surge_app::upload_employees(&state.store, &state.config, id, &body, (state.clock)()).await {
         Ok(created) => {
             state.metrics.batches_accepted.inc();
@@ -336,6 +347,9 @@ pub async fn create_api_key<S: Store>(
             return Err(ApiError::bad_request("an organisation_admin key needs organisation_id"));
         }
         (_, Some(_)) => return Err(ApiError::bad_request("only organisation_admin keys belong to an organisation")),
+        (Role::Applicant, None) => {
+            return Err(ApiError::bad_request("applicants sign in with their phone; they have no API keys"));
+        }
         (_, None) => {}
     }
     let scope = KeyScope {
@@ -359,4 +373,51 @@ pub async fn create_api_key<S: Store>(
         .await?;
     tracing::info!(key_id = id, role = role.as_str(), "API key created");
     Ok((StatusCode::CREATED, Json(json!({"id": id, "role": role.as_str(), "api_key": key.reveal()}))))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccountRequest {
+    username: String,
+    role: String,
+    #[serde(default)]
+    zones: Vec<String>,
+    #[serde(default)]
+    categories: Vec<String>,
+}
+
+/// Admins make staff accounts; the answer carries a one-time password that must be changed at first sign-in.
+pub async fn create_account<S: Store>(
+    State(state): State<AppState<S>>,
+    principal: Principal,
+    body: Result<Json<NewAccountRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require(&[Role::Admin])?;
+    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let role = Role::parse(&body.role)
+        .filter(|r| Role::STAFF.contains(r))
+        .ok_or_else(|| ApiError::bad_request(format!("role {:?} is not admin, official or checkpoint", body.role)))?;
+    let scope = KeyScope {
+        zones: body.zones.iter().map(|z| z.trim().to_ascii_uppercase()).filter(|z| !z.is_empty()).collect(),
+        categories: body.categories.iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect(),
+    };
+    if role != Role::Official && !scope.is_unlimited() {
+        return Err(ApiError::bad_request("only officials have zones and categories"));
+    }
+    let (id, password) = surge_app::access::create_staff_account(
+        &state.store,
+        role,
+        &body.username,
+        scope,
+        (state.clock)(),
+        &mut rand_core::OsRng,
+    )
+    .await?;
+    tracing::info!(account_id = id, role = role.as_str(), "staff account created");
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({"id": id, "username": body.username.trim().to_lowercase(), "role": role.as_str(), "password": password}),
+        ),
+    ))
 }

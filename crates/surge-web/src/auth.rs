@@ -1,49 +1,123 @@
-//! Bearer API keys: the key's hash is looked up, and the caller becomes a `Principal` with a role. Handlers ask
-//! `require` for the roles they allow; organisation admins are further limited to their own organisation.
+//! Who is calling. The JSON API takes a bearer API key (its hash is looked up) or, for the pages' own scripts, the
+//! session cookie, which on unsafe methods must come with the `X-CSRF-Token` header. Pages read the session cookie
+//! and check the form's CSRF field themselves. Handlers ask `require` for the roles they allow, and `require_for`
+//! whether the caller may act on one organisation.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use surge_app::{ApiKey, KeyScope, OrganisationRecord, Role, Store, StoreError};
+use axum::http::{HeaderMap, Method, StatusCode};
+use surge_app::{AccountRecord, ApiKey, KeyScope, OrganisationRecord, Role, Store, StoreError};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::session::{SESSION_COOKIE, cookie, csrf_valid};
 
-/// Who is calling: no key, or a key's role and organisation.
+/// The caller: nobody, an API key, a staff member signed in with a password, or a citizen signed in by phone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     Anonymous,
-    Key { role: Role, organisation_id: Option<i64>, scope: KeyScope },
+    Key {
+        role: Role,
+        organisation_id: Option<i64>,
+        scope: KeyScope,
+    },
+    Staff {
+        account_id: i64,
+        role: Role,
+        scope: KeyScope,
+        must_change_password: bool,
+    },
+    /// A citizen: an applicant, and the admin of every organisation whose contact phone is theirs.
+    Citizen {
+        account_id: i64,
+        phone: String,
+    },
 }
 
 impl Principal {
-    /// Allowed when the caller has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        match self {
-            Self::Anonymous => Err(ApiError::unauthenticated()),
-            Self::Key { role, .. } if roles.contains(role) => Ok(()),
-            Self::Key { .. } => Err(ApiError::forbidden()),
+    pub fn from_account(account: &AccountRecord) -> Self {
+        match (account.role, &account.phone) {
+            (Role::Applicant, Some(phone)) => Self::Citizen { account_id: account.id, phone: phone.clone() },
+            (role, _) => Self::Staff {
+                account_id: account.id,
+                role,
+                scope: account.scope.clone(),
+                must_change_password: account.must_change_password,
+            },
         }
     }
 
-    /// Allowed for admins, for officials whose scope covers the organisation, and for that organisation's admin.
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Self::Anonymous => None,
+            Self::Key { role, .. } | Self::Staff { role, .. } => Some(*role),
+            Self::Citizen { .. } => Some(Role::Applicant),
+        }
+    }
+
+    /// Allowed when the caller has one of `roles`. A citizen passes where organisation admins do, because they
+    /// may run an organisation; `require_for` then checks which.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        match self {
+            Self::Anonymous => Err(ApiError::unauthenticated()),
+            // Until a password someone else chose is replaced, the account can do nothing else.
+            Self::Staff { must_change_password: true, .. } => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "password_change_required",
+                "change the password at /account/password first",
+            )),
+            Self::Citizen { .. } if roles.contains(&Role::Applicant) || roles.contains(&Role::OrganisationAdmin) => {
+                Ok(())
+            }
+            Self::Key { role, .. } | Self::Staff { role, .. } if roles.contains(role) => Ok(()),
+            _ => Err(ApiError::forbidden()),
+        }
+    }
+
+    /// Allowed for admins, for officials whose scope covers the organisation, and for that organisation's admin
+    /// (its API key, or the citizen whose phone is its contact phone).
     pub fn require_for(&self, org: &OrganisationRecord) -> Result<(), ApiError> {
         match self {
             Self::Key { role: Role::OrganisationAdmin, organisation_id: Some(own), .. } if *own == org.id => Ok(()),
             Self::Key { role: Role::OrganisationAdmin, .. } => Err(ApiError::forbidden()),
-            Self::Key { role: Role::Official, scope, .. } if !scope.covers(&org.zone, &org.category) => {
+            Self::Citizen { phone, .. } if *phone == org.contact_phone => Ok(()),
+            Self::Citizen { .. } => Err(ApiError::forbidden()),
+            Self::Key { role: Role::Official, scope, .. } | Self::Staff { role: Role::Official, scope, .. }
+                if !scope.covers(&org.zone, &org.category) =>
+            {
                 Err(ApiError::forbidden())
             }
             other => other.require(&[Role::Admin, Role::Official]),
         }
     }
 
+    pub fn must_change_password(&self) -> bool {
+        matches!(self, Self::Staff { must_change_password: true, .. })
+    }
+
     /// An official's scope; unlimited for everyone else.
     pub fn scope(&self) -> KeyScope {
         match self {
-            Self::Key { role: Role::Official, scope, .. } => scope.clone(),
+            Self::Key { role: Role::Official, scope, .. } | Self::Staff { role: Role::Official, scope, .. } => {
+                scope.clone()
+            }
             _ => KeyScope::default(),
         }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        matches!(self.role(), Some(Role::Admin | Role::Official | Role::Checkpoint))
+    }
+}
+
+/// The caller behind the session cookie, or `Anonymous`.
+pub async fn session_principal<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(Principal::Anonymous) };
+    match surge_app::access::session_account(&state.store, token, (state.clock)()).await {
+        Ok(account) => Ok(Principal::from_account(&account)),
+        Err(surge_app::AppError::NotFound) => Ok(Principal::Anonymous),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -51,7 +125,21 @@ impl<S: Store + Clone + 'static> FromRequestParts<AppState<S>> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState<S>) -> Result<Self, Self::Rejection> {
-        let Some(header) = parts.headers.get(AUTHORIZATION) else { return Ok(Self::Anonymous) };
+        let Some(header) = parts.headers.get(AUTHORIZATION) else {
+            let principal = session_principal(state, &parts.headers).await?;
+            let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+            if principal != Self::Anonymous && !safe {
+                let token = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+                if !csrf_valid(&parts.headers, token) {
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "csrf_failed",
+                        "send the page's CSRF token as X-CSRF-Token, or use an API key",
+                    ));
+                }
+            }
+            return Ok(principal);
+        };
         let key = header
             .to_str()
             .ok()

@@ -25,7 +25,7 @@ impl ApiError {
     }
 
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "this key may not do that")
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "you may not do that")
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -73,6 +73,8 @@ impl From<AppError> for ApiError {
             AppError::QuotaExceeded { .. } => Self::new(StatusCode::CONFLICT, code, e.to_string()),
             AppError::NotFound => Self::new(StatusCode::NOT_FOUND, code, "not found"),
             AppError::Conflict => Self::new(StatusCode::CONFLICT, code, e.to_string()),
+            AppError::RateLimited { .. } => Self::new(StatusCode::TOO_MANY_REQUESTS, code, e.to_string()),
+            AppError::SignInFailed => Self::new(StatusCode::UNAUTHORIZED, code, e.to_string()),
             AppError::Store(_) | AppError::Signing(_) => {
                 tracing::error!(error = ?e, "request failed");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")

@@ -112,6 +112,225 @@ impl Lang {
                 "Show this code at a checkpoint, or print this page. The officer may also type the control code.",
                 "검문소에서 이 코드를 보여 주거나 이 페이지를 인쇄하십시오. 담당자가 확인 코드를 직접 입력할 수도 있습니다.",
             ),
+            "nav.account" => ("Your account", "내 계정"),
+            "nav.sign_out" => ("Sign out", "로그아웃"),
+            "back" => ("Go back", "돌아가기"),
+            "sorry.title" => ("Sorry, there is a problem with the service", "죄송합니다. 서비스에 문제가 있습니다"),
+            "sorry.body" => ("Try again later.", "잠시 후 다시 시도하십시오."),
+            "forbidden.title" => ("You cannot see this page", "이 페이지를 볼 수 없습니다"),
+            "forbidden.body" => (
+                "You are signed in with an account that may not see or change this. Sign out and sign in with the right account.",
+                "현재 계정으로는 이 내용을 보거나 변경할 수 없습니다. 로그아웃한 뒤 알맞은 계정으로 로그인하십시오.",
+            ),
+            "notfound.title" => ("Page not found", "페이지를 찾을 수 없습니다"),
+            "notfound.body" => {
+                ("Check the address, or go back to your account.", "주소를 확인하거나 내 계정으로 돌아가십시오.")
+            }
+            "csrf.title" => ("Your form has expired", "양식이 만료되었습니다"),
+            "csrf.body" => (
+                "Go back, reload the page and try again. Nothing was changed.",
+                "뒤로 가서 페이지를 새로 고친 뒤 다시 시도하십시오. 아무것도 변경되지 않았습니다.",
+            ),
+            "limited.title" => ("Too many attempts", "시도 횟수가 너무 많습니다"),
+            "limited.body" => (
+                "For your security we have paused sign-in for a while. Wait 15 minutes and try again.",
+                "보안을 위해 로그인을 잠시 중지했습니다. 15분 후에 다시 시도하십시오.",
+            ),
+            "login.title" => ("Sign in with your mobile phone", "휴대전화로 로그인"),
+            "login.lead" => (
+                "We will send a 6-digit code by text message to check it is you.",
+                "본인 확인을 위해 6자리 코드를 문자 메시지로 보내 드립니다.",
+            ),
+            "login.phone" => ("Mobile phone number", "휴대전화 번호"),
+            "login.phone.hint" => (
+                "Use the number you gave when registering your organisation, for example 010-1234-5678",
+                "기관 등록 시 입력한 번호를 사용하십시오. 예: 010-1234-5678",
+            ),
+            "login.send" => ("Send the code", "코드 받기"),
+            "login.staff_link" => ("Staff sign in with a username and password", "직원은 아이디와 비밀번호로 로그인"),
+            "code.title" => ("Check your phone", "휴대전화를 확인하십시오"),
+            "code.lead" => ("We sent a code to", "다음 번호로 코드를 보냈습니다:"),
+            "code.label" => ("Text message code", "문자 메시지 코드"),
+            "code.hint" => ("The code is 6 digits and expires after 5 minutes", "코드는 6자리이며 5분 후에 만료됩니다"),
+            "code.submit" => ("Continue", "계속"),
+            "code.again" => ("Not received a code? Send a new one", "코드를 받지 못했습니까? 새 코드 받기"),
+            "code.wrong" => (
+                "The code is not right or has expired. Check the text message, or ask for a new code",
+                "코드가 틀렸거나 만료되었습니다. 문자 메시지를 확인하거나 새 코드를 받으십시오",
+            ),
+            "staff.title" => ("Staff sign in", "직원 로그인"),
+            "staff.username" => ("Username", "아이디"),
+            "staff.password" => ("Password", "비밀번호"),
+            "staff.submit" => ("Sign in", "로그인"),
+            "staff.username.missing" => ("Enter your username", "아이디를 입력하십시오"),
+            "staff.password.missing" => ("Enter your password", "비밀번호를 입력하십시오"),
+            "staff.wrong" => ("The username or password is not right", "아이디 또는 비밀번호가 올바르지 않습니다"),
+            "password.title" => ("Change your password", "비밀번호 변경"),
+            "password.forced" => (
+                "Someone else set your password. Choose your own before you go on.",
+                "다른 사람이 설정한 비밀번호입니다. 계속하기 전에 새 비밀번호를 정하십시오.",
+            ),
+            "password.current" => ("Current password", "현재 비밀번호"),
+            "password.new" => ("New password", "새 비밀번호"),
+            "password.new.hint" => (
+                "At least 12 characters. A few unrelated words make a strong password",
+                "12자 이상. 서로 관계없는 단어 몇 개를 이으면 강력한 비밀번호가 됩니다",
+            ),
+            "password.confirm" => ("Type the new password again", "새 비밀번호 다시 입력"),
+            "password.submit" => ("Change password", "비밀번호 변경"),
+            "current_password" => ("Current password", "현재 비밀번호"),
+            "new_password" => ("New password", "새 비밀번호"),
+            "confirm_password" => ("New password again", "새 비밀번호 확인"),
+            "code" => ("Text message code", "문자 메시지 코드"),
+            "account.title" => ("Your account", "내 계정"),
+            "account.organisations" => ("Your organisations", "내 기관"),
+            "account.none" => (
+                "No organisation has this phone number as its contact.",
+                "이 휴대전화 번호를 담당자로 등록한 기관이 없습니다.",
+            ),
+            "account.register" => ("Register an organisation", "기관 등록하기"),
+            "account.screening" => ("Screening queue", "심사 대기열"),
+            "org.status" => ("Status", "상태"),
+            "org.zone" => ("Zone", "구역"),
+            "org.quota" => ("Approved passes", "승인된 허가증 수"),
+            "org.used" => ("Passes issued or being issued", "발급되었거나 발급 중인 허가증"),
+            "org.registered" => ("Registered", "등록일"),
+            "org.reason" => ("Reason for rejection", "반려 사유"),
+            "org.question" => ("The official asks", "담당 공무원의 요청"),
+            "org.resubmit.lead" => (
+                "When you have sent what was asked for, ask for your registration to be checked again.",
+                "요청받은 내용을 보냈다면 등록을 다시 확인해 달라고 요청하십시오.",
+            ),
+            "org.resubmit" => ("Ask for review again", "다시 심사 요청"),
+            "org.checks" => ("Automatic checks", "자동 점검"),
+            "org.check" => ("Check", "점검 항목"),
+            "org.result" => ("Result", "결과"),
+            "org.detail" => ("Detail", "세부 내용"),
+            "org.passed" => ("Passed", "통과"),
+            "org.failed" => ("Needs attention", "확인 필요"),
+            "org.batches" => ("Staff lists", "직원 명단"),
+            "org.no_batches" => ("No staff list uploaded yet.", "아직 올린 직원 명단이 없습니다."),
+            "org.upload_link" => ("Upload a staff list", "직원 명단 올리기"),
+            "decision.title" => ("Your decision", "결정"),
+            "decision.legend" => ("What do you want to do?", "어떻게 처리하시겠습니까?"),
+            "decision.approve" => ("Approve", "승인"),
+            "decision.reject" => ("Reject", "반려"),
+            "decision.ask" => ("Ask for more information", "추가 정보 요청"),
+            "decision.quota" => ("Passes to approve", "승인할 허가증 수"),
+            "decision.quota.hint" => (
+                "Only if you approve. Filled in with the number requested",
+                "승인하는 경우에만. 신청한 수가 미리 입력되어 있습니다",
+            ),
+            "decision.reason" => ("Reason for rejection", "반려 사유"),
+            "decision.reason.hint" => {
+                ("Only if you reject. The organisation sees this", "반려하는 경우에만. 기관에 표시됩니다")
+            }
+            "decision.question" => ("What do you need to know?", "어떤 정보가 필요합니까?"),
+            "decision.save" => ("Save and go to the next", "저장하고 다음으로"),
+            "decision.saved" => (
+                "Decision saved. This is the next organisation in the queue.",
+                "결정을 저장했습니다. 대기열의 다음 기관입니다.",
+            ),
+            "decision.action.missing" => (
+                "Choose approve, reject or ask for more information",
+                "승인, 반려, 추가 정보 요청 중 하나를 선택하십시오",
+            ),
+            "decision.quota.invalid" => (
+                "Enter the number of passes to approve, from 1 to 1,000,000",
+                "승인할 허가증 수를 1에서 1,000,000 사이로 입력하십시오",
+            ),
+            "decision.reason.missing" => ("Enter the reason for rejecting", "반려 사유를 입력하십시오"),
+            "decision.question.missing" => ("Enter what you need to know", "필요한 정보를 입력하십시오"),
+            "decision.conflict" => (
+                "Someone else decided on this organisation first. Its status is shown above",
+                "다른 담당자가 먼저 결정했습니다. 현재 상태가 위에 표시되어 있습니다",
+            ),
+            "upload.title" => ("Upload a staff list", "직원 명단 올리기"),
+            "upload.title.error" => ("Error: Upload a staff list", "오류: 직원 명단 올리기"),
+            "upload.lead" => (
+                "A CSV file with a header row and one row per person, with these columns:",
+                "머리글 행과 한 사람당 한 행으로 된 CSV 파일이며, 다음 열이 있어야 합니다:",
+            ),
+            "upload.optional" => ("optional", "선택"),
+            "upload.rules" => (
+                "Dates as 2026-03-01. Zones separated by semicolons. Up to 100,000 rows. If any row has a problem, nothing is stored and every problem is listed.",
+                "날짜는 2026-03-01 형식. 구역은 세미콜론으로 구분. 최대 100,000행. 문제가 있는 행이 하나라도 있으면 아무것도 저장되지 않고 모든 문제가 표시됩니다.",
+            ),
+            "upload.file" => ("Staff list (CSV)", "직원 명단 (CSV)"),
+            "upload.file.hint" => (
+                "The same file uploaded twice is recognised and not issued twice",
+                "같은 파일을 두 번 올리면 인식되어 두 번 발급되지 않습니다",
+            ),
+            "upload.submit" => ("Upload and issue passes", "올리고 허가증 발급"),
+            "upload.missing" => ("Select a CSV file", "CSV 파일을 선택하십시오"),
+            "upload.unreadable" => {
+                ("The file could not be read. Select it again", "파일을 읽을 수 없습니다. 다시 선택하십시오")
+            }
+            "upload.invalid" => (
+                "The file has {n} problems. Nothing was stored: correct every row listed below and upload the whole file again",
+                "파일에 문제가 {n}개 있습니다. 아무것도 저장되지 않았습니다. 아래 모든 행을 고친 뒤 파일 전체를 다시 올리십시오",
+            ),
+            "upload.quota" => (
+                "The file has {requested} people but your quota of {quota} has {used} used. Nothing was stored",
+                "파일에 {requested}명이 있으나 허가증 {quota}개 중 {used}개를 이미 사용했습니다. 아무것도 저장되지 않았습니다",
+            ),
+            "upload.not_approved" => (
+                "Your organisation must be approved before you upload a staff list",
+                "직원 명단을 올리려면 먼저 기관이 승인되어야 합니다",
+            ),
+            "upload.problems" => ("Problems in the file", "파일의 문제"),
+            "upload.line" => ("Line", "행"),
+            "upload.column" => ("Column", "열"),
+            "upload.problem" => ("Problem", "문제"),
+            "upload.more" => ("And {n} more problems not shown.", "표시되지 않은 문제가 {n}개 더 있습니다."),
+            "batch.title" => ("Issuing passes", "허가증 발급"),
+            "batch.bar" => ("Progress", "진행 상황"),
+            "batch.progress" => (
+                "{issued} of {rows} passes issued. {failed} could not be issued.",
+                "{rows}개 중 {issued}개 발급. {failed}개는 발급할 수 없었습니다.",
+            ),
+            "batch.issuing" => ("Issuing", "발급 중"),
+            "batch.completed" => {
+                ("Completed: every pass has been sent by text message", "완료: 모든 허가증을 문자 메시지로 보냈습니다")
+            }
+            "batch.refresh" => ("Refresh this page to see progress", "진행 상황을 보려면 페이지를 새로 고치십시오"),
+            "batch.duplicate" => (
+                "You uploaded this file before. Nothing new was issued; this is its progress.",
+                "이전에 올린 파일입니다. 새로 발급된 것은 없으며 해당 파일의 진행 상황입니다.",
+            ),
+            "batch.back" => ("Back to the organisation", "기관으로 돌아가기"),
+            "batch.uploaded" => ("Uploaded", "올린 날"),
+            "batch.rows" => ("People", "인원"),
+            "batch.issued" => ("Issued", "발급"),
+            "batch.failed" => ("Not issued", "미발급"),
+            "batch.status" => ("Status", "상태"),
+            "queue.title" => ("Screening queue", "심사 대기열"),
+            "queue.any" => ("Any", "전체"),
+            "queue.passed" => ("Automatic checks", "자동 점검"),
+            "queue.passed.yes" => ("All passed", "모두 통과"),
+            "queue.passed.no" => ("Some need attention", "확인 필요 있음"),
+            "queue.zone.hint" => ("Includes its sub-zones", "하위 구역 포함"),
+            "queue.apply" => ("Apply filters", "필터 적용"),
+            "queue.bulk.lead" => (
+                "Approve, with the number of passes each asked for, every organisation in review matching these filters that passed every automatic check.",
+                "이 필터에 맞는 심사 중인 기관 가운데 모든 자동 점검을 통과한 기관을 신청한 허가증 수대로 승인합니다.",
+            ),
+            "queue.bulk" => ("Approve all that passed every check", "모든 점검을 통과한 기관 일괄 승인"),
+            "queue.approved" => ("{n} organisations approved.", "{n}개 기관을 승인했습니다."),
+            "queue.empty_after" => (
+                "Decision saved. No more organisations are waiting in your queue.",
+                "결정을 저장했습니다. 대기열에 남은 기관이 없습니다.",
+            ),
+            "queue.none" => ("No organisations match these filters.", "이 필터에 맞는 기관이 없습니다."),
+            "queue.organisation" => ("Organisation", "기관"),
+            "queue.requested" => ("Passes requested", "신청 허가증 수"),
+            "queue.all_passed" => ("All passed", "모두 통과"),
+            "queue.failed_n" => ("{n} need attention", "{n}개 확인 필요"),
+            "queue.next" => ("Next page", "다음 페이지"),
+            "done.signin" => (
+                "To follow your registration and upload your staff list, sign in with your contact mobile number.",
+                "등록 진행 상황을 확인하고 직원 명단을 올리려면 담당자 휴대전화 번호로 로그인하십시오.",
+            ),
             "pass.inactive" => ("This pass is no longer active.", "이 허가증은 더 이상 유효하지 않습니다."),
             _ => ("", ""),
         };
@@ -131,6 +350,11 @@ impl Lang {
             "phone_invalid" => "올바른 휴대전화 번호를 입력하십시오",
             "email_invalid" => "name@example.org 형식의 이메일 주소를 입력하십시오",
             "quota_invalid" => "1에서 100000 사이의 숫자를 입력하십시오",
+            "code_invalid" => "문자 메시지로 받은 6자리 코드를 입력하십시오",
+            "password_wrong" => "현재 비밀번호가 올바르지 않습니다",
+            "password_too_short" => "새 비밀번호는 12자 이상이어야 합니다",
+            "password_unchanged" => "새 비밀번호는 현재 비밀번호와 달라야 합니다",
+            "password_mismatch" => "두 비밀번호가 일치하지 않습니다",
             _ => "입력 내용을 확인하십시오",
         };
         self.pick(english, ko).to_owned()
@@ -145,6 +369,30 @@ impl Lang {
             "logistics" => ("Logistics", "물류"),
             "media" => ("Media", "언론"),
             "government" => ("Government", "공공기관"),
+            other => return other.to_owned(),
+        };
+        self.pick(en, ko).to_owned()
+    }
+
+    /// An organisation status, by its code.
+    pub fn status(self, code: &str) -> &'static str {
+        let (en, ko) = match code {
+            "in_review" => ("In review", "심사 중"),
+            "approved" => ("Approved", "승인"),
+            "rejected" => ("Rejected", "반려"),
+            "info_requested" => ("More information needed", "추가 정보 필요"),
+            _ => ("Unknown", "알 수 없음"),
+        };
+        self.pick(en, ko)
+    }
+
+    /// A screening rule, by its code.
+    pub fn rule(self, code: &str) -> String {
+        let (en, ko) = match code {
+            "category_allowed" => ("Essential category allowed", "허용된 필수 업무 분류"),
+            "registry_number_valid" => ("Registration number valid", "사업자등록번호 유효"),
+            "registry_number_unique" => ("Registration number not used before", "사업자등록번호 중복 없음"),
+            "name_unique_in_zone" => ("No similar name in the zone", "같은 구역에 비슷한 이름 없음"),
             other => return other.to_owned(),
         };
         self.pick(en, ko).to_owned()

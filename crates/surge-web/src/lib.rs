@@ -9,6 +9,7 @@ mod i18n;
 mod metrics;
 mod openapi;
 mod pages;
+mod session;
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ use time::OffsetDateTime;
 pub use metrics::Metrics;
 pub use openapi::ROUTES;
 pub use pages::QrCache;
+pub use session::{WebConfig, csrf_token};
 
 /// Everything a request handler needs. Time comes from `clock`, so tests control it.
 #[derive(Clone)]
@@ -32,6 +34,8 @@ pub struct AppState<S> {
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
     pub qr_cache: Arc<QrCache>,
+    /// Cookies, client addresses and sign-in limits.
+    pub web: Arc<WebConfig>,
 }
 
 impl<S> std::fmt::Debug for AppState<S> {
@@ -59,7 +63,26 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         )
         .route("/api/batches/{id}", get(api::batch::<S>))
         .route("/api/api-keys", post(api::create_api_key::<S>))
+        .route("/api/accounts", post(api::create_account::<S>))
         .route("/register", get(pages::register_form::<S>).post(pages::register_submit::<S>))
+        .route("/login", get(pages::account::login_form::<S>).post(pages::account::login_submit::<S>))
+        .route("/login/code", get(pages::account::code_form_page::<S>).post(pages::account::code_submit::<S>))
+        .route("/login/staff", get(pages::account::staff_form_page::<S>).post(pages::account::staff_submit::<S>))
+        .route("/logout", post(pages::account::logout::<S>))
+        .route("/account", get(pages::account::account_page::<S>))
+        .route("/account/password", get(pages::account::password_page::<S>).post(pages::account::password_submit::<S>))
+        .route("/screening", get(pages::orgs::screening_page::<S>))
+        .route("/screening/approve", post(pages::orgs::screening_approve::<S>))
+        .route("/organisations/{id}", get(pages::orgs::organisation_page::<S>))
+        .route("/organisations/{id}/decision", post(pages::orgs::decision_submit::<S>))
+        .route(
+            "/organisations/{id}/upload",
+            get(pages::orgs::upload_page::<S>)
+                .post(pages::orgs::upload_submit::<S>)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route("/batches/{id}", get(pages::orgs::batch_page::<S>))
+        .route("/", get(|| async { pages::kit_redirect("/account") }))
         .route("/p/{index}/{token}", get(pages::pass_page::<S>))
         .with_state(state)
 }

@@ -16,6 +16,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/organisations/{id}/employees"),
     ("get", "/api/batches/{id}"),
     ("post", "/api/api-keys"),
+    ("post", "/api/accounts"),
 ];
 
 fn error_responses(codes: &[&str]) -> Value {
@@ -23,8 +24,8 @@ fn error_responses(codes: &[&str]) -> Value {
     for code in codes {
         let description = match *code {
             "400" => "The request is malformed",
-            "401" => "No valid API key",
-            "403" => "The key's role may not do this",
+            "401" => "No valid API key or session",
+            "403" => "The caller may not do this, or a session request lacks X-CSRF-Token",
             "404" => "Not found",
             "409" => "Not allowed in the current state (status, quota)",
             "422" => "Validation failed; details name each field or row",
@@ -97,7 +98,13 @@ pub fn spec() -> Value {
             "/api/batches/{id}": {"get": with(json!({"summary": "Issuance progress (staff, or the organisation's admin)",
                 "security": secured, "parameters": id}), ("200", "Rows, issued, failed, percent"), &["401", "403", "404"])},
             "/api/api-keys": {"post": with(json!({"summary": "Create an API key (admin)", "security": secured}),
-                ("201", "The key, shown once"), &["400", "401", "403", "404"])}
+                ("201", "The key, shown once"), &["400", "401", "403", "404"])},
+            "/api/accounts": {"post": with(json!({"summary": "Create a staff account (admin); returns a one-time password to change at first sign-in",
+                "security": secured,
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["username", "role"], "properties": {
+                    "username": {"type": "string"}, "role": {"enum": ["admin", "official", "checkpoint"]},
+                    "zones": {"type": "array", "items": {"type": "string"}}, "categories": {"type": "array", "items": {"type": "string"}}}}}}}}),
+                ("201", "The account id and its one-time password"), &["400", "401", "403", "409", "422"])}
         }
     })
 }

@@ -16,18 +16,34 @@ use surge_domain::{FieldError, RegistrationInput};
 use crate::AppState;
 use crate::i18n::Lang;
 
+pub mod account;
+mod kit;
+pub mod orgs;
+
+use kit::PageCtx;
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#0b0c0c;line-height:1.4}\
-main{max-width:40rem;margin:0 auto;padding:1rem}h1{font-size:1.8rem}\
+main{max-width:40rem;margin:0 auto;padding:1rem}main:has(.wide){max-width:64rem}h1{font-size:1.8rem}\
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.5rem 1rem;border-top:1px solid #b1b4b6;padding-top:.5rem}\
 dt{font-weight:700}.qr svg{width:100%;max-width:20rem;height:auto}.code{font-size:1.5rem;letter-spacing:.1em}\
 .warning{border-left:5px solid #d4351c;padding-left:1rem}@media print{.noprint{display:none}}\
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fd0;padding:.5rem}\
 header{background:#0b0c0c;color:#fff;padding:.75rem 1rem;display:flex;justify-content:space-between;flex-wrap:wrap}\
-header a{color:#fff}.field{margin:1.5rem 0}label{display:block;font-weight:700}.hint{color:#505a5f;margin:.25rem 0}\
+header a{color:#fff;margin-left:1rem}header form{display:inline;margin-left:1rem}\
+header button{background:none;box-shadow:none;padding:0;text-decoration:underline}\
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.5rem .25rem;border-bottom:1px solid #b1b4b6;vertical-align:top}\
+.tag{display:inline-block;padding:.1rem .4rem;font-weight:700;background:#d2e2f1;color:#0c2d4a}\
+.tag.approved{background:#cce2d8;color:#005a30}.tag.rejected{background:#f6d7d2;color:#942514}\
+.tag.info_requested{background:#fff7bf;color:#594d00}.wide{max-width:60rem}progress{width:100%;height:2rem}\
+textarea{font:inherit;width:100%;max-width:30rem;box-sizing:border-box;border:2px solid #0b0c0c;min-height:5rem}\
+fieldset{border:0;padding:0;margin:1.5rem 0}legend{font-weight:700;font-size:1.2rem}\
+.radio{display:flex;gap:.5rem;align-items:center;margin:.5rem 0}.radio input{width:1.5rem;height:1.5rem}\
+.radio label{font-weight:400}.secondary{background:#f3f2f1;color:#0b0c0c;box-shadow:0 2px 0 #929191}\
+.inset{border-left:5px solid #b1b4b6;padding-left:1rem}.field{margin:1.5rem 0}label{display:block;font-weight:700}.hint{color:#505a5f;margin:.25rem 0}\
 input,select{font:inherit;width:100%;max-width:30rem;box-sizing:border-box;padding:.4rem;border:2px solid #0b0c0c}\
 input:focus,select:focus,a:focus,button:focus{outline:3px solid #fd0;outline-offset:0}\
 .field-error{border-left:5px solid #d4351c;padding-left:.75rem}.error-message{color:#d4351c;font-weight:700;margin:.25rem 0}\
@@ -42,6 +58,11 @@ fn page(title: &str, body: &str) -> String {
 
 /// The page frame: skip link, header with the service name and the language switch, main content.
 fn layout(lang: Lang, title: &str, body: &str, switch_path: Option<&str>) -> String {
+    layout_nav(lang, title, body, switch_path, "")
+}
+
+/// The frame with extra header content (the signed-in visitor's links).
+fn layout_nav(lang: Lang, title: &str, body: &str, switch_path: Option<&str>, nav: &str) -> String {
     let switch = switch_path
         .map(|path| {
             let other = lang.other();
@@ -55,7 +76,7 @@ fn layout(lang: Lang, title: &str, body: &str, switch_path: Option<&str>) -> Str
     format!(
         "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
          content=\"width=device-width, initial-scale=1\"><title>{title} – Surge</title><style>{STYLE}</style></head>\
-         <body><a class=\"skip\" href=\"#main-content\">{skip}</a><header><span>{service}</span>{switch}</header>\
+         <body><a class=\"skip\" href=\"#main-content\">{skip}</a><header><span>{service}</span><nav>{nav}{switch}</nav></header>\
          <main id=\"main-content\">{body}</main></body></html>",
         lang = lang.code(),
         title = escape(title),
@@ -164,6 +185,7 @@ const FIELDS: &[(&str, &str, &str)] = &[
 
 fn registration_form(
     lang: Lang,
+    csrf_input: &str,
     categories: &[String],
     values: &HashMap<String, String>,
     errors: &[FieldError],
@@ -185,7 +207,7 @@ fn registration_form(
         html.push_str("</ul></div>");
     }
     html.push_str(&format!("<h1>{}</h1><p>{}</p>", lang.t("register.title"), lang.t("register.lead")));
-    html.push_str(&format!("<form method=\"post\" action=\"/register?lang={}\" novalidate>", lang.code()));
+    html.push_str(&format!("<form method=\"post\" action=\"/register?lang={}\" novalidate>{csrf_input}", lang.code()));
     for (name, kind, autocomplete) in FIELDS {
         let error = errors.iter().find(|e| e.field == *name);
         let value = escape(values.get(*name).map(String::as_str).unwrap_or(""));
@@ -250,10 +272,13 @@ pub async fn register_form<S: Store>(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = Lang::negotiate(query.get("lang").map(String::as_str), &headers);
-    let body = registration_form(lang, &state.config.categories, &HashMap::new(), &[]);
-    let html = layout(lang, lang.t("register.title"), &body, Some("/register"));
-    with_lang_cookie(query.get("lang"), lang, Html(html).into_response())
+    let ctx = match PageCtx::new(&state, &headers, &query).await {
+        Ok(ctx) => ctx,
+        Err(response) => return response,
+    };
+    let body = registration_form(ctx.lang, &ctx.csrf_input(), &state.config.categories, &HashMap::new(), &[]);
+    let title = ctx.t("register.title");
+    ctx.render(StatusCode::OK, title, &body, Some("/register"))
 }
 
 pub async fn register_submit<S: Store>(
@@ -262,7 +287,14 @@ pub async fn register_submit<S: Store>(
     headers: HeaderMap,
     Form(values): Form<HashMap<String, String>>,
 ) -> Response {
-    let lang = Lang::negotiate(query.get("lang").map(String::as_str), &headers);
+    let ctx = match PageCtx::new(&state, &headers, &query).await {
+        Ok(ctx) => ctx,
+        Err(response) => return response,
+    };
+    if !PageCtx::form_is_genuine(&headers, &values) {
+        return ctx.stale_form();
+    }
+    let lang = ctx.lang;
     let get = |name: &str| values.get(name).cloned().unwrap_or_default();
     let input = RegistrationInput {
         legal_name: get("legal_name"),
@@ -283,27 +315,31 @@ pub async fn register_submit<S: Store>(
                 if screening.passed_all() { String::new() } else { format!("<p>{}</p>", lang.t("done.flagged")) };
             let body = format!(
                 "<div class=\"panel\"><h1>{}</h1><p>{}<br><strong>{id}</strong></p></div>\
-                 <p>{}</p><p class=\"key\">{}</p>{flagged}<p>{}</p>",
+                 <p>{}</p><p><a href=\"/login?next=/organisations/{id}\">{}</a></p>{flagged}\
+                 <p>{}</p><p class=\"key\">{}</p>",
                 lang.t("done.title"),
                 lang.t("done.reference"),
+                lang.t("done.next"),
+                lang.t("done.signin"),
                 lang.t("done.key"),
                 escape(key.reveal()),
-                lang.t("done.next"),
             );
-            Html(layout(lang, lang.t("done.title"), &body, None)).into_response()
+            let title = lang.t("done.title");
+            ctx.render(StatusCode::OK, title, &body, None)
         }
         Err(AppError::InvalidForm(errors)) => {
-            let body = registration_form(lang, &state.config.categories, &values, &errors);
+            let body = registration_form(lang, &ctx.csrf_input(), &state.config.categories, &values, &errors);
             let title = format!("{} {}", lang.t("error.prefix"), lang.t("register.title"));
-            (StatusCode::UNPROCESSABLE_ENTITY, Html(layout(lang, &title, &body, Some("/register")))).into_response()
+            ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &title, &body, Some("/register"))
         }
         Err(e) => {
             tracing::error!(error = ?e, "registration page failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Html(page("Sorry", "<h1>Sorry, there is a problem</h1><p>Try again later.</p>")),
-            )
-                .into_response()
+            kit::sorry(lang)
         }
     }
+}
+
+/// A `303 See Other` to `location`, for routes that only forward.
+pub fn kit_redirect(location: &str) -> Response {
+    kit::see_other(location)
 }

@@ -15,8 +15,16 @@ use surge_app::{ApiKey, IssuanceWorker, KeyScope, NewApiKey, Role, Store};
 use surge_pass::{Algorithm, Issuer, SigningKey};
 use surge_store_sqlite::SqliteStore;
 use surge_testkit::fixtures::{NOW, config, employees, employees_csv};
-use surge_web::{AppState, Metrics, router};
+use surge_web::{AppState, Metrics, WebConfig, csrf_token, router};
 use tower::ServiceExt;
+
+/// Who makes a request: nobody, an API key, or a session cookie (sent with its CSRF header).
+#[derive(Debug, Clone)]
+enum Caller {
+    Nobody,
+    Key(String),
+    Session(String),
+}
 
 struct TestApp {
     app: Router,
@@ -53,6 +61,7 @@ async fn spawn() -> TestApp {
         metrics: Arc::new(Metrics::default()),
         clock: Arc::new(|| NOW),
         qr_cache: Arc::default(),
+        web: Arc::new(WebConfig::default()),
     };
     TestApp {
         app: router(state),
@@ -73,9 +82,26 @@ impl TestApp {
         body: Option<Body>,
         content_type: &str,
     ) -> (StatusCode, Value, String) {
+        let caller = key.map_or(Caller::Nobody, |k| Caller::Key(k.to_owned()));
+        self.call_as(method, path, &caller, body, content_type).await
+    }
+
+    async fn call_as(
+        &self,
+        method: &str,
+        path: &str,
+        caller: &Caller,
+        body: Option<Body>,
+        content_type: &str,
+    ) -> (StatusCode, Value, String) {
         let mut request = Request::builder().method(method).uri(path).header("content-type", content_type);
-        if let Some(key) = key {
-            request = request.header("authorization", format!("Bearer {key}"));
+        match caller {
+            Caller::Nobody => {}
+            Caller::Key(key) => request = request.header("authorization", format!("Bearer {key}")),
+            Caller::Session(token) => {
+                request = request.header("cookie", format!("surge_session={token}"));
+                request = request.header("x-csrf-token", csrf_token(token));
+            }
         }
         let response = self.app.clone().oneshot(request.body(body.unwrap_or_else(Body::empty)).unwrap()).await.unwrap();
         let status = response.status();
@@ -90,8 +116,52 @@ impl TestApp {
         (status, json)
     }
 
+    async fn json_as(&self, method: &str, path: &str, caller: &Caller, body: Value) -> (StatusCode, Value) {
+        let (status, json, _) =
+            self.call_as(method, path, caller, Some(Body::from(body.to_string())), "application/json").await;
+        (status, json)
+    }
+
+    /// A session for the citizen with this phone (E.164), as signing in by code makes.
+    async fn citizen(&self, phone: &str) -> Caller {
+        let account = self.store.phone_account(phone, NOW).await.unwrap();
+        self.session_for(account.id).await
+    }
+
+    /// A session for a new staff account.
+    async fn staff(&self, role: Role, username: &str) -> Caller {
+        let (id, _) = surge_app::access::create_staff_account(
+            &self.store,
+            role,
+            username,
+            KeyScope::default(),
+            NOW,
+            &mut StdRng::seed_from_u64(9),
+        )
+        .await
+        .unwrap();
+        // As after the first sign-in, when the one-time password has been replaced.
+        self.store
+            .set_password(id, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", false)
+            .await
+            .unwrap();
+        self.session_for(id).await
+    }
+
+    async fn session_for(&self, account_id: i64) -> Caller {
+        let token = surge_app::access::SessionToken::generate(&mut rand_core::OsRng);
+        self.store.insert_session(token.hash(), account_id, NOW, NOW + time::Duration::hours(1)).await.unwrap();
+        Caller::Session(token.reveal().to_owned())
+    }
+
     async fn register(&self, name: &str, number: &str) -> (i64, String) {
-        let (status, body) = self.json("POST", "/api/organisations", None, registration(name, number)).await;
+        self.register_with_phone(name, number, "010-1234-5678").await
+    }
+
+    async fn register_with_phone(&self, name: &str, number: &str, phone: &str) -> (i64, String) {
+        let mut body = registration(name, number);
+        body["contact_phone"] = json!(phone);
+        let (status, body) = self.json("POST", "/api/organisations", None, body).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         (body["id"].as_i64().unwrap(), body["api_key"].as_str().unwrap().to_owned())
     }
@@ -197,48 +267,68 @@ async fn a_registration_error_names_each_field() {
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("request_invalid")));
 }
 
-/// Every endpoint against every kind of caller: allowed means neither 401 nor 403.
+/// Every endpoint against every kind of caller: allowed means neither 401 nor 403. Callers with sessions send
+/// the CSRF header, so what is tested is the role.
 #[tokio::test]
 async fn every_endpoint_allows_exactly_the_roles_it_should() {
     let t = spawn().await;
-    let (own, own_key) = t.register("Busan Fresh Foods", "220-81-62517").await;
-    let (_, other_key) = t.register("Seoul Logistics", "124-81-00998").await;
-    let who: [(&str, Option<&str>); 6] = [
-        ("anonymous", None),
-        ("admin", Some(&t.admin)),
-        ("official", Some(&t.official)),
-        ("own organisation", Some(&own_key)),
-        ("other organisation", Some(&other_key)),
-        ("checkpoint", Some(&t.checkpoint)),
+    let (own, own_key) = t.register_with_phone("Busan Fresh Foods", "220-81-62517", "010-1111-2222").await;
+    let (_, other_key) = t.register_with_phone("Seoul Logistics", "124-81-00998", "010-3333-4444").await;
+    let who: Vec<(&str, Caller)> = vec![
+        ("anonymous", Caller::Nobody),
+        ("admin key", Caller::Key(t.admin.clone())),
+        ("official key", Caller::Key(t.official.clone())),
+        ("own organisation key", Caller::Key(own_key.clone())),
+        ("other organisation key", Caller::Key(other_key.clone())),
+        ("checkpoint key", Caller::Key(t.checkpoint.clone())),
+        ("admin session", t.staff(Role::Admin, "root2").await),
+        ("official session", t.staff(Role::Official, "desk").await),
+        ("checkpoint session", t.staff(Role::Checkpoint, "gate").await),
+        ("own organisation's citizen", t.citizen("+821011112222").await),
+        ("applicant", t.citizen("+821055556666").await),
     ];
     let org = format!("/api/organisations/{own}");
-    // (method, path, body, allowed for: anonymous, admin, official, own org, other org, checkpoint)
-    let table: Vec<(&str, String, Value, [bool; 6])> = vec![
-        ("GET", "/healthz".into(), Value::Null, [true; 6]),
-        ("GET", "/api/trust-list".into(), Value::Null, [true; 6]),
-        ("GET", "/api/openapi.json".into(), Value::Null, [true; 6]),
-        ("POST", "/api/organisations".into(), registration("X Y Z", "1111111119"), [true; 6]),
-        ("GET", "/api/organisations".into(), Value::Null, [false, true, true, false, false, false]),
-        ("GET", org.clone(), Value::Null, [false, true, true, true, false, false]),
+    let yes = [true; 11];
+    // Allowed for: anonymous, admin, official, own org, other org, checkpoint (keys); admin, official, checkpoint
+    // (sessions); the own organisation's citizen; an applicant with no organisation.
+    let staff_only = [false, true, true, false, false, false, true, true, false, false, false];
+    let table: Vec<(&str, String, Value, [bool; 11])> = vec![
+        ("GET", "/healthz".into(), Value::Null, yes),
+        ("GET", "/api/trust-list".into(), Value::Null, yes),
+        ("GET", "/api/openapi.json".into(), Value::Null, yes),
+        ("POST", "/api/organisations".into(), registration("X Y Z", "1111111119"), yes),
+        ("GET", "/api/organisations".into(), Value::Null, staff_only),
+        ("GET", org.clone(), Value::Null, [false, true, true, true, false, false, true, true, false, true, false]),
+        ("POST", format!("{org}/decision"), json!({"action": "ask", "question": "licence?"}), staff_only),
         (
             "POST",
             format!("{org}/decision"),
-            json!({"action": "ask", "question": "licence?"}),
-            [false, true, true, false, false, false],
+            json!({"action": "resubmit"}),
+            [false, true, true, true, false, false, true, true, false, true, false],
         ),
-        ("POST", format!("{org}/decision"), json!({"action": "resubmit"}), [false, true, true, true, false, false]),
+        ("POST", "/api/organisations/bulk-approve".into(), json!({"zone": "KR-99"}), staff_only),
         (
             "POST",
-            "/api/organisations/bulk-approve".into(),
-            json!({"zone": "KR-99"}),
-            [false, true, true, false, false, false],
+            format!("{org}/employees"),
+            Value::Null,
+            [false, true, false, true, false, false, true, false, false, true, false],
         ),
-        ("POST", format!("{org}/employees"), Value::Null, [false, true, false, true, false, false]),
-        ("POST", "/api/api-keys".into(), json!({"role": "checkpoint"}), [false, true, false, false, false, false]),
+        (
+            "POST",
+            "/api/api-keys".into(),
+            json!({"role": "checkpoint"}),
+            [false, true, false, false, false, false, true, false, false, false, false],
+        ),
+        (
+            "POST",
+            "/api/accounts".into(),
+            json!({"role": "checkpoint", "username": "new-gate"}),
+            [false, true, false, false, false, false, true, false, false, false, false],
+        ),
     ];
     for (method, path, body, allowed) in &table {
-        for ((name, key), expect) in who.iter().zip(allowed) {
-            let (status, response) = t.json(method, path, *key, body.clone()).await;
+        for ((name, caller), expect) in who.iter().zip(allowed) {
+            let (status, response) = t.json_as(method, path, caller, body.clone()).await;
             let denied = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
             assert_eq!(!denied, *expect, "{method} {path} as {name}: {status} {response}");
         }
@@ -251,13 +341,36 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         t.call("POST", &format!("{org}/employees"), Some(&own_key), Some(Body::from(csv)), "text/csv").await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let batch = body["progress"].as_str().unwrap().to_owned();
-    for ((name, key), expect) in who.iter().zip([false, true, true, true, false, false]) {
-        let (status, response) = t.json("GET", &batch, *key, Value::Null).await;
+    let batch_page = batch.replace("/api", "");
+    let batch_allowed = [false, true, true, true, false, false, true, true, false, true, false];
+    for ((name, caller), expect) in who.iter().zip(batch_allowed) {
+        let (status, response) = t.json_as("GET", &batch, caller, Value::Null).await;
         let denied = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
         assert_eq!(!denied, expect, "GET {batch} as {name}: {status} {response}");
     }
     let (status, _) = t.json("GET", "/api/organisations", Some("surge_not_a_key"), Value::Null).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Pages: allowed answers 200; an anonymous visitor is sent to sign in; others are refused with 403. API keys
+    // are not for pages, so only sessions are tried.
+    let pages: Vec<(String, [bool; 5])> = vec![
+        // Allowed for: admin, official, checkpoint (sessions); own organisation's citizen; applicant.
+        ("/account".into(), [true, true, true, true, true]),
+        ("/screening".into(), [true, true, false, false, false]),
+        (format!("/organisations/{own}"), [true, true, false, true, false]),
+        (format!("/organisations/{own}/upload"), [true, false, false, true, false]),
+        (batch_page.clone(), [true, true, false, true, false]),
+    ];
+    let sessions: Vec<&(&str, Caller)> = who.iter().filter(|(_, c)| matches!(c, Caller::Session(_))).collect();
+    for (path, allowed) in &pages {
+        let (status, _, _) = t.call_as("GET", path, &Caller::Nobody, None, "text/html").await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "GET {path} anonymously goes to sign in");
+        for ((name, caller), expect) in sessions.iter().map(|pair| (&pair.0, &pair.1)).zip(allowed) {
+            let (status, _, html) = t.call_as("GET", path, caller, None, "text/html").await;
+            let wanted = if *expect { StatusCode::OK } else { StatusCode::FORBIDDEN };
+            assert_eq!(status, wanted, "GET {path} as {name}: {html}");
+        }
+    }
 }
 
 #[tokio::test]

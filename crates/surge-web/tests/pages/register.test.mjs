@@ -2,51 +2,22 @@
 // every field, Korean and English, a successful registration, and a phone-sized screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import readline from 'node:readline';
-import { chromium } from 'playwright-core';
+import { startSurge, launchBrowser, fill } from './support.mjs';
 
-let server;
+let surge;
 let base;
 let browser;
 
 before(async () => {
-  const surge = process.env.SURGE_BIN;
-  assert.ok(surge, 'SURGE_BIN must name the surge binary (cargo xtask test sets it)');
-  const dir = mkdtempSync(join(tmpdir(), 'surge-pages-'));
-  server = spawn(surge, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dir], {
-    env: { ...process.env, RUST_LOG: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  base = await new Promise((resolve, reject) => {
-    readline.createInterface({ input: server.stdout }).on('line', (line) => {
-      const match = line.match(/^listening on (http:\/\/\S+)/);
-      if (match) resolve(match[1]);
-    });
-    server.on('exit', (code) => reject(new Error(`surge serve exited with ${code}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-      '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  surge = await startSurge();
+  base = surge.base;
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
+  surge?.stop();
 });
-
-async function fill(page, values) {
-  for (const [label, value] of Object.entries(values)) {
-    const field = page.getByLabel(label, { exact: true });
-    if ((await field.evaluate((el) => el.tagName)) === 'SELECT') await field.selectOption(value);
-    else await field.fill(value);
-  }
-}
 
 test('an empty form shows the error summary first, linked to each field', async () => {
   const page = await browser.newPage({ locale: 'en-GB' });

@@ -1,0 +1,373 @@
+//! Signing in: citizens and organisation admins by a one-time code sent to their phone, staff by username and
+//! password (argon2id). Both give a session whose token is a cookie; only its hash is stored. Sign-in attempts are
+//! rate-limited per phone, per username and per client address, in the database so every server shares the count.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand_core::{CryptoRng, RngCore};
+use sha2::{Digest, Sha256};
+use surge_domain::{FieldError, Phone};
+use time::{Duration, OffsetDateTime};
+
+use crate::{AccountRecord, AppError, KeyScope, NewAccount, NewLoginCode, OutboxMessage, Role, Store};
+
+/// How long codes and sessions last and how often people may try. The defaults follow common practice for SMS
+/// codes (NIST SP 800-63B: short-lived, limited attempts) and a working day's session.
+#[derive(Debug, Clone)]
+pub struct AccessPolicy {
+    pub code_lifetime: Duration,
+    /// Wrong guesses before a code stops working.
+    pub code_attempts: u32,
+    /// Codes sent to one phone per `code_window`.
+    pub codes_per_phone: u32,
+    /// Codes requested from one client address per `code_window`.
+    pub codes_per_address: u32,
+    pub code_window: Duration,
+    /// Password attempts per username, and per client address, in `password_window`.
+    pub passwords_per_user: u32,
+    pub passwords_per_address: u32,
+    pub password_window: Duration,
+    pub session_lifetime: Duration,
+    pub min_password_chars: usize,
+}
+
+impl Default for AccessPolicy {
+    fn default() -> Self {
+        Self {
+            code_lifetime: Duration::minutes(5),
+            code_attempts: 5,
+            codes_per_phone: 3,
+            codes_per_address: 20,
+            code_window: Duration::minutes(15),
+            passwords_per_user: 10,
+            passwords_per_address: 50,
+            password_window: Duration::minutes(15),
+            session_lifetime: Duration::hours(12),
+            min_password_chars: 12,
+        }
+    }
+}
+
+/// A session's secret: 256 random bits as hex, sent only in a cookie.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(String);
+
+impl SessionToken {
+    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+        let mut bytes = [0u8; 32];
+        rng.fill_bytes(&mut bytes);
+        Self(hex(&bytes))
+    }
+
+    pub fn hash_of(presented: &str) -> [u8; 32] {
+        Sha256::digest(presented.as_bytes()).into()
+    }
+
+    pub fn hash(&self) -> [u8; 32] {
+        Self::hash_of(&self.0)
+    }
+
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(…)")
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Six digits, uniformly drawn (rejection sampling keeps `% 1_000_000` unbiased).
+pub fn generate_login_code<R: RngCore + CryptoRng>(rng: &mut R) -> String {
+    const LIMIT: u32 = u32::MAX - u32::MAX % 1_000_000;
+    loop {
+        let n = rng.next_u32();
+        if n < LIMIT {
+            return format!("{:06}", n % 1_000_000);
+        }
+    }
+}
+
+fn code_hash(phone: &str, code: &str) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(phone.as_bytes());
+    hasher.update(b"\0");
+    hasher.update(code.as_bytes());
+    hasher.finalize().into()
+}
+
+/// An argon2id hash in PHC form, with the crate's default cost (19 MiB, 2 passes).
+pub fn hash_password<R: RngCore + CryptoRng>(password: &str, rng: &mut R) -> Result<String, AppError> {
+    let salt = SaltString::generate(rng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Signing(format!("hashing a password: {e}")))
+}
+
+fn password_matches(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .is_ok_and(|hash| argon2::Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+}
+
+/// A fresh password to hand out once: 16 characters from an alphabet without look-alikes (about 80 bits).
+pub fn generate_password<R: RngCore + CryptoRng>(rng: &mut R) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY346789";
+    let limit = 256 - 256 % ALPHABET.len();
+    let mut out = String::with_capacity(16);
+    while out.len() < 16 {
+        let mut byte = [0u8; 1];
+        rng.fill_bytes(&mut byte);
+        if usize::from(byte[0]) < limit {
+            out.push(char::from(ALPHABET[usize::from(byte[0]) % ALPHABET.len()]));
+        }
+    }
+    out
+}
+
+/// The SMS that carries a sign-in code.
+pub fn login_code_sms_text(code: &str, minutes: i64) -> String {
+    format!("Your Surge sign-in code is {code}. It expires in {minutes} minutes. Do not share it with anyone.")
+}
+
+async fn limited<S: Store>(
+    store: &S,
+    bucket: String,
+    now: OffsetDateTime,
+    window: Duration,
+    limit: u32,
+) -> Result<(), AppError> {
+    if store.rate_limit(&bucket, now, window.whole_seconds(), limit).await? {
+        Ok(())
+    } else {
+        tracing::warn!(bucket = bucket.split(':').next().unwrap_or(""), "rate limit reached");
+        Err(AppError::RateLimited { retry_after_seconds: window.whole_seconds() })
+    }
+}
+
+fn parse_phone(text: &str, region: &str) -> Result<Phone, AppError> {
+    Phone::parse(text, region)
+        .map_err(|message| AppError::InvalidForm(vec![FieldError { field: "phone", code: "phone_invalid", message }]))
+}
+
+/// Sends a sign-in code to `phone_text` (as typed), unless the phone or the client address asked too often.
+/// Returns the phone in E.164, for the next step.
+pub async fn request_login_code<S: Store, R: RngCore + CryptoRng>(
+    store: &S,
+    policy: &AccessPolicy,
+    phone_region: &str,
+    phone_text: &str,
+    client_address: &str,
+    now: OffsetDateTime,
+    rng: &mut R,
+) -> Result<String, AppError> {
+    let phone = parse_phone(phone_text, phone_region)?;
+    let phone = phone.as_str().to_owned();
+    limited(store, format!("code-address:{client_address}"), now, policy.code_window, policy.codes_per_address).await?;
+    limited(store, format!("code-phone:{phone}"), now, policy.code_window, policy.codes_per_phone).await?;
+    let code = generate_login_code(rng);
+    let mut nonce = [0u8; 8];
+    rng.fill_bytes(&mut nonce);
+    store
+        .create_login_code(&NewLoginCode {
+            phone: phone.clone(),
+            code_hash: code_hash(&phone, &code),
+            created_at: now,
+            expires_at: now + policy.code_lifetime,
+            sms: OutboxMessage {
+                idempotency_key: format!("login-code:{}", hex(&nonce)),
+                kind: "login_code".into(),
+                recipient: phone.clone(),
+                body: login_code_sms_text(&code, policy.code_lifetime.whole_minutes()),
+            },
+        })
+        .await?;
+    tracing::info!("sign-in code sent");
+    Ok(phone)
+}
+
+/// A new session for `account`.
+async fn open_session<S: Store, R: RngCore + CryptoRng>(
+    store: &S,
+    policy: &AccessPolicy,
+    account: &AccountRecord,
+    now: OffsetDateTime,
+    rng: &mut R,
+) -> Result<SessionToken, AppError> {
+    let token = SessionToken::generate(rng);
+    store.insert_session(token.hash(), account.id, now, now + policy.session_lifetime).await?;
+    tracing::info!(account_id = account.id, role = account.role.as_str(), "signed in");
+    Ok(token)
+}
+
+/// Signs in with the code sent to `phone` (E.164, as `request_login_code` returned it).
+pub async fn sign_in_with_code<S: Store, R: RngCore + CryptoRng>(
+    store: &S,
+    policy: &AccessPolicy,
+    phone: &str,
+    code: &str,
+    now: OffsetDateTime,
+    rng: &mut R,
+) -> Result<(SessionToken, AccountRecord), AppError> {
+    let code: String = code.chars().filter(char::is_ascii_digit).collect();
+    if code.len() != 6 {
+        return Err(AppError::InvalidForm(vec![FieldError {
+            field: "code",
+            code: "code_invalid",
+            message: "Enter the 6-digit code from the text message".into(),
+        }]));
+    }
+    if !store.use_login_code(phone, code_hash(phone, &code), now, policy.code_attempts).await? {
+        return Err(AppError::SignInFailed);
+    }
+    let account = store.phone_account(phone, now).await?;
+    let token = open_session(store, policy, &account, now, rng).await?;
+    Ok((token, account))
+}
+
+/// Signs a staff member in with username and password.
+pub async fn sign_in_with_password<S: Store, R: RngCore + CryptoRng>(
+    store: &S,
+    policy: &AccessPolicy,
+    username: &str,
+    password: &str,
+    client_address: &str,
+    now: OffsetDateTime,
+    rng: &mut R,
+) -> Result<(SessionToken, AccountRecord), AppError> {
+    let username = username.trim().to_lowercase();
+    limited(
+        store,
+        format!("password-address:{client_address}"),
+        now,
+        policy.password_window,
+        policy.passwords_per_address,
+    )
+    .await?;
+    limited(store, format!("password-user:{username}"), now, policy.password_window, policy.passwords_per_user).await?;
+    let account = match store.account_by_username(&username).await {
+        Ok(account) => Some(account),
+        Err(crate::StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
+    // An unknown user costs the same hashing as a known one, so timing does not tell which usernames exist.
+    let matches = match stored {
+        Some(hash) => password_matches(password, hash),
+        None => {
+            let _ = hash_password(password, rng);
+            false
+        }
+    };
+    match account {
+        Some(account) if matches => {
+            let token = open_session(store, policy, &account, now, rng).await?;
+            Ok((token, account))
+        }
+        _ => Err(AppError::SignInFailed),
+    }
+}
+
+/// The account behind a session cookie.
+pub async fn session_account<S: Store>(store: &S, token: &str, now: OffsetDateTime) -> Result<AccountRecord, AppError> {
+    Ok(store.session_account(SessionToken::hash_of(token), now).await?)
+}
+
+pub async fn sign_out<S: Store>(store: &S, token: &str) -> Result<(), AppError> {
+    Ok(store.delete_session(SessionToken::hash_of(token)).await?)
+}
+
+/// Changes a staff member's password after checking the current one.
+pub async fn change_password<S: Store, R: RngCore + CryptoRng>(
+    store: &S,
+    policy: &AccessPolicy,
+    account: &AccountRecord,
+    current: &str,
+    new: &str,
+    confirm: &str,
+    rng: &mut R,
+) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    if !account.password_hash.as_deref().is_some_and(|h| password_matches(current, h)) {
+        errors.push(FieldError {
+            field: "current_password",
+            code: "password_wrong",
+            message: "Your current password is not right".into(),
+        });
+    }
+    if new.chars().count() < policy.min_password_chars {
+        errors.push(FieldError {
+            field: "new_password",
+            code: "password_too_short",
+            message: format!("Your new password must be at least {} characters", policy.min_password_chars),
+        });
+    } else if new == current {
+        errors.push(FieldError {
+            field: "new_password",
+            code: "password_unchanged",
+            message: "Your new password must differ from the current one".into(),
+        });
+    }
+    if new != confirm {
+        errors.push(FieldError {
+            field: "confirm_password",
+            code: "password_mismatch",
+            message: "The passwords do not match".into(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(AppError::InvalidForm(errors));
+    }
+    store.set_password(account.id, &hash_password(new, rng)?, false).await?;
+    tracing::info!(account_id = account.id, "password changed");
+    Ok(())
+}
+
+/// Makes a staff account with a generated password, which must be changed at first sign-in. Returns the account
+/// id and the password, to be shown once.
+pub async fn create_staff_account<S: Store, R: RngCore + CryptoRng>(
+    store: &S,
+    role: Role,
+    username: &str,
+    scope: KeyScope,
+    now: OffsetDateTime,
+    rng: &mut R,
+) -> Result<(i64, String), AppError> {
+    let username = username.trim().to_lowercase();
+    let valid = (3..=64).contains(&username.len())
+        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
+    if !valid {
+        return Err(AppError::InvalidForm(vec![FieldError {
+            field: "username",
+            code: "username_invalid",
+            message: "A username has 3 to 64 letters, digits or . - _ @".into(),
+        }]));
+    }
+    if !Role::STAFF.contains(&role) {
+        return Err(AppError::InvalidForm(vec![FieldError {
+            field: "role",
+            code: "role_invalid",
+            message: "Staff are admins, officials or checkpoint officers".into(),
+        }]));
+    }
+    let password = generate_password(rng);
+    let id = store
+        .insert_account(&NewAccount {
+            role,
+            username: Some(username),
+            phone: None,
+            password_hash: Some(hash_password(&password, rng)?),
+            must_change_password: true,
+            scope,
+            created_at: now,
+        })
+        .await?;
+    Ok((id, password))
+}
+
+#[cfg(test)]
+mod tests;

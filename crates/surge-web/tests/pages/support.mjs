@@ -1,0 +1,63 @@
+// Shared by the page tests: start `surge serve` on a free port with a fresh data directory, read what it prints
+// (address, the admin's one-time password), and launch Debian's Chromium headless.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import readline from 'node:readline';
+import { chromium } from 'playwright-core';
+
+export async function startSurge() {
+  const surge = process.env.SURGE_BIN;
+  assert.ok(surge, 'SURGE_BIN must name the surge binary (cargo xtask test sets it)');
+  const dir = mkdtempSync(join(tmpdir(), 'surge-pages-'));
+  const server = spawn(surge, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dir], {
+    env: { ...process.env, RUST_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let adminPassword;
+  const base = await new Promise((resolve, reject) => {
+    readline.createInterface({ input: server.stdout }).on('line', (line) => {
+      const password = line.match(/one-time password \(shown once\): (\S+)$/);
+      if (password) adminPassword = password[1];
+      const match = line.match(/^listening on (http:\/\/\S+)/);
+      if (match) resolve(match[1]);
+    });
+    server.on('exit', (code) => reject(new Error(`surge serve exited with ${code}`)));
+  });
+  return { base, dir, adminPassword, stop: () => server.kill('SIGTERM') };
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+      '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+// The text messages the log gateway wrote, newest last.
+export function sentMessages(dir) {
+  const file = join(dir, 'sms.log');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+}
+
+// Waits for the newest sign-in code sent to `phone` (E.164) and returns its six digits.
+export async function signInCode(dir, phone, after = 0) {
+  for (let i = 0; i < 100; i += 1) {
+    const codes = sentMessages(dir).filter((m) => m.kind === 'login_code' && m.to === phone);
+    if (codes.length > after) return codes[codes.length - 1].body.match(/\b(\d{6})\b/)[1];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no sign-in code reached ${phone}`);
+}
+
+export async function fill(page, values) {
+  for (const [label, value] of Object.entries(values)) {
+    const field = page.getByLabel(label, { exact: true });
+    if ((await field.evaluate((el) => el.tagName)) === 'SELECT') await field.selectOption(value);
+    else await field.fill(value);
+  }
+}
