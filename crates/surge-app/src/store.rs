@@ -370,6 +370,9 @@ pub trait Store: Send + Sync {
     /// The live key with this hash; `NotFound` for unknown or revoked keys.
     fn api_key(&self, key_hash: [u8; 32]) -> impl Future<Output = Result<ApiKeyRecord, StoreError>> + Send;
 
+    /// Revokes a key: it stops working at once. `NotFound` if no live key has this id.
+    fn revoke_api_key(&self, id: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// How many live keys have this role (to create the first admin key on first start).
     fn count_api_keys(&self, role: Role) -> impl Future<Output = Result<u64, StoreError>> + Send;
 

@@ -498,6 +498,15 @@ impl Store for PostgresStore {
         surge_store_sql::api_key(&row)
     }
 
+    async fn revoke_api_key(&self, id: i64) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE api_keys SET revoked = TRUE WHERE id = $1 AND NOT revoked")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
     async fn count_api_keys(&self, role: surge_app::Role) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE role = $1 AND revoked = FALSE")
             .bind(role.as_str())

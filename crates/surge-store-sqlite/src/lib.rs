@@ -505,6 +505,15 @@ impl Store for SqliteStore {
         surge_store_sql::api_key(&row)
     }
 
+    async fn revoke_api_key(&self, id: i64) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE api_keys SET revoked = 1 WHERE id = ? AND revoked = 0")
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
     async fn count_api_keys(&self, role: surge_app::Role) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE role = ? AND revoked = 0")
             .bind(role.as_str())

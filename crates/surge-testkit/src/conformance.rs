@@ -315,6 +315,11 @@ pub async fn api_keys_are_found_by_hash_only<S: Store>(store: &S) {
     let org_key = store.api_key([3; 32]).await.unwrap();
     assert_eq!((org_key.role, org_key.organisation_id), (Role::OrganisationAdmin, Some(org)));
     assert!(store.insert_api_key(&new_key([3; 32], Role::Official, Default::default())).await.is_err());
+    store.revoke_api_key(org_key.id).await.unwrap();
+    assert!(matches!(store.api_key([3; 32]).await, Err(StoreError::NotFound)), "a revoked key stops working");
+    assert!(matches!(store.revoke_api_key(org_key.id).await, Err(StoreError::NotFound)), "revoked once");
+    store.revoke_api_key(id).await.unwrap();
+    assert_eq!(store.count_api_keys(Role::Admin).await.unwrap(), 0);
 }
 
 pub async fn the_zone_filter_takes_in_sub_zones_and_contact_phones_find_their_organisations<S: Store>(store: &S) {

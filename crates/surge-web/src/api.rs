@@ -375,6 +375,19 @@ pub async fn create_api_key<S: Store>(
     Ok((StatusCode::CREATED, Json(json!({"id": id, "role": role.as_str(), "api_key": key.reveal()}))))
 }
 
+/// Admins revoke any key; it stops working at once. Organisation admins revoke their own organisation's key by
+/// asking an admin, since a key cannot be trusted to revoke itself after a leak.
+pub async fn revoke_api_key<S: Store>(
+    State(state): State<AppState<S>>,
+    principal: Principal,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    principal.require(&[Role::Admin])?;
+    state.store.revoke_api_key(id).await?;
+    tracing::info!(key_id = id, "API key revoked");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccountRequest {

@@ -63,6 +63,7 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         )
         .route("/api/batches/{id}", get(api::batch::<S>))
         .route("/api/api-keys", post(api::create_api_key::<S>))
+        .route("/api/api-keys/{id}/revoke", post(api::revoke_api_key::<S>))
         .route("/api/accounts", post(api::create_account::<S>))
         .route("/register", get(pages::register_form::<S>).post(pages::register_submit::<S>))
         .route("/login", get(pages::account::login_form::<S>).post(pages::account::login_submit::<S>))

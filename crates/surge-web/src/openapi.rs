@@ -16,6 +16,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/organisations/{id}/employees"),
     ("get", "/api/batches/{id}"),
     ("post", "/api/api-keys"),
+    ("post", "/api/api-keys/{id}/revoke"),
     ("post", "/api/accounts"),
 ];
 
@@ -99,6 +100,8 @@ pub fn spec() -> Value {
                 "security": secured, "parameters": id}), ("200", "Rows, issued, failed, percent"), &["401", "403", "404"])},
             "/api/api-keys": {"post": with(json!({"summary": "Create an API key (admin)", "security": secured}),
                 ("201", "The key, shown once"), &["400", "401", "403", "404"])},
+            "/api/api-keys/{id}/revoke": {"post": with(json!({"summary": "Revoke an API key at once (admin)", "security": secured,
+                "parameters": id}), ("204", "Revoked"), &["401", "403", "404"])},
             "/api/accounts": {"post": with(json!({"summary": "Create a staff account (admin); returns a one-time password to change at first sign-in",
                 "security": secured,
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["username", "role"], "properties": {

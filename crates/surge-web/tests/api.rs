@@ -292,7 +292,7 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
     // Allowed for: anonymous, admin, official, own org, other org, checkpoint (keys); admin, official, checkpoint
     // (sessions); the own organisation's citizen; an applicant with no organisation.
     let staff_only = [false, true, true, false, false, false, true, true, false, false, false];
-    let table: Vec<(&str, String, Value, [bool; 11])> = vec![
+    let mut table: Vec<(&str, String, Value, [bool; 11])> = vec![
         ("GET", "/healthz".into(), Value::Null, yes),
         ("GET", "/api/trust-list".into(), Value::Null, yes),
         ("GET", "/api/openapi.json".into(), Value::Null, yes),
@@ -326,6 +326,13 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
             [false, true, false, false, false, false, true, false, false, false, false],
         ),
     ];
+    // Revoking: admins only. The key id does not exist, so an allowed caller gets 404.
+    table.push((
+        "POST",
+        "/api/api-keys/999/revoke".into(),
+        Value::Null,
+        [false, true, false, false, false, false, true, false, false, false, false],
+    ));
     for (method, path, body, allowed) in &table {
         for ((name, caller), expect) in who.iter().zip(allowed) {
             let (status, response) = t.json_as(method, path, caller, body.clone()).await;
@@ -350,6 +357,12 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
     }
     let (status, _) = t.json("GET", "/api/organisations", Some("surge_not_a_key"), Value::Null).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // A revoked key stops working at once.
+    let record = t.store.api_key(surge_app::ApiKey::hash_of(&other_key)).await.unwrap();
+    let (status, _) = t.json("POST", &format!("/api/api-keys/{}/revoke", record.id), Some(&t.admin), Value::Null).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = t.json("GET", "/api/organisations", Some(&other_key), Value::Null).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "was 403 (wrong role), now unknown");
 
     // Pages: allowed answers 200; an anonymous visitor is sent to sign in; others are refused with 403. API keys
     // are not for pages, so only sessions are tried.
