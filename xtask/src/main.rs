@@ -108,6 +108,22 @@ fn ensure_postgres() -> anyhow::Result<()> {
     bail!("PostgreSQL did not become ready on 127.0.0.1:5432")
 }
 
+/// Kannel (bearerbox, smsbox) and its fakesmsc test SMSC from Debian's packages, for the SMS gateway tests. The
+/// tests start their own processes on free ports; nothing runs as a system service.
+fn ensure_kannel() -> anyhow::Result<()> {
+    let needed = ["/usr/sbin/bearerbox", "/usr/sbin/smsbox", "/usr/lib/kannel/test/fakesmsc"];
+    if needed.iter().all(|p| Path::new(p).exists()) {
+        return Ok(());
+    }
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "kannel", "kannel-extras"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    // The package starts its own bearerbox on the default ports; the tests need none of it.
+    let _ = Command::new("service").args(["kannel", "stop"]).status();
+    Ok(())
+}
+
 /// Headless Chromium and CJK fonts from Debian's packages (never a downloaded browser), and playwright-core from
 /// npm, for the page tests.
 fn ensure_page_tools(root: &Path) -> anyhow::Result<PathBuf> {
@@ -126,6 +142,7 @@ fn ensure_page_tools(root: &Path) -> anyhow::Result<PathBuf> {
 
 fn test(root: &Path) -> anyhow::Result<()> {
     ensure_postgres()?;
+    ensure_kannel()?;
     let pages = ensure_page_tools(root)?;
     let python = python_env()?;
     let nextest = succeeds(Command::new("cargo").args(["nextest", "--version"]));

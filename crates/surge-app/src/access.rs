@@ -5,6 +5,7 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand_core::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
+use surge_domain::notify::Templates;
 use surge_domain::{FieldError, Phone};
 use time::{Duration, OffsetDateTime};
 
@@ -129,11 +130,6 @@ pub fn generate_password<R: RngCore + CryptoRng>(rng: &mut R) -> String {
     out
 }
 
-/// The SMS that carries a sign-in code.
-pub fn login_code_sms_text(code: &str, minutes: i64) -> String {
-    format!("Your Surge sign-in code is {code}. It expires in {minutes} minutes. Do not share it with anyone.")
-}
-
 async fn limited<S: Store>(
     store: &S,
     bucket: String,
@@ -156,9 +152,11 @@ fn parse_phone(text: &str, region: &str) -> Result<Phone, AppError> {
 
 /// Sends a sign-in code to `phone_text` (as typed), unless the phone or the client address asked too often.
 /// Returns the phone in E.164, for the next step.
+#[allow(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
 pub async fn request_login_code<S: Store, R: RngCore + CryptoRng>(
     store: &S,
     policy: &AccessPolicy,
+    lang: &str,
     phone_region: &str,
     phone_text: &str,
     client_address: &str,
@@ -170,6 +168,11 @@ pub async fn request_login_code<S: Store, R: RngCore + CryptoRng>(
     limited(store, format!("code-address:{client_address}"), now, policy.code_window, policy.codes_per_address).await?;
     limited(store, format!("code-phone:{phone}"), now, policy.code_window, policy.codes_per_phone).await?;
     let code = generate_login_code(rng);
+    let minutes = policy.code_lifetime.whole_minutes().to_string();
+    let body = Templates::builtin()
+        .render("login_code", lang, &[("code", &code), ("minutes", &minutes)])
+        .or_else(|_| Templates::builtin().render("login_code", "en", &[("code", &code), ("minutes", &minutes)]))
+        .map_err(|e| AppError::Signing(e.to_string()))?;
     let mut nonce = [0u8; 8];
     rng.fill_bytes(&mut nonce);
     store
@@ -182,7 +185,7 @@ pub async fn request_login_code<S: Store, R: RngCore + CryptoRng>(
                 idempotency_key: format!("login-code:{}", hex(&nonce)),
                 kind: "login_code".into(),
                 recipient: phone.clone(),
-                body: login_code_sms_text(&code, policy.code_lifetime.whole_minutes()),
+                body,
             },
         })
         .await?;

@@ -3,6 +3,7 @@
 
 use rand_core::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
+use surge_domain::notify::{TemplateError, Templates};
 use surge_pass::{ControlCode, Issuer, Pass, PassClaims, PassId, PassKind};
 use time::OffsetDateTime;
 
@@ -73,13 +74,20 @@ impl std::fmt::Debug for ApiKey {
     }
 }
 
-/// The SMS that carries a new pass: its link and control code, in plain words.
-pub fn pass_sms_text(holder: &str, link: &str, control_code: &ControlCode, expires: OffsetDateTime) -> String {
-    let until = expires - time::Duration::seconds(1);
-    format!(
-        "{holder}, your movement pass is ready: {link} Control code {}. Valid until {}.",
-        control_code.grouped(),
-        until.date()
+/// The SMS that carries a new pass: its link and control code, in plain words, from the `pass_issued` template.
+pub fn pass_sms_text(
+    lang: &str,
+    holder: &str,
+    link: &str,
+    control_code: &ControlCode,
+    expires: OffsetDateTime,
+) -> Result<String, TemplateError> {
+    let until = (expires - time::Duration::seconds(1)).date().to_string();
+    let code = control_code.grouped();
+    Templates::builtin().render(
+        "pass_issued",
+        lang,
+        &[("holder", holder), ("link", link), ("control_code", &code), ("valid_until", &until)],
     )
 }
 
@@ -94,13 +102,15 @@ pub struct IssuanceWorker<R> {
     pub rng: R,
     /// Rows per transaction: large enough to amortise the commit, small enough to keep locks short.
     pub batch_size: u32,
+    /// The language of the pass SMS (`en`, `ko`).
+    pub sms_language: String,
 }
 
 impl<R: RngCore + CryptoRng + Send> IssuanceWorker<R> {
     /// Claims and issues one transaction's worth of rows. Idle when nothing is pending.
     #[tracing::instrument(skip_all)]
     pub async fn run_once<S: Store>(&mut self, store: &S, now: OffsetDateTime) -> Result<IssueOutcome, AppError> {
-        let Self { issuer, issuer_id, public_base_url, rng, batch_size } = self;
+        let Self { issuer, issuer_id, public_base_url, rng, batch_size, sms_language } = self;
         let mut sign = |pending: &PendingRow, status_index: u64| -> Result<IssuedPass, String> {
             let row = &pending.row;
             let pass_id = PassId::generate(rng);
@@ -139,7 +149,8 @@ impl<R: RngCore + CryptoRng + Send> IssuanceWorker<R> {
                     idempotency_key: format!("pass-issued:{status_index}"),
                     kind: "pass_issued".into(),
                     recipient: row.phone.as_str().to_owned(),
-                    body: pass_sms_text(&row.name, &url, &control_code, row.valid_to),
+                    body: pass_sms_text(sms_language, &row.name, &url, &control_code, row.valid_to)
+                        .map_err(|e| e.to_string())?,
                 },
             })
         };

@@ -5,11 +5,13 @@ pub mod access;
 mod error;
 mod issuance;
 mod organisations;
+pub mod outbox;
 
 pub use error::AppError;
 pub use issuance::{ApiKey, IssuanceWorker, LinkToken, pass_sms_text};
 pub use organisations::{Config, bulk_approve, decide, register_organisation, upload_employees};
 pub mod store;
+pub use outbox::{ClaimedMessage, MessageFilter, MessageRecord, Outbox, SendResult};
 pub use store::{
     AccountRecord, ApiKeyRecord, BatchCreated, BatchRecord, BatchStatus, IssueOutcome, IssuedPass, KeyScope,
     NewAccount, NewApiKey, NewLoginCode, NewOrganisation, OrgFilter, OrganisationRecord, OutboxMessage, PassRecord,

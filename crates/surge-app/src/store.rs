@@ -307,7 +307,7 @@ pub struct NewLoginCode {
 }
 
 /// The storage port. Every method is one transaction: on error nothing of it is applied.
-pub trait Store: Send + Sync {
+pub trait Store: crate::outbox::Outbox + Send + Sync {
     fn insert_organisation(&self, org: &NewOrganisation) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
     fn organisation(&self, id: i64) -> impl Future<Output = Result<OrganisationRecord, StoreError>> + Send;
@@ -451,16 +451,6 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<AccountRecord, StoreError>> + Send;
 
     fn delete_session(&self, token_hash: [u8; 32]) -> impl Future<Output = Result<(), StoreError>> + Send;
-
-    /// Claims up to `limit` outbox messages that nobody has claimed, in id order, for a sender.
-    fn claim_outbox(
-        &self,
-        limit: u32,
-        now: OffsetDateTime,
-    ) -> impl Future<Output = Result<Vec<(i64, OutboxMessage)>, StoreError>> + Send;
-
-    /// Records what became of a claimed message (`sent`, or a failure state).
-    fn finish_outbox(&self, id: i64, state: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// How domain values are laid out in columns, shared by the backends so both store the same thing.

@@ -1,8 +1,9 @@
-//! Surge's domain: organisations and their screening, employee lists for bulk issuance, and the validated values
-//! they are made of. Pure functions and types: no IO, no async, no clock (dates are parameters), no wire formats.
+//! Surge's domain: organisations and their screening, employee lists for bulk issuance, notification rules, and the
+//! validated values they are made of. Pure functions and types: no IO, no async, no clock (dates are parameters), no wire formats.
 
 mod employees;
 mod field;
+pub mod notify;
 mod organisation;
 mod phone;
 mod registry;

@@ -28,6 +28,24 @@ pub enum BenchCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// The SMS pipeline in-process on a fresh database through the log gateway: messages/s from outbox to
+    /// gateway-accepted, and commit-to-accept latency at a gateway's rate limit, beside the raw claim rate.
+    Notify {
+        #[arg(long, default_value_t = 100_000)]
+        messages: usize,
+        /// The simulated gateway limit, messages a second, for the latency run.
+        #[arg(long, default_value_t = 30.0)]
+        rate: f64,
+        /// How long messages arrive in the latency run.
+        #[arg(long, default_value_t = 20.0)]
+        seconds: f64,
+        /// How long the sender waits when nothing is due (as `notify.idle_poll_ms` in `surge serve`).
+        #[arg(long, default_value_t = 200)]
+        idle_poll_ms: u64,
+        /// A PostgreSQL server URL (a fresh database is created and dropped); default SQLite in a temporary directory.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Pass issue and verify rates on one core, beside raw Ed25519 sign and verify rates.
     Pass {
         /// Seconds spent on each measurement.
@@ -39,6 +57,10 @@ pub enum BenchCommand {
 pub fn run(command: BenchCommand) -> anyhow::Result<Outcome> {
     match command {
         BenchCommand::Pass { seconds } => bench_pass(seconds),
+        BenchCommand::Notify { messages, rate, seconds, idle_poll_ms, database_url } => {
+            let bench = crate::bench_notify::NotifyBench { messages, rate, seconds, idle_poll_ms };
+            crate::runtime()?.block_on(crate::bench_notify::run(bench, database_url))
+        }
         BenchCommand::Issue { orgs, passes, database_url } => {
             crate::runtime()?.block_on(crate::bench_issue::run(orgs, passes, database_url))
         }

@@ -153,6 +153,7 @@ async fn measure<S: Store>(store: &S, orgs: usize, passes: usize, backend: &'sta
         public_base_url: "https://pass.example.org".into(),
         rng: StdRng::from_rng(rand_core::OsRng).context("seeding")?,
         batch_size: 1000,
+        sms_language: "en".into(),
     };
     let start = Instant::now();
     let mut issued = 0u64;

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_issue;
+mod bench_notify;
 mod dcc_testdata;
 mod files;
 mod keys_cmd;

@@ -12,6 +12,9 @@ use rand::rngs::StdRng;
 use surge_app::access::AccessPolicy;
 use surge_app::{ApiKey, Config, IssuanceWorker, KeyScope, NewApiKey, Role, Store};
 use surge_domain::RegistryScheme;
+use surge_notify::{
+    KannelConfig, KannelGateway, LogGateway, NotifyWorker, Route, WebhookConfig, WebhookGateway, WorkerConfig,
+};
 use surge_pass::{Algorithm, Issuer, TrustList};
 use surge_store_postgres::PostgresStore;
 use surge_store_sqlite::SqliteStore;
@@ -96,6 +99,7 @@ fn authority_keys(data_dir: &Path, issuer: &str) -> anyhow::Result<(Issuer, Vec<
 
 async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_dir: &Path) -> anyhow::Result<()> {
     let (issuer, trust_list) = authority_keys(data_dir, &settings.authority.issuer)?;
+    let receipt_secret = receipt_secret(data_dir)?;
     if store.count_accounts(Role::Admin).await? == 0 {
         let (_, password) = surge_app::access::create_staff_account(
             &store,
@@ -143,6 +147,8 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             secure_cookies: settings.server.secure_cookies,
             trust_forwarded_for: settings.server.trust_forwarded_for,
             access: AccessPolicy::default(),
+            receipt_secret: receipt_secret.clone(),
+            webhook_secret: settings.notify.webhook.secret.as_bytes().to_vec(),
         }),
     };
     let listener = tokio::net::TcpListener::bind(&settings.server.listen)
@@ -160,12 +166,31 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             public_base_url: settings.server.public_base_url.clone(),
             rng: StdRng::from_rng(rand_core::OsRng).context("seeding the worker's generator")?,
             batch_size: settings.issuance.batch_size,
+            sms_language: settings.authority.sms_language.clone(),
         },
         Duration::from_millis(settings.issuance.idle_poll_ms),
-        metrics,
+        metrics.clone(),
         stop_rx,
     ));
-    let sms = tokio::spawn(run_sms_log(store.clone(), data_dir.join("sms.log"), stop_rx_sms));
+    let notify = NotifyWorker::new(
+        notify_routes(settings, data_dir, &receipt_secret)?,
+        WorkerConfig {
+            max_segments: settings.notify.max_segments,
+            phone_region: settings.authority.phone_region.clone(),
+            batch: settings.notify.batch,
+            window: settings.notify.window,
+            sending_timeout: Duration::from_secs(settings.notify.sending_timeout_s),
+            body_retention: Duration::from_secs(settings.notify.body_retention_days * 24 * 3600),
+            ..WorkerConfig::default()
+        },
+    );
+    let sms = tokio::spawn(run_notify(
+        store.clone(),
+        notify,
+        Duration::from_millis(settings.notify.idle_poll_ms),
+        metrics.clone(),
+        stop_rx_sms,
+    ));
     let app = surge_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
     tracing::info!("stopped taking requests; waiting for the issuance worker");
@@ -209,19 +234,35 @@ async fn run_worker<S: Store>(
     }
 }
 
-/// The default SMS gateway: messages claimed from the outbox are appended to `DATA_DIR/sms.log` as JSON lines
-/// (readable only by the service's user, since they carry phone numbers and codes). Real gateways come with the
-/// notification pipeline.
-async fn run_sms_log<S: Store>(store: S, path: PathBuf, mut stop: watch::Receiver<bool>) {
+/// Sends what the outbox holds until told to stop, and every minute puts back messages whose sender died and
+/// deletes bodies past their retention. Like issuance, a stop waits for the batch in flight to be recorded.
+async fn run_notify<S: Store>(
+    store: S,
+    worker: NotifyWorker,
+    idle: Duration,
+    metrics: Arc<Metrics>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut last_sweep: Option<std::time::Instant> = None;
     loop {
         if *stop.borrow() {
             return;
         }
-        let pause = match send_to_log(&store, &path).await {
-            Ok(0) => Duration::from_millis(200),
-            Ok(_) => Duration::ZERO,
+        if last_sweep.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+            if let Err(e) = worker.sweep(&store, crate::now()).await {
+                tracing::error!(error = %e, "outbox sweep failed");
+            }
+            last_sweep = Some(std::time::Instant::now());
+        }
+        let pause = match worker.run_once(&store, crate::now()).await {
+            Ok(outcome) if outcome.claimed == 0 => idle,
+            Ok(outcome) => {
+                metrics.sms_accepted.inc_by(outcome.accepted as u64);
+                metrics.sms_failed.inc_by(outcome.failed as u64);
+                Duration::ZERO
+            }
             Err(e) => {
-                tracing::error!(error = %e, "writing SMS to the log failed; retrying");
+                tracing::error!(error = %e, "sending failed; retrying");
                 Duration::from_secs(1)
             }
         };
@@ -234,26 +275,76 @@ async fn run_sms_log<S: Store>(store: S, path: PathBuf, mut stop: watch::Receive
     }
 }
 
-async fn send_to_log<S: Store>(store: &S, path: &Path) -> anyhow::Result<usize> {
-    use std::io::Write;
-    let claimed = store.claim_outbox(500, crate::now()).await?;
-    if claimed.is_empty() {
-        return Ok(0);
+/// The gateways the settings name, each with its weight and rate.
+fn notify_routes(settings: &Settings, data_dir: &Path, receipt_secret: &[u8]) -> anyhow::Result<Vec<Route>> {
+    let mut routes = Vec::new();
+    for name in settings.notify.gateways.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let route = match name {
+            "log" => {
+                let path = data_dir.join(&settings.notify.log.path);
+                let gateway = LogGateway::open(&path).with_context(|| format!("opening {}", path.display()))?;
+                Route { gateway: Arc::new(gateway), weight: settings.notify.log.weight, rate: settings.notify.log.rate }
+            }
+            "kannel" => {
+                let k = &settings.notify.kannel;
+                anyhow::ensure!(!k.sendsms_url.is_empty(), "notify.kannel.sendsms_url is not set");
+                let gateway = KannelGateway::new(KannelConfig {
+                    sendsms_url: k.sendsms_url.clone(),
+                    username: k.username.clone(),
+                    password: k.password.clone(),
+                    from: k.from.clone(),
+                    public_base_url: if k.receipt_base_url.is_empty() {
+                        settings.server.public_base_url.clone()
+                    } else {
+                        k.receipt_base_url.clone()
+                    },
+                    receipt_secret: receipt_secret.to_vec(),
+                })
+                .map_err(anyhow::Error::msg)?;
+                Route { gateway: Arc::new(gateway), weight: k.weight, rate: k.rate }
+            }
+            "webhook" => {
+                let w = &settings.notify.webhook;
+                anyhow::ensure!(!w.url.is_empty(), "notify.webhook.url is not set");
+                anyhow::ensure!(w.secret.len() >= 16, "notify.webhook.secret must be at least 16 characters");
+                let gateway =
+                    WebhookGateway::new(WebhookConfig { url: w.url.clone(), secret: w.secret.as_bytes().to_vec() })
+                        .map_err(anyhow::Error::msg)?;
+                Route { gateway: Arc::new(gateway), weight: w.weight, rate: w.rate }
+            }
+            other => anyhow::bail!("notify.gateways: unknown gateway {other:?} (log, kannel, webhook)"),
+        };
+        routes.push(route);
     }
+    anyhow::ensure!(!routes.is_empty(), "notify.gateways names no gateway");
+    Ok(routes)
+}
+
+/// The secret that signs delivery-receipt URLs: made on first start, kept in `DATA_DIR/keys/receipt-secret`.
+fn receipt_secret(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    use rand_core::RngCore;
+    let path = data_dir.join("keys").join("receipt-secret");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return Ok(text.trim().as_bytes().to_vec());
+    }
+    let mut bytes = [0u8; 32];
+    rand_core::OsRng.fill_bytes(&mut bytes);
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(data_dir.join("keys"))?;
     let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
+    options.write(true).create_new(true);
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = std::io::BufWriter::new(options.open(path).with_context(|| format!("opening {}", path.display()))?);
-    for (_, message) in &claimed {
-        let line = serde_json::json!({"to": message.recipient, "kind": message.kind, "key": message.idempotency_key, "body": message.body});
-        writeln!(file, "{line}")?;
+    match options.open(&path) {
+        Ok(mut file) => {
+            std::io::Write::write_all(&mut file, secret.as_bytes())?;
+            Ok(secret.into_bytes())
+        }
+        // Another server sharing the data directory made it first.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(std::fs::read_to_string(&path)?.trim().as_bytes().to_vec())
+        }
+        Err(e) => Err(e).with_context(|| format!("writing {}", path.display())),
     }
-    file.into_inner().map_err(|e| e.into_error())?.sync_data()?;
-    // Marked sent only once the lines are on disk; a crash in between writes them again, never loses them.
-    for (id, _) in &claimed {
-        store.finish_outbox(*id, "sent").await?;
-    }
-    Ok(claimed.len())
 }
 
 async fn shutdown_signal() {

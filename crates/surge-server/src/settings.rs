@@ -15,6 +15,113 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub authority: AuthoritySettings,
     pub issuance: IssuanceSettings,
+    pub notify: NotifySettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifySettings {
+    /// Gateways to send through, comma-separated: `log`, `kannel`. Traffic is shared by their weights.
+    pub gateways: String,
+    /// The longest message, in parts (153 GSM-7 or 67 UCS-2 characters each).
+    pub max_segments: usize,
+    /// Most messages claimed at once.
+    pub batch: u32,
+    /// Messages in flight to the gateways at once.
+    pub window: usize,
+    /// How long the sender waits when nothing is due, in milliseconds.
+    pub idle_poll_ms: u64,
+    /// A message left `sending` this long is sent again (its sender died).
+    pub sending_timeout_s: u64,
+    /// Message bodies are deleted after this many days; states and counts stay.
+    pub body_retention_days: u64,
+    pub log: LogGatewaySettings,
+    pub kannel: KannelSettings,
+    pub webhook: WebhookSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// The provider's endpoint; each message is POSTed there as JSON.
+    pub url: String,
+    /// Shared with the provider: signs requests (`X-Surge-Signature`) and checks their delivery reports.
+    #[serde(deserialize_with = "text_or_number")]
+    pub secret: String,
+    pub weight: u32,
+    pub rate: f64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        NotifySettings::default().webhook
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogGatewaySettings {
+    /// The file, relative to the data directory.
+    pub path: String,
+    pub weight: u32,
+    /// Messages a second; 0 for no limit (a limit simulates an SMSC's).
+    pub rate: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KannelSettings {
+    /// smsbox's sendsms address, e.g. `http://127.0.0.1:13013/cgi-bin/sendsms`.
+    pub sendsms_url: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub username: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub password: String,
+    /// The sender shown on phones. A short code such as `1234` may be given as a number in the environment.
+    #[serde(deserialize_with = "text_or_number")]
+    pub from: String,
+    /// Where Kannel reaches Surge for delivery reports; empty means `server.public_base_url`.
+    pub receipt_base_url: String,
+    pub weight: u32,
+    /// Messages a second the SMSC allows.
+    pub rate: f64,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        Self {
+            gateways: "log".into(),
+            max_segments: 4,
+            batch: 500,
+            window: 16,
+            idle_poll_ms: 200,
+            sending_timeout_s: 300,
+            body_retention_days: 7,
+            log: LogGatewaySettings { path: "sms.log".into(), weight: 1, rate: 0.0 },
+            kannel: KannelSettings {
+                sendsms_url: String::new(),
+                username: String::new(),
+                password: String::new(),
+                from: "Surge".into(),
+                receipt_base_url: String::new(),
+                weight: 1,
+                rate: 30.0,
+            },
+            webhook: WebhookSettings { url: String::new(), secret: String::new(), weight: 1, rate: 30.0 },
+        }
+    }
+}
+
+impl Default for LogGatewaySettings {
+    fn default() -> Self {
+        NotifySettings::default().log
+    }
+}
+
+impl Default for KannelSettings {
+    fn default() -> Self {
+        NotifySettings::default().kannel
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,6 +159,8 @@ pub struct AuthoritySettings {
     pub categories: Vec<String>,
     /// The longest validity of a bulk-issued pass, in days.
     pub max_pass_days: i64,
+    /// The language of pass text messages: `ko` or `en`. Sign-in codes follow the page's language.
+    pub sms_language: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,8 +188,10 @@ impl Default for Settings {
                 registry_scheme: "kr-brn".into(),
                 categories: surge_domain::DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
                 max_pass_days: 90,
+                sms_language: "ko".into(),
             },
             issuance: IssuanceSettings { batch_size: 1000, idle_poll_ms: 500 },
+            notify: NotifySettings::default(),
         }
     }
 }
@@ -134,6 +245,29 @@ impl Settings {
                 copy.database.url = format!("{scheme}//{user}:***@{rest}");
             }
         }
+        if !copy.notify.kannel.password.is_empty() {
+            copy.notify.kannel.password = "***".into();
+        }
+        if !copy.notify.webhook.secret.is_empty() {
+            copy.notify.webhook.secret = "***".into();
+        }
         copy
     }
+}
+
+/// Environment values that look like numbers arrive as numbers; for text settings such as a sender id or a
+/// password, take them as the text they were.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Integer(i64),
+        Float(f64),
+    }
+    Ok(match Raw::deserialize(deserializer)? {
+        Raw::Text(s) => s,
+        Raw::Integer(n) => n.to_string(),
+        Raw::Float(x) => x.to_string(),
+    })
 }

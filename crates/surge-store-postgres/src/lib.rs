@@ -8,9 +8,11 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use surge_app::store::columns;
 use surge_app::{
-    AccountRecord, BatchCreated, BatchRecord, IssueOutcome, IssuedPass, NewAccount, NewLoginCode, NewOrganisation,
-    OrgFilter, OrganisationRecord, OutboxMessage, PassRecord, PendingRow, Role, Store, StoreError,
+    AccountRecord, BatchCreated, BatchRecord, ClaimedMessage, IssueOutcome, IssuedPass, MessageFilter, MessageRecord,
+    NewAccount, NewLoginCode, NewOrganisation, OrgFilter, OrganisationRecord, Outbox, OutboxMessage, PassRecord,
+    PendingRow, Role, SendResult, Store, StoreError,
 };
+use surge_domain::notify::{MessageState, Receipt, after_receipt};
 use surge_domain::{EmployeeRow, ExistingOrganisation, OrgStatus};
 use time::OffsetDateTime;
 
@@ -66,6 +68,30 @@ impl PostgresStore {
         let rate = rows as f64 / start.elapsed().as_secs_f64();
         sqlx::query("DROP TABLE bench_rows").execute(&self.pool).await.map_err(db)?;
         Ok(rate)
+    }
+
+    /// For `surge bench notify`: writes many outbox messages in one transaction and returns their ids.
+    pub async fn insert_outbox_bulk(
+        &self,
+        messages: &[surge_app::OutboxMessage],
+        now: OffsetDateTime,
+    ) -> Result<Vec<i64>, StoreError> {
+        let column = |f: fn(&surge_app::OutboxMessage) -> &String| messages.iter().map(f).cloned().collect::<Vec<_>>();
+        let mut ids: Vec<i64> = sqlx::query_scalar(
+            "INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) \
+             SELECT k, t, r, b, $5 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS u(k, t, r, b) \
+             RETURNING id",
+        )
+        .bind(column(|m| &m.idempotency_key))
+        .bind(column(|m| &m.kind))
+        .bind(column(|m| &m.recipient))
+        .bind(column(|m| &m.body))
+        .bind(now.unix_timestamp())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        ids.sort_unstable();
+        Ok(ids)
     }
 
     /// Creates an empty database with a random name on the server at `admin_url` (whose database part is
@@ -764,31 +790,188 @@ impl Store for PostgresStore {
             .map_err(db)?;
         Ok(())
     }
+}
 
-    async fn claim_outbox(&self, limit: u32, now: OffsetDateTime) -> Result<Vec<(i64, OutboxMessage)>, StoreError> {
+impl Outbox for PostgresStore {
+    async fn enqueue(
+        &self,
+        message: &OutboxMessage,
+        now: OffsetDateTime,
+    ) -> Result<(i64, MessageState, bool), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let inserted = sqlx::query(
+            "INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(&message.idempotency_key)
+        .bind(&message.kind)
+        .bind(&message.recipient)
+        .bind(&message.body)
+        .bind(now.unix_timestamp())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected()
+            == 1;
+        let row = sqlx::query("SELECT id, state FROM outbox WHERE idempotency_key = $1")
+            .bind(&message.idempotency_key)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        let state: String = row.try_get("state").map_err(db)?;
+        let state = MessageState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?;
+        Ok((row.try_get("id").map_err(db)?, state, inserted))
+    }
+
+    async fn claim_messages(&self, limit: u32, now: OffsetDateTime) -> Result<Vec<ClaimedMessage>, StoreError> {
         // Rows another server holds are skipped, so each message goes to one sender.
         let rows = sqlx::query(
-            "UPDATE outbox SET state = 'sending', claimed_at = $1 WHERE id IN \
-             (SELECT id FROM outbox WHERE state = 'created' ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, idempotency_key, kind, recipient, body",
+            "UPDATE outbox SET state = 'sending', claimed_at = $1, attempts = attempts + 1 WHERE id IN \
+             (SELECT id FROM outbox WHERE state = 'created' AND next_attempt_at <= $1 ORDER BY id LIMIT $2 \
+             FOR UPDATE SKIP LOCKED) RETURNING id, idempotency_key, kind, recipient, body, attempts",
         )
         .bind(now.unix_timestamp())
         .bind(i64::from(limit.clamp(1, 10_000)))
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        let mut claimed = rows.iter().map(surge_store_sql::outbox_message).collect::<Result<Vec<_>, _>>()?;
-        claimed.sort_by_key(|(id, _)| *id);
+        let mut claimed = rows.iter().map(surge_store_sql::claimed_message).collect::<Result<Vec<_>, _>>()?;
+        claimed.sort_by_key(|c| c.id);
         Ok(claimed)
     }
 
-    async fn finish_outbox(&self, id: i64, state: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET state = $1 WHERE id = $2")
-            .bind(state)
+    async fn record_results(&self, results: &[(i64, SendResult)], now: OffsetDateTime) -> Result<(), StoreError> {
+        let now = now.unix_timestamp();
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        for (id, result) in results {
+            let query = match result {
+                SendResult::Accepted { gateway, gateway_message_id } => sqlx::query(
+                    "UPDATE outbox SET state = CASE WHEN state = 'sending' THEN 'sent' ELSE state END, \
+                     gateway = $1, gateway_message_id = $2, sent_at = $3 WHERE id = $4",
+                )
+                .bind(gateway)
+                .bind(gateway_message_id)
+                .bind(now),
+                SendResult::Retry { at, reason } => sqlx::query(
+                    "UPDATE outbox SET state = 'created', next_attempt_at = $1, failure = $2 \
+                     WHERE id = $3 AND state = 'sending'",
+                )
+                .bind(at.unix_timestamp())
+                .bind(reason),
+                SendResult::Failed { state, reason } => sqlx::query(
+                    "UPDATE outbox SET state = $1, failure = $2, done_at = $3 WHERE id = $4 AND state = 'sending'",
+                )
+                .bind(state.as_str())
+                .bind(reason)
+                .bind(now),
+            };
+            query.bind(id).execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn record_receipt(
+        &self,
+        id: i64,
+        receipt: Receipt,
+        now: OffsetDateTime,
+    ) -> Result<Option<MessageState>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let state: String = sqlx::query_scalar("SELECT state FROM outbox WHERE id = $1 FOR UPDATE")
             .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound)?;
+        let current = MessageState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?;
+        let next = after_receipt(current, receipt);
+        if let Some(next) = next {
+            sqlx::query("UPDATE outbox SET state = $1, done_at = $2 WHERE id = $3")
+                .bind(next.as_str())
+                .bind(now.unix_timestamp())
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(next)
+    }
+
+    async fn requeue_stuck(&self, claimed_before: OffsetDateTime, _now: OffsetDateTime) -> Result<u64, StoreError> {
+        let done = sqlx::query("UPDATE outbox SET state = 'created' WHERE state = 'sending' AND claimed_at < $1")
+            .bind(claimed_before.unix_timestamp())
             .execute(&self.pool)
             .await
             .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn set_opt_out(&self, phone: &str, opted_out: bool, now: OffsetDateTime) -> Result<(), StoreError> {
+        let query = if opted_out {
+            sqlx::query("INSERT INTO opt_outs (phone, created_at) VALUES ($1, $2) ON CONFLICT (phone) DO NOTHING")
+                .bind(phone)
+                .bind(now.unix_timestamp())
+        } else {
+            sqlx::query("DELETE FROM opt_outs WHERE phone = $1").bind(phone)
+        };
+        query.execute(&self.pool).await.map_err(db)?;
         Ok(())
+    }
+
+    async fn opted_out(&self, phones: &[String]) -> Result<Vec<String>, StoreError> {
+        if phones.is_empty() {
+            return Ok(Vec::new());
+        }
+        sqlx::query_scalar("SELECT phone FROM opt_outs WHERE phone = ANY($1)")
+            .bind(phones)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)
+    }
+
+    async fn message(&self, id: i64) -> Result<MessageRecord, StoreError> {
+        let sql = format!("SELECT {} FROM outbox WHERE id = $1", surge_store_sql::MESSAGE_COLUMNS);
+        let row =
+            sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(db)?.ok_or(StoreError::NotFound)?;
+        surge_store_sql::message_record(&row)
+    }
+
+    async fn messages(&self, filter: &MessageFilter) -> Result<Vec<MessageRecord>, StoreError> {
+        let mut q = QueryBuilder::<Postgres>::new(format!(
+            "SELECT {} FROM outbox WHERE id < ",
+            surge_store_sql::MESSAGE_COLUMNS
+        ));
+        q.push_bind(filter.before_id.unwrap_or(i64::MAX));
+        if let Some(state) = filter.state {
+            q.push(" AND state = ").push_bind(state.as_str());
+        }
+        if let Some(kind) = &filter.kind {
+            q.push(" AND kind = ").push_bind(kind.clone());
+        }
+        q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(filter.limit.clamp(1, 1000)));
+        let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
+        rows.iter().map(surge_store_sql::message_record).collect()
+    }
+
+    async fn message_counts(&self) -> Result<Vec<(MessageState, u64)>, StoreError> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        surge_store_sql::message_counts(&rows)
+    }
+
+    async fn purge_bodies(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE outbox SET body = NULL WHERE created_at < $1 AND body IS NOT NULL \
+             AND state IN ('delivered', 'temporary-failure', 'permanent-failure', 'technical-failure')",
+        )
+        .bind(before.unix_timestamp())
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected())
     }
 }

@@ -215,3 +215,67 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 pub fn same_hash(stored: &[u8], computed: &[u8; 32]) -> bool {
     stored.len() == computed.len() && stored.iter().zip(computed).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
+
+/// The columns `message_record` reads.
+pub const MESSAGE_COLUMNS: &str = "id, idempotency_key, kind, recipient, body, state, attempts, gateway, failure, \
+    created_at, sent_at, done_at";
+
+pub fn message_record<R: SurgeRow>(row: &R) -> Result<surge_app::MessageRecord, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+    Option<i64>: Column<R::Database>,
+    Option<String>: Column<R::Database>,
+{
+    let state: String = row.read("state")?;
+    let optional_time = |name: &str| -> Result<Option<time::OffsetDateTime>, StoreError> {
+        row.read::<Option<i64>>(name)?.map(columns::to_time).transpose()
+    };
+    Ok(surge_app::MessageRecord {
+        id: row.read("id")?,
+        idempotency_key: row.read("idempotency_key")?,
+        kind: row.read("kind")?,
+        recipient: row.read("recipient")?,
+        body: row.read("body")?,
+        state: surge_domain::notify::MessageState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("message state {state:?}")))?,
+        attempts: u32::try_from(row.read::<i64>("attempts")?).unwrap_or(u32::MAX),
+        gateway: row.read("gateway")?,
+        failure: row.read("failure")?,
+        created_at: columns::to_time(row.read("created_at")?)?,
+        sent_at: optional_time("sent_at")?,
+        done_at: optional_time("done_at")?,
+    })
+}
+
+pub fn claimed_message<R: SurgeRow>(row: &R) -> Result<surge_app::ClaimedMessage, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+    Option<String>: Column<R::Database>,
+{
+    let (id, message) = outbox_message(row)?;
+    Ok(surge_app::ClaimedMessage {
+        id,
+        message,
+        attempts: u32::try_from(row.read::<i64>("attempts")?).unwrap_or(u32::MAX),
+    })
+}
+
+pub fn message_counts<R: SurgeRow>(rows: &[R]) -> Result<Vec<(surge_domain::notify::MessageState, u64)>, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+{
+    rows.iter()
+        .map(|row| {
+            let state: String = row.read("state")?;
+            let state = surge_domain::notify::MessageState::parse(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("message state {state:?}")))?;
+            Ok((state, count(row, "n")?))
+        })
+        .collect()
+}

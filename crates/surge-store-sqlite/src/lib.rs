@@ -8,9 +8,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use surge_app::store::columns;
 use surge_app::{
-    AccountRecord, BatchCreated, BatchRecord, IssueOutcome, IssuedPass, NewAccount, NewLoginCode, NewOrganisation,
-    OrgFilter, OrganisationRecord, OutboxMessage, PassRecord, PendingRow, Role, Store, StoreError,
+    AccountRecord, BatchCreated, BatchRecord, ClaimedMessage, IssueOutcome, IssuedPass, MessageFilter, MessageRecord,
+    NewAccount, NewLoginCode, NewOrganisation, OrgFilter, OrganisationRecord, Outbox, OutboxMessage, PassRecord,
+    PendingRow, Role, SendResult, Store, StoreError,
 };
+use surge_domain::notify::{MessageState, Receipt, after_receipt};
 use surge_domain::{EmployeeRow, ExistingOrganisation, OrgStatus};
 use time::OffsetDateTime;
 
@@ -79,6 +81,33 @@ impl SqliteStore {
         let rate = rows as f64 / start.elapsed().as_secs_f64();
         sqlx::query("DROP TABLE bench_rows").execute(&self.writer).await.map_err(db)?;
         Ok(rate)
+    }
+
+    /// For `surge bench notify`: writes many outbox messages in one transaction and returns their ids.
+    pub async fn insert_outbox_bulk(
+        &self,
+        messages: &[surge_app::OutboxMessage],
+        now: OffsetDateTime,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let mut ids = Vec::with_capacity(messages.len());
+        for chunk in messages.chunks(MAX_VARIABLES / 5) {
+            let mut q =
+                QueryBuilder::<Sqlite>::new("INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) ");
+            q.push_values(chunk, |mut b, m| {
+                b.push_bind(m.idempotency_key.clone())
+                    .push_bind(m.kind.clone())
+                    .push_bind(m.recipient.clone())
+                    .push_bind(m.body.clone())
+                    .push_bind(now.unix_timestamp());
+            });
+            q.push(" RETURNING id");
+            let mut chunk_ids: Vec<i64> = q.build_query_scalar().fetch_all(&mut *tx).await.map_err(db)?;
+            chunk_ids.sort_unstable();
+            ids.extend(chunk_ids);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(ids)
     }
 
     /// Closes the pools, waiting for running statements; for graceful shutdown.
@@ -763,31 +792,193 @@ impl Store for SqliteStore {
             .map_err(db)?;
         Ok(())
     }
+}
 
-    async fn claim_outbox(&self, limit: u32, now: OffsetDateTime) -> Result<Vec<(i64, OutboxMessage)>, StoreError> {
+impl Outbox for SqliteStore {
+    async fn enqueue(
+        &self,
+        message: &OutboxMessage,
+        now: OffsetDateTime,
+    ) -> Result<(i64, MessageState, bool), StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let inserted = sqlx::query(
+            "INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(&message.idempotency_key)
+        .bind(&message.kind)
+        .bind(&message.recipient)
+        .bind(&message.body)
+        .bind(now.unix_timestamp())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected()
+            == 1;
+        let row = sqlx::query("SELECT id, state FROM outbox WHERE idempotency_key = ?")
+            .bind(&message.idempotency_key)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        let state: String = row.try_get("state").map_err(db)?;
+        let state = MessageState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?;
+        Ok((row.try_get("id").map_err(db)?, state, inserted))
+    }
+
+    async fn claim_messages(&self, limit: u32, now: OffsetDateTime) -> Result<Vec<ClaimedMessage>, StoreError> {
         // One writer connection: a claim cannot interleave with another.
         let rows = sqlx::query(
-            "UPDATE outbox SET state = 'sending', claimed_at = ? WHERE id IN \
-             (SELECT id FROM outbox WHERE state = 'created' ORDER BY id LIMIT ?) \
-             RETURNING id, idempotency_key, kind, recipient, body",
+            "UPDATE outbox SET state = 'sending', claimed_at = ?1, attempts = attempts + 1 WHERE id IN \
+             (SELECT id FROM outbox WHERE state = 'created' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2) \
+             RETURNING id, idempotency_key, kind, recipient, body, attempts",
         )
         .bind(now.unix_timestamp())
         .bind(i64::from(limit.clamp(1, 10_000)))
         .fetch_all(&self.writer)
         .await
         .map_err(db)?;
-        let mut claimed = rows.iter().map(surge_store_sql::outbox_message).collect::<Result<Vec<_>, _>>()?;
-        claimed.sort_by_key(|(id, _)| *id);
+        let mut claimed = rows.iter().map(surge_store_sql::claimed_message).collect::<Result<Vec<_>, _>>()?;
+        claimed.sort_by_key(|c| c.id);
         Ok(claimed)
     }
 
-    async fn finish_outbox(&self, id: i64, state: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET state = ? WHERE id = ?")
-            .bind(state)
+    async fn record_results(&self, results: &[(i64, SendResult)], now: OffsetDateTime) -> Result<(), StoreError> {
+        let now = now.unix_timestamp();
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        for (id, result) in results {
+            let query = match result {
+                SendResult::Accepted { gateway, gateway_message_id } => sqlx::query(
+                    "UPDATE outbox SET state = CASE WHEN state = 'sending' THEN 'sent' ELSE state END, \
+                     gateway = ?, gateway_message_id = ?, sent_at = ? WHERE id = ?",
+                )
+                .bind(gateway)
+                .bind(gateway_message_id)
+                .bind(now),
+                SendResult::Retry { at, reason } => sqlx::query(
+                    "UPDATE outbox SET state = 'created', next_attempt_at = ?, failure = ? \
+                     WHERE id = ? AND state = 'sending'",
+                )
+                .bind(at.unix_timestamp())
+                .bind(reason),
+                SendResult::Failed { state, reason } => sqlx::query(
+                    "UPDATE outbox SET state = ?, failure = ?, done_at = ? WHERE id = ? AND state = 'sending'",
+                )
+                .bind(state.as_str())
+                .bind(reason)
+                .bind(now),
+            };
+            query.bind(id).execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn record_receipt(
+        &self,
+        id: i64,
+        receipt: Receipt,
+        now: OffsetDateTime,
+    ) -> Result<Option<MessageState>, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let state: String = sqlx::query_scalar("SELECT state FROM outbox WHERE id = ?")
             .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound)?;
+        let current = MessageState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?;
+        let next = after_receipt(current, receipt);
+        if let Some(next) = next {
+            sqlx::query("UPDATE outbox SET state = ?, done_at = ? WHERE id = ?")
+                .bind(next.as_str())
+                .bind(now.unix_timestamp())
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(next)
+    }
+
+    async fn requeue_stuck(&self, claimed_before: OffsetDateTime, _now: OffsetDateTime) -> Result<u64, StoreError> {
+        let done = sqlx::query("UPDATE outbox SET state = 'created' WHERE state = 'sending' AND claimed_at < ?")
+            .bind(claimed_before.unix_timestamp())
             .execute(&self.writer)
             .await
             .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn set_opt_out(&self, phone: &str, opted_out: bool, now: OffsetDateTime) -> Result<(), StoreError> {
+        let query = if opted_out {
+            sqlx::query("INSERT INTO opt_outs (phone, created_at) VALUES (?, ?) ON CONFLICT (phone) DO NOTHING")
+                .bind(phone)
+                .bind(now.unix_timestamp())
+        } else {
+            sqlx::query("DELETE FROM opt_outs WHERE phone = ?").bind(phone)
+        };
+        query.execute(&self.writer).await.map_err(db)?;
         Ok(())
+    }
+
+    async fn opted_out(&self, phones: &[String]) -> Result<Vec<String>, StoreError> {
+        if phones.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut found = Vec::new();
+        for chunk in phones.chunks(MAX_VARIABLES) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT phone FROM opt_outs WHERE phone IN (");
+            let mut list = q.separated(", ");
+            for phone in chunk {
+                list.push_bind(phone.clone());
+            }
+            q.push(")");
+            let rows: Vec<String> = q.build_query_scalar().fetch_all(&self.reader).await.map_err(db)?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
+    async fn message(&self, id: i64) -> Result<MessageRecord, StoreError> {
+        let sql = format!("SELECT {} FROM outbox WHERE id = ?", surge_store_sql::MESSAGE_COLUMNS);
+        let row =
+            sqlx::query(&sql).bind(id).fetch_optional(&self.reader).await.map_err(db)?.ok_or(StoreError::NotFound)?;
+        surge_store_sql::message_record(&row)
+    }
+
+    async fn messages(&self, filter: &MessageFilter) -> Result<Vec<MessageRecord>, StoreError> {
+        let mut q =
+            QueryBuilder::<Sqlite>::new(format!("SELECT {} FROM outbox WHERE id < ", surge_store_sql::MESSAGE_COLUMNS));
+        q.push_bind(filter.before_id.unwrap_or(i64::MAX));
+        if let Some(state) = filter.state {
+            q.push(" AND state = ").push_bind(state.as_str());
+        }
+        if let Some(kind) = &filter.kind {
+            q.push(" AND kind = ").push_bind(kind.clone());
+        }
+        q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(filter.limit.clamp(1, 1000)));
+        let rows = q.build().fetch_all(&self.reader).await.map_err(db)?;
+        rows.iter().map(surge_store_sql::message_record).collect()
+    }
+
+    async fn message_counts(&self) -> Result<Vec<(MessageState, u64)>, StoreError> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db)?;
+        surge_store_sql::message_counts(&rows)
+    }
+
+    async fn purge_bodies(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE outbox SET body = NULL WHERE created_at < ? AND body IS NOT NULL \
+             AND state IN ('delivered', 'temporary-failure', 'permanent-failure', 'technical-failure')",
+        )
+        .bind(before.unix_timestamp())
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected())
     }
 }

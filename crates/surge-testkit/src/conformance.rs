@@ -2,10 +2,11 @@
 //! on a fresh database per test. A backend's `tests/conformance.rs` calls `conformance_tests!(fresh_store)`.
 
 use surge_app::{
-    BatchStatus, IssueOutcome, KeyScope, NewAccount, NewLoginCode, NewOrganisation, OrgFilter, OutboxMessage, Role,
-    Store, StoreError,
+    BatchStatus, IssueOutcome, KeyScope, MessageFilter, NewAccount, NewLoginCode, NewOrganisation, OrgFilter,
+    OutboxMessage, Role, SendResult, Store, StoreError,
 };
 use surge_domain::OrgStatus;
+use surge_domain::notify::{MessageState, Receipt};
 use time::Duration;
 
 use crate::fixtures::{NOW, employees, fake_sign, registration, screening_passed};
@@ -32,7 +33,11 @@ macro_rules! conformance_tests {
             sessions_expire_and_end_on_sign_out,
             a_login_code_works_once_and_stops_after_too_many_misses,
             rate_limits_count_events_within_the_window,
-            claimed_outbox_messages_are_not_claimed_again
+            messages_are_enqueued_once_per_idempotency_key,
+            claims_skip_held_and_not_yet_due_messages,
+            receipts_move_messages_once_and_late_ones_change_nothing,
+            stuck_messages_are_requeued_and_opt_outs_are_listed,
+            history_lists_newest_first_and_purging_keeps_the_counts
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -442,15 +447,121 @@ pub async fn rate_limits_count_events_within_the_window<S: Store>(store: &S) {
     assert!(store.rate_limit("code-phone:+82101", NOW + Duration::minutes(15), 900, 3).await.unwrap(), "window over");
 }
 
-pub async fn claimed_outbox_messages_are_not_claimed_again<S: Store>(store: &S) {
-    for (i, key) in ["a", "b", "c"].iter().enumerate() {
-        store.create_login_code(&login_code(&format!("+8210123456{i}"), 1, key)).await.unwrap();
+fn sms(key: &str, phone: &str) -> OutboxMessage {
+    OutboxMessage {
+        idempotency_key: key.into(),
+        kind: "test_message".into(),
+        recipient: phone.into(),
+        body: format!("body of {key}"),
     }
-    let first = store.claim_outbox(2, NOW).await.unwrap();
-    assert_eq!(first.iter().map(|(_, m)| m.idempotency_key.as_str()).collect::<Vec<_>>(), ["a", "b"]);
-    let second = store.claim_outbox(2, NOW).await.unwrap();
-    assert_eq!(second.iter().map(|(_, m)| m.idempotency_key.as_str()).collect::<Vec<_>>(), ["c"]);
-    assert!(store.claim_outbox(2, NOW).await.unwrap().is_empty());
-    store.finish_outbox(first[0].0, "sent").await.unwrap();
-    assert!(store.claim_outbox(2, NOW).await.unwrap().is_empty(), "finished messages stay claimed");
+}
+
+pub async fn messages_are_enqueued_once_per_idempotency_key<S: Store>(store: &S) {
+    let (id, state, created) = store.enqueue(&sms("k1", "+821012345678"), NOW).await.unwrap();
+    assert_eq!((state, created), (MessageState::Created, true));
+    let mut changed = sms("k1", "+821099999999");
+    changed.body = "another body".into();
+    let (again, _, created) = store.enqueue(&changed, NOW).await.unwrap();
+    assert_eq!((again, created), (id, false), "the first message answers for the key");
+    let record = store.message(id).await.unwrap();
+    assert_eq!((record.recipient.as_str(), record.body.as_deref()), ("+821012345678", Some("body of k1")));
+    assert!(matches!(store.message(id + 100).await, Err(StoreError::NotFound)));
+}
+
+pub async fn claims_skip_held_and_not_yet_due_messages<S: Store>(store: &S) {
+    for key in ["a", "b", "c"] {
+        store.enqueue(&sms(key, "+821012345678"), NOW).await.unwrap();
+    }
+    let keys = |claimed: &[surge_app::ClaimedMessage]| -> Vec<String> {
+        claimed.iter().map(|c| c.message.idempotency_key.clone()).collect()
+    };
+    let first = store.claim_messages(2, NOW).await.unwrap();
+    assert_eq!(keys(&first), ["a", "b"]);
+    assert_eq!(first[0].attempts, 1);
+    let second = store.claim_messages(5, NOW).await.unwrap();
+    assert_eq!(keys(&second), ["c"]);
+    assert!(store.claim_messages(5, NOW).await.unwrap().is_empty(), "held messages are not claimed twice");
+    let later = NOW + Duration::seconds(30);
+    store
+        .record_results(
+            &[
+                (first[0].id, SendResult::Accepted { gateway: "log".into(), gateway_message_id: Some("g1".into()) }),
+                (first[1].id, SendResult::Retry { at: later, reason: "throttled".into() }),
+                (
+                    second[0].id,
+                    SendResult::Failed { state: MessageState::PermanentFailure, reason: "phone_invalid".into() },
+                ),
+            ],
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.message(first[0].id).await.unwrap().state, MessageState::Sent);
+    let failed = store.message(second[0].id).await.unwrap();
+    assert_eq!((failed.state, failed.failure.as_deref()), (MessageState::PermanentFailure, Some("phone_invalid")));
+    assert!(store.claim_messages(5, NOW + Duration::seconds(29)).await.unwrap().is_empty(), "not due yet");
+    let retried = store.claim_messages(5, later).await.unwrap();
+    assert_eq!((keys(&retried), retried[0].attempts), (vec!["b".to_owned()], 2));
+}
+
+pub async fn receipts_move_messages_once_and_late_ones_change_nothing<S: Store>(store: &S) {
+    let (id, _, _) = store.enqueue(&sms("r", "+821012345678"), NOW).await.unwrap();
+    assert_eq!(store.record_receipt(id, Receipt::Delivered, NOW).await.unwrap(), None, "not sent yet");
+    store.claim_messages(1, NOW).await.unwrap();
+    // The receipt overtakes the gateway's own answer; the answer then keeps the receipt's state.
+    assert_eq!(store.record_receipt(id, Receipt::Delivered, NOW).await.unwrap(), Some(MessageState::Delivered));
+    let accepted = SendResult::Accepted { gateway: "kannel".into(), gateway_message_id: None };
+    store.record_results(&[(id, accepted)], NOW).await.unwrap();
+    let record = store.message(id).await.unwrap();
+    assert_eq!((record.state, record.gateway.as_deref()), (MessageState::Delivered, Some("kannel")));
+    assert_eq!(store.record_receipt(id, Receipt::Rejected, NOW).await.unwrap(), None, "final states stay");
+    assert_eq!(store.record_receipt(id, Receipt::Delivered, NOW).await.unwrap(), None, "a duplicate changes nothing");
+    assert!(matches!(store.record_receipt(id + 9, Receipt::Delivered, NOW).await, Err(StoreError::NotFound)));
+}
+
+pub async fn stuck_messages_are_requeued_and_opt_outs_are_listed<S: Store>(store: &S) {
+    store.enqueue(&sms("s1", "+821012345678"), NOW).await.unwrap();
+    store.enqueue(&sms("s2", "+821012345679"), NOW).await.unwrap();
+    store.claim_messages(1, NOW).await.unwrap();
+    store.claim_messages(1, NOW + Duration::minutes(5)).await.unwrap();
+    assert_eq!(store.requeue_stuck(NOW + Duration::minutes(1), NOW + Duration::minutes(6)).await.unwrap(), 1);
+    let again = store.claim_messages(5, NOW + Duration::minutes(6)).await.unwrap();
+    assert_eq!(again.iter().map(|c| c.message.idempotency_key.as_str()).collect::<Vec<_>>(), ["s1"]);
+    assert_eq!(again[0].attempts, 2);
+
+    store.set_opt_out("+821012345678", true, NOW).await.unwrap();
+    store.set_opt_out("+821012345678", true, NOW).await.unwrap();
+    let phones = vec!["+821012345678".to_owned(), "+821012345679".to_owned()];
+    assert_eq!(store.opted_out(&phones).await.unwrap(), vec!["+821012345678".to_owned()]);
+    store.set_opt_out("+821012345678", false, NOW).await.unwrap();
+    assert!(store.opted_out(&phones).await.unwrap().is_empty());
+}
+
+pub async fn history_lists_newest_first_and_purging_keeps_the_counts<S: Store>(store: &S) {
+    let mut ids = Vec::new();
+    for (i, key) in ["h1", "h2", "h3"].iter().enumerate() {
+        let at = NOW + Duration::days(i as i64);
+        ids.push(store.enqueue(&sms(key, "+821012345678"), at).await.unwrap().0);
+    }
+    let claimed = store.claim_messages(2, NOW + Duration::days(3)).await.unwrap();
+    let delivered = SendResult::Accepted { gateway: "log".into(), gateway_message_id: None };
+    store.record_results(&[(claimed[0].id, delivered)], NOW).await.unwrap();
+    store.record_receipt(claimed[0].id, Receipt::Delivered, NOW).await.unwrap();
+    let all = store.messages(&MessageFilter { limit: 10, ..MessageFilter::default() }).await.unwrap();
+    assert_eq!(all.iter().map(|m| m.id).collect::<Vec<_>>(), vec![ids[2], ids[1], ids[0]]);
+    let older = MessageFilter { before_id: Some(ids[2]), limit: 1, ..MessageFilter::default() };
+    assert_eq!(store.messages(&older).await.unwrap()[0].id, ids[1]);
+    let sending = MessageFilter { state: Some(MessageState::Sending), limit: 10, ..MessageFilter::default() };
+    assert_eq!(store.messages(&sending).await.unwrap().iter().map(|m| m.id).collect::<Vec<_>>(), vec![ids[1]]);
+    // Only final messages older than the cut lose their bodies.
+    assert_eq!(store.purge_bodies(NOW + Duration::days(10)).await.unwrap(), 1);
+    assert_eq!(store.message(ids[0]).await.unwrap().body, None);
+    assert!(store.message(ids[1]).await.unwrap().body.is_some());
+    let mut counts = store.message_counts().await.unwrap();
+    counts.sort_by_key(|(state, _)| state.as_str());
+    assert_eq!(
+        counts,
+        vec![(MessageState::Created, 1), (MessageState::Delivered, 1), (MessageState::Sending, 1)],
+        "counts stay after purging"
+    );
 }

@@ -327,6 +327,18 @@ impl Lang {
             "queue.all_passed" => ("All passed", "모두 통과"),
             "queue.failed_n" => ("{n} need attention", "{n}개 확인 필요"),
             "queue.next" => ("Next page", "다음 페이지"),
+            "messages.title" => ("Text messages", "문자 메시지"),
+            "messages.counts" => ("Messages by status", "상태별 메시지 수"),
+            "messages.number" => ("Number", "수"),
+            "messages.showing" => ("Showing messages that are", "다음 상태의 메시지만 표시:"),
+            "messages.all" => ("Show all", "모두 보기"),
+            "messages.none" => ("No messages.", "메시지가 없습니다."),
+            "messages.kind" => ("Kind", "종류"),
+            "messages.to" => ("To", "받는 사람"),
+            "messages.attempts" => ("Attempts", "시도"),
+            "messages.created" => ("Created (UTC)", "생성 (UTC)"),
+            "messages.failure" => ("Reason", "사유"),
+            "messages.older" => ("Older messages", "이전 메시지"),
             "done.signin" => (
                 "To follow your registration and upload your staff list, sign in with your contact mobile number.",
                 "등록 진행 상황을 확인하고 직원 명단을 올리려면 담당자 휴대전화 번호로 로그인하십시오.",
@@ -381,6 +393,21 @@ impl Lang {
             "approved" => ("Approved", "승인"),
             "rejected" => ("Rejected", "반려"),
             "info_requested" => ("More information needed", "추가 정보 필요"),
+            _ => ("Unknown", "알 수 없음"),
+        };
+        self.pick(en, ko)
+    }
+
+    /// A message state, by its code.
+    pub fn message_state(self, code: &str) -> &'static str {
+        let (en, ko) = match code {
+            "created" => ("Waiting", "대기"),
+            "sending" => ("Sending", "보내는 중"),
+            "sent" => ("Sent", "보냄"),
+            "delivered" => ("Delivered", "전달됨"),
+            "temporary-failure" => ("Phone not reachable", "수신 불가"),
+            "permanent-failure" => ("Not deliverable", "전달 불가"),
+            "technical-failure" => ("Technical failure", "기술적 오류"),
             _ => ("Unknown", "알 수 없음"),
         };
         self.pick(en, ko)

@@ -3,6 +3,7 @@
 //! types to domain types and maps error codes to statuses, never sending internal text to a client.
 
 mod api;
+mod api_notify;
 mod auth;
 mod error;
 mod i18n;
@@ -19,6 +20,7 @@ use axum::routing::{get, post};
 use surge_app::{Config, Store};
 use time::OffsetDateTime;
 
+pub use api_notify::inbound_key;
 pub use metrics::Metrics;
 pub use openapi::ROUTES;
 pub use pages::QrCache;
@@ -65,6 +67,11 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .route("/api/api-keys", post(api::create_api_key::<S>))
         .route("/api/api-keys/{id}/revoke", post(api::revoke_api_key::<S>))
         .route("/api/accounts", post(api::create_account::<S>))
+        .route("/api/messages", post(api_notify::send::<S>).get(api_notify::history::<S>))
+        .route("/api/messages/{id}", get(api_notify::message::<S>))
+        .route("/api/notify/kannel/receipt", get(api_notify::kannel_receipt_callback::<S>))
+        .route("/api/notify/kannel/inbound", get(api_notify::kannel_inbound::<S>))
+        .route("/api/notify/webhook/receipt", post(api_notify::webhook_receipt::<S>))
         .route("/register", get(pages::register_form::<S>).post(pages::register_submit::<S>))
         .route("/login", get(pages::account::login_form::<S>).post(pages::account::login_submit::<S>))
         .route("/login/code", get(pages::account::code_form_page::<S>).post(pages::account::code_submit::<S>))
@@ -83,6 +90,7 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
                 .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         )
         .route("/batches/{id}", get(pages::orgs::batch_page::<S>))
+        .route("/messages", get(pages::messages::messages_page::<S>))
         .route("/", get(|| async { pages::kit_redirect("/account") }))
         .route("/p/{index}/{token}", get(pages::pass_page::<S>))
         .with_state(state)

@@ -20,6 +20,9 @@ pub struct Metrics {
     pub files_rejected: Counter,
     /// Passes this process's worker issued; with several processes on one database, each counts its own.
     pub passes_issued: Counter,
+    /// Messages this process's sender handed to a gateway, and those that failed for good.
+    pub sms_accepted: Counter,
+    pub sms_failed: Counter,
     passes: Gauge,
     outbox_messages: Gauge,
 }
@@ -33,6 +36,8 @@ impl Default for Metrics {
             batches_accepted: Counter::default(),
             files_rejected: Counter::default(),
             passes_issued: Counter::default(),
+            sms_accepted: Counter::default(),
+            sms_failed: Counter::default(),
             passes: Gauge::default(),
             outbox_messages: Gauge::default(),
         };
@@ -40,6 +45,8 @@ impl Default for Metrics {
         registry.register("batches_accepted", "Employee files accepted for issuance", m.batches_accepted.clone());
         registry.register("files_rejected", "Employee files refused for bad rows or quota", m.files_rejected.clone());
         registry.register("passes_issued", "Passes issued by this process", m.passes_issued.clone());
+        registry.register("sms_accepted", "Messages this process handed to a gateway", m.sms_accepted.clone());
+        registry.register("sms_failed", "Messages this process failed for good", m.sms_failed.clone());
         registry.register("passes", "Passes stored (all processes)", m.passes.clone());
         registry.register("outbox_messages", "Messages written to the outbox", m.outbox_messages.clone());
         Self { registry, ..m }

@@ -18,6 +18,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/api-keys"),
     ("post", "/api/api-keys/{id}/revoke"),
     ("post", "/api/accounts"),
+    ("post", "/api/messages"),
+    ("get", "/api/messages"),
+    ("get", "/api/messages/{id}"),
+    ("get", "/api/notify/kannel/receipt"),
+    ("get", "/api/notify/kannel/inbound"),
+    ("post", "/api/notify/webhook/receipt"),
 ];
 
 fn error_responses(codes: &[&str]) -> Value {
@@ -102,6 +108,42 @@ pub fn spec() -> Value {
                 ("201", "The key, shown once"), &["400", "401", "403", "404"])},
             "/api/api-keys/{id}/revoke": {"post": with(json!({"summary": "Revoke an API key at once (admin)", "security": secured,
                 "parameters": id}), ("204", "Revoked"), &["401", "403", "404"])},
+            "/api/messages": {
+                "post": with(json!({"summary": "Send a templated message (admin, official); Idempotency-Key required, a repeat answers with the first",
+                    "security": secured,
+                    "parameters": [{"name": "Idempotency-Key", "in": "header", "required": true, "schema": {"type": "string", "maxLength": 200}}],
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["to"], "properties": {
+                        "to": {"type": "string"}, "kind": {"type": "string", "default": "test_message"},
+                        "lang": {"enum": ["en", "ko"]}, "values": {"type": "object", "additionalProperties": {"type": "string"}}}}}}}}),
+                    ("201", "Queued (200 when the key was used before)"), &["400", "401", "403", "422"]),
+                "get": with(json!({"summary": "Message history, newest first, phones masked, with counts by state (admin, official)",
+                    "security": secured,
+                    "parameters": [
+                        {"name": "state", "in": "query", "schema": {"enum": ["created", "sending", "sent", "delivered", "temporary-failure", "permanent-failure", "technical-failure"]}},
+                        {"name": "kind", "in": "query", "schema": {"type": "string"}},
+                        {"name": "before", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}]}),
+                    ("200", "Messages, next_before and counts"), &["400", "401", "403"])
+            },
+            "/api/messages/{id}": {"get": with(json!({"summary": "One message's state, attempts, gateway and failure (admin, official)",
+                "security": secured, "parameters": id}), ("200", "The message"), &["401", "403", "404"])},
+            "/api/notify/kannel/receipt": {"get": with(json!({"summary": "Kannel delivery report callback (signed URL given with each message)",
+                "parameters": [
+                    {"name": "id", "in": "query", "required": true, "schema": {"type": "integer"}},
+                    {"name": "sig", "in": "query", "required": true, "schema": {"type": "string"}},
+                    {"name": "type", "in": "query", "required": true, "schema": {"type": "integer"}}]}),
+                ("200", "Recorded; state is null when the report changed nothing"), &["400", "403", "404"])},
+            "/api/notify/kannel/inbound": {"get": with(json!({"summary": "A text sent to the service, from Kannel's sms-service: STOP, START; the answer body is the reply",
+                "parameters": [
+                    {"name": "key", "in": "query", "required": true, "schema": {"type": "string"}},
+                    {"name": "from", "in": "query", "required": true, "schema": {"type": "string"}},
+                    {"name": "text", "in": "query", "schema": {"type": "string"}}]}),
+                ("200", "The reply text"), &["400", "403", "422"])},
+            "/api/notify/webhook/receipt": {"post": with(json!({"summary": "A webhook provider's delivery report, signed with X-Surge-Signature: sha256=<HMAC of the body>",
+                "parameters": [{"name": "X-Surge-Signature", "in": "header", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["id", "status"], "properties": {
+                    "id": {"type": "integer"}, "status": {"enum": ["delivered", "undelivered", "rejected", "accepted"]}}}}}}}),
+                ("200", "Recorded; state is null when the report changed nothing"), &["400", "403", "404"])},
             "/api/accounts": {"post": with(json!({"summary": "Create a staff account (admin); returns a one-time password to change at first sign-in",
                 "security": secured,
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["username", "role"], "properties": {

@@ -18,6 +18,7 @@ use crate::i18n::Lang;
 
 pub mod account;
 mod kit;
+pub mod messages;
 pub mod orgs;
 
 use kit::PageCtx;

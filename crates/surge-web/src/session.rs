@@ -23,11 +23,21 @@ pub struct WebConfig {
     /// Take the client address from `X-Forwarded-For` (its last entry), for servers behind a proxy.
     pub trust_forwarded_for: bool,
     pub access: surge_app::access::AccessPolicy,
+    /// Signs delivery-receipt URLs given to gateways.
+    pub receipt_secret: Vec<u8>,
+    /// Shared with the webhook provider; its delivery reports are signed with it. Empty: none accepted.
+    pub webhook_secret: Vec<u8>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { secure_cookies: true, trust_forwarded_for: false, access: surge_app::access::AccessPolicy::default() }
+        Self {
+            secure_cookies: true,
+            trust_forwarded_for: false,
+            access: surge_app::access::AccessPolicy::default(),
+            receipt_secret: Vec::new(),
+            webhook_secret: Vec::new(),
+        }
     }
 }
 

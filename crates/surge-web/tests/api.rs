@@ -11,7 +11,7 @@ use axum::http::{Request, StatusCode};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
-use surge_app::{ApiKey, IssuanceWorker, KeyScope, NewApiKey, Role, Store};
+use surge_app::{ApiKey, IssuanceWorker, KeyScope, NewApiKey, Outbox, Role, Store};
 use surge_pass::{Algorithm, Issuer, SigningKey};
 use surge_store_sqlite::SqliteStore;
 use surge_testkit::fixtures::{NOW, config, employees, employees_csv};
@@ -61,7 +61,11 @@ async fn spawn() -> TestApp {
         metrics: Arc::new(Metrics::default()),
         clock: Arc::new(|| NOW),
         qr_cache: Arc::default(),
-        web: Arc::new(WebConfig::default()),
+        web: Arc::new(WebConfig {
+            receipt_secret: b"receipt secret".to_vec(),
+            webhook_secret: b"webhook secret".to_vec(),
+            ..WebConfig::default()
+        }),
     };
     TestApp {
         app: router(state),
@@ -218,6 +222,7 @@ async fn the_bulk_flow_works_end_to_end_over_http() {
         public_base_url: "http://localhost".into(),
         rng: StdRng::seed_from_u64(3),
         batch_size: 100,
+        sms_language: "en".into(),
     };
     assert_eq!(worker.run_once(&t.store, NOW).await.unwrap().issued, 3);
     let (_, after) = t.json("GET", &progress, Some(&org_key), Value::Null).await;
@@ -326,6 +331,14 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
             [false, true, false, false, false, false, true, false, false, false, false],
         ),
     ];
+    table.push((
+        "POST",
+        "/api/messages".into(),
+        json!({"to": "010-1234-5678", "values": {"reference": "T1"}}),
+        staff_only,
+    ));
+    table.push(("GET", "/api/messages".into(), Value::Null, staff_only));
+    table.push(("GET", "/api/messages/999".into(), Value::Null, staff_only));
     // Revoking: admins only. The key id does not exist, so an allowed caller gets 404.
     table.push((
         "POST",
@@ -373,6 +386,7 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         (format!("/organisations/{own}"), [true, true, false, true, false]),
         (format!("/organisations/{own}/upload"), [true, false, false, true, false]),
         (batch_page.clone(), [true, true, false, true, false]),
+        ("/messages".into(), [true, true, false, false, false]),
     ];
     let sessions: Vec<&(&str, Caller)> = who.iter().filter(|(_, c)| matches!(c, Caller::Session(_))).collect();
     for (path, allowed) in &pages {
@@ -443,4 +457,125 @@ async fn an_official_sees_and_decides_only_within_their_zones_and_categories() {
     assert_eq!(busan_now["status"], "in_review");
     let (status, _) = t.json("POST", &format!("/api/organisations/{busan}/decision"), Some(&t.official), approve).await;
     assert_eq!(status, StatusCode::OK, "an official without a scope may decide anywhere");
+}
+
+#[tokio::test]
+async fn a_message_is_sent_once_per_idempotency_key_and_receipts_must_be_signed() {
+    let t = spawn().await;
+    let send = |key: &'static str, to: &'static str| {
+        let t = &t;
+        async move {
+            let request = Request::builder()
+                .method("POST")
+                .uri("/api/messages")
+                .header("content-type", "application/json")
+                .header("authorization", format!("Bearer {}", t.official))
+                .header("idempotency-key", key)
+                .body(Body::from(json!({"to": to, "lang": "ko", "values": {"reference": "T-1"}}).to_string()))
+                .unwrap();
+            let response = t.app.clone().oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+        }
+    };
+    let (status, first) = send("retry-me", "010-1234-5678").await;
+    assert_eq!((status, first["created"].as_bool()), (StatusCode::CREATED, Some(true)), "{first}");
+    let (status, again) = send("retry-me", "010-1234-5678").await;
+    assert_eq!(
+        (status, again["id"].clone(), again["created"].as_bool()),
+        (StatusCode::OK, first["id"].clone(), Some(false))
+    );
+    let (status, bad) = send("other", "12").await;
+    assert_eq!((status, bad["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("phone_invalid")));
+    let id = first["id"].as_i64().unwrap();
+    let body = t.store.message(id).await.unwrap().body.unwrap();
+    assert!(body.contains("시험 메시지 T-1"), "{body}");
+
+    let (_, shown) = t.json("GET", &format!("/api/messages/{id}"), Some(&t.official), Value::Null).await;
+    assert_eq!((shown["state"].as_str(), shown["recipient"].as_str()), (Some("created"), Some("+82…78")));
+    assert!(shown.get("body").is_none(), "officials see no bodies");
+
+    t.store.claim_messages(10, NOW).await.unwrap();
+    let signature = surge_domain::notify::receipt_signature(b"receipt secret", id);
+    let (status, _) = t
+        .json("GET", &format!("/api/notify/kannel/receipt?id={id}&sig={}&type=1", "0".repeat(32)), None, Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an unsigned receipt changes nothing");
+    let (status, receipt) =
+        t.json("GET", &format!("/api/notify/kannel/receipt?id={id}&sig={signature}&type=1"), None, Value::Null).await;
+    assert_eq!((status, receipt["state"].as_str()), (StatusCode::OK, Some("delivered")));
+    let (status, late) =
+        t.json("GET", &format!("/api/notify/kannel/receipt?id={id}&sig={signature}&type=2"), None, Value::Null).await;
+    assert_eq!((status, late["state"].clone()), (StatusCode::OK, Value::Null), "a late failure report is ignored");
+    // Texts people send: STOP opts out (and the sender is told), START opts back in; the key must be right.
+    let key = surge_web::inbound_key(b"receipt secret");
+    let (status, _, reply) = t
+        .call(
+            "GET",
+            &format!("/api/notify/kannel/inbound?key={key}&from=%2B821012345678&text=STOP"),
+            None,
+            None,
+            "text/plain",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(reply.contains("no more texts"), "{reply}");
+    assert_eq!(t.store.opted_out(&["+821012345678".into()]).await.unwrap().len(), 1);
+    let (_, _, reply) = t
+        .call(
+            "GET",
+            &format!("/api/notify/kannel/inbound?key={key}&from=%2B821012345678&text=%EC%8B%9C%EC%9E%91"),
+            None,
+            None,
+            "text/plain",
+        )
+        .await;
+    assert!(reply.contains("다시 받습니다"), "{reply}");
+    assert!(t.store.opted_out(&["+821012345678".into()]).await.unwrap().is_empty());
+    let (status, _, _) = t
+        .call("GET", "/api/notify/kannel/inbound?key=wrong&from=%2B821012345678&text=STOP", None, None, "text/plain")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, history) = t.json("GET", "/api/messages?state=delivered", Some(&t.admin), Value::Null).await;
+    assert_eq!(history["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(history["counts"]["delivered"], 1);
+}
+
+#[tokio::test]
+async fn webhook_delivery_reports_count_only_when_signed_with_the_shared_secret() {
+    use hmac::Mac;
+    let t = spawn().await;
+    let message = surge_app::OutboxMessage {
+        idempotency_key: "w".into(),
+        kind: "test_message".into(),
+        recipient: "+821012345678".into(),
+        body: "x".into(),
+    };
+    let (id, _, _) = t.store.enqueue(&message, NOW).await.unwrap();
+    t.store.claim_messages(1, NOW).await.unwrap();
+    let report = |secret: &'static [u8], status: &'static str| {
+        let t = &t;
+        async move {
+            let body = json!({"id": id, "status": status}).to_string();
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+            mac.update(body.as_bytes());
+            let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+            let request = Request::builder()
+                .method("POST")
+                .uri("/api/notify/webhook/receipt")
+                .header("content-type", "application/json")
+                .header("x-surge-signature", format!("sha256={hex}"))
+                .body(Body::from(body))
+                .unwrap();
+            let response = t.app.clone().oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null))
+        }
+    };
+    assert_eq!(report(b"not the secret", "delivered").await.0, StatusCode::FORBIDDEN);
+    let (status, body) = report(b"webhook secret", "rejected").await;
+    assert_eq!((status, body["state"].as_str()), (StatusCode::OK, Some("permanent-failure")));
+    assert_eq!(t.store.message(id).await.unwrap().state, surge_domain::notify::MessageState::PermanentFailure);
 }

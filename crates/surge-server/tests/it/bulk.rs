@@ -70,6 +70,7 @@ async fn an_organisation_is_screened_approved_and_its_employees_get_passes_that_
         public_base_url: "https://pass.example.org/".into(),
         rng,
         batch_size: 2,
+        sms_language: "en".into(),
     };
     let mut issued = 0;
     loop {

@@ -6,6 +6,7 @@
 mod bulk;
 mod dcc;
 mod interop;
+mod kannel;
 mod pass_cli;
 mod serve;
 

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use surge_testkit::fixtures::{employees, employees_csv};
 
-struct Server {
-    child: Child,
-    addr: String,
-    admin_key: Option<String>,
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+    pub admin_key: Option<String>,
 }
 
 /// A failing test must not leave a server running.
@@ -28,12 +28,18 @@ fn start(data_dir: &Path) -> Server {
     start_with(data_dir, &[])
 }
 
-#[allow(clippy::zombie_processes, reason = "the child is moved into a Server, which waits for it when dropped")]
 fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
+    start_env(data_dir, "127.0.0.1:0", extra, &[])
+}
+
+/// Starts `surge serve` with extra flags and environment, and waits until it listens.
+#[allow(clippy::zombie_processes, reason = "the child is moved into a Server, which waits for it when dropped")]
+pub fn start_env(data_dir: &Path, listen: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_surge"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .args(["serve", "--listen", listen, "--data-dir"])
         .arg(data_dir)
         .args(extra)
+        .envs(env.iter().copied())
         .env("SURGE_ISSUANCE__BATCH_SIZE", "200")
         .env("SURGE_ISSUANCE__IDLE_POLL_MS", "50")
         .env("RUST_LOG", "warn")
@@ -79,12 +85,12 @@ fn metric(addr: &str, name: &str) -> u64 {
     text.lines().find_map(|l| l.strip_prefix(&format!("{name} "))).unwrap().trim().parse().unwrap()
 }
 
-fn stop(mut server: Server) -> std::process::ExitStatus {
+pub fn stop(mut server: Server) -> std::process::ExitStatus {
     Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
     server.child.wait().unwrap()
 }
 
-fn kill_hard(server: &mut Server) {
+pub fn kill_hard(server: &mut Server) {
     server.child.kill().unwrap();
     server.child.wait().unwrap();
 }

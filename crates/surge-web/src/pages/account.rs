@@ -88,6 +88,7 @@ pub async fn login_submit<S: Store>(
     let result = access::request_login_code(
         &state.store,
         &state.web.access,
+        ctx.lang.code(),
         &state.config.phone_region,
         &typed,
         &address,
@@ -447,6 +448,7 @@ pub async fn account_page<S: Store>(State(state): State<AppState<S>>, Query(quer
             body.push_str("<ul>");
             if matches!(role, Role::Admin | Role::Official) {
                 body.push_str(&format!("<li><a href=\"/screening\">{}</a></li>", ctx.t("account.screening")));
+                body.push_str(&format!("<li><a href=\"/messages\">{}</a></li>", ctx.t("messages.title")));
             }
             body.push_str(&format!("<li><a href=\"/account/password\">{}</a></li></ul>", ctx.t("password.title")));
         }

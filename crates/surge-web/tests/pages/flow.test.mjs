@@ -4,7 +4,7 @@
 // their CSRF token are refused, sign-in codes are rate-limited, and the sign-in pages speak Korean.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSurge, launchBrowser, fill, signInCode } from './support.mjs';
+import { startSurge, launchBrowser, fill, signInCode, sentMessages } from './support.mjs';
 
 let surge;
 let browser;
@@ -46,7 +46,7 @@ async function signInAsStaff(context) {
 
 async function signInByPhone(context, typed, e164, next = '') {
   const page = await context.newPage();
-  const before = (await import('./support.mjs')).sentMessages(surge.dir).filter((m) => m.to === e164).length;
+  const before = sentMessages(surge.dir).filter((m) => m.to === e164 && /sign-in code|로그인 코드/.test(m.body)).length;
   await page.goto(`${surge.base}/login${next}`);
   await fill(page, { 'Mobile phone number': typed });
   await page.getByRole('button', { name: 'Send the code' }).click();

@@ -47,7 +47,7 @@ export function sentMessages(dir) {
 // Waits for the newest sign-in code sent to `phone` (E.164) and returns its six digits.
 export async function signInCode(dir, phone, after = 0) {
   for (let i = 0; i < 100; i += 1) {
-    const codes = sentMessages(dir).filter((m) => m.kind === 'login_code' && m.to === phone);
+    const codes = sentMessages(dir).filter((m) => m.to === phone && /sign-in code|로그인 코드/.test(m.body));
     if (codes.length > after) return codes[codes.length - 1].body.match(/\b(\d{6})\b/)[1];
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,0 +1,190 @@
+//! Message templates per kind, in Korean and English, with `{placeholder}`s. Rendering fails on a missing value
+//! rather than send a text with a hole in it; a value is never read as a template, so `{` in a name is harmless.
+
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    #[error("no template for {kind:?} in {lang:?}")]
+    UnknownKind { kind: String, lang: String },
+    #[error("the template for {kind:?} needs a value for {{{name}}}")]
+    MissingValue { kind: String, name: String },
+    #[error("the template is malformed at byte {at}: {reason}")]
+    Malformed { at: usize, reason: &'static str },
+}
+
+impl TemplateError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnknownKind { .. } => "template_unknown",
+            Self::MissingValue { .. } => "template_value_missing",
+            Self::Malformed { .. } => "template_malformed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    Value(String),
+}
+
+/// A parsed template. `{{` and `}}` stand for literal braces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template(Vec<Piece>);
+
+impl Template {
+    pub fn parse(source: &str) -> Result<Self, TemplateError> {
+        let mut pieces = Vec::new();
+        let mut text = String::new();
+        let mut chars = source.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            match c {
+                '{' if chars.peek().map(|(_, n)| *n) == Some('{') => {
+                    chars.next();
+                    text.push('{');
+                }
+                '}' if chars.peek().map(|(_, n)| *n) == Some('}') => {
+                    chars.next();
+                    text.push('}');
+                }
+                '{' => {
+                    let mut name = String::new();
+                    loop {
+                        match chars.next() {
+                            Some((_, '}')) => break,
+                            Some((_, c)) if c.is_ascii_alphanumeric() || c == '_' => name.push(c),
+                            Some((at, _)) => {
+                                return Err(TemplateError::Malformed {
+                                    at,
+                                    reason: "placeholder names are a-z, 0-9, _",
+                                });
+                            }
+                            None => return Err(TemplateError::Malformed { at, reason: "unclosed {" }),
+                        }
+                    }
+                    if name.is_empty() {
+                        return Err(TemplateError::Malformed { at, reason: "empty placeholder" });
+                    }
+                    pieces.push(Piece::Text(std::mem::take(&mut text)));
+                    pieces.push(Piece::Value(name));
+                }
+                '}' => return Err(TemplateError::Malformed { at, reason: "unopened }" }),
+                c => text.push(c),
+            }
+        }
+        pieces.push(Piece::Text(text));
+        pieces.retain(|p| !matches!(p, Piece::Text(t) if t.is_empty()));
+        Ok(Self(pieces))
+    }
+
+    /// The placeholder names, in order of first use.
+    pub fn placeholders(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for piece in &self.0 {
+            if let Piece::Value(name) = piece {
+                if !names.contains(&name.as_str()) {
+                    names.push(name);
+                }
+            }
+        }
+        names
+    }
+
+    fn render(&self, kind: &str, values: &[(&str, &str)]) -> Result<String, TemplateError> {
+        let mut out = String::new();
+        for piece in &self.0 {
+            match piece {
+                Piece::Text(text) => out.push_str(text),
+                Piece::Value(name) => {
+                    let value = values
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| *v)
+                        .ok_or_else(|| TemplateError::MissingValue { kind: kind.to_owned(), name: name.clone() })?;
+                    out.push_str(value);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The built-in texts. English stays within GSM-7 so a pass text fits two parts; Korean is UCS-2 whatever we do.
+const DEFAULTS: &[(&str, &str, &str)] = &[
+    (
+        "login_code",
+        "en",
+        "Your Surge sign-in code is {code}. It expires in {minutes} minutes. Do not share it with anyone.",
+    ),
+    (
+        "login_code",
+        "ko",
+        "[Surge] 로그인 코드는 {code}입니다. {minutes}분 후 만료됩니다. 다른 사람에게 알려 주지 마십시오.",
+    ),
+    (
+        "pass_issued",
+        "en",
+        "{holder}, your movement pass is ready: {link} Control code {control_code}. Valid until {valid_until}.",
+    ),
+    (
+        "pass_issued",
+        "ko",
+        "{holder}님, 이동 허가증이 발급되었습니다: {link} 확인 코드 {control_code}. {valid_until}까지 유효합니다.",
+    ),
+    ("pass_revoked", "en", "Your movement pass {control_code} has been withdrawn: {reason}"),
+    ("pass_revoked", "ko", "이동 허가증 {control_code}이(가) 취소되었습니다: {reason}"),
+    ("test_message", "en", "Surge test message {reference}. No action is needed."),
+    ("test_message", "ko", "Surge 시험 메시지 {reference}. 조치할 필요가 없습니다."),
+    ("opted_out", "en", "You will get no more texts from Surge. Reply START to get them again."),
+    ("opted_in", "en", "You will get texts from Surge again. Reply STOP to stop them."),
+    ("opted_in", "ko", "Surge 문자를 다시 받습니다. 그만 받으려면 STOP이라고 답장하십시오."),
+    ("inbound_help", "en", "Surge: reply STOP to stop texts, START to get them again."),
+    ("inbound_help", "ko", "Surge: 문자를 그만 받으려면 STOP, 다시 받으려면 START라고 답장하십시오."),
+    ("opted_out", "ko", "Surge 문자를 더 이상 받지 않습니다. 다시 받으려면 START라고 답장하십시오."),
+];
+
+/// Templates by kind and language.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    by_kind: HashMap<(String, String), Template>,
+}
+
+impl Templates {
+    /// The built-in templates.
+    pub fn defaults() -> Self {
+        let mut templates = Self { by_kind: HashMap::new() };
+        for (kind, lang, source) in DEFAULTS {
+            // The built-ins are tested to parse; a broken one would be left out and reported as unknown.
+            if let Ok(template) = Template::parse(source) {
+                templates.by_kind.insert(((*kind).to_owned(), (*lang).to_owned()), template);
+            }
+        }
+        templates
+    }
+
+    /// The built-in templates, parsed once.
+    pub fn builtin() -> &'static Templates {
+        static BUILTIN: std::sync::LazyLock<Templates> = std::sync::LazyLock::new(Templates::defaults);
+        &BUILTIN
+    }
+
+    /// Adds or replaces one template (from settings).
+    pub fn set(&mut self, kind: &str, lang: &str, source: &str) -> Result<(), TemplateError> {
+        self.by_kind.insert((kind.to_owned(), lang.to_owned()), Template::parse(source)?);
+        Ok(())
+    }
+
+    pub fn get(&self, kind: &str, lang: &str) -> Option<&Template> {
+        self.by_kind.get(&(kind.to_owned(), lang.to_owned()))
+    }
+
+    pub fn render(&self, kind: &str, lang: &str, values: &[(&str, &str)]) -> Result<String, TemplateError> {
+        self.get(kind, lang)
+            .ok_or_else(|| TemplateError::UnknownKind { kind: kind.to_owned(), lang: lang.to_owned() })?
+            .render(kind, values)
+    }
+}
+
+#[cfg(test)]
+mod tests;

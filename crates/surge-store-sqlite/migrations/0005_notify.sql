@@ -1,0 +1,16 @@
+-- The outbox's delivery life: attempts and retry time, the gateway and its message id, the failure reason, and
+-- when it was sent and finished. People who replied STOP are in opt_outs.
+ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN gateway TEXT;
+ALTER TABLE outbox ADD COLUMN gateway_message_id TEXT;
+ALTER TABLE outbox ADD COLUMN failure TEXT;
+ALTER TABLE outbox ADD COLUMN sent_at INTEGER;
+ALTER TABLE outbox ADD COLUMN done_at INTEGER;
+CREATE INDEX outbox_sending ON outbox (claimed_at) WHERE state = 'sending';
+CREATE INDEX outbox_state ON outbox (state, id);
+
+CREATE TABLE opt_outs (
+    phone TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL
+);
