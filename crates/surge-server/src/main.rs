@@ -7,6 +7,7 @@ mod bench_notify;
 mod dcc_testdata;
 mod files;
 mod keys_cmd;
+mod notify_cmd;
 mod pass_cmd;
 mod serve;
 mod settings;
@@ -32,6 +33,9 @@ enum Command {
     /// Sign, verify and inspect passes; publish status lists; run the DCC test vectors.
     #[command(subcommand)]
     Pass(pass_cmd::PassCommand),
+    /// Connecting SMS gateways.
+    #[command(subcommand)]
+    Notify(notify_cmd::NotifyCommand),
     /// Benchmarks that print their figures beside a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Keys(c) => keys_cmd::run(c),
         Command::Pass(c) => pass_cmd::run(c),
+        Command::Notify(c) => notify_cmd::run(c),
         Command::Bench(c) => bench::run(c),
     };
     match result {

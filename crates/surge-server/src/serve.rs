@@ -321,7 +321,7 @@ fn notify_routes(settings: &Settings, data_dir: &Path, receipt_secret: &[u8]) ->
 }
 
 /// The secret that signs delivery-receipt URLs: made on first start, kept in `DATA_DIR/keys/receipt-secret`.
-fn receipt_secret(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+pub fn receipt_secret(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     use rand_core::RngCore;
     let path = data_dir.join("keys").join("receipt-secret");
     if let Ok(text) = std::fs::read_to_string(&path) {

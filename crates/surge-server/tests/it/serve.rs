@@ -61,7 +61,7 @@ pub fn start_env(data_dir: &Path, listen: &str, extra: &[&str], env: &[(&str, &s
 }
 
 /// A minimal HTTP/1.1 client over a TCP socket: enough for these tests without another dependency.
-fn http(addr: &str, method: &str, path: &str, key: Option<&str>, content_type: &str, body: &str) -> (u16, Value) {
+pub fn http(addr: &str, method: &str, path: &str, key: Option<&str>, content_type: &str, body: &str) -> (u16, Value) {
     let mut stream = TcpStream::connect(addr).unwrap();
     let auth = key.map(|k| format!("Authorization: Bearer {k}\r\n")).unwrap_or_default();
     write!(
@@ -116,7 +116,7 @@ fn first_start_makes_keys_and_an_admin_key_once_and_sigterm_stops_cleanly() {
 
 /// Registers an organisation through `register`, approves it through `approve` with the admin key, and uploads
 /// `rows` employees through `register`. Returns the organisation admin's key and the batch's progress path.
-fn register_approve_upload(register: &str, approve: &str, admin: &str, rows: u32) -> (String, String) {
+pub fn register_approve_upload(register: &str, approve: &str, admin: &str, rows: u32) -> (String, String) {
     let registration = json!({
         "legal_name": "Busan Fresh Foods", "registry_number": "220-81-62517", "category": "food-supply",
         "address": "1 Jungang-daero", "zone": "KR-26", "contact_phone": "010-1234-5678",
