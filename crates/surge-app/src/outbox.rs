@@ -97,6 +97,16 @@ pub trait Outbox: Send + Sync {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<Option<MessageState>, StoreError>> + Send;
 
+    /// Applies a receipt that names the gateway's id for the message (SMPP); `NotFound` if no message of that
+    /// gateway has it (yet: the receipt can overtake the recording of the id).
+    fn record_receipt_by_gateway_id(
+        &self,
+        gateway: &str,
+        gateway_message_id: &str,
+        receipt: Receipt,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<MessageState>, StoreError>> + Send;
+
     /// Puts messages left in `sending` since before `claimed_before` back in the queue (their sender died);
     /// answers how many.
     fn requeue_stuck(

@@ -11,7 +11,7 @@ pub mod throttle;
 pub use inbound::{InboundCommand, parse_command};
 pub use message::{
     MessageState, Receipt, RetryPolicy, SendOutcome, after_receipt, kannel_receipt, receipt_signature,
-    receipt_signature_valid,
+    receipt_signature_valid, smpp_receipt,
 };
 pub use template::{Template, TemplateError, Templates};
 pub use text::{Encoding, SmsText, TextError, split};

@@ -211,6 +211,12 @@ impl NotifyWorker {
         }
     }
 
+    /// How often `sweep` should run: every minute, or as often as the sending timeout if that is shorter, so a
+    /// message stuck by a dead sender waits about one timeout, not a minute more.
+    pub fn sweep_interval(&self) -> Duration {
+        self.config.sending_timeout.min(Duration::from_secs(60)).max(Duration::from_millis(100))
+    }
+
     /// Puts back messages stuck in `sending` and deletes bodies past their retention. Answers how many were put
     /// back and how many bodies were deleted.
     pub async fn sweep<S: Outbox>(&self, store: &S, now: OffsetDateTime) -> Result<(u64, u64), StoreError> {

@@ -13,7 +13,8 @@ use surge_app::access::AccessPolicy;
 use surge_app::{ApiKey, Config, IssuanceWorker, KeyScope, NewApiKey, Role, Store};
 use surge_domain::RegistryScheme;
 use surge_notify::{
-    KannelConfig, KannelGateway, LogGateway, NotifyWorker, Route, WebhookConfig, WebhookGateway, WorkerConfig,
+    KannelConfig, KannelGateway, LogGateway, NotifyWorker, Route, SmppConfig, SmppGateway, SmppReceipt, WebhookConfig,
+    WebhookGateway, WorkerConfig,
 };
 use surge_pass::{Algorithm, Issuer, TrustList};
 use surge_store_postgres::PostgresStore;
@@ -172,8 +173,12 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         metrics.clone(),
         stop_rx,
     ));
+    let (routes, smpp_receipts) = notify_routes(settings, data_dir, &receipt_secret)?;
+    if let Some(receipts) = smpp_receipts {
+        tokio::spawn(record_smpp_receipts(store.clone(), receipts));
+    }
     let notify = NotifyWorker::new(
-        notify_routes(settings, data_dir, &receipt_secret)?,
+        routes,
         WorkerConfig {
             max_segments: settings.notify.max_segments,
             phone_region: settings.authority.phone_region.clone(),
@@ -234,8 +239,8 @@ async fn run_worker<S: Store>(
     }
 }
 
-/// Sends what the outbox holds until told to stop, and every minute puts back messages whose sender died and
-/// deletes bodies past their retention. Like issuance, a stop waits for the batch in flight to be recorded.
+/// Sends what the outbox holds until told to stop, and every `sweep_interval` puts back messages whose sender died
+/// and deletes bodies past their retention. Like issuance, a stop waits for the batch in flight to be recorded.
 async fn run_notify<S: Store>(
     store: S,
     worker: NotifyWorker,
@@ -248,7 +253,7 @@ async fn run_notify<S: Store>(
         if *stop.borrow() {
             return;
         }
-        if last_sweep.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+        if last_sweep.is_none_or(|t| t.elapsed() >= worker.sweep_interval()) {
             if let Err(e) = worker.sweep(&store, crate::now()).await {
                 tracing::error!(error = %e, "outbox sweep failed");
             }
@@ -275,9 +280,14 @@ async fn run_notify<S: Store>(
     }
 }
 
-/// The gateways the settings name, each with its weight and rate.
-fn notify_routes(settings: &Settings, data_dir: &Path, receipt_secret: &[u8]) -> anyhow::Result<Vec<Route>> {
+/// The gateways the settings name, each with its weight and rate, and the SMPP receipts to record, if any.
+fn notify_routes(
+    settings: &Settings,
+    data_dir: &Path,
+    receipt_secret: &[u8],
+) -> anyhow::Result<(Vec<Route>, Option<tokio::sync::mpsc::UnboundedReceiver<SmppReceipt>>)> {
     let mut routes = Vec::new();
+    let mut smpp_receipts = None;
     for name in settings.notify.gateways.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         let route = match name {
             "log" => {
@@ -312,12 +322,53 @@ fn notify_routes(settings: &Settings, data_dir: &Path, receipt_secret: &[u8]) ->
                         .map_err(anyhow::Error::msg)?;
                 Route { gateway: Arc::new(gateway), weight: w.weight, rate: w.rate }
             }
-            other => anyhow::bail!("notify.gateways: unknown gateway {other:?} (log, kannel, webhook)"),
+            "smpp" => {
+                let p = &settings.notify.smpp;
+                anyhow::ensure!(!p.address.is_empty(), "notify.smpp.address is not set");
+                let (gateway, receipts) = SmppGateway::new(SmppConfig {
+                    address: p.address.clone(),
+                    system_id: p.system_id.clone(),
+                    password: p.password.clone(),
+                    system_type: p.system_type.clone(),
+                    source_addr: p.source_addr.clone(),
+                    window: p.window,
+                    enquire_link_interval: Duration::from_secs(p.enquire_link_s.max(1)),
+                    response_timeout: Duration::from_secs(p.response_timeout_s.max(1)),
+                });
+                smpp_receipts = Some(receipts);
+                Route { gateway: Arc::new(gateway), weight: p.weight, rate: p.rate }
+            }
+            other => anyhow::bail!("notify.gateways: unknown gateway {other:?} (log, kannel, smpp, webhook)"),
         };
         routes.push(route);
     }
     anyhow::ensure!(!routes.is_empty(), "notify.gateways names no gateway");
-    Ok(routes)
+    Ok((routes, smpp_receipts))
+}
+
+/// Records SMPP delivery receipts. One can overtake the recording of the SMSC's id for its message, so a receipt
+/// for an unknown id is tried again a few times before it is given up (and logged).
+async fn record_smpp_receipts<S: Store + Clone + 'static>(
+    store: S,
+    mut receipts: tokio::sync::mpsc::UnboundedReceiver<SmppReceipt>,
+) {
+    while let Some((id, receipt)) = receipts.recv().await {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for attempt in 0..10u32 {
+                match store.record_receipt_by_gateway_id("smpp", &id, receipt, crate::now()).await {
+                    Ok(_) => return,
+                    Err(surge_app::StoreError::NotFound) if attempt < 9 => {
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, smsc_id = %id, "an SMPP receipt could not be recorded");
+                        return;
+                    }
+                }
+            }
+        });
+    }
 }
 
 /// The secret that signs delivery-receipt URLs: made on first start, kept in `DATA_DIR/keys/receipt-secret`.

@@ -38,6 +38,35 @@ pub struct NotifySettings {
     pub log: LogGatewaySettings,
     pub kannel: KannelSettings,
     pub webhook: WebhookSettings,
+    pub smpp: SmppSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmppSettings {
+    /// `host:port` of the SMSC.
+    pub address: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub system_id: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub password: String,
+    pub system_type: String,
+    /// The sender shown on phones.
+    #[serde(deserialize_with = "text_or_number")]
+    pub source_addr: String,
+    /// Submissions awaiting the SMSC's response at once.
+    pub window: usize,
+    pub enquire_link_s: u64,
+    pub response_timeout_s: u64,
+    pub weight: u32,
+    /// Messages a second the bind allows.
+    pub rate: f64,
+}
+
+impl Default for SmppSettings {
+    fn default() -> Self {
+        NotifySettings::default().smpp
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -108,6 +137,18 @@ impl Default for NotifySettings {
                 rate: 30.0,
             },
             webhook: WebhookSettings { url: String::new(), secret: String::new(), weight: 1, rate: 30.0 },
+            smpp: SmppSettings {
+                address: String::new(),
+                system_id: String::new(),
+                password: String::new(),
+                system_type: String::new(),
+                source_addr: "Surge".into(),
+                window: 10,
+                enquire_link_s: 30,
+                response_timeout_s: 10,
+                weight: 1,
+                rate: 30.0,
+            },
         }
     }
 }
@@ -250,6 +291,9 @@ impl Settings {
         }
         if !copy.notify.webhook.secret.is_empty() {
             copy.notify.webhook.secret = "***".into();
+        }
+        if !copy.notify.smpp.password.is_empty() {
+            copy.notify.smpp.password = "***".into();
         }
         copy
     }

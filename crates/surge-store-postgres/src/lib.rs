@@ -899,6 +899,23 @@ impl Outbox for PostgresStore {
         Ok(next)
     }
 
+    async fn record_receipt_by_gateway_id(
+        &self,
+        gateway: &str,
+        gateway_message_id: &str,
+        receipt: Receipt,
+        now: OffsetDateTime,
+    ) -> Result<Option<MessageState>, StoreError> {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM outbox WHERE gateway = $1 AND gateway_message_id = $2")
+            .bind(gateway)
+            .bind(gateway_message_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound)?;
+        self.record_receipt(id, receipt, now).await
+    }
+
     async fn requeue_stuck(&self, claimed_before: OffsetDateTime, _now: OffsetDateTime) -> Result<u64, StoreError> {
         let done = sqlx::query("UPDATE outbox SET state = 'created' WHERE state = 'sending' AND claimed_at < $1")
             .bind(claimed_before.unix_timestamp())

@@ -517,6 +517,18 @@ pub async fn receipts_move_messages_once_and_late_ones_change_nothing<S: Store>(
     assert_eq!(store.record_receipt(id, Receipt::Rejected, NOW).await.unwrap(), None, "final states stay");
     assert_eq!(store.record_receipt(id, Receipt::Delivered, NOW).await.unwrap(), None, "a duplicate changes nothing");
     assert!(matches!(store.record_receipt(id + 9, Receipt::Delivered, NOW).await, Err(StoreError::NotFound)));
+
+    // SMPP receipts name the SMSC's id for the message, recorded when it was accepted.
+    let (other, _, _) = store.enqueue(&sms("r2", "+821012345679"), NOW).await.unwrap();
+    store.claim_messages(1, NOW).await.unwrap();
+    let by_smsc = SendResult::Accepted { gateway: "smpp".into(), gateway_message_id: Some("smsc-42".into()) };
+    store.record_results(&[(other, by_smsc)], NOW).await.unwrap();
+    let unknown = store.record_receipt_by_gateway_id("smpp", "smsc-43", Receipt::Delivered, NOW).await;
+    assert!(matches!(unknown, Err(StoreError::NotFound)));
+    let other_gateway = store.record_receipt_by_gateway_id("kannel", "smsc-42", Receipt::Delivered, NOW).await;
+    assert!(matches!(other_gateway, Err(StoreError::NotFound)), "ids are per gateway");
+    let state = store.record_receipt_by_gateway_id("smpp", "smsc-42", Receipt::Undelivered, NOW).await.unwrap();
+    assert_eq!(state, Some(MessageState::TemporaryFailure));
 }
 
 pub async fn stuck_messages_are_requeued_and_opt_outs_are_listed<S: Store>(store: &S) {

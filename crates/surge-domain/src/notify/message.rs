@@ -143,3 +143,23 @@ pub fn kannel_receipt(report_type: u32) -> Receipt {
         _ => Receipt::Progress,
     }
 }
+
+/// Reads an SMPP delivery receipt's text (the de-facto format of SMPP 3.4 Appendix B:
+/// `id:… sub:… dlvrd:… submit date:… done date:… stat:DELIVRD err:… text:…`): the SMSC's message id and what
+/// the state means. `None` when the text is not a receipt.
+pub fn smpp_receipt(text: &str) -> Option<(String, Receipt)> {
+    let field = |name: &str| {
+        text.split_whitespace().find_map(|word| {
+            let (key, value) = word.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.to_owned())
+        })
+    };
+    let id = field("id").filter(|id| !id.is_empty())?;
+    let receipt = match field("stat")?.to_ascii_uppercase().as_str() {
+        "DELIVRD" => Receipt::Delivered,
+        "EXPIRED" | "UNDELIV" | "DELETED" => Receipt::Undelivered,
+        "REJECTD" => Receipt::Rejected,
+        _ => Receipt::Progress,
+    };
+    Some((id, receipt))
+}

@@ -9,6 +9,7 @@ mod interop;
 mod kannel;
 mod pass_cli;
 mod serve;
+mod smpp;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -52,3 +52,16 @@ fn kannel_report_types_map_to_receipts() {
     assert_eq!(kannel_receipt(8), Receipt::Progress);
     assert_eq!(kannel_receipt(4), Receipt::Progress);
 }
+
+#[test]
+fn smpp_receipts_give_the_smsc_id_and_the_outcome() {
+    let text =
+        "id:0123456789 sub:001 dlvrd:001 submit date:2603010900 done date:2603010901 stat:DELIVRD err:000 text:Your";
+    assert_eq!(smpp_receipt(text), Some(("0123456789".into(), Receipt::Delivered)));
+    assert_eq!(smpp_receipt("id:A1 stat:UNDELIV err:001").map(|r| r.1), Some(Receipt::Undelivered));
+    assert_eq!(smpp_receipt("id:A1 stat:EXPIRED").map(|r| r.1), Some(Receipt::Undelivered));
+    assert_eq!(smpp_receipt("id:A1 stat:REJECTD").map(|r| r.1), Some(Receipt::Rejected));
+    assert_eq!(smpp_receipt("id:A1 stat:ENROUTE").map(|r| r.1), Some(Receipt::Progress));
+    assert_eq!(smpp_receipt("hello there"), None, "an ordinary text is not a receipt");
+    assert_eq!(smpp_receipt("id: stat:DELIVRD"), None);
+}
