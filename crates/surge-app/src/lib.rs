@@ -6,14 +6,16 @@ mod error;
 mod issuance;
 mod organisations;
 pub mod outbox;
+mod passes;
 
 pub use error::AppError;
 pub use issuance::{ApiKey, IssuanceWorker, LinkToken, pass_sms_text};
 pub use organisations::{Config, bulk_approve, decide, register_organisation, upload_employees};
 pub mod store;
 pub use outbox::{ClaimedMessage, MessageFilter, MessageRecord, Outbox, SendResult};
+pub use passes::change_pass_status;
 pub use store::{
     AccountRecord, ApiKeyRecord, BatchCreated, BatchRecord, BatchStatus, IssueOutcome, IssuedPass, KeyScope,
     NewAccount, NewApiKey, NewLoginCode, NewOrganisation, OrgFilter, OrganisationRecord, OutboxMessage, PassRecord,
-    PendingRow, Role, Store, StoreError,
+    PassStatus, PendingRow, Role, StatusChange, Store, StoreError,
 };

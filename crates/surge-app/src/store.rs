@@ -252,12 +252,59 @@ pub struct PassRecord {
     pub status_index: u64,
     pub organisation_id: Option<i64>,
     pub holder: String,
+    /// E.164, for the holder's messages.
+    pub phone: String,
     pub zones: Vec<String>,
     pub not_before: OffsetDateTime,
     pub expires: OffsetDateTime,
     pub control_code: String,
     pub token: String,
     pub active: bool,
+    pub status: PassStatus,
+    /// Why it was suspended or revoked.
+    pub status_reason: Option<String>,
+}
+
+/// A pass's live status, which checkpoints see online and in the status list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassStatus {
+    Valid,
+    /// Not valid for now; an official can reinstate it.
+    Suspended,
+    /// Not valid, for good.
+    Revoked,
+}
+
+impl PassStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Suspended => "suspended",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Valid, Self::Suspended, Self::Revoked].into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The value in the status list (IETF Token Status List: 0 valid, 1 invalid, 2 suspended).
+    pub fn list_value(self) -> u8 {
+        match self {
+            Self::Valid => 0,
+            Self::Revoked => 1,
+            Self::Suspended => 2,
+        }
+    }
+}
+
+/// One status change in the feed verifiers follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    pub seq: i64,
+    pub status_index: u64,
+    pub status: PassStatus,
+    pub at: OffsetDateTime,
 }
 
 /// A staff or citizen account to store. Staff have a username and an argon2 password hash; citizens a phone.
@@ -363,6 +410,31 @@ pub trait Store: crate::outbox::Outbox + Send + Sync {
         status_index: u64,
         link_hash: [u8; 32],
     ) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
+
+    /// The pass at this status index.
+    fn pass_by_status_index(&self, status_index: u64) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
+
+    /// The pass with this control code (as stored: 10 characters, no dash).
+    fn pass_by_control_code(&self, control_code: &str) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
+
+    /// Suspends, revokes or reinstates a pass, appends the change to the feed and queues the holder's SMS, in one
+    /// transaction. A revoked pass stays revoked (`Conflict`). Returns the change's sequence number.
+    fn set_pass_status(
+        &self,
+        status_index: u64,
+        status: PassStatus,
+        reason: &str,
+        actor: &str,
+        now: OffsetDateTime,
+        sms: Option<&OutboxMessage>,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// Status changes after `since`, in order, at most `limit`.
+    fn status_changes(
+        &self,
+        since: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<StatusChange>, StoreError>> + Send;
 
     /// Stores an API key's hash with its role and scope.
     fn insert_api_key(&self, key: &NewApiKey) -> impl Future<Output = Result<i64, StoreError>> + Send;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use surge_pass::dcc::{DccTrustList, SignerCertificate};
 use surge_pass::{
     Check, ControlCode, Issuer, Pass, PassClaims, PassId, PassKind, STATUS_INVALID, StatusListBuilder, StatusListFile,
@@ -147,7 +147,7 @@ pub fn run(command: PassCommand) -> anyhow::Result<Outcome> {
             }
             let verification = verifier.verify(&text, now, zone.as_deref());
             if format == "json" {
-                println!("{}", serde_json::to_string_pretty(&verification_json(&verification))?);
+                println!("{}", serde_json::to_string_pretty(&surge_web::verification_json(&verification))?);
             } else {
                 print_text(&verification);
             }
@@ -268,7 +268,7 @@ fn verify_dcc(text: &str, trust: &Path, now: OffsetDateTime, format: &str) -> an
     if format == "json" {
         let json = json!({
             "valid": v.is_valid(),
-            "checks": checks_json(&v.checks),
+            "checks": surge_web::checks_json(&v.checks),
             "dcc": v.certificate.as_ref().map(|c| json!({
                 "issuer": c.issuer,
                 "issued_at": rfc3339(c.issued_at),
@@ -286,53 +286,11 @@ fn verify_dcc(text: &str, trust: &Path, now: OffsetDateTime, format: &str) -> an
     Ok(if v.is_valid() { Outcome::Success } else { Outcome::Negative })
 }
 
-fn checks_json(checks: &[Check]) -> Vec<Value> {
-    checks
-        .iter()
-        .map(|c| {
-            let mut check = json!({"check": c.name.as_str(), "result": c.outcome.as_str(), "message": c.detail});
-            if let Some(reason) = c.reason {
-                check["code"] = json!(reason.code());
-            }
-            check
-        })
-        .collect()
-}
-
 fn print_checks(checks: &[Check]) {
     for c in checks {
         let code = c.reason.map(|r| format!(" [{}]", r.code())).unwrap_or_default();
         println!("  {:<5} {:<10} {}{code}", c.outcome.as_str(), c.name.as_str(), c.detail);
     }
-}
-
-fn verification_json(v: &Verification) -> Value {
-    let checks = checks_json(&v.checks);
-    let pass = v.claims.as_ref().map(|c| {
-        json!({
-            "id": c.pass.id.to_string(),
-            "control_code": c.pass.control_code.grouped(),
-            "kind": c.pass.kind.as_str(),
-            "category": c.pass.category,
-            "purpose": c.pass.purpose,
-            "zones": c.pass.zones,
-            "holder": c.pass.holder,
-            "masked_id": c.pass.masked_id,
-            "vehicle_plate": c.pass.vehicle_plate,
-            "organisation": c.pass.organisation,
-            "status_index": c.pass.status_index,
-            "issuer": c.issuer,
-            "issued_at": rfc3339(c.issued_at),
-            "not_before": rfc3339(c.not_before),
-            "expires": rfc3339(c.expires),
-        })
-    });
-    json!({
-        "valid": v.is_valid(),
-        "checks": checks,
-        "pass": pass,
-        "kid": v.kid.map(|k| k.to_hex()),
-    })
 }
 
 fn print_text(v: &Verification) {

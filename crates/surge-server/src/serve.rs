@@ -140,6 +140,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     let state = AppState {
         store: store.clone(),
         config: Arc::new(config),
+        trust: Arc::new(TrustList::from_signed(&trust_list, None)?),
         trust_list: Arc::new(trust_list),
         metrics: metrics.clone(),
         clock: Arc::new(crate::now),

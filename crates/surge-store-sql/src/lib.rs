@@ -126,18 +126,46 @@ where
     bool: Column<R::Database>,
     Vec<u8>: Column<R::Database>,
     Option<i64>: Column<R::Database>,
+    Option<String>: Column<R::Database>,
 {
     Ok(PassRecord {
         pass_id: row.read::<Vec<u8>>("id")?.try_into().map_err(|_| StoreError::Corrupt("pass id".into()))?,
         status_index: count(row, "status_index")?,
         organisation_id: row.read("organisation_id")?,
         holder: row.read("holder")?,
+        phone: row.read("phone")?,
         zones: columns::to_zones(&row.read::<String>("zones")?),
         not_before: columns::to_time(row.read("not_before")?)?,
         expires: columns::to_time(row.read("expires")?)?,
         control_code: row.read("control_code")?,
         token: row.read("token")?,
         active: row.read("active")?,
+        status: {
+            let status: String = row.read("status")?;
+            surge_app::PassStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("pass status {status:?}")))?
+        },
+        status_reason: row.read("status_reason")?,
+    })
+}
+
+/// The columns `pass` reads.
+pub const PASS_COLUMNS: &str = "id, status_index, organisation_id, holder, phone, zones, not_before, expires, \
+    control_code, token, active, status, status_reason";
+
+pub fn status_change<R: SurgeRow>(row: &R) -> Result<surge_app::StatusChange, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+{
+    let status: String = row.read("status")?;
+    Ok(surge_app::StatusChange {
+        seq: row.read("seq")?,
+        status_index: count(row, "status_index")?,
+        status: surge_app::PassStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
+        at: columns::to_time(row.read("at")?)?,
     })
 }
 

@@ -493,10 +493,10 @@ impl Store for SqliteStore {
     }
 
     async fn pass_by_link(&self, status_index: u64, link_hash: [u8; 32]) -> Result<PassRecord, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, status_index, organisation_id, holder, zones, not_before, expires, control_code, token, active \
-             FROM passes WHERE status_index = ? AND link_hash = ?",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM passes WHERE status_index = ? AND link_hash = ?",
+            surge_store_sql::PASS_COLUMNS
+        ))
         .bind(status_index as i64)
         .bind(&link_hash[..])
         .fetch_optional(&self.reader)
@@ -504,6 +504,100 @@ impl Store for SqliteStore {
         .map_err(db)?
         .ok_or(StoreError::NotFound)?;
         surge_store_sql::pass(&row)
+    }
+
+    async fn pass_by_status_index(&self, status_index: u64) -> Result<PassRecord, StoreError> {
+        let sql = format!("SELECT {} FROM passes WHERE status_index = ?", surge_store_sql::PASS_COLUMNS);
+        let row = sqlx::query(&sql)
+            .bind(status_index as i64)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound)?;
+        surge_store_sql::pass(&row)
+    }
+
+    async fn pass_by_control_code(&self, control_code: &str) -> Result<PassRecord, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM passes WHERE control_code = ? ORDER BY status_index DESC LIMIT 1",
+            surge_store_sql::PASS_COLUMNS
+        );
+        let row = sqlx::query(&sql)
+            .bind(control_code)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound)?;
+        surge_store_sql::pass(&row)
+    }
+
+    async fn set_pass_status(
+        &self,
+        status_index: u64,
+        status: surge_app::PassStatus,
+        reason: &str,
+        actor: &str,
+        now: OffsetDateTime,
+        sms: Option<&OutboxMessage>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let current: Option<String> = sqlx::query_scalar("SELECT status FROM passes WHERE status_index = ?")
+            .bind(status_index as i64)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        match current.as_deref() {
+            None => return Err(StoreError::NotFound),
+            Some("revoked") => return Err(StoreError::Conflict),
+            _ => {}
+        }
+        // A revoked pass no longer counts as the holder's one active pass.
+        let still_active = status != surge_app::PassStatus::Revoked;
+        sqlx::query("UPDATE passes SET status = ?, status_reason = ?, active = CASE WHEN ? THEN active ELSE 0 END WHERE status_index = ?")
+            .bind(status.as_str())
+            .bind(reason)
+            .bind(still_active)
+            .bind(status_index as i64)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO revocations (status_index, status, reason, actor, at) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+        )
+        .bind(status_index as i64)
+        .bind(status.as_str())
+        .bind(reason)
+        .bind(actor)
+        .bind(now.unix_timestamp())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        if let Some(sms) = sms {
+            sqlx::query(
+                "INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(&sms.idempotency_key)
+            .bind(&sms.kind)
+            .bind(&sms.recipient)
+            .bind(&sms.body)
+            .bind(now.unix_timestamp())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(seq)
+    }
+
+    async fn status_changes(&self, since: i64, limit: u32) -> Result<Vec<surge_app::StatusChange>, StoreError> {
+        let rows =
+            sqlx::query("SELECT seq, status_index, status, at FROM revocations WHERE seq > ? ORDER BY seq LIMIT ?")
+                .bind(since)
+                .bind(i64::from(limit.clamp(1, 10_000)))
+                .fetch_all(&self.reader)
+                .await
+                .map_err(db)?;
+        rows.iter().map(surge_store_sql::status_change).collect()
     }
 
     async fn insert_api_key(&self, key: &surge_app::NewApiKey) -> Result<i64, StoreError> {

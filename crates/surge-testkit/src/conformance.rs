@@ -37,7 +37,8 @@ macro_rules! conformance_tests {
             claims_skip_held_and_not_yet_due_messages,
             receipts_move_messages_once_and_late_ones_change_nothing,
             stuck_messages_are_requeued_and_opt_outs_are_listed,
-            history_lists_newest_first_and_purging_keeps_the_counts
+            history_lists_newest_first_and_purging_keeps_the_counts,
+            pass_status_changes_are_kept_fed_and_final_once_revoked
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -576,4 +577,45 @@ pub async fn history_lists_newest_first_and_purging_keeps_the_counts<S: Store>(s
         vec![(MessageState::Created, 1), (MessageState::Delivered, 1), (MessageState::Sending, 1)],
         "counts stay after purging"
     );
+}
+
+pub async fn pass_status_changes_are_kept_fed_and_final_once_revoked<S: Store>(store: &S) {
+    use surge_app::PassStatus;
+    let org = approved_org(store, "A", "1111111119", 10).await;
+    store.create_batch(org, [7; 32], &employees(0, 2), NOW).await.unwrap();
+    drain(store).await;
+    let first = store.pass_by_status_index(0).await.unwrap();
+    assert_eq!((first.status, first.phone.as_str()), (PassStatus::Valid, "+821010000000"));
+    // The fake signer gives every pass the same code: the newest pass with it is the one found.
+    let by_code = store.pass_by_control_code(&first.control_code).await.unwrap();
+    assert_eq!((by_code.control_code, by_code.status_index), (first.control_code.clone(), 1));
+    assert!(matches!(store.pass_by_control_code("ZZZZZZZZZZ").await, Err(StoreError::NotFound)));
+    let (_, outbox_before) = store.counts().await.unwrap();
+    let sms = OutboxMessage {
+        idempotency_key: "pass-status:0:1".into(),
+        kind: "pass_suspended".into(),
+        recipient: first.phone.clone(),
+        body: "suspended".into(),
+    };
+    let s1 = store.set_pass_status(0, PassStatus::Suspended, "checking", "official:7", NOW, Some(&sms)).await.unwrap();
+    assert_eq!(store.counts().await.unwrap().1, outbox_before + 1, "the holder's SMS is queued with the change");
+    let suspended = store.pass_by_status_index(0).await.unwrap();
+    assert_eq!(
+        (suspended.status, suspended.status_reason.as_deref(), suspended.active),
+        (PassStatus::Suspended, Some("checking"), true)
+    );
+    let s2 = store.set_pass_status(0, PassStatus::Revoked, "forged use", "official:7", NOW, None).await.unwrap();
+    assert!(s2 > s1);
+    let revoked = store.pass_by_status_index(0).await.unwrap();
+    assert_eq!((revoked.status, revoked.active), (PassStatus::Revoked, false), "no longer the person's active pass");
+    let again = store.set_pass_status(0, PassStatus::Valid, "mistake", "official:7", NOW, None).await;
+    assert!(matches!(again, Err(StoreError::Conflict)), "revoked is final");
+    assert!(matches!(
+        store.set_pass_status(99, PassStatus::Revoked, "x", "a", NOW, None).await,
+        Err(StoreError::NotFound)
+    ));
+    let feed = store.status_changes(0, 10).await.unwrap();
+    let summary: Vec<(u64, PassStatus)> = feed.iter().map(|c| (c.status_index, c.status)).collect();
+    assert_eq!(summary, vec![(0, PassStatus::Suspended), (0, PassStatus::Revoked)]);
+    assert_eq!(store.status_changes(s1, 10).await.unwrap().len(), 1, "since a sequence number");
 }

@@ -194,6 +194,10 @@ pub async fn kannel_inbound<S: Store>(
     // Replies follow the text's script: Hangul in, Korean out.
     let lang = if q.text.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)) { "ko" } else { "en" };
     let reply_kind = match parse_command(&q.text) {
+        InboundCommand::Verify(code) => {
+            let reply = verify_by_sms(&state, &code, lang, now).await?;
+            return Ok((StatusCode::OK, reply));
+        }
         InboundCommand::Stop => {
             state.store.set_opt_out(phone.as_str(), true, now).await?;
             tracing::info!("opt-out by SMS");
@@ -204,8 +208,7 @@ pub async fn kannel_inbound<S: Store>(
             tracing::info!("opt-in by SMS");
             "opted_in"
         }
-        // Verifying a pass by SMS needs the checkpoint service (issue 5); until then the sender gets help.
-        InboundCommand::Verify(_) | InboundCommand::Unknown => "inbound_help",
+        InboundCommand::Unknown => "inbound_help",
     };
     let reply = Templates::builtin().render(reply_kind, lang, &[]).unwrap_or_default();
     Ok((StatusCode::OK, reply))
@@ -253,4 +256,33 @@ pub async fn webhook_receipt<S: Store>(
     };
     let changed = state.store.record_receipt(report.id, receipt, (state.clock)()).await?;
     Ok(Json(json!({"id": report.id, "state": changed.map(MessageState::as_str)})))
+}
+
+/// The answer to `VERIFY <control code>`, for officers without data: the pass's verdict in one line.
+async fn verify_by_sms<S: Store>(
+    state: &AppState<S>,
+    code: &str,
+    lang: &str,
+    now: time::OffsetDateTime,
+) -> Result<String, ApiError> {
+    let templates = Templates::builtin();
+    let invalid = |reason: &str| templates.render("verify_invalid", lang, &[("reason", reason)]).unwrap_or_default();
+    let Ok(code) = surge_pass::ControlCode::parse(code) else { return Ok(invalid("control_code_invalid")) };
+    let pass = match state.store.pass_by_control_code(&code.to_string()).await {
+        Ok(pass) => pass,
+        Err(surge_app::StoreError::NotFound) => return Ok(invalid("pass_not_found")),
+        Err(e) => return Err(e.into()),
+    };
+    let verification = surge_pass::Verifier::new(&state.trust).verify(&pass.token, now, None);
+    if let Some(reason) = verification.first_failure() {
+        return Ok(invalid(reason.code()));
+    }
+    if pass.status != surge_app::PassStatus::Valid {
+        return Ok(invalid(pass.status.as_str()));
+    }
+    let until = (pass.expires - time::Duration::seconds(1)).date().to_string();
+    let zones = pass.zones.join(", ");
+    Ok(templates
+        .render("verify_valid", lang, &[("holder", &pass.holder), ("zones", &zones), ("valid_until", &until)])
+        .unwrap_or_default())
 }

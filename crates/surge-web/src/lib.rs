@@ -2,8 +2,12 @@
 //! `/healthz`, `/metrics` and `/api/openapi.json`. Only this crate knows HTTP, JSON and HTML: it converts wire
 //! types to domain types and maps error codes to statuses, never sending internal text to a client.
 
+// The OpenAPI document is one `json!` literal, deeper than the default macro recursion limit.
+#![recursion_limit = "512"]
+
 mod api;
 mod api_notify;
+mod api_v1;
 mod auth;
 mod error;
 mod i18n;
@@ -11,6 +15,7 @@ mod metrics;
 mod openapi;
 mod pages;
 mod session;
+mod verify_json;
 
 use std::sync::Arc;
 
@@ -25,6 +30,7 @@ pub use metrics::Metrics;
 pub use openapi::ROUTES;
 pub use pages::QrCache;
 pub use session::{WebConfig, csrf_token};
+pub use verify_json::{checks_json, verification_json};
 
 /// Everything a request handler needs. Time comes from `clock`, so tests control it.
 #[derive(Clone)]
@@ -33,6 +39,8 @@ pub struct AppState<S> {
     pub config: Arc<Config>,
     /// The signed trust list (COSE bytes) that checkpoints download.
     pub trust_list: Arc<Vec<u8>>,
+    /// The same list, read, for verifying passes online.
+    pub trust: Arc<surge_pass::TrustList>,
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
     pub qr_cache: Arc<QrCache>,
@@ -55,6 +63,10 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .route("/metrics", get(metrics::scrape::<S>))
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/trust-list", get(api::trust_list::<S>))
+        .route("/api/v1/trust-list", get(api::trust_list::<S>))
+        .route("/api/v1/verify", post(api_v1::verify::<S>))
+        .route("/api/v1/passes/{index}/status", post(api_v1::set_status::<S>))
+        .route("/api/v1/revocations", get(api_v1::revocations::<S>))
         .route("/api/organisations", post(api::register::<S>).get(api::list_organisations::<S>))
         .route("/api/organisations/bulk-approve", post(api::bulk_approve::<S>))
         .route("/api/organisations/{id}", get(api::organisation::<S>))

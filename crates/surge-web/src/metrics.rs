@@ -23,6 +23,8 @@ pub struct Metrics {
     /// Messages this process's sender handed to a gateway, and those that failed for good.
     pub sms_accepted: Counter,
     pub sms_failed: Counter,
+    /// Online verifications answered.
+    pub verifications: Counter,
     passes: Gauge,
     outbox_messages: Gauge,
 }
@@ -38,6 +40,7 @@ impl Default for Metrics {
             passes_issued: Counter::default(),
             sms_accepted: Counter::default(),
             sms_failed: Counter::default(),
+            verifications: Counter::default(),
             passes: Gauge::default(),
             outbox_messages: Gauge::default(),
         };
@@ -47,6 +50,7 @@ impl Default for Metrics {
         registry.register("passes_issued", "Passes issued by this process", m.passes_issued.clone());
         registry.register("sms_accepted", "Messages this process handed to a gateway", m.sms_accepted.clone());
         registry.register("sms_failed", "Messages this process failed for good", m.sms_failed.clone());
+        registry.register("verifications", "Online verifications answered", m.verifications.clone());
         registry.register("passes", "Passes stored (all processes)", m.passes.clone());
         registry.register("outbox_messages", "Messages written to the outbox", m.outbox_messages.clone());
         Self { registry, ..m }

@@ -54,10 +54,27 @@ async fn spawn() -> TestApp {
             .unwrap();
         keys.push(key.reveal().to_owned());
     }
+    // The trust list holds the key the tests' issuance worker signs with (seed 2).
+    let root = SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(1));
+    let pass_key = SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2));
+    let trust = surge_pass::TrustList {
+        issuer: "KR-26".into(),
+        sequence: 1,
+        issued_at: NOW,
+        root: root.verifying_key(),
+        keys: vec![surge_pass::TrustedKey {
+            key: pass_key.verifying_key(),
+            valid_from: NOW - time::Duration::days(1),
+            valid_until: NOW + time::Duration::days(365),
+            status: surge_pass::KeyStatus::Active,
+        }],
+    };
+    let signed = trust.sign(&root).unwrap();
     let state = AppState {
         store: store.clone(),
         config: Arc::new(config()),
-        trust_list: Arc::new(vec![0xd2, 0x84]),
+        trust: Arc::new(trust),
+        trust_list: Arc::new(signed),
         metrics: Arc::new(Metrics::default()),
         clock: Arc::new(|| NOW),
         qr_cache: Arc::default(),
@@ -578,4 +595,102 @@ async fn webhook_delivery_reports_count_only_when_signed_with_the_shared_secret(
     let (status, body) = report(b"webhook secret", "rejected").await;
     assert_eq!((status, body["state"].as_str()), (StatusCode::OK, Some("permanent-failure")));
     assert_eq!(t.store.message(id).await.unwrap().state, surge_domain::notify::MessageState::PermanentFailure);
+}
+
+#[tokio::test]
+async fn checkpoints_verify_online_by_text_or_control_code_and_see_revocations_at_once() {
+    let t = spawn().await;
+    let (org, org_key) = t.register("Busan Fresh Foods", "220-81-62517").await;
+    t.json("POST", "/api/organisations/bulk-approve", Some(&t.official), json!({})).await;
+    let csv = employees_csv(&employees(0, 2));
+    let (status, _, _) = t
+        .call("POST", &format!("/api/organisations/{org}/employees"), Some(&org_key), Some(Body::from(csv)), "text/csv")
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mut worker = IssuanceWorker {
+        issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))),
+        issuer_id: "KR-26".into(),
+        public_base_url: "http://localhost".into(),
+        rng: StdRng::seed_from_u64(3),
+        batch_size: 100,
+        sms_language: "en".into(),
+    };
+    assert_eq!(worker.run_once(&t.store, NOW).await.unwrap().issued, 2);
+    let pass = t.store.pass_by_status_index(0).await.unwrap();
+    let verify = |body: Value| t.json("POST", "/api/v1/verify", Some(&t.checkpoint), body);
+
+    let (status, by_text) = verify(json!({"text": pass.token, "zone": "KR-26"})).await;
+    assert_eq!(status, StatusCode::OK, "{by_text}");
+    assert_eq!((by_text["valid"].as_bool(), by_text["live_status"]["status"].as_str()), (Some(true), Some("valid")));
+    assert_eq!(by_text["pass"]["holder"], "Employee 0");
+    let typed = format!("{}-{}", &pass.control_code[..5], &pass.control_code[5..]).to_lowercase();
+    let (status, by_code) = verify(json!({"control_code": typed})).await;
+    assert_eq!((status, by_code["valid"].as_bool()), (StatusCode::OK, Some(true)), "{by_code}");
+    assert_eq!(by_code["pass"]["status_index"], 0);
+
+    // Bad input is a 4xx with a reason, or a negative verdict; never a 5xx.
+    let mut mistyped = pass.control_code.clone().into_bytes();
+    mistyped[3] = if mistyped[3] == b'A' { b'B' } else { b'A' };
+    let (status, body) = verify(json!({"control_code": String::from_utf8(mistyped).unwrap()})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("control_code_invalid"))
+    );
+    let (status, body) = verify(json!({"text": "EP1:%%%"})).await;
+    assert_eq!((status, body["valid"].as_bool()), (StatusCode::OK, Some(false)));
+    assert_eq!(body["checks"][0]["code"], "bad_base45", "{body}");
+    let (status, body) = verify(json!({"text": "HC1:6BF"})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("dcc_not_configured"))
+    );
+    let (status, _) = verify(json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = verify(json!({"text": "x".repeat(5000)})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Revocation: the next online check sees it, the feed lists it, the holder is told.
+    let (status, body) = t
+        .json(
+            "POST",
+            "/api/v1/passes/0/status",
+            Some(&t.official),
+            json!({"action": "revoke", "reason": "reported stolen", "lang": "en"}),
+        )
+        .await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("revoked")), "{body}");
+    let (_, after) = verify(json!({"text": pass.token})).await;
+    assert_eq!((after["valid"].as_bool(), after["live_status"]["status"].as_str()), (Some(false), Some("revoked")));
+    assert_eq!(after["live_status"]["reason"], "reported stolen");
+    let (_, feed) = t.json("GET", "/api/v1/revocations?since=0", None, Value::Null).await;
+    assert_eq!(feed["changes"][0]["status_index"], 0);
+    assert_eq!(feed["changes"][0]["value"], 1, "1 is invalid in the Token Status List");
+    let (_, later) =
+        t.json("GET", &format!("/api/v1/revocations?since={}", feed["next_since"]), None, Value::Null).await;
+    assert!(later["changes"].as_array().unwrap().is_empty());
+    let (status, body) = t
+        .json("POST", "/api/v1/passes/0/status", Some(&t.official), json!({"action": "reinstate", "reason": "found"}))
+        .await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "revoked is final");
+    let (status, _) =
+        t.json("POST", "/api/v1/passes/1/status", Some(&t.official), json!({"action": "suspend", "reason": " "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
+    // Officers without data text VERIFY and the control code.
+    let key = surge_web::inbound_key(b"receipt secret");
+    let sms_verify = |code: String| {
+        let t = &t;
+        let key = key.clone();
+        async move {
+            let path = format!("/api/notify/kannel/inbound?key={key}&from=%2B821099998888&text=VERIFY%20{code}");
+            t.call("GET", &path, None, None, "text/plain").await.2
+        }
+    };
+    assert!(sms_verify(pass.control_code.clone()).await.starts_with("NOT VALID (revoked)"));
+    let other = t.store.pass_by_status_index(1).await.unwrap();
+    let reply = sms_verify(other.control_code.clone()).await;
+    assert!(reply.starts_with("VALID: Employee 1, zones KR-26, until 2026-03-07"), "{reply}");
+    assert!(sms_verify("ABCDE".into()).await.contains("control_code_invalid"));
+    let messages = t.store.outbox_messages(0, 100).await.unwrap();
+    let told = messages.iter().find(|(_, m)| m.kind == "pass_revoked").unwrap();
+    assert!(told.1.body.contains("reported stolen") && told.1.recipient == pass.phone, "{:?}", told.1);
 }
