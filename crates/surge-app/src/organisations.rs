@@ -1,6 +1,7 @@
 //! Use cases for organisations: registration with automatic screening, officials' decisions (one by one and in
 //! bulk), and employee list uploads that become issuance batches.
 
+use surge_domain::audit::AuditEntry;
 use surge_domain::{
     ListRules, OrgStatus, RegistrationInput, RegistryScheme, Screening, Transition, parse_employee_csv, screen,
     validate_registration,
@@ -45,24 +46,46 @@ pub async fn register_organisation<S: Store>(
     Ok((id, screening))
 }
 
+/// The audit entry for an organisation's new status.
+fn status_audit(actor: &str, id: i64, status: &OrgStatus) -> AuditEntry {
+    let detail = match status {
+        OrgStatus::Approved { quota } => format!("quota {quota}"),
+        OrgStatus::Rejected { reason } => reason.clone(),
+        OrgStatus::InfoRequested { question } => question.clone(),
+        OrgStatus::InReview => String::new(),
+    };
+    AuditEntry {
+        actor: actor.to_owned(),
+        action: format!("organisation.{}", status.code()),
+        subject: format!("organisation:{id}"),
+        detail,
+    }
+}
+
 /// Applies an official's (or the organisation's) transition to an organisation's status.
 #[tracing::instrument(skip_all, fields(organisation_id = id))]
 pub async fn decide<S: Store>(
     store: &S,
     id: i64,
     transition: &Transition,
+    actor: &str,
     now: OffsetDateTime,
 ) -> Result<OrgStatus, AppError> {
     let org = store.organisation(id).await?;
     let next = org.status.apply(transition)?;
-    store.set_organisation_status(id, &org.status, &next, now).await?;
+    store.set_organisation_status(id, &org.status, &next, now, &status_audit(actor, id, &next)).await?;
     tracing::info!(status = next.code(), "organisation status changed");
     Ok(next)
 }
 
 /// Approves, with the quota each asked for, every organisation in review that passed every screening rule and
 /// matches `filter` (its paging fields are ignored: all matches are approved, a page at a time). Returns the ids.
-pub async fn bulk_approve<S: Store>(store: &S, filter: &OrgFilter, now: OffsetDateTime) -> Result<Vec<i64>, AppError> {
+pub async fn bulk_approve<S: Store>(
+    store: &S,
+    filter: &OrgFilter,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<Vec<i64>, AppError> {
     let mut page_filter = OrgFilter {
         status: Some("in_review".into()),
         passed_all_rules: Some(true),
@@ -77,7 +100,8 @@ pub async fn bulk_approve<S: Store>(store: &S, filter: &OrgFilter, now: OffsetDa
         page_filter.after_id = Some(last.id);
         for org in &page {
             let next = OrgStatus::Approved { quota: org.requested_quota };
-            match store.set_organisation_status(org.id, &org.status, &next, now).await {
+            let audit = status_audit(actor, org.id, &next);
+            match store.set_organisation_status(org.id, &org.status, &next, now, &audit).await {
                 Ok(()) => approved.push(org.id),
                 // Someone decided on it meanwhile: their decision stands.
                 Err(crate::StoreError::Conflict) => {}

@@ -1,6 +1,7 @@
 //! Live pass status: officials suspend, reinstate or revoke a pass with a reason; the change is fed to verifiers
 //! and the holder is told by SMS, in one transaction.
 
+use surge_domain::audit::AuditEntry;
 use surge_domain::notify::Templates;
 use time::OffsetDateTime;
 
@@ -41,7 +42,13 @@ pub async fn change_pass_status<S: Store>(
         recipient: pass.phone.clone(),
         body,
     };
-    let seq = store.set_pass_status(status_index, status, reason, actor, now, Some(&sms)).await?;
+    let audit = AuditEntry {
+        actor: actor.to_owned(),
+        action: format!("pass.{}", status.as_str()),
+        subject: format!("pass:{status_index}"),
+        detail: reason.to_owned(),
+    };
+    let seq = store.set_pass_status(status_index, status, reason, &audit, now, Some(&sms)).await?;
     tracing::info!(status_index, status = status.as_str(), actor, seq, "pass status changed");
     Ok(seq)
 }

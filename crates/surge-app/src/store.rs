@@ -3,6 +3,7 @@
 
 use std::future::Future;
 
+use surge_domain::audit::{AuditEntry, AuditRecord};
 use surge_domain::{EmployeeRow, ExistingOrganisation, OrgStatus, Registration, Screening};
 use time::OffsetDateTime;
 
@@ -373,14 +374,30 @@ pub trait Store: crate::outbox::Outbox + Send + Sync {
         filter: &OrgFilter,
     ) -> impl Future<Output = Result<Vec<OrganisationRecord>, StoreError>> + Send;
 
-    /// Moves an organisation from `from` to `to`; `Conflict` if its status is no longer `from`.
+    /// Moves an organisation from `from` to `to` and appends `audit` to the audit log, in one transaction;
+    /// `Conflict` if its status is no longer `from`.
     fn set_organisation_status(
         &self,
         id: i64,
         from: &OrgStatus,
         to: &OrgStatus,
         now: OffsetDateTime,
+        audit: &AuditEntry,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Appends an entry to the hash-chained audit log.
+    fn append_audit(
+        &self,
+        entry: &AuditEntry,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Audit entries after `after_seq`, in order, at most `limit`.
+    fn audit_entries(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<AuditRecord>, StoreError>> + Send;
 
     /// Stores an approved organisation's validated rows as a batch, unless a file with this hash was stored
     /// before, and only if the rows fit the quota (issued and pending passes count against it).
@@ -417,14 +434,15 @@ pub trait Store: crate::outbox::Outbox + Send + Sync {
     /// The pass with this control code (as stored: 10 characters, no dash).
     fn pass_by_control_code(&self, control_code: &str) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
 
-    /// Suspends, revokes or reinstates a pass, appends the change to the feed and queues the holder's SMS, in one
-    /// transaction. A revoked pass stays revoked (`Conflict`). Returns the change's sequence number.
+    /// Suspends, revokes or reinstates a pass, appends the change to the feed and the audit log and queues the
+    /// holder's SMS, in one transaction. A revoked pass stays revoked (`Conflict`). Returns the change's sequence
+    /// number.
     fn set_pass_status(
         &self,
         status_index: u64,
         status: PassStatus,
         reason: &str,
-        actor: &str,
+        audit: &AuditEntry,
         now: OffsetDateTime,
         sms: Option<&OutboxMessage>,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;

@@ -1,6 +1,7 @@
 //! Surge's domain: organisations and their screening, employee lists for bulk issuance, notification rules, and the
 //! validated values they are made of. Pure functions and types: no IO, no async, no clock (dates are parameters), no wire formats.
 
+pub mod audit;
 mod employees;
 mod field;
 pub mod notify;

@@ -111,13 +111,13 @@ async fn measure<S: Store>(store: &S, orgs: usize, passes: usize, backend: &'sta
     }
     let orgs_per_s = orgs as f64 / start.elapsed().as_secs_f64();
 
-    let approved = bulk_approve(store, &OrgFilter::default(), now).await?.len();
+    let approved = bulk_approve(store, &OrgFilter::default(), "system:bench", now).await?.len();
     let files = passes.div_ceil(EMPLOYEES_PER_FILE);
     // Screening may flag a few generated names as alike; an official approves those among the uploaders.
     for id in &ids[..files] {
         let org = store.organisation(*id).await?;
         if org.status == OrgStatus::InReview {
-            decide(store, *id, &Transition::Approve { quota: org.requested_quota }, now).await?;
+            decide(store, *id, &Transition::Approve { quota: org.requested_quota }, "system:bench", now).await?;
         }
     }
     println!("  {approved} organisations passed every rule and were approved in bulk");

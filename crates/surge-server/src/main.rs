@@ -1,6 +1,7 @@
 //! The `surge` binary: parses the command line, runs the command, and maps the outcome to an exit code
 //! (0 success, 1 a negative result such as an invalid pass, 2 a usage or input error).
 
+mod audit_cmd;
 mod bench;
 mod bench_issue;
 mod bench_notify;
@@ -33,6 +34,9 @@ enum Command {
     /// Sign, verify and inspect passes; publish status lists; run the DCC test vectors.
     #[command(subcommand)]
     Pass(pass_cmd::PassCommand),
+    /// The hash-chained audit log.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
     /// Connecting SMS gateways.
     #[command(subcommand)]
     Notify(notify_cmd::NotifyCommand),
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
         Command::Keys(c) => keys_cmd::run(c),
         Command::Pass(c) => pass_cmd::run(c),
         Command::Notify(c) => notify_cmd::run(c),
+        Command::Audit(c) => audit_cmd::run(c),
         Command::Bench(c) => bench::run(c),
     };
     match result {

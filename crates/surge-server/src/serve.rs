@@ -104,6 +104,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     if store.count_accounts(Role::Admin).await? == 0 {
         let (_, password) = surge_app::access::create_staff_account(
             &store,
+            "system:first-start",
             Role::Admin,
             "admin",
             KeyScope::default(),

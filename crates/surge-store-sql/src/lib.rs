@@ -307,3 +307,27 @@ where
         })
         .collect()
 }
+
+pub fn audit_record<R: SurgeRow>(row: &R) -> Result<surge_domain::audit::AuditRecord, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+    Vec<u8>: Column<R::Database>,
+{
+    let hash = |name: &str| -> Result<[u8; 32], StoreError> {
+        row.read::<Vec<u8>>(name)?.try_into().map_err(|_| StoreError::Corrupt(format!("audit {name}")))
+    };
+    Ok(surge_domain::audit::AuditRecord {
+        seq: row.read("seq")?,
+        at: row.read("at")?,
+        entry: surge_domain::audit::AuditEntry {
+            actor: row.read("actor")?,
+            action: row.read("action")?,
+            subject: row.read("subject")?,
+            detail: row.read("detail")?,
+        },
+        prev_hash: hash("prev_hash")?,
+        hash: hash("hash")?,
+    })
+}

@@ -12,6 +12,7 @@ use surge_app::{
     NewAccount, NewLoginCode, NewOrganisation, OrgFilter, OrganisationRecord, Outbox, OutboxMessage, PassRecord,
     PendingRow, Role, SendResult, Store, StoreError,
 };
+use surge_domain::audit::{AuditEntry, AuditRecord};
 use surge_domain::notify::{MessageState, Receipt, after_receipt};
 use surge_domain::{EmployeeRow, ExistingOrganisation, OrgStatus};
 use time::OffsetDateTime;
@@ -225,7 +226,9 @@ impl Store for SqliteStore {
         from: &OrgStatus,
         to: &OrgStatus,
         now: OffsetDateTime,
+        audit: &AuditEntry,
     ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
         let (from_code, from_quota, from_note) = columns::from_status(from);
         let (code, quota, note) = columns::from_status(to);
         let done = sqlx::query(
@@ -240,15 +243,36 @@ impl Store for SqliteStore {
         .bind(from_code)
         .bind(from_quota)
         .bind(from_note)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await
         .map_err(db)?;
         if done.rows_affected() == 1 {
-            return Ok(());
+            append_audit(&mut tx, audit, now).await?;
+            return tx.commit().await.map_err(db);
         }
+        drop(tx);
         // Either it does not exist or it changed meanwhile.
         self.organisation(id).await?;
         Err(StoreError::Conflict)
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry, now: OffsetDateTime) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        append_audit(&mut tx, entry, now).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn audit_entries(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log WHERE seq > ? \
+             ORDER BY seq LIMIT ?",
+        )
+        .bind(after_seq)
+        .bind(i64::from(limit.clamp(1, 10_000)))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?;
+        rows.iter().map(surge_store_sql::audit_record).collect()
     }
 
     async fn create_batch(
@@ -536,7 +560,7 @@ impl Store for SqliteStore {
         status_index: u64,
         status: surge_app::PassStatus,
         reason: &str,
-        actor: &str,
+        audit: &AuditEntry,
         now: OffsetDateTime,
         sms: Option<&OutboxMessage>,
     ) -> Result<i64, StoreError> {
@@ -567,7 +591,7 @@ impl Store for SqliteStore {
         .bind(status_index as i64)
         .bind(status.as_str())
         .bind(reason)
-        .bind(actor)
+        .bind(&audit.actor)
         .bind(now.unix_timestamp())
         .fetch_one(&mut *tx)
         .await
@@ -585,6 +609,7 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         }
+        append_audit(&mut tx, audit, now).await?;
         tx.commit().await.map_err(db)?;
         Ok(seq)
     }
@@ -1092,4 +1117,43 @@ impl Outbox for SqliteStore {
         .map_err(db)?;
         Ok(done.rows_affected())
     }
+}
+
+/// Appends an audit entry inside the caller's transaction, chained to the last one.
+async fn append_audit(
+    conn: &mut sqlx::SqliteConnection,
+    entry: &AuditEntry,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    // The single writer connection serialises appends.
+    let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+    let (seq, prev) = match last {
+        Some(row) => {
+            let seq: i64 = row.try_get("seq").map_err(db)?;
+            let hash: Vec<u8> = row.try_get("hash").map_err(db)?;
+            (seq + 1, <[u8; 32]>::try_from(hash).map_err(|_| StoreError::Corrupt("audit hash".into()))?)
+        }
+        None => (1, surge_domain::audit::GENESIS),
+    };
+    let at = now.unix_timestamp();
+    let hash = surge_domain::audit::chain_hash(&prev, seq, at, entry);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(seq)
+    .bind(at)
+    .bind(&entry.actor)
+    .bind(&entry.action)
+    .bind(&entry.subject)
+    .bind(&entry.detail)
+    .bind(&prev[..])
+    .bind(&hash[..])
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(())
 }

@@ -38,7 +38,8 @@ macro_rules! conformance_tests {
             receipts_move_messages_once_and_late_ones_change_nothing,
             stuck_messages_are_requeued_and_opt_outs_are_listed,
             history_lists_newest_first_and_purging_keeps_the_counts,
-            pass_status_changes_are_kept_fed_and_final_once_revoked
+            pass_status_changes_are_kept_fed_and_final_once_revoked,
+            the_audit_log_chains_every_decision_and_verifies
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -52,6 +53,15 @@ macro_rules! conformance_tests {
     };
 }
 
+fn audit() -> surge_domain::audit::AuditEntry {
+    surge_domain::audit::AuditEntry {
+        actor: "account:7".into(),
+        action: "test".into(),
+        subject: "test:1".into(),
+        detail: String::new(),
+    }
+}
+
 async fn approved_org<S: Store>(store: &S, name: &str, number: &str, quota: u32) -> i64 {
     let id = store
         .insert_organisation(&NewOrganisation {
@@ -62,7 +72,10 @@ async fn approved_org<S: Store>(store: &S, name: &str, number: &str, quota: u32)
         })
         .await
         .unwrap();
-    store.set_organisation_status(id, &OrgStatus::InReview, &OrgStatus::Approved { quota }, NOW).await.unwrap();
+    store
+        .set_organisation_status(id, &OrgStatus::InReview, &OrgStatus::Approved { quota }, NOW, &audit())
+        .await
+        .unwrap();
     id
 }
 
@@ -119,7 +132,7 @@ pub async fn screening_candidates_match_number_or_zone_and_skip_rejected<S: Stor
     let b = insert("B", "2208162517", "KR-11").await;
     let c = insert("C", "1248100998", "KR-11").await;
     store
-        .set_organisation_status(c, &OrgStatus::InReview, &OrgStatus::Rejected { reason: "no".into() }, NOW)
+        .set_organisation_status(c, &OrgStatus::InReview, &OrgStatus::Rejected { reason: "no".into() }, NOW, &audit())
         .await
         .unwrap();
     let mut found: Vec<i64> =
@@ -131,15 +144,23 @@ pub async fn screening_candidates_match_number_or_zone_and_skip_rejected<S: Stor
 
 pub async fn status_changes_only_from_the_expected_status<S: Store>(store: &S) {
     let id = approved_org(store, "A", "1111111119", 10).await;
-    let stale = store.set_organisation_status(id, &OrgStatus::InReview, &OrgStatus::Approved { quota: 5 }, NOW).await;
+    let stale =
+        store.set_organisation_status(id, &OrgStatus::InReview, &OrgStatus::Approved { quota: 5 }, NOW, &audit()).await;
     assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
     store
-        .set_organisation_status(id, &OrgStatus::Approved { quota: 10 }, &OrgStatus::Approved { quota: 20 }, NOW)
+        .set_organisation_status(
+            id,
+            &OrgStatus::Approved { quota: 10 },
+            &OrgStatus::Approved { quota: 20 },
+            NOW,
+            &audit(),
+        )
         .await
         .unwrap();
     let org = store.organisation(id).await.unwrap();
     assert_eq!(org.status, OrgStatus::Approved { quota: 20 });
-    let missing = store.set_organisation_status(id + 99, &OrgStatus::InReview, &OrgStatus::InReview, NOW).await;
+    let missing =
+        store.set_organisation_status(id + 99, &OrgStatus::InReview, &OrgStatus::InReview, NOW, &audit()).await;
     assert!(matches!(missing, Err(StoreError::NotFound)));
 }
 
@@ -597,25 +618,45 @@ pub async fn pass_status_changes_are_kept_fed_and_final_once_revoked<S: Store>(s
         recipient: first.phone.clone(),
         body: "suspended".into(),
     };
-    let s1 = store.set_pass_status(0, PassStatus::Suspended, "checking", "official:7", NOW, Some(&sms)).await.unwrap();
+    let s1 = store.set_pass_status(0, PassStatus::Suspended, "checking", &audit(), NOW, Some(&sms)).await.unwrap();
     assert_eq!(store.counts().await.unwrap().1, outbox_before + 1, "the holder's SMS is queued with the change");
     let suspended = store.pass_by_status_index(0).await.unwrap();
     assert_eq!(
         (suspended.status, suspended.status_reason.as_deref(), suspended.active),
         (PassStatus::Suspended, Some("checking"), true)
     );
-    let s2 = store.set_pass_status(0, PassStatus::Revoked, "forged use", "official:7", NOW, None).await.unwrap();
+    let s2 = store.set_pass_status(0, PassStatus::Revoked, "forged use", &audit(), NOW, None).await.unwrap();
     assert!(s2 > s1);
     let revoked = store.pass_by_status_index(0).await.unwrap();
     assert_eq!((revoked.status, revoked.active), (PassStatus::Revoked, false), "no longer the person's active pass");
-    let again = store.set_pass_status(0, PassStatus::Valid, "mistake", "official:7", NOW, None).await;
+    let again = store.set_pass_status(0, PassStatus::Valid, "mistake", &audit(), NOW, None).await;
     assert!(matches!(again, Err(StoreError::Conflict)), "revoked is final");
     assert!(matches!(
-        store.set_pass_status(99, PassStatus::Revoked, "x", "a", NOW, None).await,
+        store.set_pass_status(99, PassStatus::Revoked, "x", &audit(), NOW, None).await,
         Err(StoreError::NotFound)
     ));
     let feed = store.status_changes(0, 10).await.unwrap();
     let summary: Vec<(u64, PassStatus)> = feed.iter().map(|c| (c.status_index, c.status)).collect();
     assert_eq!(summary, vec![(0, PassStatus::Suspended), (0, PassStatus::Revoked)]);
     assert_eq!(store.status_changes(s1, 10).await.unwrap().len(), 1, "since a sequence number");
+}
+
+pub async fn the_audit_log_chains_every_decision_and_verifies<S: Store>(store: &S) {
+    let org = approved_org(store, "A", "1111111119", 10).await;
+    let stale = store.set_organisation_status(org, &OrgStatus::InReview, &OrgStatus::InReview, NOW, &audit()).await;
+    assert!(matches!(stale, Err(StoreError::Conflict)));
+    let sign_in = surge_domain::audit::AuditEntry {
+        actor: "account:7".into(),
+        action: "staff.sign_in".into(),
+        subject: "account:7".into(),
+        detail: "127.0.0.1".into(),
+    };
+    store.append_audit(&sign_in, NOW + Duration::seconds(5)).await.unwrap();
+    let entries = store.audit_entries(0, 100).await.unwrap();
+    assert_eq!(entries.len(), 2, "the approval and the sign-in; a refused change writes nothing");
+    assert_eq!((entries[0].seq, entries[1].seq), (1, 2));
+    assert_eq!(entries[1].entry, sign_in);
+    let head = surge_domain::audit::verify_chain(&entries, surge_domain::audit::GENESIS, 1).unwrap();
+    assert_eq!(head, entries[1].hash);
+    assert_eq!(store.audit_entries(1, 100).await.unwrap().len(), 1);
 }

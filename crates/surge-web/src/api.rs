@@ -8,6 +8,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use surge_app::{ApiKey, BatchRecord, KeyScope, NewApiKey, OrgFilter, OrganisationRecord, Role, Store};
+use surge_domain::audit::AuditEntry;
 use surge_domain::{OrgStatus, RegistrationInput, Transition};
 
 use crate::AppState;
@@ -209,7 +210,7 @@ pub async fn decide<S: Store>(
         principal.require(&[Role::Admin, Role::Official])?;
     }
     principal.require_for(&state.store.organisation(id).await?)?;
-    let status = surge_app::decide(&state.store, id, &transition, (state.clock)()).await?;
+    let status = surge_app::decide(&state.store, id, &transition, &principal.actor(), (state.clock)()).await?;
     Ok(Json(json!({"id": id, "status": status.code()})))
 }
 
@@ -256,7 +257,7 @@ pub async fn scoped_bulk_approve<S: Store>(
     for zone in pick(zone, &scope.zones)? {
         for category in pick(category.clone(), &scope.categories)? {
             let filter = OrgFilter { category: category.clone(), zone: zone.clone(), ..OrgFilter::default() };
-            approved.extend(surge_app::bulk_approve(&state.store, &filter, (state.clock)()).await?);
+            approved.extend(surge_app::bulk_approve(&state.store, &filter, &principal.actor(), (state.clock)()).await?);
         }
     }
     Ok(approved)
@@ -372,6 +373,13 @@ pub async fn create_api_key<S: Store>(
         })
         .await?;
     tracing::info!(key_id = id, role = role.as_str(), "API key created");
+    let entry = AuditEntry {
+        actor: principal.actor(),
+        action: "api_key.created".into(),
+        subject: format!("api-key:{id}"),
+        detail: role.as_str().into(),
+    };
+    state.store.append_audit(&entry, (state.clock)()).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "role": role.as_str(), "api_key": key.reveal()}))))
 }
 
@@ -385,6 +393,13 @@ pub async fn revoke_api_key<S: Store>(
     principal.require(&[Role::Admin])?;
     state.store.revoke_api_key(id).await?;
     tracing::info!(key_id = id, "API key revoked");
+    let entry = AuditEntry {
+        actor: principal.actor(),
+        action: "api_key.revoked".into(),
+        subject: format!("api-key:{id}"),
+        detail: String::new(),
+    };
+    state.store.append_audit(&entry, (state.clock)()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -419,6 +434,7 @@ pub async fn create_account<S: Store>(
     }
     let (id, password) = surge_app::access::create_staff_account(
         &state.store,
+        &principal.actor(),
         role,
         &body.username,
         scope,

@@ -129,11 +129,7 @@ pub async fn set_status<S: Store>(
     {
         return Err(ApiError::forbidden());
     }
-    let actor = match &principal {
-        Principal::Staff { account_id, .. } => format!("account:{account_id}"),
-        Principal::Key { role, .. } => format!("api-key:{}", role.as_str()),
-        _ => "unknown".into(),
-    };
+    let actor = principal.actor();
     let seq =
         surge_app::change_pass_status(&state.store, index, status, &body.reason, &actor, &body.lang, (state.clock)())
             .await?;

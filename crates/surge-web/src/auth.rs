@@ -18,6 +18,7 @@ use crate::session::{SESSION_COOKIE, cookie, csrf_valid};
 pub enum Principal {
     Anonymous,
     Key {
+        key_id: i64,
         role: Role,
         organisation_id: Option<i64>,
         scope: KeyScope,
@@ -92,6 +93,15 @@ impl Principal {
         }
     }
 
+    /// Who did it, for the audit log: `account:7`, `api-key:3`.
+    pub fn actor(&self) -> String {
+        match self {
+            Self::Anonymous => "anonymous".into(),
+            Self::Key { key_id, .. } => format!("api-key:{key_id}"),
+            Self::Staff { account_id, .. } | Self::Citizen { account_id, .. } => format!("account:{account_id}"),
+        }
+    }
+
     pub fn must_change_password(&self) -> bool {
         matches!(self, Self::Staff { must_change_password: true, .. })
     }
@@ -148,9 +158,12 @@ impl<S: Store + Clone + 'static> FromRequestParts<AppState<S>> for Principal {
             .filter(|k| !k.is_empty())
             .ok_or_else(ApiError::unauthenticated)?;
         match state.store.api_key(ApiKey::hash_of(key)).await {
-            Ok(record) => {
-                Ok(Self::Key { role: record.role, organisation_id: record.organisation_id, scope: record.scope })
-            }
+            Ok(record) => Ok(Self::Key {
+                key_id: record.id,
+                role: record.role,
+                organisation_id: record.organisation_id,
+                scope: record.scope,
+            }),
             Err(StoreError::NotFound) => Err(ApiError::unauthenticated()),
             Err(e) => Err(e.into()),
         }

@@ -153,6 +153,7 @@ impl TestApp {
     async fn staff(&self, role: Role, username: &str) -> Caller {
         let (id, _) = surge_app::access::create_staff_account(
             &self.store,
+            "system:test",
             role,
             username,
             KeyScope::default(),

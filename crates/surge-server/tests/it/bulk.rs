@@ -39,7 +39,7 @@ async fn an_organisation_is_screened_approved_and_its_employees_get_passes_that_
             .unwrap();
     assert!(!screening.passed_all(), "a near-identical name in the same zone is flagged");
 
-    assert_eq!(bulk_approve(&store, &OrgFilter::default(), NOW).await.unwrap(), vec![fresh]);
+    assert_eq!(bulk_approve(&store, &OrgFilter::default(), "account:1", NOW).await.unwrap(), vec![fresh]);
     assert_eq!(store.organisation(twin).await.unwrap().status, OrgStatus::InReview);
     assert!(matches!(upload_employees(&store, &config, twin, b"x", NOW).await, Err(AppError::NotApproved)));
 

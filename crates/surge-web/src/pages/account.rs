@@ -416,6 +416,7 @@ pub async fn password_submit<S: Store>(
         &get("current_password"),
         &get("new_password"),
         &get("confirm_password"),
+        (state.clock)(),
         &mut rand_core::OsRng,
     )
     .await;

@@ -352,7 +352,7 @@ pub async fn decision_submit<S: Store>(
         Ok(t) => t,
         Err(errors) => return render_org(&state, ctx, &org, &form, &errors, None).await,
     };
-    match surge_app::decide(&state.store, id, &transition, (state.clock)()).await {
+    match surge_app::decide(&state.store, id, &transition, &ctx.principal.actor(), (state.clock)()).await {
         Ok(_) if resubmit || !ctx.principal.is_staff() => ctx.redirect(&here),
         Ok(_) => match next_in_queue(&state, &ctx.principal, id).await {
             Some(next) => ctx.redirect(&format!("/organisations/{next}?decided={id}")),

@@ -1,0 +1,47 @@
+//! `surge audit verify` on a real database: intact after decisions, and a tampered row is named.
+
+use surge_app::Store;
+use surge_domain::audit::AuditEntry;
+use surge_store_sqlite::SqliteStore;
+
+use crate::surge;
+
+#[test]
+fn audit_verify_passes_an_intact_log_and_names_the_tampered_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let db = data.join("surge.db");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = SqliteStore::open(&db).await.unwrap();
+        for i in 1..=5 {
+            let entry = AuditEntry {
+                actor: "account:1".into(),
+                action: "pass.revoked".into(),
+                subject: format!("pass:{i}"),
+                detail: "reported stolen".into(),
+            };
+            store.append_audit(&entry, surge_testkit::fixtures::NOW).await.unwrap();
+        }
+        store.close().await;
+    });
+    let out = surge(dir.path(), &["audit", "verify", "--data-dir", "data"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("audit log intact: 5 entries"));
+
+    // Someone edits a decision in the database.
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+        sqlx::query("UPDATE audit_log SET detail = 'lost' WHERE seq = 3").execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    });
+    let out = surge(dir.path(), &["audit", "verify", "--data-dir", "data", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["intact"], false);
+    assert_eq!(report["broken_at"], 3);
+    let out = surge(dir.path(), &["audit", "verify", "--data-dir", "nowhere"]);
+    assert_eq!(out.status.code(), Some(2), "no database is a usage error");
+}
