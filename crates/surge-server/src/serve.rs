@@ -138,6 +138,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         max_pass_days: settings.authority.max_pass_days,
     };
     let metrics = Arc::new(Metrics::default());
+    let caches = Arc::new(surge_web::Caches::new());
     let state = AppState {
         store: store.clone(),
         config: Arc::new(config),
@@ -146,6 +147,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         metrics: metrics.clone(),
         clock: Arc::new(crate::now),
         qr_cache: Arc::default(),
+        caches: caches.clone(),
         web: Arc::new(WebConfig {
             secure_cookies: settings.server.secure_cookies,
             trust_forwarded_for: settings.server.trust_forwarded_for,
@@ -191,6 +193,18 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             ..WorkerConfig::default()
         },
     );
+    // Keeps the in-memory pass statuses current with changes made by any server.
+    let status_feed = {
+        let (store, caches) = (store.clone(), caches.clone());
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = caches.refresh_statuses(&store).await {
+                    tracing::warn!(error = %e, "refreshing pass statuses failed");
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        })
+    };
     let sms = tokio::spawn(run_notify(
         store.clone(),
         notify,
@@ -204,6 +218,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     let _ = stop_tx.send(true);
     worker.await.context("joining the issuance worker")?;
     sms.await.context("joining the SMS sender")?;
+    status_feed.abort();
     tracing::info!("stopped");
     Ok(())
 }

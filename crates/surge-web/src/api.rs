@@ -392,6 +392,7 @@ pub async fn revoke_api_key<S: Store>(
 ) -> Result<StatusCode, ApiError> {
     principal.require(&[Role::Admin])?;
     state.store.revoke_api_key(id).await?;
+    state.caches.forget_key(id);
     tracing::info!(key_id = id, "API key revoked");
     let entry = AuditEntry {
         actor: principal.actor(),

@@ -70,15 +70,21 @@ pub async fn verify<S: Store>(
     let now = (state.clock)();
     let verification = Verifier::new(&state.trust).verify(&text, now, body.zone.as_deref());
     let mut answer = crate::verify_json::verification_json(&verification);
+    // A pass with a good signature was issued by this authority; its status index is its own. Statuses come from
+    // memory, kept current from the feed, so a check costs no database read.
     let live = match &verification.claims {
-        Some(claims) => match state.store.pass_by_status_index(claims.pass.status_index).await {
-            // Only the pass this text is: the status index of a pass signed elsewhere could name another.
-            Ok(pass) if pass.pass_id == *claims.pass.id.as_bytes() => {
-                json!({"status": pass.status.as_str(), "reason": pass.status_reason})
-            }
-            Ok(_) | Err(StoreError::NotFound) => json!({"status": "unknown", "reason": null}),
-            Err(e) => return Err(e.into()),
-        },
+        Some(claims) => {
+            let (status, reason) = state.caches.status(&state.store, claims.pass.status_index).await?;
+            let reason = match (status, reason) {
+                (PassStatus::Valid, _) => None,
+                (_, Some(reason)) => Some(reason),
+                // Changed on another server: the reason is in the database.
+                (_, None) => {
+                    state.store.pass_by_status_index(claims.pass.status_index).await.ok().and_then(|p| p.status_reason)
+                }
+            };
+            json!({"status": status.as_str(), "reason": reason})
+        }
         None => Value::Null,
     };
     if matches!(live["status"].as_str(), Some("revoked" | "suspended")) {
@@ -133,6 +139,7 @@ pub async fn set_status<S: Store>(
     let seq =
         surge_app::change_pass_status(&state.store, index, status, &body.reason, &actor, &body.lang, (state.clock)())
             .await?;
+    state.caches.set_status(index, status, Some(body.reason.trim().to_owned()));
     Ok(Json(json!({"status_index": index, "status": status.as_str(), "seq": seq})))
 }
 

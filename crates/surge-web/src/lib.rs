@@ -9,6 +9,7 @@ mod api;
 mod api_notify;
 mod api_v1;
 mod auth;
+mod caches;
 mod error;
 mod i18n;
 mod metrics;
@@ -26,6 +27,7 @@ use surge_app::{Config, Store};
 use time::OffsetDateTime;
 
 pub use api_notify::inbound_key;
+pub use caches::Caches;
 pub use metrics::Metrics;
 pub use openapi::ROUTES;
 pub use pages::QrCache;
@@ -44,6 +46,8 @@ pub struct AppState<S> {
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
     pub qr_cache: Arc<QrCache>,
+    /// API keys and pass statuses kept in memory for the checkpoint endpoints.
+    pub caches: Arc<Caches>,
     /// Cookies, client addresses and sign-in limits.
     pub web: Arc<WebConfig>,
 }

@@ -78,6 +78,7 @@ async fn spawn() -> TestApp {
         metrics: Arc::new(Metrics::default()),
         clock: Arc::new(|| NOW),
         qr_cache: Arc::default(),
+        caches: Arc::new(surge_web::Caches::new()),
         web: Arc::new(WebConfig {
             receipt_secret: b"receipt secret".to_vec(),
             webhook_secret: b"webhook secret".to_vec(),

@@ -1,0 +1,86 @@
+//! What the busiest endpoint would otherwise read from the database on every request: API keys (kept for two
+//! seconds; a revocation here drops them at once, one on another server takes effect within those seconds) and
+//! the live status of passes that are not plainly valid, followed through the status-change feed.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
+use surge_app::{ApiKeyRecord, PassStatus, Store, StoreError};
+
+const KEY_TTL: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Default)]
+pub struct Caches {
+    keys: RwLock<HashMap<[u8; 32], (ApiKeyRecord, Instant)>>,
+    /// Passes that are suspended or revoked; any other pass signed by the authority is valid.
+    statuses: RwLock<HashMap<u64, (PassStatus, Option<String>)>>,
+    /// The last status change applied; -1 before the first load.
+    status_seq: AtomicI64,
+    refreshing: tokio::sync::Mutex<()>,
+}
+
+impl Caches {
+    pub fn new() -> Self {
+        Self { status_seq: AtomicI64::new(-1), ..Self::default() }
+    }
+
+    pub fn key(&self, hash: &[u8; 32]) -> Option<ApiKeyRecord> {
+        let keys = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        keys.get(hash).filter(|(_, at)| at.elapsed() < KEY_TTL).map(|(record, _)| record.clone())
+    }
+
+    pub fn remember_key(&self, hash: [u8; 32], record: ApiKeyRecord) {
+        let mut keys = self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if keys.len() > 10_000 {
+            keys.retain(|_, (_, at)| at.elapsed() < KEY_TTL);
+        }
+        keys.insert(hash, (record, Instant::now()));
+    }
+
+    pub fn forget_key(&self, id: i64) {
+        self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|_, (record, _)| record.id != id);
+    }
+
+    /// The live status of the pass at `index`, loading the feed first if it never was.
+    pub async fn status<S: Store>(&self, store: &S, index: u64) -> Result<(PassStatus, Option<String>), StoreError> {
+        if self.status_seq.load(Ordering::Acquire) < 0 {
+            self.refresh_statuses(store).await?;
+        }
+        let statuses = self.statuses.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(statuses.get(&index).cloned().unwrap_or((PassStatus::Valid, None)))
+    }
+
+    /// Applies status changes made since the last refresh (by any server). Cheap when there are none.
+    pub async fn refresh_statuses<S: Store>(&self, store: &S) -> Result<(), StoreError> {
+        let Ok(_one_at_a_time) = self.refreshing.try_lock() else { return Ok(()) };
+        loop {
+            let since = self.status_seq.load(Ordering::Acquire).max(0);
+            let changes = store.status_changes(since, 10_000).await?;
+            let Some(last) = changes.last().map(|c| c.seq) else {
+                self.status_seq.fetch_max(since, Ordering::AcqRel);
+                return Ok(());
+            };
+            {
+                let mut statuses = self.statuses.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                for change in &changes {
+                    match change.status {
+                        PassStatus::Valid => statuses.remove(&change.status_index),
+                        status => statuses.insert(change.status_index, (status, None)),
+                    };
+                }
+            }
+            self.status_seq.store(last, Ordering::Release);
+        }
+    }
+
+    /// Records a change this server just made, with its reason, without waiting for the next refresh.
+    pub fn set_status(&self, index: u64, status: PassStatus, reason: Option<String>) {
+        let mut statuses = self.statuses.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match status {
+            PassStatus::Valid => statuses.remove(&index),
+            status => statuses.insert(index, (status, reason)),
+        };
+    }
+}
