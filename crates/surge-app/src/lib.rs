@@ -7,6 +7,7 @@ mod issuance;
 mod organisations;
 pub mod outbox;
 mod passes;
+pub mod scans;
 
 pub use error::AppError;
 pub use issuance::{ApiKey, IssuanceWorker, LinkToken, pass_sms_text};
@@ -15,7 +16,7 @@ pub mod store;
 pub use outbox::{ClaimedMessage, MessageFilter, MessageRecord, Outbox, SendResult};
 pub use passes::change_pass_status;
 pub use store::{
-    AccountRecord, ApiKeyRecord, BatchCreated, BatchRecord, BatchStatus, IssueOutcome, IssuedPass, KeyScope,
-    NewAccount, NewApiKey, NewLoginCode, NewOrganisation, OrgFilter, OrganisationRecord, OutboxMessage, PassRecord,
-    PassStatus, PendingRow, Role, StatusChange, Store, StoreError,
+    AccountRecord, Alert, ApiKeyRecord, BatchCreated, BatchRecord, BatchStatus, Checkpoint, IssueOutcome, IssuedPass,
+    KeyScope, LastScan, NewAccount, NewApiKey, NewLoginCode, NewOrganisation, NewScan, OrgFilter, OrganisationRecord,
+    OutboxMessage, PassRecord, PassStatus, PendingRow, Role, StatusChange, Store, StoreError,
 };

@@ -308,6 +308,46 @@ pub struct StatusChange {
     pub at: OffsetDateTime,
 }
 
+/// A checkpoint: where officers verify passes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    pub id: i64,
+    pub name: String,
+    pub zone: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// One verification, for the scan log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewScan {
+    pub checkpoint_id: Option<i64>,
+    pub actor: String,
+    pub status_index: Option<u64>,
+    pub valid: bool,
+    /// The reason code when not valid.
+    pub reason: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+/// A scan as the clone check needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastScan {
+    pub checkpoint_id: i64,
+    pub at: OffsetDateTime,
+}
+
+/// Something officials should look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    pub id: i64,
+    /// `possible_cloned_pass`.
+    pub kind: String,
+    pub status_index: Option<u64>,
+    pub detail: String,
+    pub at: OffsetDateTime,
+}
+
 /// A staff or citizen account to store. Staff have a username and an argon2 password hash; citizens a phone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAccount {
@@ -453,6 +493,30 @@ pub trait Store: crate::outbox::Outbox + Send + Sync {
         since: i64,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<StatusChange>, StoreError>> + Send;
+
+    fn insert_checkpoint(
+        &self,
+        name: &str,
+        zone: &str,
+        lat: f64,
+        lon: f64,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    fn checkpoints(&self) -> impl Future<Output = Result<Vec<Checkpoint>, StoreError>> + Send;
+
+    /// The latest scan of this pass made at a checkpoint.
+    fn last_scan(&self, status_index: u64) -> impl Future<Output = Result<Option<LastScan>, StoreError>> + Send;
+
+    /// Records a scan, and an alert if there is one, in one transaction.
+    fn record_scan(
+        &self,
+        scan: &NewScan,
+        alert: Option<(&str, &str)>,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// The newest alerts, at most `limit`.
+    fn alerts(&self, limit: u32) -> impl Future<Output = Result<Vec<Alert>, StoreError>> + Send;
 
     /// Stores an API key's hash with its role and scope.
     fn insert_api_key(&self, key: &NewApiKey) -> impl Future<Output = Result<i64, StoreError>> + Send;

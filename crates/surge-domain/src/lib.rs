@@ -9,6 +9,7 @@ mod organisation;
 mod phone;
 mod registry;
 mod screening;
+pub mod travel;
 
 pub use employees::{EmployeeList, EmployeeRow, ListRules, MAX_ROWS, RowError, parse_employee_csv, zone_covers};
 pub use field::FieldError;

@@ -615,6 +615,109 @@ impl Store for PostgresStore {
         rows.iter().map(surge_store_sql::status_change).collect()
     }
 
+    async fn insert_checkpoint(
+        &self,
+        name: &str,
+        zone: &str,
+        lat: f64,
+        lon: f64,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "INSERT INTO checkpoints (name, zone, lat, lon, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(name)
+        .bind(zone)
+        .bind(lat)
+        .bind(lon)
+        .bind(now.unix_timestamp())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<surge_app::Checkpoint>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, zone, lat, lon FROM checkpoints ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(surge_app::Checkpoint {
+                    id: r.try_get("id").map_err(db)?,
+                    name: r.try_get("name").map_err(db)?,
+                    zone: r.try_get("zone").map_err(db)?,
+                    lat: r.try_get("lat").map_err(db)?,
+                    lon: r.try_get("lon").map_err(db)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn last_scan(&self, status_index: u64) -> Result<Option<surge_app::LastScan>, StoreError> {
+        let row = sqlx::query(
+            "SELECT checkpoint_id, at FROM scans WHERE status_index = $1 AND checkpoint_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(status_index as i64)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|r| {
+            Ok(surge_app::LastScan {
+                checkpoint_id: r.try_get("checkpoint_id").map_err(db)?,
+                at: columns::to_time(r.try_get("at").map_err(db)?)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn record_scan(&self, scan: &surge_app::NewScan, alert: Option<(&str, &str)>) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO scans (checkpoint_id, actor, status_index, valid, reason, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(scan.checkpoint_id)
+        .bind(&scan.actor)
+        .bind(scan.status_index.map(|i| i as i64))
+        .bind(scan.valid)
+        .bind(&scan.reason)
+        .bind(scan.at.unix_timestamp())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        if let Some((kind, detail)) = alert {
+            sqlx::query("INSERT INTO alerts (kind, status_index, detail, at) VALUES ($1, $2, $3, $4)")
+                .bind(kind)
+                .bind(scan.status_index.map(|i| i as i64))
+                .bind(detail)
+                .bind(scan.at.unix_timestamp())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(id)
+    }
+
+    async fn alerts(&self, limit: u32) -> Result<Vec<surge_app::Alert>, StoreError> {
+        let rows = sqlx::query("SELECT id, kind, status_index, detail, at FROM alerts ORDER BY id DESC LIMIT $1")
+            .bind(i64::from(limit.clamp(1, 1000)))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(surge_app::Alert {
+                    id: r.try_get("id").map_err(db)?,
+                    kind: r.try_get("kind").map_err(db)?,
+                    status_index: r.try_get::<Option<i64>, _>("status_index").map_err(db)?.map(|i| i.max(0) as u64),
+                    detail: r.try_get("detail").map_err(db)?,
+                    at: columns::to_time(r.try_get("at").map_err(db)?)?,
+                })
+            })
+            .collect()
+    }
+
     async fn insert_api_key(&self, key: &surge_app::NewApiKey) -> Result<i64, StoreError> {
         sqlx::query_scalar(
             "INSERT INTO api_keys (key_hash, role, organisation_id, label, zones, categories, created_at) \

@@ -39,7 +39,8 @@ macro_rules! conformance_tests {
             stuck_messages_are_requeued_and_opt_outs_are_listed,
             history_lists_newest_first_and_purging_keeps_the_counts,
             pass_status_changes_are_kept_fed_and_final_once_revoked,
-            the_audit_log_chains_every_decision_and_verifies
+            the_audit_log_chains_every_decision_and_verifies,
+            scans_at_far_checkpoints_in_too_little_time_raise_an_alert
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -659,4 +660,38 @@ pub async fn the_audit_log_chains_every_decision_and_verifies<S: Store>(store: &
     let head = surge_domain::audit::verify_chain(&entries, surge_domain::audit::GENESIS, 1).unwrap();
     assert_eq!(head, entries[1].hash);
     assert_eq!(store.audit_entries(1, 100).await.unwrap().len(), 1);
+}
+
+pub async fn scans_at_far_checkpoints_in_too_little_time_raise_an_alert<S: Store>(store: &S) {
+    let busan = store.insert_checkpoint("Busan station", "KR-26", 35.1151, 129.0415, NOW).await.unwrap();
+    let seoul = store.insert_checkpoint("Seoul station", "KR-11", 37.5547, 126.9707, NOW).await.unwrap();
+    let listed = store.checkpoints().await.unwrap();
+    assert_eq!(listed.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["Busan station", "Seoul station"]);
+    assert!((listed[0].lat - 35.1151).abs() < 1e-9);
+    let scan = |checkpoint_id: i64, minutes: i64, valid: bool| surge_app::NewScan {
+        checkpoint_id: Some(checkpoint_id),
+        actor: "account:3".into(),
+        status_index: Some(42),
+        valid,
+        reason: None,
+        at: NOW + Duration::minutes(minutes),
+    };
+    assert!(store.last_scan(42).await.unwrap().is_none());
+    assert!(!surge_app::scans::record_scan(store, &scan(busan, 0, true)).await.unwrap());
+    assert_eq!(store.last_scan(42).await.unwrap().unwrap().checkpoint_id, busan);
+    assert!(!surge_app::scans::record_scan(store, &scan(busan, 5, true)).await.unwrap(), "the same checkpoint");
+    assert!(surge_app::scans::record_scan(store, &scan(seoul, 35, true)).await.unwrap(), "325 km in 30 minutes");
+    assert!(
+        !surge_app::scans::record_scan(store, &scan(busan, 36, false)).await.unwrap(),
+        "an invalid scan is only logged"
+    );
+    assert!(!surge_app::scans::record_scan(store, &scan(busan, 35 + 5 * 60, true)).await.unwrap(), "five hours later");
+    let alerts = store.alerts(10).await.unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!((alerts[0].kind.as_str(), alerts[0].status_index), ("possible_cloned_pass", Some(42)));
+    assert!(
+        alerts[0].detail.contains("Busan station") && alerts[0].detail.contains("Seoul station"),
+        "{}",
+        alerts[0].detail
+    );
 }

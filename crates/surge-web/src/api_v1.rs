@@ -20,6 +20,8 @@ pub struct VerifyRequest {
     control_code: Option<String>,
     /// The checkpoint's zone, to check the pass covers it.
     zone: Option<String>,
+    /// Where the check is made: the scan is logged, and the cloned-pass check runs.
+    checkpoint_id: Option<i64>,
 }
 
 fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -28,14 +30,15 @@ fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
 
 /// Verifies a pass as a checkpoint would offline, then adds what only the server knows: whether it has been
 /// suspended or revoked since. A typed control code finds the stored pass, whose signed text is then verified.
-pub async fn verify<S: Store>(
-    State(state): State<AppState<S>>,
-    principal: Principal,
-    body: Result<Json<VerifyRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
-    principal.require(&[Role::Admin, Role::Official, Role::Checkpoint])?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let text = match (body.text, body.control_code) {
+/// Returns the answer (JSON) and, when the signature held, the pass's status index. Shared by the API and the
+/// checkpoint page.
+pub async fn check<S: Store>(
+    state: &AppState<S>,
+    text: Option<String>,
+    control_code: Option<String>,
+    zone: Option<&str>,
+) -> Result<(Value, Option<u64>), ApiError> {
+    let text = match (text, control_code) {
         (Some(text), None) => {
             let text = text.trim().to_owned();
             if text.starts_with("HC1:") {
@@ -68,20 +71,19 @@ pub async fn verify<S: Store>(
         _ => return Err(ApiError::bad_request("send either \"text\" (EP1:…) or \"control_code\"")),
     };
     let now = (state.clock)();
-    let verification = Verifier::new(&state.trust).verify(&text, now, body.zone.as_deref());
+    let verification = Verifier::new(&state.trust).verify(&text, now, zone);
     let mut answer = crate::verify_json::verification_json(&verification);
     // A pass with a good signature was issued by this authority; its status index is its own. Statuses come from
     // memory, kept current from the feed, so a check costs no database read.
-    let live = match &verification.claims {
-        Some(claims) => {
-            let (status, reason) = state.caches.status(&state.store, claims.pass.status_index).await?;
+    let index = verification.claims.as_ref().map(|c| c.pass.status_index);
+    let live = match index {
+        Some(index) => {
+            let (status, reason) = state.caches.status(&state.store, index).await?;
             let reason = match (status, reason) {
                 (PassStatus::Valid, _) => None,
                 (_, Some(reason)) => Some(reason),
                 // Changed on another server: the reason is in the database.
-                (_, None) => {
-                    state.store.pass_by_status_index(claims.pass.status_index).await.ok().and_then(|p| p.status_reason)
-                }
+                (_, None) => state.store.pass_by_status_index(index).await.ok().and_then(|p| p.status_reason),
             };
             json!({"status": status.as_str(), "reason": reason})
         }
@@ -96,7 +98,108 @@ pub async fn verify<S: Store>(
     }
     answer["live_status"] = live;
     state.metrics.verifications.inc();
+    Ok((answer, index))
+}
+
+/// The first failure's code in an answer, for the scan log.
+pub fn failure_code(answer: &Value) -> Option<String> {
+    answer["checks"]
+        .as_array()?
+        .iter()
+        .find(|c| c["result"] == "fail")
+        .and_then(|c| c["code"].as_str())
+        .map(str::to_owned)
+}
+
+/// Records a check made at a checkpoint; answers whether it raised an alert.
+pub async fn log_scan<S: Store>(
+    state: &AppState<S>,
+    principal: &Principal,
+    checkpoint_id: i64,
+    answer: &Value,
+    index: Option<u64>,
+) -> Result<bool, ApiError> {
+    let scan = surge_app::NewScan {
+        checkpoint_id: Some(checkpoint_id),
+        actor: principal.actor(),
+        status_index: index,
+        valid: answer["valid"] == json!(true),
+        reason: failure_code(answer),
+        at: (state.clock)(),
+    };
+    Ok(surge_app::scans::record_scan(&state.store, &scan).await?)
+}
+
+pub async fn verify<S: Store>(
+    State(state): State<AppState<S>>,
+    principal: Principal,
+    body: Result<Json<VerifyRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(&[Role::Admin, Role::Official, Role::Checkpoint])?;
+    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let (mut answer, index) = check(&state, body.text, body.control_code, body.zone.as_deref()).await?;
+    if let Some(checkpoint_id) = body.checkpoint_id {
+        answer["alert"] = json!(log_scan(&state, &principal, checkpoint_id, &answer, index).await?);
+    }
     Ok(Json(answer))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCheckpointRequest {
+    name: String,
+    zone: String,
+    lat: f64,
+    lon: f64,
+}
+
+/// Admins register checkpoints with their positions (for the cloned-pass check).
+pub async fn create_checkpoint<S: Store>(
+    State(state): State<AppState<S>>,
+    principal: Principal,
+    body: Result<Json<NewCheckpointRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require(&[Role::Admin])?;
+    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let mut problems = Vec::new();
+    if body.name.trim().is_empty() || body.name.len() > 100 {
+        problems.push(json!({"field": "name", "code": "required", "message": "Give the checkpoint a name of up to 100 characters"}));
+    }
+    if !(-90.0..=90.0).contains(&body.lat) {
+        problems.push(json!({"field": "lat", "code": "lat_invalid", "message": "Latitude is between -90 and 90"}));
+    }
+    if !(-180.0..=180.0).contains(&body.lon) {
+        problems.push(json!({"field": "lon", "code": "lon_invalid", "message": "Longitude is between -180 and 180"}));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError {
+            details: Some(json!(problems)),
+            ..unprocessable("form_invalid", format!("{} fields need correcting", problems.len()))
+        });
+    }
+    let zone = body.zone.trim().to_ascii_uppercase();
+    let id = state.store.insert_checkpoint(body.name.trim(), &zone, body.lat, body.lon, (state.clock)()).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id}))))
+}
+
+pub async fn list_checkpoints<S: Store>(
+    State(state): State<AppState<S>>,
+    principal: Principal,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(&[Role::Admin, Role::Official, Role::Checkpoint])?;
+    let checkpoints = state.store.checkpoints().await?;
+    Ok(Json(json!({"checkpoints": checkpoints.iter().map(|c| json!({
+        "id": c.id, "name": c.name, "zone": c.zone, "lat": c.lat, "lon": c.lon,
+    })).collect::<Vec<_>>()})))
+}
+
+/// Alerts for officials, newest first: possible cloned passes.
+pub async fn alerts<S: Store>(State(state): State<AppState<S>>, principal: Principal) -> Result<Json<Value>, ApiError> {
+    principal.require(&[Role::Admin, Role::Official])?;
+    let alerts = state.store.alerts(100).await?;
+    Ok(Json(json!({"alerts": alerts.iter().map(|a| json!({
+        "id": a.id, "kind": a.kind, "status_index": a.status_index, "detail": a.detail, "at": a.at.unix_timestamp(),
+    })).collect::<Vec<_>>()})))
 }
 
 #[derive(Debug, Deserialize)]

@@ -327,6 +327,40 @@ impl Lang {
             "queue.all_passed" => ("All passed", "모두 통과"),
             "queue.failed_n" => ("{n} need attention", "{n}개 확인 필요"),
             "queue.next" => ("Next page", "다음 페이지"),
+            "check.title" => ("Check a pass", "허가증 확인"),
+            "check.checkpoint" => ("Checkpoint", "검문소"),
+            "check.no_checkpoint" => ("Not at a registered checkpoint", "등록된 검문소 아님"),
+            "check.code" => ("Control code or pass text", "확인 코드 또는 허가증 텍스트"),
+            "check.code.hint" => {
+                ("The 10 characters under the QR code, for example ABCDE-FGHJK", "QR 코드 아래 10자리, 예: ABCDE-FGHJK")
+            }
+            "check.code.missing" => ("Enter the control code", "확인 코드를 입력하십시오"),
+            "check.submit" => ("Check", "확인"),
+            "check.valid" => ("VALID", "유효"),
+            "check.invalid" => ("NOT VALID", "무효"),
+            "check.masked_id" => ("ID (last 4)", "신분증 (끝 4자리)"),
+            "check.expires" => ("Valid until (not including)", "유효 기간 만료 (해당일 제외)"),
+            "check.next" => ("Check another pass", "다른 허가증 확인"),
+            "reason.revoked" => ("The pass has been revoked", "취소된 허가증입니다"),
+            "reason.suspended" => ("The pass is suspended", "사용이 정지된 허가증입니다"),
+            "reason.expired" => ("The pass has expired", "기간이 만료된 허가증입니다"),
+            "reason.not_yet_valid" => ("The pass is not valid yet", "아직 유효 기간이 시작되지 않았습니다"),
+            "reason.bad_signature" => {
+                ("The signature is false: the pass may be forged", "서명이 올바르지 않습니다: 위조되었을 수 있습니다")
+            }
+            "reason.unknown_kid" => {
+                ("Signed by a key this service does not trust", "신뢰할 수 없는 키로 서명되었습니다")
+            }
+            "reason.wrong_zone" => ("Not valid in this zone", "이 구역에서는 유효하지 않습니다"),
+            "reason.control_code_invalid" => (
+                "The control code is mistyped: check each character",
+                "확인 코드가 잘못 입력되었습니다: 각 글자를 확인하십시오",
+            ),
+            "reason.pass_not_found" => ("No pass has this control code", "이 확인 코드의 허가증이 없습니다"),
+            "reason.bad_prefix" => ("This is not a movement pass", "이동 허가증이 아닙니다"),
+            "reason.dcc_not_configured" => {
+                ("EU certificates cannot be checked here", "EU 증명서는 여기에서 확인할 수 없습니다")
+            }
             "messages.title" => ("Text messages", "문자 메시지"),
             "messages.counts" => ("Messages by status", "상태별 메시지 수"),
             "messages.number" => ("Number", "수"),

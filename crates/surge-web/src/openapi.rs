@@ -22,6 +22,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/verify"),
     ("post", "/api/v1/passes/{index}/status"),
     ("get", "/api/v1/revocations"),
+    ("post", "/api/v1/checkpoints"),
+    ("get", "/api/v1/checkpoints"),
+    ("get", "/api/v1/alerts"),
     ("post", "/api/messages"),
     ("get", "/api/messages"),
     ("get", "/api/messages/{id}"),
@@ -153,7 +156,7 @@ pub fn spec() -> Value {
                 "security": secured,
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
                     "text": {"type": "string", "description": "EP1:…"}, "control_code": {"type": "string"},
-                    "zone": {"type": "string"}}}}}}}),
+                    "zone": {"type": "string"}, "checkpoint_id": {"type": "integer"}}}}}}}),
                 ("200", "valid, checks (with reason codes), pass, live_status"), &["400", "401", "403", "404", "422"])},
             "/api/v1/passes/{index}/status": {"post": with(json!({"summary": "Suspend, reinstate or revoke a pass with a reason (official, admin); the holder is told by SMS",
                 "security": secured,
@@ -165,6 +168,16 @@ pub fn spec() -> Value {
                 "parameters": [{"name": "since", "in": "query", "schema": {"type": "integer"}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 10000}}]}),
                 ("200", "changes and next_since"), &["400"])},
+            "/api/v1/checkpoints": {
+                "post": with(json!({"summary": "Register a checkpoint with its position (admin)", "security": secured,
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["name", "zone", "lat", "lon"],
+                        "properties": {"name": {"type": "string"}, "zone": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"}}}}}}}),
+                    ("201", "The checkpoint's id"), &["400", "401", "403", "422"]),
+                "get": with(json!({"summary": "The checkpoints (checkpoint, official, admin)", "security": secured}),
+                    ("200", "checkpoints"), &["401", "403"])
+            },
+            "/api/v1/alerts": {"get": with(json!({"summary": "Alerts for officials, newest first: possible cloned passes", "security": secured}),
+                ("200", "alerts"), &["401", "403"])},
             "/api/accounts": {"post": with(json!({"summary": "Create a staff account (admin); returns a one-time password to change at first sign-in",
                 "security": secured,
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["username", "role"], "properties": {

@@ -406,6 +406,7 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         (format!("/organisations/{own}/upload"), [true, false, false, true, false]),
         (batch_page.clone(), [true, true, false, true, false]),
         ("/messages".into(), [true, true, false, false, false]),
+        ("/checkpoint".into(), [true, true, true, false, false]),
     ];
     let sessions: Vec<&(&str, Caller)> = who.iter().filter(|(_, c)| matches!(c, Caller::Session(_))).collect();
     for (path, allowed) in &pages {
@@ -677,6 +678,39 @@ async fn checkpoints_verify_online_by_text_or_control_code_and_see_revocations_a
     let (status, _) =
         t.json("POST", "/api/v1/passes/1/status", Some(&t.official), json!({"action": "suspend", "reason": " "})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
+    // Scans at registered checkpoints are logged; the same pass 325 km away a minute later raises an alert.
+    let mut checkpoint_ids = Vec::new();
+    for (name, lat, lon) in [("Busan station", 35.1151, 129.0415), ("Seoul station", 37.5547, 126.9707)] {
+        let (status, body) = t
+            .json(
+                "POST",
+                "/api/v1/checkpoints",
+                Some(&t.admin),
+                json!({"name": name, "zone": "KR-26", "lat": lat, "lon": lon}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        checkpoint_ids.push(body["id"].as_i64().unwrap());
+    }
+    let (status, body) = t
+        .json(
+            "POST",
+            "/api/v1/checkpoints",
+            Some(&t.admin),
+            json!({"name": "", "zone": "KR-26", "lat": 95.0, "lon": 0.0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["details"].as_array().unwrap().len(), 2, "name and latitude: {body}");
+    let second = t.store.pass_by_status_index(1).await.unwrap();
+    let (_, at_busan) = verify(json!({"text": second.token, "checkpoint_id": checkpoint_ids[0]})).await;
+    assert_eq!((at_busan["valid"].as_bool(), at_busan["alert"].as_bool()), (Some(true), Some(false)));
+    let (_, at_seoul) = verify(json!({"text": second.token, "checkpoint_id": checkpoint_ids[1]})).await;
+    assert_eq!(at_seoul["alert"].as_bool(), Some(true), "Busan to Seoul in no time: {at_seoul}");
+    let (_, alerts) = t.json("GET", "/api/v1/alerts", Some(&t.official), Value::Null).await;
+    assert_eq!(alerts["alerts"][0]["kind"], "possible_cloned_pass");
+    assert_eq!(alerts["alerts"][0]["status_index"], 1);
+
     // Officers without data text VERIFY and the control code.
     let key = surge_web::inbound_key(b"receipt secret");
     let sms_verify = |code: String| {

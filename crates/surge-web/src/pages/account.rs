@@ -446,7 +446,7 @@ pub async fn account_page<S: Store>(State(state): State<AppState<S>>, Query(quer
         Principal::Anonymous | Principal::Key { .. } => return ctx.refuse("/account"),
         Principal::Staff { must_change_password: true, .. } => return ctx.redirect("/account/password"),
         Principal::Staff { role, .. } => {
-            body.push_str("<ul>");
+            body.push_str(&format!("<ul><li><a href=\"/checkpoint\">{}</a></li>", ctx.t("check.title")));
             if matches!(role, Role::Admin | Role::Official) {
                 body.push_str(&format!("<li><a href=\"/screening\">{}</a></li>", ctx.t("account.screening")));
                 body.push_str(&format!("<li><a href=\"/messages\">{}</a></li>", ctx.t("messages.title")));

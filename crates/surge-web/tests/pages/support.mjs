@@ -17,16 +17,19 @@ export async function startSurge() {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let adminPassword;
+  let adminKey;
   const base = await new Promise((resolve, reject) => {
     readline.createInterface({ input: server.stdout }).on('line', (line) => {
       const password = line.match(/one-time password \(shown once\): (\S+)$/);
       if (password) adminPassword = password[1];
+      const key = line.match(/^admin API key \(shown once, keep it safe\): (\S+)$/);
+      if (key) adminKey = key[1];
       const match = line.match(/^listening on (http:\/\/\S+)/);
       if (match) resolve(match[1]);
     });
     server.on('exit', (code) => reject(new Error(`surge serve exited with ${code}`)));
   });
-  return { base, dir, adminPassword, stop: () => server.kill('SIGTERM') };
+  return { base, dir, adminPassword, adminKey, stop: () => server.kill('SIGTERM') };
 }
 
 export function launchBrowser() {
@@ -60,4 +63,18 @@ export async function fill(page, values) {
     if ((await field.evaluate((el) => el.tagName)) === 'SELECT') await field.selectOption(value);
     else await field.fill(value);
   }
+}
+
+// Calls the JSON API and returns the parsed answer; fails the test on an unexpected status.
+export async function api(base, method, path, { key, body, csv, expect = [200, 201, 202] } = {}) {
+  const headers = {};
+  if (key) headers.Authorization = `Bearer ${key}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (csv !== undefined) headers['Content-Type'] = 'text/csv';
+  const response = await fetch(`${base}${path}`, {
+    method, headers, body: body !== undefined ? JSON.stringify(body) : csv,
+  });
+  const text = await response.text();
+  assert.ok(expect.includes(response.status), `${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
 }

@@ -1,0 +1,43 @@
+//! The scan log: every verification at a checkpoint is recorded, and a valid pass seen at two checkpoints too far
+//! apart for the time between the scans raises a "possible cloned pass" alert, in the same transaction.
+
+use surge_domain::travel::{Position, impossible_travel};
+
+use crate::{AppError, NewScan, Store};
+
+/// Road travel faster than this between two scans of one pass is taken as two copies of it.
+pub const MAX_TRAVEL_KMH: f64 = 150.0;
+
+/// Records a scan; returns whether it raised an alert.
+pub async fn record_scan<S: Store>(store: &S, scan: &NewScan) -> Result<bool, AppError> {
+    let mut alert = None;
+    if let (true, Some(index), Some(here)) = (scan.valid, scan.status_index, scan.checkpoint_id) {
+        if let Some(last) = store.last_scan(index).await? {
+            if last.checkpoint_id != here {
+                let checkpoints = store.checkpoints().await?;
+                let position = |id: i64| {
+                    checkpoints
+                        .iter()
+                        .find(|c| c.id == id)
+                        .map(|c| (Position { lat: c.lat, lon: c.lon }, c.name.clone()))
+                };
+                if let (Some((a, a_name)), Some((b, b_name))) = (position(last.checkpoint_id), position(here)) {
+                    let seconds = (scan.at - last.at).whole_seconds();
+                    if impossible_travel(a, b, seconds, MAX_TRAVEL_KMH) {
+                        let km = surge_domain::travel::distance_km(a, b);
+                        alert = Some(format!(
+                            "pass {index} scanned at {a_name} and {b_name}, {km:.0} km apart, {seconds} s between"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(detail) = &alert {
+        tracing::warn!(status_index = scan.status_index, "possible cloned pass");
+        store.record_scan(scan, Some(("possible_cloned_pass", detail))).await?;
+    } else {
+        store.record_scan(scan, None).await?;
+    }
+    Ok(alert.is_some())
+}

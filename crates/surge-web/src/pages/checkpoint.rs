@@ -1,0 +1,192 @@
+//! The checkpoint officer's page, sized for a phone: choose the checkpoint once, type the control code (or paste
+//! the pass text) and get VALID or NOT VALID in large colour and words, with the holder's name, masked id, zones
+//! and validity. Works without JavaScript; each check is logged with the checkpoint for the cloned-pass check.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::Value;
+use surge_app::{Role, Store};
+
+use super::escape;
+use super::kit::{Field, PageCtx, error_summary, field, sorry};
+use crate::AppState;
+use crate::i18n::Lang;
+
+const ROLES: [Role; 3] = [Role::Admin, Role::Official, Role::Checkpoint];
+
+fn reason_words(lang: Lang, code: &str) -> String {
+    let key = format!("reason.{code}");
+    match lang.t(&key) {
+        "" => code.to_owned(),
+        words => words.to_owned(),
+    }
+}
+
+async fn form<S: Store>(
+    state: &AppState<S>,
+    ctx: &PageCtx,
+    chosen: Option<i64>,
+    error: Option<&str>,
+) -> Result<String, Response> {
+    let lang = ctx.lang;
+    let checkpoints = state.store.checkpoints().await.map_err(|e| {
+        tracing::error!(error = %e, "listing checkpoints failed");
+        sorry(lang)
+    })?;
+    let mut options = format!("<option value=\"\">{}</option>", lang.t("check.no_checkpoint"));
+    for c in &checkpoints {
+        let selected = if Some(c.id) == chosen { " selected" } else { "" };
+        options.push_str(&format!(
+            "<option value=\"{}\"{selected}>{} ({})</option>",
+            c.id,
+            escape(&c.name),
+            escape(&c.zone)
+        ));
+    }
+    let errors: Vec<(String, String)> = error.map(|e| vec![("code".to_owned(), e.to_owned())]).unwrap_or_default();
+    Ok(format!(
+        "{summary}<form method=\"post\" action=\"/checkpoint\" novalidate>{csrf}\
+         <div class=\"field\"><label for=\"checkpoint\">{cp_label}</label><select id=\"checkpoint\" name=\"checkpoint\">{options}</select></div>\
+         {code}<button type=\"submit\">{button}</button></form>",
+        summary = error_summary(lang, &errors),
+        csrf = ctx.csrf_input(),
+        cp_label = lang.t("check.checkpoint"),
+        code = field(
+            lang,
+            &Field {
+                name: "code",
+                label: lang.t("check.code"),
+                hint: lang.t("check.code.hint"),
+                kind: "text",
+                autocomplete: "off",
+                attributes: " autocapitalize=\"characters\" spellcheck=\"false\" autofocus",
+                ..Field::default()
+            },
+            error,
+        ),
+        button = lang.t("check.submit"),
+    ))
+}
+
+pub async fn page<S: Store>(
+    State(state): State<AppState<S>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match PageCtx::new(&state, &headers, &query).await {
+        Ok(ctx) => ctx,
+        Err(response) => return response,
+    };
+    if ctx.principal.require(&ROLES).is_err() {
+        return ctx.refuse("/checkpoint");
+    }
+    let chosen = query.get("checkpoint").and_then(|c| c.parse().ok());
+    let body = match form(&state, &ctx, chosen, None).await {
+        Ok(form) => format!("<h1>{}</h1>{form}", ctx.t("check.title")),
+        Err(response) => return response,
+    };
+    let title = ctx.t("check.title");
+    ctx.render(StatusCode::OK, title, &body, Some("/checkpoint"))
+}
+
+pub async fn submit<S: Store>(
+    State(state): State<AppState<S>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    Form(values): Form<HashMap<String, String>>,
+) -> Response {
+    let ctx = match PageCtx::new(&state, &headers, &query).await {
+        Ok(ctx) => ctx,
+        Err(response) => return response,
+    };
+    if !PageCtx::form_is_genuine(&headers, &values) {
+        return ctx.stale_form();
+    }
+    if ctx.principal.require(&ROLES).is_err() {
+        return ctx.refuse("/checkpoint");
+    }
+    let lang = ctx.lang;
+    let chosen: Option<i64> = values.get("checkpoint").and_then(|c| c.parse().ok());
+    let typed = values.get("code").map(|c| c.trim().to_owned()).unwrap_or_default();
+    let input_error = |message: &str| message.to_owned();
+    let (text, control_code) = if typed.starts_with("EP1:") || typed.starts_with("HC1:") {
+        (Some(typed.clone()), None)
+    } else {
+        (None, Some(typed.clone()))
+    };
+    let outcome = if typed.is_empty() {
+        Err(input_error(lang.t("check.code.missing")))
+    } else {
+        match crate::api_v1::check(&state, text, control_code, None).await {
+            Ok(found) => Ok(found),
+            Err(e) if e.status.is_client_error() => Err(reason_words(lang, e.code)),
+            Err(e) => {
+                tracing::error!(code = e.code, "checking a pass failed");
+                return sorry(lang);
+            }
+        }
+    };
+    let (answer, index) = match outcome {
+        Ok(found) => found,
+        Err(message) => {
+            let body = match form(&state, &ctx, chosen, Some(&message)).await {
+                Ok(form) => format!("<h1>{}</h1>{form}", ctx.t("check.title")),
+                Err(response) => return response,
+            };
+            let title = format!("{} {}", lang.t("error.prefix"), lang.t("check.title"));
+            return ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &title, &body, None);
+        }
+    };
+    if let Some(checkpoint) = chosen {
+        if let Err(e) = crate::api_v1::log_scan(&state, &ctx.principal, checkpoint, &answer, index).await {
+            tracing::error!(code = e.code, "logging a scan failed");
+        }
+    }
+    let valid = answer["valid"] == Value::Bool(true);
+    let pass = &answer["pass"];
+    let details = if pass.is_object() {
+        let date = |key: &str| pass[key].as_str().and_then(|t| t.get(..10)).unwrap_or("").to_owned();
+        format!(
+            "<dl><dt>{holder_l}</dt><dd>{holder}</dd><dt>{id_l}</dt><dd>{masked}</dd><dt>{zones_l}</dt><dd>{zones}</dd>\
+             <dt>{from_l}</dt><dd>{from}</dd><dt>{until_l}</dt><dd>{until}</dd></dl>",
+            holder_l = lang.t("pass.holder"),
+            holder = escape(pass["holder"].as_str().unwrap_or("")),
+            id_l = lang.t("check.masked_id"),
+            masked = escape(pass["masked_id"].as_str().unwrap_or("—")),
+            zones_l = lang.t("pass.zones"),
+            zones = escape(
+                &pass["zones"]
+                    .as_array()
+                    .map(|z| z.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default()
+            ),
+            from_l = lang.t("pass.from"),
+            from = date("not_before"),
+            until_l = lang.t("check.expires"),
+            until = date("expires"),
+        )
+    } else {
+        String::new()
+    };
+    let verdict = if valid {
+        format!("<div class=\"verdict valid\" role=\"status\"><p class=\"big\">{}</p></div>", lang.t("check.valid"))
+    } else {
+        let reason = crate::api_v1::failure_code(&answer).map(|c| reason_words(lang, &c)).unwrap_or_default();
+        format!(
+            "<div class=\"verdict invalid\" role=\"alert\"><p class=\"big\">{}</p><p>{}</p></div>",
+            lang.t("check.invalid"),
+            escape(&reason)
+        )
+    };
+    let form = match form(&state, &ctx, chosen, None).await {
+        Ok(form) => form,
+        Err(response) => return response,
+    };
+    let body = format!("<h1>{}</h1>{verdict}{details}<h2>{}</h2>{form}", lang.t("check.title"), lang.t("check.next"));
+    let title = if valid { lang.t("check.valid") } else { lang.t("check.invalid") };
+    ctx.render(StatusCode::OK, title, &body, None)
+}

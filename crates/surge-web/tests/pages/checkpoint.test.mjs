@@ -1,0 +1,85 @@
+// The checkpoint officer's page in headless Chromium, at phone size: an officer signs in, chooses the checkpoint,
+// types a control code and sees VALID in green; a revoked pass is NOT VALID in red with the reason; a mistyped
+// code is caught by its check character and shown in the error summary.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSurge, launchBrowser, fill, sentMessages, api } from './support.mjs';
+
+let surge;
+let browser;
+const passes = [];
+
+function isoDate(daysFromNow) {
+  return new Date(Date.now() + daysFromNow * 86400000).toISOString().slice(0, 10);
+}
+
+before(async () => {
+  surge = await startSurge();
+  browser = await launchBrowser();
+  const { base, adminKey } = surge;
+  const org = await api(base, 'POST', '/api/organisations', { body: {
+    legal_name: 'Checkpoint Test Foods', registry_number: '220-81-62517', category: 'food-supply',
+    address: '1 Test-ro', zone: 'KR-26', contact_phone: '010-8888-0000', contact_email: 't@example.org', requested_quota: 5,
+  } });
+  await api(base, 'POST', '/api/organisations/bulk-approve', { key: adminKey, body: {} });
+  const csv = 'name,phone,id_last4,zones,valid_from,valid_to\n'
+    + `Kim Minji,010-8888-0001,4321,KR-26,${isoDate(0)},${isoDate(6)}\n`
+    + `Lee Jun,010-8888-0002,8765,KR-26,${isoDate(0)},${isoDate(6)}\n`;
+  await api(base, 'POST', `/api/organisations/${org.id}/employees`, { key: org.api_key, csv });
+  for (let i = 0; i < 100 && passes.length < 2; i += 1) {
+    passes.length = 0;
+    for (const m of sentMessages(surge.dir)) {
+      const code = m.body.match(/\b([0-9A-Z]{5}-[0-9A-Z]{5})\b/);
+      const index = m.body.match(/\/p\/(\d+)\//);
+      if (code && index) passes.push({ to: m.to, code: code[1], index: Number(index[1]) });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(passes.length, 2, 'both passes were issued and texted');
+  passes.sort((a, b) => a.to.localeCompare(b.to));
+  await api(base, 'POST', `/api/v1/passes/${passes[1].index}/status`, { key: adminKey, body: { action: 'revoke', reason: 'reported stolen' } });
+  await api(base, 'POST', '/api/v1/checkpoints', { key: adminKey, body: { name: 'Haeundae gate', zone: 'KR-26', lat: 35.16, lon: 129.16 } });
+});
+
+after(async () => {
+  await browser?.close();
+  surge?.stop();
+});
+
+test('an officer checks a valid pass, a revoked one and a mistyped code on a phone', async () => {
+  const { password } = await api(surge.base, 'POST', '/api/accounts', { key: surge.adminKey, body: { username: 'gate1', role: 'checkpoint' } });
+  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await page.goto(`${surge.base}/login/staff`);
+  await fill(page, { Username: 'gate1', Password: password });
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await fill(page, { 'Current password': password, 'New password': 'checkpoint officer 1', 'Type the new password again': 'checkpoint officer 1' });
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByRole('link', { name: 'Check a pass' }).click();
+  await page.getByLabel('Checkpoint').selectOption({ label: 'Haeundae gate (KR-26)' });
+  await fill(page, { 'Control code or pass text': passes[0].code.toLowerCase() });
+  await page.getByRole('button', { name: 'Check' }).click();
+  const valid = page.locator('.verdict');
+  assert.equal((await valid.textContent()).trim(), 'VALID');
+  assert.equal(await valid.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(0, 112, 60)');
+  assert.match(await page.locator('dl').textContent(), /Kim Minji.*4321.*KR-26/s);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(overflow, 0, 'fits a phone');
+
+  await fill(page, { 'Control code or pass text': passes[1].code });
+  await page.getByRole('button', { name: 'Check' }).click();
+  const invalid = page.getByRole('alert');
+  assert.match(await invalid.textContent(), /NOT VALID\s*The pass has been revoked/);
+  assert.equal(await invalid.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(212, 53, 28)');
+
+  const wrong = passes[0].code.slice(0, 3) + (passes[0].code[3] === 'A' ? 'B' : 'A') + passes[0].code.slice(4);
+  await fill(page, { 'Control code or pass text': wrong });
+  await page.getByRole('button', { name: 'Check' }).click();
+  assert.match(await page.getByRole('alert').textContent(), /mistyped/);
+  assert.match(await page.title(), /^Error:/);
+  await context.close();
+
+  // Both checks at the gate are in the scan log; the valid one counts for the cloned-pass check.
+  const alerts = await api(surge.base, 'GET', '/api/v1/alerts', { key: surge.adminKey });
+  assert.deepEqual(alerts.alerts, [], 'one checkpoint raises no alert');
+});
