@@ -468,6 +468,9 @@ pub trait Store: crate::outbox::Outbox + Send + Sync {
         link_hash: [u8; 32],
     ) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
 
+    /// How long the status list must be: one past the highest status index given so far.
+    fn status_list_len(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// The pass at this status index.
     fn pass_by_status_index(&self, status_index: u64) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
 

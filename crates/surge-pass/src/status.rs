@@ -138,6 +138,14 @@ impl StatusListBuilder {
     }
 
     /// Signs a head and the chunks changed after `since` (all chunks when `None`).
+    /// Numbers the whole list as of `sequence`: a publisher that rebuilds its list from a numbered change feed
+    /// gives the feed's number, so lists never seem to go back. Every chunk carries it, so a verifier holding an
+    /// older list fetches them all again.
+    pub fn set_sequence(&mut self, sequence: u64) {
+        self.sequence = sequence;
+        self.chunk_seqs.iter_mut().for_each(|s| *s = sequence);
+    }
+
     pub fn publish(
         &self,
         key: &SigningKey,

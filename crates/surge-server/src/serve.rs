@@ -101,6 +101,9 @@ fn authority_keys(data_dir: &Path, issuer: &str) -> anyhow::Result<(Issuer, Vec<
 async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_dir: &Path) -> anyhow::Result<()> {
     let (issuer, trust_list) = authority_keys(data_dir, &settings.authority.issuer)?;
     let receipt_secret = receipt_secret(data_dir)?;
+    // The pass key also signs the status list; read again, as the issuance worker owns the first copy.
+    let status_key = files::read_key_dir(&data_dir.join("keys").join("pass"))?;
+    let status_signer = surge_web::StatusSigner { issuer: status_key.public.issuer.clone(), key: status_key.key };
     if store.count_accounts(Role::Admin).await? == 0 {
         let (_, password) = surge_app::access::create_staff_account(
             &store,
@@ -148,6 +151,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         clock: Arc::new(crate::now),
         qr_cache: Arc::default(),
         caches: caches.clone(),
+        status_signer: Some(Arc::new(status_signer)),
         web: Arc::new(WebConfig {
             secure_cookies: settings.server.secure_cookies,
             trust_forwarded_for: settings.server.trust_forwarded_for,

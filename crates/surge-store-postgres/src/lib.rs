@@ -519,6 +519,12 @@ impl Store for PostgresStore {
         surge_store_sql::pass(&row)
     }
 
+    async fn status_list_len(&self) -> Result<u64, StoreError> {
+        let len: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(status_index) + 1 FROM passes").fetch_one(&self.pool).await.map_err(db)?;
+        Ok(len.unwrap_or(0).max(0) as u64)
+    }
+
     async fn pass_by_status_index(&self, status_index: u64) -> Result<PassRecord, StoreError> {
         let sql = format!("SELECT {} FROM passes WHERE status_index = $1", surge_store_sql::PASS_COLUMNS);
         let row = sqlx::query(&sql)

@@ -273,3 +273,17 @@ pub async fn revocations<S: Store>(
         "next_since": last,
     })))
 }
+
+/// The signed status list (a head and its chunks, as `surge pass status-list` writes them), for verifiers to
+/// download and check offline. Rebuilt within seconds of any change.
+pub async fn status_list<S: Store>(State(state): State<AppState<S>>) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let Some(signer) = &state.status_signer else {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "this server publishes no status list"));
+    };
+    let bytes = state.caches.status_list(&state.store, signer, (state.clock)()).await.map_err(|e| {
+        tracing::error!(error = %e, "building the status list failed");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")
+    })?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/octet-stream")], bytes.as_ref().clone()).into_response())
+}

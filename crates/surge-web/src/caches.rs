@@ -11,6 +11,9 @@ use surge_app::{ApiKeyRecord, PassStatus, Store, StoreError};
 
 const KEY_TTL: Duration = Duration::from_secs(2);
 
+/// A signed status list: the change sequence and length it was built for, and its bytes.
+type Published = (i64, u64, std::sync::Arc<Vec<u8>>);
+
 #[derive(Debug, Default)]
 pub struct Caches {
     keys: RwLock<HashMap<[u8; 32], (ApiKeyRecord, Instant)>>,
@@ -19,6 +22,8 @@ pub struct Caches {
     /// The last status change applied; -1 before the first load.
     status_seq: AtomicI64,
     refreshing: tokio::sync::Mutex<()>,
+    /// The last signed status list: the change sequence and length it was built for, and its bytes.
+    published: std::sync::Mutex<Option<Published>>,
 }
 
 impl Caches {
@@ -82,5 +87,52 @@ impl Caches {
             PassStatus::Valid => statuses.remove(&index),
             status => statuses.insert(index, (status, reason)),
         };
+    }
+}
+
+/// The key and issuer that sign status lists (the authority's pass key).
+#[derive(Debug)]
+pub struct StatusSigner {
+    pub key: surge_pass::SigningKey,
+    pub issuer: String,
+}
+
+/// Status-list chunks hold this many passes: 16 KiB each at two bits a pass.
+pub const STATUS_CHUNK: u32 = 65_536;
+
+impl Caches {
+    /// The signed status list as of now, rebuilt only when a status changed or the list must grow a chunk.
+    pub async fn status_list<S: Store>(
+        &self,
+        store: &S,
+        signer: &StatusSigner,
+        now: time::OffsetDateTime,
+    ) -> Result<std::sync::Arc<Vec<u8>>, String> {
+        self.refresh_statuses(store).await.map_err(|e| e.to_string())?;
+        let len = store.status_list_len().await.map_err(|e| e.to_string())?;
+        let len = len.div_ceil(u64::from(STATUS_CHUNK)).max(1) * u64::from(STATUS_CHUNK);
+        let seq = self.status_seq.load(Ordering::Acquire).max(0);
+        {
+            let published = self.published.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((s, l, bytes)) = published.as_ref() {
+                if *s == seq && *l == len {
+                    return Ok(bytes.clone());
+                }
+            }
+        }
+        let mut list = surge_pass::StatusListBuilder::new(2, STATUS_CHUNK, len).map_err(|e| e.to_string())?;
+        {
+            let statuses = self.statuses.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (index, (status, _)) in statuses.iter() {
+                if *index < len {
+                    list.set(*index, status.list_value()).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        list.set_sequence(seq as u64);
+        let file = list.publish(&signer.key, &signer.issuer, now, None).map_err(|e| e.to_string())?;
+        let bytes = std::sync::Arc::new(file.to_bytes().map_err(|e| e.to_string())?);
+        *self.published.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((seq, len, bytes.clone()));
+        Ok(bytes)
     }
 }

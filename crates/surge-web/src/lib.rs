@@ -27,7 +27,7 @@ use surge_app::{Config, Store};
 use time::OffsetDateTime;
 
 pub use api_notify::inbound_key;
-pub use caches::Caches;
+pub use caches::{Caches, StatusSigner};
 pub use metrics::Metrics;
 pub use openapi::ROUTES;
 pub use pages::QrCache;
@@ -48,6 +48,8 @@ pub struct AppState<S> {
     pub qr_cache: Arc<QrCache>,
     /// API keys and pass statuses kept in memory for the checkpoint endpoints.
     pub caches: Arc<Caches>,
+    /// Signs the status list served to verifiers; `None` serves none.
+    pub status_signer: Option<Arc<StatusSigner>>,
     /// Cookies, client addresses and sign-in limits.
     pub web: Arc<WebConfig>,
 }
@@ -71,6 +73,7 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .route("/api/v1/verify", post(api_v1::verify::<S>))
         .route("/api/v1/passes/{index}/status", post(api_v1::set_status::<S>))
         .route("/api/v1/revocations", get(api_v1::revocations::<S>))
+        .route("/api/v1/status-list", get(api_v1::status_list::<S>))
         .route("/api/v1/checkpoints", post(api_v1::create_checkpoint::<S>).get(api_v1::list_checkpoints::<S>))
         .route("/api/v1/alerts", get(api_v1::alerts::<S>))
         .route("/api/organisations", post(api::register::<S>).get(api::list_organisations::<S>))

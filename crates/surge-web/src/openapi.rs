@@ -22,6 +22,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/verify"),
     ("post", "/api/v1/passes/{index}/status"),
     ("get", "/api/v1/revocations"),
+    ("get", "/api/v1/status-list"),
     ("post", "/api/v1/checkpoints"),
     ("get", "/api/v1/checkpoints"),
     ("get", "/api/v1/alerts"),
@@ -168,6 +169,8 @@ pub fn spec() -> Value {
                 "parameters": [{"name": "since", "in": "query", "schema": {"type": "integer"}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 10000}}]}),
                 ("200", "changes and next_since"), &["400"])},
+            "/api/v1/status-list": {"get": {"summary": "The signed status list (head and chunks, 2 bits a pass: 0 valid, 1 revoked, 2 suspended)",
+                "responses": {"200": {"description": "The list", "content": {"application/octet-stream": {}}}}}},
             "/api/v1/checkpoints": {
                 "post": with(json!({"summary": "Register a checkpoint with its position (admin)", "security": secured,
                     "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["name", "zone", "lat", "lon"],

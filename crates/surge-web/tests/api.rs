@@ -28,6 +28,7 @@ enum Caller {
 
 struct TestApp {
     app: Router,
+    trust_list: Vec<u8>,
     store: SqliteStore,
     admin: String,
     official: String,
@@ -79,6 +80,10 @@ async fn spawn() -> TestApp {
         clock: Arc::new(|| NOW),
         qr_cache: Arc::default(),
         caches: Arc::new(surge_web::Caches::new()),
+        status_signer: Some(Arc::new(surge_web::StatusSigner {
+            key: SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2)),
+            issuer: "KR-26".into(),
+        })),
         web: Arc::new(WebConfig {
             receipt_secret: b"receipt secret".to_vec(),
             webhook_secret: b"webhook secret".to_vec(),
@@ -86,6 +91,7 @@ async fn spawn() -> TestApp {
         }),
     };
     TestApp {
+        trust_list: state.trust_list.to_vec(),
         app: router(state),
         store,
         admin: keys[0].clone(),
@@ -665,6 +671,22 @@ async fn checkpoints_verify_online_by_text_or_control_code_and_see_revocations_a
     let (_, after) = verify(json!({"text": pass.token})).await;
     assert_eq!((after["valid"].as_bool(), after["live_status"]["status"].as_str()), (Some(false), Some("revoked")));
     assert_eq!(after["live_status"]["reason"], "reported stolen");
+    // The signed status list says so too, for verifiers offline.
+    let response = t
+        .app
+        .clone()
+        .oneshot(Request::builder().uri("/api/v1/status-list").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let trust = surge_pass::TrustList::from_signed(&t.trust_list, None).unwrap();
+    let mut snapshot = surge_pass::StatusSnapshot::new();
+    snapshot.apply(&surge_pass::StatusListFile::from_bytes(&bytes).unwrap(), &trust).unwrap();
+    let offline = surge_pass::Verifier::new(&trust).with_status(&snapshot).verify(&pass.token, NOW, None);
+    assert_eq!(offline.first_failure(), Some(surge_pass::Reason::Revoked));
+    let other = t.store.pass_by_status_index(1).await.unwrap();
+    assert!(surge_pass::Verifier::new(&trust).with_status(&snapshot).verify(&other.token, NOW, None).is_valid());
     let (_, feed) = t.json("GET", "/api/v1/revocations?since=0", None, Value::Null).await;
     assert_eq!(feed["changes"][0]["status_index"], 0);
     assert_eq!(feed["changes"][0]["value"], 1, "1 is invalid in the Token Status List");
