@@ -7,6 +7,7 @@ mod issuance;
 mod organisations;
 pub mod outbox;
 mod passes;
+pub mod policy;
 pub mod scans;
 
 pub use error::AppError;

@@ -497,6 +497,17 @@ pub trait Store: crate::outbox::Outbox + Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<StatusChange>, StoreError>> + Send;
 
+    /// Stores a new version of the policy document (already checked) with its audit entry; returns the version.
+    fn insert_policy(
+        &self,
+        document: &str,
+        audit: &AuditEntry,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// The policy in force: its version and document, if one was ever stored.
+    fn current_policy(&self) -> impl Future<Output = Result<Option<(i64, String)>, StoreError>> + Send;
+
     fn insert_checkpoint(
         &self,
         name: &str,

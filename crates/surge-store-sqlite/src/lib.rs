@@ -631,6 +631,30 @@ impl Store for SqliteStore {
         rows.iter().map(surge_store_sql::status_change).collect()
     }
 
+    async fn insert_policy(&self, document: &str, audit: &AuditEntry, now: OffsetDateTime) -> Result<i64, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let version: i64 = sqlx::query_scalar(
+            "INSERT INTO policy_versions (document, created_by, created_at) VALUES (?, ?, ?) RETURNING version",
+        )
+        .bind(document)
+        .bind(&audit.actor)
+        .bind(now.unix_timestamp())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        append_audit(&mut tx, audit, now).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(version)
+    }
+
+    async fn current_policy(&self) -> Result<Option<(i64, String)>, StoreError> {
+        let row = sqlx::query("SELECT version, document FROM policy_versions ORDER BY version DESC LIMIT 1")
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db)?;
+        row.map(|r| Ok((r.try_get("version").map_err(db)?, r.try_get("document").map_err(db)?))).transpose()
+    }
+
     async fn insert_checkpoint(
         &self,
         name: &str,

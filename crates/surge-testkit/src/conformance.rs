@@ -40,7 +40,8 @@ macro_rules! conformance_tests {
             history_lists_newest_first_and_purging_keeps_the_counts,
             pass_status_changes_are_kept_fed_and_final_once_revoked,
             the_audit_log_chains_every_decision_and_verifies,
-            scans_at_far_checkpoints_in_too_little_time_raise_an_alert
+            scans_at_far_checkpoints_in_too_little_time_raise_an_alert,
+            policy_versions_grow_and_the_newest_is_in_force
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -694,4 +695,13 @@ pub async fn scans_at_far_checkpoints_in_too_little_time_raise_an_alert<S: Store
         "{}",
         alerts[0].detail
     );
+}
+
+pub async fn policy_versions_grow_and_the_newest_is_in_force<S: Store>(store: &S) {
+    assert_eq!(store.current_policy().await.unwrap(), None);
+    let v1 = store.insert_policy("{\"rules\": []}", &audit(), NOW).await.unwrap();
+    let v2 = store.insert_policy("{\"rules\": [1]}", &audit(), NOW).await.unwrap();
+    assert!(v2 > v1);
+    assert_eq!(store.current_policy().await.unwrap(), Some((v2, "{\"rules\": [1]}".to_owned())));
+    assert_eq!(store.audit_entries(0, 10).await.unwrap().len(), 2, "each version is in the audit log");
 }

@@ -7,6 +7,7 @@
 
 mod api;
 mod api_notify;
+mod api_rules;
 mod api_v1;
 mod auth;
 mod caches;
@@ -76,6 +77,8 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .route("/api/v1/status-list", get(api_v1::status_list::<S>))
         .route("/api/v1/checkpoints", post(api_v1::create_checkpoint::<S>).get(api_v1::list_checkpoints::<S>))
         .route("/api/v1/alerts", get(api_v1::alerts::<S>))
+        .route("/api/v1/policy", get(api_rules::current::<S>).post(api_rules::replace::<S>))
+        .route("/api/v1/policy/try", post(api_rules::try_policy::<S>))
         .route("/api/organisations", post(api::register::<S>).get(api::list_organisations::<S>))
         .route("/api/organisations/bulk-approve", post(api::bulk_approve::<S>))
         .route("/api/organisations/{id}", get(api::organisation::<S>))

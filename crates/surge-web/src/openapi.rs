@@ -26,6 +26,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/checkpoints"),
     ("get", "/api/v1/checkpoints"),
     ("get", "/api/v1/alerts"),
+    ("get", "/api/v1/policy"),
+    ("post", "/api/v1/policy"),
+    ("post", "/api/v1/policy/try"),
     ("post", "/api/messages"),
     ("get", "/api/messages"),
     ("get", "/api/messages/{id}"),
@@ -179,6 +182,17 @@ pub fn spec() -> Value {
                 "get": with(json!({"summary": "The checkpoints (checkpoint, official, admin)", "security": secured}),
                     ("200", "checkpoints"), &["401", "403"])
             },
+            "/api/v1/policy": {
+                "get": with(json!({"summary": "The pass policy in force and its version (official, admin)", "security": secured}),
+                    ("200", "version and policy"), &["401", "403"]),
+                "post": with(json!({"summary": "Replace the policy with a new version (admin): {\"rules\": [{id, outcome, when (CertLogic), reason {en, ko}}]}",
+                    "security": secured, "requestBody": {"content": {"application/json": {}}}}),
+                    ("201", "The new version"), &["400", "401", "403", "422"])
+            },
+            "/api/v1/policy/try": {"post": with(json!({"summary": "Try a policy (or the one in force) on sample application facts (official, admin)",
+                "security": secured, "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["samples"],
+                    "properties": {"policy": {"type": "object"}, "samples": {"type": "array", "items": {"type": "object"}}}}}}}}),
+                ("200", "One result per sample: outcome, rule, reason"), &["400", "401", "403", "422"])},
             "/api/v1/alerts": {"get": with(json!({"summary": "Alerts for officials, newest first: possible cloned passes", "security": secured}),
                 ("200", "alerts"), &["401", "403"])},
             "/api/accounts": {"post": with(json!({"summary": "Create a staff account (admin); returns a one-time password to change at first sign-in",

@@ -752,3 +752,39 @@ async fn checkpoints_verify_online_by_text_or_control_code_and_see_revocations_a
     let told = messages.iter().find(|(_, m)| m.kind == "pass_revoked").unwrap();
     assert!(told.1.body.contains("reported stolen") && told.1.recipient == pass.phone, "{:?}", told.1);
 }
+
+#[tokio::test]
+async fn policy_rules_are_data_an_admin_replaces_and_anyone_on_staff_can_try() {
+    let t = spawn().await;
+    let (_, current) = t.json("GET", "/api/v1/policy", Some(&t.official), Value::Null).await;
+    assert_eq!(current["version"], 0, "the built-in default");
+    let sample = json!({"application": {"purpose": "funeral", "from_zone": "KR-26", "to_zone": "KR-11", "days": 2},
+                        "applicant": {"applications_this_week": 0}});
+    let (status, tried) = t.json("POST", "/api/v1/policy/try", Some(&t.official), json!({"samples": [sample]})).await;
+    assert_eq!(status, StatusCode::OK, "{tried}");
+    assert_eq!(
+        (tried["results"][0]["outcome"].as_str(), tried["results"][0]["rule"].as_str()),
+        (Some("approve"), Some("funeral-short"))
+    );
+
+    // A stricter policy, tried before it goes live, then stored as version 1.
+    let strict = json!({"rules": [
+        {"id": "funerals-reviewed", "outcome": "review", "when": {"===": [{"var": "application.purpose"}, "funeral"]},
+         "reason": {"en": "An official checks funerals", "ko": "장례는 담당자가 확인합니다"}}
+    ]});
+    let (_, tried) =
+        t.json("POST", "/api/v1/policy/try", Some(&t.admin), json!({"policy": strict, "samples": [sample]})).await;
+    assert_eq!(tried["results"][0]["outcome"], "review");
+    let broken = json!({"rules": [{"id": "x", "outcome": "maybe", "when": {"nope": []}, "reason": {"en": "e"}}]});
+    let (status, body) = t.json("POST", "/api/v1/policy", Some(&t.admin), broken).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("policy_invalid")));
+    assert_eq!(body["error"]["details"].as_array().unwrap().len(), 3, "outcome, when and reason: {body}");
+    let (status, body) = t.json("POST", "/api/v1/policy", Some(&t.admin), strict).await;
+    assert_eq!((status, body["version"].as_i64()), (StatusCode::CREATED, Some(1)));
+    let (_, current) = t.json("GET", "/api/v1/policy", Some(&t.official), Value::Null).await;
+    assert_eq!(current["version"], 1);
+    let (_, tried) = t.json("POST", "/api/v1/policy/try", Some(&t.official), json!({"samples": [sample]})).await;
+    assert_eq!(tried["results"][0]["rule"], "funerals-reviewed", "the version in force is used");
+    let audit = t.store.audit_entries(0, 10).await.unwrap();
+    assert!(audit.iter().any(|a| a.entry.action == "policy.replaced"));
+}

@@ -1,0 +1,181 @@
+//! Pass policy as data: an ordered list of rules, each a CertLogic expression over an application's facts with
+//! an outcome (approve, review, reject) and a reason in Korean and English. The first rule that holds decides;
+//! when none does, an official reviews. Admins replace the list as a new version; any list can be tried against
+//! sample applications before it goes live.
+
+use serde_json::{Value, json};
+
+/// What a rule decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyOutcome {
+    Approve,
+    Review,
+    Reject,
+}
+
+impl PolicyOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Review => "review",
+            Self::Reject => "reject",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [Self::Approve, Self::Review, Self::Reject].into_iter().find(|o| o.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyRule {
+    pub id: String,
+    pub outcome: PolicyOutcome,
+    pub when: Value,
+    pub reason_en: String,
+    pub reason_ko: String,
+}
+
+/// A problem in a policy document, by rule and field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyProblem {
+    /// The rule's position (0-based), or `None` for the document itself.
+    pub rule: Option<usize>,
+    pub field: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub rules: Vec<PolicyRule>,
+}
+
+/// What the policy decided for one application, and which rule did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyDecision {
+    pub outcome: PolicyOutcome,
+    /// `None` when no rule held and review is the default.
+    pub rule: Option<String>,
+    pub reason_en: String,
+    pub reason_ko: String,
+}
+
+/// The policy a new service starts with.
+pub fn default_policy() -> Value {
+    json!({"rules": [
+        {"id": "weekly-quota", "outcome": "reject",
+         "when": {">=": [{"var": "applicant.applications_this_week"}, 3]},
+         "reason": {"en": "You have applied 3 times this week; apply again next week",
+                    "ko": "이번 주에 이미 3번 신청했습니다. 다음 주에 다시 신청하십시오"}},
+        {"id": "medical-local-short", "outcome": "approve",
+         "when": {"and": [
+             {"===": [{"var": "application.purpose"}, "medical-emergency"]},
+             {"===": [{"var": "application.from_zone"}, {"var": "application.to_zone"}]},
+             {"<=": [{"var": "application.days"}, 3]}]},
+         "reason": {"en": "Medical emergency within your zone for up to 3 days",
+                    "ko": "3일 이내 관할 구역 내 응급 의료"}},
+        {"id": "funeral-short", "outcome": "approve",
+         "when": {"and": [{"===": [{"var": "application.purpose"}, "funeral"]}, {"<=": [{"var": "application.days"}, 3]}]},
+         "reason": {"en": "Funeral, up to 3 days", "ko": "3일 이내 장례"}},
+        {"id": "goods-vehicles", "outcome": "review",
+         "when": {"===": [{"var": "application.purpose"}, "goods-transport"]},
+         "reason": {"en": "Goods vehicles are checked by a transport official",
+                    "ko": "화물 차량은 교통 담당 공무원이 확인합니다"}}
+    ]})
+}
+
+impl Policy {
+    /// Reads and checks a policy document: every rule has an id, a known outcome, a valid CertLogic `when` and a
+    /// reason in both languages. Returns every problem, not only the first.
+    pub fn parse(document: &Value) -> Result<Self, Vec<PolicyProblem>> {
+        let mut problems = Vec::new();
+        let Some(items) = document.get("rules").and_then(Value::as_array) else {
+            return Err(vec![PolicyProblem {
+                rule: None,
+                field: "rules",
+                message: "expected {\"rules\": [ … ]}".into(),
+            }]);
+        };
+        let mut rules = Vec::new();
+        let mut ids = std::collections::HashSet::new();
+        for (i, item) in items.iter().enumerate() {
+            let mut problem =
+                |field: &'static str, message: String| problems.push(PolicyProblem { rule: Some(i), field, message });
+            let id = item.get("id").and_then(Value::as_str).unwrap_or("").trim().to_owned();
+            if id.is_empty() || id.len() > 64 {
+                problem("id", "a rule needs an id of 1 to 64 characters".into());
+            } else if !ids.insert(id.clone()) {
+                problem("id", format!("the id {id:?} is used twice"));
+            }
+            let outcome = item.get("outcome").and_then(Value::as_str).and_then(PolicyOutcome::parse);
+            if outcome.is_none() {
+                problem("outcome", "the outcome is approve, review or reject".into());
+            }
+            let when = item.get("when").cloned().unwrap_or(Value::Null);
+            for issue in surge_certlogic::validate(&when) {
+                problem("when", format!("{} (in {})", issue.message, issue.expr));
+            }
+            let reason = |lang: &str| {
+                item.get("reason").and_then(|r| r.get(lang)).and_then(Value::as_str).unwrap_or("").trim().to_owned()
+            };
+            let (reason_en, reason_ko) = (reason("en"), reason("ko"));
+            if reason_en.is_empty() || reason_ko.is_empty() {
+                problem("reason", "give the reason in English and Korean: {\"en\": …, \"ko\": …}".into());
+            }
+            if let Some(outcome) = outcome {
+                rules.push(PolicyRule { id, outcome, when, reason_en, reason_ko });
+            }
+        }
+        if problems.is_empty() { Ok(Self { rules }) } else { Err(problems) }
+    }
+
+    /// The first rule whose `when` holds for `data` decides. A rule that cannot be evaluated on these facts (a
+    /// missing value of the wrong kind) sends the application to review rather than decide wrongly.
+    pub fn decide(&self, data: &Value) -> PolicyDecision {
+        for rule in &self.rules {
+            match surge_certlogic::evaluate(&rule.when, data) {
+                Ok(value) if value.to_json() != Value::Null && truthy(&value.to_json()) => {
+                    return PolicyDecision {
+                        outcome: rule.outcome,
+                        rule: Some(rule.id.clone()),
+                        reason_en: rule.reason_en.clone(),
+                        reason_ko: rule.reason_ko.clone(),
+                    };
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    return PolicyDecision {
+                        outcome: PolicyOutcome::Review,
+                        rule: Some(rule.id.clone()),
+                        reason_en: format!(
+                            "An official will check this application (rule {} could not be applied: {e})",
+                            rule.id
+                        ),
+                        reason_ko: "담당 공무원이 이 신청을 확인합니다".into(),
+                    };
+                }
+            }
+        }
+        PolicyDecision {
+            outcome: PolicyOutcome::Review,
+            rule: None,
+            reason_en: "An official will check this application".into(),
+            reason_ko: "담당 공무원이 이 신청을 확인합니다".into(),
+        }
+    }
+}
+
+/// CertLogic truthiness for a result.
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
