@@ -8,7 +8,6 @@ ALTER TABLE outbox ADD COLUMN failure TEXT;
 ALTER TABLE outbox ADD COLUMN sent_at INTEGER;
 ALTER TABLE outbox ADD COLUMN done_at INTEGER;
 CREATE INDEX outbox_sending ON outbox (claimed_at) WHERE state = 'sending';
-CREATE INDEX outbox_state ON outbox (state, id);
 CREATE INDEX outbox_gateway_message ON outbox (gateway, gateway_message_id) WHERE gateway_message_id IS NOT NULL;
 
 CREATE TABLE opt_outs (
