@@ -196,8 +196,28 @@ fn a_batch_interrupted_by_kill_9_completes_after_restart_with_nothing_lost_or_do
     assert!(stop(server).success());
 }
 
+/// The control code and status index of a pass whose SMS the log gateway wrote.
+fn first_pass_from_sms_log(dir: &Path) -> (String, u64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let log = std::fs::read_to_string(dir.join("sms.log")).unwrap_or_default();
+        for line in log.lines() {
+            let body = serde_json::from_str::<Value>(line).unwrap()["body"].as_str().unwrap_or("").to_owned();
+            let index = body.split("/p/").nth(1).and_then(|rest| rest.split('/').next()).and_then(|i| i.parse().ok());
+            let code = body
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .find(|w| w.len() == 11 && w.as_bytes()[5] == b'-');
+            if let (Some(index), Some(code)) = (index, code) {
+                return (code.to_owned(), index);
+            }
+        }
+        assert!(Instant::now() < deadline, "no pass SMS was written");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Two processes on one PostgreSQL database behind no balancer: an upload through one is issued by both, each pass
-/// once.
+/// once, and a pass revoked through one is refused by the other within seconds.
 #[test]
 fn two_instances_on_one_postgres_database_share_the_work_and_issue_each_pass_once() {
     let admin_url = std::env::var("SURGE_TEST_POSTGRES_URL")
@@ -223,6 +243,38 @@ fn two_instances_on_one_postgres_database_share_the_work_and_issue_each_pass_onc
         assert_eq!(by_first + by_second, u64::from(rows), "no row was issued twice");
         assert_eq!(metric(&first.addr, "surge_passes"), u64::from(rows));
         assert_eq!(metric(&first.addr, "surge_outbox_messages"), u64::from(rows));
+
+        // A pass revoked through one server is refused by the other within seconds (statuses follow the feed).
+        let (code, index) = first_pass_from_sms_log(dir.path());
+        let auth = format!("Bearer {admin}");
+        let (_, key) =
+            http_with(&first.addr, "POST", "/api/api-keys", &[("Authorization", &auth)], r#"{"role": "checkpoint"}"#);
+        let checkpoint = format!("Bearer {}", key["api_key"].as_str().unwrap());
+        let verify_on_second = || {
+            let body = json!({"control_code": code}).to_string();
+            http_with(&second.addr, "POST", "/api/v1/verify", &[("Authorization", &checkpoint)], &body).1
+        };
+        assert_eq!(verify_on_second()["live_status"]["status"], "valid");
+        let revoke = json!({"action": "revoke", "reason": "reported stolen"}).to_string();
+        let (status, _) = http_with(
+            &first.addr,
+            "POST",
+            &format!("/api/v1/passes/{index}/status"),
+            &[("Authorization", &auth)],
+            &revoke,
+        );
+        assert_eq!(status, 200);
+        let revoked_at = Instant::now();
+        loop {
+            let answer = verify_on_second();
+            if answer["live_status"]["status"] == "revoked" {
+                assert_eq!(answer["valid"], false);
+                assert_eq!(answer["live_status"]["reason"], "reported stolen");
+                break;
+            }
+            assert!(revoked_at.elapsed() < Duration::from_secs(5), "the other server still says {answer}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
         assert!(stop(first).success());
         assert!(stop(second).success());
     }
