@@ -116,6 +116,7 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .route("/batches/{id}", get(pages::orgs::batch_page::<S>))
         .route("/messages", get(pages::messages::messages_page::<S>))
         .route("/checkpoint", get(pages::checkpoint::page::<S>).post(pages::checkpoint::submit::<S>))
+        .route("/policy", get(pages::policy::page::<S>).post(pages::policy::submit::<S>))
         .route("/", get(|| async { pages::kit_redirect("/account") }))
         .route("/p/{index}/{token}", get(pages::pass_page::<S>))
         .with_state(state)

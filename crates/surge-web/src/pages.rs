@@ -21,6 +21,7 @@ pub mod checkpoint;
 mod kit;
 pub mod messages;
 pub mod orgs;
+pub mod policy;
 
 use kit::PageCtx;
 

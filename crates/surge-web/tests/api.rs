@@ -413,6 +413,7 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         (batch_page.clone(), [true, true, false, true, false]),
         ("/messages".into(), [true, true, false, false, false]),
         ("/checkpoint".into(), [true, true, true, false, false]),
+        ("/policy".into(), [true, true, false, false, false]),
     ];
     let sessions: Vec<&(&str, Caller)> = who.iter().filter(|(_, c)| matches!(c, Caller::Session(_))).collect();
     for (path, allowed) in &pages {

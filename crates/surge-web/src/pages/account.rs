@@ -450,6 +450,7 @@ pub async fn account_page<S: Store>(State(state): State<AppState<S>>, Query(quer
             if matches!(role, Role::Admin | Role::Official) {
                 body.push_str(&format!("<li><a href=\"/screening\">{}</a></li>", ctx.t("account.screening")));
                 body.push_str(&format!("<li><a href=\"/messages\">{}</a></li>", ctx.t("messages.title")));
+                body.push_str(&format!("<li><a href=\"/policy\">{}</a></li>", ctx.t("policy.title")));
             }
             body.push_str(&format!("<li><a href=\"/account/password\">{}</a></li></ul>", ctx.t("password.title")));
         }

@@ -1,0 +1,229 @@
+//! The pass policy page: officials see the rules in force; admins edit the document, try it on a sample
+//! application, and save it as the next version. Problems are listed in the error summary by rule and field,
+//! and nothing is saved until the whole document is right.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{Value, json};
+use surge_app::policy::{Policy, default_policy};
+use surge_app::{Role, Store};
+use surge_domain::audit::AuditEntry;
+
+use super::escape;
+use super::kit::{Field, PageCtx, error_for, error_summary, field, sorry};
+use crate::AppState;
+
+async fn in_force<S: Store>(state: &AppState<S>) -> Result<(i64, Value), String> {
+    match state.store.current_policy().await.map_err(|e| e.to_string())? {
+        Some((version, text)) => Ok((version, serde_json::from_str(&text).map_err(|e| e.to_string())?)),
+        None => Ok((0, default_policy())),
+    }
+}
+
+fn sample_fields(ctx: &PageCtx, values: &HashMap<String, String>, errors: &[(String, String)]) -> String {
+    let get = |name: &str, default: &'static str| values.get(name).cloned().unwrap_or_else(|| default.to_owned());
+    let mut html = format!("<fieldset><legend>{}</legend>", ctx.t("policy.sample"));
+    for (name, label, default) in [
+        ("purpose", "policy.purpose", "funeral"),
+        ("from_zone", "policy.from_zone", "KR-26"),
+        ("to_zone", "policy.to_zone", "KR-26"),
+        ("days", "policy.days", "2"),
+        ("this_week", "policy.this_week", "0"),
+    ] {
+        let value = get(name, default);
+        html.push_str(&field(
+            ctx.lang,
+            &Field { name, label: ctx.t(label), kind: "text", value: &value, ..Field::default() },
+            error_for(errors, name),
+        ));
+    }
+    html.push_str("</fieldset>");
+    html
+}
+
+#[allow(clippy::too_many_arguments, reason = "the page's parts")]
+fn render_page(
+    ctx: PageCtx,
+    status: StatusCode,
+    version: i64,
+    document: &str,
+    values: &HashMap<String, String>,
+    errors: &[(String, String)],
+    result: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let lang = ctx.lang;
+    let admin = ctx.principal.role() == Some(Role::Admin);
+    let mut body = error_summary(lang, errors);
+    if let Some(notice) = notice {
+        body.push_str(&format!("<div class=\"inset\" role=\"status\"><p>{}</p></div>", escape(&notice)));
+    }
+    body.push_str(&format!(
+        "<div class=\"wide\"><h1>{}</h1><p>{}</p>",
+        lang.t("policy.title"),
+        lang.t("policy.version").replace("{n}", &version.to_string())
+    ));
+    if let Some(result) = result {
+        body.push_str(&result);
+    }
+    let readonly = if admin { "" } else { " readonly" };
+    body.push_str(&format!("<form method=\"post\" action=\"/policy\" novalidate>{}", ctx.csrf_input()));
+    let attributes =
+        format!(" rows=\"24\" spellcheck=\"false\" style=\"font-family:monospace;max-width:60rem\"{readonly}");
+    body.push_str(&field(
+        lang,
+        &Field {
+            name: "document",
+            label: lang.t("policy.document"),
+            hint: lang.t("policy.document.hint"),
+            kind: "textarea",
+            value: document,
+            attributes: &attributes,
+            ..Field::default()
+        },
+        error_for(errors, "document"),
+    ));
+    body.push_str(&sample_fields(&ctx, values, errors));
+    body.push_str(&format!(
+        "<button type=\"submit\" name=\"action\" value=\"try\" class=\"secondary\">{}</button> ",
+        lang.t("policy.try")
+    ));
+    if admin {
+        body.push_str(&format!(
+            "<button type=\"submit\" name=\"action\" value=\"save\">{}</button>",
+            lang.t("policy.save")
+        ));
+    }
+    body.push_str("</form></div>");
+    let title = if errors.is_empty() {
+        lang.t("policy.title").to_owned()
+    } else {
+        format!("{} {}", lang.t("error.prefix"), lang.t("policy.title"))
+    };
+    ctx.render(status, &title, &body, Some("/policy"))
+}
+
+pub async fn page<S: Store>(
+    State(state): State<AppState<S>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match PageCtx::new(&state, &headers, &query).await {
+        Ok(ctx) => ctx,
+        Err(response) => return response,
+    };
+    if ctx.principal.require(&[Role::Admin, Role::Official]).is_err() {
+        return ctx.refuse("/policy");
+    }
+    let (version, document) = match in_force(&state).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the policy failed");
+            return sorry(ctx.lang);
+        }
+    };
+    let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    let notice = query.get("saved").map(|v| ctx.t("policy.saved").replace("{n}", v));
+    render_page(ctx, StatusCode::OK, version, &text, &HashMap::new(), &[], None, notice)
+}
+
+pub async fn submit<S: Store>(
+    State(state): State<AppState<S>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    Form(values): Form<HashMap<String, String>>,
+) -> Response {
+    let ctx = match PageCtx::new(&state, &headers, &query).await {
+        Ok(ctx) => ctx,
+        Err(response) => return response,
+    };
+    if !PageCtx::form_is_genuine(&headers, &values) {
+        return ctx.stale_form();
+    }
+    let saving = values.get("action").map(String::as_str) == Some("save");
+    let roles: &[Role] = if saving { &[Role::Admin] } else { &[Role::Admin, Role::Official] };
+    if ctx.principal.require(roles).is_err() {
+        return ctx.refuse("/policy");
+    }
+    let lang = ctx.lang;
+    let version = match in_force(&state).await {
+        Ok((version, _)) => version,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the policy failed");
+            return sorry(lang);
+        }
+    };
+    let text = values.get("document").cloned().unwrap_or_default();
+    let mut errors = Vec::new();
+    let policy = match serde_json::from_str::<Value>(&text) {
+        Err(e) => {
+            errors.push(("document".to_owned(), lang.t("policy.not_json").replace("{e}", &e.to_string())));
+            None
+        }
+        Ok(document) => match Policy::parse(&document) {
+            Ok(policy) => Some((document, policy)),
+            Err(problems) => {
+                for p in problems {
+                    let rule = p.rule.map(|r| format!("{} {}, ", lang.t("policy.rule"), r + 1)).unwrap_or_default();
+                    errors.push(("document".to_owned(), format!("{rule}{}: {}", p.field, p.message)));
+                }
+                None
+            }
+        },
+    };
+    let Some((document, policy)) = policy else {
+        return render_page(ctx, StatusCode::UNPROCESSABLE_ENTITY, version, &text, &values, &errors, None, None);
+    };
+    if saving {
+        let audit = AuditEntry {
+            actor: ctx.principal.actor(),
+            action: "policy.replaced".into(),
+            subject: "policy".into(),
+            detail: format!("{} rules", policy.rules.len()),
+        };
+        return match state.store.insert_policy(&document.to_string(), &audit, (state.clock)()).await {
+            Ok(version) => ctx.redirect(&format!("/policy?saved={version}")),
+            Err(e) => {
+                tracing::error!(error = %e, "saving the policy failed");
+                sorry(lang)
+            }
+        };
+    }
+    let get = |name: &str| values.get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let number = |name: &str, errors: &mut Vec<(String, String)>| match get(name).parse::<i64>() {
+        Ok(n) if n >= 0 => n,
+        _ => {
+            errors.push((name.to_owned(), lang.t("policy.number").to_owned()));
+            0
+        }
+    };
+    let days = number("days", &mut errors);
+    let this_week = number("this_week", &mut errors);
+    if !errors.is_empty() {
+        return render_page(ctx, StatusCode::UNPROCESSABLE_ENTITY, version, &text, &values, &errors, None, None);
+    }
+    let clock = (state.clock)().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let facts = json!({
+        "application": {"purpose": get("purpose"), "from_zone": get("from_zone").to_ascii_uppercase(),
+                        "to_zone": get("to_zone").to_ascii_uppercase(), "days": days},
+        "applicant": {"applications_this_week": this_week},
+        "external": {"validationClock": clock},
+    });
+    let decision = policy.decide(&facts);
+    let outcome = lang.t(&format!("policy.outcome.{}", decision.outcome.as_str()));
+    let reason = if lang == crate::i18n::Lang::Ko { &decision.reason_ko } else { &decision.reason_en };
+    let rule = decision.rule.unwrap_or_else(|| lang.t("policy.no_rule").to_owned());
+    let result = format!(
+        "<div class=\"inset\" role=\"status\" id=\"result\"><h2>{}</h2><p><strong>{}</strong> — {} <code>{}</code></p><p>{}</p></div>",
+        lang.t("policy.result"),
+        escape(outcome),
+        lang.t("policy.by_rule"),
+        escape(&rule),
+        escape(reason)
+    );
+    render_page(ctx, StatusCode::OK, version, &text, &values, &[], Some(result), None)
+}
