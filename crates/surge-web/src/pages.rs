@@ -16,9 +16,19 @@ use surge_domain::{FieldError, RegistrationInput};
 use crate::AppState;
 use crate::i18n::Lang;
 
+/// The request's page context, or the error page to return at once.
+macro_rules! page_ctx {
+    ($state:expr, $headers:expr, $query:expr) => {
+        match $crate::pages::kit::PageCtx::new(&$state, &$headers, &$query).await {
+            Ok(ctx) => ctx,
+            Err(response) => return response,
+        }
+    };
+}
+
 pub mod account;
 pub mod checkpoint;
-mod kit;
+pub(crate) mod kit;
 pub mod messages;
 pub mod orgs;
 pub mod policy;
@@ -277,10 +287,7 @@ pub async fn register_form<S: Store>(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = page_ctx!(state, headers, query);
     let body = registration_form(ctx.lang, &ctx.csrf_input(), &state.config.categories, &HashMap::new(), &[]);
     let title = ctx.t("register.title");
     ctx.render(StatusCode::OK, title, &body, Some("/register"))
@@ -292,10 +299,7 @@ pub async fn register_submit<S: Store>(
     headers: HeaderMap,
     Form(values): Form<HashMap<String, String>>,
 ) -> Response {
-    let ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = page_ctx!(state, headers, query);
     if !PageCtx::form_is_genuine(&headers, &values) {
         return ctx.stale_form();
     }

@@ -50,10 +50,7 @@ fn phone_form(ctx: &PageCtx, query: &HashMap<String, String>, value: &str, error
 }
 
 pub async fn login_form<S: Store>(State(state): State<AppState<S>>, Query(query): Q, headers: HeaderMap) -> Response {
-    let ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = page_ctx!(state, headers, query);
     let body = phone_form(&ctx, &query, "", &[]);
     let title = ctx.t("login.title");
     ctx.render(StatusCode::OK, title, &body, Some("/login"))
@@ -77,10 +74,7 @@ pub async fn login_submit<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let mut ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let mut ctx = page_ctx!(state, headers, query);
     if !PageCtx::form_is_genuine(&headers, &form) {
         return ctx.stale_form();
     }
@@ -159,10 +153,7 @@ pub async fn code_form_page<S: Store>(
     Query(query): Q,
     headers: HeaderMap,
 ) -> Response {
-    let ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = page_ctx!(state, headers, query);
     let Some(phone) = login_phone(&headers) else {
         let next = next_query(&query);
         return ctx.redirect(&format!("/login{next}"));
@@ -178,10 +169,7 @@ pub async fn code_submit<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let mut ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let mut ctx = page_ctx!(state, headers, query);
     if !PageCtx::form_is_genuine(&headers, &form) {
         return ctx.stale_form();
     }
@@ -259,10 +247,7 @@ pub async fn staff_form_page<S: Store>(
     Query(query): Q,
     headers: HeaderMap,
 ) -> Response {
-    let ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = page_ctx!(state, headers, query);
     let body = staff_form(&ctx, &query, "", &[]);
     let title = ctx.t("staff.title");
     ctx.render(StatusCode::OK, title, &body, Some("/login/staff"))
@@ -275,10 +260,7 @@ pub async fn staff_submit<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let mut ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let mut ctx = page_ctx!(state, headers, query);
     if !PageCtx::form_is_genuine(&headers, &form) {
         return ctx.stale_form();
     }
@@ -335,10 +317,7 @@ pub async fn logout<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let mut ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let mut ctx = page_ctx!(state, headers, query);
     if !PageCtx::form_is_genuine(&headers, &form) {
         return ctx.stale_form();
     }
@@ -384,10 +363,7 @@ pub async fn password_page<S: Store>(
     Query(query): Q,
     headers: HeaderMap,
 ) -> Response {
-    let ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = page_ctx!(state, headers, query);
     let Some(account) = staff_account(&state, &headers).await else { return ctx.refuse("/account/password") };
     let body = password_form(&ctx, account.must_change_password, &[]);
     let title = ctx.t("password.title");
@@ -400,10 +376,7 @@ pub async fn password_submit<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = page_ctx!(state, headers, query);
     if !PageCtx::form_is_genuine(&headers, &form) {
         return ctx.stale_form();
     }
@@ -437,10 +410,7 @@ pub async fn password_submit<S: Store>(
 
 /// A citizen's organisations, or a staff member's starting points.
 pub async fn account_page<S: Store>(State(state): State<AppState<S>>, Query(query): Q, headers: HeaderMap) -> Response {
-    let ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = page_ctx!(state, headers, query);
     let mut body = format!("<h1>{}</h1>", ctx.t("account.title"));
     match &ctx.principal {
         Principal::Anonymous | Principal::Key { .. } => return ctx.refuse("/account"),

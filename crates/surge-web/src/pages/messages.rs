@@ -11,7 +11,7 @@ use surge_domain::Phone;
 use surge_domain::notify::MessageState;
 
 use super::escape;
-use super::kit::{PageCtx, sorry};
+use super::kit::sorry;
 use crate::AppState;
 
 const PAGE: u32 = 50;
@@ -25,10 +25,7 @@ pub async fn messages_page<S: Store>(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = page_ctx!(state, headers, query);
     if ctx.principal.require(&[Role::Admin, Role::Official]).is_err() {
         return ctx.refuse("/messages");
     }

@@ -20,15 +20,6 @@ use crate::i18n::Lang;
 
 type Q = Query<HashMap<String, String>>;
 
-macro_rules! page_ctx {
-    ($state:expr, $headers:expr, $query:expr) => {
-        match PageCtx::new(&$state, &$headers, &$query).await {
-            Ok(ctx) => ctx,
-            Err(response) => return response,
-        }
-    };
-}
-
 fn not_found(ctx: PageCtx) -> Response {
     let body = format!("<h1>{}</h1><p>{}</p>", ctx.t("notfound.title"), ctx.t("notfound.body"));
     let title = ctx.t("notfound.title");

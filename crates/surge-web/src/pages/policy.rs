@@ -112,10 +112,7 @@ pub async fn page<S: Store>(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = page_ctx!(state, headers, query);
     if ctx.principal.require(&[Role::Admin, Role::Official]).is_err() {
         return ctx.refuse("/policy");
     }
@@ -137,10 +134,7 @@ pub async fn submit<S: Store>(
     headers: HeaderMap,
     Form(values): Form<HashMap<String, String>>,
 ) -> Response {
-    let ctx = match PageCtx::new(&state, &headers, &query).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = page_ctx!(state, headers, query);
     if !PageCtx::form_is_genuine(&headers, &values) {
         return ctx.stale_form();
     }
