@@ -205,22 +205,7 @@ fn registration_form(
     values: &HashMap<String, String>,
     errors: &[FieldError],
 ) -> String {
-    let mut html = String::new();
-    if !errors.is_empty() {
-        html.push_str(&format!(
-            "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" autofocus aria-labelledby=\"error-summary-title\">\
-             <h2 id=\"error-summary-title\">{}</h2><ul>",
-            lang.t("error.summary")
-        ));
-        for e in errors {
-            html.push_str(&format!(
-                "<li><a href=\"#{}\">{}</a></li>",
-                e.field,
-                escape(&lang.field_error(e.field, e.code, &e.message))
-            ));
-        }
-        html.push_str("</ul></div>");
-    }
+    let mut html = kit::error_summary(lang, &kit::field_errors(lang, errors));
     html.push_str(&format!("<h1>{}</h1><p>{}</p>", lang.t("register.title"), lang.t("register.lead")));
     html.push_str(&format!("<form method=\"post\" action=\"/register?lang={}\" novalidate>{csrf_input}", lang.code()));
     for (name, kind, autocomplete) in FIELDS {
