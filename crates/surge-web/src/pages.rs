@@ -26,14 +26,24 @@ macro_rules! page_ctx {
     };
 }
 
+/// The page context of a submitted form, or the answer to send at once: the error page, or the refusal of a form
+/// without this visitor's CSRF token. Every form handler starts here, so none can forget the check.
+macro_rules! form_ctx {
+    ($state:expr, $headers:expr, $query:expr, $form:expr) => {{
+        let ctx = page_ctx!($state, $headers, $query);
+        if !$crate::pages::kit::PageCtx::form_is_genuine(&$headers, &$form) {
+            return ctx.stale_form();
+        }
+        ctx
+    }};
+}
+
 pub mod account;
 pub mod checkpoint;
 pub(crate) mod kit;
 pub mod messages;
 pub mod orgs;
 pub mod policy;
-
-use kit::PageCtx;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
@@ -284,10 +294,7 @@ pub async fn register_submit<S: Store>(
     headers: HeaderMap,
     Form(values): Form<HashMap<String, String>>,
 ) -> Response {
-    let ctx = page_ctx!(state, headers, query);
-    if !PageCtx::form_is_genuine(&headers, &values) {
-        return ctx.stale_form();
-    }
+    let ctx = form_ctx!(state, headers, query, values);
     let lang = ctx.lang;
     let get = |name: &str| values.get(name).cloned().unwrap_or_default();
     let input = RegistrationInput {

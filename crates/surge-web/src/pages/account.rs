@@ -74,10 +74,7 @@ pub async fn login_submit<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let mut ctx = page_ctx!(state, headers, query);
-    if !PageCtx::form_is_genuine(&headers, &form) {
-        return ctx.stale_form();
-    }
+    let mut ctx = form_ctx!(state, headers, query, form);
     let typed = form.get("phone").cloned().unwrap_or_default();
     let result = access::request_login_code(
         &state.store,
@@ -169,10 +166,7 @@ pub async fn code_submit<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let mut ctx = page_ctx!(state, headers, query);
-    if !PageCtx::form_is_genuine(&headers, &form) {
-        return ctx.stale_form();
-    }
+    let mut ctx = form_ctx!(state, headers, query, form);
     let Some(phone) = login_phone(&headers) else {
         let next = next_query(&query);
         return ctx.redirect(&format!("/login{next}"));
@@ -260,10 +254,7 @@ pub async fn staff_submit<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let mut ctx = page_ctx!(state, headers, query);
-    if !PageCtx::form_is_genuine(&headers, &form) {
-        return ctx.stale_form();
-    }
+    let mut ctx = form_ctx!(state, headers, query, form);
     let username = form.get("username").cloned().unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
     let mut errors = Vec::new();
@@ -317,10 +308,7 @@ pub async fn logout<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let mut ctx = page_ctx!(state, headers, query);
-    if !PageCtx::form_is_genuine(&headers, &form) {
-        return ctx.stale_form();
-    }
+    let mut ctx = form_ctx!(state, headers, query, form);
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         if let Err(e) = access::sign_out(&state.store, token).await {
             tracing::error!(error = ?e, "signing out failed");
@@ -376,10 +364,7 @@ pub async fn password_submit<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let ctx = page_ctx!(state, headers, query);
-    if !PageCtx::form_is_genuine(&headers, &form) {
-        return ctx.stale_form();
-    }
+    let ctx = form_ctx!(state, headers, query, form);
     let Some(account) = staff_account(&state, &headers).await else { return ctx.refuse("/account/password") };
     let get = |name: &str| form.get(name).cloned().unwrap_or_default();
     let result = access::change_password(

@@ -96,10 +96,7 @@ pub async fn submit<S: Store>(
     headers: HeaderMap,
     Form(values): Form<HashMap<String, String>>,
 ) -> Response {
-    let ctx = page_ctx!(state, headers, query);
-    if !PageCtx::form_is_genuine(&headers, &values) {
-        return ctx.stale_form();
-    }
+    let ctx = form_ctx!(state, headers, query, values);
     if ctx.principal.require(&ROLES).is_err() {
         return ctx.refuse("/checkpoint");
     }

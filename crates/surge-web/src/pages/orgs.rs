@@ -327,10 +327,7 @@ pub async fn decision_submit<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let ctx = page_ctx!(state, headers, query);
-    if !PageCtx::form_is_genuine(&headers, &form) {
-        return ctx.stale_form();
-    }
+    let ctx = form_ctx!(state, headers, query, form);
     let resubmit = form.get("action").map(String::as_str) == Some("resubmit");
     let roles: &[Role] =
         if resubmit { &[Role::Admin, Role::Official, Role::OrganisationAdmin] } else { &[Role::Admin, Role::Official] };
@@ -761,10 +758,7 @@ pub async fn screening_approve<S: Store>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let ctx = page_ctx!(state, headers, query);
-    if !PageCtx::form_is_genuine(&headers, &form) {
-        return ctx.stale_form();
-    }
+    let ctx = form_ctx!(state, headers, query, form);
     if ctx.principal.require(&[Role::Admin, Role::Official]).is_err() {
         return ctx.refuse("/screening");
     }

@@ -134,10 +134,7 @@ pub async fn submit<S: Store>(
     headers: HeaderMap,
     Form(values): Form<HashMap<String, String>>,
 ) -> Response {
-    let ctx = page_ctx!(state, headers, query);
-    if !PageCtx::form_is_genuine(&headers, &values) {
-        return ctx.stale_form();
-    }
+    let ctx = form_ctx!(state, headers, query, values);
     let saving = values.get("action").map(String::as_str) == Some("save");
     let roles: &[Role] = if saving { &[Role::Admin] } else { &[Role::Admin, Role::Official] };
     if ctx.principal.require(roles).is_err() {
