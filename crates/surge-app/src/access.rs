@@ -350,12 +350,14 @@ pub async fn change_password<S: Store, R: RngCore + CryptoRng>(
 
 /// Makes a staff account with a generated password, which must be changed at first sign-in. Returns the account
 /// id and the password, to be shown once.
+#[allow(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
 pub async fn create_staff_account<S: Store, R: RngCore + CryptoRng>(
     store: &S,
     actor: &str,
     role: Role,
     username: &str,
     scope: KeyScope,
+    personal_phone: Option<&surge_domain::Phone>,
     now: OffsetDateTime,
     rng: &mut R,
 ) -> Result<(i64, String), AppError> {
@@ -382,6 +384,7 @@ pub async fn create_staff_account<S: Store, R: RngCore + CryptoRng>(
             role,
             username: Some(username),
             phone: None,
+            personal_phone: personal_phone.map(|p| p.as_str().to_owned()),
             password_hash: Some(hash_password(&password, rng)?),
             must_change_password: true,
             scope,

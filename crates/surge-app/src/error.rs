@@ -28,6 +28,11 @@ pub enum AppError {
     Store(#[source] StoreError),
     #[error("signing failed: {0}")]
     Signing(String),
+    #[error("the person or vehicle already has an active pass")]
+    ActivePassExists,
+    /// An official may not decide on their own application or an organisation they belong to.
+    #[error("you cannot decide on your own application or organisation")]
+    OwnCase,
 }
 
 impl AppError {
@@ -44,6 +49,8 @@ impl AppError {
             Self::SignInFailed => "sign_in_failed",
             Self::Store(_) => "store_failed",
             Self::Signing(_) => "signing_failed",
+            Self::ActivePassExists => "active_pass_exists",
+            Self::OwnCase => "own_case",
         }
     }
 }
@@ -54,6 +61,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict => Self::Conflict,
             StoreError::QuotaExceeded { quota, used, requested } => Self::QuotaExceeded { quota, used, requested },
+            StoreError::ActivePassExists => Self::ActivePassExists,
             other => Self::Store(other),
         }
     }

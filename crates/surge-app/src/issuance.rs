@@ -5,6 +5,7 @@ use rand_core::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
 use surge_domain::notify::{TemplateError, Templates};
 use surge_pass::{ControlCode, Issuer, Pass, PassClaims, PassId, PassKind};
+
 use time::OffsetDateTime;
 
 use crate::{AppError, IssueOutcome, IssuedPass, OutboxMessage, PendingRow, Store};
@@ -91,68 +92,115 @@ pub fn pass_sms_text(
     )
 }
 
-/// Issues passes for pending batch rows.
-#[derive(Debug)]
-pub struct IssuanceWorker<R> {
+/// What one pass is for, whichever path issues it (an employee row, a citizen's application).
+#[derive(Debug, Clone)]
+pub struct PassRequest<'a> {
+    pub holder: &'a str,
+    /// E.164: where the SMS goes.
+    pub phone: &'a str,
+    pub masked_id: &'a str,
+    pub vehicle_plate: Option<&'a str>,
+    pub zones: &'a [String],
+    pub category: &'a str,
+    pub purpose: &'a str,
+    pub organisation: Option<String>,
+    pub valid_from: OffsetDateTime,
+    pub valid_to: OffsetDateTime,
+}
+
+/// Signs passes with the authority's key and writes the holder's SMS.
+#[derive(Debug, Clone)]
+pub struct PassSigner {
     pub issuer: Issuer,
     /// The authority id written as each pass's issuer.
     pub issuer_id: String,
     /// Where holders open their pass: `{base}/p/{status_index}/{token}`.
     pub public_base_url: String,
+    /// The language of the pass SMS (`en`, `ko`).
+    pub sms_language: String,
+}
+
+impl PassSigner {
+    /// Signs one pass at `status_index`, with a fresh id, control code and link token, and its SMS.
+    pub fn sign<R: RngCore + CryptoRng>(
+        &self,
+        rng: &mut R,
+        request: &PassRequest<'_>,
+        status_index: u64,
+        now: OffsetDateTime,
+    ) -> Result<IssuedPass, String> {
+        let pass_id = PassId::generate(rng);
+        let control_code = ControlCode::generate(rng);
+        let link = LinkToken::generate(rng);
+        let claims = PassClaims {
+            issuer: self.issuer_id.clone(),
+            issued_at: now,
+            not_before: request.valid_from,
+            expires: request.valid_to,
+            pass: Pass {
+                id: pass_id,
+                control_code,
+                kind: if request.vehicle_plate.is_some() { PassKind::Vehicle } else { PassKind::Person },
+                category: request.category.to_owned(),
+                purpose: request.purpose.to_owned(),
+                zones: request.zones.to_vec(),
+                holder: request.holder.to_owned(),
+                masked_id: Some(request.masked_id.to_owned()),
+                vehicle_plate: request.vehicle_plate.map(str::to_owned),
+                organisation: request.organisation.clone(),
+                status_index,
+            },
+        };
+        let token = self.issuer.issue(&claims).map_err(|e| e.to_string())?;
+        // The status index leads the store to the pass; the token, 128 random bits, proves the holder has the link.
+        let url = format!("{}/p/{status_index}/{link}", self.public_base_url.trim_end_matches('/'));
+        Ok(IssuedPass {
+            pass_id: *pass_id.as_bytes(),
+            status_index,
+            control_code: control_code.to_string(),
+            token,
+            link_hash: link.hash(),
+            sms: OutboxMessage {
+                // Status indexes grow, so the outbox's unique key index grows at its end.
+                idempotency_key: format!("pass-issued:{status_index}"),
+                kind: "pass_issued".into(),
+                recipient: request.phone.to_owned(),
+                body: pass_sms_text(&self.sms_language, request.holder, &url, &control_code, request.valid_to)
+                    .map_err(|e| e.to_string())?,
+            },
+        })
+    }
+}
+
+/// Issues passes for pending batch rows.
+#[derive(Debug)]
+pub struct IssuanceWorker<R> {
+    pub signer: PassSigner,
     pub rng: R,
     /// Rows per transaction: large enough to amortise the commit, small enough to keep locks short.
     pub batch_size: u32,
-    /// The language of the pass SMS (`en`, `ko`).
-    pub sms_language: String,
 }
 
 impl<R: RngCore + CryptoRng + Send> IssuanceWorker<R> {
     /// Claims and issues one transaction's worth of rows. Idle when nothing is pending.
     #[tracing::instrument(skip_all)]
     pub async fn run_once<S: Store>(&mut self, store: &S, now: OffsetDateTime) -> Result<IssueOutcome, AppError> {
-        let Self { issuer, issuer_id, public_base_url, rng, batch_size, sms_language } = self;
+        let Self { signer, rng, batch_size } = self;
         let mut sign = |pending: &PendingRow, status_index: u64| -> Result<IssuedPass, String> {
             let row = &pending.row;
-            let pass_id = PassId::generate(rng);
-            let control_code = ControlCode::generate(rng);
-            let link = LinkToken::generate(rng);
-            let claims = PassClaims {
-                issuer: issuer_id.clone(),
-                issued_at: now,
-                not_before: row.valid_from,
-                expires: row.valid_to,
-                pass: Pass {
-                    id: pass_id,
-                    control_code,
-                    kind: if row.vehicle_plate.is_some() { PassKind::Vehicle } else { PassKind::Person },
-                    category: pending.category.clone(),
-                    purpose: "work".into(),
-                    zones: row.zones.clone(),
-                    holder: row.name.clone(),
-                    masked_id: Some(row.masked_id.clone()),
-                    vehicle_plate: row.vehicle_plate.clone(),
-                    organisation: Some(pending.organisation_id.to_string()),
-                    status_index,
-                },
+            let request = PassRequest {
+                holder: &row.name,
+                phone: row.phone.as_str(),
+                masked_id: &row.masked_id,
+                vehicle_plate: row.vehicle_plate.as_deref(),
+                zones: &row.zones,
+                category: &pending.category,
+                purpose: "work",
+                organisation: Some(pending.organisation_id.to_string()),
+                valid_from: row.valid_from,
+                valid_to: row.valid_to,
             };
-            let token = issuer.issue(&claims).map_err(|e| e.to_string())?;
-            // The status index leads the store to the pass; the token, 128 random bits, proves the holder has the link.
-            let url = format!("{}/p/{status_index}/{link}", public_base_url.trim_end_matches('/'));
-            Ok(IssuedPass {
-                pass_id: *pass_id.as_bytes(),
-                status_index,
-                control_code: control_code.to_string(),
-                token,
-                link_hash: link.hash(),
-                sms: OutboxMessage {
-                    // Status indexes grow, so the outbox's unique key index grows at its end.
-                    idempotency_key: format!("pass-issued:{status_index}"),
-                    kind: "pass_issued".into(),
-                    recipient: row.phone.as_str().to_owned(),
-                    body: pass_sms_text(sms_language, &row.name, &url, &control_code, row.valid_to)
-                        .map_err(|e| e.to_string())?,
-                },
-            })
+            signer.sign(rng, &request, status_index, now)
         };
         let outcome = store.issue_pending(*batch_size, now, &mut sign).await?;
         if !outcome.is_idle() {

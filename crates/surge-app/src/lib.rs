@@ -2,6 +2,7 @@
 //! drive `surge-domain` and `surge-pass` through ports: the [`Store`] trait, and time and randomness passed in.
 
 pub mod access;
+pub mod applications;
 mod error;
 mod issuance;
 mod organisations;
@@ -11,13 +12,32 @@ pub mod policy;
 pub mod scans;
 
 pub use error::AppError;
-pub use issuance::{ApiKey, IssuanceWorker, LinkToken, pass_sms_text};
+
+/// Who is deciding, for scope and conflict-of-interest checks.
+#[derive(Debug, Clone)]
+pub struct Official<'a> {
+    /// As written to the audit log: `account:7`.
+    pub actor: &'a str,
+    /// The official's own phone, if known: they may not decide on applications or organisations with it.
+    pub phone: Option<&'a str>,
+    pub scope: &'a KeyScope,
+}
+
+impl<'a> Official<'a> {
+    /// A system actor (a benchmark, a first start) with no phone and no scope limit.
+    pub fn system(actor: &'a str) -> Self {
+        static UNLIMITED: KeyScope = KeyScope { zones: Vec::new(), categories: Vec::new() };
+        Self { actor, phone: None, scope: &UNLIMITED }
+    }
+}
+pub use issuance::{ApiKey, IssuanceWorker, LinkToken, PassRequest, PassSigner, pass_sms_text};
 pub use organisations::{Config, bulk_approve, decide, register_organisation, upload_employees};
 pub mod store;
 pub use outbox::{ClaimedMessage, MessageFilter, MessageRecord, Outbox, SendResult};
 pub use passes::change_pass_status;
 pub use store::{
-    AccountRecord, Alert, ApiKeyRecord, BatchCreated, BatchRecord, BatchStatus, Checkpoint, IssueOutcome, IssuedPass,
-    KeyScope, LastScan, NewAccount, NewApiKey, NewLoginCode, NewOrganisation, NewScan, OrgFilter, OrganisationRecord,
-    OutboxMessage, PassRecord, PassStatus, PendingRow, Role, StatusChange, Store, StoreError,
+    AccountRecord, Alert, ApiKeyRecord, ApplicationDecision, ApplicationFilter, ApplicationRecord, BatchCreated,
+    BatchRecord, BatchStatus, Checkpoint, IssueOutcome, IssuedPass, KeyScope, LastScan, NewAccount, NewApiKey,
+    NewApplication, NewLoginCode, NewOrganisation, NewScan, OrgFilter, OrganisationRecord, OutboxMessage, PassRecord,
+    PassStatus, PendingRow, Role, StatusChange, Store, StoreError, StoredDocument,
 };

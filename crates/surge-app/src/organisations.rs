@@ -8,7 +8,7 @@ use surge_domain::{
 };
 use time::OffsetDateTime;
 
-use crate::{AppError, BatchCreated, NewOrganisation, OrgFilter, Store};
+use crate::{AppError, BatchCreated, NewOrganisation, Official, OrgFilter, Store};
 
 /// The deployment's rules for organisations and passes.
 #[derive(Debug, Clone)]
@@ -19,6 +19,8 @@ pub struct Config {
     pub phone_region: String,
     /// The longest validity a bulk-issued pass may have.
     pub max_pass_days: i64,
+    /// Citizens' applications: purposes, limits, documents.
+    pub applications: crate::applications::ApplicationConfig,
 }
 
 /// Validates the form, screens it against known organisations and stores it for review.
@@ -68,22 +70,27 @@ pub async fn decide<S: Store>(
     store: &S,
     id: i64,
     transition: &Transition,
-    actor: &str,
+    official: &Official<'_>,
     now: OffsetDateTime,
 ) -> Result<OrgStatus, AppError> {
     let org = store.organisation(id).await?;
+    // Resubmitting is the organisation's own step; every other transition is a decision on it.
+    if *transition != Transition::Resubmit && official.phone == Some(org.contact_phone.as_str()) {
+        return Err(AppError::OwnCase);
+    }
     let next = org.status.apply(transition)?;
-    store.set_organisation_status(id, &org.status, &next, now, &status_audit(actor, id, &next)).await?;
+    store.set_organisation_status(id, &org.status, &next, now, &status_audit(official.actor, id, &next)).await?;
     tracing::info!(status = next.code(), "organisation status changed");
     Ok(next)
 }
 
 /// Approves, with the quota each asked for, every organisation in review that passed every screening rule and
-/// matches `filter` (its paging fields are ignored: all matches are approved, a page at a time). Returns the ids.
+/// matches `filter` (its paging fields are ignored: all matches are approved, a page at a time), except the
+/// official's own. Returns the ids.
 pub async fn bulk_approve<S: Store>(
     store: &S,
     filter: &OrgFilter,
-    actor: &str,
+    official: &Official<'_>,
     now: OffsetDateTime,
 ) -> Result<Vec<i64>, AppError> {
     let mut page_filter = OrgFilter {
@@ -98,9 +105,9 @@ pub async fn bulk_approve<S: Store>(
         let page = store.list_organisations(&page_filter).await?;
         let Some(last) = page.last() else { return Ok(approved) };
         page_filter.after_id = Some(last.id);
-        for org in &page {
+        for org in page.iter().filter(|org| official.phone != Some(org.contact_phone.as_str())) {
             let next = OrgStatus::Approved { quota: org.requested_quota };
-            let audit = status_audit(actor, org.id, &next);
+            let audit = status_audit(official.actor, org.id, &next);
             match store.set_organisation_status(org.id, &org.status, &next, now, &audit).await {
                 Ok(()) => approved.push(org.id),
                 // Someone decided on it meanwhile: their decision stands.

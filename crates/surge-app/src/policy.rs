@@ -84,6 +84,19 @@ pub fn default_policy() -> Value {
     ]})
 }
 
+/// The policy document in force and its version (0: the built-in default, never replaced).
+pub async fn in_force<S: crate::Store>(store: &S) -> Result<(i64, Value), crate::AppError> {
+    match store.current_policy().await? {
+        Some((version, text)) => {
+            let document = serde_json::from_str(&text).map_err(|e| {
+                crate::AppError::Store(crate::StoreError::Corrupt(format!("policy version {version}: {e}")))
+            })?;
+            Ok((version, document))
+        }
+        None => Ok((0, default_policy())),
+    }
+}
+
 impl Policy {
     /// Reads and checks a policy document: every rule has an id, a known outcome, a valid CertLogic `when` and a
     /// reason in both languages. Returns every problem, not only the first.

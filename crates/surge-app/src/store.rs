@@ -4,7 +4,9 @@
 use std::future::Future;
 
 use surge_domain::audit::{AuditEntry, AuditRecord};
-use surge_domain::{EmployeeRow, ExistingOrganisation, OrgStatus, Registration, Screening};
+use surge_domain::{
+    Application, ApplicationStatus, DocumentKind, EmployeeRow, ExistingOrganisation, OrgStatus, Registration, Screening,
+};
 use time::OffsetDateTime;
 
 /// Storage failures, with stable codes. Backend errors are reduced to text here and never leak backend types.
@@ -21,6 +23,9 @@ pub enum StoreError {
     Database(String),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// The person or vehicle already holds an active pass.
+    #[error("the person or vehicle already has an active pass")]
+    ActivePassExists,
 }
 
 impl StoreError {
@@ -31,6 +36,7 @@ impl StoreError {
             Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::Database(_) => "database_error",
             Self::Corrupt(_) => "data_corrupt",
+            Self::ActivePassExists => "active_pass_exists",
         }
     }
 }
@@ -348,13 +354,80 @@ pub struct Alert {
     pub at: OffsetDateTime,
 }
 
+/// A supporting document kept on disk beside the database, never in it: its random storage name and kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDocument {
+    /// 32 hex characters, random: the file's name in the document directory.
+    pub key: String,
+    pub kind: DocumentKind,
+    pub bytes: u64,
+}
+
+/// A citizen's application to store, with what the policy said about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApplication {
+    /// The applicant's phone (E.164), from their sign-in.
+    pub phone: String,
+    pub application: Application,
+    pub document: Option<StoredDocument>,
+    /// `Review` or `Rejected`; an approved application is stored for review and then approved, so that the pass
+    /// is issued by the same path as an official's approval.
+    pub status: ApplicationStatus,
+    /// The policy rule that fired, if one did.
+    pub rule: Option<String>,
+    pub reason_en: String,
+    pub reason_ko: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// An application as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationRecord {
+    pub id: i64,
+    pub phone: String,
+    pub application: Application,
+    pub document: Option<StoredDocument>,
+    pub status: ApplicationStatus,
+    pub rule: Option<String>,
+    pub reason_en: String,
+    pub reason_ko: String,
+    /// Who decided: an official's actor string, or `policy` for an automatic decision.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<OffsetDateTime>,
+    /// The pass issued on approval.
+    pub status_index: Option<u64>,
+    pub created_at: OffsetDateTime,
+}
+
+/// Filters for listing applications, oldest first. `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplicationFilter {
+    pub status: Option<ApplicationStatus>,
+    /// One applicant's applications.
+    pub phone: Option<String>,
+    pub after_id: Option<i64>,
+    pub limit: u32,
+}
+
+/// An official's decision on an application in review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationDecision {
+    pub status: ApplicationStatus,
+    pub reason_en: String,
+    pub reason_ko: String,
+    pub decided_by: String,
+}
+
 /// A staff or citizen account to store. Staff have a username and an argon2 password hash; citizens a phone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAccount {
     pub role: Role,
     pub username: Option<String>,
-    /// E.164.
+    /// E.164: the phone a citizen signs in with.
     pub phone: Option<String>,
+    /// A staff member's own mobile (E.164), never used to sign in: an official may not decide on applications
+    /// or organisations with this phone.
+    pub personal_phone: Option<String>,
     /// An argon2 PHC string, never the password.
     pub password_hash: Option<String>,
     /// Set for passwords someone else chose (the first admin's, a new official's): changed at first sign-in.
@@ -370,6 +443,7 @@ pub struct AccountRecord {
     pub role: Role,
     pub username: Option<String>,
     pub phone: Option<String>,
+    pub personal_phone: Option<String>,
     pub password_hash: Option<String>,
     pub must_change_password: bool,
     pub scope: KeyScope,
@@ -532,6 +606,52 @@ pub trait Store: crate::outbox::Outbox + Send + Sync {
     /// The newest alerts, at most `limit`.
     fn alerts(&self, limit: u32) -> impl Future<Output = Result<Vec<Alert>, StoreError>> + Send;
 
+    /// Stores an application with its audit entry (its subject set to the application) and the applicant's SMS,
+    /// which `sms` writes once the id is known; returns the id.
+    fn insert_application(
+        &self,
+        application: &NewApplication,
+        audit: &AuditEntry,
+        sms: &(dyn Fn(i64) -> Option<OutboxMessage> + Send + Sync),
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    fn application(&self, id: i64) -> impl Future<Output = Result<ApplicationRecord, StoreError>> + Send;
+
+    /// Applications in id order (oldest first) after `filter.after_id`, at most `filter.limit`.
+    fn list_applications(
+        &self,
+        filter: &ApplicationFilter,
+    ) -> impl Future<Output = Result<Vec<ApplicationRecord>, StoreError>> + Send;
+
+    /// How many applications this phone made since `since` (for the weekly quota).
+    fn count_applications_since(
+        &self,
+        phone: &str,
+        since: OffsetDateTime,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Rejects an application in review, with its audit entry and SMS; `Conflict` if it is no longer in review.
+    fn reject_application(
+        &self,
+        id: i64,
+        decision: &ApplicationDecision,
+        audit: &AuditEntry,
+        sms: Option<&OutboxMessage>,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Approves an application in review and issues its pass in one transaction: gives it the next status index,
+    /// calls `sign`, writes the pass, its SMS, the application's state and the audit entry. `Conflict` if it is no
+    /// longer in review; `ActivePassExists` (and nothing written) if the person or vehicle holds an active pass.
+    fn approve_application(
+        &self,
+        id: i64,
+        decision: &ApplicationDecision,
+        audit: &AuditEntry,
+        now: OffsetDateTime,
+        sign: &mut (dyn FnMut(&ApplicationRecord, u64) -> Result<IssuedPass, String> + Send),
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// Stores an API key's hash with its role and scope.
     fn insert_api_key(&self, key: &NewApiKey) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
@@ -676,6 +796,16 @@ pub mod columns {
 
     pub fn to_zones(text: &str) -> Vec<String> {
         text.split(';').filter(|z| !z.is_empty()).map(str::to_owned).collect()
+    }
+
+    pub fn document_kind(content_type: &str) -> Result<surge_domain::DocumentKind, StoreError> {
+        surge_domain::DocumentKind::parse(content_type)
+            .ok_or_else(|| StoreError::Corrupt(format!("document type {content_type:?}")))
+    }
+
+    pub fn application_status(code: &str) -> Result<surge_domain::ApplicationStatus, StoreError> {
+        surge_domain::ApplicationStatus::parse(code)
+            .ok_or_else(|| StoreError::Corrupt(format!("application status {code:?}")))
     }
 
     pub fn to_time(seconds: i64) -> Result<time::OffsetDateTime, StoreError> {

@@ -79,7 +79,7 @@ fn parse_time(text: &str, end_of_day: bool) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339).ok().map(|t| t.replace_nanosecond(0).unwrap_or(t))
 }
 
-fn zone_ok(zone: &str) -> bool {
+pub(crate) fn zone_ok(zone: &str) -> bool {
     !zone.is_empty()
         && zone.len() <= 16
         && zone.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')

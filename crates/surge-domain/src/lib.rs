@@ -1,6 +1,7 @@
 //! Surge's domain: organisations and their screening, employee lists for bulk issuance, notification rules, and the
 //! validated values they are made of. Pure functions and types: no IO, no async, no clock (dates are parameters), no wire formats.
 
+mod application;
 pub mod audit;
 mod employees;
 mod field;
@@ -11,6 +12,10 @@ mod registry;
 mod screening;
 pub mod travel;
 
+pub use application::{
+    Application, ApplicationInput, ApplicationRules, ApplicationStatus, DocumentKind, Purpose, default_purposes,
+    validate_application,
+};
 pub use employees::{EmployeeList, EmployeeRow, ListRules, MAX_ROWS, RowError, parse_employee_csv, zone_covers};
 pub use field::FieldError;
 pub use organisation::{

@@ -8,7 +8,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 use surge_app::{
-    Config, IssuanceWorker, OrgFilter, Store, bulk_approve, decide, register_organisation, upload_employees,
+    Config, IssuanceWorker, Official, OrgFilter, PassSigner, Store, bulk_approve, decide, register_organisation,
+    upload_employees,
 };
 use surge_domain::{DEFAULT_CATEGORIES, OrgStatus, RegistrationInput, RegistryScheme, Transition};
 use surge_pass::{Algorithm, Issuer, SigningKey};
@@ -84,6 +85,7 @@ async fn measure<S: Store>(store: &S, orgs: usize, passes: usize, backend: &'sta
         categories: DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
         phone_region: "KR".into(),
         max_pass_days: 90,
+        applications: surge_app::applications::ApplicationConfig::default(),
     };
     let now = crate::now();
     let mut rng = StdRng::seed_from_u64(1);
@@ -111,13 +113,20 @@ async fn measure<S: Store>(store: &S, orgs: usize, passes: usize, backend: &'sta
     }
     let orgs_per_s = orgs as f64 / start.elapsed().as_secs_f64();
 
-    let approved = bulk_approve(store, &OrgFilter::default(), "system:bench", now).await?.len();
+    let approved = bulk_approve(store, &OrgFilter::default(), &Official::system("system:bench"), now).await?.len();
     let files = passes.div_ceil(EMPLOYEES_PER_FILE);
     // Screening may flag a few generated names as alike; an official approves those among the uploaders.
     for id in &ids[..files] {
         let org = store.organisation(*id).await?;
         if org.status == OrgStatus::InReview {
-            decide(store, *id, &Transition::Approve { quota: org.requested_quota }, "system:bench", now).await?;
+            decide(
+                store,
+                *id,
+                &Transition::Approve { quota: org.requested_quota },
+                &Official::system("system:bench"),
+                now,
+            )
+            .await?;
         }
     }
     println!("  {approved} organisations passed every rule and were approved in bulk");
@@ -148,12 +157,14 @@ async fn measure<S: Store>(store: &S, orgs: usize, passes: usize, backend: &'sta
     println!("issuing {rows} passes…");
     let key = SigningKey::generate(Algorithm::Ed25519, &mut rand_core::OsRng);
     let mut worker = IssuanceWorker {
-        issuer: Issuer::new(key.clone()),
-        issuer_id: "KR".into(),
-        public_base_url: "https://pass.example.org".into(),
+        signer: PassSigner {
+            issuer: Issuer::new(key.clone()),
+            issuer_id: "KR".into(),
+            public_base_url: "https://pass.example.org".into(),
+            sms_language: "en".into(),
+        },
         rng: StdRng::from_rng(rand_core::OsRng).context("seeding")?,
         batch_size: 1000,
-        sms_language: "en".into(),
     };
     let start = Instant::now();
     let mut issued = 0u64;

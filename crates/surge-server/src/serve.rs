@@ -10,7 +10,7 @@ use anyhow::Context;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use surge_app::access::AccessPolicy;
-use surge_app::{ApiKey, Config, IssuanceWorker, KeyScope, NewApiKey, Role, Store};
+use surge_app::{ApiKey, Config, IssuanceWorker, KeyScope, NewApiKey, PassSigner, Role, Store};
 use surge_domain::RegistryScheme;
 use surge_notify::{
     KannelConfig, KannelGateway, LogGateway, NotifyWorker, Route, SmppConfig, SmppGateway, SmppReceipt, WebhookConfig,
@@ -111,6 +111,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             Role::Admin,
             "admin",
             KeyScope::default(),
+            None,
             crate::now(),
             &mut rand_core::OsRng,
         )
@@ -139,7 +140,17 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         categories: settings.authority.categories.clone(),
         phone_region: settings.authority.phone_region.clone(),
         max_pass_days: settings.authority.max_pass_days,
+        applications: settings.applications.config()?,
     };
+    let signer = PassSigner {
+        issuer,
+        issuer_id: settings.authority.issuer.clone(),
+        public_base_url: settings.server.public_base_url.clone(),
+        sms_language: settings.authority.sms_language.clone(),
+    };
+    let documents_dir = settings.applications.documents_dir(data_dir);
+    std::fs::create_dir_all(&documents_dir)
+        .with_context(|| format!("making the document directory {}", documents_dir.display()))?;
     let metrics = Arc::new(Metrics::default());
     let caches = Arc::new(surge_web::Caches::new());
     let state = AppState {
@@ -159,6 +170,8 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             receipt_secret: receipt_secret.clone(),
             webhook_secret: settings.notify.webhook.secret.as_bytes().to_vec(),
         }),
+        signer: Some(Arc::new(signer.clone())),
+        documents_dir: Some(Arc::new(documents_dir)),
     };
     let listener = tokio::net::TcpListener::bind(&settings.server.listen)
         .await
@@ -170,12 +183,9 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     let worker = tokio::spawn(run_worker(
         store.clone(),
         IssuanceWorker {
-            issuer,
-            issuer_id: settings.authority.issuer.clone(),
-            public_base_url: settings.server.public_base_url.clone(),
+            signer: signer.clone(),
             rng: StdRng::from_rng(rand_core::OsRng).context("seeding the worker's generator")?,
             batch_size: settings.issuance.batch_size,
-            sms_language: settings.authority.sms_language.clone(),
         },
         Duration::from_millis(settings.issuance.idle_poll_ms),
         metrics.clone(),

@@ -16,6 +16,86 @@ pub struct Settings {
     pub authority: AuthoritySettings,
     pub issuance: IssuanceSettings,
     pub notify: NotifySettings,
+    pub applications: ApplicationSettings,
+}
+
+/// Citizens' applications.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApplicationSettings {
+    /// The purposes citizens may choose, each `{ id, category, en, ko }`; the category routes the application to
+    /// officials whose scope holds it. Empty: the built-in list.
+    pub purposes: Vec<PurposeSettings>,
+    /// The longest validity of an application's pass, in days.
+    pub max_days: i64,
+    /// How many days ahead a pass may start.
+    pub max_days_ahead: i64,
+    /// Applications one phone may submit per hour.
+    pub per_hour: u32,
+    /// The largest supporting document, in bytes.
+    pub document_max_bytes: usize,
+    /// Where supporting documents are kept; empty: `DATA_DIR/documents`. Nothing serves this directory.
+    pub documents_dir: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurposeSettings {
+    pub id: String,
+    pub category: String,
+    pub en: String,
+    pub ko: String,
+}
+
+impl Default for ApplicationSettings {
+    fn default() -> Self {
+        let defaults = surge_app::applications::ApplicationConfig::default();
+        Self {
+            purposes: Vec::new(),
+            max_days: defaults.max_days,
+            max_days_ahead: defaults.max_days_ahead,
+            per_hour: defaults.per_hour,
+            document_max_bytes: defaults.document_max_bytes,
+            documents_dir: String::new(),
+        }
+    }
+}
+
+impl ApplicationSettings {
+    pub fn config(&self) -> anyhow::Result<surge_app::applications::ApplicationConfig> {
+        let mut config = surge_app::applications::ApplicationConfig {
+            max_days: self.max_days,
+            max_days_ahead: self.max_days_ahead,
+            per_hour: self.per_hour,
+            document_max_bytes: self.document_max_bytes,
+            ..Default::default()
+        };
+        if !self.purposes.is_empty() {
+            for p in &self.purposes {
+                anyhow::ensure!(
+                    !p.id.is_empty() && p.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                    "applications.purposes: the id {:?} must be lower-case letters, digits and -",
+                    p.id
+                );
+            }
+            config.purposes = self
+                .purposes
+                .iter()
+                .map(|p| surge_domain::Purpose {
+                    id: p.id.clone(),
+                    category: p.category.clone(),
+                    en: p.en.clone(),
+                    ko: p.ko.clone(),
+                })
+                .collect();
+        }
+        anyhow::ensure!(self.max_days >= 1, "applications.max_days must be at least 1");
+        Ok(config)
+    }
+
+    pub fn documents_dir(&self, data_dir: &Path) -> PathBuf {
+        if self.documents_dir.is_empty() { data_dir.join("documents") } else { PathBuf::from(&self.documents_dir) }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -233,6 +313,7 @@ impl Default for Settings {
             },
             issuance: IssuanceSettings { batch_size: 1000, idle_poll_ms: 500 },
             notify: NotifySettings::default(),
+            applications: ApplicationSettings::default(),
         }
     }
 }

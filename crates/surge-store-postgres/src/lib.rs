@@ -2,6 +2,8 @@
 //! background work is claimed with `FOR UPDATE SKIP LOCKED`, never assumed. Bulk writes go through `UNNEST` so
 //! one statement carries a whole transaction's rows.
 
+mod applications;
+
 use std::time::Duration;
 
 use sqlx::postgres::PgPoolOptions;
@@ -748,6 +750,52 @@ impl Store for PostgresStore {
             .collect()
     }
 
+    async fn insert_application(
+        &self,
+        application: &surge_app::NewApplication,
+        audit: &AuditEntry,
+        sms: &(dyn Fn(i64) -> Option<OutboxMessage> + Send + Sync),
+    ) -> Result<i64, StoreError> {
+        self.insert_application_tx(application, audit, sms).await
+    }
+
+    async fn application(&self, id: i64) -> Result<surge_app::ApplicationRecord, StoreError> {
+        self.application_by_id(id).await
+    }
+
+    async fn list_applications(
+        &self,
+        filter: &surge_app::ApplicationFilter,
+    ) -> Result<Vec<surge_app::ApplicationRecord>, StoreError> {
+        self.list_applications_page(filter).await
+    }
+
+    async fn count_applications_since(&self, phone: &str, since: OffsetDateTime) -> Result<u64, StoreError> {
+        self.count_applications(phone, since).await
+    }
+
+    async fn reject_application(
+        &self,
+        id: i64,
+        decision: &surge_app::ApplicationDecision,
+        audit: &AuditEntry,
+        sms: Option<&OutboxMessage>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.reject_application_tx(id, decision, audit, sms, now).await
+    }
+
+    async fn approve_application(
+        &self,
+        id: i64,
+        decision: &surge_app::ApplicationDecision,
+        audit: &AuditEntry,
+        now: OffsetDateTime,
+        sign: &mut (dyn FnMut(&surge_app::ApplicationRecord, u64) -> Result<IssuedPass, String> + Send),
+    ) -> Result<u64, StoreError> {
+        self.approve_application_tx(id, decision, audit, now, sign).await
+    }
+
     async fn insert_api_key(&self, key: &surge_app::NewApiKey) -> Result<i64, StoreError> {
         sqlx::query_scalar(
             "INSERT INTO api_keys (key_hash, role, organisation_id, label, zones, categories, created_at) \
@@ -835,7 +883,7 @@ impl Store for PostgresStore {
     async fn insert_account(&self, account: &NewAccount) -> Result<i64, StoreError> {
         sqlx::query_scalar(
             "INSERT INTO accounts (role, username, phone, password_hash, must_change_password, zones, categories, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+             created_at, personal_phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(account.role.as_str())
         .bind(&account.username)
@@ -845,6 +893,7 @@ impl Store for PostgresStore {
         .bind(columns::from_zones(&account.scope.zones))
         .bind(columns::from_zones(&account.scope.categories))
         .bind(account.created_at.unix_timestamp())
+        .bind(&account.personal_phone)
         .fetch_one(&self.pool)
         .await
         .map_err(|e| if surge_store_sql::is_unique_violation(&e) { StoreError::Conflict } else { db(e) })

@@ -209,7 +209,7 @@ where
 
 /// The columns `account` reads, in the order both backends select them.
 pub const ACCOUNT_COLUMNS: &str =
-    "accounts.id, role, username, phone, password_hash, must_change_password, zones, categories";
+    "accounts.id, role, username, phone, password_hash, must_change_password, zones, categories, personal_phone";
 
 pub fn account<R: SurgeRow>(row: &R) -> Result<AccountRecord, StoreError>
 where
@@ -225,6 +225,7 @@ where
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
         username: row.read("username")?,
         phone: row.read("phone")?,
+        personal_phone: row.read("personal_phone")?,
         password_hash: row.read("password_hash")?,
         must_change_password: row.read("must_change_password")?,
         scope: KeyScope {
@@ -329,5 +330,52 @@ where
         },
         prev_hash: hash("prev_hash")?,
         hash: hash("hash")?,
+    })
+}
+
+/// The columns `application` reads.
+pub const APPLICATION_COLUMNS: &str = "id, phone, purpose, category, from_zone, to_zone, valid_from, valid_to, holder, \
+    masked_id, vehicle_plate, document_key, document_type, document_bytes, status, rule, reason_en, reason_ko, \
+    decided_by, decided_at, status_index, created_at";
+
+pub fn application<R: SurgeRow>(row: &R) -> Result<surge_app::ApplicationRecord, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+    Option<i64>: Column<R::Database>,
+    Option<String>: Column<R::Database>,
+{
+    let document = match (row.read::<Option<String>>("document_key")?, row.read::<Option<String>>("document_type")?) {
+        (Some(key), Some(kind)) => Some(surge_app::StoredDocument {
+            key,
+            kind: columns::document_kind(&kind)?,
+            bytes: row.read::<Option<i64>>("document_bytes")?.unwrap_or(0).max(0) as u64,
+        }),
+        _ => None,
+    };
+    Ok(surge_app::ApplicationRecord {
+        id: row.read("id")?,
+        phone: row.read("phone")?,
+        application: surge_domain::Application {
+            purpose: row.read("purpose")?,
+            category: row.read("category")?,
+            from_zone: row.read("from_zone")?,
+            to_zone: row.read("to_zone")?,
+            valid_from: columns::to_time(row.read("valid_from")?)?,
+            valid_to: columns::to_time(row.read("valid_to")?)?,
+            holder: row.read("holder")?,
+            masked_id: row.read("masked_id")?,
+            vehicle_plate: row.read("vehicle_plate")?,
+        },
+        document,
+        status: columns::application_status(&row.read::<String>("status")?)?,
+        rule: row.read("rule")?,
+        reason_en: row.read("reason_en")?,
+        reason_ko: row.read("reason_ko")?,
+        decided_by: row.read("decided_by")?,
+        decided_at: row.read::<Option<i64>>("decided_at")?.map(columns::to_time).transpose()?,
+        status_index: row.read::<Option<i64>>("status_index")?.map(|i| i.max(0) as u64),
+        created_at: columns::to_time(row.read("created_at")?)?,
     })
 }

@@ -1,6 +1,8 @@
 //! The storage port on SQLite: one file in WAL mode under the data directory, one writer connection (SQLite
 //! allows one writer; queueing here avoids busy errors) and a few readers that see committed data.
 
+mod applications;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -758,6 +760,52 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn insert_application(
+        &self,
+        application: &surge_app::NewApplication,
+        audit: &AuditEntry,
+        sms: &(dyn Fn(i64) -> Option<OutboxMessage> + Send + Sync),
+    ) -> Result<i64, StoreError> {
+        self.insert_application_tx(application, audit, sms).await
+    }
+
+    async fn application(&self, id: i64) -> Result<surge_app::ApplicationRecord, StoreError> {
+        self.application_by_id(id).await
+    }
+
+    async fn list_applications(
+        &self,
+        filter: &surge_app::ApplicationFilter,
+    ) -> Result<Vec<surge_app::ApplicationRecord>, StoreError> {
+        self.list_applications_page(filter).await
+    }
+
+    async fn count_applications_since(&self, phone: &str, since: OffsetDateTime) -> Result<u64, StoreError> {
+        self.count_applications(phone, since).await
+    }
+
+    async fn reject_application(
+        &self,
+        id: i64,
+        decision: &surge_app::ApplicationDecision,
+        audit: &AuditEntry,
+        sms: Option<&OutboxMessage>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.reject_application_tx(id, decision, audit, sms, now).await
+    }
+
+    async fn approve_application(
+        &self,
+        id: i64,
+        decision: &surge_app::ApplicationDecision,
+        audit: &AuditEntry,
+        now: OffsetDateTime,
+        sign: &mut (dyn FnMut(&surge_app::ApplicationRecord, u64) -> Result<IssuedPass, String> + Send),
+    ) -> Result<u64, StoreError> {
+        self.approve_application_tx(id, decision, audit, now, sign).await
+    }
+
     async fn insert_api_key(&self, key: &surge_app::NewApiKey) -> Result<i64, StoreError> {
         sqlx::query_scalar(
             "INSERT INTO api_keys (key_hash, role, organisation_id, label, zones, categories, created_at) \
@@ -843,7 +891,7 @@ impl Store for SqliteStore {
     async fn insert_account(&self, account: &NewAccount) -> Result<i64, StoreError> {
         sqlx::query_scalar(
             "INSERT INTO accounts (role, username, phone, password_hash, must_change_password, zones, categories, \
-             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             created_at, personal_phone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(account.role.as_str())
         .bind(&account.username)
@@ -853,6 +901,7 @@ impl Store for SqliteStore {
         .bind(columns::from_zones(&account.scope.zones))
         .bind(columns::from_zones(&account.scope.categories))
         .bind(account.created_at.unix_timestamp())
+        .bind(&account.personal_phone)
         .fetch_one(&self.writer)
         .await
         .map_err(|e| if surge_store_sql::is_unique_violation(&e) { StoreError::Conflict } else { db(e) })

@@ -41,7 +41,8 @@ macro_rules! conformance_tests {
             pass_status_changes_are_kept_fed_and_final_once_revoked,
             the_audit_log_chains_every_decision_and_verifies,
             scans_at_far_checkpoints_in_too_little_time_raise_an_alert,
-            policy_versions_grow_and_the_newest_is_in_force
+            policy_versions_grow_and_the_newest_is_in_force,
+            applications_are_decided_once_and_approval_issues_one_pass
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -381,6 +382,7 @@ fn staff(username: &str, role: Role) -> NewAccount {
         role,
         username: Some(username.into()),
         phone: None,
+        personal_phone: Some("+821055550000".into()),
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         must_change_password: true,
         scope: KeyScope { zones: vec!["KR-26".into()], categories: vec!["healthcare".into()] },
@@ -393,6 +395,7 @@ pub async fn accounts_are_unique_and_found_by_username_or_phone<S: Store>(store:
     let again = store.insert_account(&staff("desk", Role::Admin)).await;
     assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
     let found = store.account_by_username("desk").await.unwrap();
+    assert_eq!(found.personal_phone.as_deref(), Some("+821055550000"), "kept apart from the sign-in phone");
     assert_eq!((found.id, found.role, found.must_change_password), (id, Role::Official, true));
     assert_eq!(found.scope, KeyScope { zones: vec!["KR-26".into()], categories: vec!["healthcare".into()] });
     assert!(matches!(store.account_by_username("nobody").await, Err(StoreError::NotFound)));
@@ -704,4 +707,91 @@ pub async fn policy_versions_grow_and_the_newest_is_in_force<S: Store>(store: &S
     assert!(v2 > v1);
     assert_eq!(store.current_policy().await.unwrap(), Some((v2, "{\"rules\": [1]}".to_owned())));
     assert_eq!(store.audit_entries(0, 10).await.unwrap().len(), 2, "each version is in the audit log");
+}
+
+pub async fn applications_are_decided_once_and_approval_issues_one_pass<S: Store>(store: &S) {
+    use surge_app::{ApplicationDecision, ApplicationFilter};
+    use surge_domain::ApplicationStatus;
+
+    use crate::fixtures::{application, fake_sign_application};
+    let phone = "+821012345678";
+    let received = |id: i64| {
+        Some(OutboxMessage {
+            idempotency_key: format!("application_received:{id}"),
+            kind: "application_received".into(),
+            recipient: phone.into(),
+            body: format!("A-{id} is with an official"),
+        })
+    };
+    let first = store.insert_application(&application(phone, "123A"), &audit(), &received).await.unwrap();
+    let second = store.insert_application(&application(phone, "123A"), &audit(), &|_| None).await.unwrap();
+    assert!(second > first);
+    let stored = store.application(first).await.unwrap();
+    assert_eq!((stored.status, stored.application.holder.as_str()), (ApplicationStatus::Review, "Kim Minji"));
+    assert_eq!(stored.application, application(phone, "123A").application, "read back as stored");
+    let (_, outbox) = store.counts().await.unwrap();
+    assert_eq!(outbox, 1, "the received SMS was written with the application");
+    let entries = store.audit_entries(0, 10).await.unwrap();
+    assert_eq!(entries[0].entry.subject, format!("application:{first}"), "the audit entry names the application");
+
+    let filter = |status, phone: Option<&str>| ApplicationFilter {
+        status,
+        phone: phone.map(str::to_owned),
+        after_id: None,
+        limit: 10,
+    };
+    assert_eq!(store.list_applications(&filter(Some(ApplicationStatus::Review), None)).await.unwrap().len(), 2);
+    assert_eq!(store.list_applications(&filter(None, Some("+821099999999"))).await.unwrap().len(), 0);
+    assert_eq!(store.count_applications_since(phone, NOW).await.unwrap(), 2);
+    assert_eq!(store.count_applications_since(phone, NOW + Duration::seconds(1)).await.unwrap(), 0);
+
+    let approve = ApplicationDecision {
+        status: ApplicationStatus::Approved,
+        reason_en: "ok".into(),
+        reason_ko: "ok".into(),
+        decided_by: "account:7".into(),
+    };
+    let index = store.approve_application(first, &approve, &audit(), NOW, &mut fake_sign_application).await.unwrap();
+    let approved = store.application(first).await.unwrap();
+    assert_eq!((approved.status, approved.status_index), (ApplicationStatus::Approved, Some(index)));
+    assert_eq!(approved.decided_by.as_deref(), Some("account:7"));
+    let pass = store.pass_by_status_index(index).await.unwrap();
+    assert_eq!((pass.phone.as_str(), pass.zones.clone()), (phone, vec!["KR-26".to_owned(), "KR-26-110".to_owned()]));
+    assert_eq!(store.counts().await.unwrap(), (1, 2), "one pass, and its SMS");
+    assert!(matches!(
+        store.approve_application(first, &approve, &audit(), NOW, &mut fake_sign_application).await,
+        Err(StoreError::Conflict)
+    ));
+
+    // The same person again: nothing is written, and the application stays in review for an official.
+    let refused = store.approve_application(second, &approve, &audit(), NOW, &mut fake_sign_application).await;
+    assert!(matches!(refused, Err(StoreError::ActivePassExists)), "{refused:?}");
+    assert_eq!(store.application(second).await.unwrap().status, ApplicationStatus::Review);
+    assert_eq!(store.counts().await.unwrap(), (1, 2));
+    let reject = ApplicationDecision {
+        status: ApplicationStatus::Rejected,
+        reason_en: "You already have an active pass".into(),
+        reason_ko: "이미 유효한 이동 허가증이 있습니다".into(),
+        decided_by: "account:7".into(),
+    };
+    let sms = OutboxMessage {
+        idempotency_key: format!("application_rejected:{second}"),
+        kind: "application_rejected".into(),
+        recipient: phone.into(),
+        body: "not approved".into(),
+    };
+    store.reject_application(second, &reject, &audit(), Some(&sms), NOW).await.unwrap();
+    let rejected = store.application(second).await.unwrap();
+    assert_eq!(
+        (rejected.status, rejected.reason_ko.as_str()),
+        (ApplicationStatus::Rejected, "이미 유효한 이동 허가증이 있습니다")
+    );
+    assert!(matches!(
+        store.reject_application(second, &reject, &audit(), Some(&sms), NOW).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(store.counts().await.unwrap(), (1, 3));
+    assert!(matches!(store.application(9999).await, Err(StoreError::NotFound)));
+    let chain = store.audit_entries(0, 100).await.unwrap();
+    assert_eq!(chain.len(), 4, "two submissions, one approval, one rejection");
 }

@@ -16,6 +16,7 @@ pub fn config() -> Config {
         categories: DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
         phone_region: "KR".into(),
         max_pass_days: 90,
+        applications: surge_app::applications::ApplicationConfig::default(),
     }
 }
 
@@ -111,6 +112,49 @@ pub fn fake_sign(row: &PendingRow, status_index: u64) -> Result<IssuedPass, Stri
             kind: "pass_issued".into(),
             recipient: row.row.phone.as_str().into(),
             body: format!("pass for {}", row.row.name),
+        },
+    })
+}
+
+/// A valid application from `phone` for a person (`masked_id`) in Busan, 1 to 3 March.
+pub fn application(phone: &str, masked_id: &str) -> surge_app::NewApplication {
+    surge_app::NewApplication {
+        phone: phone.into(),
+        application: surge_domain::Application {
+            purpose: "medical-emergency".into(),
+            category: "healthcare".into(),
+            from_zone: "KR-26".into(),
+            to_zone: "KR-26-110".into(),
+            valid_from: datetime!(2026-03-01 00:00 UTC),
+            valid_to: datetime!(2026-03-04 00:00 UTC),
+            holder: "Kim Minji".into(),
+            masked_id: masked_id.into(),
+            vehicle_plate: None,
+        },
+        document: None,
+        status: surge_domain::ApplicationStatus::Review,
+        rule: None,
+        reason_en: "An official will check this application".into(),
+        reason_ko: "담당 공무원이 이 신청을 확인합니다".into(),
+        created_at: NOW,
+    }
+}
+
+/// Makes a distinct, recognisable pass for an application without signing anything.
+pub fn fake_sign_application(record: &surge_app::ApplicationRecord, status_index: u64) -> Result<IssuedPass, String> {
+    let mut id = [0xA0u8; 16];
+    id[..8].copy_from_slice(&record.id.to_be_bytes());
+    Ok(IssuedPass {
+        pass_id: id,
+        status_index,
+        control_code: "1111111111".into(),
+        token: format!("EP1:FAKE-A{}", record.id),
+        link_hash: [7; 32],
+        sms: OutboxMessage {
+            idempotency_key: format!("pass-issued:{status_index}"),
+            kind: "pass_issued".into(),
+            recipient: record.phone.clone(),
+            body: format!("pass for {}", record.application.holder),
         },
     })
 }

@@ -210,7 +210,9 @@ pub async fn decide<S: Store>(
         principal.require(&[Role::Admin, Role::Official])?;
     }
     principal.require_for(&state.store.organisation(id).await?)?;
-    let status = surge_app::decide(&state.store, id, &transition, &principal.actor(), (state.clock)()).await?;
+    let (actor, scope) = (principal.actor(), principal.scope());
+    let official = surge_app::Official { actor: &actor, phone: principal.own_phone(), scope: &scope };
+    let status = surge_app::decide(&state.store, id, &transition, &official, (state.clock)()).await?;
     Ok(Json(json!({"id": id, "status": status.code()})))
 }
 
@@ -257,7 +259,9 @@ pub async fn scoped_bulk_approve<S: Store>(
     for zone in pick(zone, &scope.zones)? {
         for category in pick(category.clone(), &scope.categories)? {
             let filter = OrgFilter { category: category.clone(), zone: zone.clone(), ..OrgFilter::default() };
-            approved.extend(surge_app::bulk_approve(&state.store, &filter, &principal.actor(), (state.clock)()).await?);
+            let actor = principal.actor();
+            let official = surge_app::Official { actor: &actor, phone: principal.own_phone(), scope: &scope };
+            approved.extend(surge_app::bulk_approve(&state.store, &filter, &official, (state.clock)()).await?);
         }
     }
     Ok(approved)
@@ -413,6 +417,9 @@ pub struct NewAccountRequest {
     zones: Vec<String>,
     #[serde(default)]
     categories: Vec<String>,
+    /// The staff member's own mobile: they may not decide on applications or organisations with it.
+    #[serde(default)]
+    personal_phone: Option<String>,
 }
 
 /// Admins make staff accounts; the answer carries a one-time password that must be changed at first sign-in.
@@ -433,12 +440,20 @@ pub async fn create_account<S: Store>(
     if role != Role::Official && !scope.is_unlimited() {
         return Err(ApiError::bad_request("only officials have zones and categories"));
     }
+    let personal_phone = match body.personal_phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(text) => Some(
+            surge_domain::Phone::parse(text, &state.config.phone_region)
+                .map_err(|e| ApiError::bad_request(format!("personal_phone: {e}")))?,
+        ),
+        None => None,
+    };
     let (id, password) = surge_app::access::create_staff_account(
         &state.store,
         &principal.actor(),
         role,
         &body.username,
         scope,
+        personal_phone.as_ref(),
         (state.clock)(),
         &mut rand_core::OsRng,
     )

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use surge_app::policy::{Policy, PolicyProblem, default_policy};
+use surge_app::policy::{Policy, PolicyProblem};
 use surge_app::{Role, Store};
 use surge_domain::audit::AuditEntry;
 
@@ -31,18 +31,8 @@ fn problems_error(problems: &[PolicyProblem]) -> ApiError {
     }
 }
 
-/// The document in force and its version (0: the built-in default, never replaced).
 async fn in_force<S: Store>(state: &AppState<S>) -> Result<(i64, Value), ApiError> {
-    match state.store.current_policy().await? {
-        Some((version, text)) => {
-            let document = serde_json::from_str(&text).map_err(|e| {
-                tracing::error!(error = %e, version, "the stored policy is not JSON");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")
-            })?;
-            Ok((version, document))
-        }
-        None => Ok((0, default_policy())),
-    }
+    Ok(surge_app::policy::in_force(&state.store).await?)
 }
 
 pub async fn current<S: Store>(

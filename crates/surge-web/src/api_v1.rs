@@ -287,3 +287,78 @@ pub async fn status_list<S: Store>(State(state): State<AppState<S>>) -> Result<a
     })?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/octet-stream")], bytes.as_ref().clone()).into_response())
 }
+
+/// One check made without a network, as the checkpoint page queued it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfflineScan {
+    /// The page's own id for the scan; not stored.
+    #[serde(default)]
+    #[allow(dead_code, reason = "accepted so the page can send its queue as it is")]
+    id: Option<String>,
+    checkpoint_id: Option<i64>,
+    status_index: Option<u64>,
+    valid: bool,
+    reason: Option<String>,
+    /// When the officer checked the pass (RFC 3339).
+    at: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfflineScans {
+    scans: Vec<OfflineScan>,
+}
+
+/// The most scans one upload may carry.
+const MAX_UPLOAD_SCANS: usize = 1000;
+
+/// Records the scans a checkpoint made offline, with their own times, through the same cloned-pass check as live
+/// scans. Every scan is checked before any is recorded, and a bad one is named by its position.
+pub async fn upload_scans<S: Store>(
+    State(state): State<AppState<S>>,
+    principal: Principal,
+    body: Result<Json<OfflineScans>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(&[Role::Admin, Role::Official, Role::Checkpoint])?;
+    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    if body.scans.len() > MAX_UPLOAD_SCANS {
+        return Err(ApiError::bad_request(format!("at most {MAX_UPLOAD_SCANS} scans per upload")));
+    }
+    let now = (state.clock)();
+    let known: Vec<i64> = state.store.checkpoints().await?.iter().map(|c| c.id).collect();
+    let mut scans = Vec::with_capacity(body.scans.len());
+    for (i, scan) in body.scans.iter().enumerate() {
+        let invalid = |what: String| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "scan_invalid", format!("scans[{i}]: {what}"))
+        };
+        let at = time::OffsetDateTime::parse(&scan.at, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| invalid(format!("at {:?} is not an RFC 3339 time", scan.at)))?;
+        // Offline checks are days old at most; anything else is a wrong clock or a forged upload.
+        if at > now + time::Duration::minutes(5) || at < now - time::Duration::days(7) {
+            return Err(invalid("at must be within the last 7 days".into()));
+        }
+        if let Some(id) = scan.checkpoint_id.filter(|id| !known.contains(id)) {
+            return Err(invalid(format!("checkpoint_id {id} is not a checkpoint")));
+        }
+        if scan.reason.as_ref().is_some_and(|r| r.len() > 64) {
+            return Err(invalid("reason is a reason code of at most 64 characters".into()));
+        }
+        scans.push(surge_app::NewScan {
+            checkpoint_id: scan.checkpoint_id,
+            actor: principal.actor(),
+            status_index: scan.status_index,
+            valid: scan.valid,
+            reason: scan.reason.clone(),
+            at: at.replace_nanosecond(0).unwrap_or(at),
+        });
+    }
+    scans.sort_by_key(|s| s.at);
+    let mut alerts = 0;
+    for scan in &scans {
+        if surge_app::scans::record_scan(&state.store, scan).await? {
+            alerts += 1;
+        }
+    }
+    Ok(Json(json!({"recorded": scans.len(), "alerts": alerts})))
+}

@@ -28,6 +28,8 @@ pub enum Principal {
         role: Role,
         scope: KeyScope,
         must_change_password: bool,
+        /// Their own mobile, for refusing decisions on their own cases.
+        personal_phone: Option<String>,
     },
     /// A citizen: an applicant, and the admin of every organisation whose contact phone is theirs.
     Citizen {
@@ -45,6 +47,7 @@ impl Principal {
                 role,
                 scope: account.scope.clone(),
                 must_change_password: account.must_change_password,
+                personal_phone: account.personal_phone.clone(),
             },
         }
     }
@@ -99,6 +102,16 @@ impl Principal {
             Self::Anonymous => "anonymous".into(),
             Self::Key { key_id, .. } => format!("api-key:{key_id}"),
             Self::Staff { account_id, .. } | Self::Citizen { account_id, .. } => format!("account:{account_id}"),
+        }
+    }
+
+    /// The caller's own phone: a citizen's, or a staff member's personal one. An official may not decide on an
+    /// application or organisation with it.
+    pub fn own_phone(&self) -> Option<&str> {
+        match self {
+            Self::Citizen { phone, .. } => Some(phone),
+            Self::Staff { personal_phone, .. } => personal_phone.as_deref(),
+            _ => None,
         }
     }
 

@@ -80,6 +80,14 @@ impl Caches {
         }
     }
 
+    /// Passes that are suspended or revoked, by status index.
+    pub fn not_valid(&self) -> Vec<(u64, PassStatus)> {
+        let statuses = self.statuses.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut list: Vec<_> = statuses.iter().map(|(index, (status, _))| (*index, *status)).collect();
+        list.sort_unstable_by_key(|(index, _)| *index);
+        list
+    }
+
     /// Records a change this server just made, with its reason, without waiting for the next refresh.
     pub fn set_status(&self, index: u64, status: PassStatus, reason: Option<String>) {
         let mut statuses = self.statuses.write().unwrap_or_else(std::sync::PoisonError::into_inner);

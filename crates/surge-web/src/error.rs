@@ -75,6 +75,8 @@ impl From<AppError> for ApiError {
             AppError::Conflict => Self::new(StatusCode::CONFLICT, code, e.to_string()),
             AppError::RateLimited { .. } => Self::new(StatusCode::TOO_MANY_REQUESTS, code, e.to_string()),
             AppError::SignInFailed => Self::new(StatusCode::UNAUTHORIZED, code, e.to_string()),
+            AppError::ActivePassExists => Self::new(StatusCode::CONFLICT, code, e.to_string()),
+            AppError::OwnCase => Self::new(StatusCode::FORBIDDEN, code, e.to_string()),
             AppError::Store(_) | AppError::Signing(_) => {
                 tracing::error!(error = ?e, "request failed");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")

@@ -386,6 +386,35 @@ impl Lang {
             ),
             "reason.pass_not_found" => ("No pass has this control code", "이 확인 코드의 허가증이 없습니다"),
             "reason.bad_prefix" => ("This is not a movement pass", "이동 허가증이 아닙니다"),
+            "reason.bad_base45" | "reason.bad_compression" | "reason.bad_cose" | "reason.too_large" => {
+                ("The code is damaged or not a pass", "코드가 손상되었거나 허가증이 아닙니다")
+            }
+            "reason.bad_claims" | "reason.unsupported_version" => {
+                ("The pass content is not readable", "허가증 내용을 읽을 수 없습니다")
+            }
+            "reason.key_not_valid" => {
+                ("The pass was signed with a key outside its validity", "유효 기간 밖의 키로 서명된 허가증입니다")
+            }
+            "reason.status_unknown" => (
+                "Signature good; revocation not known yet (update when online)",
+                "서명은 유효하나 취소 여부를 아직 알 수 없습니다 (온라인에서 갱신하십시오)",
+            ),
+            "reason.needs_network" => (
+                "Without a network, scan the QR code or paste the pass text; a typed control code needs the network",
+                "네트워크가 없을 때는 QR 코드를 스캔하거나 허가증 텍스트를 붙여 넣으십시오. 확인 코드 입력은 네트워크가 필요합니다",
+            ),
+            "check.offline.ready" => (
+                "Ready to check passes with no network: {keys} keys, status list of {time} UTC.",
+                "네트워크 없이 확인할 준비가 되었습니다: 키 {keys}개, {time} UTC 기준 취소 목록.",
+            ),
+            "check.offline.queued" => ("{n} checks wait to be uploaded.", "업로드를 기다리는 확인 기록 {n}건."),
+            "check.offline.none" => (
+                "Open this page once with a network to check passes without one.",
+                "네트워크 없이 확인하려면 먼저 네트워크가 있을 때 이 페이지를 한 번 여십시오.",
+            ),
+            "check.offline.checked" => {
+                ("Checked on this phone, without the network.", "네트워크 없이 이 기기에서 확인했습니다.")
+            }
             "reason.dcc_not_configured" => {
                 ("EU certificates cannot be checked here", "EU 증명서는 여기에서 확인할 수 없습니다")
             }
@@ -405,7 +434,99 @@ impl Lang {
                 "To follow your registration and upload your staff list, sign in with your contact mobile number.",
                 "등록 진행 상황을 확인하고 직원 명단을 올리려면 담당자 휴대전화 번호로 로그인하십시오.",
             ),
+            "pass.text" => (
+                "The pass as text, for an officer whose camera cannot read the code",
+                "카메라로 코드를 읽을 수 없는 담당자를 위한 허가증 텍스트",
+            ),
             "pass.inactive" => ("This pass is no longer active.", "이 허가증은 더 이상 유효하지 않습니다."),
+            "apply.title" => ("Apply for a movement pass", "이동 허가증 신청"),
+            "apply.title.error" => ("Error: Apply for a movement pass", "오류: 이동 허가증 신청"),
+            "apply.lead" => (
+                "Tell us why and where you need to travel. Some applications are approved at once; an official checks the others and we text you the decision.",
+                "이동 사유와 구간을 알려 주십시오. 일부 신청은 바로 승인되며, 나머지는 담당 공무원이 확인한 뒤 결과를 문자로 알려 드립니다.",
+            ),
+            "apply.journey" => ("Journey", "이동 구간"),
+            "apply.who" => ("Who travels", "이동하는 사람"),
+            "apply.submit" => ("Send application", "신청하기"),
+            "purpose" => ("Why do you need to travel?", "이동 사유"),
+            "purpose.hint" => ("Choose one", "하나를 선택하십시오"),
+            "from_zone" => ("Zone you travel from", "출발 구역"),
+            "from_zone.hint" => ("A zone code, for example KR-26", "구역 코드, 예: KR-26"),
+            "to_zone" => ("Zone you travel to", "도착 구역"),
+            "to_zone.hint" => ("The same code if you stay in your zone", "구역 안에서만 이동하면 같은 코드"),
+            "valid_from" => ("First day", "시작일"),
+            "valid_from.hint" => ("For example, 2026-03-01", "예: 2026-03-01"),
+            "valid_to" => ("Last day", "마지막 날"),
+            "valid_to.hint" => ("The pass ends at the end of this day", "이 날 자정에 허가증이 만료됩니다"),
+            "holder" => ("Name to show on the pass", "허가증에 표시할 이름"),
+            "holder.hint" => ("Initials are enough", "이니셜이면 충분합니다"),
+            "id_last4" => ("Last 4 characters of your identity document", "신분증 번호 마지막 4자리"),
+            "id_last4.hint" => ("Never the whole number", "전체 번호는 입력하지 마십시오"),
+            "vehicle_plate" => ("Vehicle registration plate (optional)", "차량 번호 (선택)"),
+            "vehicle_plate.hint" => ("Only for a vehicle pass", "차량 허가증일 때만"),
+            "document" => ("Supporting document (optional)", "증빙 서류 (선택)"),
+            "document.hint" => (
+                "A PDF, JPEG or PNG file up to {mb} MB, for example a hospital letter",
+                "{mb}MB 이하의 PDF, JPEG 또는 PNG 파일, 예: 병원 확인서",
+            ),
+            "document.too_large" => ("The document must be {mb} MB or smaller", "증빙 서류는 {mb}MB 이하여야 합니다"),
+            "document.type" => {
+                ("The document must be a PDF, JPEG or PNG file", "증빙 서류는 PDF, JPEG 또는 PNG 파일이어야 합니다")
+            }
+            "document.unreadable" => {
+                ("The form could not be read; try again", "양식을 읽을 수 없습니다. 다시 시도하십시오")
+            }
+            "application.title" => ("Application", "신청"),
+            "application.purpose" => ("Purpose", "사유"),
+            "application.reference" => ("Reference", "접수 번호"),
+            "application.status.review" => ("Waiting for an official", "검토 대기"),
+            "application.status.approved" => ("Approved", "승인"),
+            "application.status.rejected" => ("Not approved", "승인되지 않음"),
+            "application.review_body" => (
+                "An official will check your application. We will text you when it is decided.",
+                "담당 공무원이 신청을 확인합니다. 결정되면 문자로 알려 드립니다.",
+            ),
+            "application.approved_body" => ("Your pass is ready", "이동 허가증이 발급되었습니다"),
+            "application.reason" => ("Reason", "사유"),
+            "application.dates" => ("Dates", "기간"),
+            "application.kind" => ("Pass for", "허가 대상"),
+            "kind.person" => ("A person", "사람"),
+            "kind.vehicle" => ("A vehicle", "차량"),
+            "application.submitted" => ("Submitted", "신청 시각"),
+            "application.waiting" => ("Waiting", "대기 시간"),
+            "application.document.open" => ("Download the document", "서류 내려받기"),
+            "application.rule" => ("What the rules said", "규칙 판정"),
+            "application.decided_by" => ("Decided by", "결정한 사람:"),
+            "application.decide" => ("Your decision", "결정"),
+            "application.approve" => ("Approve and issue the pass", "승인하고 허가증 발급"),
+            "application.reject" => ("Reject", "반려"),
+            "application.reject_reason" => ("Reason for rejecting", "반려 사유"),
+            "application.reject_reason.hint" => ("The applicant sees this", "신청자에게 표시됩니다"),
+            "application.decide.submit" => ("Save decision", "결정 저장"),
+            "application.choose" => ("Choose approve or reject", "승인 또는 반려를 선택하십시오"),
+            "application.own_case" => (
+                "You cannot decide on your own application. Another official must decide it.",
+                "본인의 신청은 결정할 수 없습니다. 다른 담당 공무원이 결정해야 합니다.",
+            ),
+            "application.active_pass" => (
+                "This person or vehicle already has an active pass. Reject the application with that reason.",
+                "이 사람 또는 차량에는 이미 유효한 허가증이 있습니다. 그 사유로 반려하십시오.",
+            ),
+            "application.decided" => ("Decision saved for {ref}", "{ref}에 대한 결정을 저장했습니다"),
+            "applications.title" => ("Applications to review", "검토할 신청"),
+            "applications.lead" => (
+                "Oldest first, within your zones and categories.",
+                "오래된 순서이며, 담당 구역과 분류의 신청만 보입니다.",
+            ),
+            "applications.none" => ("No applications are waiting.", "대기 중인 신청이 없습니다."),
+            "applications.more" => ("More applications", "다음 신청"),
+            "account.applications" => ("Your pass applications", "내 이동 허가 신청"),
+            "account.no_applications" => ("You have not applied for a pass.", "신청한 허가증이 없습니다."),
+            "account.apply" => ("Apply for a movement pass", "이동 허가증 신청하기"),
+            "decision.own_case" => (
+                "You cannot decide on an organisation you belong to. Another official must decide it.",
+                "소속 기관은 결정할 수 없습니다. 다른 담당 공무원이 결정해야 합니다.",
+            ),
             _ => ("", ""),
         };
         self.pick(en, ko)
@@ -415,6 +536,15 @@ impl Lang {
     /// summary reads on its own.
     pub fn field_error(self, field: &str, code: &str, english: &str) -> String {
         let label = self.t(field);
+        let ko = match (field, code) {
+            ("purpose", "required") => "목록에서 이동 사유를 선택하십시오",
+            ("valid_from" | "valid_to", "invalid") => "날짜를 2026-03-01 형식으로 입력하십시오",
+            ("id_last4", "too_long") => "신분증 번호는 마지막 4자리만 입력하십시오. 전체 번호는 입력하지 마십시오",
+            _ => "",
+        };
+        if !ko.is_empty() {
+            return self.pick(english, ko).to_owned();
+        }
         let ko = match code {
             "required" => return self.pick(english.to_owned(), format!("{label}을(를) 입력하십시오")),
             "too_long" => return self.pick(english.to_owned(), format!("{label}이(가) 너무 깁니다")),
@@ -429,6 +559,11 @@ impl Lang {
             "password_too_short" => "새 비밀번호는 12자 이상이어야 합니다",
             "password_unchanged" => "새 비밀번호는 현재 비밀번호와 달라야 합니다",
             "password_mismatch" => "두 비밀번호가 일치하지 않습니다",
+            "past" => "시작일은 오늘 또는 그 이후여야 합니다",
+            "too_far" => "시작일이 너무 멉니다. 더 가까운 날짜를 입력하십시오",
+            "before_start" => "마지막 날은 시작일과 같거나 그 이후여야 합니다",
+            "reason_invalid" => "1자에서 200자 사이로 사유를 입력하십시오",
+            "invalid" => return self.pick(english.to_owned(), format!("{label}: 입력 내용을 확인하십시오")),
             _ => "입력 내용을 확인하십시오",
         };
         self.pick(english, ko).to_owned()

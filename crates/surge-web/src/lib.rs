@@ -53,6 +53,10 @@ pub struct AppState<S> {
     pub status_signer: Option<Arc<StatusSigner>>,
     /// Cookies, client addresses and sign-in limits.
     pub web: Arc<WebConfig>,
+    /// Signs the passes of approved applications; `None` takes no applications.
+    pub signer: Option<Arc<surge_app::PassSigner>>,
+    /// Where supporting documents are kept: a directory that nothing serves or lists.
+    pub documents_dir: Option<Arc<std::path::PathBuf>>,
 }
 
 impl<S> std::fmt::Debug for AppState<S> {
@@ -65,6 +69,8 @@ impl<S> std::fmt::Debug for AppState<S> {
 const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
 
 pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
+    // The document plus the form's text fields.
+    let application_limit = state.config.applications.document_max_bytes + 64 * 1024;
     Router::new()
         .route("/healthz", get(api::healthz::<S>))
         .route("/metrics", get(metrics::scrape::<S>))
@@ -115,6 +121,20 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         )
         .route("/batches/{id}", get(pages::orgs::batch_page::<S>))
         .route("/messages", get(pages::messages::messages_page::<S>))
+        .route(
+            "/apply",
+            get(pages::applications::apply_page::<S>)
+                .post(pages::applications::apply_submit::<S>)
+                .layer(DefaultBodyLimit::max(application_limit)),
+        )
+        .route("/applications", get(pages::applications::queue_page::<S>))
+        .route("/applications/{id}", get(pages::applications::application_page::<S>))
+        .route("/applications/{id}/decision", post(pages::applications::decision_submit::<S>))
+        .route("/applications/{id}/document", get(pages::applications::document::<S>))
+        .route("/checkpoint/offline.json", get(pages::checkpoint::offline_data::<S>))
+        .route("/assets/checkpoint.js", get(pages::checkpoint::script))
+        .route("/checkpoint-sw.js", get(pages::checkpoint::service_worker))
+        .route("/api/v1/scans", post(api_v1::upload_scans::<S>))
         .route("/checkpoint", get(pages::checkpoint::page::<S>).post(pages::checkpoint::submit::<S>))
         .route("/policy", get(pages::policy::page::<S>).post(pages::policy::submit::<S>))
         .route("/", get(|| async { pages::kit_redirect("/account") }))

@@ -26,6 +26,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/checkpoints"),
     ("get", "/api/v1/checkpoints"),
     ("get", "/api/v1/alerts"),
+    ("post", "/api/v1/scans"),
     ("get", "/api/v1/policy"),
     ("post", "/api/v1/policy"),
     ("post", "/api/v1/policy/try"),
@@ -195,11 +196,20 @@ pub fn spec() -> Value {
                 ("200", "One result per sample: outcome, rule, reason"), &["400", "401", "403", "422"])},
             "/api/v1/alerts": {"get": with(json!({"summary": "Alerts for officials, newest first: possible cloned passes", "security": secured}),
                 ("200", "alerts"), &["401", "403"])},
+            "/api/v1/scans": {"post": with(json!({"summary": "Upload checks a checkpoint made without a network (at most 1000), with their own times; they go through the cloned-pass check",
+                "security": secured,
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["scans"], "properties": {
+                    "scans": {"type": "array", "items": {"type": "object", "required": ["valid", "at"], "properties": {
+                        "id": {"type": "string"}, "checkpoint_id": {"type": ["integer", "null"]},
+                        "status_index": {"type": ["integer", "null"]}, "valid": {"type": "boolean"},
+                        "reason": {"type": ["string", "null"]}, "at": {"type": "string", "format": "date-time"}}}}}}}}}}),
+                ("200", "How many were recorded, and how many raised an alert"), &["400", "401", "403", "422"])},
             "/api/accounts": {"post": with(json!({"summary": "Create a staff account (admin); returns a one-time password to change at first sign-in",
                 "security": secured,
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["username", "role"], "properties": {
                     "username": {"type": "string"}, "role": {"enum": ["admin", "official", "checkpoint"]},
-                    "zones": {"type": "array", "items": {"type": "string"}}, "categories": {"type": "array", "items": {"type": "string"}}}}}}}}),
+                    "zones": {"type": "array", "items": {"type": "string"}}, "categories": {"type": "array", "items": {"type": "string"}},
+                    "personal_phone": {"type": "string", "description": "The staff member's own mobile; they may not decide on applications or organisations with it"}}}}}}}),
                 ("201", "The account id and its one-time password"), &["400", "401", "403", "409", "422"])}
         }
     })

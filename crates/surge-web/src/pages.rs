@@ -39,6 +39,7 @@ macro_rules! form_ctx {
 }
 
 pub mod account;
+pub mod applications;
 pub mod checkpoint;
 pub(crate) mod kit;
 pub mod messages;
@@ -51,7 +52,7 @@ fn escape(text: &str) -> String {
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#0b0c0c;line-height:1.4}\
 main{max-width:40rem;margin:0 auto;padding:1rem}main:has(.wide){max-width:64rem}h1{font-size:1.8rem}\
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.5rem 1rem;border-top:1px solid #b1b4b6;padding-top:.5rem}\
+dl{display:grid;grid-template-columns:fit-content(50%) minmax(0,1fr);overflow-wrap:anywhere;gap:.5rem 1rem;border-top:1px solid #b1b4b6;padding-top:.5rem}\
 dt{font-weight:700}.qr svg{width:100%;max-width:20rem;height:auto}.code{font-size:1.5rem;letter-spacing:.1em}\
 .warning{border-left:5px solid #d4351c;padding-left:1rem}@media print{.noprint{display:none}}\
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fd0;padding:.5rem}\
@@ -176,12 +177,15 @@ pub async fn pass_page<S: Store>(
         "<h1>{title}</h1>{warning}<div class=\"qr\">{qr}</div>\
          <dl><dt>{holder}</dt><dd>{}</dd><dt>{from}</dt><dd>{}</dd><dt>{until}</dt><dd>{} {end}</dd>\
          <dt>{zones}</dt><dd>{}</dd><dt>{code_label}</dt><dd class=\"code\">{}</dd></dl>\
-         <p class=\"noprint\">{show}</p>",
+         <p class=\"noprint\">{show}</p><details class=\"noprint\"><summary>{as_text}</summary>\
+         <p class=\"key\" id=\"pass-text\">{}</p></details>",
         escape(&pass.holder),
         date(pass.not_before),
         date(last_day),
         escape(&pass.zones.join(", ")),
         escape(&code),
+        escape(&pass.token),
+        as_text = lang.t("pass.text"),
         title = lang.t("pass.title"),
         holder = lang.t("pass.holder"),
         from = lang.t("pass.from"),

@@ -11,7 +11,7 @@ use axum::http::{Request, StatusCode};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
-use surge_app::{ApiKey, IssuanceWorker, KeyScope, NewApiKey, Outbox, Role, Store};
+use surge_app::{ApiKey, IssuanceWorker, KeyScope, NewApiKey, Outbox, PassSigner, Role, Store};
 use surge_pass::{Algorithm, Issuer, SigningKey};
 use surge_store_sqlite::SqliteStore;
 use surge_testkit::fixtures::{NOW, config, employees, employees_csv};
@@ -89,6 +89,13 @@ async fn spawn() -> TestApp {
             webhook_secret: b"webhook secret".to_vec(),
             ..WebConfig::default()
         }),
+        signer: Some(Arc::new(PassSigner {
+            issuer: surge_pass::Issuer::new(pass_key.clone()),
+            issuer_id: "KR-26".into(),
+            public_base_url: "http://localhost".into(),
+            sms_language: "en".into(),
+        })),
+        documents_dir: Some(Arc::new(dir.path().join("documents"))),
     };
     TestApp {
         trust_list: state.trust_list.to_vec(),
@@ -164,6 +171,7 @@ impl TestApp {
             role,
             username,
             KeyScope::default(),
+            None,
             NOW,
             &mut StdRng::seed_from_u64(9),
         )
@@ -242,12 +250,14 @@ async fn the_bulk_flow_works_end_to_end_over_http() {
     assert_eq!((before["percent"].as_u64(), before["status"].as_str()), (Some(0), Some("issuing")));
 
     let mut worker = IssuanceWorker {
-        issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))),
-        issuer_id: "KR-26".into(),
-        public_base_url: "http://localhost".into(),
+        signer: PassSigner {
+            issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))),
+            issuer_id: "KR-26".into(),
+            public_base_url: "http://localhost".into(),
+            sms_language: "en".into(),
+        },
         rng: StdRng::seed_from_u64(3),
         batch_size: 100,
-        sms_language: "en".into(),
     };
     assert_eq!(worker.run_once(&t.store, NOW).await.unwrap().issued, 3);
     let (_, after) = t.json("GET", &progress, Some(&org_key), Value::Null).await;
@@ -414,6 +424,7 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         ("/messages".into(), [true, true, false, false, false]),
         ("/checkpoint".into(), [true, true, true, false, false]),
         ("/policy".into(), [true, true, false, false, false]),
+        ("/apply".into(), [false, false, false, true, true]),
     ];
     let sessions: Vec<&(&str, Caller)> = who.iter().filter(|(_, c)| matches!(c, Caller::Session(_))).collect();
     for (path, allowed) in &pages {
@@ -618,12 +629,14 @@ async fn checkpoints_verify_online_by_text_or_control_code_and_see_revocations_a
         .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let mut worker = IssuanceWorker {
-        issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))),
-        issuer_id: "KR-26".into(),
-        public_base_url: "http://localhost".into(),
+        signer: PassSigner {
+            issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))),
+            issuer_id: "KR-26".into(),
+            public_base_url: "http://localhost".into(),
+            sms_language: "en".into(),
+        },
         rng: StdRng::seed_from_u64(3),
         batch_size: 100,
-        sms_language: "en".into(),
     };
     assert_eq!(worker.run_once(&t.store, NOW).await.unwrap().issued, 2);
     let pass = t.store.pass_by_status_index(0).await.unwrap();

@@ -138,6 +138,18 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ("pass_suspended", "ko", "이동 허가증 {control_code}의 사용이 일시 정지되었습니다: {reason}"),
     ("pass_reinstated", "en", "Your movement pass {control_code} is valid again: {reason}"),
     ("pass_reinstated", "ko", "이동 허가증 {control_code}을(를) 다시 사용할 수 있습니다: {reason}"),
+    (
+        "application_received",
+        "en",
+        "Your pass application {reference} is with an official. We will text you when it is decided. {link}",
+    ),
+    (
+        "application_received",
+        "ko",
+        "이동 허가 신청 {reference}을(를) 담당 공무원이 검토합니다. 결정되면 문자로 알려 드립니다. {link}",
+    ),
+    ("application_rejected", "en", "Your pass application {reference} was not approved: {reason} {link}"),
+    ("application_rejected", "ko", "이동 허가 신청 {reference}이(가) 승인되지 않았습니다: {reason} {link}"),
     ("test_message", "en", "Surge test message {reference}. No action is needed."),
     ("test_message", "ko", "Surge 시험 메시지 {reference}. 조치할 필요가 없습니다."),
     ("opted_out", "en", "You will get no more texts from Surge. Reply START to get them again."),

@@ -5,7 +5,8 @@
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use surge_app::{
-    AppError, IssuanceWorker, LinkToken, OrgFilter, Store, bulk_approve, register_organisation, upload_employees,
+    AppError, IssuanceWorker, LinkToken, OrgFilter, PassSigner, Store, bulk_approve, register_organisation,
+    upload_employees,
 };
 use surge_domain::OrgStatus;
 use surge_pass::{Algorithm, Issuer, KeyStatus, SigningKey, TrustList, TrustedKey, Verifier};
@@ -39,7 +40,10 @@ async fn an_organisation_is_screened_approved_and_its_employees_get_passes_that_
             .unwrap();
     assert!(!screening.passed_all(), "a near-identical name in the same zone is flagged");
 
-    assert_eq!(bulk_approve(&store, &OrgFilter::default(), "account:1", NOW).await.unwrap(), vec![fresh]);
+    assert_eq!(
+        bulk_approve(&store, &OrgFilter::default(), &surge_app::Official::system("account:1"), NOW).await.unwrap(),
+        vec![fresh]
+    );
     assert_eq!(store.organisation(twin).await.unwrap().status, OrgStatus::InReview);
     assert!(matches!(upload_employees(&store, &config, twin, b"x", NOW).await, Err(AppError::NotApproved)));
 
@@ -65,12 +69,14 @@ async fn an_organisation_is_screened_approved_and_its_employees_get_passes_that_
     let mut rng = StdRng::seed_from_u64(1);
     let key = SigningKey::generate(Algorithm::Ed25519, &mut rng);
     let mut worker = IssuanceWorker {
-        issuer: Issuer::new(key.clone()),
-        issuer_id: "KR-26".into(),
-        public_base_url: "https://pass.example.org/".into(),
+        signer: PassSigner {
+            issuer: Issuer::new(key.clone()),
+            issuer_id: "KR-26".into(),
+            public_base_url: "https://pass.example.org/".into(),
+            sms_language: "en".into(),
+        },
         rng,
         batch_size: 2,
-        sms_language: "en".into(),
     };
     let mut issued = 0;
     loop {

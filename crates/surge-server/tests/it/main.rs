@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "an integration test fails by panicking")]
 
+mod applications;
 mod audit;
 mod bulk;
 mod dcc;

@@ -56,7 +56,7 @@ pub async fn login_form<S: Store>(State(state): State<AppState<S>>, Query(query)
     ctx.render(StatusCode::OK, title, &body, Some("/login"))
 }
 
-fn rate_limited(ctx: PageCtx, back: &str) -> Response {
+pub(crate) fn rate_limited(ctx: PageCtx, back: &str) -> Response {
     let body = format!(
         "<h1>{}</h1><p>{}</p><p><a href=\"{back}\">{}</a></p>",
         ctx.t("limited.title"),
@@ -404,12 +404,20 @@ pub async fn account_page<S: Store>(State(state): State<AppState<S>>, Query(quer
             body.push_str(&format!("<ul><li><a href=\"/checkpoint\">{}</a></li>", ctx.t("check.title")));
             if matches!(role, Role::Admin | Role::Official) {
                 body.push_str(&format!("<li><a href=\"/screening\">{}</a></li>", ctx.t("account.screening")));
+                body.push_str(&format!("<li><a href=\"/applications\">{}</a></li>", ctx.t("applications.title")));
                 body.push_str(&format!("<li><a href=\"/messages\">{}</a></li>", ctx.t("messages.title")));
                 body.push_str(&format!("<li><a href=\"/policy\">{}</a></li>", ctx.t("policy.title")));
             }
             body.push_str(&format!("<li><a href=\"/account/password\">{}</a></li></ul>", ctx.t("password.title")));
         }
         Principal::Citizen { phone, .. } => {
+            match super::applications::citizen_list(&state, ctx.lang, phone).await {
+                Ok(list) => body.push_str(&list),
+                Err(e) => {
+                    tracing::error!(error = %e, "listing a citizen's applications failed");
+                    return sorry(ctx.lang);
+                }
+            }
             let filter = OrgFilter { contact_phone: Some(phone.clone()), limit: 100, ..OrgFilter::default() };
             let orgs = match state.store.list_organisations(&filter).await {
                 Ok(orgs) => orgs,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use surge_app::{Role, Store};
 
@@ -49,7 +49,7 @@ async fn form<S: Store>(
     }
     let errors: Vec<(String, String)> = error.map(|e| vec![("code".to_owned(), e.to_owned())]).unwrap_or_default();
     Ok(format!(
-        "{summary}<form method=\"post\" action=\"/checkpoint\" novalidate>{csrf}\
+        "{summary}<form id=\"check-form\" method=\"post\" action=\"/checkpoint\" novalidate>{csrf}\
          <div class=\"field\"><label for=\"checkpoint\">{cp_label}</label><select id=\"checkpoint\" name=\"checkpoint\">{options}</select></div>\
          {code}<button type=\"submit\">{button}</button></form>",
         summary = error_summary(lang, &errors),
@@ -72,6 +72,119 @@ async fn form<S: Store>(
     ))
 }
 
+/// The words the offline script shows, in the page's language.
+fn offline_strings(lang: Lang) -> String {
+    let reasons: serde_json::Map<String, Value> = [
+        "revoked",
+        "expired",
+        "not_yet_valid",
+        "bad_signature",
+        "unknown_kid",
+        "bad_prefix",
+        "bad_base45",
+        "bad_compression",
+        "bad_cose",
+        "too_large",
+        "bad_claims",
+        "unsupported_version",
+        "key_not_valid",
+        "status_unknown",
+        "needs_network",
+    ]
+    .into_iter()
+    .map(|code| (code.to_owned(), Value::from(reason_words(lang, code))))
+    .collect();
+    let strings = serde_json::json!({
+        "valid": lang.t("check.valid"),
+        "invalid": lang.t("check.invalid"),
+        "holder": lang.t("pass.holder"),
+        "masked_id": lang.t("check.masked_id"),
+        "zones": lang.t("pass.zones"),
+        "from": lang.t("pass.from"),
+        "until": lang.t("pass.until"),
+        "ready": lang.t("check.offline.ready"),
+        "queued": lang.t("check.offline.queued"),
+        "no_data": lang.t("check.offline.none"),
+        "checked_offline": lang.t("check.offline.checked"),
+        "reasons": reasons,
+    });
+    // Inside a <script> element only "</" could end it early; JSON never needs it unescaped.
+    format!(
+        "<p id=\"offline-status\" class=\"inset\" role=\"status\" hidden></p>\
+         <div id=\"offline-result\" tabindex=\"-1\"></div>\
+         <script type=\"application/json\" id=\"offline-strings\">{}</script>\
+         <script src=\"/assets/checkpoint.js\" defer></script>",
+        strings.to_string().replace("</", "<\\/")
+    )
+}
+
+/// The trust keys and the passes that are not plainly valid, for the page to check passes with no network. Only
+/// for checkpoint staff; the service worker keeps the last copy.
+pub async fn offline_data<S: Store>(
+    State(state): State<AppState<S>>,
+    principal: crate::auth::Principal,
+) -> Result<Response, crate::error::ApiError> {
+    principal.require(&ROLES)?;
+    state.caches.refresh_statuses(&state.store).await?;
+    let now = (state.clock)();
+    let keys: Vec<Value> = state
+        .trust
+        .active_keys()
+        .map(|k| {
+            serde_json::json!({
+                "kid": k.kid().to_hex(),
+                "alg": match k.key.algorithm() { surge_pass::Algorithm::Ed25519 => -8, surge_pass::Algorithm::Es256 => -7 },
+                "public": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, k.key.to_bytes()),
+                "valid_from": k.valid_from.unix_timestamp(),
+                "valid_until": k.valid_until.unix_timestamp(),
+            })
+        })
+        .collect();
+    let statuses: serde_json::Map<String, Value> = state
+        .caches
+        .not_valid()
+        .into_iter()
+        .map(|(index, status)| (index.to_string(), Value::from(status.as_str())))
+        .collect();
+    let body = serde_json::json!({
+        "issuer": state.trust.issuer,
+        "generated_at": now.unix_timestamp(),
+        "keys": keys,
+        "statuses": statuses,
+        "status_len": state.store.status_list_len().await?,
+    });
+    Ok((
+        [
+            (axum::http::header::CACHE_CONTROL, "private, no-store"),
+            (axum::http::header::CONTENT_TYPE, "application/json"),
+        ],
+        body.to_string(),
+    )
+        .into_response())
+}
+
+pub async fn script() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../assets/checkpoint.js"),
+    )
+        .into_response()
+}
+
+pub async fn service_worker() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../assets/checkpoint-sw.js"),
+    )
+        .into_response()
+}
+
 pub async fn page<S: Store>(
     State(state): State<AppState<S>>,
     Query(query): Query<HashMap<String, String>>,
@@ -83,7 +196,7 @@ pub async fn page<S: Store>(
     }
     let chosen = query.get("checkpoint").and_then(|c| c.parse().ok());
     let body = match form(&state, &ctx, chosen, None).await {
-        Ok(form) => format!("<h1>{}</h1>{form}", ctx.t("check.title")),
+        Ok(form) => format!("<h1>{}</h1>{form}{}", ctx.t("check.title"), offline_strings(ctx.lang)),
         Err(response) => return response,
     };
     let title = ctx.t("check.title");

@@ -128,6 +128,13 @@ impl PageCtx {
     }
 }
 
+/// The page for something that does not exist, or that the caller may not know exists.
+pub fn not_found(ctx: PageCtx) -> Response {
+    let body = format!("<h1>{}</h1><p>{}</p>", ctx.t("notfound.title"), ctx.t("notfound.body"));
+    let title = ctx.t("notfound.title");
+    ctx.render(StatusCode::NOT_FOUND, title, &body, None)
+}
+
 pub fn see_other(location: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(value) = HeaderValue::from_str(location) {

@@ -13,18 +13,12 @@ use surge_app::{AppError, BatchRecord, BatchStatus, OrgFilter, OrganisationRecor
 use surge_domain::{OrgStatus, RowError, Transition};
 
 use super::escape;
-use super::kit::{Field, PageCtx, error_for, error_summary, field, sorry};
+use super::kit::{Field, PageCtx, error_for, error_summary, field, not_found, sorry};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::i18n::Lang;
 
 type Q = Query<HashMap<String, String>>;
-
-fn not_found(ctx: PageCtx) -> Response {
-    let body = format!("<h1>{}</h1><p>{}</p>", ctx.t("notfound.title"), ctx.t("notfound.body"));
-    let title = ctx.t("notfound.title");
-    ctx.render(StatusCode::NOT_FOUND, title, &body, None)
-}
 
 /// The organisation, if the caller may see it; otherwise the response to send.
 async fn visible_org<S: Store>(
@@ -340,7 +334,9 @@ pub async fn decision_submit<S: Store>(
         Ok(t) => t,
         Err(errors) => return render_org(&state, ctx, &org, &form, &errors, None).await,
     };
-    match surge_app::decide(&state.store, id, &transition, &ctx.principal.actor(), (state.clock)()).await {
+    let (actor, scope) = (ctx.principal.actor(), ctx.principal.scope());
+    let official = surge_app::Official { actor: &actor, phone: ctx.principal.own_phone(), scope: &scope };
+    match surge_app::decide(&state.store, id, &transition, &official, (state.clock)()).await {
         Ok(_) if resubmit || !ctx.principal.is_staff() => ctx.redirect(&here),
         Ok(_) => match next_in_queue(&state, &ctx.principal, id).await {
             Some(next) => ctx.redirect(&format!("/organisations/{next}?decided={id}")),
@@ -350,6 +346,10 @@ pub async fn decision_submit<S: Store>(
             let errors = vec![("action".to_owned(), ctx.t("decision.conflict").to_owned())];
             let fresh = state.store.organisation(id).await.unwrap_or(org);
             render_org(&state, ctx, &fresh, &form, &errors, None).await
+        }
+        Err(AppError::OwnCase) => {
+            let errors = vec![("action".to_owned(), ctx.t("decision.own_case").to_owned())];
+            render_org(&state, ctx, &org, &form, &errors, None).await
         }
         Err(e) => {
             tracing::error!(error = ?e, "deciding failed");

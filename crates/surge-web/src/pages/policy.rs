@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
-use surge_app::policy::{Policy, default_policy};
+use surge_app::policy::Policy;
 use surge_app::{Role, Store};
 use surge_domain::audit::AuditEntry;
 
@@ -18,10 +18,7 @@ use super::kit::{Field, PageCtx, error_for, error_summary, field, sorry};
 use crate::AppState;
 
 async fn in_force<S: Store>(state: &AppState<S>) -> Result<(i64, Value), String> {
-    match state.store.current_policy().await.map_err(|e| e.to_string())? {
-        Some((version, text)) => Ok((version, serde_json::from_str(&text).map_err(|e| e.to_string())?)),
-        None => Ok((0, default_policy())),
-    }
+    surge_app::policy::in_force(&state.store).await.map_err(|e| format!("{e:?}"))
 }
 
 fn sample_fields(ctx: &PageCtx, values: &HashMap<String, String>, errors: &[(String, String)]) -> String {

@@ -3,7 +3,7 @@
 // code is caught by its check character and shown in the error summary.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSurge, launchBrowser, fill, sentMessages, api } from './support.mjs';
+import { startSurge, launchBrowser, fill, sentMessages, api, staffPage } from './support.mjs';
 
 let surge;
 let browser;
@@ -30,8 +30,8 @@ before(async () => {
     passes.length = 0;
     for (const m of sentMessages(surge.dir)) {
       const code = m.body.match(/\b([0-9A-Z]{5}-[0-9A-Z]{5})\b/);
-      const index = m.body.match(/\/p\/(\d+)\//);
-      if (code && index) passes.push({ to: m.to, code: code[1], index: Number(index[1]) });
+      const link = m.body.match(/(\/p\/(\d+)\/[0-9A-Za-z-]+)/);
+      if (code && link) passes.push({ to: m.to, code: code[1], index: Number(link[2]), link: link[1] });
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -39,11 +39,12 @@ before(async () => {
   passes.sort((a, b) => a.to.localeCompare(b.to));
   await api(base, 'POST', `/api/v1/passes/${passes[1].index}/status`, { key: adminKey, body: { action: 'revoke', reason: 'reported stolen' } });
   await api(base, 'POST', '/api/v1/checkpoints', { key: adminKey, body: { name: 'Haeundae gate', zone: 'KR-26', lat: 35.16, lon: 129.16 } });
+  await api(base, 'POST', '/api/v1/checkpoints', { key: adminKey, body: { name: 'Seoul station', zone: 'KR-11', lat: 37.55, lon: 126.97 } });
 });
 
 after(async () => {
   await browser?.close();
-  surge?.stop();
+  await surge?.stop();
 });
 
 test('an officer checks a valid pass, a revoked one and a mistyped code on a phone', async () => {
@@ -82,4 +83,67 @@ test('an officer checks a valid pass, a revoked one and a mistyped code on a pho
   // Both checks at the gate are in the scan log; the valid one counts for the cloned-pass check.
   const alerts = await api(surge.base, 'GET', '/api/v1/alerts', { key: surge.adminKey });
   assert.deepEqual(alerts.alerts, [], 'one checkpoint raises no alert');
+});
+
+test('with the network cut, the page still verifies a pass issued before, refuses a revoked one, and uploads later', async () => {
+  // The pass texts, as the holders' pages show them.
+  const texts = [];
+  for (const pass of passes) {
+    const html = await (await fetch(`${surge.base}${pass.link}`)).text();
+    texts.push(html.match(/id="pass-text">(EP1:[^<]+)</)[1].replaceAll('&#39;', "'").replaceAll('&amp;', '&'));
+  }
+  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } });
+  const page = await staffPage(surge, context, { username: 'gate2', role: 'checkpoint' });
+  await page.goto(`${surge.base}/checkpoint`);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  // Opened again under the service worker, which now holds the page, its script and the keys and status list.
+  await page.reload();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  const banner = page.locator('#offline-status');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /Ready to check passes with no network: 1 keys/);
+
+  // The same pass was checked in Seoul a few minutes ago; Busan is too far for the time between.
+  const seoul = (await api(surge.base, 'GET', '/api/v1/checkpoints', { key: surge.adminKey })).checkpoints.find((c) => c.name === 'Seoul station');
+  await api(surge.base, 'POST', '/api/v1/verify', { key: surge.adminKey, body: { text: texts[0], checkpoint_id: seoul.id } });
+
+  const before = (await api(surge.base, 'GET', '/api/v1/alerts', { key: surge.adminKey })).alerts.length;
+  // The cut: the browser is offline and nothing listens at the server's address.
+  const { port } = new URL(surge.base);
+  const { adminKey } = surge;
+  await surge.stop();
+  await context.setOffline(true);
+  await page.reload();
+  assert.equal(await page.locator('h1').textContent(), 'Check a pass', 'the page came from the service worker');
+  await banner.waitFor();
+  await page.getByLabel('Checkpoint').selectOption({ label: 'Haeundae gate (KR-26)' });
+  await fill(page, { 'Control code or pass text': texts[0] });
+  await page.getByRole('button', { name: 'Check' }).click();
+  const verdict = page.locator('#offline-result .verdict');
+  await verdict.waitFor();
+  assert.match(await verdict.textContent(), /^VALID.*without the network/);
+  assert.equal(await verdict.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(0, 112, 60)');
+  assert.match(await page.locator('#offline-result dl').textContent(), /Kim Minji.*4321.*KR-26/s);
+
+  await fill(page, { 'Control code or pass text': texts[1] });
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page.locator('#offline-result .verdict.invalid').waitFor();
+  assert.match(await page.locator('#offline-result').textContent(), /NOT VALID\s*The pass has been revoked/);
+
+  // A pass whose signature was tampered with is refused.
+  const forged = texts[0].slice(0, -6) + (texts[0].slice(-6, -5) === '0' ? '1' : '0') + texts[0].slice(-5);
+  await fill(page, { 'Control code or pass text': forged });
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page.locator('#offline-result .verdict.invalid').waitFor();
+  assert.match(await page.locator('#offline-result').textContent(), /NOT VALID/);
+  assert.match(await banner.textContent(), /3 checks wait to be uploaded/);
+
+  // The network returns: the queued checks are uploaded with their own times, and the cloned pass is caught.
+  surge = { ...await startSurge({ dir: surge.dir, listen: `127.0.0.1:${port}` }), adminKey };
+  await context.setOffline(false);
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem('surge.scan-queue') || '[]').length === 0);
+  const alerts = (await api(surge.base, 'GET', '/api/v1/alerts', { key: adminKey })).alerts;
+  assert.equal(alerts.length, before + 1, `the upload raised one alert: ${JSON.stringify(alerts)}`);
+  assert.match(alerts[0].detail, /Seoul station.*Haeundae gate/, 'the newest alert: from Seoul to the gate');
+  await context.close();
 });

@@ -4,6 +4,7 @@
 // their CSRF token are refused, sign-in codes are rate-limited, and the sign-in pages speak Korean.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as shared from './support.mjs';
 import { startSurge, launchBrowser, fill, signInCode, sentMessages } from './support.mjs';
 
 let surge;
@@ -44,18 +45,7 @@ async function signInAsStaff(context) {
   return page;
 }
 
-async function signInByPhone(context, typed, e164, next = '') {
-  const page = await context.newPage();
-  const before = sentMessages(surge.dir).filter((m) => m.to === e164 && /sign-in code|로그인 코드/.test(m.body)).length;
-  await page.goto(`${surge.base}/login${next}`);
-  await fill(page, { 'Mobile phone number': typed });
-  await page.getByRole('button', { name: 'Send the code' }).click();
-  assert.equal(await heading(page), 'Check your phone');
-  const code = await signInCode(surge.dir, e164, before);
-  await fill(page, { 'Text message code': code });
-  await page.getByRole('button', { name: 'Continue' }).click();
-  return page;
-}
+const signInByPhone = (context, typed, e164, next = '') => shared.signInByPhone(surge, context, typed, e164, next);
 
 test('the whole bulk flow: register, sign in by code, screen, upload with errors, then issue', async () => {
   assert.ok(surge.adminPassword, 'surge serve printed the admin one-time password');

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import readline from 'node:readline';
 import { chromium } from 'playwright-core';
 
-export async function startSurge() {
+// `dir` and `listen` restart a stopped server on the same data and address (a network cut and its end).
+export async function startSurge({ dir = mkdtempSync(join(tmpdir(), 'surge-pages-')), listen = '127.0.0.1:0' } = {}) {
   const surge = process.env.SURGE_BIN;
   assert.ok(surge, 'SURGE_BIN must name the surge binary (cargo xtask test sets it)');
-  const dir = mkdtempSync(join(tmpdir(), 'surge-pages-'));
-  const server = spawn(surge, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dir], {
+  const server = spawn(surge, ['serve', '--listen', listen, '--data-dir', dir], {
     env: { ...process.env, RUST_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -29,7 +29,12 @@ export async function startSurge() {
     });
     server.on('exit', (code) => reject(new Error(`surge serve exited with ${code}`)));
   });
-  return { base, dir, adminPassword, adminKey, stop: () => server.kill('SIGTERM') };
+  const exited = new Promise((resolve) => server.on('exit', resolve));
+  const stop = async () => {
+    server.kill('SIGTERM');
+    await exited;
+  };
+  return { base, dir, adminPassword, adminKey, stop };
 }
 
 export function launchBrowser() {
@@ -77,4 +82,31 @@ export async function api(base, method, path, { key, body, csv, expect = [200, 2
   const text = await response.text();
   assert.ok(expect.includes(response.status), `${method} ${path}: ${response.status} ${text}`);
   return text ? JSON.parse(text) : null;
+}
+
+// Signs a citizen in with the code texted to them; returns the page, left on the page sign-in leads to.
+export async function signInByPhone(surge, context, typed, e164, next = '') {
+  const page = await context.newPage();
+  const before = sentMessages(surge.dir).filter((m) => m.to === e164 && /sign-in code|로그인 코드/.test(m.body)).length;
+  await page.goto(`${surge.base}/login${next}`);
+  await fill(page, { 'Mobile phone number': typed });
+  await page.getByRole('button', { name: 'Send the code' }).click();
+  assert.equal((await page.locator('h1').textContent()).trim(), 'Check your phone');
+  const code = await signInCode(surge.dir, e164, before);
+  await fill(page, { 'Text message code': code });
+  await page.getByRole('button', { name: 'Continue' }).click();
+  return page;
+}
+
+// Makes a staff account through the API and signs it in, replacing its one-time password; returns the page.
+export async function staffPage(surge, context, account) {
+  const { password } = await api(surge.base, 'POST', '/api/accounts', { key: surge.adminKey, body: account });
+  const page = await context.newPage();
+  await page.goto(`${surge.base}/login/staff`);
+  await fill(page, { Username: account.username, Password: password });
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const chosen = `${account.username} chose this password`;
+  await fill(page, { 'Current password': password, 'New password': chosen, 'Type the new password again': chosen });
+  await page.getByRole('button', { name: 'Change password' }).click();
+  return page;
 }
