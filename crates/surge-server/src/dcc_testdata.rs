@@ -206,7 +206,7 @@ fn run_case(case: &Json) -> CaseOutcome {
             },
             "EXPECTEDDECODE" => Ok(decoded_dcc(case).is_some()),
             "EXPECTEDVALIDJSON" => match (decoded_dcc(case), case.get("JSON")) {
-                (Some(value), Some(json)) => Ok(same_json(&cbor_to_json(&value), json)),
+                (Some(value), Some(json)) => Ok(same_json(&surge_web::cbor_to_json(&value), json)),
                 (None, Some(_)) => Ok(false),
                 (_, None) => Err("no JSON in the case".into()),
             },
@@ -262,27 +262,6 @@ fn decoded_dcc(case: &Json) -> Option<ciborium::Value> {
 
 fn is_cwt(value: &ciborium::Value) -> bool {
     value.as_map().is_some_and(|m| m.iter().any(|(k, _)| k.as_integer().is_some_and(|k| i64::try_from(k) == Ok(-260))))
-}
-
-pub fn cbor_to_json(value: &ciborium::Value) -> Json {
-    use ciborium::Value as C;
-    match value {
-        C::Integer(i) => i64::try_from(*i).map(Json::from).unwrap_or(Json::Null),
-        C::Float(f) => serde_json::Number::from_f64(*f).map(Json::Number).unwrap_or(Json::Null),
-        C::Text(s) => Json::String(s.clone()),
-        C::Bool(b) => Json::Bool(*b),
-        C::Null => Json::Null,
-        C::Bytes(b) => Json::String(STANDARD.encode(b)),
-        C::Array(items) => Json::Array(items.iter().map(cbor_to_json).collect()),
-        C::Map(entries) => Json::Object(
-            entries
-                .iter()
-                .map(|(k, v)| (k.as_text().map(str::to_owned).unwrap_or_else(|| format!("{k:?}")), cbor_to_json(v)))
-                .collect(),
-        ),
-        C::Tag(_, inner) => cbor_to_json(inner),
-        _ => Json::Null,
-    }
 }
 
 /// JSON equality with numbers compared by value, so CBOR's 1.0 equals JSON's 1.

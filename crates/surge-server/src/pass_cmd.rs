@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use serde::Deserialize;
-use serde_json::json;
 use surge_pass::dcc::{DccTrustList, SignerCertificate};
 use surge_pass::{
     Check, ControlCode, Issuer, Pass, PassClaims, PassId, PassKind, STATUS_INVALID, StatusListBuilder, StatusListFile,
@@ -266,18 +265,7 @@ fn verify_dcc(text: &str, trust: &Path, now: OffsetDateTime, format: &str) -> an
     let signers = SignerCertificate::from_pem_bundle(&pem).with_context(|| trust.display().to_string())?;
     let v = surge_pass::dcc::verify_hc1(text, &DccTrustList { signers }, now);
     if format == "json" {
-        let json = json!({
-            "valid": v.is_valid(),
-            "checks": surge_web::checks_json(&v.checks),
-            "dcc": v.certificate.as_ref().map(|c| json!({
-                "issuer": c.issuer,
-                "issued_at": rfc3339(c.issued_at),
-                "expires": rfc3339(c.expires),
-                "type": c.certificate_type().map(|t| t.as_str()),
-                "payload": crate::dcc_testdata::cbor_to_json(&c.payload),
-            })),
-            "kid": v.kid.map(|k| k.to_hex()),
-        });
+        let json = surge_web::dcc_verification_json(&v);
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         println!("{}", if v.is_valid() { "VALID" } else { "NOT VALID" });

@@ -98,6 +98,18 @@ fn authority_keys(data_dir: &Path, issuer: &str) -> anyhow::Result<(Issuer, Vec<
     Ok((Issuer::new(pass.key), signed))
 }
 
+/// The DCC signer certificates named in the settings, if any.
+fn dcc_trust(path: &str) -> anyhow::Result<Option<surge_pass::dcc::DccTrustList>> {
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let pem = std::fs::read_to_string(path).with_context(|| format!("reading authority.dcc_signer_certs {path}"))?;
+    let signers = surge_pass::dcc::SignerCertificate::from_pem_bundle(&pem)
+        .with_context(|| format!("authority.dcc_signer_certs {path}"))?;
+    tracing::info!(certificates = signers.len(), "DCC signer certificates loaded");
+    Ok(Some(surge_pass::dcc::DccTrustList { signers }))
+}
+
 async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_dir: &Path) -> anyhow::Result<()> {
     let (issuer, trust_list) = authority_keys(data_dir, &settings.authority.issuer)?;
     let receipt_secret = receipt_secret(data_dir)?;
@@ -171,6 +183,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             webhook_secret: settings.notify.webhook.secret.as_bytes().to_vec(),
         }),
         signer: Some(Arc::new(signer.clone())),
+        dcc_trust: dcc_trust(&settings.authority.dcc_signer_certs)?.map(Arc::new),
         documents_dir: Some(Arc::new(documents_dir)),
     };
     let listener = tokio::net::TcpListener::bind(&settings.server.listen)

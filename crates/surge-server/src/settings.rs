@@ -282,6 +282,8 @@ pub struct AuthoritySettings {
     pub max_pass_days: i64,
     /// The language of pass text messages: `ko` or `en`. Sign-in codes follow the page's language.
     pub sms_language: String,
+    /// A PEM bundle of EU DCC signer certificates; with it, `POST /api/v1/verify` also verifies `HC1:` codes.
+    pub dcc_signer_certs: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -310,6 +312,7 @@ impl Default for Settings {
                 categories: surge_domain::DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
                 max_pass_days: 90,
                 sms_language: "ko".into(),
+                dcc_signer_certs: String::new(),
             },
             issuance: IssuanceSettings { batch_size: 1000, idle_poll_ms: 500 },
             notify: NotifySettings::default(),

@@ -1,8 +1,8 @@
 // The checkpoint page's service worker: keeps the page, its script, and the trust keys and status list, so an
 // officer can check passes with no network. Network first, so online officers always get fresh data.
 "use strict";
-const CACHE = "surge-checkpoint-v1";
-const KEEP = ["/checkpoint", "/assets/checkpoint.js", "/checkpoint/offline.json"];
+const CACHE = "surge-checkpoint-v2";
+const KEEP = ["/checkpoint", "/assets/checkpoint.js", "/assets/jsQR.js", "/checkpoint/offline.json"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(KEEP)).then(() => self.skipWaiting()));

@@ -1,6 +1,7 @@
 // The checkpoint page without a network: verifies EP1 passes in the browser (base45, zlib, COSE_Sign1 with
 // WebCrypto Ed25519 or ES256) against the trust keys and status list the service worker keeps, and queues each
-// scan to upload when the network returns. With a network the form posts to the server as usual.
+// scan to upload when the network returns. With a network the form posts to the server as usual. Codes are read
+// from the camera with the browser's BarcodeDetector or, where it has none, the bundled jsQR.
 "use strict";
 (() => {
   const form = document.getElementById("check-form");
@@ -348,6 +349,86 @@
     form.querySelector("#code").value = "";
   });
 
+  // The camera: the browser's BarcodeDetector where it has one, the bundled jsQR otherwise. A code read fills the
+  // field and submits the form, so a scan and a typed code go the same way.
+  async function qrReader() {
+    if ("BarcodeDetector" in window) {
+      const formats = await window.BarcodeDetector.getSupportedFormats().catch(() => []);
+      if (formats.includes("qr_code")) {
+        const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+        return async (video) => (await detector.detect(video))[0]?.rawValue;
+      }
+    }
+    if (!window.jsQR) {
+      await new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = "/assets/jsQR.js";
+        script.onload = resolve;
+        script.onerror = reject;
+        document.head.append(script);
+      });
+    }
+    const canvas = document.createElement("canvas");
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    return async (video) => {
+      if (!video.videoWidth) return undefined;
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      context.drawImage(video, 0, 0);
+      const image = context.getImageData(0, 0, canvas.width, canvas.height);
+      return window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" })?.data;
+    };
+  }
+
+  function addCamera() {
+    if (!navigator.mediaDevices?.getUserMedia) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary";
+    button.id = "scan";
+    button.textContent = strings.scan;
+    const video = document.createElement("video");
+    video.setAttribute("playsinline", "");
+    video.muted = true;
+    video.hidden = true;
+    video.style.width = "100%";
+    const submit = form.querySelector("button[type=submit]");
+    submit.before(button, video);
+    let stream = null;
+    const stop = () => {
+      stream?.getTracks().forEach((track) => track.stop());
+      stream = null;
+      video.hidden = true;
+      button.textContent = strings.scan;
+    };
+    button.addEventListener("click", async () => {
+      if (stream) return stop();
+      try {
+        const read = await qrReader();
+        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+        video.srcObject = stream;
+        video.hidden = false;
+        button.textContent = strings.scan_stop;
+        await video.play();
+        while (stream) {
+          const text = await read(video).catch(() => undefined);
+          if (text) {
+            stop();
+            form.querySelector("#code").value = text;
+            form.requestSubmit(submit);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 150));
+        }
+      } catch (e) {
+        stop();
+        banner.textContent = strings.no_camera;
+        banner.hidden = false;
+      }
+    });
+  }
+
+  addCamera();
   window.addEventListener("online", upload);
   load().then(upload);
 })();

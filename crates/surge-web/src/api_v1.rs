@@ -41,14 +41,19 @@ pub async fn check<S: Store>(
     let text = match (text, control_code) {
         (Some(text), None) => {
             let text = text.trim().to_owned();
-            if text.starts_with("HC1:") {
-                return Err(unprocessable(
-                    "dcc_not_configured",
-                    "this server holds no DCC signer certificates; verify HC1 codes with `surge pass verify --dcc-trust`",
-                ));
-            }
             if text.len() > 4096 {
                 return Err(unprocessable("too_large", "a pass is at most 4096 characters"));
+            }
+            if text.starts_with("HC1:") {
+                let Some(trust) = &state.dcc_trust else {
+                    return Err(unprocessable(
+                        "dcc_not_configured",
+                        "this server holds no DCC signer certificates (authority.dcc_signer_certs)",
+                    ));
+                };
+                // A health certificate has no Surge status: its verdict is the answer.
+                let verification = surge_pass::dcc::verify_hc1(&text, trust, (state.clock)());
+                return Ok((crate::verify_json::dcc_verification_json(&verification), None));
             }
             text
         }

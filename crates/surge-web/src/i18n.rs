@@ -407,6 +407,12 @@ impl Lang {
                 "Ready to check passes with no network: {keys} keys, status list of {time} UTC.",
                 "네트워크 없이 확인할 준비가 되었습니다: 키 {keys}개, {time} UTC 기준 취소 목록.",
             ),
+            "check.scan" => ("Scan with the camera", "카메라로 스캔"),
+            "check.scan.stop" => ("Stop the camera", "카메라 끄기"),
+            "check.scan.no_camera" => (
+                "The camera could not be used. Allow it in the browser, or type the control code.",
+                "카메라를 사용할 수 없습니다. 브라우저에서 허용하거나 확인 코드를 입력하십시오.",
+            ),
             "check.offline.queued" => ("{n} checks wait to be uploaded.", "업로드를 기다리는 확인 기록 {n}건."),
             "check.offline.none" => (
                 "Open this page once with a network to check passes without one.",

@@ -33,7 +33,7 @@ pub use metrics::Metrics;
 pub use openapi::ROUTES;
 pub use pages::QrCache;
 pub use session::{WebConfig, csrf_token};
-pub use verify_json::{checks_json, verification_json};
+pub use verify_json::{cbor_to_json, checks_json, dcc_verification_json, verification_json};
 
 /// Everything a request handler needs. Time comes from `clock`, so tests control it.
 #[derive(Clone)]
@@ -55,6 +55,8 @@ pub struct AppState<S> {
     pub web: Arc<WebConfig>,
     /// Signs the passes of approved applications; `None` takes no applications.
     pub signer: Option<Arc<surge_app::PassSigner>>,
+    /// EU DCC signer certificates, for `HC1:` codes sent to the verification API; `None` refuses them.
+    pub dcc_trust: Option<Arc<surge_pass::dcc::DccTrustList>>,
     /// Where supporting documents are kept: a directory that nothing serves or lists.
     pub documents_dir: Option<Arc<std::path::PathBuf>>,
 }
@@ -134,6 +136,7 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .route("/checkpoint/offline.json", get(pages::checkpoint::offline_data::<S>))
         .route("/assets/checkpoint.js", get(pages::checkpoint::script))
         .route("/checkpoint-sw.js", get(pages::checkpoint::service_worker))
+        .route("/assets/jsQR.js", get(pages::checkpoint::qr_decoder))
         .route("/api/v1/scans", post(api_v1::upload_scans::<S>))
         .route("/checkpoint", get(pages::checkpoint::page::<S>).post(pages::checkpoint::submit::<S>))
         .route("/policy", get(pages::policy::page::<S>).post(pages::policy::submit::<S>))

@@ -96,6 +96,7 @@ async fn spawn() -> TestApp {
             sms_language: "en".into(),
         })),
         documents_dir: Some(Arc::new(dir.path().join("documents"))),
+        dcc_trust: Some(Arc::new(surge_pass::dcc::DccTrustList { signers: vec![dcc_case().1] })),
     };
     TestApp {
         trust_list: state.trust_list.to_vec(),
@@ -662,11 +663,22 @@ async fn checkpoints_verify_online_by_text_or_control_code_and_see_revocations_a
     let (status, body) = verify(json!({"text": "EP1:%%%"})).await;
     assert_eq!((status, body["valid"].as_bool()), (StatusCode::OK, Some(false)));
     assert_eq!(body["checks"][0]["code"], "bad_base45", "{body}");
+    // An HC1 certificate is checked against the configured signer certificates: this official vector's
+    // signature holds, and by the test's clock (2026) it has expired.
+    let (hc1, _) = dcc_case();
+    let (status, body) = verify(json!({"text": hc1})).await;
+    assert_eq!((status, body["valid"].as_bool()), (StatusCode::OK, Some(false)), "{body}");
+    assert_eq!(body["dcc"]["payload"]["nam"]["gn"], "Gabriele", "{body}");
+    let failed: Vec<&str> = body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["result"] == "fail")
+        .filter_map(|c| c["code"].as_str())
+        .collect();
+    assert_eq!(failed, ["expired"], "{body}");
     let (status, body) = verify(json!({"text": "HC1:6BF"})).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("dcc_not_configured"))
-    );
+    assert_eq!((status, body["valid"].as_bool()), (StatusCode::OK, Some(false)), "{body}");
     let (status, _) = verify(json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = verify(json!({"text": "x".repeat(5000)})).await;
@@ -801,4 +813,15 @@ async fn policy_rules_are_data_an_admin_replaces_and_anyone_on_staff_can_try() {
     assert_eq!(tried["results"][0]["rule"], "funerals-reviewed", "the version in force is used");
     let audit = t.store.audit_entries(0, 10).await.unwrap();
     assert!(audit.iter().any(|a| a.entry.action == "policy.replaced"));
+}
+
+/// The Austrian vaccination certificate from the official EU DCC test vectors, and its signer certificate.
+fn dcc_case() -> (String, surge_pass::dcc::SignerCertificate) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../surge-pass/tests/data/dcc/official/AT/2DCode/raw/1.json");
+    let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let b64 = case["TESTCTX"]["CERTIFICATE"].as_str().unwrap();
+    let lines: Vec<&str> = (0..b64.len()).step_by(64).map(|i| &b64[i..(i + 64).min(b64.len())]).collect();
+    let pem = format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"));
+    let mut signers = surge_pass::dcc::SignerCertificate::from_pem_bundle(&pem).unwrap();
+    (case["PREFIX"].as_str().unwrap().to_owned(), signers.remove(0))
 }

@@ -106,6 +106,9 @@ fn offline_strings(lang: Lang) -> String {
         "queued": lang.t("check.offline.queued"),
         "no_data": lang.t("check.offline.none"),
         "checked_offline": lang.t("check.offline.checked"),
+        "scan": lang.t("check.scan"),
+        "scan_stop": lang.t("check.scan.stop"),
+        "no_camera": lang.t("check.scan.no_camera"),
         "reasons": reasons,
     });
     // Inside a <script> element only "</" could end it early; JSON never needs it unescaped.
@@ -170,6 +173,18 @@ pub async fn script() -> Response {
             (axum::http::header::CACHE_CONTROL, "no-cache"),
         ],
         include_str!("../../assets/checkpoint.js"),
+    )
+        .into_response()
+}
+
+/// jsQR (Apache-2.0, vendored unchanged; see `assets/vendor/README.md`), for browsers without BarcodeDetector.
+pub async fn qr_decoder() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../assets/vendor/jsQR.js"),
     )
         .into_response()
 }

@@ -3,6 +3,8 @@
 // code is caught by its check character and shown in the error summary.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startSurge, launchBrowser, fill, sentMessages, api, staffPage } from './support.mjs';
 
 let surge;
@@ -83,6 +85,48 @@ test('an officer checks a valid pass, a revoked one and a mistyped code on a pho
   // Both checks at the gate are in the scan log; the valid one counts for the cloned-pass check.
   const alerts = await api(surge.base, 'GET', '/api/v1/alerts', { key: surge.adminKey });
   assert.deepEqual(alerts.alerts, [], 'one checkpoint raises no alert');
+});
+
+test('an officer points the camera at a pass on the holder\'s phone and sees it checked', async () => {
+  // The holder's pass page, as the camera would see it: its QR code drawn into a video file that stands in for
+  // the camera (Chromium's fake capture device).
+  const holder = await browser.newPage();
+  await holder.goto(`${surge.base}${passes[0].link}`);
+  const luma = await holder.evaluate(async () => {
+    const svg = new XMLSerializer().serializeToString(document.querySelector('.qr svg'));
+    const image = new Image();
+    image.src = `data:image/svg+xml;base64,${btoa(svg)}`;
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = 640;
+    canvas.height = 480;
+    const context = canvas.getContext('2d');
+    context.fillStyle = '#fff';
+    context.fillRect(0, 0, 640, 480);
+    context.drawImage(image, 120, 40, 400, 400);
+    const { data } = context.getImageData(0, 0, 640, 480);
+    const y = new Uint8Array(640 * 480);
+    for (let i = 0; i < y.length; i += 1) y[i] = Math.round(0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2]);
+    return Array.from(y);
+  });
+  await holder.close();
+  const video = join(surge.dir, 'camera.y4m');
+  const chroma = Buffer.alloc(320 * 240 * 2, 128);
+  writeFileSync(video, Buffer.concat([Buffer.from('YUV4MPEG2 W640 H480 F5:1 Ip A1:1 C420jpeg\nFRAME\n'), Buffer.from(luma), chroma]));
+
+  const cameraBrowser = await launchBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-video-capture=${video}`]);
+  try {
+    const context = await cameraBrowser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 }, permissions: ['camera'] });
+    const page = await staffPage(surge, context, { username: 'gate3', role: 'checkpoint' });
+    await page.goto(`${surge.base}/checkpoint`);
+    await page.getByRole('button', { name: 'Scan with the camera' }).click();
+    await page.locator('.verdict').waitFor({ timeout: 20000 });
+    assert.equal((await page.locator('.verdict').textContent()).trim(), 'VALID');
+    assert.match(await page.locator('dl').textContent(), /Kim Minji.*4321/s);
+  } finally {
+    await cameraBrowser.close();
+  }
 });
 
 test('with the network cut, the page still verifies a pass issued before, refuses a revoked one, and uploads later', async () => {

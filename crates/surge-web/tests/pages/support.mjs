@@ -37,11 +37,11 @@ export async function startSurge({ dir = mkdtempSync(join(tmpdir(), 'surge-pages
   return { base, dir, adminPassword, adminKey, stop };
 }
 
-export function launchBrowser() {
+export function launchBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-      '--no-first-run', '--disable-component-update', '--disable-sync'],
+      '--no-first-run', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 
