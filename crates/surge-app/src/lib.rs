@@ -5,10 +5,12 @@ pub mod access;
 pub mod applications;
 mod error;
 mod issuance;
+pub mod lab;
 mod organisations;
 pub mod outbox;
 mod passes;
 pub mod policy;
+pub mod results;
 pub mod scans;
 
 pub use error::AppError;

@@ -61,13 +61,15 @@ pub enum Role {
     /// A citizen signed in with a code sent to their phone. They act as the organisation admin of every
     /// organisation whose contact phone is theirs.
     Applicant,
+    /// Sees lab results that were not texted, calls patients, releases negatives one at a time.
+    Clinician,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] =
-        [Role::Admin, Role::Official, Role::OrganisationAdmin, Role::Checkpoint, Role::Applicant];
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::Official, Role::OrganisationAdmin, Role::Checkpoint, Role::Applicant, Role::Clinician];
     /// Roles of staff, who sign in with a password.
-    pub const STAFF: [Role; 3] = [Role::Admin, Role::Official, Role::Checkpoint];
+    pub const STAFF: [Role; 4] = [Role::Admin, Role::Official, Role::Checkpoint, Role::Clinician];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -76,6 +78,7 @@ impl Role {
             Self::OrganisationAdmin => "organisation_admin",
             Self::Checkpoint => "checkpoint",
             Self::Applicant => "applicant",
+            Self::Clinician => "clinician",
         }
     }
 
@@ -469,7 +472,7 @@ pub struct NewLoginCode {
 }
 
 /// The storage port. Every method is one transaction: on error nothing of it is applied.
-pub trait Store: crate::outbox::Outbox + Send + Sync {
+pub trait Store: crate::outbox::Outbox + crate::lab::LabStore + Send + Sync {
     fn insert_organisation(&self, org: &NewOrganisation) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
     fn organisation(&self, id: i64) -> impl Future<Output = Result<OrganisationRecord, StoreError>> + Send;

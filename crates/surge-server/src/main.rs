@@ -8,6 +8,7 @@ mod bench_notify;
 mod dcc_testdata;
 mod files;
 mod keys_cmd;
+mod mllp;
 mod notify_cmd;
 mod pass_cmd;
 mod serve;

@@ -40,6 +40,9 @@ pub struct ServeArgs {
     /// A TOML settings file (default: DATA_DIR/surge.toml if it exists).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Listen for HL7 v2 over MLLP from labs at this address (overrides `results.mllp_listen`); off by default.
+    #[arg(long)]
+    mllp: Option<String>,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
@@ -49,6 +52,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     }
     if let Some(url) = args.database_url {
         settings.database.url = url;
+    }
+    if let Some(mllp) = args.mllp {
+        settings.results.mllp_listen = mllp;
     }
     init_tracing();
     tracing::info!(settings = ?settings.redacted(), "starting");
@@ -160,6 +166,12 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         public_base_url: settings.server.public_base_url.clone(),
         sms_language: settings.authority.sms_language.clone(),
     };
+    let results_config = Arc::new(surge_app::results::ResultsConfig {
+        tests: surge_results::TestTable::seeded(),
+        phone_region: settings.authority.phone_region.clone(),
+        sms_language: settings.results.sms_language.clone(),
+        help_phone: settings.results.help_phone.clone(),
+    });
     let documents_dir = settings.applications.documents_dir(data_dir);
     std::fs::create_dir_all(&documents_dir)
         .with_context(|| format!("making the document directory {}", documents_dir.display()))?;
@@ -185,6 +197,17 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         signer: Some(Arc::new(signer.clone())),
         dcc_trust: dcc_trust(&settings.authority.dcc_signer_certs)?.map(Arc::new),
         documents_dir: Some(Arc::new(documents_dir)),
+        results: Some(results_config.clone()),
+    };
+    // Printed before the HTTP address, which callers wait for as the sign that the service is up.
+    let mllp = if settings.results.mllp_listen.is_empty() {
+        None
+    } else {
+        let mllp_listener = tokio::net::TcpListener::bind(&settings.results.mllp_listen)
+            .await
+            .with_context(|| format!("listening for MLLP on {}", settings.results.mllp_listen))?;
+        println!("listening for HL7 v2 (MLLP) on {}", mllp_listener.local_addr()?);
+        Some(tokio::spawn(crate::mllp::listen(mllp_listener, store.clone(), results_config.clone())))
     };
     let listener = tokio::net::TcpListener::bind(&settings.server.listen)
         .await
@@ -246,6 +269,9 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     worker.await.context("joining the issuance worker")?;
     sms.await.context("joining the SMS sender")?;
     status_feed.abort();
+    if let Some(mllp) = mllp {
+        mllp.abort();
+    }
     tracing::info!("stopped");
     Ok(())
 }

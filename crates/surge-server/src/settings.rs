@@ -17,6 +17,26 @@ pub struct Settings {
     pub issuance: IssuanceSettings,
     pub notify: NotifySettings,
     pub applications: ApplicationSettings,
+    pub results: ResultsSettings,
+}
+
+/// Lab results.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResultsSettings {
+    /// `host:port` for the MLLP listener labs send HL7 v2 to; empty: off.
+    pub mllp_listen: String,
+    /// Where patients call with questions; printed in every result text.
+    #[serde(deserialize_with = "text_or_number")]
+    pub help_phone: String,
+    /// The language of result texts: `ko` or `en`.
+    pub sms_language: String,
+}
+
+impl Default for ResultsSettings {
+    fn default() -> Self {
+        Self { mllp_listen: String::new(), help_phone: "1339".into(), sms_language: "ko".into() }
+    }
 }
 
 /// Citizens' applications.
@@ -317,6 +337,7 @@ impl Default for Settings {
             issuance: IssuanceSettings { batch_size: 1000, idle_poll_ms: 500 },
             notify: NotifySettings::default(),
             applications: ApplicationSettings::default(),
+            results: ResultsSettings::default(),
         }
     }
 }

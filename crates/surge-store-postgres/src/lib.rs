@@ -3,6 +3,7 @@
 //! one statement carries a whole transaction's rows.
 
 mod applications;
+mod lab;
 
 use std::time::Duration;
 

@@ -379,3 +379,61 @@ where
         created_at: columns::to_time(row.read("created_at")?)?,
     })
 }
+
+fn date_column(text: &str) -> Result<time::Date, StoreError> {
+    time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| StoreError::Corrupt(format!("date {text:?}")))
+}
+
+pub fn registration<R: SurgeRow>(row: &R) -> Result<surge_results::Registration, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+    Option<String>: Column<R::Database>,
+{
+    Ok(surge_results::Registration {
+        id: row.read("id")?,
+        specimen_id: row.read("specimen_id")?,
+        phone: row.read("phone")?,
+        family: row.read("family")?,
+        given: row.read("given")?,
+        birth_date: date_column(&row.read::<String>("birth_date")?)?,
+    })
+}
+
+pub fn lab_result<R: SurgeRow>(row: &R) -> Result<surge_app::lab::LabResultRecord, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    bool: Column<R::Database>,
+    String: Column<R::Database>,
+    Option<i64>: Column<R::Database>,
+    Option<String>: Column<R::Database>,
+{
+    Ok(surge_app::lab::LabResultRecord {
+        id: row.read("id")?,
+        message_id: row.read("message_id")?,
+        result: surge_app::lab::NewLabResult {
+            filler_order: row.read("filler_order")?,
+            test_code: row.read("test_code")?,
+            status: row.read("status")?,
+            specimen_id: row.read("specimen_id")?,
+            test_name: row.read("test_name")?,
+            interpretation: row.read("interpretation")?,
+            value: row.read("value")?,
+            family: row.read("family")?,
+            given: row.read("given")?,
+            birth_date: row.read::<Option<String>>("birth_date")?.map(|d| date_column(&d)).transpose()?,
+            collected_at: row.read("collected_at")?,
+            performing_lab: row.read("performing_lab")?,
+            registration_id: row.read("registration_id")?,
+            texted: row.read("texted")?,
+            reason: row.read("reason")?,
+            urgency: u8::try_from(row.read::<i64>("urgency")?).unwrap_or(u8::MAX),
+        },
+        queue_state: row.read("queue_state")?,
+        handled_by: row.read("handled_by")?,
+        received_at: columns::to_time(row.read("received_at")?)?,
+    })
+}

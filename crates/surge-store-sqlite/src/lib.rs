@@ -2,6 +2,7 @@
 //! allows one writer; queueing here avoids busy errors) and a few readers that see committed data.
 
 mod applications;
+mod lab;
 
 use std::path::Path;
 use std::time::Duration;

@@ -42,7 +42,8 @@ macro_rules! conformance_tests {
             the_audit_log_chains_every_decision_and_verifies,
             scans_at_far_checkpoints_in_too_little_time_raise_an_alert,
             policy_versions_grow_and_the_newest_is_in_force,
-            applications_are_decided_once_and_approval_issues_one_pass
+            applications_are_decided_once_and_approval_issues_one_pass,
+            lab_messages_and_results_are_kept_once_and_the_queue_puts_the_urgent_first
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -794,4 +795,104 @@ pub async fn applications_are_decided_once_and_approval_issues_one_pass<S: Store
     assert!(matches!(store.application(9999).await, Err(StoreError::NotFound)));
     let chain = store.audit_entries(0, 100).await.unwrap();
     assert_eq!(chain.len(), 4, "two submissions, one approval, one rejection");
+}
+
+pub async fn lab_messages_and_results_are_kept_once_and_the_queue_puts_the_urgent_first<S: Store>(store: &S) {
+    use surge_app::lab::{NewLabMessage, NewLabResult, NewRegistration};
+
+    let message = |control_id: &str| NewLabMessage {
+        sending_facility: "FLH".into(),
+        control_id: control_id.into(),
+        raw: "MSH|^~\\&|…".into(),
+        ack_code: "AA".into(),
+        error: None,
+        received_at: NOW,
+    };
+    let result = |filler: &str, interpretation: &str, texted: bool, urgency: u8| NewLabResult {
+        filler_order: filler.into(),
+        test_code: "94500-6".into(),
+        status: "F".into(),
+        specimen_id: filler.into(),
+        test_name: "SARS coronavirus 2 RNA".into(),
+        interpretation: interpretation.into(),
+        value: interpretation.to_uppercase(),
+        family: "Kim".into(),
+        given: "Minji".into(),
+        birth_date: Some(time::macros::date!(1963 - 02 - 02)),
+        collected_at: "20260301".into(),
+        performing_lab: "FLH".into(),
+        registration_id: None,
+        texted,
+        reason: (!texted).then(|| "detected".to_owned()),
+        urgency,
+    };
+    let sms = OutboxMessage {
+        idempotency_key: "result:A1:94500-6:F".into(),
+        kind: "result_negative".into(),
+        recipient: "+821012345678".into(),
+        body: "NEGATIVE".into(),
+    };
+    let first = store
+        .record_lab_message(
+            &message("M1"),
+            &[
+                (result("A1", "not_detected", true, 9), Some(sms.clone())),
+                (result("A2", "unknown", false, 3), None),
+                (result("A3", "detected", false, 1), None),
+            ],
+        )
+        .await
+        .unwrap();
+    assert!(!first.duplicate);
+    assert_eq!(first.new_results, 3);
+    assert_eq!(store.counts().await.unwrap().1, 1, "the texted result's SMS was written with it");
+    let again = store.record_lab_message(&message("M1"), &[(result("A9", "detected", false, 1), None)]).await.unwrap();
+    assert!(again.duplicate, "the same facility and control id is the same message");
+    assert_eq!(again.message_id, first.message_id);
+    assert_eq!(store.lab_message_ack("FLH", "M1").await.unwrap(), Some(("AA".into(), None)));
+    assert_eq!(store.lab_message_ack("FLH", "M2").await.unwrap(), None);
+    // The same result in another message is kept once, and its SMS is not written twice.
+    let resent =
+        store.record_lab_message(&message("M2"), &[(result("A1", "not_detected", true, 9), Some(sms))]).await.unwrap();
+    assert_eq!((resent.duplicate, resent.new_results), (false, 0));
+    assert_eq!(store.counts().await.unwrap().1, 1);
+
+    assert!(store.texted_negative("A1", "94500-6").await.unwrap());
+    assert!(!store.texted_negative("A3", "94500-6").await.unwrap());
+    let queue = store.result_queue(10).await.unwrap();
+    let order: Vec<&str> = queue.iter().map(|r| r.result.filler_order.as_str()).collect();
+    assert_eq!(order, ["A3", "A2"], "the detected result first; the texted one is not in the queue");
+    assert_eq!(queue[0].queue_state.as_deref(), Some("open"));
+
+    let audit = audit();
+    store.handle_lab_result(queue[0].id, "called_reached", &audit, None, NOW).await.unwrap();
+    assert!(matches!(
+        store.handle_lab_result(queue[0].id, "released", &audit, None, NOW).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(store.handle_lab_result(9999, "released", &audit, None, NOW).await, Err(StoreError::NotFound)));
+    let handled = store.lab_result(queue[0].id).await.unwrap();
+    assert_eq!(
+        (handled.queue_state.as_deref(), handled.handled_by.as_deref()),
+        (Some("called_reached"), Some("account:7"))
+    );
+    assert_eq!(store.result_queue(10).await.unwrap().len(), 1);
+
+    let id = store
+        .insert_registration(&NewRegistration {
+            specimen_id: Some("A1".into()),
+            phone: Some("+821012345678".into()),
+            family: "Kim".into(),
+            given: "Minji".into(),
+            birth_date: time::macros::date!(1963 - 02 - 02),
+            created_at: NOW,
+        })
+        .await
+        .unwrap();
+    let found = store.registrations_for(&["A1".into()], &[]).await.unwrap();
+    assert_eq!(found.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
+    assert_eq!(found[0].birth_date, time::macros::date!(1963 - 02 - 02));
+    assert_eq!(store.registrations_for(&[], &["+821012345678".into()]).await.unwrap().len(), 1);
+    assert!(store.registrations_for(&["nope".into()], &["+821099999999".into()]).await.unwrap().is_empty());
+    assert!(store.registrations_for(&[], &[]).await.unwrap().is_empty());
 }

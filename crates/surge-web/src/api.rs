@@ -430,9 +430,9 @@ pub async fn create_account<S: Store>(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require(&[Role::Admin])?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let role = Role::parse(&body.role)
-        .filter(|r| Role::STAFF.contains(r))
-        .ok_or_else(|| ApiError::bad_request(format!("role {:?} is not admin, official or checkpoint", body.role)))?;
+    let role = Role::parse(&body.role).filter(|r| Role::STAFF.contains(r)).ok_or_else(|| {
+        ApiError::bad_request(format!("role {:?} is not admin, official, checkpoint or clinician", body.role))
+    })?;
     let scope = KeyScope {
         zones: body.zones.iter().map(|z| z.trim().to_ascii_uppercase()).filter(|z| !z.is_empty()).collect(),
         categories: body.categories.iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect(),

@@ -130,7 +130,7 @@ impl Principal {
     }
 
     pub fn is_staff(&self) -> bool {
-        matches!(self.role(), Some(Role::Admin | Role::Official | Role::Checkpoint))
+        matches!(self.role(), Some(Role::Admin | Role::Official | Role::Checkpoint | Role::Clinician))
     }
 }
 

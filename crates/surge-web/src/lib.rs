@@ -7,6 +7,7 @@
 
 mod api;
 mod api_notify;
+mod api_results;
 mod api_rules;
 mod api_v1;
 mod auth;
@@ -57,6 +58,8 @@ pub struct AppState<S> {
     pub signer: Option<Arc<surge_app::PassSigner>>,
     /// EU DCC signer certificates, for `HC1:` codes sent to the verification API; `None` refuses them.
     pub dcc_trust: Option<Arc<surge_pass::dcc::DccTrustList>>,
+    /// Lab results: known tests, phone region, SMS language; `None` takes no results.
+    pub results: Option<Arc<surge_app::results::ResultsConfig>>,
     /// Where supporting documents are kept: a directory that nothing serves or lists.
     pub documents_dir: Option<Arc<std::path::PathBuf>>,
 }
@@ -138,6 +141,10 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .route("/checkpoint-sw.js", get(pages::checkpoint::service_worker))
         .route("/assets/jsQR.js", get(pages::checkpoint::qr_decoder))
         .route("/api/v1/scans", post(api_v1::upload_scans::<S>))
+        .route("/api/v1/results/registrations", post(api_results::register::<S>))
+        .route("/api/v1/results/hl7", post(api_results::upload_hl7::<S>).layer(DefaultBodyLimit::max(8 * 1024 * 1024)))
+        .route("/api/v1/results/queue", get(api_results::queue::<S>))
+        .route("/api/v1/results/{id}/action", post(api_results::act::<S>))
         .route("/checkpoint", get(pages::checkpoint::page::<S>).post(pages::checkpoint::submit::<S>))
         .route("/policy", get(pages::policy::page::<S>).post(pages::policy::submit::<S>))
         .route("/", get(|| async { pages::kit_redirect("/account") }))

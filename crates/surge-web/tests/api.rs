@@ -97,6 +97,12 @@ async fn spawn() -> TestApp {
         })),
         documents_dir: Some(Arc::new(dir.path().join("documents"))),
         dcc_trust: Some(Arc::new(surge_pass::dcc::DccTrustList { signers: vec![dcc_case().1] })),
+        results: Some(Arc::new(surge_app::results::ResultsConfig {
+            tests: surge_results::TestTable::seeded(),
+            phone_region: "KR".into(),
+            sms_language: "en".into(),
+            help_phone: "1339".into(),
+        })),
     };
     TestApp {
         trust_list: state.trust_list.to_vec(),
@@ -382,12 +388,42 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         Value::Null,
         [false, true, false, false, false, false, true, false, false, false, false],
     ));
+    // The checkpoint and policy API, offline scans and lab results.
+    let checkpoint_staff = [false, true, true, false, false, true, true, true, true, false, false];
+    let admin_only = [false, true, false, false, false, false, true, false, false, false, false];
+    let registration_body = json!({"specimen_id": "S1", "family": "Kim", "given": "Minji", "birth_date": "1980-01-01", "phone": "010-1234-5678"});
+    table.extend([
+        ("POST", "/api/v1/verify".into(), json!({"control_code": "00000-00000"}), checkpoint_staff),
+        ("GET", "/api/v1/trust-list".into(), Value::Null, yes),
+        ("GET", "/api/v1/revocations".into(), Value::Null, yes),
+        ("GET", "/api/v1/status-list".into(), Value::Null, yes),
+        ("POST", "/api/v1/passes/999/status".into(), json!({"action": "suspend", "reason": "lost"}), staff_only),
+        ("POST", "/api/v1/checkpoints".into(), json!({"name": "", "zone": "KR-26", "lat": 0, "lon": 0}), admin_only),
+        ("GET", "/api/v1/checkpoints".into(), Value::Null, checkpoint_staff),
+        ("GET", "/api/v1/alerts".into(), Value::Null, staff_only),
+        ("GET", "/api/v1/policy".into(), Value::Null, staff_only),
+        ("POST", "/api/v1/policy".into(), json!({"rules": "none"}), admin_only),
+        ("POST", "/api/v1/policy/try".into(), json!({"samples": []}), staff_only),
+        ("POST", "/api/v1/scans".into(), json!({"scans": []}), checkpoint_staff),
+        ("POST", "/api/v1/results/registrations".into(), registration_body, yes),
+        ("POST", "/api/v1/results/hl7".into(), Value::Null, admin_only),
+        ("GET", "/api/v1/results/queue".into(), Value::Null, admin_only),
+        ("POST", "/api/v1/results/999/action".into(), json!({"action": "called_reached"}), admin_only),
+    ]);
     for (method, path, body, allowed) in &table {
         for ((name, caller), expect) in who.iter().zip(allowed) {
             let (status, response) = t.json_as(method, path, caller, body.clone()).await;
             let denied = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
             assert_eq!(!denied, *expect, "{method} {path} as {name}: {status} {response}");
         }
+    }
+    // Clinicians see the results queue and nothing of the e-pass service's staff pages or API.
+    let clinician = t.staff(Role::Clinician, "doctor").await;
+    let (status, _) = t.json_as("GET", "/api/v1/results/queue", &clinician, Value::Null).await;
+    assert_eq!(status, StatusCode::OK);
+    for path in ["/api/organisations", "/api/v1/alerts", "/api/messages"] {
+        let (status, _) = t.json_as("GET", path, &clinician, Value::Null).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "GET {path} as a clinician");
     }
     // Batches: the organisation's own admin and staff only.
     let (status, _) = t.json("POST", "/api/organisations/bulk-approve", Some(&t.admin), json!({})).await;

@@ -150,6 +150,16 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ),
     ("application_rejected", "en", "Your pass application {reference} was not approved: {reason} {link}"),
     ("application_rejected", "ko", "이동 허가 신청 {reference}이(가) 승인되지 않았습니다: {reason} {link}"),
+    (
+        "result_negative",
+        "en",
+        "Surge result for {initials}, born {birth}: {test} sample of {collected}: NEGATIVE (not detected). Lab: {lab}. Questions: call {help}.",
+    ),
+    (
+        "result_negative",
+        "ko",
+        "[Surge] {initials} ({birth}생) {collected} 채취 {test} 검사 결과: 음성(미검출). 검사기관 {lab}. 문의 {help}",
+    ),
     ("test_message", "en", "Surge test message {reference}. No action is needed."),
     ("test_message", "ko", "Surge 시험 메시지 {reference}. 조치할 필요가 없습니다."),
     ("opted_out", "en", "You will get no more texts from Surge. Reply START to get them again."),

@@ -10,6 +10,7 @@ mod dcc;
 mod interop;
 mod kannel;
 mod pass_cli;
+mod results;
 mod serve;
 mod smpp;
 

@@ -1,0 +1,137 @@
+//! The lab results port: raw messages (kept for audit, deduped by sending facility and control id), results (deduped
+//! by filler order, test and status) written with their SMS in one transaction, registrations for results, and the
+//! clinicians' queue. Both SQL stores implement it and pass the conformance suite.
+
+use std::future::Future;
+
+use surge_domain::audit::AuditEntry;
+use surge_results::Registration;
+use time::{Date, OffsetDateTime};
+
+use crate::{OutboxMessage, StoreError};
+
+/// A received message as it is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLabMessage {
+    pub sending_facility: String,
+    /// MSH-10, or `sha256:…` of an unreadable message.
+    pub control_id: String,
+    pub raw: String,
+    /// The ACK code sent: `AA`, `AE`, `AR`.
+    pub ack_code: String,
+    pub error: Option<String>,
+    pub received_at: OffsetDateTime,
+}
+
+/// One result to keep, with where it went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLabResult {
+    pub filler_order: String,
+    pub test_code: String,
+    /// OBX-11.
+    pub status: String,
+    pub specimen_id: String,
+    pub test_name: String,
+    /// `not_detected`, `detected` …
+    pub interpretation: String,
+    /// OBX-5 as sent.
+    pub value: String,
+    pub family: String,
+    pub given: String,
+    pub birth_date: Option<Date>,
+    pub collected_at: String,
+    pub performing_lab: String,
+    pub registration_id: Option<i64>,
+    /// Texted automatically; otherwise in the clinicians' queue with `reason`.
+    pub texted: bool,
+    pub reason: Option<String>,
+    /// Lower is more urgent.
+    pub urgency: u8,
+}
+
+/// A result as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabResultRecord {
+    pub id: i64,
+    pub message_id: i64,
+    pub result: NewLabResult,
+    /// `open` while waiting for a clinician; then `called_reached`, `called_not_reached` or `released`; `None`
+    /// for texted results.
+    pub queue_state: Option<String>,
+    pub handled_by: Option<String>,
+    pub received_at: OffsetDateTime,
+}
+
+/// A registration to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRegistration {
+    pub specimen_id: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    pub family: String,
+    pub given: String,
+    pub birth_date: Date,
+    pub created_at: OffsetDateTime,
+}
+
+/// What storing a message did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub message_id: i64,
+    /// The same message (facility and control id) came before: nothing new was stored.
+    pub duplicate: bool,
+    /// Results stored now (a result seen before is skipped, and its SMS with it).
+    pub new_results: usize,
+}
+
+pub trait LabStore: Send + Sync {
+    /// Stores a message and its results, with the SMS of each texted result, in one transaction; a message seen
+    /// before stores nothing.
+    fn record_lab_message(
+        &self,
+        message: &NewLabMessage,
+        results: &[(NewLabResult, Option<OutboxMessage>)],
+    ) -> impl Future<Output = Result<Recorded, StoreError>> + Send;
+
+    /// The ACK code and error first sent for this message, if it was received before.
+    fn lab_message_ack(
+        &self,
+        sending_facility: &str,
+        control_id: &str,
+    ) -> impl Future<Output = Result<Option<(String, Option<String>)>, StoreError>> + Send;
+
+    fn insert_registration(
+        &self,
+        registration: &NewRegistration,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// Registrations with one of these specimen numbers or phones.
+    fn registrations_for(
+        &self,
+        specimen_ids: &[String],
+        phones: &[String],
+    ) -> impl Future<Output = Result<Vec<Registration>, StoreError>> + Send;
+
+    /// Whether a not-detected result for this order and test was texted.
+    fn texted_negative(
+        &self,
+        filler_order: &str,
+        test_code: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Open queue items, most urgent first, then oldest.
+    fn result_queue(&self, limit: u32) -> impl Future<Output = Result<Vec<LabResultRecord>, StoreError>> + Send;
+
+    fn lab_result(&self, id: i64) -> impl Future<Output = Result<LabResultRecord, StoreError>> + Send;
+
+    /// Closes an open queue item as `state`, with its audit entry and, for a release, the SMS; `Conflict` if it is
+    /// not open.
+    fn handle_lab_result(
+        &self,
+        id: i64,
+        state: &str,
+        audit: &AuditEntry,
+        sms: Option<&OutboxMessage>,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}

@@ -1,0 +1,361 @@
+//! Lab results in: each HL7 message is kept, answered with an ACK, and each of its results routed by the one rule
+//! in `surge_results::route`: a final negative of a known test for one registered person is texted at once; every
+//! other result goes to the clinicians' queue with its reason. Clinicians record their calls and may release a
+//! negative from the queue, one result at a time, with their name in the audit log.
+
+use sha2::{Digest, Sha256};
+use surge_domain::audit::AuditEntry;
+use surge_domain::notify::Templates;
+use surge_domain::{FieldError, Phone};
+use surge_results::{
+    AckCode, ErrorCode, Hl7Error, Interpretation, OruMessage, QueueReason, Route, TestTable, ack, interpret,
+    match_identity, parse_oru, read_header, route, split_batch,
+};
+use time::{Date, OffsetDateTime};
+
+use crate::lab::{NewLabMessage, NewLabResult, NewRegistration};
+use crate::{AppError, OutboxMessage, Store};
+
+/// A deployment's settings for results.
+#[derive(Debug, Clone)]
+pub struct ResultsConfig {
+    pub tests: TestTable,
+    /// For phone numbers in messages and forms without a country code.
+    pub phone_region: String,
+    /// The language of result texts.
+    pub sms_language: String,
+    /// Where patients call with questions, printed in every text.
+    pub help_phone: String,
+}
+
+/// The answer to one message: its ACK and what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub ack: String,
+    pub code: AckCode,
+    pub duplicate: bool,
+    pub texted: usize,
+    pub queued: usize,
+}
+
+/// "J.K." from given and family names: enough for the patient to know the text is theirs, little for anyone else.
+fn initials(given: &str, family: &str) -> String {
+    [given, family].iter().filter_map(|n| n.trim().chars().next()).map(|c| format!("{}.", c.to_uppercase())).collect()
+}
+
+/// A short test name for the text: the LOINC long name is too long for two SMS parts.
+fn short_test_name(name: &str, lang: &str) -> &'static str {
+    let antigen = name.contains(" Ag ") || name.contains("Ag [");
+    match (antigen, lang) {
+        (true, "ko") => "코로나19 항원",
+        (false, "ko") => "코로나19 PCR",
+        (true, _) => "COVID-19 antigen",
+        (false, _) => "COVID-19 PCR",
+    }
+}
+
+/// `YYYY-MM-DD` from an HL7 date-time.
+fn hl7_date(text: &str) -> String {
+    match (text.get(..4), text.get(4..6), text.get(6..8)) {
+        (Some(y), Some(m), Some(d)) if text[..8].chars().all(|c| c.is_ascii_digit()) => format!("{y}-{m}-{d}"),
+        _ => "-".into(),
+    }
+}
+
+/// The negative result's text, with what a regulator asks a result SMS to carry (name initials, date of birth,
+/// collection date, test, result, laboratory, where to get help).
+pub fn negative_text(result: &NewLabResult, config: &ResultsConfig) -> Result<String, AppError> {
+    let lang = config.sms_language.as_str();
+    let lab: String = result.performing_lab.chars().take(24).collect();
+    Templates::builtin()
+        .render(
+            "result_negative",
+            lang,
+            &[
+                ("initials", &initials(&result.given, &result.family)),
+                ("birth", &result.birth_date.map(|d| d.to_string()).unwrap_or_else(|| "-".into())),
+                ("collected", &hl7_date(&result.collected_at)),
+                ("test", short_test_name(&result.test_name, lang)),
+                ("lab", &lab),
+                ("help", &config.help_phone),
+            ],
+        )
+        .map_err(|e| AppError::Signing(e.to_string()))
+}
+
+fn result_sms(result: &NewLabResult, phone: &str, config: &ResultsConfig) -> Result<OutboxMessage, AppError> {
+    Ok(OutboxMessage {
+        idempotency_key: format!("result:{}:{}:{}", result.filler_order, result.test_code, result.status),
+        kind: "result_negative".into(),
+        recipient: phone.to_owned(),
+        body: negative_text(result, config)?,
+    })
+}
+
+/// Routes every result of a parsed message.
+async fn route_results<S: Store>(
+    store: &S,
+    config: &ResultsConfig,
+    message: &OruMessage,
+) -> Result<Vec<(NewLabResult, Option<OutboxMessage>)>, AppError> {
+    let patient = &message.patient;
+    let phones: Vec<String> = patient
+        .phones
+        .iter()
+        .filter_map(|p| Phone::parse(p, &config.phone_region).ok())
+        .map(|p| p.as_str().to_owned())
+        .collect();
+    let mut routed = Vec::new();
+    for order in &message.orders {
+        let specimens: Vec<String> =
+            [&order.specimen_id, &order.filler_order].into_iter().filter(|s| !s.is_empty()).cloned().collect();
+        let registrations = store.registrations_for(&specimens, &phones).await?;
+        let identity = match_identity(patient, order, &registrations, &config.phone_region);
+        for obs in order.observations.iter().filter(|o| !o.is_order_entry_answer()) {
+            let name = config.tests.name(&obs.test);
+            let interpretation = interpret(obs);
+            let texted_before = store.texted_negative(&order.filler_order, &obs.test.code).await?;
+            let decision = route(&obs.status, name.is_some(), interpretation, &identity, texted_before);
+            let registration_id = match &identity {
+                surge_results::Identity::Matched { registration, .. } => Some(*registration),
+                _ => None,
+            };
+            let (texted, reason) = match &decision {
+                Route::AutoText { .. } => (true, None),
+                Route::Clinician(reason) => (false, Some(*reason)),
+            };
+            let result = NewLabResult {
+                filler_order: order.filler_order.clone(),
+                test_code: obs.test.code.clone(),
+                status: obs.status.clone(),
+                specimen_id: order.specimen_id.clone(),
+                test_name: name.map(str::to_owned).unwrap_or_else(|| obs.test.text.clone()),
+                interpretation: interpretation.as_str().into(),
+                value: obs.value_text.clone(),
+                family: patient.family.clone(),
+                given: patient.given.clone(),
+                birth_date: patient.birth_date,
+                collected_at: order.collected_at.clone(),
+                performing_lab: obs.performing_lab.clone(),
+                registration_id,
+                texted,
+                reason: reason.map(|r| r.code().to_owned()),
+                urgency: reason.map_or(9, QueueReason::urgency),
+            };
+            let sms = match decision {
+                Route::AutoText { phone } => Some(result_sms(&result, &phone, config)?),
+                Route::Clinician(_) => None,
+            };
+            routed.push((result, sms));
+        }
+    }
+    Ok(routed)
+}
+
+/// Takes one message: keeps it, routes its results, and returns its ACK. A message received before is answered
+/// as it was the first time, and nothing is done twice. `ack_id` names the ACK.
+pub async fn receive_message<S: Store>(
+    store: &S,
+    config: &ResultsConfig,
+    text: &str,
+    now: OffsetDateTime,
+    ack_id: &str,
+) -> Result<Received, AppError> {
+    let header = read_header(text).ok();
+    let (facility, control_id) = match &header {
+        Some(h) if !h.control_id.is_empty() => (h.sending_facility.clone(), h.control_id.clone()),
+        _ => {
+            let digest: String = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+            (String::new(), format!("sha256:{digest}"))
+        }
+    };
+    if let Some((code, error)) = store.lab_message_ack(&facility, &control_id).await? {
+        let code = match code.as_str() {
+            "AA" => AckCode::Accept,
+            "AR" => AckCode::Reject,
+            _ => AckCode::Error,
+        };
+        let error = error.as_deref().map(|e| (ErrorCode::ApplicationError, e));
+        let answer = ack(header.as_ref(), code, error, now, ack_id);
+        return Ok(Received { ack: answer, code, duplicate: true, texted: 0, queued: 0 });
+    }
+    let (code, error, routed) = match parse_oru(text) {
+        Ok(message) => (AckCode::Accept, None, route_results(store, config, &message).await?),
+        Err(e) => {
+            let (code, error_code) = e.ack();
+            (code, Some((error_code, e)), Vec::new())
+        }
+    };
+    let error_text = error.as_ref().map(|(_, e): &(ErrorCode, Hl7Error)| e.to_string());
+    let recorded = store
+        .record_lab_message(
+            &NewLabMessage {
+                sending_facility: facility,
+                control_id,
+                raw: text.to_owned(),
+                ack_code: code.as_str().into(),
+                error: error_text.clone(),
+                received_at: now,
+            },
+            &routed,
+        )
+        .await?;
+    let texted = routed.iter().filter(|(r, _)| r.texted).count();
+    let queued = routed.len() - texted;
+    tracing::info!(
+        message_id = recorded.message_id,
+        ack = code.as_str(),
+        texted,
+        queued,
+        duplicate = recorded.duplicate,
+        "lab message received"
+    );
+    let error = error.as_ref().map(|(error_code, _)| (*error_code, error_text.as_deref().unwrap_or("")));
+    Ok(Received {
+        ack: ack(header.as_ref(), code, error, now, ack_id),
+        code,
+        duplicate: recorded.duplicate,
+        texted,
+        queued,
+    })
+}
+
+/// Takes a file or stream that may hold several messages (an FHS/BHS batch); returns one answer per message.
+pub async fn receive_batch<S: Store>(
+    store: &S,
+    config: &ResultsConfig,
+    text: &str,
+    now: OffsetDateTime,
+    ack_id: &mut (dyn FnMut() -> String + Send),
+) -> Result<Vec<Received>, AppError> {
+    let messages = match split_batch(text) {
+        Ok(messages) => messages,
+        // Not even one message: answer it as one unreadable message.
+        Err(_) => vec![text.to_owned()],
+    };
+    let mut answers = Vec::with_capacity(messages.len());
+    for message in messages {
+        answers.push(receive_message(store, config, &message, now, &ack_id()).await?);
+    }
+    Ok(answers)
+}
+
+/// A patient registers for their result with the sample's number, their name, date of birth and phone.
+#[allow(clippy::too_many_arguments, reason = "each is a field of the form")]
+pub async fn register_for_results<S: Store>(
+    store: &S,
+    config: &ResultsConfig,
+    specimen_id: &str,
+    family: &str,
+    given: &str,
+    birth_date: &str,
+    phone: &str,
+    now: OffsetDateTime,
+) -> Result<i64, AppError> {
+    let mut errors = Vec::new();
+    let specimen = specimen_id.trim();
+    if specimen.is_empty() || specimen.len() > 64 || specimen.chars().any(char::is_control) {
+        errors.push(FieldError::new("specimen_id", "required", "Enter the number on your sample's label"));
+    }
+    for (field, value, what) in [("family", family, "family name"), ("given", given, "given name")] {
+        if value.trim().is_empty() || value.chars().count() > 60 {
+            errors.push(FieldError::new(field, "required", format!("Enter your {what} as the test centre wrote it")));
+        }
+    }
+    let birth = Date::parse(birth_date.trim(), time::macros::format_description!("[year]-[month]-[day]")).ok();
+    if birth.is_none_or(|d| d > now.date()) {
+        errors.push(FieldError::new("birth_date", "invalid", "Enter your date of birth like 1980-04-25"));
+    }
+    let phone = match Phone::parse(phone, &config.phone_region) {
+        Ok(p) => Some(p),
+        Err(_) => {
+            errors.push(FieldError::new("phone", "phone_invalid", "Enter a mobile number like 010-1234-5678"));
+            None
+        }
+    };
+    let (Some(birth), Some(phone), true) = (birth, phone, errors.is_empty()) else {
+        return Err(AppError::InvalidForm(errors));
+    };
+    let id = store
+        .insert_registration(&NewRegistration {
+            specimen_id: Some(specimen.to_owned()),
+            phone: Some(phone.as_str().to_owned()),
+            family: family.trim().to_owned(),
+            given: given.trim().to_owned(),
+            birth_date: birth,
+            created_at: now,
+        })
+        .await?;
+    tracing::info!(registration_id = id, "registered for a result");
+    Ok(id)
+}
+
+/// What a clinician records for a queued result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClinicianAction {
+    CalledReached,
+    CalledNotReached,
+    /// Text a negative from the queue (one result at a time; never a positive).
+    Release,
+}
+
+impl ClinicianAction {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "called_reached" => Some(Self::CalledReached),
+            "called_not_reached" => Some(Self::CalledNotReached),
+            "release" => Some(Self::Release),
+            _ => None,
+        }
+    }
+
+    fn state(self) -> &'static str {
+        match self {
+            Self::CalledReached => "called_reached",
+            Self::CalledNotReached => "called_not_reached",
+            Self::Release => "released",
+        }
+    }
+}
+
+/// A clinician closes a queue item. A release texts the negative to the registered phone; it is refused for
+/// anything but a final, not-detected result of a known test with a phone to text.
+pub async fn handle_queued<S: Store>(
+    store: &S,
+    config: &ResultsConfig,
+    id: i64,
+    action: ClinicianAction,
+    actor: &str,
+    phone: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(), AppError> {
+    let record = store.lab_result(id).await?;
+    let sms = if action == ClinicianAction::Release {
+        let r = &record.result;
+        let code = surge_results::Coded { code: r.test_code.clone(), text: String::new(), system: "LN".into() };
+        let known = config.tests.name(&code).is_some();
+        let negative = r.interpretation == Interpretation::NotDetected.as_str() && r.status == "F" && known;
+        let Some(phone) = phone.filter(|_| negative) else {
+            return Err(AppError::InvalidForm(vec![FieldError::new(
+                "action",
+                "release_refused",
+                "Only a final negative of a known test, for a patient with a phone, may be released by text",
+            )]));
+        };
+        Some(result_sms(r, phone, config)?)
+    } else {
+        None
+    };
+    let audit = AuditEntry {
+        actor: actor.to_owned(),
+        action: format!("result.{}", action.state()),
+        subject: format!("lab_result:{id}"),
+        detail: record.result.reason.clone().unwrap_or_default(),
+    };
+    store.handle_lab_result(id, action.state(), &audit, sms.as_ref(), now).await?;
+    tracing::info!(lab_result = id, action = action.state(), "queued result handled");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,162 @@
+//! Lab results through a running `surge serve --mllp`: each sample message sent over MLLP gets the right ACK, a
+//! registered negative is texted once, positives, unknown tests and unregistered patients go to the clinicians'
+//! queue with their reason, a correction of a texted negative tops the queue, and a clinician may release a
+//! negative from the queue one at a time.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use surge_results::mllp::{Decoder, frame};
+
+use crate::serve::{http, start_env};
+
+const NEGATIVE: &str = include_str!("../../../surge-results/tests/data/01_reportstream_pcr_94500-6_negative_v2.3.hl7");
+const BATCH: &str = include_str!("../../../surge-results/tests/data/03_reportstream_batch_FHS-BHS_v2.5.1.hl7");
+const DETECTED: &str =
+    include_str!("../../../surge-results/tests/data/04_reportstream_multiplex_94500-6_detected_v2.5.1.hl7");
+const GLUCOSE: &str =
+    include_str!("../../../surge-results/tests/data/07_python-hl7_hl7-normative_glucose_ORU_R01_v2.4.hl7");
+
+/// Sends one framed message and reads `expect` framed answers.
+fn send(stream: &mut TcpStream, message: &str, expect: usize) -> Vec<String> {
+    stream.write_all(&frame(message.as_bytes())).unwrap();
+    let mut decoder = Decoder::new(1 << 20);
+    let mut answers = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while answers.len() < expect {
+        let n = stream.read(&mut buffer).unwrap();
+        assert!(n > 0, "the server closed the connection");
+        for item in decoder.push(&buffer[..n]) {
+            answers.push(String::from_utf8(item.unwrap()).unwrap());
+        }
+    }
+    answers
+}
+
+fn msa(ack: &str) -> (String, String) {
+    let msa = ack.split('\r').find(|s| s.starts_with("MSA|")).unwrap_or_else(|| panic!("no MSA in {ack:?}"));
+    let fields: Vec<&str> = msa.split('|').collect();
+    (fields[1].to_owned(), fields[2].to_owned())
+}
+
+fn texts(dir: &Path, to: &str) -> Vec<String> {
+    let log = std::fs::read_to_string(dir.join("sms.log")).unwrap_or_default();
+    log.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|m| m["to"] == to)
+        .map(|m| m["body"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+fn wait_for_text(dir: &Path, to: &str, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = texts(dir, to);
+        if found.len() >= n || Instant::now() > deadline {
+            return found;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn samples_over_mllp_are_acknowledged_and_only_the_registered_negative_is_texted() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mllp = format!("127.0.0.1:{port}");
+    let server = start_env(
+        dir.path(),
+        "127.0.0.1:0",
+        &["--mllp", &mllp],
+        &[("SURGE_RESULTS__SMS_LANGUAGE", "en"), ("SURGE_NOTIFY__IDLE_POLL_MS", "50")],
+    );
+    let admin = server.admin_key.clone().unwrap();
+    let patient = "+19049995555";
+    let (status, body) = http(
+        &server.addr,
+        "POST",
+        "/api/v1/results/registrations",
+        None,
+        "application/json",
+        &json!({"specimen_id": "2107662558", "family": "X7TEST", "given": "DONOTUSE", "birth_date": "1963-02-02", "phone": patient})
+            .to_string(),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = http(
+        &server.addr,
+        "POST",
+        "/api/v1/results/registrations",
+        None,
+        "application/json",
+        &json!({"specimen_id": "", "family": "", "given": "A", "birth_date": "tomorrow", "phone": "12"}).to_string(),
+    );
+    assert_eq!(status, 422);
+    let fields: Vec<&str> =
+        body["error"]["details"].as_array().unwrap().iter().filter_map(|d| d["field"].as_str()).collect();
+    assert_eq!(fields, ["specimen_id", "family", "birth_date", "phone"]);
+
+    let mut lab = TcpStream::connect(&mllp).unwrap();
+    lab.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let ack = send(&mut lab, NEGATIVE, 1);
+    assert_eq!(msa(&ack[0]), ("AA".into(), "04903212".into()), "{}", ack[0]);
+    let sent = wait_for_text(dir.path(), patient, 1);
+    assert_eq!(sent.len(), 1, "the registered negative is texted");
+    for element in ["D.X.", "1963-02-02", "2021-03-17", "COVID-19 PCR", "NEGATIVE", "FLH", "1339"] {
+        assert!(sent[0].contains(element), "{element} missing: {}", sent[0]);
+    }
+    // The same message again: the same answer, nothing done twice.
+    let ack = send(&mut lab, NEGATIVE, 1);
+    assert_eq!(msa(&ack[0]).0, "AA");
+
+    let ack = send(&mut lab, DETECTED, 1);
+    assert_eq!(msa(&ack[0]), ("AA".into(), "3ad338c6-125d-4141-9ce1-6040481304ab".into()));
+    let acks = send(&mut lab, BATCH, 2);
+    let ids: Vec<(String, String)> = acks.iter().map(|a| msa(a)).collect();
+    assert_eq!(ids, [("AA".into(), "371784".into()), ("AA".into(), "612092".into())]);
+    let ack = send(&mut lab, GLUCOSE, 1);
+    assert_eq!(msa(&ack[0]).0, "AA");
+    let ack = send(&mut lab, &NEGATIVE.replacen("ORU^R01", "ADT^A01", 1).replacen("04903212", "04903213", 1), 1);
+    assert_eq!(msa(&ack[0]).0, "AR", "{}", ack[0]);
+    assert!(ack[0].contains("ERR|||200^"), "{}", ack[0]);
+    let ack = send(&mut lab, "this is not HL7", 1);
+    assert_eq!(msa(&ack[0]).0, "AE", "{}", ack[0]);
+
+    // The lab corrects the texted negative to detected: the most urgent item, and no text.
+    let corrected = NEGATIVE.replacen("04903212", "04903299", 1).replacen(
+        "||NEGATIVE||NEGATIVE|N|||F|",
+        "||POSITIVE||NEGATIVE|A|||C|",
+        1,
+    );
+    assert!(corrected.contains("|||C|"), "the sample changed; update the test");
+    let ack = send(&mut lab, &corrected, 1);
+    assert_eq!(msa(&ack[0]).0, "AA");
+
+    let (status, queue) = http(&server.addr, "GET", "/api/v1/results/queue", Some(&admin), "application/json", "");
+    assert_eq!(status, 200, "{queue}");
+    let items = queue["results"].as_array().unwrap();
+    let reasons: Vec<&str> = items.iter().map(|r| r["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons[0], "corrected_after_text", "{reasons:?}");
+    assert_eq!(reasons[1], "detected", "{reasons:?}");
+    for expected in ["unknown_test", "unmatched"] {
+        assert!(reasons.contains(&expected), "{expected} missing from {reasons:?}");
+    }
+    assert!(!items.iter().any(|r| r["interpretation"] == "not_detected" && r["reason"] == "detected"));
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(texts(dir.path(), patient).len(), 1, "nothing more was texted");
+
+    // A clinician may release a queued negative (an unregistered antigen result has no phone: refused); a
+    // positive never.
+    let detected = items.iter().find(|r| r["reason"] == "detected").unwrap();
+    let path = format!("/api/v1/results/{}/action", detected["id"]);
+    let (status, body) = http(&server.addr, "POST", &path, Some(&admin), "application/json", r#"{"action":"release"}"#);
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("form_invalid")), "{body}");
+    let (status, _) =
+        http(&server.addr, "POST", &path, Some(&admin), "application/json", r#"{"action":"called_reached"}"#);
+    assert_eq!(status, 200);
+    let (status, _) =
+        http(&server.addr, "POST", &path, Some(&admin), "application/json", r#"{"action":"called_reached"}"#);
+    assert_eq!(status, 409, "handled once");
+}

@@ -1,0 +1,233 @@
+//! Lab results in PostgreSQL: messages with their results and SMS in one transaction, registrations, the queue.
+
+use sqlx::{Postgres, QueryBuilder, Row};
+use surge_app::lab::{LabResultRecord, LabStore, NewLabMessage, NewLabResult, NewRegistration, Recorded};
+use surge_app::{OutboxMessage, StoreError};
+use surge_domain::audit::AuditEntry;
+use surge_results::Registration;
+use time::OffsetDateTime;
+
+use crate::{PostgresStore, append_audit, db};
+
+const RESULT_COLUMNS: &str = "id, message_id, filler_order, test_code, status, specimen_id, test_name, \
+    interpretation, value, family, given, birth_date, collected_at, performing_lab, registration_id, texted, reason, \
+    urgency, queue_state, handled_by, received_at";
+
+impl LabStore for PostgresStore {
+    async fn record_lab_message(
+        &self,
+        message: &NewLabMessage,
+        results: &[(NewLabResult, Option<OutboxMessage>)],
+    ) -> Result<Recorded, StoreError> {
+        let now = message.received_at.unix_timestamp();
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO lab_messages (sending_facility, control_id, raw, ack_code, error, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sending_facility, control_id) DO NOTHING RETURNING id",
+        )
+        .bind(&message.sending_facility)
+        .bind(&message.control_id)
+        .bind(&message.raw)
+        .bind(&message.ack_code)
+        .bind(&message.error)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let Some(message_id) = inserted else {
+            let id: i64 =
+                sqlx::query_scalar("SELECT id FROM lab_messages WHERE sending_facility = $1 AND control_id = $2")
+                    .bind(&message.sending_facility)
+                    .bind(&message.control_id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            return Ok(Recorded { message_id: id, duplicate: true, new_results: 0 });
+        };
+        let mut new_results = 0;
+        for (result, sms) in results {
+            let r = result;
+            let stored = sqlx::query(
+                "INSERT INTO lab_results (message_id, filler_order, test_code, status, specimen_id, test_name, \
+                 interpretation, value, family, given, birth_date, collected_at, performing_lab, registration_id, \
+                 texted, reason, urgency, queue_state, received_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+                 ON CONFLICT (filler_order, test_code, status) DO NOTHING",
+            )
+            .bind(message_id)
+            .bind(&r.filler_order)
+            .bind(&r.test_code)
+            .bind(&r.status)
+            .bind(&r.specimen_id)
+            .bind(&r.test_name)
+            .bind(&r.interpretation)
+            .bind(&r.value)
+            .bind(&r.family)
+            .bind(&r.given)
+            .bind(r.birth_date.map(|d| d.to_string()))
+            .bind(&r.collected_at)
+            .bind(&r.performing_lab)
+            .bind(r.registration_id)
+            .bind(r.texted)
+            .bind(&r.reason)
+            .bind(i64::from(r.urgency))
+            .bind((!r.texted).then_some("open"))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            if stored.rows_affected() == 1 {
+                new_results += 1;
+                if let Some(sms) = sms {
+                    insert_outbox(&mut tx, sms, now).await?;
+                }
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(Recorded { message_id, duplicate: false, new_results })
+    }
+
+    async fn lab_message_ack(
+        &self,
+        sending_facility: &str,
+        control_id: &str,
+    ) -> Result<Option<(String, Option<String>)>, StoreError> {
+        let row =
+            sqlx::query("SELECT ack_code, error FROM lab_messages WHERE sending_facility = $1 AND control_id = $2")
+                .bind(sending_facility)
+                .bind(control_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        row.map(|r| Ok((r.try_get("ack_code").map_err(db)?, r.try_get("error").map_err(db)?))).transpose()
+    }
+
+    async fn insert_registration(&self, r: &NewRegistration) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "INSERT INTO result_registrations (specimen_id, phone, family, given, birth_date, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&r.specimen_id)
+        .bind(&r.phone)
+        .bind(&r.family)
+        .bind(&r.given)
+        .bind(r.birth_date.to_string())
+        .bind(r.created_at.unix_timestamp())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    async fn registrations_for(
+        &self,
+        specimen_ids: &[String],
+        phones: &[String],
+    ) -> Result<Vec<Registration>, StoreError> {
+        if specimen_ids.is_empty() && phones.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Postgres>::new(
+            "SELECT id, specimen_id, phone, family, given, birth_date FROM result_registrations WHERE specimen_id IN (",
+        );
+        let mut list = q.separated(", ");
+        list.push_bind("");
+        for s in specimen_ids {
+            list.push_bind(s.clone());
+        }
+        q.push(") OR phone IN (");
+        let mut list = q.separated(", ");
+        list.push_bind("");
+        for p in phones {
+            list.push_bind(p.clone());
+        }
+        q.push(") ORDER BY id LIMIT 100");
+        let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
+        rows.iter().map(surge_store_sql::registration).collect()
+    }
+
+    async fn texted_negative(&self, filler_order: &str, test_code: &str) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM lab_results WHERE filler_order = $1 AND test_code = $2 \
+             AND interpretation = 'not_detected' AND (texted OR queue_state = 'released')",
+        )
+        .bind(filler_order)
+        .bind(test_code)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(n > 0)
+    }
+
+    async fn result_queue(&self, limit: u32) -> Result<Vec<LabResultRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {RESULT_COLUMNS} FROM lab_results WHERE queue_state = 'open' \
+             ORDER BY urgency, received_at, id LIMIT $1"
+        ))
+        .bind(i64::from(limit.clamp(1, 1000)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(surge_store_sql::lab_result).collect()
+    }
+
+    async fn lab_result(&self, id: i64) -> Result<LabResultRecord, StoreError> {
+        let row = sqlx::query(&format!("SELECT {RESULT_COLUMNS} FROM lab_results WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound)?;
+        surge_store_sql::lab_result(&row)
+    }
+
+    async fn handle_lab_result(
+        &self,
+        id: i64,
+        state: &str,
+        audit: &AuditEntry,
+        sms: Option<&OutboxMessage>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = sqlx::query(
+            "UPDATE lab_results SET queue_state = $1, handled_by = $2, handled_at = $3 WHERE id = $4 AND queue_state = 'open'",
+        )
+        .bind(state)
+        .bind(&audit.actor)
+        .bind(now.unix_timestamp())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() != 1 {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM lab_results WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+            return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
+        }
+        if let Some(sms) = sms {
+            insert_outbox(&mut tx, sms, now.unix_timestamp()).await?;
+        }
+        append_audit(&mut tx, audit, now).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+}
+
+async fn insert_outbox(conn: &mut sqlx::PgConnection, sms: &OutboxMessage, now: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(&sms.idempotency_key)
+    .bind(&sms.kind)
+    .bind(&sms.recipient)
+    .bind(&sms.body)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
