@@ -407,6 +407,70 @@ impl Lang {
                 "Ready to check passes with no network: {keys} keys, status list of {time} UTC.",
                 "네트워크 없이 확인할 준비가 되었습니다: 키 {keys}개, {time} UTC 기준 취소 목록.",
             ),
+            // Field names, for the error messages that name them.
+            "specimen_id" => ("Number on your sample label", "검체 라벨의 번호"),
+            "family" => ("Family name", "성"),
+            "given" => ("Given name", "이름"),
+            "birth_date" => ("Date of birth", "생년월일"),
+            "phone" => ("Mobile phone number", "휴대전화 번호"),
+            "results.register.title" => ("Get your test result by text", "문자로 검사 결과 받기"),
+            "results.register.lead" => (
+                "Tell us who you are so your result reaches only you. A negative result comes by text; if your result needs a conversation, a clinician calls you.",
+                "결과가 본인에게만 전달되도록 정보를 입력하십시오. 음성 결과는 문자로 보내 드리며, 상담이 필요한 결과는 의료진이 전화로 알려 드립니다.",
+            ),
+            "results.specimen_id" => ("Number on your sample label", "검체 라벨의 번호"),
+            "results.specimen_id.hint" => {
+                ("The test centre gave it to you with your sample", "검사소에서 검체와 함께 알려 준 번호")
+            }
+            "results.family" => ("Family name", "성"),
+            "results.family.hint" => ("As the test centre wrote it", "검사소에 적은 그대로"),
+            "results.given" => ("Given name", "이름"),
+            "results.given.hint" => ("As the test centre wrote it", "검사소에 적은 그대로"),
+            "results.birth_date" => ("Date of birth", "생년월일"),
+            "results.birth_date.hint" => ("For example, 1980-04-25", "예: 1980-04-25"),
+            "results.phone" => ("Mobile phone number", "휴대전화 번호"),
+            "results.phone.hint" => ("We text your result here", "이 번호로 결과를 보내 드립니다"),
+            "results.register.submit" => ("Register for my result", "결과 받기 등록"),
+            "results.registered.title" => ("You are registered", "등록되었습니다"),
+            "results.registered.body" => (
+                "When your result is ready and it is negative, we text it to {phone}.",
+                "결과가 나오고 음성이면 {phone}(으)로 문자를 보내 드립니다.",
+            ),
+            "results.registered.next" => (
+                "If your result needs a conversation, a clinician will call you. You do not need to do anything else.",
+                "상담이 필요한 결과는 의료진이 전화로 알려 드립니다. 더 하실 일은 없습니다.",
+            ),
+            "results.queue.title" => ("Results to call about", "연락할 검사 결과"),
+            "results.queue.lead" => (
+                "Results that were not texted: the most urgent first, then the oldest.",
+                "문자로 보내지 않은 결과입니다. 가장 급한 것부터, 그다음 오래된 순서입니다.",
+            ),
+            "results.queue.none" => ("No results are waiting.", "대기 중인 결과가 없습니다."),
+            "results.urgent" => ("URGENT", "긴급"),
+            "results.test" => ("Test", "검사"),
+            "results.value" => ("Result as sent", "보고된 결과"),
+            "results.done" => ("Saved for result {id}.", "결과 {id}에 대해 저장했습니다."),
+            "results.action.called_reached" => ("Called: reached", "통화함: 연결됨"),
+            "results.action.called_not_reached" => ("Called: not reached", "통화함: 연결 안 됨"),
+            "results.action.release" => ("Text this negative", "이 음성 결과를 문자로 보내기"),
+            "results.action.choose" => ("Choose what you did", "처리 내용을 선택하십시오"),
+            "results.action.refused" => (
+                "Only a final negative of a known test, for a registered patient, may be texted",
+                "등록된 환자의 확정된 음성 결과만 문자로 보낼 수 있습니다",
+            ),
+            "results.reason.corrected_after_text" => {
+                ("Corrected after a negative was texted: call now", "음성 문자 발송 후 정정됨: 즉시 연락하십시오")
+            }
+            "results.reason.detected" => ("Detected (positive)", "검출(양성)"),
+            "results.reason.inconclusive" => ("Inconclusive", "판정 불가"),
+            "results.reason.invalid" => ("Invalid specimen or test", "검체 또는 검사 무효"),
+            "results.reason.unknown_result" => ("Result not recognised", "인식할 수 없는 결과"),
+            "results.reason.unknown_test" => ("Test code not known", "알 수 없는 검사 코드"),
+            "results.reason.not_final" => ("Not final (preliminary or corrected)", "확정되지 않음(예비 또는 정정)"),
+            "results.reason.unmatched" => ("No registration matches", "일치하는 등록 없음"),
+            "results.reason.ambiguous" => ("Several registrations match", "여러 등록과 일치"),
+            "results.reason.no_phone" => ("No phone to text", "문자를 보낼 번호 없음"),
+            "results.reason.already_texted" => ("Already texted", "이미 문자 발송됨"),
             "check.scan" => ("Scan with the camera", "카메라로 스캔"),
             "check.scan.stop" => ("Stop the camera", "카메라 끄기"),
             "check.scan.no_camera" => (

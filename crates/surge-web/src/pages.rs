@@ -45,6 +45,7 @@ pub(crate) mod kit;
 pub mod messages;
 pub mod orgs;
 pub mod policy;
+pub mod results;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")

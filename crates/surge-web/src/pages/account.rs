@@ -400,6 +400,13 @@ pub async fn account_page<S: Store>(State(state): State<AppState<S>>, Query(quer
     match &ctx.principal {
         Principal::Anonymous | Principal::Key { .. } => return ctx.refuse("/account"),
         Principal::Staff { must_change_password: true, .. } => return ctx.redirect("/account/password"),
+        Principal::Staff { role: Role::Clinician, .. } => {
+            body.push_str(&format!(
+                "<ul><li><a href=\"/results/queue\">{}</a></li><li><a href=\"/account/password\">{}</a></li></ul>",
+                ctx.t("results.queue.title"),
+                ctx.t("password.title")
+            ));
+        }
         Principal::Staff { role, .. } => {
             body.push_str(&format!("<ul><li><a href=\"/checkpoint\">{}</a></li>", ctx.t("check.title")));
             if matches!(role, Role::Admin | Role::Official) {

@@ -9,10 +9,10 @@ import readline from 'node:readline';
 import { chromium } from 'playwright-core';
 
 // `dir` and `listen` restart a stopped server on the same data and address (a network cut and its end).
-export async function startSurge({ dir = mkdtempSync(join(tmpdir(), 'surge-pages-')), listen = '127.0.0.1:0' } = {}) {
+export async function startSurge({ dir = mkdtempSync(join(tmpdir(), 'surge-pages-')), listen = '127.0.0.1:0', args = [] } = {}) {
   const surge = process.env.SURGE_BIN;
   assert.ok(surge, 'SURGE_BIN must name the surge binary (cargo xtask test sets it)');
-  const server = spawn(surge, ['serve', '--listen', listen, '--data-dir', dir], {
+  const server = spawn(surge, ['serve', '--listen', listen, '--data-dir', dir, ...args], {
     env: { ...process.env, RUST_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

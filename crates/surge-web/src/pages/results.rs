@@ -1,0 +1,266 @@
+//! Lab result pages: the registration form a collection site links to from the QR code it prints (one form, the
+//! sample number filled in from the link), and the clinicians' queue: results that were not texted, most urgent
+//! first, each with its reason and the calls made, and a negative released by text one at a time.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use surge_app::results::{ClinicianAction, handle_queued, register_for_results};
+use surge_app::{AppError, Role, Store};
+
+use super::escape;
+use super::kit::{Field, PageCtx, error_for, error_summary, field, field_errors, sorry};
+use crate::AppState;
+use crate::i18n::Lang;
+use crate::session::ClientAddress;
+
+type Q = Query<HashMap<String, String>>;
+
+const CLINICAL: [Role; 2] = [Role::Admin, Role::Clinician];
+
+fn register_form(ctx: &PageCtx, values: &HashMap<String, String>, errors: &[(String, String)]) -> String {
+    let lang = ctx.lang;
+    let get = |name: &str| values.get(name).map(String::as_str).unwrap_or("");
+    let input = |name: &'static str, kind: &'static str, autocomplete: &'static str| {
+        field(
+            lang,
+            &Field {
+                name,
+                label: lang.t(&format!("results.{name}")),
+                hint: lang.t(&format!("results.{name}.hint")),
+                kind,
+                autocomplete,
+                value: get(name),
+                attributes: "",
+            },
+            error_for(errors, name),
+        )
+    };
+    format!(
+        "{summary}<h1>{title}</h1><p>{lead}</p><form method=\"post\" action=\"/results/register\" novalidate>{csrf}\
+         {specimen}{family}{given}{birth}{phone}<button type=\"submit\">{submit}</button></form>",
+        summary = error_summary(lang, errors),
+        title = lang.t("results.register.title"),
+        lead = lang.t("results.register.lead"),
+        csrf = ctx.csrf_input(),
+        specimen = input("specimen_id", "text", "off"),
+        family = input("family", "text", "family-name"),
+        given = input("given", "text", "given-name"),
+        birth = input("birth_date", "text", "bday"),
+        phone = input("phone", "tel", "tel"),
+        submit = lang.t("results.register.submit"),
+    )
+}
+
+pub async fn register_page<S: Store>(
+    State(state): State<AppState<S>>,
+    Query(query): Q,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = page_ctx!(state, headers, query);
+    // The collection site's QR code carries the sample number.
+    let values: HashMap<String, String> =
+        query.get("specimen").map(|s| HashMap::from([("specimen_id".to_owned(), s.clone())])).unwrap_or_default();
+    let body = register_form(&ctx, &values, &[]);
+    let title = ctx.t("results.register.title");
+    ctx.render(StatusCode::OK, title, &body, Some("/results/register"))
+}
+
+pub async fn register_submit<S: Store>(
+    State(state): State<AppState<S>>,
+    Query(query): Q,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let ctx = form_ctx!(state, headers, query, form);
+    let lang = ctx.lang;
+    let Some(config) = state.results.clone() else { return sorry(lang) };
+    let now = (state.clock)();
+    match state.store.rate_limit(&format!("result-registration:{address}"), now, 900, 30).await {
+        Ok(true) => {}
+        Ok(false) => return super::account::rate_limited(ctx, "/results/register"),
+        Err(e) => {
+            tracing::error!(error = %e, "rate limit failed");
+            return sorry(lang);
+        }
+    }
+    let get = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+    let result = register_for_results(
+        &state.store,
+        &config,
+        get("specimen_id"),
+        get("family"),
+        get("given"),
+        get("birth_date"),
+        get("phone"),
+        now,
+    )
+    .await;
+    match result {
+        Ok(_) => {
+            let masked =
+                surge_domain::Phone::parse(get("phone"), &config.phone_region).map(|p| p.masked()).unwrap_or_default();
+            let body = format!(
+                "<div class=\"panel\"><h1>{}</h1></div><p>{}</p><p>{}</p>",
+                lang.t("results.registered.title"),
+                lang.t("results.registered.body").replace("{phone}", &escape(&masked)),
+                lang.t("results.registered.next"),
+            );
+            let title = lang.t("results.registered.title");
+            ctx.render(StatusCode::OK, title, &body, None)
+        }
+        Err(AppError::InvalidForm(problems)) => {
+            let errors = field_errors(lang, &problems);
+            let body = register_form(&ctx, &form, &errors);
+            let title = format!("{} {}", lang.t("error.prefix"), lang.t("results.register.title"));
+            ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &title, &body, None)
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "registering for a result failed");
+            sorry(lang)
+        }
+    }
+}
+
+fn reason_words(lang: Lang, code: &str) -> String {
+    match lang.t(&format!("results.reason.{code}")) {
+        "" => code.to_owned(),
+        words => words.to_owned(),
+    }
+}
+
+pub async fn queue_page<S: Store>(State(state): State<AppState<S>>, Query(query): Q, headers: HeaderMap) -> Response {
+    let ctx = page_ctx!(state, headers, query);
+    if ctx.principal.require(&CLINICAL).is_err() {
+        return ctx.refuse("/results/queue");
+    }
+    render_queue(&state, ctx, &query, &[]).await
+}
+
+async fn render_queue<S: Store>(
+    state: &AppState<S>,
+    ctx: PageCtx,
+    query: &HashMap<String, String>,
+    errors: &[(String, String)],
+) -> Response {
+    let lang = ctx.lang;
+    let items = match state.store.result_queue(200).await {
+        Ok(items) => items,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the results queue failed");
+            return sorry(lang);
+        }
+    };
+    let now = (state.clock)();
+    let mut body = error_summary(lang, errors);
+    if let Some(done) = query.get("done").and_then(|d| d.parse::<i64>().ok()) {
+        body.push_str(&format!(
+            "<div class=\"inset\" role=\"status\"><p>{}</p></div>",
+            lang.t("results.done").replace("{id}", &done.to_string())
+        ));
+    }
+    body.push_str(&format!("<h1>{}</h1><p>{}</p>", lang.t("results.queue.title"), lang.t("results.queue.lead")));
+    if items.is_empty() {
+        body.push_str(&format!("<p>{}</p>", lang.t("results.queue.none")));
+    }
+    for item in &items {
+        let r = &item.result;
+        let reason = r.reason.as_deref().unwrap_or("");
+        let urgent = r.urgency == 0;
+        let waited = (now - item.received_at).whole_minutes().max(0);
+        let releasable = r.interpretation == "not_detected" && r.status == "F" && r.registration_id.is_some();
+        let release = if releasable {
+            format!(
+                "<button type=\"submit\" name=\"action\" value=\"release\" class=\"secondary\">{}</button>",
+                lang.t("results.action.release")
+            )
+        } else {
+            String::new()
+        };
+        body.push_str(&format!(
+            "<section class=\"inset\" aria-labelledby=\"result-{id}\"><h2 id=\"result-{id}\">{tag}{name}, {birth}</h2>\
+             <dl><dt>{reason_l}</dt><dd>{reason}</dd><dt>{test_l}</dt><dd>{test} ({code})</dd>\
+             <dt>{value_l}</dt><dd>{value} · {status}</dd><dt>{specimen_l}</dt><dd>{specimen}</dd>\
+             <dt>{waiting_l}</dt><dd>{h} h {m} min</dd></dl>\
+             <form method=\"post\" action=\"/results/{id}/action\">{csrf}\
+             <button type=\"submit\" name=\"action\" value=\"called_reached\">{reached}</button> \
+             <button type=\"submit\" name=\"action\" value=\"called_not_reached\" class=\"secondary\">{not_reached}</button> \
+             {release}</form></section>",
+            id = item.id,
+            tag = if urgent { format!("<strong class=\"tag rejected\">{}</strong> ", lang.t("results.urgent")) } else { String::new() },
+            name = escape(&format!("{} {}", r.given, r.family)),
+            birth = r.birth_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+            reason_l = lang.t("application.reason"),
+            reason = escape(&reason_words(lang, reason)),
+            test_l = lang.t("results.test"),
+            test = escape(&r.test_name),
+            code = escape(&r.test_code),
+            value_l = lang.t("results.value"),
+            value = escape(&r.value),
+            status = escape(&r.status),
+            specimen_l = lang.t("results.specimen_id"),
+            specimen = escape(&r.specimen_id),
+            waiting_l = lang.t("application.waiting"),
+            h = waited / 60,
+            m = waited % 60,
+            csrf = ctx.csrf_input(),
+            reached = lang.t("results.action.called_reached"),
+            not_reached = lang.t("results.action.called_not_reached"),
+        ));
+    }
+    let title = lang.t("results.queue.title");
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    ctx.render(status, title, &body, Some("/results/queue"))
+}
+
+pub async fn action_submit<S: Store>(
+    State(state): State<AppState<S>>,
+    Path(id): Path<i64>,
+    Query(query): Q,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let ctx = form_ctx!(state, headers, query, form);
+    if ctx.principal.require(&CLINICAL).is_err() {
+        return ctx.refuse("/results/queue");
+    }
+    let lang = ctx.lang;
+    let Some(config) = state.results.clone() else { return sorry(lang) };
+    let Some(action) = form.get("action").and_then(|a| ClinicianAction::parse(a)) else {
+        return render_queue(
+            &state,
+            ctx,
+            &HashMap::new(),
+            &[("action".into(), lang.t("results.action.choose").into())],
+        )
+        .await;
+    };
+    let phone = match crate::api_results::registered_phone(&state, id).await {
+        Ok(phone) => phone,
+        Err(e) => {
+            tracing::error!(code = e.code, "finding a result's phone failed");
+            return sorry(lang);
+        }
+    };
+    let result =
+        handle_queued(&state.store, &config, id, action, &ctx.principal.actor(), phone.as_deref(), (state.clock)())
+            .await;
+    match result {
+        Ok(()) => ctx.redirect(&format!("/results/queue?done={id}")),
+        Err(AppError::InvalidForm(_)) => {
+            render_queue(&state, ctx, &HashMap::new(), &[("action".into(), lang.t("results.action.refused").into())])
+                .await
+        }
+        Err(AppError::Conflict | AppError::NotFound) => {
+            render_queue(&state, ctx, &HashMap::new(), &[("action".into(), lang.t("decision.conflict").into())]).await
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "handling a queued result failed");
+            sorry(lang)
+        }
+    }
+}

@@ -1,0 +1,100 @@
+// Lab results in headless Chromium: a patient registers from the link on their sample's QR code (on a phone, errors
+// first); the lab sends the negative over MLLP and it is texted with the required details; a positive and a
+// correction of the texted negative wait for a clinician, the correction marked urgent and first; the clinician
+// records a call and the item leaves the queue.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { startSurge, launchBrowser, fill, sentMessages, staffPage } from './support.mjs';
+
+const data = new URL('../../../surge-results/tests/data/', import.meta.url);
+const NEGATIVE = readFileSync(new URL('01_reportstream_pcr_94500-6_negative_v2.3.hl7', data), 'utf8');
+const DETECTED = readFileSync(new URL('04_reportstream_multiplex_94500-6_detected_v2.5.1.hl7', data), 'utf8');
+
+let surge;
+let browser;
+let mllpPort;
+
+before(async () => {
+  mllpPort = await new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+  surge = await startSurge({ args: ['--mllp', `127.0.0.1:${mllpPort}`] });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await surge?.stop();
+});
+
+// Sends one HL7 message framed for MLLP and resolves with the ACK's MSA segment.
+function sendHl7(message) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(mllpPort, '127.0.0.1', () => {
+      socket.write(Buffer.concat([Buffer.from([0x0b]), Buffer.from(message), Buffer.from([0x1c, 0x0d])]));
+    });
+    let received = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf(Buffer.from([0x1c, 0x0d]));
+      if (end >= 0) {
+        socket.end();
+        resolve(received.subarray(1, end).toString().split('\r').find((s) => s.startsWith('MSA|')));
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+test('a patient registers, the negative is texted, and a clinician works the queue', async () => {
+  const patient = await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } });
+  const page = await patient.newPage();
+  await page.goto(`${surge.base}/results/register?specimen=2107662558`);
+  assert.equal(await page.getByLabel('Number on your sample label').inputValue(), '2107662558', 'filled from the QR link');
+  await page.getByRole('button', { name: 'Register for my result' }).click();
+  const summary = await page.getByRole('alert').textContent();
+  assert.match(summary, /family name/);
+  assert.match(summary, /date of birth/);
+  assert.match(summary, /mobile number/);
+  await fill(page, {
+    'Family name': 'X7TEST', 'Given name': 'DONOTUSE', 'Date of birth': '1963-02-02', 'Mobile phone number': '010-3200-0001',
+  });
+  await page.getByRole('button', { name: 'Register for my result' }).click();
+  assert.equal((await page.locator('h1').textContent()).trim(), 'You are registered');
+  assert.match(await page.locator('main').textContent(), /we text it to \+82…01\./, 'the phone, masked');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(overflow, 0, 'fits a phone');
+  await patient.close();
+
+  assert.match(await sendHl7(NEGATIVE), /^MSA\|AA\|04903212/);
+  let texted;
+  for (let i = 0; i < 100 && !texted; i += 1) {
+    texted = sentMessages(surge.dir).find((m) => m.to === '+821032000001');
+    if (!texted) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(texted, 'the negative was texted');
+  assert.match(texted.body, /음성|NEGATIVE/);
+  assert.match(texted.body, /1963-02-02/);
+
+  assert.match(await sendHl7(DETECTED), /^MSA\|AA\|/);
+  const corrected = NEGATIVE.replace('04903212', '04903299').replace('||NEGATIVE||NEGATIVE|N|||F|', '||POSITIVE||NEGATIVE|A|||C|');
+  assert.match(await sendHl7(corrected), /^MSA\|AA\|04903299/);
+
+  const staff = await browser.newContext({ locale: 'en-GB' });
+  const clinician = await staffPage(surge, staff, { username: 'doctor1', role: 'clinician' });
+  await clinician.getByRole('link', { name: 'Results to call about' }).click();
+  const sections = clinician.locator('main section');
+  assert.match(await sections.nth(0).textContent(), /URGENT.*Corrected after a negative was texted/s);
+  assert.match(await sections.nth(1).textContent(), /Cedrick Diggory.*Detected \(positive\)/s);
+  const before = await sections.count();
+  await sections.nth(1).getByRole('button', { name: 'Called: reached' }).click();
+  assert.match(await clinician.getByRole('status').textContent(), /Saved for result/);
+  assert.equal(await clinician.locator('main section').count(), before - 1);
+  await staff.close();
+  assert.equal(sentMessages(surge.dir).filter((m) => m.to === '+821032000001').length, 1, 'the correction sent no text');
+});
