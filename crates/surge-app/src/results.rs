@@ -8,7 +8,7 @@ use surge_domain::audit::AuditEntry;
 use surge_domain::notify::Templates;
 use surge_domain::{FieldError, Phone};
 use surge_results::{
-    AckCode, ErrorCode, Hl7Error, Interpretation, OruMessage, QueueReason, Route, TestTable, ack, interpret,
+    AckCode, ErrorCode, Header, Hl7Error, Interpretation, OruMessage, QueueReason, Route, TestTable, ack, interpret,
     match_identity, parse_oru, read_header, route, split_batch,
 };
 use time::{Date, OffsetDateTime};
@@ -152,49 +152,60 @@ async fn route_results<S: Store>(
     Ok(routed)
 }
 
-/// Takes one message: keeps it, routes its results, and returns its ACK. A message received before is answered
-/// as it was the first time, and nothing is done twice. `ack_id` names the ACK.
-pub async fn receive_message<S: Store>(
-    store: &S,
-    config: &ResultsConfig,
-    text: &str,
-    now: OffsetDateTime,
-    ack_id: &str,
-) -> Result<Received, AppError> {
-    let header = read_header(text).ok();
-    let (facility, control_id) = match &header {
+/// A message's identity for dedupe: its sending facility and control id, or the hash of what could not be read.
+fn message_key(header: Option<&Header>, raw: &str) -> (String, String) {
+    match header {
         Some(h) if !h.control_id.is_empty() => (h.sending_facility.clone(), h.control_id.clone()),
         _ => {
-            let digest: String = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+            let digest: String = Sha256::digest(raw.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
             (String::new(), format!("sha256:{digest}"))
         }
-    };
+    }
+}
+
+/// What was decided for one message: its ACK code and error, and how its results went.
+struct Taken {
+    code: AckCode,
+    error: Option<(ErrorCode, String)>,
+    duplicate: bool,
+    texted: usize,
+    queued: usize,
+}
+
+/// Keeps a message and routes its results, unless it came before; then it is answered as the first time.
+async fn take<S: Store>(
+    store: &S,
+    config: &ResultsConfig,
+    key: (String, String),
+    raw: &str,
+    parsed: Result<OruMessage, Hl7Error>,
+    now: OffsetDateTime,
+) -> Result<Taken, AppError> {
+    let (facility, control_id) = key;
     if let Some((code, error)) = store.lab_message_ack(&facility, &control_id).await? {
         let code = match code.as_str() {
             "AA" => AckCode::Accept,
             "AR" => AckCode::Reject,
             _ => AckCode::Error,
         };
-        let error = error.as_deref().map(|e| (ErrorCode::ApplicationError, e));
-        let answer = ack(header.as_ref(), code, error, now, ack_id);
-        return Ok(Received { ack: answer, code, duplicate: true, texted: 0, queued: 0 });
+        let error = error.map(|e| (ErrorCode::ApplicationError, e));
+        return Ok(Taken { code, error, duplicate: true, texted: 0, queued: 0 });
     }
-    let (code, error, routed) = match parse_oru(text) {
+    let (code, error, routed) = match parsed {
         Ok(message) => (AckCode::Accept, None, route_results(store, config, &message).await?),
         Err(e) => {
             let (code, error_code) = e.ack();
-            (code, Some((error_code, e)), Vec::new())
+            (code, Some((error_code, e.to_string())), Vec::new())
         }
     };
-    let error_text = error.as_ref().map(|(_, e): &(ErrorCode, Hl7Error)| e.to_string());
     let recorded = store
         .record_lab_message(
             &NewLabMessage {
                 sending_facility: facility,
                 control_id,
-                raw: text.to_owned(),
+                raw: raw.to_owned(),
                 ack_code: code.as_str().into(),
-                error: error_text.clone(),
+                error: error.as_ref().map(|(_, text)| text.clone()),
                 received_at: now,
             },
             &routed,
@@ -210,13 +221,60 @@ pub async fn receive_message<S: Store>(
         duplicate = recorded.duplicate,
         "lab message received"
     );
-    let error = error.as_ref().map(|(error_code, _)| (*error_code, error_text.as_deref().unwrap_or("")));
+    Ok(Taken { code, error, duplicate: recorded.duplicate, texted, queued })
+}
+
+/// Takes one HL7 v2 message: keeps it, routes its results, and returns its ACK. A message received before is
+/// answered as it was the first time, and nothing is done twice. `ack_id` names the ACK.
+pub async fn receive_message<S: Store>(
+    store: &S,
+    config: &ResultsConfig,
+    text: &str,
+    now: OffsetDateTime,
+    ack_id: &str,
+) -> Result<Received, AppError> {
+    let header = read_header(text).ok();
+    let key = message_key(header.as_ref(), text);
+    let taken = take(store, config, key, text, parse_oru(text), now).await?;
+    let error = taken.error.as_ref().map(|(code, text)| (*code, text.as_str()));
     Ok(Received {
-        ack: ack(header.as_ref(), code, error, now, ack_id),
-        code,
-        duplicate: recorded.duplicate,
-        texted,
-        queued,
+        ack: ack(header.as_ref(), taken.code, error, now, ack_id),
+        code: taken.code,
+        duplicate: taken.duplicate,
+        texted: taken.texted,
+        queued: taken.queued,
+    })
+}
+
+/// What a FHIR Bundle came to: accepted (`AA`) or not, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleTaken {
+    pub code: AckCode,
+    pub error: Option<String>,
+    pub duplicate: bool,
+    pub texted: usize,
+    pub queued: usize,
+}
+
+/// Takes a FHIR R4 Bundle of results through the same rules as an HL7 v2 message.
+pub async fn receive_fhir<S: Store>(
+    store: &S,
+    config: &ResultsConfig,
+    raw: &str,
+    now: OffsetDateTime,
+) -> Result<BundleTaken, AppError> {
+    let parsed = serde_json::from_str::<serde_json::Value>(raw)
+        .map_err(|e| Hl7Error::NotHl7(format!("not JSON: {e}")))
+        .and_then(|bundle| surge_results::parse_bundle(&bundle));
+    let header = parsed.as_ref().ok().map(|m| m.header.clone());
+    let key = message_key(header.as_ref(), raw);
+    let taken = take(store, config, key, raw, parsed, now).await?;
+    Ok(BundleTaken {
+        code: taken.code,
+        error: taken.error.map(|(_, text)| text),
+        duplicate: taken.duplicate,
+        texted: taken.texted,
+        queued: taken.queued,
     })
 }
 

@@ -86,6 +86,31 @@ pub async fn upload_hl7<S: Store>(
     })).collect::<Vec<_>>()})))
 }
 
+/// A lab posts a FHIR R4 Bundle (DiagnosticReport, Observation, Patient, Specimen). The answer is a FHIR
+/// OperationOutcome: accepted, or why not (the same rules as HL7 v2; a Bundle received before is not taken twice).
+pub async fn fhir_bundle<S: Store>(
+    State(state): State<AppState<S>>,
+    principal: Principal,
+    body: String,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require(&[Role::Admin])?;
+    let config = config(&state)?;
+    let taken = surge_app::results::receive_fhir(&state.store, config, &body, (state.clock)()).await?;
+    let (status, severity, text) = match (&taken.code, &taken.error) {
+        (surge_results::AckCode::Accept, _) => (StatusCode::OK, "information", "accepted".to_owned()),
+        (_, error) => (StatusCode::UNPROCESSABLE_ENTITY, "error", error.clone().unwrap_or_default()),
+    };
+    Ok((
+        status,
+        Json(json!({
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": severity, "code": if status == StatusCode::OK { "informational" } else { "invalid" },
+                       "diagnostics": text}],
+            "surge": {"duplicate": taken.duplicate, "texted": taken.texted, "queued": taken.queued},
+        })),
+    ))
+}
+
 /// The clinicians' queue: results that were not texted, most urgent first, then oldest.
 pub async fn queue<S: Store>(State(state): State<AppState<S>>, principal: Principal) -> Result<Json<Value>, ApiError> {
     principal.require(&CLINICAL)?;

@@ -160,3 +160,70 @@ fn samples_over_mllp_are_acknowledged_and_only_the_registered_negative_is_texted
         http(&server.addr, "POST", &path, Some(&admin), "application/json", r#"{"action":"called_reached"}"#);
     assert_eq!(status, 409, "handled once");
 }
+
+#[test]
+fn a_fhir_bundle_is_routed_like_hl7_and_taken_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_env(dir.path(), "127.0.0.1:0", &[], &[("SURGE_RESULTS__SMS_LANGUAGE", "en")]);
+    let admin = server.admin_key.clone().unwrap();
+    let patient = "+821032000009";
+    let registration =
+        json!({"specimen_id": "S-77", "family": "Kim", "given": "Minji", "birth_date": "1990-01-02", "phone": patient});
+    let (status, _) = http(
+        &server.addr,
+        "POST",
+        "/api/v1/results/registrations",
+        None,
+        "application/json",
+        &registration.to_string(),
+    );
+    assert_eq!(status, 201);
+    let bundle = |id: &str, status: &str, code: &str, display: &str| {
+        json!({"resourceType": "Bundle", "type": "message", "identifier": {"value": id}, "entry": [
+            {"resource": {"resourceType": "MessageHeader", "id": "h", "source": {"name": "Busan Lab"}}},
+            {"resource": {"resourceType": "Patient", "id": "p", "name": [{"family": "Kim", "given": ["Minji"]}], "birthDate": "1990-01-02"}},
+            {"resource": {"resourceType": "Specimen", "id": "s", "identifier": [{"value": "S-77"}],
+             "collection": {"collectedDateTime": "2026-03-01T08:00:00+09:00"}}},
+            {"resource": {"resourceType": "Observation", "id": "o", "status": status,
+             "code": {"coding": [{"system": "http://loinc.org", "code": "94500-6"}]},
+             "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": code, "display": display}]}}},
+            {"resource": {"resourceType": "DiagnosticReport", "id": "d", "status": status,
+             "identifier": [{"type": {"coding": [{"code": "FILL"}]}, "value": "F-1"}],
+             "specimen": [{"reference": "Specimen/s"}], "result": [{"reference": "Observation/o"}]}}
+        ]})
+        .to_string()
+    };
+    let negative = bundle("B-1", "final", "260415000", "Not detected");
+    let (status, outcome) =
+        http(&server.addr, "POST", "/api/v1/fhir/Bundle", Some(&admin), "application/fhir+json", &negative);
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(outcome["surge"], json!({"duplicate": false, "texted": 1, "queued": 0}));
+    let (_, again) =
+        http(&server.addr, "POST", "/api/v1/fhir/Bundle", Some(&admin), "application/fhir+json", &negative);
+    assert_eq!(again["surge"]["duplicate"], true);
+    let sent = wait_for_text(dir.path(), patient, 1);
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].contains("NEGATIVE") && sent[0].contains("Busan Lab") && sent[0].contains("2026-03-01"),
+        "{}",
+        sent[0]
+    );
+    // The lab amends it to detected: urgent, and nothing texted.
+    let amended = bundle("B-2", "amended", "260373001", "Detected");
+    let (status, outcome) =
+        http(&server.addr, "POST", "/api/v1/fhir/Bundle", Some(&admin), "application/fhir+json", &amended);
+    assert_eq!((status, &outcome["surge"]["queued"]), (200, &json!(1)), "{outcome}");
+    let (_, queue) = http(&server.addr, "GET", "/api/v1/results/queue", Some(&admin), "application/json", "");
+    assert_eq!(queue["results"][0]["reason"], "corrected_after_text");
+    let (status, outcome) = http(
+        &server.addr,
+        "POST",
+        "/api/v1/fhir/Bundle",
+        Some(&admin),
+        "application/fhir+json",
+        r#"{"resourceType":"Patient"}"#,
+    );
+    assert_eq!((status, outcome["resourceType"].as_str()), (422, Some("OperationOutcome")), "{outcome}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(texts(dir.path(), patient).len(), 1);
+}
