@@ -178,7 +178,7 @@ async fn take<S: Store>(
     config: &ResultsConfig,
     key: (String, String),
     raw: &str,
-    parsed: Result<OruMessage, Hl7Error>,
+    parsed: Result<Vec<OruMessage>, Hl7Error>,
     now: OffsetDateTime,
 ) -> Result<Taken, AppError> {
     let (facility, control_id) = key;
@@ -192,7 +192,13 @@ async fn take<S: Store>(
         return Ok(Taken { code, error, duplicate: true, texted: 0, queued: 0 });
     }
     let (code, error, routed) = match parsed {
-        Ok(message) => (AckCode::Accept, None, route_results(store, config, &message).await?),
+        Ok(messages) => {
+            let mut routed = Vec::new();
+            for message in &messages {
+                routed.extend(route_results(store, config, message).await?);
+            }
+            (AckCode::Accept, None, routed)
+        }
         Err(e) => {
             let (code, error_code) = e.ack();
             (code, Some((error_code, e.to_string())), Vec::new())
@@ -235,7 +241,7 @@ pub async fn receive_message<S: Store>(
 ) -> Result<Received, AppError> {
     let header = read_header(text).ok();
     let key = message_key(header.as_ref(), text);
-    let taken = take(store, config, key, text, parse_oru(text), now).await?;
+    let taken = take(store, config, key, text, parse_oru(text).map(|m| vec![m]), now).await?;
     let error = taken.error.as_ref().map(|(code, text)| (*code, text.as_str()));
     Ok(Received {
         ack: ack(header.as_ref(), taken.code, error, now, ack_id),
@@ -268,7 +274,40 @@ pub async fn receive_fhir<S: Store>(
         .and_then(|bundle| surge_results::parse_bundle(&bundle));
     let header = parsed.as_ref().ok().map(|m| m.header.clone());
     let key = message_key(header.as_ref(), raw);
-    let taken = take(store, config, key, raw, parsed, now).await?;
+    let taken = take(store, config, key, raw, parsed.map(|m| vec![m]), now).await?;
+    Ok(BundleTaken {
+        code: taken.code,
+        error: taken.error.map(|(_, text)| text),
+        duplicate: taken.duplicate,
+        texted: taken.texted,
+        queued: taken.queued,
+    })
+}
+
+/// Takes a results CSV (the template in `surge_results::csv_file`): refused whole, with every bad row, or kept as
+/// one message whose results are each routed like any other. The same file twice is taken once.
+pub async fn receive_csv<S: Store>(
+    store: &S,
+    config: &ResultsConfig,
+    bytes: &[u8],
+    now: OffsetDateTime,
+) -> Result<BundleTaken, AppError> {
+    let messages = surge_results::parse_results_csv(bytes).map_err(|problems| {
+        AppError::InvalidFile(
+            problems
+                .into_iter()
+                .map(|p| surge_domain::RowError {
+                    line: u32::try_from(p.line).unwrap_or(u32::MAX),
+                    column: p.column,
+                    reason: p.reason,
+                })
+                .collect(),
+        )
+    })?;
+    let raw = String::from_utf8_lossy(bytes).into_owned();
+    let digest: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let lab = messages.first().map(|m| m.header.sending_facility.clone()).unwrap_or_default();
+    let taken = take(store, config, (lab, format!("csv:{digest}")), &raw, Ok(messages), now).await?;
     Ok(BundleTaken {
         code: taken.code,
         error: taken.error.map(|(_, text)| text),

@@ -4,6 +4,7 @@
 //! matched person with a registered phone, is ever auto-texted; everything else goes to clinicians with the reason.
 
 pub mod ack;
+pub mod csv_file;
 pub mod fhir;
 pub mod identity;
 pub mod mapping;
@@ -12,6 +13,7 @@ pub mod oru;
 pub mod triage;
 
 pub use ack::{AckCode, ErrorCode, ack};
+pub use csv_file::{CsvProblem, parse_results_csv};
 pub use fhir::parse_bundle;
 pub use identity::{Identity, Registration, match_identity};
 pub use mapping::{Interpretation, TestTable, interpret};

@@ -111,6 +111,19 @@ pub async fn fhir_bundle<S: Store>(
     ))
 }
 
+/// A small lab uploads results as CSV (the documented template). Any bad row refuses the whole file, with every
+/// problem listed by line and column.
+pub async fn upload_csv<S: Store>(
+    State(state): State<AppState<S>>,
+    principal: Principal,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(&[Role::Admin])?;
+    let config = config(&state)?;
+    let taken = surge_app::results::receive_csv(&state.store, config, &body, (state.clock)()).await?;
+    Ok(Json(json!({"duplicate": taken.duplicate, "texted": taken.texted, "queued": taken.queued})))
+}
+
 /// The clinicians' queue: results that were not texted, most urgent first, then oldest.
 pub async fn queue<S: Store>(State(state): State<AppState<S>>, principal: Principal) -> Result<Json<Value>, ApiError> {
     principal.require(&CLINICAL)?;

@@ -144,6 +144,7 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .route("/api/v1/results/registrations", post(api_results::register::<S>))
         .route("/api/v1/results/hl7", post(api_results::upload_hl7::<S>).layer(DefaultBodyLimit::max(8 * 1024 * 1024)))
         .route("/api/v1/results/queue", get(api_results::queue::<S>))
+        .route("/api/v1/results/csv", post(api_results::upload_csv::<S>).layer(DefaultBodyLimit::max(16 * 1024 * 1024)))
         .route("/api/v1/fhir/Bundle", post(api_results::fhir_bundle::<S>).layer(DefaultBodyLimit::max(8 * 1024 * 1024)))
         .route("/api/v1/results/{id}/action", post(api_results::act::<S>))
         .route("/results/register", get(pages::results::register_page::<S>).post(pages::results::register_submit::<S>))

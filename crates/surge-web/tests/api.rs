@@ -408,6 +408,7 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         ("POST", "/api/v1/results/registrations".into(), registration_body, yes),
         ("POST", "/api/v1/results/hl7".into(), Value::Null, admin_only),
         ("GET", "/api/v1/results/queue".into(), Value::Null, admin_only),
+        ("POST", "/api/v1/results/csv".into(), Value::Null, admin_only),
         ("POST", "/api/v1/fhir/Bundle".into(), json!({"resourceType": "Bundle"}), admin_only),
         ("POST", "/api/v1/results/999/action".into(), json!({"action": "called_reached"}), admin_only),
     ]);

@@ -227,3 +227,36 @@ fn a_fhir_bundle_is_routed_like_hl7_and_taken_once() {
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(texts(dir.path(), patient).len(), 1);
 }
+
+#[test]
+fn a_results_csv_is_refused_whole_with_every_bad_row_or_routed_row_by_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_env(dir.path(), "127.0.0.1:0", &[], &[("SURGE_RESULTS__SMS_LANGUAGE", "en")]);
+    let admin = server.admin_key.clone().unwrap();
+    let registration = json!({"specimen_id": "S-1", "family": "Kim", "given": "Minji", "birth_date": "1990-01-02", "phone": "010-3200-0010"});
+    let (status, _) = http(
+        &server.addr,
+        "POST",
+        "/api/v1/results/registrations",
+        None,
+        "application/json",
+        &registration.to_string(),
+    );
+    assert_eq!(status, 201);
+    let bad = "lab,filler_order,specimen_id,test_code,result,status,family,given,birth_date,collected_at\n\
+        Busan Lab,F-1,S-1,94500-6,Not detected,X,Kim,Minji,1990-01-02,2026-03-01\n";
+    let (status, body) = http(&server.addr, "POST", "/api/v1/results/csv", Some(&admin), "text/csv", bad);
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["error"]["details"][0],
+        json!({"line": 2, "column": "status", "reason": "must be F (final), C (corrected) or P (preliminary)"})
+    );
+    let good = "lab,filler_order,specimen_id,test_code,result,status,family,given,birth_date,collected_at\n\
+        Busan Lab,F-1,S-1,94500-6,Not detected,F,Kim,Minji,1990-01-02,2026-03-01\n\
+        Busan Lab,F-2,S-2,94500-6,260373001,F,Lee,Jun,1985-05-05,2026-03-01\n";
+    let (status, body) = http(&server.addr, "POST", "/api/v1/results/csv", Some(&admin), "text/csv", good);
+    assert_eq!((status, body.clone()), (200, json!({"duplicate": false, "texted": 1, "queued": 1})), "{body}");
+    let (_, again) = http(&server.addr, "POST", "/api/v1/results/csv", Some(&admin), "text/csv", good);
+    assert_eq!(again["duplicate"], true);
+    assert_eq!(wait_for_text(dir.path(), "+821032000010", 1).len(), 1);
+}
