@@ -337,6 +337,40 @@ pub async fn receive_batch<S: Store>(
     Ok(answers)
 }
 
+/// A patient registers by SMS (`RESULT <sample> <date of birth>`): the phone is the sender's, the names are not
+/// asked, so only the sample number with the date of birth can match.
+pub async fn register_by_sms<S: Store>(
+    store: &S,
+    phone: &Phone,
+    specimen_id: &str,
+    birth_date: &str,
+    now: OffsetDateTime,
+) -> Result<i64, AppError> {
+    let birth = Date::parse(birth_date.trim(), time::macros::format_description!("[year]-[month]-[day]"))
+        .ok()
+        .filter(|d| *d <= now.date());
+    let specimen = specimen_id.trim();
+    let (Some(birth), true) = (birth, !specimen.is_empty() && specimen.len() <= 64) else {
+        return Err(AppError::InvalidForm(vec![FieldError::new(
+            "text",
+            "result_registration_invalid",
+            "Send RESULT, the sample number and the date of birth like 1980-04-25",
+        )]));
+    };
+    let id = store
+        .insert_registration(&NewRegistration {
+            specimen_id: Some(specimen.to_owned()),
+            phone: Some(phone.as_str().to_owned()),
+            family: String::new(),
+            given: String::new(),
+            birth_date: birth,
+            created_at: now,
+        })
+        .await?;
+    tracing::info!(registration_id = id, "registered for a result by SMS");
+    Ok(id)
+}
+
 /// A patient registers for their result with the sample's number, their name, date of birth and phone.
 #[allow(clippy::too_many_arguments, reason = "each is a field of the form")]
 pub async fn register_for_results<S: Store>(

@@ -208,6 +208,18 @@ pub async fn kannel_inbound<S: Store>(
             tracing::info!("opt-in by SMS");
             "opted_in"
         }
+        InboundCommand::Result { specimen, birth_date } => {
+            let registered =
+                surge_app::results::register_by_sms(&state.store, &phone, &specimen, &birth_date, now).await;
+            let reply = match registered {
+                Ok(_) => Templates::builtin().render("result_registered", lang, &[("reference", &specimen)]),
+                Err(surge_app::AppError::InvalidForm(_)) => {
+                    Templates::builtin().render("result_register_help", lang, &[])
+                }
+                Err(e) => return Err(e.into()),
+            };
+            return Ok((StatusCode::OK, reply.unwrap_or_default()));
+        }
         InboundCommand::Unknown => "inbound_help",
     };
     let reply = Templates::builtin().render(reply_kind, lang, &[]).unwrap_or_default();

@@ -614,6 +614,28 @@ async fn a_message_is_sent_once_per_idempotency_key_and_receipts_must_be_signed(
         .call("GET", "/api/notify/kannel/inbound?key=wrong&from=%2B821012345678&text=STOP", None, None, "text/plain")
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // RESULT <sample> <date of birth> registers the sender's phone for a lab result; a malformed one gets help.
+    let inbound = |text: &'static str| {
+        t.call(
+            "GET",
+            Box::leak(
+                format!("/api/notify/kannel/inbound?key={key}&from=%2B821077776666&text={text}").into_boxed_str(),
+            ),
+            None,
+            None,
+            "text/plain",
+        )
+    };
+    let (_, _, reply) = inbound("RESULT%20S-77%2019900102").await;
+    assert!(reply.contains("registered for the result of sample S-77"), "{reply}");
+    let found = surge_app::lab::LabStore::registrations_for(&t.store, &["S-77".into()], &[]).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (found[0].phone.as_deref(), found[0].birth_date),
+        (Some("+821077776666"), time::macros::date!(1990 - 01 - 02))
+    );
+    let (_, _, reply) = inbound("RESULT%20S-77%20yesterday").await;
+    assert!(reply.contains("send RESULT, your sample number and date of birth"), "{reply}");
     let (_, history) = t.json("GET", "/api/messages?state=delivered", Some(&t.admin), Value::Null).await;
     assert_eq!(history["messages"].as_array().unwrap().len(), 1);
     assert_eq!(history["counts"]["delivered"], 1);

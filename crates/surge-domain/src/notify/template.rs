@@ -160,6 +160,26 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "ko",
         "[Surge] {initials} ({birth}생) {collected} 채취 {test} 검사 결과: 음성(미검출). 검사기관 {lab}. 문의 {help}",
     ),
+    (
+        "result_registered",
+        "en",
+        "Surge: registered for the result of sample {reference}. A negative comes by text; otherwise a clinician calls you.",
+    ),
+    (
+        "result_registered",
+        "ko",
+        "Surge: 검체 {reference}의 결과 받기에 등록되었습니다. 음성은 문자로, 그 밖의 결과는 의료진이 전화로 알려 드립니다.",
+    ),
+    (
+        "result_register_help",
+        "en",
+        "Surge: to get your result by text, send RESULT, your sample number and date of birth, e.g. RESULT 2107662558 1980-04-25",
+    ),
+    (
+        "result_register_help",
+        "ko",
+        "Surge: 결과를 문자로 받으려면 결과, 검체 번호, 생년월일을 보내십시오. 예: 결과 2107662558 1980-04-25",
+    ),
     ("test_message", "en", "Surge test message {reference}. No action is needed."),
     ("test_message", "ko", "Surge 시험 메시지 {reference}. 조치할 필요가 없습니다."),
     ("opted_out", "en", "You will get no more texts from Surge. Reply START to get them again."),
