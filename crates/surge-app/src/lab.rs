@@ -124,6 +124,10 @@ pub trait LabStore: Send + Sync {
 
     fn lab_result(&self, id: i64) -> impl Future<Output = Result<LabResultRecord, StoreError>> + Send;
 
+    /// Deletes the raw text of messages received before `before` (the retention period); what they came to stays.
+    /// Returns how many were cleared.
+    fn purge_lab_messages(&self, before: OffsetDateTime) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// Closes an open queue item as `state`, with its audit entry and, for a release, the SMS; `Conflict` if it is
     /// not open.
     fn handle_lab_result(

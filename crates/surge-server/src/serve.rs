@@ -166,8 +166,17 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         public_base_url: settings.server.public_base_url.clone(),
         sms_language: settings.authority.sms_language.clone(),
     };
+    let tests = if settings.results.tests_file.is_empty() {
+        surge_results::TestTable::seeded()
+    } else {
+        let text = std::fs::read_to_string(&settings.results.tests_file)
+            .with_context(|| format!("reading results.tests_file {}", settings.results.tests_file))?;
+        surge_results::TestTable::from_tsv(&text).map_err(|(line, problem)| {
+            anyhow::anyhow!("results.tests_file {} line {line}: {problem}", settings.results.tests_file)
+        })?
+    };
     let results_config = Arc::new(surge_app::results::ResultsConfig {
-        tests: surge_results::TestTable::seeded(),
+        tests,
         phone_region: settings.authority.phone_region.clone(),
         sms_language: settings.results.sms_language.clone(),
         help_phone: settings.results.help_phone.clone(),
@@ -255,6 +264,22 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             }
         })
     };
+    // Raw lab messages are kept for the retention period, then only what they came to.
+    let retention = {
+        let store = store.clone();
+        let keep =
+            time::Duration::days(i64::try_from(settings.results.raw_retention_days).unwrap_or(i64::MAX / 86_400));
+        tokio::spawn(async move {
+            loop {
+                match store.purge_lab_messages(crate::now() - keep).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(messages = n, "raw lab messages past retention cleared"),
+                    Err(e) => tracing::warn!(error = %e, "clearing old lab messages failed"),
+                }
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
+        })
+    };
     let sms = tokio::spawn(run_notify(
         store.clone(),
         notify,
@@ -269,6 +294,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     worker.await.context("joining the issuance worker")?;
     sms.await.context("joining the SMS sender")?;
     status_feed.abort();
+    retention.abort();
     if let Some(mllp) = mllp {
         mllp.abort();
     }

@@ -31,11 +31,21 @@ pub struct ResultsSettings {
     pub help_phone: String,
     /// The language of result texts: `ko` or `en`.
     pub sms_language: String,
+    /// Raw messages are kept this many days for audit, then their text is deleted (what they came to stays).
+    pub raw_retention_days: u64,
+    /// A TSV of known tests (`loinc<TAB>name`) replacing the built-in table seeded from LIVD; empty: built-in.
+    pub tests_file: String,
 }
 
 impl Default for ResultsSettings {
     fn default() -> Self {
-        Self { mllp_listen: String::new(), help_phone: "1339".into(), sms_language: "ko".into() }
+        Self {
+            mllp_listen: String::new(),
+            help_phone: "1339".into(),
+            sms_language: "ko".into(),
+            raw_retention_days: 90,
+            tests_file: String::new(),
+        }
     }
 }
 

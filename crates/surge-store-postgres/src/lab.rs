@@ -180,6 +180,15 @@ impl LabStore for PostgresStore {
         surge_store_sql::lab_result(&row)
     }
 
+    async fn purge_lab_messages(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        let done = sqlx::query("UPDATE lab_messages SET raw = NULL WHERE raw IS NOT NULL AND received_at < $1")
+            .bind(before.unix_timestamp())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+
     async fn handle_lab_result(
         &self,
         id: i64,

@@ -179,6 +179,15 @@ impl LabStore for SqliteStore {
         surge_store_sql::lab_result(&row)
     }
 
+    async fn purge_lab_messages(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        let done = sqlx::query("UPDATE lab_messages SET raw = NULL WHERE raw IS NOT NULL AND received_at < ?")
+            .bind(before.unix_timestamp())
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+
     async fn handle_lab_result(
         &self,
         id: i64,

@@ -895,4 +895,9 @@ pub async fn lab_messages_and_results_are_kept_once_and_the_queue_puts_the_urgen
     assert_eq!(store.registrations_for(&[], &["+821012345678".into()]).await.unwrap().len(), 1);
     assert!(store.registrations_for(&["nope".into()], &["+821099999999".into()]).await.unwrap().is_empty());
     assert!(store.registrations_for(&[], &[]).await.unwrap().is_empty());
+    // Retention clears the raw text of old messages only, once.
+    assert_eq!(store.purge_lab_messages(NOW).await.unwrap(), 0, "nothing is older than NOW");
+    assert_eq!(store.purge_lab_messages(NOW + Duration::seconds(1)).await.unwrap(), 2);
+    assert_eq!(store.purge_lab_messages(NOW + Duration::seconds(1)).await.unwrap(), 0);
+    assert!(store.lab_result(queue[1].id).await.is_ok(), "results stay");
 }

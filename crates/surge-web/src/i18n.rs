@@ -440,6 +440,17 @@ impl Lang {
                 "If your result needs a conversation, a clinician will call you. You do not need to do anything else.",
                 "상담이 필요한 결과는 의료진이 전화로 알려 드립니다. 더 하실 일은 없습니다.",
             ),
+            "results.label.title" => ("Print a result label", "결과 안내 라벨 인쇄"),
+            "results.label.hint" => ("The number on the sample tube", "검체 용기의 번호"),
+            "results.label.make" => ("Make the label", "라벨 만들기"),
+            "results.label.scan" => (
+                "Scan this code with your phone's camera to get your result by text.",
+                "휴대전화 카메라로 이 코드를 스캔하면 결과를 문자로 받을 수 있습니다.",
+            ),
+            "results.label.sms" => (
+                "Or text: RESULT {specimen} and your date of birth (like 1980-04-25).",
+                "또는 문자로 보내십시오: 결과 {specimen} 생년월일(예: 1980-04-25).",
+            ),
             "results.queue.title" => ("Results to call about", "연락할 검사 결과"),
             "results.queue.lead" => (
                 "Results that were not texted: the most urgent first, then the oldest.",

@@ -402,8 +402,10 @@ pub async fn account_page<S: Store>(State(state): State<AppState<S>>, Query(quer
         Principal::Staff { must_change_password: true, .. } => return ctx.redirect("/account/password"),
         Principal::Staff { role: Role::Clinician, .. } => {
             body.push_str(&format!(
-                "<ul><li><a href=\"/results/queue\">{}</a></li><li><a href=\"/account/password\">{}</a></li></ul>",
+                "<ul><li><a href=\"/results/queue\">{}</a></li><li><a href=\"/results/label\">{}</a></li>\
+                 <li><a href=\"/account/password\">{}</a></li></ul>",
                 ctx.t("results.queue.title"),
+                ctx.t("results.label.title"),
                 ctx.t("password.title")
             ));
         }

@@ -126,6 +126,57 @@ pub async fn register_submit<S: Store>(
     }
 }
 
+/// The label a collection site prints for a sample: a QR code that opens the registration form with the sample
+/// number filled in, and the same as words for those who type it or send it by SMS.
+pub async fn label_page<S: Store>(State(state): State<AppState<S>>, Query(query): Q, headers: HeaderMap) -> Response {
+    let ctx = page_ctx!(state, headers, query);
+    if ctx.principal.require(&CLINICAL).is_err() {
+        return ctx.refuse("/results/label");
+    }
+    let lang = ctx.lang;
+    let specimen = query.get("specimen").map(|s| s.trim().to_owned()).unwrap_or_default();
+    let form = format!(
+        "<form method=\"get\" action=\"/results/label\" class=\"noprint\">{}<button type=\"submit\">{}</button></form>",
+        field(
+            lang,
+            &Field {
+                name: "specimen",
+                label: lang.t("results.specimen_id"),
+                hint: lang.t("results.label.hint"),
+                kind: "text",
+                autocomplete: "off",
+                value: &specimen,
+                attributes: "",
+            },
+            None,
+        ),
+        lang.t("results.label.make"),
+    );
+    let valid = !specimen.is_empty() && specimen.len() <= 64 && specimen.chars().all(|c| c.is_ascii_graphic());
+    let label = if valid {
+        let base =
+            state.signer.as_ref().map(|s| s.public_base_url.trim_end_matches('/').to_owned()).unwrap_or_default();
+        let link = format!("{base}/results/register?specimen={}", super::kit::percent_encode(&specimen));
+        match surge_pass::qr_svg(&link) {
+            Ok(svg) => format!(
+                "<div class=\"label\"><div class=\"qr\">{svg}</div><p class=\"code\">{code}</p><p>{scan}</p><p>{sms}</p></div>",
+                code = escape(&specimen),
+                scan = lang.t("results.label.scan"),
+                sms = lang.t("results.label.sms").replace("{specimen}", &escape(&specimen)),
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "drawing a label's QR code failed");
+                return sorry(lang);
+            }
+        }
+    } else {
+        String::new()
+    };
+    let body = format!("<h1 class=\"noprint\">{}</h1>{form}{label}", lang.t("results.label.title"));
+    let title = lang.t("results.label.title");
+    ctx.render(StatusCode::OK, title, &body, Some("/results/label"))
+}
+
 fn reason_words(lang: Lang, code: &str) -> String {
     match lang.t(&format!("results.reason.{code}")) {
         "" => code.to_owned(),

@@ -87,6 +87,13 @@ test('a patient registers, the negative is texted, and a clinician works the que
 
   const staff = await browser.newContext({ locale: 'en-GB' });
   const clinician = await staffPage(surge, staff, { username: 'doctor1', role: 'clinician' });
+  // The collection site's label: a QR code that leads to the registration form with the sample number.
+  await clinician.getByRole('link', { name: 'Print a result label' }).click();
+  await fill(clinician, { 'Number on your sample label': 'S-9001' });
+  await clinician.getByRole('button', { name: 'Make the label' }).click();
+  assert.equal(await clinician.locator('.label .qr svg').count(), 1);
+  assert.match(await clinician.locator('.label').textContent(), /RESULT S-9001/);
+  await clinician.goto(`${surge.base}/account`);
   await clinician.getByRole('link', { name: 'Results to call about' }).click();
   const sections = clinician.locator('main section');
   assert.match(await sections.nth(0).textContent(), /URGENT.*Corrected after a negative was texted/s);
