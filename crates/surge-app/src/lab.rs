@@ -124,6 +124,12 @@ pub trait LabStore: Send + Sync {
 
     fn lab_result(&self, id: i64) -> impl Future<Output = Result<LabResultRecord, StoreError>> + Send;
 
+    /// The results matched to these registrations, newest first.
+    fn results_of_registrations(
+        &self,
+        registration_ids: &[i64],
+    ) -> impl Future<Output = Result<Vec<LabResultRecord>, StoreError>> + Send;
+
     /// Deletes the raw text of messages received before `before` (the retention period); what they came to stays.
     /// Returns how many were cleared.
     fn purge_lab_messages(&self, before: OffsetDateTime) -> impl Future<Output = Result<u64, StoreError>> + Send;

@@ -26,6 +26,8 @@ pub struct ResultsConfig {
     pub sms_language: String,
     /// Where patients call with questions, printed in every text.
     pub help_phone: String,
+    /// The page where patients see their results after a one-time code to their phone.
+    pub results_link: String,
 }
 
 /// The answer to one message: its ACK and what happened.
@@ -78,6 +80,7 @@ pub fn negative_text(result: &NewLabResult, config: &ResultsConfig) -> Result<St
                 ("test", short_test_name(&result.test_name, lang)),
                 ("lab", &lab),
                 ("help", &config.help_phone),
+                ("link", &config.results_link),
             ],
         )
         .map_err(|e| AppError::Signing(e.to_string()))

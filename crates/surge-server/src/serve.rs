@@ -180,6 +180,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         phone_region: settings.authority.phone_region.clone(),
         sms_language: settings.results.sms_language.clone(),
         help_phone: settings.results.help_phone.clone(),
+        results_link: format!("{}/r", settings.server.public_base_url.trim_end_matches('/')),
     });
     let documents_dir = settings.applications.documents_dir(data_dir);
     std::fs::create_dir_all(&documents_dir)

@@ -180,6 +180,22 @@ impl LabStore for PostgresStore {
         surge_store_sql::lab_result(&row)
     }
 
+    async fn results_of_registrations(&self, registration_ids: &[i64]) -> Result<Vec<LabResultRecord>, StoreError> {
+        if registration_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Postgres>::new(format!(
+            "SELECT {RESULT_COLUMNS} FROM lab_results WHERE registration_id IN ("
+        ));
+        let mut list = q.separated(", ");
+        for id in registration_ids {
+            list.push_bind(*id);
+        }
+        q.push(") ORDER BY id DESC LIMIT 100");
+        let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
+        rows.iter().map(surge_store_sql::lab_result).collect()
+    }
+
     async fn purge_lab_messages(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
         let done = sqlx::query("UPDATE lab_messages SET raw = NULL WHERE raw IS NOT NULL AND received_at < $1")
             .bind(before.unix_timestamp())

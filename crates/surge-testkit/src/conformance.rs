@@ -821,7 +821,7 @@ pub async fn lab_messages_and_results_are_kept_once_and_the_queue_puts_the_urgen
         birth_date: Some(time::macros::date!(1963 - 02 - 02)),
         collected_at: "20260301".into(),
         performing_lab: "FLH".into(),
-        registration_id: None,
+        registration_id: texted.then_some(7),
         texted,
         reason: (!texted).then(|| "detected".to_owned()),
         urgency,
@@ -895,6 +895,10 @@ pub async fn lab_messages_and_results_are_kept_once_and_the_queue_puts_the_urgen
     assert_eq!(store.registrations_for(&[], &["+821012345678".into()]).await.unwrap().len(), 1);
     assert!(store.registrations_for(&["nope".into()], &["+821099999999".into()]).await.unwrap().is_empty());
     assert!(store.registrations_for(&[], &[]).await.unwrap().is_empty());
+    assert!(store.results_of_registrations(&[]).await.unwrap().is_empty());
+    assert!(store.results_of_registrations(&[id]).await.unwrap().is_empty(), "no result was matched to it");
+    let matched = store.results_of_registrations(&[7, 8]).await.unwrap();
+    assert_eq!(matched.iter().map(|r| r.result.filler_order.as_str()).collect::<Vec<_>>(), ["A1"]);
     // Retention clears the raw text of old messages only, once.
     assert_eq!(store.purge_lab_messages(NOW).await.unwrap(), 0, "nothing is older than NOW");
     assert_eq!(store.purge_lab_messages(NOW + Duration::seconds(1)).await.unwrap(), 2);

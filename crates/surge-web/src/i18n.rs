@@ -451,6 +451,19 @@ impl Lang {
                 "Or text: RESULT {specimen} and your date of birth (like 1980-04-25).",
                 "또는 문자로 보내십시오: 결과 {specimen} 생년월일(예: 1980-04-25).",
             ),
+            "results.mine.title" => ("Your test results", "내 검사 결과"),
+            "results.mine.none" => (
+                "No result has come for this phone yet. We text you when it does.",
+                "이 전화번호로 아직 결과가 없습니다. 결과가 나오면 문자로 알려 드립니다.",
+            ),
+            "results.mine.negative" => ("Negative: not detected", "음성: 미검출"),
+            "results.mine.collected" => ("Sample taken", "검체 채취일"),
+            "results.mine.lab" => ("Laboratory", "검사기관"),
+            "results.mine.call_title" => ("Your result is ready", "결과가 나왔습니다"),
+            "results.mine.call_body" => (
+                "A clinician will call you about sample {sample}. Keep your phone near you.",
+                "검체 {sample}에 대해 의료진이 전화로 알려 드립니다. 전화를 받을 수 있게 해 주십시오.",
+            ),
             "results.queue.title" => ("Results to call about", "연락할 검사 결과"),
             "results.queue.lead" => (
                 "Results that were not texted: the most urgent first, then the oldest.",

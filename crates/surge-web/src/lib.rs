@@ -150,6 +150,8 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .route("/results/register", get(pages::results::register_page::<S>).post(pages::results::register_submit::<S>))
         .route("/results/queue", get(pages::results::queue_page::<S>))
         .route("/results/label", get(pages::results::label_page::<S>))
+        .route("/results/mine", get(pages::results::mine_page::<S>))
+        .route("/r", get(|| async { pages::kit_redirect("/results/mine") }))
         .route("/results/{id}/action", post(pages::results::action_submit::<S>))
         .route("/checkpoint", get(pages::checkpoint::page::<S>).post(pages::checkpoint::submit::<S>))
         .route("/policy", get(pages::policy::page::<S>).post(pages::policy::submit::<S>))

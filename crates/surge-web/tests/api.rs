@@ -102,6 +102,7 @@ async fn spawn() -> TestApp {
             phone_region: "KR".into(),
             sms_language: "en".into(),
             help_phone: "1339".into(),
+            results_link: "https://surge.example.kr/r".into(),
         })),
     };
     TestApp {

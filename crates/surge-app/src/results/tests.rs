@@ -11,6 +11,7 @@ fn config(lang: &str) -> ResultsConfig {
         phone_region: "KR".into(),
         sms_language: lang.into(),
         help_phone: "1339".into(),
+        results_link: "https://surge.example.kr/r".into(),
     }
 }
 
@@ -40,7 +41,9 @@ fn the_negative_text_carries_what_a_regulator_asks_for_within_two_parts() {
     for lang in ["en", "ko"] {
         let text = negative_text(&result("Busan Metropolitan City Institute of Health and Environment"), &config(lang))
             .unwrap();
-        for element in ["M.K.", "1963-02-02", "2021-03-17", "1339", "Busan Metropolitan City"] {
+        for element in
+            ["M.K.", "1963-02-02", "2021-03-17", "1339", "Busan Metropolitan City", "https://surge.example.kr/r"]
+        {
             assert!(text.contains(element), "{lang}: {element} missing from {text}");
         }
         assert!(text.contains(if lang == "ko" { "음성" } else { "NEGATIVE" }), "{text}");

@@ -153,12 +153,12 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     (
         "result_negative",
         "en",
-        "Surge result for {initials}, born {birth}: {test} sample of {collected}: NEGATIVE (not detected). Lab: {lab}. Questions: call {help}.",
+        "Surge result for {initials}, born {birth}: {test} sample of {collected}: NEGATIVE (not detected). Lab: {lab}. Questions: call {help}. {link}",
     ),
     (
         "result_negative",
         "ko",
-        "[Surge] {initials} ({birth}생) {collected} 채취 {test} 검사 결과: 음성(미검출). 검사기관 {lab}. 문의 {help}",
+        "[Surge] {initials} ({birth}생) {collected} 채취 {test} 검사 결과: 음성(미검출). 검사기관 {lab}. 문의 {help} {link}",
     ),
     (
         "result_registered",

@@ -177,6 +177,62 @@ pub async fn label_page<S: Store>(State(state): State<AppState<S>>, Query(query)
     ctx.render(StatusCode::OK, title, &body, Some("/results/label"))
 }
 
+/// A patient's own results, behind a one-time code to their phone (the sign-in). Only negatives that were texted
+/// or released are shown; anything else says a clinician will call, as it must be told by a person first.
+pub async fn mine_page<S: Store>(State(state): State<AppState<S>>, Query(query): Q, headers: HeaderMap) -> Response {
+    let ctx = page_ctx!(state, headers, query);
+    let crate::auth::Principal::Citizen { phone, .. } = &ctx.principal else { return ctx.refuse("/results/mine") };
+    let lang = ctx.lang;
+    let found = async {
+        let registrations = state.store.registrations_for(&[], std::slice::from_ref(phone)).await?;
+        let ids: Vec<i64> = registrations.iter().map(|r| r.id).collect();
+        state.store.results_of_registrations(&ids).await
+    }
+    .await;
+    let results = match found {
+        Ok(results) => results,
+        Err(e) => {
+            tracing::error!(error = %e, "reading a patient's results failed");
+            return sorry(lang);
+        }
+    };
+    let mut body = format!("<h1>{}</h1>", lang.t("results.mine.title"));
+    if results.is_empty() {
+        body.push_str(&format!("<p>{}</p>", lang.t("results.mine.none")));
+    }
+    for record in &results {
+        let r = &record.result;
+        let told =
+            r.interpretation == "not_detected" && (r.texted || record.queue_state.as_deref() == Some("released"));
+        let collected = match (r.collected_at.get(..4), r.collected_at.get(4..6), r.collected_at.get(6..8)) {
+            (Some(y), Some(m), Some(d)) => format!("{y}-{m}-{d}"),
+            _ => "—".into(),
+        };
+        if told {
+            body.push_str(&format!(
+                "<section class=\"inset\"><h2>{negative}</h2><dl><dt>{test_l}</dt><dd>{test}</dd>\
+                 <dt>{collected_l}</dt><dd>{collected}</dd><dt>{lab_l}</dt><dd>{lab}</dd><dt>{sample_l}</dt><dd>{sample}</dd></dl></section>",
+                negative = lang.t("results.mine.negative"),
+                test_l = lang.t("results.test"),
+                test = escape(&r.test_name),
+                collected_l = lang.t("results.mine.collected"),
+                lab_l = lang.t("results.mine.lab"),
+                lab = escape(&r.performing_lab),
+                sample_l = lang.t("results.specimen_id"),
+                sample = escape(&r.specimen_id),
+            ));
+        } else {
+            body.push_str(&format!(
+                "<section class=\"inset\"><h2>{}</h2><p>{}</p></section>",
+                lang.t("results.mine.call_title"),
+                lang.t("results.mine.call_body").replace("{sample}", &escape(&r.specimen_id)),
+            ));
+        }
+    }
+    let title = lang.t("results.mine.title");
+    ctx.render(StatusCode::OK, title, &body, Some("/results/mine"))
+}
+
 fn reason_words(lang: Lang, code: &str) -> String {
     match lang.t(&format!("results.reason.{code}")) {
         "" => code.to_owned(),

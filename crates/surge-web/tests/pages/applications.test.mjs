@@ -4,7 +4,7 @@
 // be a PDF is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSurge, launchBrowser, fill, sentMessages, signInByPhone, staffPage } from './support.mjs';
+import { startSurge, launchBrowser, fill, signInByPhone, staffPage, waitForMessage } from './support.mjs';
 
 let surge;
 let browser;
@@ -47,12 +47,8 @@ test('a medical emergency in one zone is approved by the rules and the QR code s
   assert.match(await page.locator('main').textContent(), /Park Jiwoo.*55A1/s);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(overflow, 0, 'fits a phone');
-  let texted;
-  for (let i = 0; i < 100 && !texted; i += 1) {
-    texted = sentMessages(surge.dir).find((m) => m.to === '+821031000001' && /movement pass is ready|이동 허가증이 발급되었습니다/.test(m.body));
-    if (!texted) await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.ok(texted, 'the pass went by SMS');
+  await waitForMessage(surge.dir, (m) => m.to === '+821031000001' && /movement pass is ready|이동 허가증이 발급되었습니다/.test(m.body),
+    'the pass SMS');
   await page.goto(`${surge.base}/account`);
   assert.match(await page.locator('main').textContent(), /Your pass applications.*Medical emergency.*Approved/s);
   await context.close();
@@ -69,8 +65,8 @@ test('a goods vehicle waits for a transport official, who approves it; the healt
   assert.match(await page.locator('.tag').first().textContent(), /Waiting for an official/);
   assert.match(await page.locator('main').textContent(), /An official will check your application/);
   const reference = (await heading(page)).replace('Application ', '');
-  assert.ok(sentMessages(surge.dir).some((m) => m.to === '+821031000002' && m.body.includes(reference)),
-    'the applicant was told it is with an official');
+  await waitForMessage(surge.dir, (m) => m.to === '+821031000002' && m.body.includes(reference),
+    'the text telling the applicant it is with an official');
 
   const staff = await browser.newContext({ locale: 'en-GB' });
   const health = await staffPage(surge, staff, { username: 'health1', role: 'official', zones: ['KR-26'], categories: ['healthcare'] });

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
-import { startSurge, launchBrowser, fill, sentMessages, staffPage } from './support.mjs';
+import { startSurge, launchBrowser, fill, sentMessages, staffPage, signInByPhone, waitForMessage } from './support.mjs';
 
 const data = new URL('../../../surge-results/tests/data/', import.meta.url);
 const NEGATIVE = readFileSync(new URL('01_reportstream_pcr_94500-6_negative_v2.3.hl7', data), 'utf8');
@@ -72,12 +72,7 @@ test('a patient registers, the negative is texted, and a clinician works the que
   await patient.close();
 
   assert.match(await sendHl7(NEGATIVE), /^MSA\|AA\|04903212/);
-  let texted;
-  for (let i = 0; i < 100 && !texted; i += 1) {
-    texted = sentMessages(surge.dir).find((m) => m.to === '+821032000001');
-    if (!texted) await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.ok(texted, 'the negative was texted');
+  const texted = await waitForMessage(surge.dir, (m) => m.to === '+821032000001', 'the negative');
   assert.match(texted.body, /음성|NEGATIVE/);
   assert.match(texted.body, /1963-02-02/);
 
@@ -103,5 +98,19 @@ test('a patient registers, the negative is texted, and a clinician works the que
   assert.match(await clinician.getByRole('status').textContent(), /Saved for result/);
   assert.equal(await clinician.locator('main section').count(), before - 1);
   await staff.close();
-  assert.equal(sentMessages(surge.dir).filter((m) => m.to === '+821032000001').length, 1, 'the correction sent no text');
+  assert.equal(sentMessages(surge.dir).filter((m) => m.to === '+821032000001' && /1963-02-02/.test(m.body)).length, 1,
+    'the correction sent no text');
+
+  // The text's link leads, after a code to the same phone, to the patient's results: the negative shown, the
+  // correction only as "a clinician will call".
+  const link = texted.body.match(/https?:\/\/\S+\/r\b/)[0];
+  assert.ok(link.endsWith('/r'), link);
+  const own = await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } });
+  const mine = await signInByPhone(surge, own, '010-3200-0001', '+821032000001', '?next=/r');
+  assert.equal((await mine.locator('h1').textContent()).trim(), 'Your test results');
+  const shown = await mine.locator('main').textContent();
+  assert.match(shown, /Your result is ready.*A clinician will call you about sample 2107662558/s);
+  assert.match(shown, /Negative: not detected.*2021-03-17.*FLH/s);
+  assert.doesNotMatch(shown, /POSITIVE|Detected \(positive\)/);
+  await own.close();
 });

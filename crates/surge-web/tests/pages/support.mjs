@@ -52,6 +52,16 @@ export function sentMessages(dir) {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
 }
 
+// Waits until a text message matching `predicate` has been sent (the sender works in the background); returns it.
+export async function waitForMessage(dir, predicate, what = 'the expected text message') {
+  for (let i = 0; i < 100; i += 1) {
+    const found = sentMessages(dir).find(predicate);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} was not sent`);
+}
+
 // Waits for the newest sign-in code sent to `phone` (E.164) and returns its six digits.
 export async function signInCode(dir, phone, after = 0) {
   for (let i = 0; i < 100; i += 1) {
