@@ -260,3 +260,57 @@ fn a_results_csv_is_refused_whole_with_every_bad_row_or_routed_row_by_row() {
     assert_eq!(again["duplicate"], true);
     assert_eq!(wait_for_text(dir.path(), "+821032000010", 1).len(), 1);
 }
+
+#[test]
+fn random_and_mutated_messages_never_break_the_listener_and_never_text_anyone() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mllp = format!("127.0.0.1:{port}");
+    let server = start_env(dir.path(), "127.0.0.1:0", &["--mllp", &mllp], &[("SURGE_NOTIFY__IDLE_POLL_MS", "50")]);
+    // Everyone in the samples is registered, so a text would go out if the rule ever let one through.
+    for (specimen, family, given, birth) in [
+        ("3ad338c6-125d-4141-9ce1-6040481304ab", "Diggory", "Cedrick", "2000-12-18"),
+        ("0cba76f5-35e0-4a28-803a-2f31308aae9b", "Buckridge", "Kareem", "1958-08-10"),
+    ] {
+        let body = json!({"specimen_id": specimen, "family": family, "given": given, "birth_date": birth, "phone": "010-3200-0099"});
+        let (status, _) =
+            http(&server.addr, "POST", "/api/v1/results/registrations", None, "application/json", &body.to_string());
+        assert_eq!(status, 201);
+    }
+    let mut rng = StdRng::seed_from_u64(6);
+    let mut lab = TcpStream::connect(&mllp).unwrap();
+    lab.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    for round in 0..300 {
+        let message: Vec<u8> = if round % 3 == 0 {
+            (0..rng.gen_range(0..400)).map(|_| rng.r#gen::<u8>()).filter(|b| *b != 0x0B && *b != 0x1C).collect()
+        } else {
+            // A positive sample with bytes changed anywhere but its results, which must stay untexted.
+            let base = DETECTED.replace('\n', "\r").replacen(
+                "3ad338c6-125d-4141-9ce1-6040481304ab|P|",
+                &format!("fuzz-{round}|P|"),
+                1,
+            );
+            let protected: Vec<std::ops::Range<usize>> =
+                base.match_indices("260373001^Detected^SCT").map(|(at, m)| at..at + m.len()).collect();
+            let mut bytes = base.into_bytes();
+            for _ in 0..rng.gen_range(1..12) {
+                let i = rng.gen_range(0..bytes.len());
+                if !protected.iter().any(|r| r.contains(&i)) {
+                    bytes[i] = rng.gen_range(0x20u8..0x7f);
+                }
+            }
+            bytes
+        };
+        let text = String::from_utf8_lossy(&message).into_owned();
+        let acks = send(&mut lab, &text, 1);
+        assert!(acks[0].contains("\rMSA|A"), "round {round}: {:?}", acks[0]);
+    }
+    // Still serving: a good message is accepted on the same connection.
+    let ack = send(&mut lab, NEGATIVE, 1);
+    assert_eq!(msa(&ack[0]).0, "AA");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(texts(dir.path(), "+821032000099"), Vec::<String>::new(), "no text from any mutated positive");
+}
