@@ -63,11 +63,20 @@ pub enum Role {
     Applicant,
     /// Sees lab results that were not texted, calls patients, releases negatives one at a time.
     Clinician,
+    /// A laboratory's API key: sends results (HL7 v2 files, FHIR, CSV) and nothing else.
+    Lab,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::Admin, Role::Official, Role::OrganisationAdmin, Role::Checkpoint, Role::Applicant, Role::Clinician];
+    pub const ALL: [Role; 7] = [
+        Role::Admin,
+        Role::Official,
+        Role::OrganisationAdmin,
+        Role::Checkpoint,
+        Role::Applicant,
+        Role::Clinician,
+        Role::Lab,
+    ];
     /// Roles of staff, who sign in with a password.
     pub const STAFF: [Role; 4] = [Role::Admin, Role::Official, Role::Checkpoint, Role::Clinician];
 
@@ -79,6 +88,7 @@ impl Role {
             Self::Checkpoint => "checkpoint",
             Self::Applicant => "applicant",
             Self::Clinician => "clinician",
+            Self::Lab => "lab",
         }
     }
 

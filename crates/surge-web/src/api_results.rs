@@ -16,6 +16,8 @@ use crate::error::ApiError;
 use crate::session::ClientAddress;
 
 const CLINICAL: [Role; 2] = [Role::Admin, Role::Clinician];
+/// Who may send results: a lab's own API key, or an admin.
+const SENDERS: [Role; 2] = [Role::Admin, Role::Lab];
 
 fn config<S>(state: &AppState<S>) -> Result<&ResultsConfig, ApiError> {
     state.results.as_deref().ok_or_else(|| {
@@ -66,7 +68,7 @@ pub async fn upload_hl7<S: Store>(
     principal: Principal,
     body: String,
 ) -> Result<Json<Value>, ApiError> {
-    principal.require(&[Role::Admin])?;
+    principal.require(&SENDERS)?;
     let config = config(&state)?;
     let now = (state.clock)();
     let mut n = 0u32;
@@ -93,7 +95,7 @@ pub async fn fhir_bundle<S: Store>(
     principal: Principal,
     body: String,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    principal.require(&[Role::Admin])?;
+    principal.require(&SENDERS)?;
     let config = config(&state)?;
     let taken = surge_app::results::receive_fhir(&state.store, config, &body, (state.clock)()).await?;
     let (status, severity, text) = match (&taken.code, &taken.error) {
@@ -118,7 +120,7 @@ pub async fn upload_csv<S: Store>(
     principal: Principal,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    principal.require(&[Role::Admin])?;
+    principal.require(&SENDERS)?;
     let config = config(&state)?;
     let taken = surge_app::results::receive_csv(&state.store, config, &body, (state.clock)()).await?;
     Ok(Json(json!({"duplicate": taken.duplicate, "texted": taken.texted, "queued": taken.queued})))

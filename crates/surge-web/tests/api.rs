@@ -420,6 +420,17 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
             assert_eq!(!denied, *expect, "{method} {path} as {name}: {status} {response}");
         }
     }
+    // A lab's key sends results and does nothing else.
+    let (status, lab) =
+        t.json("POST", "/api/api-keys", Some(&t.admin), json!({"role": "lab", "label": "Busan lab"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{lab}");
+    let lab_key = lab["api_key"].as_str().unwrap().to_owned();
+    let (status, _) = t.json("POST", "/api/v1/fhir/Bundle", Some(&lab_key), json!({"resourceType": "Bundle"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "allowed, and the empty bundle refused");
+    for path in ["/api/v1/results/queue", "/api/organisations", "/api/v1/alerts"] {
+        let (status, _) = t.json("GET", path, Some(&lab_key), Value::Null).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "GET {path} with a lab key");
+    }
     // Clinicians see the results queue and nothing of the e-pass service's staff pages or API.
     let clinician = t.staff(Role::Clinician, "doctor").await;
     let (status, _) = t.json_as("GET", "/api/v1/results/queue", &clinician, Value::Null).await;
