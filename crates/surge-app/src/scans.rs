@@ -10,6 +10,12 @@ pub const MAX_TRAVEL_KMH: f64 = 150.0;
 
 /// Records a scan; returns whether it raised an alert.
 pub async fn record_scan<S: Store>(store: &S, scan: &NewScan) -> Result<bool, AppError> {
+    Ok(record(store, scan).await?.unwrap_or(false))
+}
+
+/// Records a scan; returns whether it raised an alert, or `None` when the same scan (by `client_id`) was
+/// recorded before and nothing was done.
+pub async fn record<S: Store>(store: &S, scan: &NewScan) -> Result<Option<bool>, AppError> {
     let mut alert = None;
     if let (true, Some(index), Some(here)) = (scan.valid, scan.status_index, scan.checkpoint_id) {
         if let Some(last) = store.last_scan(index).await? {
@@ -33,11 +39,12 @@ pub async fn record_scan<S: Store>(store: &S, scan: &NewScan) -> Result<bool, Ap
             }
         }
     }
-    if let Some(detail) = &alert {
-        tracing::warn!(status_index = scan.status_index, "possible cloned pass");
-        store.record_scan(scan, Some(("possible_cloned_pass", detail))).await?;
-    } else {
-        store.record_scan(scan, None).await?;
+    let recorded = store.record_scan(scan, alert.as_deref().map(|detail| ("possible_cloned_pass", detail))).await?;
+    if recorded.is_none() {
+        return Ok(None);
     }
-    Ok(alert.is_some())
+    if alert.is_some() {
+        tracing::warn!(status_index = scan.status_index, "possible cloned pass");
+    }
+    Ok(Some(alert.is_some()))
 }

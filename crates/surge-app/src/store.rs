@@ -347,6 +347,8 @@ pub struct NewScan {
     /// The reason code when not valid.
     pub reason: Option<String>,
     pub at: OffsetDateTime,
+    /// The checkpoint page's own id for a scan it made offline: an upload sent twice records it once.
+    pub client_id: Option<String>,
 }
 
 /// A scan as the clone check needs it.
@@ -609,12 +611,13 @@ pub trait Store: crate::outbox::Outbox + crate::lab::LabStore + Send + Sync {
     /// The latest scan of this pass made at a checkpoint.
     fn last_scan(&self, status_index: u64) -> impl Future<Output = Result<Option<LastScan>, StoreError>> + Send;
 
-    /// Records a scan, and an alert if there is one, in one transaction.
+    /// Records a scan, and an alert if there is one, in one transaction. A scan whose `client_id` was recorded
+    /// before records nothing (`None`).
     fn record_scan(
         &self,
         scan: &NewScan,
         alert: Option<(&str, &str)>,
-    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
 
     /// The newest alerts, at most `limit`.
     fn alerts(&self, limit: u32) -> impl Future<Output = Result<Vec<Alert>, StoreError>> + Send;

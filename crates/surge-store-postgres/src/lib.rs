@@ -704,10 +704,15 @@ impl Store for PostgresStore {
         .transpose()
     }
 
-    async fn record_scan(&self, scan: &surge_app::NewScan, alert: Option<(&str, &str)>) -> Result<i64, StoreError> {
+    async fn record_scan(
+        &self,
+        scan: &surge_app::NewScan,
+        alert: Option<(&str, &str)>,
+    ) -> Result<Option<i64>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO scans (checkpoint_id, actor, status_index, valid, reason, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO scans (checkpoint_id, actor, status_index, valid, reason, at, client_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_id) WHERE client_id IS NOT NULL DO NOTHING RETURNING id",
         )
         .bind(scan.checkpoint_id)
         .bind(&scan.actor)
@@ -715,9 +720,11 @@ impl Store for PostgresStore {
         .bind(scan.valid)
         .bind(&scan.reason)
         .bind(scan.at.unix_timestamp())
-        .fetch_one(&mut *tx)
+        .bind(&scan.client_id)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
+        let Some(id) = id else { return Ok(None) };
         if let Some((kind, detail)) = alert {
             sqlx::query("INSERT INTO alerts (kind, status_index, detail, at) VALUES ($1, $2, $3, $4)")
                 .bind(kind)
@@ -729,7 +736,7 @@ impl Store for PostgresStore {
                 .map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
-        Ok(id)
+        Ok(Some(id))
     }
 
     async fn alerts(&self, limit: u32) -> Result<Vec<surge_app::Alert>, StoreError> {

@@ -680,6 +680,7 @@ pub async fn scans_at_far_checkpoints_in_too_little_time_raise_an_alert<S: Store
         valid,
         reason: None,
         at: NOW + Duration::minutes(minutes),
+        client_id: None,
     };
     assert!(store.last_scan(42).await.unwrap().is_none());
     assert!(!surge_app::scans::record_scan(store, &scan(busan, 0, true)).await.unwrap());
@@ -699,6 +700,11 @@ pub async fn scans_at_far_checkpoints_in_too_little_time_raise_an_alert<S: Store
         "{}",
         alerts[0].detail
     );
+    // An offline scan uploaded twice is recorded once, and its alert with it.
+    let offline = surge_app::NewScan { client_id: Some("account:3:scan-1".into()), ..scan(seoul, 36 + 5 * 60, true) };
+    assert_eq!(surge_app::scans::record(store, &offline).await.unwrap(), Some(true), "Seoul a minute after Busan");
+    assert_eq!(surge_app::scans::record(store, &offline).await.unwrap(), None, "the same upload again");
+    assert_eq!(store.alerts(10).await.unwrap().len(), 2);
 }
 
 pub async fn policy_versions_grow_and_the_newest_is_in_force<S: Store>(store: &S) {

@@ -131,6 +131,7 @@ pub async fn log_scan<S: Store>(
         valid: answer["valid"] == json!(true),
         reason: failure_code(answer),
         at: (state.clock)(),
+        client_id: None,
     };
     Ok(surge_app::scans::record_scan(&state.store, &scan).await?)
 }
@@ -297,9 +298,8 @@ pub async fn status_list<S: Store>(State(state): State<AppState<S>>) -> Result<a
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OfflineScan {
-    /// The page's own id for the scan; not stored.
+    /// The page's own id for the scan: the same scan uploaded twice is recorded once.
     #[serde(default)]
-    #[allow(dead_code, reason = "accepted so the page can send its queue as it is")]
     id: Option<String>,
     checkpoint_id: Option<i64>,
     status_index: Option<u64>,
@@ -356,14 +356,22 @@ pub async fn upload_scans<S: Store>(
             valid: scan.valid,
             reason: scan.reason.clone(),
             at: at.replace_nanosecond(0).unwrap_or(at),
+            // Per caller, so one officer's ids never collide with another's.
+            client_id: scan
+                .id
+                .as_ref()
+                .filter(|id| !id.is_empty() && id.len() <= 64)
+                .map(|id| format!("{}:{id}", principal.actor())),
         });
     }
     scans.sort_by_key(|s| s.at);
-    let mut alerts = 0;
+    let (mut alerts, mut recorded) = (0, 0);
     for scan in &scans {
-        if surge_app::scans::record_scan(&state.store, scan).await? {
-            alerts += 1;
+        // `None`: sent before (the page retried after a lost answer), so not recorded again.
+        if let Some(alert) = surge_app::scans::record(&state.store, scan).await? {
+            recorded += 1;
+            alerts += usize::from(alert);
         }
     }
-    Ok(Json(json!({"recorded": scans.len(), "alerts": alerts})))
+    Ok(Json(json!({"received": scans.len(), "recorded": recorded, "alerts": alerts})))
 }

@@ -209,7 +209,7 @@ pub fn spec() -> Value {
                         "id": {"type": "string"}, "checkpoint_id": {"type": ["integer", "null"]},
                         "status_index": {"type": ["integer", "null"]}, "valid": {"type": "boolean"},
                         "reason": {"type": ["string", "null"]}, "at": {"type": "string", "format": "date-time"}}}}}}}}}}),
-                ("200", "How many were recorded, and how many raised an alert"), &["400", "401", "403", "422"])},
+                ("200", "How many were received, recorded (a scan whose id was uploaded before is not recorded again) and raised an alert"), &["400", "401", "403", "422"])},
             "/api/v1/results/registrations": {"post": with(json!({"summary": "A patient registers for their result (public; 30 per client address in 15 minutes)",
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object",
                     "required": ["specimen_id", "family", "given", "birth_date", "phone"], "properties": {
