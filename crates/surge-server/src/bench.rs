@@ -46,6 +46,12 @@ pub enum BenchCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Lab results in-process on a fresh SQLite database: registered negatives from message to ACK with the result
+    /// and its SMS committed (p50, p99), beside the raw HL7 parsing rate.
+    Results {
+        #[arg(long, default_value_t = 5_000)]
+        messages: usize,
+    },
     /// Pass issue and verify rates on one core, beside raw Ed25519 sign and verify rates.
     Pass {
         /// Seconds spent on each measurement.
@@ -61,6 +67,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<Outcome> {
             let bench = crate::bench_notify::NotifyBench { messages, rate, seconds, idle_poll_ms };
             crate::runtime()?.block_on(crate::bench_notify::run(bench, database_url))
         }
+        BenchCommand::Results { messages } => crate::runtime()?.block_on(crate::bench_results::run(messages)),
         BenchCommand::Issue { orgs, passes, database_url } => {
             crate::runtime()?.block_on(crate::bench_issue::run(orgs, passes, database_url))
         }

@@ -5,6 +5,7 @@ mod audit_cmd;
 mod bench;
 mod bench_issue;
 mod bench_notify;
+mod bench_results;
 mod dcc_testdata;
 mod files;
 mod keys_cmd;
