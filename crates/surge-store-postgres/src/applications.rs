@@ -12,7 +12,12 @@ use time::OffsetDateTime;
 
 use crate::{PostgresStore, append_audit, db};
 
-async fn insert_outbox(conn: &mut PgConnection, sms: &OutboxMessage, now: OffsetDateTime) -> Result<(), StoreError> {
+/// Queues a message in the caller's transaction; a message with the same idempotency key is queued once.
+pub(crate) async fn insert_outbox(
+    conn: &mut PgConnection,
+    sms: &OutboxMessage,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (idempotency_key) DO NOTHING",

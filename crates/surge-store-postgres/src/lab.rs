@@ -7,6 +7,7 @@ use surge_domain::audit::AuditEntry;
 use surge_results::Registration;
 use time::OffsetDateTime;
 
+use crate::applications::insert_outbox;
 use crate::{PostgresStore, append_audit, db};
 
 const RESULT_COLUMNS: &str = "id, message_id, filler_order, test_code, status, specimen_id, test_name, \
@@ -79,7 +80,7 @@ impl LabStore for PostgresStore {
             if stored.rows_affected() == 1 {
                 new_results += 1;
                 if let Some(sms) = sms {
-                    insert_outbox(&mut tx, sms, now).await?;
+                    insert_outbox(&mut tx, sms, message.received_at).await?;
                 }
             }
         }
@@ -233,26 +234,10 @@ impl LabStore for PostgresStore {
             return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
         }
         if let Some(sms) = sms {
-            insert_outbox(&mut tx, sms, now.unix_timestamp()).await?;
+            insert_outbox(&mut tx, sms, now).await?;
         }
         append_audit(&mut tx, audit, now).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }
-}
-
-async fn insert_outbox(conn: &mut sqlx::PgConnection, sms: &OutboxMessage, now: i64) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (idempotency_key) DO NOTHING",
-    )
-    .bind(&sms.idempotency_key)
-    .bind(&sms.kind)
-    .bind(&sms.recipient)
-    .bind(&sms.body)
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
-    Ok(())
 }

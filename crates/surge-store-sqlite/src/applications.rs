@@ -12,7 +12,8 @@ use time::OffsetDateTime;
 
 use crate::{SqliteStore, append_audit, db};
 
-async fn insert_outbox(
+/// Queues a message in the caller's transaction; a message with the same idempotency key is queued once.
+pub(crate) async fn insert_outbox(
     conn: &mut SqliteConnection,
     sms: &OutboxMessage,
     now: OffsetDateTime,

@@ -7,6 +7,7 @@ use surge_domain::audit::AuditEntry;
 use surge_results::Registration;
 use time::OffsetDateTime;
 
+use crate::applications::insert_outbox;
 use crate::{SqliteStore, append_audit, db};
 
 const RESULT_COLUMNS: &str = "id, message_id, filler_order, test_code, status, specimen_id, test_name, \
@@ -79,7 +80,7 @@ impl LabStore for SqliteStore {
             if stored.rows_affected() == 1 {
                 new_results += 1;
                 if let Some(sms) = sms {
-                    insert_outbox(&mut tx, sms, now).await?;
+                    insert_outbox(&mut tx, sms, message.received_at).await?;
                 }
             }
         }
@@ -231,26 +232,10 @@ impl LabStore for SqliteStore {
             return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
         }
         if let Some(sms) = sms {
-            insert_outbox(&mut tx, sms, now.unix_timestamp()).await?;
+            insert_outbox(&mut tx, sms, now).await?;
         }
         append_audit(&mut tx, audit, now).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }
-}
-
-async fn insert_outbox(conn: &mut sqlx::SqliteConnection, sms: &OutboxMessage, now: i64) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) VALUES (?, ?, ?, ?, ?) \
-         ON CONFLICT (idempotency_key) DO NOTHING",
-    )
-    .bind(&sms.idempotency_key)
-    .bind(&sms.kind)
-    .bind(&sms.recipient)
-    .bind(&sms.body)
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
-    Ok(())
 }
