@@ -13,7 +13,7 @@ use surge_results::{
 };
 use time::{Date, OffsetDateTime};
 
-use crate::lab::{NewLabMessage, NewLabResult, NewRegistration};
+use crate::lab::{LabResultRecord, NewLabMessage, NewLabResult, NewRegistration};
 use crate::{AppError, OutboxMessage, Store};
 
 /// A deployment's settings for results.
@@ -56,8 +56,8 @@ fn short_test_name(name: &str, lang: &str) -> &'static str {
     }
 }
 
-/// `YYYY-MM-DD` from an HL7 date-time.
-fn hl7_date(text: &str) -> String {
+/// `YYYY-MM-DD` from an HL7 date-time, or `-`.
+pub fn hl7_date(text: &str) -> String {
     match (text.get(..4), text.get(4..6), text.get(6..8)) {
         (Some(y), Some(m), Some(d)) if text[..8].chars().all(|c| c.is_ascii_digit()) => format!("{y}-{m}-{d}"),
         _ => "-".into(),
@@ -265,6 +265,18 @@ pub struct BundleTaken {
     pub queued: usize,
 }
 
+impl From<Taken> for BundleTaken {
+    fn from(taken: Taken) -> Self {
+        Self {
+            code: taken.code,
+            error: taken.error.map(|(_, text)| text),
+            duplicate: taken.duplicate,
+            texted: taken.texted,
+            queued: taken.queued,
+        }
+    }
+}
+
 /// Takes a FHIR R4 Bundle of results through the same rules as an HL7 v2 message.
 pub async fn receive_fhir<S: Store>(
     store: &S,
@@ -278,13 +290,7 @@ pub async fn receive_fhir<S: Store>(
     let header = parsed.as_ref().ok().map(|m| m.header.clone());
     let key = message_key(header.as_ref(), raw);
     let taken = take(store, config, key, raw, parsed.map(|m| vec![m]), now).await?;
-    Ok(BundleTaken {
-        code: taken.code,
-        error: taken.error.map(|(_, text)| text),
-        duplicate: taken.duplicate,
-        texted: taken.texted,
-        queued: taken.queued,
-    })
+    Ok(taken.into())
 }
 
 /// Takes a results CSV (the template in `surge_results::csv_file`): refused whole, with every bad row, or kept as
@@ -311,13 +317,7 @@ pub async fn receive_csv<S: Store>(
     let digest: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
     let lab = messages.first().map(|m| m.header.sending_facility.clone()).unwrap_or_default();
     let taken = take(store, config, (lab, format!("csv:{digest}")), &raw, Ok(messages), now).await?;
-    Ok(BundleTaken {
-        code: taken.code,
-        error: taken.error.map(|(_, text)| text),
-        duplicate: taken.duplicate,
-        texted: taken.texted,
-        queued: taken.queued,
-    })
+    Ok(taken.into())
 }
 
 /// Takes a file or stream that may hold several messages (an FHS/BHS batch); returns one answer per message.
@@ -340,6 +340,13 @@ pub async fn receive_batch<S: Store>(
     Ok(answers)
 }
 
+/// A date of birth typed as `YYYY-MM-DD`, not in the future.
+fn birth_date_of(text: &str, now: OffsetDateTime) -> Option<Date> {
+    Date::parse(text.trim(), time::macros::format_description!("[year]-[month]-[day]"))
+        .ok()
+        .filter(|d| *d <= now.date())
+}
+
 /// A patient registers by SMS (`RESULT <sample> <date of birth>`): the phone is the sender's, the names are not
 /// asked, so only the sample number with the date of birth can match.
 pub async fn register_by_sms<S: Store>(
@@ -349,9 +356,7 @@ pub async fn register_by_sms<S: Store>(
     birth_date: &str,
     now: OffsetDateTime,
 ) -> Result<i64, AppError> {
-    let birth = Date::parse(birth_date.trim(), time::macros::format_description!("[year]-[month]-[day]"))
-        .ok()
-        .filter(|d| *d <= now.date());
+    let birth = birth_date_of(birth_date, now);
     let specimen = specimen_id.trim();
     let (Some(birth), true) = (birth, !specimen.is_empty() && specimen.len() <= 64) else {
         return Err(AppError::InvalidForm(vec![FieldError::new(
@@ -396,8 +401,8 @@ pub async fn register_for_results<S: Store>(
             errors.push(FieldError::new(field, "required", format!("Enter your {what} as the test centre wrote it")));
         }
     }
-    let birth = Date::parse(birth_date.trim(), time::macros::format_description!("[year]-[month]-[day]")).ok();
-    if birth.is_none_or(|d| d > now.date()) {
+    let birth = birth_date_of(birth_date, now);
+    if birth.is_none() {
         errors.push(FieldError::new("birth_date", "invalid", "Enter your date of birth like 1980-04-25"));
     }
     let phone = match Phone::parse(phone, &config.phone_region) {
@@ -443,13 +448,22 @@ impl ClinicianAction {
         }
     }
 
-    fn state(self) -> &'static str {
+    /// The queue state the action leaves the result in.
+    pub fn state(self) -> &'static str {
         match self {
             Self::CalledReached => "called_reached",
             Self::CalledNotReached => "called_not_reached",
             Self::Release => "released",
         }
     }
+}
+
+/// The phone of the person a result was matched to: the only one a release may text, never one typed by staff.
+async fn registered_phone<S: Store>(store: &S, record: &LabResultRecord) -> Result<Option<String>, AppError> {
+    let Some(registration) = record.result.registration_id else { return Ok(None) };
+    let specimens = [record.result.specimen_id.clone(), record.result.filler_order.clone()];
+    let found = store.registrations_for(&specimens, &[]).await?;
+    Ok(found.into_iter().find(|r| r.id == registration).and_then(|r| r.phone))
 }
 
 /// A clinician closes a queue item. A release texts the negative to the registered phone; it is refused for
@@ -460,16 +474,16 @@ pub async fn handle_queued<S: Store>(
     id: i64,
     action: ClinicianAction,
     actor: &str,
-    phone: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<(), AppError> {
     let record = store.lab_result(id).await?;
     let sms = if action == ClinicianAction::Release {
+        let phone = registered_phone(store, &record).await?;
         let r = &record.result;
         let code = surge_results::Coded { code: r.test_code.clone(), text: String::new(), system: "LN".into() };
         let known = config.tests.name(&code).is_some();
         let negative = r.interpretation == Interpretation::NotDetected.as_str() && r.status == "F" && known;
-        let Some(phone) = phone.filter(|_| negative) else {
+        let Some(phone) = phone.as_deref().filter(|_| negative) else {
             return Err(AppError::InvalidForm(vec![FieldError::new(
                 "action",
                 "release_refused",

@@ -154,20 +154,6 @@ pub struct ActionRequest {
     action: String,
 }
 
-/// The phone of the person a queued result was matched to: the one a release texts, never one typed by staff.
-pub async fn registered_phone<S: Store>(state: &AppState<S>, id: i64) -> Result<Option<String>, ApiError> {
-    let record = state.store.lab_result(id).await?;
-    let Some(registration) = record.result.registration_id else { return Ok(None) };
-    let specimens = vec![record.result.specimen_id.clone(), record.result.filler_order.clone()];
-    Ok(state
-        .store
-        .registrations_for(&specimens, &[])
-        .await?
-        .into_iter()
-        .find(|r| r.id == registration)
-        .and_then(|r| r.phone))
-}
-
 /// A clinician records a call, or releases one negative by text to the registered phone.
 pub async fn act<S: Store>(
     State(state): State<AppState<S>>,
@@ -184,11 +170,6 @@ pub async fn act<S: Store>(
             body.action
         ))
     })?;
-    let phone = registered_phone(&state, id).await?;
-    handle_queued(&state.store, config, id, action, &principal.actor(), phone.as_deref(), (state.clock)()).await?;
-    Ok(Json(json!({"id": id, "state": match action {
-        ClinicianAction::CalledReached => "called_reached",
-        ClinicianAction::CalledNotReached => "called_not_reached",
-        ClinicianAction::Release => "released",
-    }})))
+    handle_queued(&state.store, config, id, action, &principal.actor(), (state.clock)()).await?;
+    Ok(Json(json!({"id": id, "state": action.state()})))
 }

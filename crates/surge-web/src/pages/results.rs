@@ -204,10 +204,7 @@ pub async fn mine_page<S: Store>(State(state): State<AppState<S>>, Query(query):
         let r = &record.result;
         let told =
             r.interpretation == "not_detected" && (r.texted || record.queue_state.as_deref() == Some("released"));
-        let collected = match (r.collected_at.get(..4), r.collected_at.get(4..6), r.collected_at.get(6..8)) {
-            (Some(y), Some(m), Some(d)) => format!("{y}-{m}-{d}"),
-            _ => "—".into(),
-        };
+        let collected = surge_app::results::hl7_date(&r.collected_at);
         if told {
             body.push_str(&format!(
                 "<section class=\"inset\"><h2>{negative}</h2><dl><dt>{test_l}</dt><dd>{test}</dd>\
@@ -346,16 +343,7 @@ pub async fn action_submit<S: Store>(
         )
         .await;
     };
-    let phone = match crate::api_results::registered_phone(&state, id).await {
-        Ok(phone) => phone,
-        Err(e) => {
-            tracing::error!(code = e.code, "finding a result's phone failed");
-            return sorry(lang);
-        }
-    };
-    let result =
-        handle_queued(&state.store, &config, id, action, &ctx.principal.actor(), phone.as_deref(), (state.clock)())
-            .await;
+    let result = handle_queued(&state.store, &config, id, action, &ctx.principal.actor(), (state.clock)()).await;
     match result {
         Ok(()) => ctx.redirect(&format!("/results/queue?done={id}")),
         Err(AppError::InvalidForm(_)) => {
