@@ -149,6 +149,7 @@ impl PassSigner {
                 vehicle_plate: request.vehicle_plate.map(str::to_owned),
                 organisation: request.organisation.clone(),
                 status_index,
+                result: None,
             },
         };
         let token = self.issuer.issue(&claims).map_err(|e| e.to_string())?;

@@ -60,6 +60,10 @@ pub struct LabResultRecord {
     pub queue_state: Option<String>,
     pub handled_by: Option<String>,
     pub received_at: OffsetDateTime,
+    /// The result's slot in the status list, given when its negative is texted (automatically or released).
+    pub status_index: Option<u64>,
+    /// The signed result (`EP1:` text), made the first time the patient opens it.
+    pub certificate: Option<String>,
 }
 
 /// A registration to store.
@@ -86,7 +90,8 @@ pub struct Recorded {
 
 pub trait LabStore: Send + Sync {
     /// Stores a message and its results, with the SMS of each texted result, in one transaction; a message seen
-    /// before stores nothing.
+    /// before stores nothing. A texted result gets a status-list slot; a result queued as `corrected_after_text`
+    /// revokes the slots of the negatives texted before for the same order and test.
     fn record_lab_message(
         &self,
         message: &NewLabMessage,
@@ -134,8 +139,8 @@ pub trait LabStore: Send + Sync {
     /// Returns how many were cleared.
     fn purge_lab_messages(&self, before: OffsetDateTime) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// Closes an open queue item as `state`, with its audit entry and, for a release, the SMS; `Conflict` if it is
-    /// not open.
+    /// Closes an open queue item as `state`, with its audit entry and, for a release, the SMS (and a status-list
+    /// slot); `Conflict` if it is not open.
     fn handle_lab_result(
         &self,
         id: i64,
@@ -144,4 +149,12 @@ pub trait LabStore: Send + Sync {
         sms: Option<&OutboxMessage>,
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Keeps the signed result of a texted result unless one was kept before, and returns the one kept: two
+    /// first views at once agree on one certificate. `NotFound` if the result has no status-list slot.
+    fn set_result_certificate(
+        &self,
+        id: i64,
+        certificate: &str,
+    ) -> impl Future<Output = Result<String, StoreError>> + Send;
 }

@@ -3,10 +3,12 @@
 //! other result goes to the clinicians' queue with its reason. Clinicians record their calls and may release a
 //! negative from the queue, one result at a time, with their name in the audit log.
 
+use rand_core::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
 use surge_domain::audit::AuditEntry;
 use surge_domain::notify::Templates;
 use surge_domain::{FieldError, Phone};
+use surge_pass::{ControlCode, Pass, PassClaims, PassId, PassKind, TestResult};
 use surge_results::{
     AckCode, ErrorCode, Header, Hl7Error, Interpretation, OruMessage, QueueReason, Route, TestTable, ack, interpret,
     match_identity, parse_oru, read_header, route, split_batch,
@@ -14,7 +16,7 @@ use surge_results::{
 use time::{Date, OffsetDateTime};
 
 use crate::lab::{LabResultRecord, NewLabMessage, NewLabResult, NewRegistration};
-use crate::{AppError, OutboxMessage, Store};
+use crate::{AppError, OutboxMessage, PassSigner, Store};
 
 /// A deployment's settings for results.
 #[derive(Debug, Clone)]
@@ -28,6 +30,8 @@ pub struct ResultsConfig {
     pub help_phone: String,
     /// The page where patients see their results after a one-time code to their phone.
     pub results_link: String,
+    /// How long a signed negative result stays valid, from the sample's collection.
+    pub certificate_hours: u32,
 }
 
 /// The answer to one message: its ACK and what happened.
@@ -503,6 +507,78 @@ pub async fn handle_queued<S: Store>(
     store.handle_lab_result(id, action.state(), &audit, sms.as_ref(), now).await?;
     tracing::info!(lab_result = id, action = action.state(), "queued result handled");
     Ok(())
+}
+
+/// Cuts a text to `max` characters for a signed field, never to nothing.
+fn field(text: &str, max: usize) -> String {
+    let cut: String = text.trim().chars().filter(|c| !c.is_control()).take(max).collect();
+    if cut.trim().is_empty() { "-".into() } else { cut.trim().to_owned() }
+}
+
+/// The claims of a texted negative's signed result: the holder's name and date of birth (to compare with an
+/// identity document), the test, the result, the collection time and the laboratory, and nothing else.
+pub fn result_claims<R: RngCore + CryptoRng>(
+    rng: &mut R,
+    issuer_id: &str,
+    config: &ResultsConfig,
+    record: &LabResultRecord,
+    status_index: u64,
+    now: OffsetDateTime,
+) -> PassClaims {
+    let r = &record.result;
+    let collected = surge_results::hl7_time(&r.collected_at);
+    let not_before = collected.unwrap_or(record.received_at).replace_nanosecond(0).unwrap_or(record.received_at);
+    let test_name = short_test_name(&r.test_name, "en");
+    PassClaims {
+        issuer: issuer_id.to_owned(),
+        issued_at: now.replace_nanosecond(0).unwrap_or(now),
+        not_before,
+        expires: not_before + time::Duration::hours(i64::from(config.certificate_hours.max(1))),
+        pass: Pass {
+            id: PassId::generate(rng),
+            control_code: ControlCode::generate(rng),
+            kind: PassKind::TestResult,
+            category: "test-result".into(),
+            purpose: test_name.into(),
+            zones: Vec::new(),
+            holder: field(&format!("{} {}", r.given.trim(), r.family.trim()), 40),
+            masked_id: None,
+            vehicle_plate: None,
+            organisation: None,
+            status_index,
+            result: Some(TestResult {
+                test_code: field(&r.test_code, 16),
+                test_name: test_name.into(),
+                detected: false,
+                collected: collected.map(|t| t.replace_nanosecond(0).unwrap_or(t)),
+                lab: field(&r.performing_lab, 40),
+                birth_date: r.birth_date,
+            }),
+        },
+    }
+}
+
+/// The signed result a patient can show a third party, who verifies it offline like a pass (kind `test-result`).
+/// Only a negative that was texted (automatically or released by a clinician) has one; it is signed the first time
+/// it is asked for and kept, and revoked if a corrected result follows. `None` for any other result.
+pub async fn result_certificate<S: Store, R: RngCore + CryptoRng>(
+    store: &S,
+    signer: &PassSigner,
+    config: &ResultsConfig,
+    rng: &mut R,
+    record: &LabResultRecord,
+    now: OffsetDateTime,
+) -> Result<Option<String>, AppError> {
+    let negative = record.result.interpretation == Interpretation::NotDetected.as_str() && record.result.status == "F";
+    let (Some(status_index), true) = (record.status_index, negative) else { return Ok(None) };
+    if let Some(kept) = &record.certificate {
+        return Ok(Some(kept.clone()));
+    }
+    let claims = result_claims(rng, &signer.issuer_id, config, record, status_index, now);
+    let text = signer.issuer.issue(&claims).map_err(|e| AppError::Signing(e.to_string()))?;
+    let kept = store.set_result_certificate(record.id, &text).await?;
+    tracing::info!(lab_result = record.id, status_index, "result certificate signed");
+    Ok(Some(kept))
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ fn claims(rng: &mut StdRng) -> PassClaims {
             vehicle_plate: None,
             organisation: None,
             status_index: 17,
+            result: None,
         },
     }
 }

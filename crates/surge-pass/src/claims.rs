@@ -5,7 +5,7 @@
 pub(crate) mod tests;
 
 use ciborium::Value;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use crate::{ControlCode, PassError, PassId};
 
@@ -34,12 +34,23 @@ const K_MASKED_ID: i64 = 8;
 const K_PLATE: i64 = 9;
 const K_ORGANISATION: i64 = 10;
 const K_STATUS_INDEX: i64 = 11;
+const K_RESULT: i64 = 12;
 
-/// Whether the pass is for a person or a vehicle.
+// Keys of the test result map (kind `test-result` only).
+const R_TEST_CODE: i64 = 0;
+const R_TEST_NAME: i64 = 1;
+const R_DETECTED: i64 = 2;
+const R_COLLECTED: i64 = 3;
+const R_LAB: i64 = 4;
+const R_BIRTH_DATE: i64 = 5;
+
+/// Whether the pass lets a person or a vehicle move, or certifies a person's test result. A test result is never a
+/// movement pass: verifiers accept one class or the other (see [`crate::VerifyOptions::accept`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PassKind {
     Person,
     Vehicle,
+    TestResult,
 }
 
 impl PassKind {
@@ -47,6 +58,7 @@ impl PassKind {
         match self {
             Self::Person => "person",
             Self::Vehicle => "vehicle",
+            Self::TestResult => "test-result",
         }
     }
 
@@ -54,14 +66,24 @@ impl PassKind {
         match text {
             "person" => Ok(Self::Person),
             "vehicle" => Ok(Self::Vehicle),
-            other => Err(PassError::claim("kind", format!("must be \"person\" or \"vehicle\", not {other:?}"))),
+            "test-result" => Ok(Self::TestResult),
+            other => Err(PassError::claim(
+                "kind",
+                format!("must be \"person\", \"vehicle\" or \"test-result\", not {other:?}"),
+            )),
         }
+    }
+
+    /// Whether a pass of this kind lets someone through a checkpoint.
+    pub fn is_movement(self) -> bool {
+        self != Self::TestResult
     }
 
     fn code(self) -> u64 {
         match self {
             Self::Person => 0,
             Self::Vehicle => 1,
+            Self::TestResult => 2,
         }
     }
 
@@ -69,9 +91,26 @@ impl PassKind {
         match code {
             0 => Some(Self::Person),
             1 => Some(Self::Vehicle),
+            2 => Some(Self::TestResult),
             _ => None,
         }
     }
+}
+
+/// What a test-result pass certifies: one laboratory result, with what a third party needs to check it against the
+/// holder's identity document (the holder's name and date of birth) and nothing more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestResult {
+    /// The test's code, LOINC for laboratory tests (e.g. `94500-6`).
+    pub test_code: String,
+    /// A short display name, e.g. `COVID-19 PCR`.
+    pub test_name: String,
+    pub detected: bool,
+    /// When the sample was taken, where the laboratory said.
+    pub collected: Option<OffsetDateTime>,
+    /// The laboratory that performed the test.
+    pub lab: String,
+    pub birth_date: Option<Date>,
 }
 
 /// The pass itself: who or what may move, where, and why. Nothing else about the holder is carried.
@@ -93,6 +132,8 @@ pub struct Pass {
     pub organisation: Option<String>,
     /// This pass's slot in the authority's revocation status list.
     pub status_index: u64,
+    /// The result certified, for a `test-result` pass; `None` for any other kind.
+    pub result: Option<TestResult>,
 }
 
 /// A pass with the token's issuer and validity times: everything that is signed.
@@ -151,7 +192,8 @@ impl Pass {
     pub fn validate(&self) -> Result<(), PassError> {
         check_code("category", &self.category, 40, slug_char, "lower-case letters, digits and hyphens")?;
         check_text("purpose", &self.purpose, MAX_TEXT)?;
-        if self.zones.is_empty() {
+        // A test result is good wherever it is shown; a movement pass must say where it may be used.
+        if self.zones.is_empty() && self.kind.is_movement() {
             return Err(PassError::claim("zones", "must list at least one zone"));
         }
         if self.zones.len() > MAX_ZONES {
@@ -178,6 +220,15 @@ impl Pass {
         if let Some(org) = &self.organisation {
             check_text("organisation", org, MAX_TEXT)?;
         }
+        match (&self.result, self.kind) {
+            (Some(result), PassKind::TestResult) => result.validate()?,
+            (None, PassKind::TestResult) => return Err(PassError::claim("result", "is required for a test result")),
+            (Some(_), _) => return Err(PassError::claim("result", "is only for a test-result pass")),
+            (None, _) => {}
+        }
+        if self.kind == PassKind::TestResult && self.vehicle_plate.is_some() {
+            return Err(PassError::claim("vehicle_plate", "is not part of a test result"));
+        }
         if self.status_index > MAX_STATUS_INDEX {
             return Err(PassError::claim("status_index", format!("must be at most {MAX_STATUS_INDEX}")));
         }
@@ -187,6 +238,66 @@ impl Pass {
     /// Whether the pass is good in `zone`: the zone itself or any of its sub-zones.
     pub fn covers_zone(&self, zone: &str) -> bool {
         self.zones.iter().any(|z| zone == z || (zone.starts_with(z.as_str()) && zone[z.len()..].starts_with('-')))
+    }
+}
+
+impl TestResult {
+    fn validate(&self) -> Result<(), PassError> {
+        check_code(
+            "test_code",
+            &self.test_code,
+            16,
+            |c| c.is_ascii_alphanumeric() || c == '-' || c == '.',
+            "letters, digits, hyphens and dots",
+        )?;
+        check_text("test_name", &self.test_name, 40)?;
+        check_text("lab", &self.lab, 40)?;
+        if let Some(collected) = self.collected {
+            if collected.unix_timestamp() < 0 || collected.nanosecond() != 0 {
+                return Err(PassError::claim("collected", "must be a whole second after 1970"));
+            }
+        }
+        Ok(())
+    }
+
+    fn encode(&self) -> Value {
+        let mut map = vec![
+            (int(R_TEST_CODE), text(&self.test_code)),
+            (int(R_TEST_NAME), text(&self.test_name)),
+            (int(R_DETECTED), Value::Bool(self.detected)),
+        ];
+        if let Some(collected) = self.collected {
+            map.push((int(R_COLLECTED), int(collected.unix_timestamp())));
+        }
+        map.push((int(R_LAB), text(&self.lab)));
+        if let Some(birth) = self.birth_date {
+            map.push((int(R_BIRTH_DATE), text(&birth.to_string())));
+        }
+        Value::Map(map)
+    }
+
+    fn decode(map: &[(Value, Value)]) -> Result<Self, ClaimsError> {
+        let birth_date = match opt_text(map, R_BIRTH_DATE, "birth date")? {
+            Some(text) => Some(
+                Date::parse(&text, time::macros::format_description!("[year]-[month]-[day]"))
+                    .map_err(|_| malformed("birth date is not YYYY-MM-DD"))?,
+            ),
+            None => None,
+        };
+        Ok(Self {
+            test_code: req_text(map, R_TEST_CODE, "test code")?,
+            test_name: req_text(map, R_TEST_NAME, "test name")?,
+            detected: match map_get(map, R_DETECTED) {
+                Some(Value::Bool(b)) => *b,
+                _ => return Err(malformed("the result is missing or not true/false")),
+            },
+            collected: match map_get(map, R_COLLECTED) {
+                None => None,
+                Some(v) => Some(as_time(v).ok_or_else(|| malformed("collection time is not a date"))?),
+            },
+            lab: req_text(map, R_LAB, "lab")?,
+            birth_date,
+        })
     }
 }
 
@@ -236,6 +347,9 @@ pub(crate) fn encode_claims(claims: &PassClaims) -> Result<Vec<u8>, PassError> {
         pass.push((int(K_ORGANISATION), text(o)));
     }
     pass.push((int(K_STATUS_INDEX), Value::Integer(p.status_index.into())));
+    if let Some(result) = &p.result {
+        pass.push((int(K_RESULT), result.encode()));
+    }
     let cwt = Value::Map(vec![
         (int(CWT_ISS), text(&claims.issuer)),
         (int(CWT_EXP), int(claims.expires.unix_timestamp())),
@@ -362,6 +476,11 @@ pub(crate) fn decode_claims(payload: &[u8]) -> Result<PassClaims, ClaimsError> {
             vehicle_plate: opt_text(pass, K_PLATE, "vehicle plate")?,
             organisation: opt_text(pass, K_ORGANISATION, "organisation")?,
             status_index,
+            result: match map_get(pass, K_RESULT) {
+                None => None,
+                Some(Value::Map(result)) => Some(TestResult::decode(result)?),
+                Some(_) => return Err(malformed("the result is not a map")),
+            },
         },
     };
     claims.validate().map_err(|e| malformed(e.to_string()))?;

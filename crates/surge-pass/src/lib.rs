@@ -16,7 +16,7 @@ mod status;
 mod trust;
 mod verify;
 
-pub use claims::{FORMAT_VERSION, Pass, PassClaims, PassKind};
+pub use claims::{FORMAT_VERSION, Pass, PassClaims, PassKind, TestResult};
 pub use codec::{MAX_INFLATED_LEN, PREFIX};
 pub use error::PassError;
 pub use id::{ControlCode, PassId};
@@ -28,4 +28,4 @@ pub use status::{
     StatusSnapshot,
 };
 pub use trust::{KeyStatus, TrustList, TrustedKey};
-pub use verify::{Check, CheckName, Outcome, Reason, Verification, Verifier, VerifyOptions, decode_unverified};
+pub use verify::{Accept, Check, CheckName, Outcome, Reason, Verification, Verifier, VerifyOptions, decode_unverified};

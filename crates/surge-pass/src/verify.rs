@@ -24,6 +24,8 @@ pub enum CheckName {
     Signature,
     /// The pass format version and the claims' shape.
     Claims,
+    /// A movement pass or a test result, against what the verifier accepts.
+    Kind,
     /// Not before and expiry against the clock, with the skew tolerance.
     Validity,
     Zone,
@@ -39,6 +41,7 @@ impl CheckName {
             Self::Key => "key",
             Self::Signature => "signature",
             Self::Claims => "claims",
+            Self::Kind => "kind",
             Self::Validity => "validity",
             Self::Zone => "zone",
             Self::Revocation => "revocation",
@@ -87,6 +90,8 @@ pub enum Reason {
     StatusUnknown,
     /// A DCC signed by a certificate whose key usage excludes its type.
     WrongKeyUsage,
+    /// A test result shown as a movement pass, or the other way round.
+    WrongKind,
 }
 
 impl Reason {
@@ -109,6 +114,7 @@ impl Reason {
             Self::NotChecked => "not_checked",
             Self::StatusUnknown => "status_unknown",
             Self::WrongKeyUsage => "wrong_key_usage",
+            Self::WrongKind => "wrong_kind",
         }
     }
 }
@@ -161,9 +167,20 @@ impl Verification {
     }
 }
 
+/// Which class of pass a verifier accepts. A checkpoint accepts movement passes only, so a test result can never open
+/// a road; whoever checks a test result accepts results only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Accept {
+    #[default]
+    Movement,
+    TestResult,
+}
+
 /// How lenient a verifier is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VerifyOptions {
+    /// Movement passes (the default) or test results.
+    pub accept: Accept,
     /// Tolerated difference between the verifier's clock and the issuer's, for not-before and expiry.
     pub clock_skew_seconds: i64,
     /// A status list older than this gives `status_unknown`.
@@ -174,7 +191,7 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        Self { clock_skew_seconds: 300, max_status_age_seconds: 24 * 3600, strict: false }
+        Self { accept: Accept::Movement, clock_skew_seconds: 300, max_status_age_seconds: 24 * 3600, strict: false }
     }
 }
 
@@ -282,6 +299,17 @@ impl<'a> Verifier<'a> {
             v.pass(CheckName::Claims, "pass format version 1");
         }
 
+        match (self.options.accept, claims.pass.kind.is_movement()) {
+            (Accept::Movement, false) => {
+                v.fail(CheckName::Kind, Reason::WrongKind, "a test result, not a movement pass");
+            }
+            (Accept::TestResult, true) => {
+                v.fail(CheckName::Kind, Reason::WrongKind, "a movement pass, not a test result");
+            }
+            (Accept::Movement, true) => v.pass(CheckName::Kind, "a movement pass"),
+            (Accept::TestResult, false) => v.pass(CheckName::Kind, "a test result"),
+        }
+
         let skew = time::Duration::seconds(self.options.clock_skew_seconds);
         if now + skew < claims.not_before {
             v.fail(CheckName::Validity, Reason::NotYetValid, format!("valid from {}", rfc3339(claims.not_before)));
@@ -291,7 +319,7 @@ impl<'a> Verifier<'a> {
             v.pass(CheckName::Validity, "within its validity period");
         }
 
-        if let Some(zone) = zone {
+        if let (Some(zone), true) = (zone, claims.pass.kind.is_movement()) {
             if claims.pass.covers_zone(zone) {
                 v.pass(CheckName::Zone, format!("good in {zone}"));
             } else {

@@ -17,5 +17,7 @@ pub use csv_file::{CsvProblem, parse_results_csv};
 pub use fhir::parse_bundle;
 pub use identity::{Identity, Registration, match_identity};
 pub use mapping::{Interpretation, TestTable, interpret};
-pub use oru::{Coded, Header, Hl7Error, Observation, Order, OruMessage, Patient, parse_oru, read_header, split_batch};
+pub use oru::{
+    Coded, Header, Hl7Error, Observation, Order, OruMessage, Patient, hl7_time, parse_oru, read_header, split_batch,
+};
 pub use triage::{QueueReason, Route, route};

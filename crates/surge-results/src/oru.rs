@@ -8,8 +8,8 @@ mod tests;
 
 use hl7_parser::Message;
 use hl7_parser::message::{Field, Segment, Separators};
-use time::Date;
 use time::macros::format_description;
+use time::{Date, OffsetDateTime, UtcOffset};
 
 /// The versions whose ORU^R01 this reader follows.
 pub const VERSIONS: &[&str] = &["2.3", "2.3.1", "2.4", "2.5", "2.5.1"];
@@ -209,6 +209,34 @@ fn test_code(separators: &Separators, field: Option<&Field<'_>>) -> Coded {
 
 fn date(text: &str) -> Option<Date> {
     Date::parse(text.get(..8)?, format_description!("[year][month][day]")).ok()
+}
+
+/// An HL7 DTM (`YYYYMMDD[HHMM[SS[.S…]]][+/-ZZZZ]`) as a point in time, to the second. Without an offset the sender's
+/// local time is unknown here, so it is read as UTC; a date alone is its midnight.
+pub fn hl7_time(text: &str) -> Option<OffsetDateTime> {
+    let text = text.trim();
+    let (stamp, offset) = match text.find(['+', '-']) {
+        Some(at) => (&text[..at], Some(&text[at..])),
+        None => (text, None),
+    };
+    let stamp = stamp.split('.').next().unwrap_or_default();
+    if stamp.len() < 8 || !stamp.bytes().all(|b| b.is_ascii_digit()) || stamp.len() % 2 != 0 || stamp.len() > 14 {
+        return None;
+    }
+    let day = date(stamp)?;
+    let part = |at: usize| stamp.get(at..at + 2).map_or(Some(0), |p| p.parse::<u8>().ok());
+    let clock = time::Time::from_hms(part(8)?, part(10)?, part(12)?).ok()?;
+    let offset = match offset {
+        None => UtcOffset::UTC,
+        Some(o) if o.len() == 5 && o[1..].bytes().all(|b| b.is_ascii_digit()) => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            let hours = o[1..3].parse::<i8>().ok()?;
+            let minutes = o[3..5].parse::<i8>().ok()?;
+            UtcOffset::from_hms(sign * hours, sign * minutes, 0).ok()?
+        }
+        Some(_) => return None,
+    };
+    Some(day.with_time(clock).assume_offset(offset))
 }
 
 /// Parses one ORU^R01 message. Version, type and the fields Surge relies on are checked; everything else is read

@@ -141,6 +141,7 @@ fn bench_pass(seconds: f64) -> anyhow::Result<Outcome> {
             vehicle_plate: None,
             organisation: None,
             status_index: 17,
+            result: None,
         },
     };
     let issuer = Issuer::new(key.clone());

@@ -29,6 +29,7 @@ pub async fn run(messages: usize) -> anyhow::Result<Outcome> {
         sms_language: "ko".into(),
         help_phone: "1339".into(),
         results_link: "https://surge.example.kr/r".into(),
+        certificate_hours: 72,
     };
     let now = crate::now();
     for i in 0..messages {

@@ -8,8 +8,8 @@ use clap::Subcommand;
 use serde::Deserialize;
 use surge_pass::dcc::{DccTrustList, SignerCertificate};
 use surge_pass::{
-    Check, ControlCode, Issuer, Pass, PassClaims, PassId, PassKind, STATUS_INVALID, StatusListBuilder, StatusListFile,
-    StatusSnapshot, Verification, Verifier, VerifyOptions,
+    Accept, Check, ControlCode, Issuer, Pass, PassClaims, PassId, PassKind, STATUS_INVALID, StatusListBuilder,
+    StatusListFile, StatusSnapshot, Verification, Verifier, VerifyOptions,
 };
 use time::OffsetDateTime;
 
@@ -55,6 +55,9 @@ pub enum PassCommand {
         /// Refuse, rather than warn, when revocation cannot be checked.
         #[arg(long)]
         strict: bool,
+        /// Accept a signed test result (and refuse movement passes) instead of the other way round.
+        #[arg(long, conflicts_with = "zone")]
+        result: bool,
         /// Clock skew tolerated for not-before and expiry, in seconds.
         #[arg(long, default_value_t = 300)]
         clock_skew: i64,
@@ -101,6 +104,7 @@ pub fn run(command: PassCommand) -> anyhow::Result<Outcome> {
             at,
             zone,
             strict,
+            result,
             clock_skew,
             max_status_age_hours,
             image,
@@ -136,6 +140,7 @@ pub fn run(command: PassCommand) -> anyhow::Result<Outcome> {
                 })
                 .transpose()?;
             let options = VerifyOptions {
+                accept: if result { Accept::TestResult } else { Accept::Movement },
                 clock_skew_seconds: clock_skew,
                 max_status_age_seconds: max_status_age_hours * 3600,
                 strict,
@@ -220,6 +225,7 @@ fn read_claims(path: &Path, issuer: &str, now: OffsetDateTime) -> anyhow::Result
             vehicle_plate: file.vehicle_plate,
             organisation: file.organisation,
             status_index: file.status_index,
+            result: None,
         },
     };
     claims.validate().with_context(|| format!("{}", path.display()))?;

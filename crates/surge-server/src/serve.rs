@@ -181,6 +181,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         sms_language: settings.results.sms_language.clone(),
         help_phone: settings.results.help_phone.clone(),
         results_link: format!("{}/r", settings.server.public_base_url.trim_end_matches('/')),
+        certificate_hours: settings.results.certificate_hours,
     });
     let documents_dir = settings.applications.documents_dir(data_dir);
     std::fs::create_dir_all(&documents_dir)

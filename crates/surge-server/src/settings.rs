@@ -35,6 +35,8 @@ pub struct ResultsSettings {
     pub raw_retention_days: u64,
     /// A TSV of known tests (`loinc<TAB>name`) replacing the built-in table seeded from LIVD; empty: built-in.
     pub tests_file: String,
+    /// How long a signed negative result (the QR on the patient's results page) is valid, from collection.
+    pub certificate_hours: u32,
 }
 
 impl Default for ResultsSettings {
@@ -45,6 +47,7 @@ impl Default for ResultsSettings {
             sms_language: "ko".into(),
             raw_retention_days: 90,
             tests_file: String::new(),
+            certificate_hours: 72,
         }
     }
 }

@@ -185,8 +185,7 @@ impl PostgresStore {
             return Err(StoreError::Conflict);
         }
         let app = &record.application;
-        let status_index: i64 =
-            sqlx::query_scalar("SELECT nextval('status_index_seq')").fetch_one(&mut *tx).await.map_err(db)?;
+        let status_index = crate::allocate_status_index(&mut tx).await?;
         let pass = sign(&record, status_index as u64).map_err(StoreError::Database)?;
         // An expired pass no longer counts as the person's or vehicle's one active pass.
         sqlx::query(

@@ -523,9 +523,13 @@ impl Store for PostgresStore {
     }
 
     async fn status_list_len(&self) -> Result<u64, StoreError> {
-        let len: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(status_index) + 1 FROM passes").fetch_one(&self.pool).await.map_err(db)?;
-        Ok(len.unwrap_or(0).max(0) as u64)
+        // Every slot handed out, to passes and to texted results alike.
+        let len: i64 =
+            sqlx::query_scalar("SELECT CASE WHEN is_called THEN last_value + 1 ELSE 0 END FROM status_index_seq")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(len.max(0) as u64)
     }
 
     async fn pass_by_status_index(&self, status_index: u64) -> Result<PassRecord, StoreError> {
@@ -1301,6 +1305,11 @@ impl Outbox for PostgresStore {
         .map_err(db)?;
         Ok(done.rows_affected())
     }
+}
+
+/// Hands out the next slot in the authority's status list, inside the caller's transaction.
+pub(crate) async fn allocate_status_index(tx: &mut sqlx::Transaction<'_, Postgres>) -> Result<i64, StoreError> {
+    sqlx::query_scalar("SELECT nextval('status_index_seq')").fetch_one(&mut **tx).await.map_err(db)
 }
 
 /// Appends an audit entry inside the caller's transaction, chained to the last one.

@@ -435,5 +435,7 @@ where
         queue_state: row.read("queue_state")?,
         handled_by: row.read("handled_by")?,
         received_at: columns::to_time(row.read("received_at")?)?,
+        status_index: row.read::<Option<i64>>("status_index")?.map(|i| i.max(0) as u64),
+        certificate: row.read("certificate")?,
     })
 }

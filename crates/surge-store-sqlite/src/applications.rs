@@ -183,12 +183,7 @@ impl SqliteStore {
             return Err(StoreError::Conflict);
         }
         let app = &record.application;
-        let status_index: i64 = sqlx::query_scalar(
-            "UPDATE status_allocator SET next_index = next_index + 1 WHERE id = 1 RETURNING next_index - 1",
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
+        let status_index = crate::allocate_status_index(&mut tx).await?;
         let pass = sign(&record, status_index as u64).map_err(StoreError::Database)?;
         // An expired pass no longer counts as the person's or vehicle's one active pass.
         sqlx::query(

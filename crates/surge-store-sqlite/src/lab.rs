@@ -4,15 +4,28 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use surge_app::lab::{LabResultRecord, LabStore, NewLabMessage, NewLabResult, NewRegistration, Recorded};
 use surge_app::{OutboxMessage, StoreError};
 use surge_domain::audit::AuditEntry;
-use surge_results::Registration;
+use surge_results::{QueueReason, Registration};
 use time::OffsetDateTime;
 
+use crate::allocate_status_index;
 use crate::applications::insert_outbox;
 use crate::{SqliteStore, append_audit, db};
 
 const RESULT_COLUMNS: &str = "id, message_id, filler_order, test_code, status, specimen_id, test_name, \
     interpretation, value, family, given, birth_date, collected_at, performing_lab, registration_id, texted, reason, \
-    urgency, queue_state, handled_by, received_at";
+    urgency, queue_state, handled_by, received_at, status_index, certificate";
+
+/// Gives a texted result its slot in the status list.
+async fn certify(tx: &mut sqlx::Transaction<'_, Sqlite>, id: i64) -> Result<(), StoreError> {
+    let index = allocate_status_index(tx).await?;
+    sqlx::query("UPDATE lab_results SET status_index = ? WHERE id = ?")
+        .bind(index)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
 
 impl LabStore for SqliteStore {
     async fn record_lab_message(
@@ -48,12 +61,12 @@ impl LabStore for SqliteStore {
         let mut new_results = 0;
         for (result, sms) in results {
             let r = result;
-            let stored = sqlx::query(
+            let stored: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO lab_results (message_id, filler_order, test_code, status, specimen_id, test_name, \
                  interpretation, value, family, given, birth_date, collected_at, performing_lab, registration_id, \
                  texted, reason, urgency, queue_state, received_at) \
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (filler_order, test_code, status) DO NOTHING",
+                 ON CONFLICT (filler_order, test_code, status) DO NOTHING RETURNING id",
             )
             .bind(message_id)
             .bind(&r.filler_order)
@@ -74,14 +87,29 @@ impl LabStore for SqliteStore {
             .bind(i64::from(r.urgency))
             .bind((!r.texted).then_some("open"))
             .bind(now)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db)?;
-            if stored.rows_affected() == 1 {
-                new_results += 1;
-                if let Some(sms) = sms {
-                    insert_outbox(&mut tx, sms, message.received_at).await?;
-                }
+            let Some(id) = stored else { continue };
+            new_results += 1;
+            if let Some(sms) = sms {
+                certify(&mut tx, id).await?;
+                insert_outbox(&mut tx, sms, message.received_at).await?;
+            }
+            if r.reason.as_deref() == Some(QueueReason::CorrectedAfterText.code()) {
+                // What was texted is no longer true: its signed result stops verifying.
+                sqlx::query(
+                    "INSERT INTO revocations (status_index, status, reason, actor, at) \
+                     SELECT status_index, 'revoked', 'corrected result', 'lab', ? FROM lab_results \
+                     WHERE filler_order = ? AND test_code = ? AND status_index IS NOT NULL \
+                     AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.status_index = lab_results.status_index)",
+                )
+                .bind(now)
+                .bind(&r.filler_order)
+                .bind(&r.test_code)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
             }
         }
         tx.commit().await.map_err(db)?;
@@ -232,10 +260,28 @@ impl LabStore for SqliteStore {
             return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
         }
         if let Some(sms) = sms {
+            certify(&mut tx, id).await?;
             insert_outbox(&mut tx, sms, now).await?;
         }
         append_audit(&mut tx, audit, now).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
+    }
+
+    async fn set_result_certificate(&self, id: i64, certificate: &str) -> Result<String, StoreError> {
+        sqlx::query(
+            "UPDATE lab_results SET certificate = ? WHERE id = ? AND certificate IS NULL AND status_index IS NOT NULL",
+        )
+        .bind(certificate)
+        .bind(id)
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        let stored: Option<Option<String>> = sqlx::query_scalar("SELECT certificate FROM lab_results WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.writer)
+            .await
+            .map_err(db)?;
+        stored.flatten().ok_or(StoreError::NotFound)
     }
 }

@@ -534,9 +534,12 @@ impl Store for SqliteStore {
     }
 
     async fn status_list_len(&self) -> Result<u64, StoreError> {
-        let len: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(status_index) + 1 FROM passes").fetch_one(&self.reader).await.map_err(db)?;
-        Ok(len.unwrap_or(0).max(0) as u64)
+        // Every slot handed out, to passes and to texted results alike.
+        let len: i64 = sqlx::query_scalar("SELECT next_index FROM status_allocator WHERE id = 1")
+            .fetch_one(&self.reader)
+            .await
+            .map_err(db)?;
+        Ok(len.max(0) as u64)
     }
 
     async fn pass_by_status_index(&self, status_index: u64) -> Result<PassRecord, StoreError> {
@@ -1307,6 +1310,14 @@ impl Outbox for SqliteStore {
         .map_err(db)?;
         Ok(done.rows_affected())
     }
+}
+
+/// Hands out the next slot in the authority's status list, inside the caller's transaction.
+pub(crate) async fn allocate_status_index(tx: &mut sqlx::Transaction<'_, Sqlite>) -> Result<i64, StoreError> {
+    sqlx::query_scalar("UPDATE status_allocator SET next_index = next_index + 1 WHERE id = 1 RETURNING next_index - 1")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)
 }
 
 /// Appends an audit entry inside the caller's transaction, chained to the last one.

@@ -43,7 +43,8 @@ macro_rules! conformance_tests {
             scans_at_far_checkpoints_in_too_little_time_raise_an_alert,
             policy_versions_grow_and_the_newest_is_in_force,
             applications_are_decided_once_and_approval_issues_one_pass,
-            lab_messages_and_results_are_kept_once_and_the_queue_puts_the_urgent_first
+            lab_messages_and_results_are_kept_once_and_the_queue_puts_the_urgent_first,
+            a_texted_negative_gets_a_status_slot_and_a_correction_revokes_it
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -910,4 +911,83 @@ pub async fn lab_messages_and_results_are_kept_once_and_the_queue_puts_the_urgen
     assert_eq!(store.purge_lab_messages(NOW + Duration::seconds(1)).await.unwrap(), 2);
     assert_eq!(store.purge_lab_messages(NOW + Duration::seconds(1)).await.unwrap(), 0);
     assert!(store.lab_result(queue[1].id).await.is_ok(), "results stay");
+}
+
+pub async fn a_texted_negative_gets_a_status_slot_and_a_correction_revokes_it<S: Store>(store: &S) {
+    use surge_app::lab::{NewLabMessage, NewLabResult};
+
+    let message = |control_id: &str| NewLabMessage {
+        sending_facility: "FLH".into(),
+        control_id: control_id.into(),
+        raw: "MSH|^~\\&|…".into(),
+        ack_code: "AA".into(),
+        error: None,
+        received_at: NOW,
+    };
+    let result = |filler: &str, status: &str, interpretation: &str, reason: Option<&str>| NewLabResult {
+        filler_order: filler.into(),
+        test_code: "94500-6".into(),
+        status: status.into(),
+        specimen_id: filler.into(),
+        test_name: "SARS coronavirus 2 RNA".into(),
+        interpretation: interpretation.into(),
+        value: interpretation.to_uppercase(),
+        family: "Kim".into(),
+        given: "Minji".into(),
+        birth_date: None,
+        collected_at: "20260301".into(),
+        performing_lab: "FLH".into(),
+        registration_id: Some(7),
+        texted: reason.is_none(),
+        reason: reason.map(str::to_owned),
+        urgency: if reason.is_none() { 9 } else { 1 },
+    };
+    let sms = |key: &str| OutboxMessage {
+        idempotency_key: key.into(),
+        kind: "result_negative".into(),
+        recipient: "+821012345678".into(),
+        body: "NEGATIVE".into(),
+    };
+    let before = store.status_list_len().await.unwrap();
+    store
+        .record_lab_message(
+            &message("C1"),
+            &[
+                (result("B1", "F", "not_detected", None), Some(sms("result:B1"))),
+                (result("B2", "F", "detected", Some("detected")), None),
+                (result("B3", "F", "not_detected", Some("no_phone")), None),
+            ],
+        )
+        .await
+        .unwrap();
+    let mut results = store.results_of_registrations(&[7]).await.unwrap();
+    results.sort_by_key(|r| r.id);
+    let slots: Vec<Option<u64>> = results.iter().map(|r| r.status_index).collect();
+    assert_eq!(slots, [Some(before), None, None], "only the texted result has a slot");
+    assert_eq!(store.status_list_len().await.unwrap(), before + 1, "the status list covers results too");
+
+    // A clinician releases the queued negative: it gets the next slot with its SMS.
+    store.handle_lab_result(results[2].id, "released", &audit(), Some(&sms("result:B3")), NOW).await.unwrap();
+    assert_eq!(store.lab_result(results[2].id).await.unwrap().status_index, Some(before + 1));
+    store.handle_lab_result(results[1].id, "called_reached", &audit(), None, NOW).await.unwrap();
+    assert_eq!(store.lab_result(results[1].id).await.unwrap().status_index, None, "a call gets no slot");
+
+    // The certificate is kept once: a second first view gets the first one.
+    assert_eq!(store.set_result_certificate(results[0].id, "EP1:FIRST").await.unwrap(), "EP1:FIRST");
+    assert_eq!(store.set_result_certificate(results[0].id, "EP1:SECOND").await.unwrap(), "EP1:FIRST");
+    assert_eq!(store.lab_result(results[0].id).await.unwrap().certificate.as_deref(), Some("EP1:FIRST"));
+    assert!(matches!(store.set_result_certificate(results[1].id, "EP1:X").await, Err(StoreError::NotFound)));
+
+    // The lab corrects B1 to detected: its slot is revoked, once, even if the correction comes again.
+    let changes_before = store.status_changes(0, 1000).await.unwrap().len();
+    let corrected = result("B1", "C", "detected", Some("corrected_after_text"));
+    store.record_lab_message(&message("C2"), &[(corrected.clone(), None)]).await.unwrap();
+    let changes = store.status_changes(0, 1000).await.unwrap();
+    assert_eq!(changes.len(), changes_before + 1);
+    let last = changes.last().unwrap();
+    assert_eq!((last.status_index, last.status), (before, surge_app::PassStatus::Revoked));
+    let mut again = corrected;
+    again.status = "X".into();
+    store.record_lab_message(&message("C3"), &[(again, None)]).await.unwrap();
+    assert_eq!(store.status_changes(0, 1000).await.unwrap().len(), changes_before + 1, "revoked once");
 }

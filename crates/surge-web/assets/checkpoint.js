@@ -208,6 +208,8 @@
       status_index: index,
     };
     if (iat < key.valid_from || iat > key.valid_until) return { ...shown, reason: "key_not_valid" };
+    // Kind 2 is a signed test result: it never lets anyone through a checkpoint.
+    if (pass.get(3) !== 0 && pass.get(3) !== 1) return { ...shown, reason: "wrong_kind" };
     const skew = 300;
     if (now + skew < nbf) return { ...shown, reason: "not_yet_valid" };
     if (now - skew >= exp) return { ...shown, reason: "expired" };

@@ -379,6 +379,9 @@ impl Lang {
             "reason.unknown_kid" => {
                 ("Signed by a key this service does not trust", "신뢰할 수 없는 키로 서명되었습니다")
             }
+            "reason.wrong_kind" => {
+                ("This is a test result, not a movement pass", "검사 결과이며 이동 허가증이 아닙니다")
+            }
             "reason.wrong_zone" => ("Not valid in this zone", "이 구역에서는 유효하지 않습니다"),
             "reason.control_code_invalid" => (
                 "The control code is mistyped: check each character",
@@ -459,6 +462,20 @@ impl Lang {
             "results.mine.negative" => ("Negative: not detected", "음성: 미검출"),
             "results.mine.collected" => ("Sample taken", "검체 채취일"),
             "results.mine.lab" => ("Laboratory", "검사기관"),
+            "results.mine.certificate" => ("Signed result", "전자 서명된 결과"),
+            "results.mine.certificate_lead" => (
+                "Show this code to anyone who asks for your result. They can check it without a network; it stops being valid if the laboratory corrects the result.",
+                "결과를 요구하는 곳에 이 코드를 보여 주십시오. 인터넷 없이도 확인할 수 있으며, 검사기관이 결과를 정정하면 효력이 없어집니다.",
+            ),
+            "results.mine.valid_until" => ("Valid until", "유효 기간"),
+            "results.mine.text" => (
+                "The signed result as text, for someone whose camera cannot read the code",
+                "카메라로 코드를 읽을 수 없는 경우를 위한 서명된 결과 텍스트",
+            ),
+            "results.mine.revoked" => (
+                "This result was corrected. Its signed code is no longer valid; a clinician will call you.",
+                "이 결과는 정정되었습니다. 서명된 코드는 더 이상 유효하지 않으며, 의료진이 전화로 알려 드립니다.",
+            ),
             "results.mine.call_title" => ("Your result is ready", "결과가 나왔습니다"),
             "results.mine.call_body" => (
                 "A clinician will call you about sample {sample}. Keep your phone near you.",

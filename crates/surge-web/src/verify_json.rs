@@ -39,6 +39,14 @@ pub fn verification_json(v: &Verification) -> Value {
             "issued_at": rfc3339(c.issued_at),
             "not_before": rfc3339(c.not_before),
             "expires": rfc3339(c.expires),
+            "result": c.pass.result.as_ref().map(|r| json!({
+                "test_code": r.test_code,
+                "test_name": r.test_name,
+                "detected": r.detected,
+                "collected": r.collected.map(rfc3339),
+                "lab": r.lab,
+                "birth_date": r.birth_date.map(|d| d.to_string()),
+            })),
         })
     });
     json!({

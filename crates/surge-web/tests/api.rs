@@ -103,6 +103,7 @@ async fn spawn() -> TestApp {
             sms_language: "en".into(),
             help_phone: "1339".into(),
             results_link: "https://surge.example.kr/r".into(),
+            certificate_hours: 72,
         })),
     };
     TestApp {

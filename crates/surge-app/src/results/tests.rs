@@ -12,6 +12,7 @@ fn config(lang: &str) -> ResultsConfig {
         sms_language: lang.into(),
         help_phone: "1339".into(),
         results_link: "https://surge.example.kr/r".into(),
+        certificate_hours: 72,
     }
 }
 
@@ -59,4 +60,51 @@ fn initials_and_dates_are_read_safely() {
     assert_eq!(hl7_date("20210317115059"), "2021-03-17");
     assert_eq!(hl7_date("2021"), "-");
     assert_eq!(hl7_date("2021031è"), "-");
+}
+
+#[test]
+fn a_signed_result_says_who_what_when_and_where_and_verifies_only_as_a_result() {
+    use rand::SeedableRng;
+    use surge_pass::{
+        Accept, Algorithm, Issuer, KeyStatus, SigningKey, TrustList, TrustedKey, Verifier, VerifyOptions,
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let record = LabResultRecord {
+        id: 1,
+        message_id: 1,
+        result: result("Busan Metropolitan City Institute of Health and Environment"),
+        queue_state: None,
+        handled_by: None,
+        received_at: time::macros::datetime!(2021-03-18 09:00 UTC),
+        status_index: Some(40),
+        certificate: None,
+    };
+    let now = time::macros::datetime!(2021-03-18 10:00:00.5 UTC);
+    let claims = result_claims(&mut rng, "KR-26", &config("ko"), &record, 40, now);
+    assert_eq!(claims.pass.holder, "minji Kim");
+    assert_eq!(claims.not_before, time::macros::datetime!(2021-03-17 11:50:59 UTC), "from the collection time");
+    assert_eq!(claims.expires - claims.not_before, time::Duration::hours(72));
+    let r = claims.pass.result.as_ref().unwrap();
+    assert_eq!((r.test_code.as_str(), r.test_name.as_str(), r.detected), ("94500-6", "COVID-19 PCR", false));
+    assert_eq!(r.lab.chars().count(), 40, "cut to fit the signed field");
+    assert_eq!(r.birth_date, Some(date!(1963 - 02 - 02)));
+
+    let key = SigningKey::generate(Algorithm::Ed25519, &mut rng);
+    let text = Issuer::new(key.clone()).issue(&claims).unwrap();
+    let trust = TrustList {
+        issuer: "KR-26".into(),
+        sequence: 1,
+        issued_at: time::macros::datetime!(2021-01-01 00:00 UTC),
+        root: key.verifying_key(),
+        keys: vec![TrustedKey {
+            key: key.verifying_key(),
+            valid_from: time::macros::datetime!(2021-01-01 00:00 UTC),
+            valid_until: time::macros::datetime!(2022-01-01 00:00 UTC),
+            status: KeyStatus::Active,
+        }],
+    };
+    let at = time::macros::datetime!(2021-03-18 12:00 UTC);
+    let results = VerifyOptions { accept: Accept::TestResult, ..VerifyOptions::default() };
+    assert!(Verifier::new(&trust).with_options(results).verify(&text, at, None).is_valid());
+    assert!(!Verifier::new(&trust).verify(&text, at, Some("KR-26")).is_valid(), "never a movement pass");
 }

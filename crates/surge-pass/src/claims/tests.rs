@@ -22,8 +22,30 @@ pub(crate) fn sample_claims() -> PassClaims {
             vehicle_plate: None,
             organisation: None,
             status_index: 17,
+            result: None,
         },
     }
+}
+
+/// A negative test result certified for its holder.
+pub(crate) fn sample_result_claims() -> PassClaims {
+    let mut claims = sample_claims();
+    let pass = &mut claims.pass;
+    pass.kind = PassKind::TestResult;
+    pass.category = "test-result".into();
+    pass.purpose = "COVID-19 PCR".into();
+    pass.zones = Vec::new();
+    pass.holder = "KIM JIWOO".into();
+    pass.masked_id = None;
+    pass.result = Some(TestResult {
+        test_code: "94500-6".into(),
+        test_name: "COVID-19 PCR".into(),
+        detected: false,
+        collected: Some(datetime!(2026-02-27 08:30 UTC)),
+        lab: "Busan Central Lab".into(),
+        birth_date: Some(time::macros::date!(1980 - 04 - 25)),
+    });
+    claims
 }
 
 fn check(edit: impl FnOnce(&mut PassClaims), expect: Option<(&str, &str)>) {
@@ -63,6 +85,37 @@ fn validation_names_the_field_and_the_reason() {
     );
     check(|c| c.expires = c.not_before, Some(("expires", "after not_before")));
     check(|c| c.pass.status_index = u64::MAX, Some(("status_index", "at most")));
+}
+
+#[test]
+fn a_test_result_carries_its_result_and_nothing_of_a_movement_pass() {
+    let result = sample_result_claims();
+    assert_eq!(result.validate(), Ok(()), "a result needs no zone");
+    let edit = |f: fn(&mut PassClaims)| {
+        let mut c = sample_result_claims();
+        f(&mut c);
+        c.validate().err().map(|e| e.to_string())
+    };
+    assert_eq!(edit(|c| c.pass.result = None).as_deref(), Some("result: is required for a test result"));
+    assert_eq!(
+        edit(|c| c.pass.vehicle_plate = Some("12가3456".into())).as_deref(),
+        Some("vehicle_plate: is not part of a test result")
+    );
+    assert!(edit(|c| c.pass.result.as_mut().unwrap().test_code = "94500 6".into()).unwrap().starts_with("test_code:"));
+    assert!(edit(|c| c.pass.result.as_mut().unwrap().lab = "x".repeat(41)).unwrap().starts_with("lab:"));
+    let mut person = sample_claims();
+    person.pass.result = result.pass.result.clone();
+    assert_eq!(person.validate().unwrap_err().to_string(), "result: is only for a test-result pass");
+    person.pass.result = None;
+    person.pass.zones.clear();
+    assert!(person.validate().is_err(), "a movement pass still needs a zone");
+
+    assert_eq!(decode_claims(&encode_claims(&result).unwrap()).unwrap(), result);
+    let mut bare = result.clone();
+    let r = bare.pass.result.as_mut().unwrap();
+    (r.collected, r.birth_date, r.detected) = (None, None, true);
+    assert_eq!(decode_claims(&encode_claims(&bare).unwrap()).unwrap(), bare);
+    assert_eq!(PassKind::parse("test-result"), Ok(PassKind::TestResult));
 }
 
 #[test]

@@ -11,7 +11,7 @@ use time::macros::datetime;
 
 use super::*;
 use crate::claims::encode_claims;
-use crate::claims::tests::sample_claims;
+use crate::claims::tests::{sample_claims, sample_result_claims};
 use crate::codec::{deflate, wrap_text};
 use crate::trust::tests::trust_list_with;
 use crate::{
@@ -206,6 +206,29 @@ fn zone_and_revocation_are_checked_and_all_failures_listed() {
 }
 
 #[test]
+fn a_test_result_never_passes_a_checkpoint_and_a_movement_pass_is_no_result() {
+    let f = fixture();
+    let result = f.issuer.issue(&sample_result_claims()).unwrap();
+    let v = f.verify(&result);
+    assert_eq!(v.failures().collect::<Vec<_>>(), vec![Reason::WrongKind], "checks: {:#?}", v.checks);
+    let v = Verifier::new(&f.trust).verify(&result, NOW, None);
+    assert_eq!(v.first_failure(), Some(Reason::WrongKind), "not even without a zone");
+
+    let results = VerifyOptions { accept: Accept::TestResult, ..VerifyOptions::default() };
+    let verifier = Verifier::new(&f.trust).with_status(&f.status).with_options(results);
+    let v = verifier.verify(&result, NOW, None);
+    assert!(v.is_valid(), "checks: {:#?}", v.checks);
+    assert!(!v.claims.unwrap().pass.result.unwrap().detected);
+    let pass = f.issuer.issue(&sample_claims()).unwrap();
+    assert_eq!(verifier.verify(&pass, NOW, None).first_failure(), Some(Reason::WrongKind));
+
+    let mut revoked = sample_result_claims();
+    revoked.pass.status_index = 99;
+    let v = verifier.verify(&f.issuer.issue(&revoked).unwrap(), NOW, None);
+    assert_eq!(v.first_failure(), Some(Reason::Revoked), "a corrected result's certificate is revoked");
+}
+
+#[test]
 fn missing_or_stale_status_warns_unless_strict() {
     let f = fixture();
     let text = f.issuer.issue(&sample_claims()).unwrap();
@@ -288,6 +311,7 @@ prop_compose! {
                 vehicle_plate: vehicle.then_some(plate),
                 organisation,
                 status_index,
+                result: None,
             },
         }
     }

@@ -16,6 +16,25 @@ fn results(message: &OruMessage) -> Vec<&Observation> {
 }
 
 #[test]
+fn hl7_times_are_read_with_their_offset_to_the_second() {
+    use time::macros::datetime;
+    for (text, want) in [
+        ("20200314", Some(datetime!(2020-03-14 00:00 UTC))),
+        ("202003141230", Some(datetime!(2020-03-14 12:30 UTC))),
+        ("20200314123045.1234+0900", Some(datetime!(2020-03-14 12:30:45 +9))),
+        ("20200314123045-0530", Some(datetime!(2020-03-14 12:30:45 -5:30))),
+        ("2020031412", Some(datetime!(2020-03-14 12:00 UTC))),
+        ("202003141", None),
+        ("20201314", None),
+        ("20200314126000", None),
+        ("20200314+09", None),
+        ("", None),
+    ] {
+        assert_eq!(hl7_time(text), want, "{text:?}");
+    }
+}
+
+#[test]
 fn a_v2_3_negative_reads_with_its_loinc_from_the_alternate_code() {
     let message = parse_oru(NEGATIVE_23).unwrap();
     assert_eq!(message.header.version, "2.3");

@@ -88,6 +88,7 @@ fn offline_strings(lang: Lang) -> String {
         "bad_claims",
         "unsupported_version",
         "key_not_valid",
+        "wrong_kind",
         "status_unknown",
         "needs_network",
     ]

@@ -200,15 +200,30 @@ pub async fn mine_page<S: Store>(State(state): State<AppState<S>>, Query(query):
     if results.is_empty() {
         body.push_str(&format!("<p>{}</p>", lang.t("results.mine.none")));
     }
+    if let Err(e) = state.caches.refresh_statuses(&state.store).await {
+        tracing::error!(error = %e, "reading pass statuses failed");
+        return sorry(lang);
+    }
+    let now = (state.clock)();
     for record in &results {
         let r = &record.result;
         let told =
             r.interpretation == "not_detected" && (r.texted || record.queue_state.as_deref() == Some("released"));
+        let revoked = match record.status_index {
+            Some(index) => match state.caches.status(&state.store, index).await {
+                Ok((status, _)) => status != surge_app::PassStatus::Valid,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading a result's status failed");
+                    return sorry(lang);
+                }
+            },
+            None => false,
+        };
         let collected = surge_app::results::hl7_date(&r.collected_at);
-        if told {
+        if told && !revoked {
             body.push_str(&format!(
                 "<section class=\"inset\"><h2>{negative}</h2><dl><dt>{test_l}</dt><dd>{test}</dd>\
-                 <dt>{collected_l}</dt><dd>{collected}</dd><dt>{lab_l}</dt><dd>{lab}</dd><dt>{sample_l}</dt><dd>{sample}</dd></dl></section>",
+                 <dt>{collected_l}</dt><dd>{collected}</dd><dt>{lab_l}</dt><dd>{lab}</dd><dt>{sample_l}</dt><dd>{sample}</dd></dl>",
                 negative = lang.t("results.mine.negative"),
                 test_l = lang.t("results.test"),
                 test = escape(&r.test_name),
@@ -217,6 +232,14 @@ pub async fn mine_page<S: Store>(State(state): State<AppState<S>>, Query(query):
                 lab = escape(&r.performing_lab),
                 sample_l = lang.t("results.specimen_id"),
                 sample = escape(&r.specimen_id),
+            ));
+            body.push_str(&certificate_html(&state, record, lang, now).await);
+            body.push_str("</section>");
+        } else if told {
+            body.push_str(&format!(
+                "<section class=\"inset\"><h2>{}</h2><p>{}</p></section>",
+                lang.t("results.mine.call_title"),
+                lang.t("results.mine.revoked"),
             ));
         } else {
             body.push_str(&format!(
@@ -228,6 +251,40 @@ pub async fn mine_page<S: Store>(State(state): State<AppState<S>>, Query(query):
     }
     let title = lang.t("results.mine.title");
     ctx.render(StatusCode::OK, title, &body, Some("/results/mine"))
+}
+
+/// The signed result's QR code and text, signed on first view; empty when the server signs no passes or the
+/// result has none.
+async fn certificate_html<S: Store>(
+    state: &AppState<S>,
+    record: &surge_app::lab::LabResultRecord,
+    lang: Lang,
+    now: time::OffsetDateTime,
+) -> String {
+    let (Some(signer), Some(config)) = (&state.signer, &state.results) else { return String::new() };
+    let signed =
+        surge_app::results::result_certificate(&state.store, signer, config, &mut rand_core::OsRng, record, now).await;
+    let (text, index) = match (signed, record.status_index) {
+        (Ok(Some(text)), Some(index)) => (text, index),
+        (Ok(_), _) => return String::new(),
+        (Err(e), _) => {
+            tracing::error!(error = %e, lab_result = record.id, "signing a result failed");
+            return String::new();
+        }
+    };
+    let until = surge_pass::decode_unverified(&text)
+        .map(|c| (c.expires - time::Duration::seconds(1)).date().to_string())
+        .unwrap_or_default();
+    format!(
+        "<h3>{title}</h3><p>{lead}</p><div class=\"qr\">{qr}</div><dl><dt>{until_l}</dt><dd>{until}</dd></dl>\
+         <details class=\"noprint\"><summary>{as_text}</summary><p class=\"key\">{text}</p></details>",
+        title = lang.t("results.mine.certificate"),
+        lead = lang.t("results.mine.certificate_lead"),
+        qr = state.qr_cache.get_or_render(index, &text),
+        until_l = lang.t("results.mine.valid_until"),
+        as_text = lang.t("results.mine.text"),
+        text = escape(&text),
+    )
 }
 
 fn reason_words(lang: Lang, code: &str) -> String {

@@ -1,11 +1,14 @@
 // Lab results in headless Chromium: a patient registers from the link on their sample's QR code (on a phone, errors
 // first); the lab sends the negative over MLLP and it is texted with the required details; a positive and a
 // correction of the texted negative wait for a clinician, the correction marked urgent and first; the clinician
-// records a call and the item leaves the queue.
+// records a call and the item leaves the queue. The patient's page shows a signed result that `surge pass verify
+// --result` accepts offline and a checkpoint never would, and that the correction revokes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { startSurge, launchBrowser, fill, sentMessages, staffPage, signInByPhone, waitForMessage } from './support.mjs';
 
 const data = new URL('../../../surge-results/tests/data/', import.meta.url);
@@ -31,6 +34,14 @@ after(async () => {
   await browser?.close();
   await surge?.stop();
 });
+
+// Runs `surge pass verify` offline against the server's trust list; returns the exit code and the JSON verdict.
+function verifyOffline(text, extra) {
+  const run = spawnSync(process.env.SURGE_BIN,
+    ['pass', 'verify', '--trust', join(surge.dir, 'trust.json'), '--at', '2021-03-18T12:00:00Z', ...extra, text],
+    { encoding: 'utf8' });
+  return { code: run.status, verdict: JSON.parse(run.stdout) };
+}
 
 // Sends one HL7 message framed for MLLP and resolves with the ACK's MSA segment.
 function sendHl7(message) {
@@ -76,6 +87,30 @@ test('a patient registers, the negative is texted, and a clinician works the que
   assert.match(texted.body, /음성|NEGATIVE/);
   assert.match(texted.body, /1963-02-02/);
 
+  // The text's link leads, after a code to the same phone, to the patient's results: the negative with its signed
+  // result, which a third party checks offline and a checkpoint refuses.
+  const link = texted.body.match(/https?:\/\/\S+\/r\b/)[0];
+  assert.ok(link.endsWith('/r'), link);
+  const own = await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } });
+  const mine = await signInByPhone(surge, own, '010-3200-0001', '+821032000001', '?next=/r');
+  assert.equal((await mine.locator('h1').textContent()).trim(), 'Your test results');
+  assert.match(await mine.locator('main').textContent(), /Negative: not detected.*2021-03-17.*FLH.*Signed result.*Valid until2021-03-20/s);
+  assert.equal(await mine.locator('main .qr svg').count(), 1, 'the QR code');
+  await mine.getByText('The signed result as text').click();
+  const certificate = (await mine.locator('main .key').textContent()).trim();
+  assert.match(certificate, /^EP1:/);
+  await mine.reload();
+  assert.equal((await mine.locator('main .key').textContent()).trim(), certificate, 'signed once and kept');
+  const checked = verifyOffline(certificate, ['--result']);
+  assert.equal(checked.code, 0, JSON.stringify(checked.verdict));
+  assert.equal(checked.verdict.pass.holder, 'DONOTUSE X7TEST');
+  assert.deepEqual(
+    [checked.verdict.pass.result.test_code, checked.verdict.pass.result.detected, checked.verdict.pass.result.birth_date],
+    ['94500-6', false, '1963-02-02']);
+  const atCheckpoint = verifyOffline(certificate, ['--zone', 'KR-26']);
+  assert.equal(atCheckpoint.code, 1);
+  assert.ok(atCheckpoint.verdict.checks.some((c) => c.code === 'wrong_kind'), JSON.stringify(atCheckpoint.verdict));
+
   assert.match(await sendHl7(DETECTED), /^MSA\|AA\|/);
   const corrected = NEGATIVE.replace('04903212', '04903299').replace('||NEGATIVE||NEGATIVE|N|||F|', '||POSITIVE||NEGATIVE|A|||C|');
   assert.match(await sendHl7(corrected), /^MSA\|AA\|04903299/);
@@ -101,16 +136,19 @@ test('a patient registers, the negative is texted, and a clinician works the que
   assert.equal(sentMessages(surge.dir).filter((m) => m.to === '+821032000001' && /1963-02-02/.test(m.body)).length, 1,
     'the correction sent no text');
 
-  // The text's link leads, after a code to the same phone, to the patient's results: the negative shown, the
-  // correction only as "a clinician will call".
-  const link = texted.body.match(/https?:\/\/\S+\/r\b/)[0];
-  assert.ok(link.endsWith('/r'), link);
-  const own = await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } });
-  const mine = await signInByPhone(surge, own, '010-3200-0001', '+821032000001', '?next=/r');
-  assert.equal((await mine.locator('h1').textContent()).trim(), 'Your test results');
+  // After the correction the page no longer shows the negative, and the signed result is revoked in the status list.
+  await mine.reload();
   const shown = await mine.locator('main').textContent();
-  assert.match(shown, /Your result is ready.*A clinician will call you about sample 2107662558/s);
-  assert.match(shown, /Negative: not detected.*2021-03-17.*FLH/s);
-  assert.doesNotMatch(shown, /POSITIVE|Detected \(positive\)/);
+  assert.match(shown, /This result was corrected/);
+  assert.match(shown, /A clinician will call you about sample 2107662558/);
+  assert.doesNotMatch(shown, /Negative: not detected|POSITIVE|Detected \(positive\)/);
+  assert.equal(await mine.locator('main .qr svg').count(), 0);
+  const list = await fetch(`${surge.base}/api/v1/status-list`);
+  assert.equal(list.status, 200);
+  const listFile = join(surge.dir, 'status-list.cbor');
+  writeFileSync(listFile, Buffer.from(await list.arrayBuffer()));
+  const revoked = verifyOffline(certificate, ['--result', '--status-list', listFile]);
+  assert.equal(revoked.code, 1);
+  assert.ok(revoked.verdict.checks.some((c) => c.code === 'revoked'), JSON.stringify(revoked.verdict));
   await own.close();
 });
