@@ -110,6 +110,12 @@ pub trait LabStore: Send + Sync {
         registration: &NewRegistration,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
+    /// Stores many registrations in one transaction (a collection site's list); all or none.
+    fn insert_registrations(
+        &self,
+        registrations: &[NewRegistration],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// Registrations with one of these specimen numbers or phones.
     fn registrations_for(
         &self,

@@ -189,15 +189,6 @@ async fn take<S: Store>(
     now: OffsetDateTime,
 ) -> Result<Taken, AppError> {
     let (facility, control_id) = key;
-    if let Some((code, error)) = store.lab_message_ack(&facility, &control_id).await? {
-        let code = match code.as_str() {
-            "AA" => AckCode::Accept,
-            "AR" => AckCode::Reject,
-            _ => AckCode::Error,
-        };
-        let error = error.map(|e| (ErrorCode::ApplicationError, e));
-        return Ok(Taken { code, error, duplicate: true, texted: 0, queued: 0 });
-    }
     let (code, error, routed) = match parsed {
         Ok(messages) => {
             let mut routed = Vec::new();
@@ -214,8 +205,8 @@ async fn take<S: Store>(
     let recorded = store
         .record_lab_message(
             &NewLabMessage {
-                sending_facility: facility,
-                control_id,
+                sending_facility: facility.clone(),
+                control_id: control_id.clone(),
                 raw: raw.to_owned(),
                 ack_code: code.as_str().into(),
                 error: error.as_ref().map(|(_, text)| text.clone()),
@@ -224,6 +215,19 @@ async fn take<S: Store>(
             &routed,
         )
         .await?;
+    if recorded.duplicate {
+        // Received before (the store kept nothing now): answer as the first time. Checked by the write itself
+        // rather than by a read before it, which would cost every message a query for the rare resend.
+        let (code, error) =
+            store.lab_message_ack(&facility, &control_id).await?.ok_or(AppError::Store(crate::StoreError::NotFound))?;
+        let code = match code.as_str() {
+            "AA" => AckCode::Accept,
+            "AR" => AckCode::Reject,
+            _ => AckCode::Error,
+        };
+        let error = error.map(|e| (ErrorCode::ApplicationError, e));
+        return Ok(Taken { code, error, duplicate: true, texted: 0, queued: 0 });
+    }
     let texted = routed.iter().filter(|(r, _)| r.texted).count();
     let queued = routed.len() - texted;
     tracing::info!(
@@ -246,9 +250,14 @@ pub async fn receive_message<S: Store>(
     now: OffsetDateTime,
     ack_id: &str,
 ) -> Result<Received, AppError> {
-    let header = read_header(text).ok();
+    let parsed = parse_oru(text);
+    // Parsed once; the header alone is read again only from a message that failed, so its ACK still names it.
+    let header = match &parsed {
+        Ok(message) => Some(message.header.clone()),
+        Err(_) => read_header(text).ok(),
+    };
     let key = message_key(header.as_ref(), text);
-    let taken = take(store, config, key, text, parse_oru(text).map(|m| vec![m]), now).await?;
+    let taken = take(store, config, key, text, parsed.map(|m| vec![m]), now).await?;
     let error = taken.error.as_ref().map(|(code, text)| (*code, text.as_str()));
     Ok(Received {
         ack: ack(header.as_ref(), taken.code, error, now, ack_id),

@@ -46,11 +46,15 @@ pub enum BenchCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
-    /// Lab results in-process on a fresh SQLite database: registered negatives from message to ACK with the result
-    /// and its SMS committed (p50, p99), beside the raw HL7 parsing rate.
+    /// Lab results in-process on a fresh SQLite database: registered negatives over MLLP on several lab
+    /// connections, results/s from receipt to ACK and p50/p99 from receipt to the SMS gateway accepting the text,
+    /// beside the raw HL7 parsing rate.
     Results {
-        #[arg(long, default_value_t = 5_000)]
-        messages: usize,
+        #[arg(long, default_value_t = 100_000)]
+        results: usize,
+        /// Lab connections sending at once, each waiting for every ACK (HL7 original mode).
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
     },
     /// Pass issue and verify rates on one core, beside raw Ed25519 sign and verify rates.
     Pass {
@@ -67,7 +71,9 @@ pub fn run(command: BenchCommand) -> anyhow::Result<Outcome> {
             let bench = crate::bench_notify::NotifyBench { messages, rate, seconds, idle_poll_ms };
             crate::runtime()?.block_on(crate::bench_notify::run(bench, database_url))
         }
-        BenchCommand::Results { messages } => crate::runtime()?.block_on(crate::bench_results::run(messages)),
+        BenchCommand::Results { results, connections } => {
+            crate::runtime()?.block_on(crate::bench_results::run(results, connections))
+        }
         BenchCommand::Issue { orgs, passes, database_url } => {
             crate::runtime()?.block_on(crate::bench_issue::run(orgs, passes, database_url))
         }

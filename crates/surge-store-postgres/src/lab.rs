@@ -147,6 +147,28 @@ impl LabStore for PostgresStore {
         .map_err(db)
     }
 
+    async fn insert_registrations(&self, registrations: &[NewRegistration]) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut stored = 0;
+        // Seven values a row; chunks stay far below either database's limit on bound values.
+        for chunk in registrations.chunks(1000) {
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO result_registrations (specimen_id, phone, family, given, birth_date, created_at) ",
+            );
+            q.push_values(chunk, |mut row, r| {
+                row.push_bind(&r.specimen_id)
+                    .push_bind(&r.phone)
+                    .push_bind(&r.family)
+                    .push_bind(&r.given)
+                    .push_bind(r.birth_date.to_string())
+                    .push_bind(r.created_at.unix_timestamp());
+            });
+            stored += q.build().execute(&mut *tx).await.map_err(db)?.rows_affected();
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(stored)
+    }
+
     async fn registrations_for(
         &self,
         specimen_ids: &[String],

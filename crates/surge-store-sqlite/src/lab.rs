@@ -1,11 +1,12 @@
 //! Lab results in SQLite: messages with their results and SMS in one transaction, registrations, the queue.
 
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use surge_app::lab::{LabResultRecord, LabStore, NewLabMessage, NewLabResult, NewRegistration, Recorded};
 use surge_app::{OutboxMessage, StoreError};
 use surge_domain::audit::AuditEntry;
 use surge_results::{QueueReason, Registration};
 use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::allocate_status_index;
 use crate::applications::insert_outbox;
@@ -27,93 +28,173 @@ async fn certify(tx: &mut sqlx::Transaction<'_, Sqlite>, id: i64) -> Result<(), 
     Ok(())
 }
 
+/// A message with its results, each with the SMS to write if it is texted.
+type MessageWithResults<'a> = (&'a NewLabMessage, &'a [(NewLabResult, Option<OutboxMessage>)]);
+
+/// One message and its results, awaiting the next group commit, with where to say how it went.
+pub(crate) struct LabCommit {
+    message: NewLabMessage,
+    results: Vec<(NewLabResult, Option<OutboxMessage>)>,
+    done: oneshot::Sender<Result<Recorded, StoreError>>,
+}
+
+/// Most messages written in one transaction.
+const MAX_GROUP: usize = 256;
+
+/// Group commit for lab messages. SQLite has one writer and every commit waits for the disk (`synchronous=FULL`),
+/// so one message per transaction caps a server near one message per fsync. Messages that arrive while a commit is
+/// in progress are written together in the next transaction: one fsync serves many labs' connections, and each
+/// caller still hears back (and sends its ACK) only after its own message is on disk. If a group fails, each of its
+/// messages is tried on its own, so one bad message never takes others with it.
+pub(crate) fn spawn_lab_committer(writer: SqlitePool) -> mpsc::UnboundedSender<LabCommit> {
+    let (sender, mut queue) = mpsc::unbounded_channel::<LabCommit>();
+    tokio::spawn(async move {
+        while let Some(first) = queue.recv().await {
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match queue.try_recv() {
+                    Ok(next) => group.push(next),
+                    Err(_) => break,
+                }
+            }
+            let items: Vec<_> = group.iter().map(|c| (&c.message, c.results.as_slice())).collect();
+            match write_group(&writer, &items).await {
+                Ok(recorded) => {
+                    for (commit, recorded) in group.into_iter().zip(recorded) {
+                        let _ = commit.done.send(Ok(recorded));
+                    }
+                }
+                Err(e) if group.len() == 1 => {
+                    if let Some(commit) = group.pop() {
+                        let _ = commit.done.send(Err(e));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, messages = group.len(), "a group of lab messages failed; writing each alone");
+                    for commit in group {
+                        let alone = write_group(&writer, &[(&commit.message, commit.results.as_slice())]).await;
+                        let _ = commit.done.send(alone.map(|mut r| r.remove(0)));
+                    }
+                }
+            }
+        }
+    });
+    sender
+}
+
+/// Writes messages with their results and SMS in one transaction; one `Recorded` per message, in order.
+async fn write_group(writer: &SqlitePool, items: &[MessageWithResults<'_>]) -> Result<Vec<Recorded>, StoreError> {
+    let mut tx = writer.begin().await.map_err(db)?;
+    let mut recorded = Vec::with_capacity(items.len());
+    for (message, results) in items {
+        recorded.push(record_in_tx(&mut tx, message, results).await?);
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(recorded)
+}
+
+/// Stores one message and its results inside the caller's transaction; a message seen before stores nothing.
+async fn record_in_tx(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    message: &NewLabMessage,
+    results: &[(NewLabResult, Option<OutboxMessage>)],
+) -> Result<Recorded, StoreError> {
+    let now = message.received_at.unix_timestamp();
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO lab_messages (sending_facility, control_id, raw, ack_code, error, received_at) \
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sending_facility, control_id) DO NOTHING RETURNING id",
+    )
+    .bind(&message.sending_facility)
+    .bind(&message.control_id)
+    .bind(&message.raw)
+    .bind(&message.ack_code)
+    .bind(&message.error)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db)?;
+    let Some(message_id) = inserted else {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM lab_messages WHERE sending_facility = ? AND control_id = ?")
+            .bind(&message.sending_facility)
+            .bind(&message.control_id)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db)?;
+        return Ok(Recorded { message_id: id, duplicate: true, new_results: 0 });
+    };
+    let mut new_results = 0;
+    for (result, sms) in results {
+        let r = result;
+        let stored: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO lab_results (message_id, filler_order, test_code, status, specimen_id, test_name, \
+             interpretation, value, family, given, birth_date, collected_at, performing_lab, registration_id, \
+             texted, reason, urgency, queue_state, received_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (filler_order, test_code, status) DO NOTHING RETURNING id",
+        )
+        .bind(message_id)
+        .bind(&r.filler_order)
+        .bind(&r.test_code)
+        .bind(&r.status)
+        .bind(&r.specimen_id)
+        .bind(&r.test_name)
+        .bind(&r.interpretation)
+        .bind(&r.value)
+        .bind(&r.family)
+        .bind(&r.given)
+        .bind(r.birth_date.map(|d| d.to_string()))
+        .bind(&r.collected_at)
+        .bind(&r.performing_lab)
+        .bind(r.registration_id)
+        .bind(r.texted)
+        .bind(&r.reason)
+        .bind(i64::from(r.urgency))
+        .bind((!r.texted).then_some("open"))
+        .bind(now)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?;
+        let Some(id) = stored else { continue };
+        new_results += 1;
+        if let Some(sms) = sms {
+            certify(tx, id).await?;
+            insert_outbox(tx, sms, message.received_at).await?;
+        }
+        if r.reason.as_deref() == Some(QueueReason::CorrectedAfterText.code()) {
+            // What was texted is no longer true: its signed result stops verifying.
+            sqlx::query(
+                "INSERT INTO revocations (status_index, status, reason, actor, at) \
+                 SELECT status_index, 'revoked', 'corrected result', 'lab', ? FROM lab_results \
+                 WHERE filler_order = ? AND test_code = ? AND status_index IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.status_index = lab_results.status_index)",
+            )
+            .bind(now)
+            .bind(&r.filler_order)
+            .bind(&r.test_code)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+        }
+    }
+    Ok(Recorded { message_id, duplicate: false, new_results })
+}
+
 impl LabStore for SqliteStore {
     async fn record_lab_message(
         &self,
         message: &NewLabMessage,
         results: &[(NewLabResult, Option<OutboxMessage>)],
     ) -> Result<Recorded, StoreError> {
-        let now = message.received_at.unix_timestamp();
-        let mut tx = self.writer.begin().await.map_err(db)?;
-        let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO lab_messages (sending_facility, control_id, raw, ack_code, error, received_at) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sending_facility, control_id) DO NOTHING RETURNING id",
-        )
-        .bind(&message.sending_facility)
-        .bind(&message.control_id)
-        .bind(&message.raw)
-        .bind(&message.ack_code)
-        .bind(&message.error)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
-        let Some(message_id) = inserted else {
-            let id: i64 =
-                sqlx::query_scalar("SELECT id FROM lab_messages WHERE sending_facility = ? AND control_id = ?")
-                    .bind(&message.sending_facility)
-                    .bind(&message.control_id)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db)?;
-            return Ok(Recorded { message_id: id, duplicate: true, new_results: 0 });
-        };
-        let mut new_results = 0;
-        for (result, sms) in results {
-            let r = result;
-            let stored: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO lab_results (message_id, filler_order, test_code, status, specimen_id, test_name, \
-                 interpretation, value, family, given, birth_date, collected_at, performing_lab, registration_id, \
-                 texted, reason, urgency, queue_state, received_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (filler_order, test_code, status) DO NOTHING RETURNING id",
-            )
-            .bind(message_id)
-            .bind(&r.filler_order)
-            .bind(&r.test_code)
-            .bind(&r.status)
-            .bind(&r.specimen_id)
-            .bind(&r.test_name)
-            .bind(&r.interpretation)
-            .bind(&r.value)
-            .bind(&r.family)
-            .bind(&r.given)
-            .bind(r.birth_date.map(|d| d.to_string()))
-            .bind(&r.collected_at)
-            .bind(&r.performing_lab)
-            .bind(r.registration_id)
-            .bind(r.texted)
-            .bind(&r.reason)
-            .bind(i64::from(r.urgency))
-            .bind((!r.texted).then_some("open"))
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-            let Some(id) = stored else { continue };
-            new_results += 1;
-            if let Some(sms) = sms {
-                certify(&mut tx, id).await?;
-                insert_outbox(&mut tx, sms, message.received_at).await?;
-            }
-            if r.reason.as_deref() == Some(QueueReason::CorrectedAfterText.code()) {
-                // What was texted is no longer true: its signed result stops verifying.
-                sqlx::query(
-                    "INSERT INTO revocations (status_index, status, reason, actor, at) \
-                     SELECT status_index, 'revoked', 'corrected result', 'lab', ? FROM lab_results \
-                     WHERE filler_order = ? AND test_code = ? AND status_index IS NOT NULL \
-                     AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.status_index = lab_results.status_index)",
-                )
-                .bind(now)
-                .bind(&r.filler_order)
-                .bind(&r.test_code)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            }
+        let (done, answer) = oneshot::channel();
+        let commit = LabCommit { message: message.clone(), results: results.to_vec(), done };
+        match self.lab_commits.send(commit) {
+            Ok(()) => match answer.await {
+                Ok(recorded) => recorded,
+                // The committer is gone (its runtime ended): write directly.
+                Err(_) => write_group(&self.writer, &[(message, results)]).await.map(|mut r| r.remove(0)),
+            },
+            Err(_) => write_group(&self.writer, &[(message, results)]).await.map(|mut r| r.remove(0)),
         }
-        tx.commit().await.map_err(db)?;
-        Ok(Recorded { message_id, duplicate: false, new_results })
     }
 
     async fn lab_message_ack(
@@ -144,6 +225,28 @@ impl LabStore for SqliteStore {
         .fetch_one(&self.writer)
         .await
         .map_err(db)
+    }
+
+    async fn insert_registrations(&self, registrations: &[NewRegistration]) -> Result<u64, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let mut stored = 0;
+        // Seven values a row; chunks stay far below either database's limit on bound values.
+        for chunk in registrations.chunks(1000) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO result_registrations (specimen_id, phone, family, given, birth_date, created_at) ",
+            );
+            q.push_values(chunk, |mut row, r| {
+                row.push_bind(&r.specimen_id)
+                    .push_bind(&r.phone)
+                    .push_bind(&r.family)
+                    .push_bind(&r.given)
+                    .push_bind(r.birth_date.to_string())
+                    .push_bind(r.created_at.unix_timestamp());
+            });
+            stored += q.build().execute(&mut *tx).await.map_err(db)?.rows_affected();
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(stored)
     }
 
     async fn registrations_for(

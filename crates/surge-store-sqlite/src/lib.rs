@@ -31,6 +31,8 @@ const MAX_VARIABLES: usize = 32_766;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Lab messages go through one group committer (see `lab::spawn_lab_committer`).
+    lab_commits: tokio::sync::mpsc::UnboundedSender<lab::LabCommit>,
 }
 
 impl SqliteStore {
@@ -51,7 +53,8 @@ impl SqliteStore {
         sqlx::migrate!("./migrations").run(&writer).await.map_err(|e| StoreError::Database(e.to_string()))?;
         let reader =
             SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await.map_err(db)?;
-        Ok(Self { writer, reader })
+        let lab_commits = lab::spawn_lab_committer(writer.clone());
+        Ok(Self { writer, reader, lab_commits })
     }
 
     /// The baseline for `surge bench issue`: bare inserts per second of rows as large as a pass row, in

@@ -44,7 +44,8 @@ macro_rules! conformance_tests {
             policy_versions_grow_and_the_newest_is_in_force,
             applications_are_decided_once_and_approval_issues_one_pass,
             lab_messages_and_results_are_kept_once_and_the_queue_puts_the_urgent_first,
-            a_texted_negative_gets_a_status_slot_and_a_correction_revokes_it
+            a_texted_negative_gets_a_status_slot_and_a_correction_revokes_it,
+            lab_messages_recorded_at_once_each_get_their_own_answer
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -898,6 +899,20 @@ pub async fn lab_messages_and_results_are_kept_once_and_the_queue_puts_the_urgen
         .unwrap();
     let found = store.registrations_for(&["A1".into()], &[]).await.unwrap();
     assert_eq!(found.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
+    let many: Vec<NewRegistration> = (0..1500)
+        .map(|i| NewRegistration {
+            specimen_id: Some(format!("L{i}")),
+            phone: None,
+            family: "Lee".into(),
+            given: "Ara".into(),
+            birth_date: time::macros::date!(1990 - 01 - 01),
+            created_at: NOW,
+        })
+        .collect();
+    assert_eq!(store.insert_registrations(&many).await.unwrap(), 1500, "more than one chunk");
+    let found_many = store.registrations_for(&["L0".into(), "L1499".into()], &[]).await.unwrap();
+    assert_eq!(found_many.len(), 2);
+    assert_eq!(found_many[1].specimen_id.as_deref(), Some("L1499"));
     assert_eq!(found[0].birth_date, time::macros::date!(1963 - 02 - 02));
     assert_eq!(store.registrations_for(&[], &["+821012345678".into()]).await.unwrap().len(), 1);
     assert!(store.registrations_for(&["nope".into()], &["+821099999999".into()]).await.unwrap().is_empty());
@@ -990,4 +1005,58 @@ pub async fn a_texted_negative_gets_a_status_slot_and_a_correction_revokes_it<S:
     again.status = "X".into();
     store.record_lab_message(&message("C3"), &[(again, None)]).await.unwrap();
     assert_eq!(store.status_changes(0, 1000).await.unwrap().len(), changes_before + 1, "revoked once");
+}
+
+pub async fn lab_messages_recorded_at_once_each_get_their_own_answer<S: Store>(store: &S) {
+    use surge_app::lab::{NewLabMessage, NewLabResult};
+
+    // 60 messages at once (SQLite writes such bursts in grouped transactions), each with one texted negative; ten
+    // of them twice. Each caller hears about its own message, and nothing is stored or texted twice.
+    // Messages 50..60 repeat 0..10: the same control id, the same result.
+    let message = |i: usize| NewLabMessage {
+        sending_facility: "GRP".into(),
+        control_id: format!("G{}", i % 50),
+        raw: format!("MSH|{}", i % 50),
+        ack_code: "AA".into(),
+        error: None,
+        received_at: NOW,
+    };
+    let result = |i: usize| NewLabResult {
+        filler_order: format!("GF{i}"),
+        test_code: "94500-6".into(),
+        status: "F".into(),
+        specimen_id: format!("GS{i}"),
+        test_name: "SARS coronavirus 2 RNA".into(),
+        interpretation: "not_detected".into(),
+        value: "NEGATIVE".into(),
+        family: "Kim".into(),
+        given: "Minji".into(),
+        birth_date: None,
+        collected_at: "20260301".into(),
+        performing_lab: "GRP".into(),
+        registration_id: Some(70 + i as i64),
+        texted: true,
+        reason: None,
+        urgency: 9,
+    };
+    let sms = |i: usize| OutboxMessage {
+        idempotency_key: format!("result:GF{i}"),
+        kind: "result_negative".into(),
+        recipient: format!("+8210{:08}", 32_000_000 + i),
+        body: "NEGATIVE".into(),
+    };
+    let calls = (0..60).map(|i| {
+        let msg = message(i);
+        let results = vec![(result(i % 50), Some(sms(i % 50)))];
+        async move { store.record_lab_message(&msg, &results).await }
+    });
+    let answers: Vec<_> = futures_util::future::join_all(calls).await.into_iter().map(Result::unwrap).collect();
+    let fresh = answers.iter().filter(|a| !a.duplicate).count();
+    assert_eq!(fresh, 50, "one message per control id");
+    assert_eq!(answers.iter().map(|a| a.new_results).sum::<usize>(), 50);
+    for (i, a) in answers.iter().enumerate() {
+        let same = &answers[i % 50];
+        assert_eq!(a.message_id, same.message_id, "message {i} and {} are one", i % 50);
+    }
+    assert_eq!(store.counts().await.unwrap().1, 50, "one text per result");
 }

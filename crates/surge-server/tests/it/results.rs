@@ -318,12 +318,12 @@ fn random_and_mutated_messages_never_break_the_listener_and_never_text_anyone() 
 #[test]
 fn the_results_benchmark_texts_every_registered_negative_and_ends_with_its_figures() {
     let dir = tempfile::tempdir().unwrap();
-    let out = crate::surge(dir.path(), &["bench", "results", "--messages", "30"]);
+    let out = crate::surge(dir.path(), &["bench", "results", "--results", "30", "--connections", "4"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     let last: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    assert_eq!((last["bench"].as_str(), last["messages"].as_u64()), (Some("results"), Some(30)), "{last}");
-    for figure in ["messages_per_s", "p50_ms", "p99_ms", "parse_per_s"] {
+    assert_eq!((last["bench"].as_str(), last["results"].as_u64()), (Some("results"), Some(30)), "{last}");
+    for figure in ["results_per_s", "p50_ms", "p99_ms", "raw_parse_per_s"] {
         assert!(last[figure].as_f64().is_some_and(|v| v > 0.0), "{figure} in {last}");
     }
 }
