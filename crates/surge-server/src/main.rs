@@ -9,6 +9,7 @@ mod bench_results;
 mod dcc_testdata;
 mod files;
 mod keys_cmd;
+mod lake_cmd;
 mod mllp;
 mod notify_cmd;
 mod pass_cmd;
@@ -42,6 +43,9 @@ enum Command {
     /// Connecting SMS gateways.
     #[command(subcommand)]
     Notify(notify_cmd::NotifyCommand),
+    /// Situation data: epidemiological sources (OWID, JHU CSSE, WHO, any CSV with a mapping).
+    #[command(subcommand)]
+    Lake(lake_cmd::LakeCommand),
     /// Benchmarks that print their figures beside a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -70,6 +74,7 @@ fn main() -> ExitCode {
         Command::Pass(c) => pass_cmd::run(c),
         Command::Notify(c) => notify_cmd::run(c),
         Command::Audit(c) => audit_cmd::run(c),
+        Command::Lake(c) => lake_cmd::run(c),
         Command::Bench(c) => bench::run(c),
     };
     match result {

@@ -9,6 +9,7 @@ mod bulk;
 mod dcc;
 mod interop;
 mod kannel;
+mod lake;
 mod pass_cli;
 mod results;
 mod serve;

@@ -1,0 +1,152 @@
+//! JHU CSSE files. The time series are wide (one cumulative column per day, `M/D/YY`) and are unpivoted into one
+//! row per region and day, their daily values derived from the cumulative ones; a file holds one measure, named in
+//! its file name (`…_confirmed_global.csv`, `…_deaths_global.csv`). A daily report (`MM-DD-YYYY.csv`) holds the
+//! cumulative counts of one day per province or county; its columns were renamed in March 2020
+//! (`Country/Region` → `Country_Region`), and both forms are read.
+
+use time::Date;
+use time::macros::format_description;
+
+use crate::read::{Sheet, count, field, sheet};
+use crate::{DailyCase, Import, LakeError};
+
+#[derive(Clone, Copy)]
+enum Measure {
+    Confirmed,
+    Deaths,
+}
+
+fn case(region: &str, sub_region: &str, date: Date, measure: Measure, value: Option<i64>) -> DailyCase {
+    DailyCase {
+        source: "jhu".into(),
+        region: region.to_owned(),
+        sub_region: sub_region.to_owned(),
+        date,
+        new_confirmed: None,
+        cumulative_confirmed: if matches!(measure, Measure::Confirmed) { value } else { None },
+        new_deaths: None,
+        cumulative_deaths: if matches!(measure, Measure::Deaths) { value } else { None },
+        region_name: region.to_owned(),
+    }
+}
+
+/// `1/22/20`: month, day and a two-digit year of this century.
+fn short_date(text: &str) -> Option<Date> {
+    let mut parts = text.split('/').map(|p| p.parse::<u8>().ok());
+    let (Some(Some(month)), Some(Some(day)), Some(Some(year)), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    Date::from_calendar_date(2000 + i32::from(year), time::Month::try_from(month).ok()?, day).ok()
+}
+
+/// The first of several names a column has had.
+fn either(sheet: &Sheet<'_>, file: &str, names: &[&str]) -> Result<usize, LakeError> {
+    names
+        .iter()
+        .find_map(|n| sheet.may(n))
+        .map_or_else(|| sheet.need(file, names[0], &format!(" (nor {})", names[1..].join(", "))), Ok)
+}
+
+pub(crate) fn read_time_series(bytes: &[u8], file_name: &str) -> Result<Import, LakeError> {
+    let lower = file_name.to_ascii_lowercase();
+    let measure = if lower.contains("confirmed") {
+        Measure::Confirmed
+    } else if lower.contains("deaths") {
+        Measure::Deaths
+    } else {
+        return Err(LakeError::UnknownMeasure(file_name.to_owned()));
+    };
+    let mut sheet = sheet(bytes, file_name)?;
+    let province = either(&sheet, file_name, &["Province/State", "Province_State"])?;
+    let country = either(&sheet, file_name, &["Country/Region", "Country_Region"])?;
+    let days: Vec<(usize, Date)> =
+        sheet.headers.iter().enumerate().filter_map(|(i, h)| short_date(h).map(|d| (i, d))).collect();
+    if days.is_empty() {
+        return Err(LakeError::MissingColumn {
+            file: file_name.to_owned(),
+            column: "M/D/YY".into(),
+            hint: ": a time series has one column per day".into(),
+        });
+    }
+    let mut import = Import::default();
+    for (n, record) in sheet.reader.records().enumerate() {
+        let line = n + 2;
+        import.lineage.rows_read += 1;
+        let Ok(record) = record else {
+            import.reject(line, "not a well-formed CSV row");
+            continue;
+        };
+        let region = field(&record, country);
+        if region.is_empty() {
+            import.reject(line, "Country/Region is empty");
+            continue;
+        }
+        let sub_region = field(&record, province);
+        let mut cells = Vec::with_capacity(days.len());
+        let mut bad = None;
+        for (column, day) in &days {
+            match count(field(&record, *column)) {
+                Ok(v) => cells.push(case(region, sub_region, *day, measure, v)),
+                Err(e) => bad = Some(format!("{}: {e}", sheet.headers[*column])),
+            }
+        }
+        match bad {
+            Some(reason) => import.reject(line, reason),
+            None => cells.into_iter().for_each(|c| import.push(line, c)),
+        }
+    }
+    Ok(import)
+}
+
+/// The report's day from its file name, `MM-DD-YYYY.csv` (with or without a path or suffix).
+fn report_date(file_name: &str) -> Option<Date> {
+    let name = file_name.rsplit('/').next().unwrap_or(file_name);
+    (0..name.len().saturating_sub(9)).find_map(|i| {
+        name.get(i..i + 10).and_then(|s| Date::parse(s, format_description!("[month]-[day]-[year]")).ok())
+    })
+}
+
+pub(crate) fn read_daily(bytes: &[u8], file_name: &str) -> Result<Import, LakeError> {
+    let day = report_date(file_name).ok_or_else(|| LakeError::NoReportDate(file_name.to_owned()))?;
+    let mut sheet = sheet(bytes, file_name)?;
+    let province = either(&sheet, file_name, &["Province_State", "Province/State"])?;
+    let country = either(&sheet, file_name, &["Country_Region", "Country/Region"])?;
+    let admin2 = sheet.may("Admin2");
+    let confirmed = sheet.need(file_name, "Confirmed", "")?;
+    let deaths = sheet.need(file_name, "Deaths", "")?;
+    let mut import = Import::default();
+    for (n, record) in sheet.reader.records().enumerate() {
+        let line = n + 2;
+        import.lineage.rows_read += 1;
+        let Ok(record) = record else {
+            import.reject(line, "not a well-formed CSV row");
+            continue;
+        };
+        let region = field(&record, country);
+        if region.is_empty() {
+            import.reject(line, "Country_Region is empty");
+            continue;
+        }
+        let sub_region = match (field(&record, province), admin2.map(|c| field(&record, c)).unwrap_or("")) {
+            (p, "") => p.to_owned(),
+            (p, county) => format!("{p} / {county}"),
+        };
+        let (c, d) = match (count(field(&record, confirmed)), count(field(&record, deaths))) {
+            (Ok(c), Ok(d)) => (c, d),
+            (Err(e), _) => {
+                import.reject(line, format!("Confirmed: {e}"));
+                continue;
+            }
+            (_, Err(e)) => {
+                import.reject(line, format!("Deaths: {e}"));
+                continue;
+            }
+        };
+        let mut row = case(region, &sub_region, day, Measure::Confirmed, c);
+        row.cumulative_deaths = d;
+        import.push(line, row);
+    }
+    Ok(import)
+}

@@ -1,0 +1,150 @@
+//! Any tidy CSV with a mapping file, so a region adds its own health authority's feed without code. The mapping is
+//! TOML:
+//!
+//! ```toml
+//! source = "busan-health"              # recorded as each row's source
+//! date_column = "date"
+//! date_format = "[year]-[month]-[day]" # optional; a `time` format description, ISO dates by default
+//! region = "KR-26"                     # the region of every row, or `region_column = "…"`
+//! sub_region_column = "district"       # optional
+//!
+//! [measures]                            # at least one; any of the four
+//! new_confirmed = "confirmed_today"
+//! cumulative_confirmed = "confirmed_total"
+//! new_deaths = "deaths_today"
+//! cumulative_deaths = "deaths_total"
+//! ```
+
+use serde::Deserialize;
+use time::Date;
+
+use crate::read::{count, field, iso_date, sheet};
+use crate::{DailyCase, Import, LakeError, Lineage};
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsvMapping {
+    pub source: String,
+    pub date_column: String,
+    #[serde(default)]
+    pub date_format: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub region_column: Option<String>,
+    #[serde(default)]
+    pub sub_region_column: Option<String>,
+    pub measures: Measures,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Measures {
+    pub new_confirmed: Option<String>,
+    pub cumulative_confirmed: Option<String>,
+    pub new_deaths: Option<String>,
+    pub cumulative_deaths: Option<String>,
+}
+
+impl CsvMapping {
+    /// Reads and checks a mapping file.
+    pub fn parse(text: &str) -> Result<Self, LakeError> {
+        let mapping: Self = toml::from_str(text).map_err(|e| LakeError::Mapping(e.message().to_owned()))?;
+        let slug = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !slug(&mapping.source) {
+            return Err(LakeError::Mapping("source must be letters, digits, '-' or '_'".into()));
+        }
+        if mapping.region.is_some() == mapping.region_column.is_some() {
+            return Err(LakeError::Mapping("give exactly one of region and region_column".into()));
+        }
+        let m = &mapping.measures;
+        if [&m.new_confirmed, &m.cumulative_confirmed, &m.new_deaths, &m.cumulative_deaths].iter().all(|c| c.is_none())
+        {
+            return Err(LakeError::Mapping("[measures] names no column".into()));
+        }
+        if let Some(format) = &mapping.date_format {
+            time::format_description::parse(format)
+                .map_err(|e| LakeError::Mapping(format!("date_format {format:?}: {e}")))?;
+        }
+        Ok(mapping)
+    }
+}
+
+/// Reads a CSV by its mapping; `today` as for [`crate::import`].
+pub fn import_csv(mapping: &CsvMapping, file_name: &str, bytes: &[u8], today: Date) -> Result<Import, LakeError> {
+    let mut sheet = sheet(bytes, file_name)?;
+    let date = sheet.need(file_name, &mapping.date_column, " (date_column)")?;
+    let region = mapping.region_column.as_deref().map(|c| sheet.need(file_name, c, " (region_column)")).transpose()?;
+    let sub_region =
+        mapping.sub_region_column.as_deref().map(|c| sheet.need(file_name, c, " (sub_region_column)")).transpose()?;
+    let m = &mapping.measures;
+    let mut columns = [None; 4];
+    for (slot, name) in
+        columns.iter_mut().zip([&m.new_confirmed, &m.cumulative_confirmed, &m.new_deaths, &m.cumulative_deaths])
+    {
+        if let Some(name) = name {
+            *slot = Some((sheet.need(file_name, name, " (measures)")?, name.as_str()));
+        }
+    }
+    let format = match &mapping.date_format {
+        Some(f) => Some(time::format_description::parse(f).map_err(|e| LakeError::Mapping(e.to_string()))?),
+        None => None,
+    };
+    let mut import = Import::default();
+    for (n, record) in sheet.reader.records().enumerate() {
+        let line = n + 2;
+        import.lineage.rows_read += 1;
+        let Ok(record) = record else {
+            import.reject(line, "not a well-formed CSV row");
+            continue;
+        };
+        let text = field(&record, date);
+        let day = match &format {
+            Some(f) => Date::parse(text, f).ok(),
+            None => iso_date(text),
+        };
+        let Some(day) = day else {
+            import.reject(line, format!("{}: {text:?} is not a date", mapping.date_column));
+            continue;
+        };
+        let region = match region {
+            Some(c) => field(&record, c).to_owned(),
+            None => mapping.region.clone().unwrap_or_default(),
+        };
+        if region.is_empty() {
+            import.reject(line, "the region is empty");
+            continue;
+        }
+        let mut values = [None; 4];
+        let mut bad = None;
+        for (slot, column) in values.iter_mut().zip(columns) {
+            if let Some((index, name)) = column {
+                match count(field(&record, index)) {
+                    Ok(v) => *slot = v,
+                    Err(e) => bad = Some(format!("{name}: {e}")),
+                }
+            }
+        }
+        if let Some(reason) = bad {
+            import.reject(line, reason);
+            continue;
+        }
+        import.push(
+            line,
+            DailyCase {
+                source: mapping.source.clone(),
+                region_name: region.clone(),
+                region,
+                sub_region: sub_region.map(|c| field(&record, c).to_owned()).unwrap_or_default(),
+                date: day,
+                new_confirmed: values[0],
+                cumulative_confirmed: values[1],
+                new_deaths: values[2],
+                cumulative_deaths: values[3],
+            },
+        );
+    }
+    import.lineage = Lineage::of(&mapping.source, file_name, bytes, import.lineage.rows_read);
+    crate::table::finish(&mut import, today);
+    Ok(import)
+}

@@ -1,0 +1,69 @@
+//! Reading CSV the way every source needs: a UTF-8 byte-order mark dropped, columns found by name (sources add and
+//! move columns over time), counts that may be written as floats, and ISO dates with or without a time.
+
+use std::collections::HashMap;
+
+use time::Date;
+use time::macros::format_description;
+
+use crate::LakeError;
+
+/// The rows of a CSV file and where each named column is.
+pub(crate) struct Sheet<'a> {
+    pub reader: csv::Reader<&'a [u8]>,
+    pub columns: HashMap<String, usize>,
+    pub headers: Vec<String>,
+}
+
+pub(crate) fn sheet<'a>(bytes: &'a [u8], file: &str) -> Result<Sheet<'a>, LakeError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let headers: Vec<String> =
+        reader.headers().map_err(|_| LakeError::NotCsv(file.to_owned()))?.iter().map(|h| h.trim().to_owned()).collect();
+    if headers.len() < 2 {
+        return Err(LakeError::NotCsv(file.to_owned()));
+    }
+    let columns = headers.iter().enumerate().map(|(i, h)| (h.clone(), i)).collect();
+    Ok(Sheet { reader, columns, headers })
+}
+
+impl Sheet<'_> {
+    /// The index of a column the format needs.
+    pub fn need(&self, file: &str, column: &str, hint: &str) -> Result<usize, LakeError> {
+        self.columns.get(column).copied().ok_or_else(|| LakeError::MissingColumn {
+            file: file.to_owned(),
+            column: column.to_owned(),
+            hint: hint.to_owned(),
+        })
+    }
+
+    /// The index of a column the format may lack (older or newer files).
+    pub fn may(&self, column: &str) -> Option<usize> {
+        self.columns.get(column).copied()
+    }
+}
+
+/// A field by index, trimmed; empty when the row is short.
+pub(crate) fn field(record: &csv::StringRecord, index: usize) -> &str {
+    record.get(index).unwrap_or("").trim()
+}
+
+/// A count: empty is unknown; `12` or `12.0` is 12. Fractions and words are errors.
+pub(crate) fn count(text: &str) -> Result<Option<i64>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(n) = text.parse::<i64>() {
+        return Ok(Some(n));
+    }
+    match text.parse::<f64>() {
+        Ok(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9e15 => Ok(Some(f as i64)),
+        _ => Err(format!("{text:?} is not a whole number")),
+    }
+}
+
+/// `2020-02-24` or `2020-02-24T00:00:00Z` (WHO wrote both over the years).
+pub(crate) fn iso_date(text: &str) -> Option<Date> {
+    Date::parse(text.trim().get(..10)?, format_description!("[year]-[month]-[day]")).ok()
+}

@@ -1,0 +1,141 @@
+//! The normalised `daily_cases` row, an import's result with its lineage, and the steps every importer ends with:
+//! daily values derived from cumulative ones where a source has only those, rows dated in the future rejected,
+//! repeated keys rejected, and the data checks run.
+
+use sha2::{Digest, Sha256};
+use time::Date;
+
+use crate::checks::{self, Finding, FindingKind};
+
+/// One region's counts on one day, whatever the source. `None` where the source lacks a measure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyCase {
+    pub source: String,
+    /// The source's own code for the country or area (OWID ISO 3166-1 alpha-3, WHO alpha-2, JHU the name).
+    pub region: String,
+    /// A province, state or district within the region; empty for the whole region.
+    pub sub_region: String,
+    pub date: Date,
+    pub new_confirmed: Option<i64>,
+    pub cumulative_confirmed: Option<i64>,
+    pub new_deaths: Option<i64>,
+    pub cumulative_deaths: Option<i64>,
+    /// The region's name as the source writes it.
+    pub region_name: String,
+}
+
+impl DailyCase {
+    pub(crate) fn key(&self) -> (&str, &str, Date) {
+        (&self.region, &self.sub_region, self.date)
+    }
+}
+
+/// A row that was not imported, with why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// 1-based line in the file (the header is line 1).
+    pub line: usize,
+    pub reason: String,
+}
+
+/// Where an import came from, to be stored beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Lineage {
+    pub source: String,
+    pub file_name: String,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// Data rows read (for wide files: region rows, not cells).
+    pub rows_read: usize,
+}
+
+impl Lineage {
+    pub(crate) fn of(source: &str, file_name: &str, bytes: &[u8], rows_read: usize) -> Self {
+        let sha256 = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        Self { source: source.to_owned(), file_name: file_name.to_owned(), sha256, rows_read }
+    }
+}
+
+/// What reading a file came to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Import {
+    pub lineage: Lineage,
+    /// Sorted by region, sub-region and date.
+    pub rows: Vec<DailyCase>,
+    pub rejected: Vec<Rejected>,
+    pub findings: Vec<Finding>,
+    /// Line of each row, kept until `finish` for its messages.
+    pub(crate) lines: Vec<usize>,
+}
+
+impl Import {
+    pub(crate) fn push(&mut self, line: usize, row: DailyCase) {
+        self.rows.push(row);
+        self.lines.push(line);
+    }
+
+    pub(crate) fn reject(&mut self, line: usize, reason: impl Into<String>) {
+        self.rejected.push(Rejected { line, reason: reason.into() });
+    }
+}
+
+/// The steps every importer ends with.
+pub(crate) fn finish(import: &mut Import, today: Date) {
+    let mut order: Vec<usize> = (0..import.rows.len()).collect();
+    order.sort_by(|&a, &b| import.rows[a].key().cmp(&import.rows[b].key()).then(a.cmp(&b)));
+    let mut kept: Vec<DailyCase> = Vec::with_capacity(order.len());
+    for i in order {
+        let row = &import.rows[i];
+        let line = import.lines[i];
+        if row.date > today {
+            import.findings.push(Finding::new(
+                FindingKind::FutureDate,
+                row,
+                format!("line {line} is dated after today"),
+            ));
+            import.rejected.push(Rejected { line, reason: format!("date {} is in the future", row.date) });
+            continue;
+        }
+        if kept.last().is_some_and(|k| k.key() == row.key()) {
+            import.findings.push(Finding::new(
+                FindingKind::DuplicateKey,
+                row,
+                format!("line {line} repeats a region and day already read; the first is kept"),
+            ));
+            import
+                .rejected
+                .push(Rejected { line, reason: "the same region and day appear earlier in the file".into() });
+            continue;
+        }
+        kept.push(row.clone());
+    }
+    derive_daily(&mut kept);
+    import.findings.extend(checks::check(&kept));
+    import.rejected.sort_by_key(|r| r.line);
+    import.rows = kept;
+    import.lines.clear();
+}
+
+/// Fills daily values from consecutive cumulative ones where the source gives only cumulative counts. A fall in a
+/// cumulative count gives a negative daily value: a correction, kept as it is and found by the checks.
+fn derive_daily(rows: &mut [DailyCase]) {
+    for i in 1..rows.len() {
+        let (before, rest) = rows.split_at_mut(i);
+        let (prev, row) = (&before[i - 1], &mut rest[0]);
+        let consecutive =
+            prev.region == row.region && prev.sub_region == row.sub_region && prev.date.next_day() == Some(row.date);
+        if !consecutive {
+            continue;
+        }
+        if row.new_confirmed.is_none() {
+            if let (Some(a), Some(b)) = (prev.cumulative_confirmed, row.cumulative_confirmed) {
+                row.new_confirmed = Some(b - a);
+            }
+        }
+        if row.new_deaths.is_none() {
+            if let (Some(a), Some(b)) = (prev.cumulative_deaths, row.cumulative_deaths) {
+                row.new_deaths = Some(b - a);
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Each importer on its sample from `../shared/data/covid` (copied into `tests/data`) and on the quirks the real
+//! files have had; the checks and the mapping on small files made here.
+
+use time::Date;
+use time::macros::date;
+
+use super::*;
+
+const TODAY: Date = date!(2026 - 11 - 27);
+
+fn sample(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn row<'a>(import: &'a Import, region: &str, sub_region: &str, day: Date) -> &'a DailyCase {
+    import
+        .rows
+        .iter()
+        .find(|r| r.region == region && r.sub_region == sub_region && r.date == day)
+        .unwrap_or_else(|| panic!("no row for {region}/{sub_region} on {day}"))
+}
+
+fn kinds(got: &Import) -> Vec<FindingKind> {
+    got.findings.iter().map(|f| f.kind).collect()
+}
+
+#[test]
+fn owid_long_format_is_read_by_column_name() {
+    let bytes = sample("owid_owid-covid-data__2020-05_stored-version_head.csv");
+    let got = import(&Source::Owid, "owid-covid-data.csv", &bytes, TODAY).unwrap();
+    assert_eq!((got.lineage.rows_read, got.rows.len()), (127, 127));
+    assert!(got.rejected.is_empty(), "{:?}", got.rejected);
+    let afg = row(&got, "AFG", "", date!(2020 - 03 - 24));
+    assert_eq!(
+        (afg.cumulative_confirmed, afg.new_confirmed, afg.region_name.as_str()),
+        (Some(40), Some(6), "Afghanistan")
+    );
+    assert_eq!(got.lineage.sha256.len(), 64);
+    assert_eq!(got.lineage.source, "owid");
+
+    // Columns move and disappear between vintages: a later layout with total_deaths missing and floats for counts.
+    let later = b"iso_code,continent,location,date,new_cases,total_cases,new_deaths,extra\n\
+        KOR,Asia,South Korea,2021-01-01,1029.0,61769.0,25.0,x\n\
+        KOR,Asia,South Korea,2021-01-02,820.0,62589.0,,x\n";
+    let got = import(&Source::Owid, "owid-covid-data.csv", later, TODAY).unwrap();
+    let day = row(&got, "KOR", "", date!(2021 - 01 - 02));
+    assert_eq!(
+        (day.new_confirmed, day.cumulative_confirmed, day.new_deaths, day.cumulative_deaths),
+        (Some(820), Some(62589), None, None)
+    );
+
+    let latest = sample("owid_owid-covid-latest__2021-01_stored-version_selected-rows.csv");
+    let refused = import(&Source::Owid, "owid-covid-latest.csv", &latest, TODAY).unwrap_err();
+    assert_eq!(refused.code(), "column_missing");
+    assert!(refused.to_string().contains("import owid-covid-data.csv"), "{refused}");
+}
+
+#[test]
+fn who_keeps_namibia_reads_both_date_styles_and_both_region_codes() {
+    let bytes = sample("who_WHO-COVID-19-global-data__2020-07_head300.csv");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "the sample has its byte-order mark");
+    let got = import(&Source::Who, "WHO-COVID-19-global-data.csv", &bytes, TODAY).unwrap();
+    assert_eq!((got.rows.len(), got.rejected.len()), (300, 0));
+    let dz = row(&got, "DZ", "", date!(2020 - 05 - 02));
+    assert_eq!((dz.new_confirmed, dz.cumulative_confirmed, dz.cumulative_deaths), (Some(148), Some(4154), Some(453)));
+    assert_eq!(dz.region_name, "Algeria (AFR)", "AFRO in the newer form");
+
+    let newer = "\u{feff}Date_reported,Country_code,Country,WHO_region,New_cases,Cumulative_cases,New_deaths,Cumulative_deaths\n\
+        2021-03-01,NA,Namibia,AFR,10,39000,1,420\n\
+        2021-03-02,NA,Namibia,AFR,5,39005,0,420\n";
+    let got = import(&Source::Who, "WHO-COVID-19-global-data.csv", newer.as_bytes(), TODAY).unwrap();
+    assert_eq!(got.rows.len(), 2);
+    assert!(got.rows.iter().all(|r| r.region == "NA" && r.region_name == "Namibia (AFR)"), "{:?}", got.rows);
+}
+
+#[test]
+fn jhu_time_series_are_unpivoted_and_daily_values_derived() {
+    let bytes = sample("jhu_time_series_covid19_confirmed_global__2021-01-08.csv");
+    let name = "time_series_covid19_confirmed_global.csv";
+    let got = import(&Source::JhuTimeSeries, name, &bytes, TODAY).unwrap();
+    assert_eq!(got.lineage.rows_read, 272);
+    assert_eq!(got.rows.len(), 272 * 353, "one row per region and day");
+    let korea = row(&got, "Korea, South", "", date!(2021 - 01 - 08));
+    assert_eq!((korea.cumulative_confirmed, korea.new_confirmed), (Some(67999), Some(67999 - 67358)));
+    assert_eq!((korea.cumulative_deaths, korea.new_deaths), (None, None), "the confirmed file has no deaths");
+    let first = row(&got, "Afghanistan", "", date!(2020 - 01 - 22));
+    assert_eq!(first.new_confirmed, None, "no day before the first to derive from");
+    // JHU revised counts downwards 106 times in this file: each a negative daily value, listed, not fixed.
+    let corrections = kinds(&got).iter().filter(|k| **k == FindingKind::NegativeDaily).count();
+    assert_eq!(corrections, 106);
+
+    let refused = import(&Source::JhuTimeSeries, "time_series_covid19_recovered_global.csv", &bytes, TODAY);
+    assert_eq!(refused.unwrap_err().code(), "measure_unknown");
+}
+
+#[test]
+fn a_jhu_daily_report_takes_its_day_from_its_name_and_both_header_styles() {
+    let bytes = sample("jhu_daily_report_12-31-2020__head300.csv");
+    let got = import(&Source::JhuDaily, "csse_covid_19_daily_reports/12-31-2020.csv", &bytes, TODAY).unwrap();
+    assert_eq!(got.rows.len(), 300);
+    let albania = row(&got, "Albania", "", date!(2020 - 12 - 31));
+    assert_eq!((albania.cumulative_confirmed, albania.cumulative_deaths), (Some(58316), Some(1181)));
+    assert_eq!(import(&Source::JhuDaily, "report.csv", &bytes, TODAY).unwrap_err().code(), "report_date_missing");
+
+    let early = b"Province/State,Country/Region,Last Update,Confirmed,Deaths,Recovered\nHubei,Mainland China,2020-02-01T11:53:00,7153,249,168\n";
+    let got = import(&Source::JhuDaily, "02-01-2020.csv", early, TODAY).unwrap();
+    assert_eq!(row(&got, "Mainland China", "Hubei", date!(2020 - 02 - 01)).cumulative_confirmed, Some(7153));
+    let counties = b"FIPS,Admin2,Province_State,Country_Region,Last_Update,Lat,Long_,Confirmed,Deaths\n\
+        45001,Abbeville,South Carolina,US,2021-01-01 05:22:33,34.2,-82.4,1742,33\n";
+    let got = import(&Source::JhuDaily, "12-31-2020.csv", counties, TODAY).unwrap();
+    assert_eq!(got.rows[0].sub_region, "South Carolina / Abbeville");
+}
+
+fn busan(body: &str) -> Import {
+    let mapping = CsvMapping::parse(
+        "source = \"busan-health\"\ndate_column = \"day\"\ndate_format = \"[day]/[month]/[year]\"\n\
+         region = \"KR-26\"\nsub_region_column = \"gu\"\n[measures]\nnew_confirmed = \"cases\"\ncumulative_deaths = \"deaths\"\n",
+    )
+    .unwrap();
+    import_csv(&mapping, "busan.csv", format!("day,gu,cases,deaths\n{body}").as_bytes(), TODAY).unwrap()
+}
+
+#[test]
+fn a_mapped_csv_is_read_and_checked_and_its_findings_listed() {
+    let mut body = String::new();
+    for d in 1..=8 {
+        body.push_str(&format!("0{d}/03/2021,Haeundae,{},1\n", 10 + d % 2));
+    }
+    // A 100× jump, and a negative cumulative count (so a negative daily one too).
+    body.push_str("09/03/2021,Haeundae,1500,-2\n");
+    body.push_str("09/03/2021,Haeundae,7,1\n"); // the same key again
+    body.push_str("01/01/2027,Haeundae,3,1\n"); // after today
+    body.push_str("31/02/2021,Haeundae,3,1\n"); // no such day
+    body.push_str("10/03/2021,Haeundae,many,1\n");
+    let got = busan(&body);
+    assert_eq!(got.rows.len(), 9);
+    assert_eq!(got.rows[0].source, "busan-health");
+    assert_eq!((got.rows[0].region.as_str(), got.rows[0].sub_region.as_str()), ("KR-26", "Haeundae"));
+    let mut found = kinds(&got);
+    found.sort_by_key(|k| k.code());
+    assert_eq!(
+        found,
+        [
+            FindingKind::DuplicateKey,
+            FindingKind::FutureDate,
+            FindingKind::Jump,
+            FindingKind::NegativeCumulative,
+            FindingKind::NegativeDaily
+        ]
+    );
+    let reasons: Vec<(usize, &str)> = got.rejected.iter().map(|r| (r.line, r.reason.as_str())).collect();
+    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    assert!(reasons[0].1.contains("earlier in the file") && reasons[0].0 == 11, "{reasons:?}");
+    assert!(reasons[1].1.contains("in the future"), "{reasons:?}");
+    assert!(reasons[2].1.contains("not a date"), "{reasons:?}");
+    assert!(reasons[3].1.starts_with("cases: \"many\""), "{reasons:?}");
+}
+
+#[test]
+fn a_bad_mapping_is_refused_with_the_reason() {
+    let base = "source = \"x\"\ndate_column = \"d\"\n";
+    for (text, says) in [
+        (format!("{base}region = \"A\"\nregion_column = \"r\"\n[measures]\nnew_confirmed = \"c\"\n"), "exactly one"),
+        (format!("{base}region = \"A\"\n[measures]\n"), "names no column"),
+        (
+            format!("{base}region = \"A\"\ndate_format = \"[nonsense]\"\n[measures]\nnew_confirmed = \"c\"\n"),
+            "date_format",
+        ),
+        (format!("{base}region = \"A\"\ncolour = \"red\"\n[measures]\nnew_confirmed = \"c\"\n"), "colour"),
+        ("source = \"a b\"\ndate_column = \"d\"\nregion = \"A\"\n[measures]\nnew_confirmed = \"c\"\n".into(), "source"),
+    ] {
+        let err = CsvMapping::parse(&text).unwrap_err();
+        assert_eq!(err.code(), "mapping_invalid");
+        assert!(err.to_string().contains(says), "{err} does not say {says}");
+    }
+    let mapping =
+        CsvMapping::parse(&format!("{base}region_column = \"r\"\n[measures]\nnew_confirmed = \"c\"\n")).unwrap();
+    let missing = import_csv(&mapping, "f.csv", b"d,c\n2021-01-01,3\n", TODAY).unwrap_err();
+    assert_eq!(missing.to_string(), "f.csv: no \"r\" column (region_column)");
+}

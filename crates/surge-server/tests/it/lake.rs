@@ -1,0 +1,55 @@
+//! `surge lake check`: a source file read as an import would, its figures as JSON, and clear refusals (exit 2)
+//! for an unknown source, a missing mapping and a file of the wrong kind.
+
+use serde_json::Value;
+
+use crate::surge;
+
+fn data(name: &str) -> String {
+    format!("{}/../surge-lake/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn lake_check_reports_rows_rejections_and_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = data("jhu_time_series_covid19_confirmed_global__2021-01-08.csv");
+    let out = surge(dir.path(), &["lake", "check", "jhu-timeseries", &file, "--format", "json", "--limit", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((report["rows_read"].as_u64(), report["rows"].as_u64()), (Some(272), Some(272 * 353)));
+    assert_eq!((report["first_date"].as_str(), report["last_date"].as_str()), (Some("2020-01-22"), Some("2021-01-08")));
+    assert_eq!(report["findings_total"], 106);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 2, "--limit");
+    assert_eq!(report["findings"][0]["kind"], "negative_daily");
+
+    let mapping = dir.path().join("busan.toml");
+    std::fs::write(
+        &mapping,
+        "source = \"busan\"\ndate_column = \"d\"\nregion = \"KR-26\"\n[measures]\nnew_confirmed = \"n\"\n",
+    )
+    .unwrap();
+    let feed = dir.path().join("busan.csv");
+    std::fs::write(&feed, "d,n\n2021-03-01,4\n2021-03-02,x\n").unwrap();
+    let out = surge(
+        dir.path(),
+        &["lake", "check", "csv", feed.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((report["rows"].as_u64(), report["rejected"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(report["rejections"][0]["line"], 3);
+
+    for (args, says) in [
+        (vec!["lake", "check", "jhu", file.as_str()], "unknown source"),
+        (vec!["lake", "check", "csv", file.as_str()], "--mapping"),
+        (
+            vec!["lake", "check", "owid", &data("owid_owid-covid-latest__2021-01_stored-version_selected-rows.csv")],
+            "no \"date\" column",
+        ),
+    ] {
+        let out = surge(dir.path(), &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
