@@ -18,6 +18,8 @@ pub enum FindingKind {
     FutureDate,
     /// A daily value a hundred times the mean of the week before.
     Jump,
+    /// A source-specific measure that is not a number (the row's counts are kept).
+    UnreadableValue,
 }
 
 impl FindingKind {
@@ -29,6 +31,7 @@ impl FindingKind {
             Self::NegativeDaily => "negative_daily",
             Self::FutureDate => "future_date",
             Self::Jump => "jump_100x",
+            Self::UnreadableValue => "unreadable_value",
         }
     }
 }

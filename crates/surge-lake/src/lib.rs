@@ -20,7 +20,7 @@ mod tests;
 pub use checks::{Finding, FindingKind, check};
 pub use error::LakeError;
 pub use mapping::{CsvMapping, import_csv};
-pub use table::{DailyCase, Import, Lineage, Rejected};
+pub use table::{DailyCase, Import, Lineage, Rejected, SourceMeasure};
 
 use time::Date;
 

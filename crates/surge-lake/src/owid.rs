@@ -1,9 +1,23 @@
 //! OWID `owid-covid-data.csv`: long format, one row per location and day. Columns were added and moved over the
 //! years (29 in 2020, 60+ later), so they are found by name; aggregates (`OWID_WRL`, continents) are kept under
-//! their OWID codes. `owid-covid-latest.csv` has no date column and is refused with a hint.
+//! their OWID codes. Tests, test positivity, hospital figures and population are OWID's own measures, kept beside
+//! the counts in long form. `owid-covid-latest.csv` has no date column and is refused with a hint.
 
+use crate::checks::{Finding, FindingKind};
 use crate::read::{count, field, iso_date, sheet};
-use crate::{DailyCase, Import, LakeError};
+use crate::{DailyCase, Import, LakeError, SourceMeasure};
+
+/// OWID's measures that `daily_cases` has no column for, read where the file has them.
+const EXTRA: [&str; 8] = [
+    "new_tests",
+    "total_tests",
+    "positive_rate",
+    "tests_per_case",
+    "hosp_patients",
+    "icu_patients",
+    "reproduction_rate",
+    "population",
+];
 
 pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
     let mut sheet = sheet(bytes, file)?;
@@ -16,6 +30,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
     let location = sheet.may("location");
     let measures =
         [sheet.may("new_cases"), sheet.may("total_cases"), sheet.may("new_deaths"), sheet.may("total_deaths")];
+    let extra: Vec<(usize, &str)> = EXTRA.iter().filter_map(|name| sheet.may(name).map(|c| (c, *name))).collect();
     let mut import = Import::default();
     for (n, record) in sheet.reader.records().enumerate() {
         let line = n + 2;
@@ -46,6 +61,25 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
         if let Some(reason) = bad {
             import.reject(line, reason);
             continue;
+        }
+        for (column, name) in &extra {
+            let text = field(&record, *column);
+            match text.parse::<f64>() {
+                _ if text.is_empty() => {}
+                Ok(value) if value.is_finite() => import.measures.push(SourceMeasure {
+                    region: region.to_owned(),
+                    date: day,
+                    name: (*name).into(),
+                    value,
+                }),
+                _ => import.findings.push(Finding {
+                    kind: FindingKind::UnreadableValue,
+                    region: region.to_owned(),
+                    sub_region: String::new(),
+                    date: day,
+                    detail: format!("line {line}: {name} {text:?} is not a number; the counts are kept"),
+                }),
+            }
         }
         import.push(
             line,

@@ -30,6 +30,17 @@ impl DailyCase {
     }
 }
 
+/// A measure only some sources carry (tests, test positivity, population, hospital patients), kept in long form in
+/// its source's own table beside `daily_cases`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceMeasure {
+    pub region: String,
+    pub date: Date,
+    /// The source's own column name, e.g. `new_tests`, `positive_rate`, `population`.
+    pub name: String,
+    pub value: f64,
+}
+
 /// A row that was not imported, with why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejected {
@@ -57,11 +68,13 @@ impl Lineage {
 }
 
 /// What reading a file came to.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Import {
     pub lineage: Lineage,
     /// Sorted by region, sub-region and date.
     pub rows: Vec<DailyCase>,
+    /// The source's extra measures, in file order.
+    pub measures: Vec<SourceMeasure>,
     pub rejected: Vec<Rejected>,
     pub findings: Vec<Finding>,
     /// Line of each row, kept until `finish` for its messages.

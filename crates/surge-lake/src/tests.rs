@@ -38,11 +38,14 @@ fn owid_long_format_is_read_by_column_name() {
     );
     assert_eq!(got.lineage.sha256.len(), 64);
     assert_eq!(got.lineage.source, "owid");
+    let population: Vec<&SourceMeasure> = got.measures.iter().filter(|m| m.name == "population").collect();
+    assert_eq!(population.len(), 127, "OWID's own measures are kept beside the counts");
+    assert!(population.iter().any(|m| m.region == "ABW" && m.value == 106766.0));
 
     // Columns move and disappear between vintages: a later layout with total_deaths missing and floats for counts.
-    let later = b"iso_code,continent,location,date,new_cases,total_cases,new_deaths,extra\n\
-        KOR,Asia,South Korea,2021-01-01,1029.0,61769.0,25.0,x\n\
-        KOR,Asia,South Korea,2021-01-02,820.0,62589.0,,x\n";
+    let later = b"iso_code,continent,location,date,new_cases,total_cases,new_deaths,extra,positive_rate\n\
+        KOR,Asia,South Korea,2021-01-01,1029.0,61769.0,25.0,x,0.012\n\
+        KOR,Asia,South Korea,2021-01-02,820.0,62589.0,,x,n/a\n";
     let got = import(&Source::Owid, "owid-covid-data.csv", later, TODAY).unwrap();
     let day = row(&got, "KOR", "", date!(2021 - 01 - 02));
     assert_eq!(

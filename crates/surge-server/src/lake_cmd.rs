@@ -76,6 +76,7 @@ fn report(import: &Import, limit: usize) -> serde_json::Value {
         "regions": import.rows.iter().map(|r| (&r.region, &r.sub_region)).collect::<std::collections::BTreeSet<_>>().len(),
         "first_date": import.rows.iter().map(|r| r.date).min().map(|d| d.to_string()),
         "last_date": import.rows.iter().map(|r| r.date).max().map(|d| d.to_string()),
+        "source_measures": import.measures.len(),
         "rejected": import.rejected.len(),
         "rejections": import.rejected.iter().take(limit).map(|r| json!({"line": r.line, "reason": r.reason})).collect::<Vec<_>>(),
         "findings": import.findings.iter().take(limit).map(|f| json!({
@@ -94,12 +95,13 @@ fn print_text(import: &Import, limit: usize) {
         r["sha256"].as_str().unwrap_or("")
     );
     println!(
-        "{} rows read: {} daily rows for {} regions, {} to {}; {} rejected; {} findings",
+        "{} rows read: {} daily rows for {} regions, {} to {}; {} source measures; {} rejected; {} findings",
         r["rows_read"],
         r["rows"],
         r["regions"],
         r["first_date"].as_str().unwrap_or("-"),
         r["last_date"].as_str().unwrap_or("-"),
+        r["source_measures"],
         r["rejected"],
         r["findings_total"]
     );
