@@ -4,6 +4,7 @@
 pub mod access;
 pub mod applications;
 mod error;
+pub mod facts;
 mod issuance;
 pub mod lab;
 mod organisations;
@@ -39,7 +40,7 @@ pub use outbox::{ClaimedMessage, MessageFilter, MessageRecord, Outbox, SendResul
 pub use passes::change_pass_status;
 pub use store::{
     AccountRecord, Alert, ApiKeyRecord, ApplicationDecision, ApplicationFilter, ApplicationRecord, BatchCreated,
-    BatchRecord, BatchStatus, Checkpoint, IssueOutcome, IssuedPass, KeyScope, LastScan, NewAccount, NewApiKey,
-    NewApplication, NewLoginCode, NewOrganisation, NewScan, OrgFilter, OrganisationRecord, OutboxMessage, PassRecord,
-    PassStatus, PendingRow, Role, StatusChange, Store, StoreError, StoredDocument,
+    BatchRecord, BatchStatus, Checkpoint, FactCount, FactKind, IssueOutcome, IssuedPass, KeyScope, LastScan,
+    NewAccount, NewApiKey, NewApplication, NewLoginCode, NewOrganisation, NewScan, OrgFilter, OrganisationRecord,
+    OutboxMessage, PassRecord, PassStatus, PendingRow, Role, StatusChange, Store, StoreError, StoredDocument,
 };

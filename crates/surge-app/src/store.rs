@@ -369,6 +369,49 @@ pub struct Alert {
     pub at: OffsetDateTime,
 }
 
+/// Which of the platform's own facts a count is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FactKind {
+    /// Passes issued a day; `place` is the pass's zones as stored (`from_zones`).
+    PassesIssued,
+    /// Passes revoked a day; `place` as for issued.
+    PassesRevoked,
+    /// Checkpoint scans an hour; `place` the checkpoint id, `outcome` `valid` or `invalid`.
+    Scans,
+    /// Lab results received a day; `outcome` `texted` or `queued`.
+    Results,
+    /// Text messages created a day; `place` the kind, `outcome` the state now.
+    Sms,
+}
+
+impl FactKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PassesIssued => "passes_issued",
+            Self::PassesRevoked => "passes_revoked",
+            Self::Scans => "scans",
+            Self::Results => "results",
+            Self::Sms => "sms",
+        }
+    }
+
+    /// The length of its time buckets, in seconds.
+    pub fn bucket_seconds(self) -> i64 {
+        if self == Self::Scans { 3600 } else { 86_400 }
+    }
+}
+
+/// A count of one fact in one time bucket (UTC), at one place, with one outcome: no person, phone or pass in it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FactCount {
+    pub kind: FactKind,
+    /// The start of the bucket, in Unix seconds.
+    pub bucket: i64,
+    pub place: String,
+    pub outcome: String,
+    pub count: u64,
+}
+
 /// A supporting document kept on disk beside the database, never in it: its random storage name and kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredDocument {
@@ -621,6 +664,10 @@ pub trait Store: crate::outbox::Outbox + crate::lab::LabStore + Send + Sync {
 
     /// The newest alerts, at most `limit`.
     fn alerts(&self, limit: u32) -> impl Future<Output = Result<Vec<Alert>, StoreError>> + Send;
+
+    /// Counts of the platform's own facts in buckets starting at or after `since` (Unix seconds), for the lake:
+    /// aggregated in the database, so no personal data leaves it. Sorted by kind, bucket, place and outcome.
+    fn fact_counts(&self, since: i64) -> impl Future<Output = Result<Vec<FactCount>, StoreError>> + Send;
 
     /// Stores an application with its audit entry (its subject set to the application) and the applicant's SMS,
     /// which `sms` writes once the id is known; returns the id.

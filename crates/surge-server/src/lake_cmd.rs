@@ -1,6 +1,6 @@
 //! `surge lake`: situation data. `check` reads a source file as an import would (rows, rows rejected with their
 //! lines and reasons, data-check findings, lineage) and stores nothing: a region tries a feed and its mapping
-//! before the lake takes it.
+//! before the lake takes it. `facts` prints the platform's own facts, de-identified and aggregated, as CSV or JSON.
 
 use std::fs;
 use std::path::PathBuf;
@@ -8,7 +8,10 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use serde_json::json;
+use surge_app::facts::platform_facts;
 use surge_lake::{CsvMapping, Import, Source};
+use surge_store_postgres::PostgresStore;
+use surge_store_sqlite::SqliteStore;
 
 use crate::Outcome;
 
@@ -28,10 +31,73 @@ pub enum LakeCommand {
         #[arg(long, value_parser = ["text", "json"], default_value = "text")]
         format: String,
     },
+    /// Print the platform's own facts (passes per zone and day, scans per checkpoint and hour, results and texts per
+    /// day): counts only, no person in them.
+    Facts {
+        #[arg(long, default_value = "./surge-data")]
+        data_dir: PathBuf,
+        /// `postgres://…`; default SQLite in the data directory.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Days back from today (UTC) to count.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[arg(long, value_parser = ["csv", "json"], default_value = "csv")]
+        format: String,
+    },
 }
 
 pub fn run(command: LakeCommand) -> anyhow::Result<Outcome> {
     match command {
+        LakeCommand::Facts { data_dir, database_url, days, format } => {
+            let today = crate::now().unix_timestamp() / 86_400 * 86_400;
+            let since = today - i64::from(days) * 86_400;
+            let facts = crate::runtime()?.block_on(async move {
+                match database_url {
+                    Some(url) => {
+                        let store = PostgresStore::connect(&url, 2).await?;
+                        let facts = platform_facts(&store, since).await;
+                        store.close().await;
+                        anyhow::Ok(facts?)
+                    }
+                    None => {
+                        let path = data_dir.join("surge.db");
+                        anyhow::ensure!(path.is_file(), "no database at {}", path.display());
+                        let store = SqliteStore::open(&path).await?;
+                        let facts = platform_facts(&store, since).await;
+                        store.close().await;
+                        anyhow::Ok(facts?)
+                    }
+                }
+            })?;
+            let when = |bucket: i64| {
+                time::OffsetDateTime::from_unix_timestamp(bucket)
+                    .ok()
+                    .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+                    .unwrap_or_default()
+            };
+            if format == "json" {
+                let rows: Vec<_> = facts
+                    .iter()
+                    .map(|f| json!({"fact": f.kind.as_str(), "from": when(f.bucket), "seconds": f.kind.bucket_seconds(), "place": f.place, "outcome": f.outcome, "count": f.count}))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                println!("fact,from,seconds,place,outcome,count");
+                for f in &facts {
+                    println!(
+                        "{},{},{},{},{},{}",
+                        f.kind.as_str(),
+                        when(f.bucket),
+                        f.kind.bucket_seconds(),
+                        csv_field(&f.place),
+                        csv_field(&f.outcome),
+                        f.count
+                    );
+                }
+            }
+            Ok(Outcome::Success)
+        }
         LakeCommand::Check { source, file, mapping, limit, format } => {
             if source != "csv" && Source::parse(&source).is_none() {
                 bail!("unknown source {source:?}: use owid, jhu-timeseries, jhu-daily, who or csv");
@@ -63,6 +129,11 @@ pub fn run(command: LakeCommand) -> anyhow::Result<Outcome> {
             Ok(Outcome::Success)
         }
     }
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
 fn report(import: &Import, limit: usize) -> serde_json::Value {

@@ -45,7 +45,8 @@ macro_rules! conformance_tests {
             applications_are_decided_once_and_approval_issues_one_pass,
             lab_messages_and_results_are_kept_once_and_the_queue_puts_the_urgent_first,
             a_texted_negative_gets_a_status_slot_and_a_correction_revokes_it,
-            lab_messages_recorded_at_once_each_get_their_own_answer
+            lab_messages_recorded_at_once_each_get_their_own_answer,
+            the_platform_facts_are_counted_by_day_hour_place_and_outcome
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -1059,4 +1060,55 @@ pub async fn lab_messages_recorded_at_once_each_get_their_own_answer<S: Store>(s
         assert_eq!(a.message_id, same.message_id, "message {i} and {} are one", i % 50);
     }
     assert_eq!(store.counts().await.unwrap().1, 50, "one text per result");
+}
+
+pub async fn the_platform_facts_are_counted_by_day_hour_place_and_outcome<S: Store>(store: &S) {
+    use surge_app::{FactCount, FactKind, PassStatus};
+
+    let day = NOW.unix_timestamp() / 86_400 * 86_400;
+    let hour = NOW.unix_timestamp() / 3600 * 3600;
+    let org = approved_org(store, "F", "1111111119", 100).await;
+    store.create_batch(org, [9; 32], &employees(0, 3), NOW).await.unwrap();
+    assert_eq!(drain(store).await.issued, 3);
+    store.set_pass_status(1, PassStatus::Revoked, "lost", &audit(), NOW, None).await.unwrap();
+    let checkpoint = store.insert_checkpoint("Gate", "KR-26", 35.1, 129.0, NOW).await.unwrap();
+    for (minutes, valid) in [(0, true), (1, false), (2, true), (61, true)] {
+        let scan = surge_app::NewScan {
+            checkpoint_id: Some(checkpoint),
+            actor: "account:3".into(),
+            status_index: Some(0),
+            valid,
+            reason: None,
+            at: NOW + Duration::minutes(minutes),
+            client_id: None,
+        };
+        surge_app::scans::record(store, &scan).await.unwrap();
+    }
+    let counts = store.fact_counts(day).await.unwrap();
+    let of = |kind: FactKind| counts.iter().filter(|c| c.kind == kind).cloned().collect::<Vec<_>>();
+    let count = |kind, bucket, place: &str, outcome: &str, count| FactCount {
+        kind,
+        bucket,
+        place: place.into(),
+        outcome: outcome.into(),
+        count,
+    };
+    assert_eq!(of(FactKind::PassesIssued), [count(FactKind::PassesIssued, day, "KR-26", "", 3)]);
+    assert_eq!(of(FactKind::PassesRevoked), [count(FactKind::PassesRevoked, day, "KR-26", "", 1)]);
+    let place = checkpoint.to_string();
+    assert_eq!(
+        of(FactKind::Scans),
+        [
+            count(FactKind::Scans, hour, &place, "invalid", 1),
+            count(FactKind::Scans, hour, &place, "valid", 2),
+            count(FactKind::Scans, hour + 3600, &place, "valid", 1),
+        ]
+    );
+    assert_eq!(of(FactKind::Sms), [count(FactKind::Sms, day, "pass_issued", "created", 3)]);
+    assert!(of(FactKind::Results).is_empty());
+    let texts: String = counts.iter().map(|c| format!("{} {} ", c.place, c.outcome)).collect();
+    assert!(!texts.contains("+82") && !texts.contains("Employee"), "no person in the facts: {texts}");
+    let later = store.fact_counts(hour + 3600).await.unwrap();
+    assert_eq!(later, [count(FactKind::Scans, hour + 3600, &place, "valid", 1)], "only the later scan");
+    assert!(store.fact_counts(day + 86_400).await.unwrap().is_empty(), "nothing after the day");
 }
