@@ -9,7 +9,7 @@ use serde::Deserialize;
 use surge_pass::dcc::{DccTrustList, SignerCertificate};
 use surge_pass::{
     Accept, Check, ControlCode, Issuer, Pass, PassClaims, PassId, PassKind, STATUS_INVALID, StatusListBuilder,
-    StatusListFile, StatusSnapshot, Verification, Verifier, VerifyOptions,
+    StatusListFile, StatusSnapshot, TestResult, Verification, Verifier, VerifyOptions,
 };
 use time::OffsetDateTime;
 
@@ -196,6 +196,21 @@ struct ClaimsFile {
     status_index: u64,
     id: Option<String>,
     control_code: Option<String>,
+    /// For kind `test-result` only.
+    result: Option<ResultFile>,
+}
+
+/// What a `test-result` pass certifies.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResultFile {
+    test_code: String,
+    test_name: String,
+    detected: bool,
+    collected: Option<String>,
+    lab: String,
+    /// `YYYY-MM-DD`.
+    birth_date: Option<String>,
 }
 
 fn read_claims(path: &Path, issuer: &str, now: OffsetDateTime) -> anyhow::Result<PassClaims> {
@@ -225,7 +240,21 @@ fn read_claims(path: &Path, issuer: &str, now: OffsetDateTime) -> anyhow::Result
             vehicle_plate: file.vehicle_plate,
             organisation: file.organisation,
             status_index: file.status_index,
-            result: None,
+            result: match file.result {
+                None => None,
+                Some(r) => Some(TestResult {
+                    test_code: r.test_code,
+                    test_name: r.test_name,
+                    detected: r.detected,
+                    collected: r.collected.map(|t| files::parse_time(&t)).transpose().context("result.collected")?,
+                    lab: r.lab,
+                    birth_date: r
+                        .birth_date
+                        .map(|d| time::Date::parse(&d, time::macros::format_description!("[year]-[month]-[day]")))
+                        .transpose()
+                        .context("result.birth_date: YYYY-MM-DD")?,
+                }),
+            },
         },
     };
     claims.validate().with_context(|| format!("{}", path.display()))?;

@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startSurge, launchBrowser, fill, sentMessages, api, staffPage } from './support.mjs';
 
@@ -136,6 +137,21 @@ test('with the network cut, the page still verifies a pass issued before, refuse
     const html = await (await fetch(`${surge.base}${pass.link}`)).text();
     texts.push(html.match(/id="pass-text">(EP1:[^<]+)</)[1].replaceAll('&#39;', "'").replaceAll('&amp;', '&'));
   }
+  // A negative test result signed by the same authority key: genuine, but never a movement pass.
+  const now = Date.now();
+  const claims = join(surge.dir, 'result-claims.json');
+  writeFileSync(claims, JSON.stringify({
+    kind: 'test-result', category: 'test-result', purpose: 'COVID-19 PCR', zones: [], holder: 'Kim Minji',
+    masked_id: null, vehicle_plate: null, organisation: null,
+    not_before: new Date(now - 3600e3).toISOString().slice(0, 19) + 'Z',
+    expires: new Date(now + 86400e3).toISOString().slice(0, 19) + 'Z', status_index: 5000,
+    result: { test_code: '94500-6', test_name: 'COVID-19 PCR', detected: false, lab: 'Busan Lab' },
+  }));
+  const signed = spawnSync(process.env.SURGE_BIN, ['pass', 'sign', '--key', join(surge.dir, 'keys', 'pass'), '--claims', claims], { encoding: 'utf8' });
+  assert.equal(signed.status, 0, signed.stderr);
+  const result = signed.stdout.trim();
+  assert.match(result, /^EP1:/);
+
   const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } });
   const page = await staffPage(surge, context, { username: 'gate2', role: 'checkpoint' });
   await page.goto(`${surge.base}/checkpoint`);
@@ -180,7 +196,13 @@ test('with the network cut, the page still verifies a pass issued before, refuse
   await page.getByRole('button', { name: 'Check' }).click();
   await page.locator('#offline-result .verdict.invalid').waitFor();
   assert.match(await page.locator('#offline-result').textContent(), /NOT VALID/);
-  assert.match(await banner.textContent(), /3 checks wait to be uploaded/);
+
+  // A genuine signed test result is no movement pass: refused without the network too.
+  await fill(page, { 'Control code or pass text': result });
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page.locator('#offline-result .verdict.invalid').waitFor();
+  assert.match(await page.locator('#offline-result').textContent(), /NOT VALID\s*This is a test result, not a movement pass/);
+  assert.match(await banner.textContent(), /4 checks wait to be uploaded/);
 
   // The network returns: the queued checks are uploaded with their own times, and the cloned pass is caught.
   surge = { ...await startSurge({ dir: surge.dir, listen: `127.0.0.1:${port}` }), adminKey };
