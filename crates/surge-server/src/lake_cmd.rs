@@ -105,6 +105,8 @@ pub fn run(command: LakeCommand) -> anyhow::Result<Outcome> {
             let bytes = fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let name = file.to_string_lossy();
             let today = crate::now().date();
+            // Sources whose licence asks for credit say so wherever their data goes.
+            let attribution = Source::parse(&source).map(|s| s.attribution());
             let import = match (source.as_str(), mapping) {
                 ("csv", Some(mapping)) => {
                     let text =
@@ -122,9 +124,14 @@ pub fn run(command: LakeCommand) -> anyhow::Result<Outcome> {
                 (_, Some(_)) => bail!("--mapping is for the csv source only"),
             };
             if format == "json" {
-                println!("{}", serde_json::to_string_pretty(&report(&import, limit))?);
+                let mut report = report(&import, limit);
+                report["attribution"] = json!(attribution);
+                println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print_text(&import, limit);
+                if let Some(credit) = attribution {
+                    println!("credit: {credit}");
+                }
             }
             Ok(Outcome::Success)
         }

@@ -21,6 +21,7 @@ fn lake_check_reports_rows_rejections_and_findings() {
     assert_eq!(report["findings_total"], 106);
     assert_eq!(report["findings"].as_array().unwrap().len(), 2, "--limit");
     assert_eq!(report["findings"][0]["kind"], "negative_daily");
+    assert_eq!(report["attribution"], "JHU CSSE COVID-19 Data (CC BY 4.0)");
 
     let mapping = dir.path().join("busan.toml");
     std::fs::write(
