@@ -71,13 +71,7 @@ pub(crate) fn read_time_series(bytes: &[u8], file_name: &str) -> Result<Import, 
         });
     }
     let mut import = Import::default();
-    for (n, record) in sheet.reader.records().enumerate() {
-        let line = n + 2;
-        import.lineage.rows_read += 1;
-        let Ok(record) = record else {
-            import.reject(line, "not a well-formed CSV row");
-            continue;
-        };
+    while let Some((line, record)) = sheet.next_row(&mut import) {
         let region = field(&record, country);
         if region.is_empty() {
             import.reject(line, "Country/Region is empty");
@@ -117,13 +111,7 @@ pub(crate) fn read_daily(bytes: &[u8], file_name: &str) -> Result<Import, LakeEr
     let confirmed = sheet.need(file_name, "Confirmed", "")?;
     let deaths = sheet.need(file_name, "Deaths", "")?;
     let mut import = Import::default();
-    for (n, record) in sheet.reader.records().enumerate() {
-        let line = n + 2;
-        import.lineage.rows_read += 1;
-        let Ok(record) = record else {
-            import.reject(line, "not a well-formed CSV row");
-            continue;
-        };
+    while let Some((line, record)) = sheet.next_row(&mut import) {
         let region = field(&record, country);
         if region.is_empty() {
             import.reject(line, "Country_Region is empty");

@@ -91,13 +91,7 @@ pub fn import_csv(mapping: &CsvMapping, file_name: &str, bytes: &[u8], today: Da
         None => None,
     };
     let mut import = Import::default();
-    for (n, record) in sheet.reader.records().enumerate() {
-        let line = n + 2;
-        import.lineage.rows_read += 1;
-        let Ok(record) = record else {
-            import.reject(line, "not a well-formed CSV row");
-            continue;
-        };
+    while let Some((line, record)) = sheet.next_row(&mut import) {
         let text = field(&record, date);
         let day = match &format {
             Some(f) => Date::parse(text, f).ok(),

@@ -32,13 +32,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
         [sheet.may("new_cases"), sheet.may("total_cases"), sheet.may("new_deaths"), sheet.may("total_deaths")];
     let extra: Vec<(usize, &str)> = EXTRA.iter().filter_map(|name| sheet.may(name).map(|c| (c, *name))).collect();
     let mut import = Import::default();
-    for (n, record) in sheet.reader.records().enumerate() {
-        let line = n + 2;
-        import.lineage.rows_read += 1;
-        let Ok(record) = record else {
-            import.reject(line, "not a well-formed CSV row");
-            continue;
-        };
+    while let Some((line, record)) = sheet.next_row(&mut import) {
         let region = field(&record, iso);
         let Some(day) = iso_date(field(&record, date)) else {
             import.reject(line, format!("date {:?} is not YYYY-MM-DD", field(&record, date)));

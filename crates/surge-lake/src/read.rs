@@ -6,13 +6,15 @@ use std::collections::HashMap;
 use time::Date;
 use time::macros::format_description;
 
-use crate::LakeError;
+use crate::{Import, LakeError};
 
 /// The rows of a CSV file and where each named column is.
 pub(crate) struct Sheet<'a> {
-    pub reader: csv::Reader<&'a [u8]>,
+    reader: csv::Reader<&'a [u8]>,
     pub columns: HashMap<String, usize>,
     pub headers: Vec<String>,
+    /// Data rows read so far.
+    read: usize,
 }
 
 pub(crate) fn sheet<'a>(bytes: &'a [u8], file: &str) -> Result<Sheet<'a>, LakeError> {
@@ -24,7 +26,7 @@ pub(crate) fn sheet<'a>(bytes: &'a [u8], file: &str) -> Result<Sheet<'a>, LakeEr
         return Err(LakeError::NotCsv(file.to_owned()));
     }
     let columns = headers.iter().enumerate().map(|(i, h)| (h.clone(), i)).collect();
-    Ok(Sheet { reader, columns, headers })
+    Ok(Sheet { reader, columns, headers, read: 0 })
 }
 
 impl Sheet<'_> {
@@ -35,6 +37,21 @@ impl Sheet<'_> {
             column: column.to_owned(),
             hint: hint.to_owned(),
         })
+    }
+
+    /// The next well-formed data row with its 1-based line (the header is line 1). Every row counts as read; a
+    /// malformed one is rejected with its line and skipped.
+    pub fn next_row(&mut self, import: &mut Import) -> Option<(usize, csv::StringRecord)> {
+        loop {
+            let record = self.reader.records().next()?;
+            self.read += 1;
+            import.lineage.rows_read = self.read;
+            let line = self.read + 1;
+            match record {
+                Ok(record) => return Some((line, record)),
+                Err(_) => import.reject(line, "not a well-formed CSV row"),
+            }
+        }
     }
 
     /// The index of a column the format may lack (older or newer files).

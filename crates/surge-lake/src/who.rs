@@ -32,13 +32,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
         sheet.need(file, "Cumulative_deaths", "")?,
     ];
     let mut import = Import::default();
-    for (n, record) in sheet.reader.records().enumerate() {
-        let line = n + 2;
-        import.lineage.rows_read += 1;
-        let Ok(record) = record else {
-            import.reject(line, "not a well-formed CSV row");
-            continue;
-        };
+    while let Some((line, record)) = sheet.next_row(&mut import) {
         let Some(day) = iso_date(field(&record, date)) else {
             import.reject(line, format!("Date_reported {:?} is not a date", field(&record, date)));
             continue;

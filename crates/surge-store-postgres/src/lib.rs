@@ -763,38 +763,10 @@ impl Store for PostgresStore {
     }
 
     async fn fact_counts(&self, since: i64) -> Result<Vec<surge_app::FactCount>, StoreError> {
-        let queries = [
-            (
-                surge_app::FactKind::PassesIssued,
-                "SELECT created_at / 86400 * 86400 AS bucket, zones AS place, '' AS outcome, COUNT(*) AS n FROM passes WHERE created_at >= $1 GROUP BY 1, 2",
-            ),
-            (
-                surge_app::FactKind::PassesRevoked,
-                "SELECT v.at / 86400 * 86400 AS bucket, p.zones AS place, '' AS outcome, COUNT(*) AS n FROM revocations v JOIN passes p ON p.status_index = v.status_index WHERE v.status = 'revoked' AND v.at >= $1 GROUP BY 1, 2",
-            ),
-            (
-                surge_app::FactKind::Scans,
-                "SELECT at / 3600 * 3600 AS bucket, COALESCE(CAST(checkpoint_id AS TEXT), '') AS place, CASE WHEN valid THEN 'valid' ELSE 'invalid' END AS outcome, COUNT(*) AS n FROM scans WHERE at >= $1 GROUP BY 1, 2, 3",
-            ),
-            (
-                surge_app::FactKind::Results,
-                "SELECT received_at / 86400 * 86400 AS bucket, '' AS place, CASE WHEN texted THEN 'texted' ELSE 'queued' END AS outcome, COUNT(*) AS n FROM lab_results WHERE received_at >= $1 GROUP BY 1, 3",
-            ),
-            (
-                surge_app::FactKind::Sms,
-                "SELECT created_at / 86400 * 86400 AS bucket, kind AS place, state AS outcome, COUNT(*) AS n FROM outbox WHERE created_at >= $1 GROUP BY 1, 2, 3",
-            ),
-        ];
         let mut counts = Vec::new();
-        for (kind, sql) in queries {
-            for row in sqlx::query(sql).bind(since).fetch_all(&self.pool).await.map_err(db)? {
-                counts.push(surge_app::FactCount {
-                    kind,
-                    bucket: row.try_get("bucket").map_err(db)?,
-                    place: row.try_get("place").map_err(db)?,
-                    outcome: row.try_get("outcome").map_err(db)?,
-                    count: row.try_get::<i64, _>("n").map_err(db)?.max(0) as u64,
-                });
+        for (kind, sql) in surge_store_sql::fact_queries("$1") {
+            for row in sqlx::query(&sql).bind(since).fetch_all(&self.pool).await.map_err(db)? {
+                counts.push(surge_store_sql::fact_count(&row, kind)?);
             }
         }
         counts.sort();

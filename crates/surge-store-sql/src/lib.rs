@@ -439,3 +439,64 @@ where
         certificate: row.read("certificate")?,
     })
 }
+
+/// The platform's facts, one query each: plain SQL the same on both backends but for the placeholder of `since`
+/// (`?` or `$1`). Buckets are Unix days or hours (UTC) by integer division.
+pub fn fact_queries(since: &str) -> [(surge_app::FactKind, String); 5] {
+    use surge_app::FactKind;
+    [
+        (
+            FactKind::PassesIssued,
+            format!(
+                "SELECT created_at / 86400 * 86400 AS bucket, zones AS place, '' AS outcome, COUNT(*) AS n \
+                 FROM passes WHERE created_at >= {since} GROUP BY 1, 2"
+            ),
+        ),
+        (
+            FactKind::PassesRevoked,
+            format!(
+                "SELECT v.at / 86400 * 86400 AS bucket, p.zones AS place, '' AS outcome, COUNT(*) AS n \
+                 FROM revocations v JOIN passes p ON p.status_index = v.status_index \
+                 WHERE v.status = 'revoked' AND v.at >= {since} GROUP BY 1, 2"
+            ),
+        ),
+        (
+            FactKind::Scans,
+            format!(
+                "SELECT at / 3600 * 3600 AS bucket, COALESCE(CAST(checkpoint_id AS TEXT), '') AS place, \
+                 CASE WHEN valid THEN 'valid' ELSE 'invalid' END AS outcome, COUNT(*) AS n \
+                 FROM scans WHERE at >= {since} GROUP BY 1, 2, 3"
+            ),
+        ),
+        (
+            FactKind::Results,
+            format!(
+                "SELECT received_at / 86400 * 86400 AS bucket, '' AS place, \
+                 CASE WHEN texted THEN 'texted' ELSE 'queued' END AS outcome, COUNT(*) AS n \
+                 FROM lab_results WHERE received_at >= {since} GROUP BY 1, 3"
+            ),
+        ),
+        (
+            FactKind::Sms,
+            format!(
+                "SELECT created_at / 86400 * 86400 AS bucket, kind AS place, state AS outcome, COUNT(*) AS n \
+                 FROM outbox WHERE created_at >= {since} GROUP BY 1, 2, 3"
+            ),
+        ),
+    ]
+}
+
+pub fn fact_count<R: SurgeRow>(row: &R, kind: surge_app::FactKind) -> Result<surge_app::FactCount, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+{
+    Ok(surge_app::FactCount {
+        kind,
+        bucket: row.read("bucket")?,
+        place: row.read("place")?,
+        outcome: row.read("outcome")?,
+        count: count(row, "n")?,
+    })
+}
