@@ -89,8 +89,9 @@ pub struct Recorded {
 }
 
 pub trait LabStore: Send + Sync {
-    /// Stores a message and its results, with the SMS of each texted result, in one transaction; a message seen
-    /// before stores nothing. A texted result gets a status-list slot; a result queued as `corrected_after_text`
+    /// Stores a message and its results, each with its SMS (the patient's text for a texted result, the duty
+    /// clinician's alert for a queued one), in one transaction; a message seen before stores nothing. A texted
+    /// result gets a status-list slot; a result queued as `corrected_after_text`
     /// revokes the slots of the negatives texted before for the same order and test.
     fn record_lab_message(
         &self,

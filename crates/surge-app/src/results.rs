@@ -32,6 +32,10 @@ pub struct ResultsConfig {
     pub results_link: String,
     /// How long a signed negative result stays valid, from the sample's collection.
     pub certificate_hours: u32,
+    /// The duty clinician's phone (E.164), texted at once when a negative already texted is corrected.
+    pub duty_phone: Option<String>,
+    /// The clinicians' queue, linked from that alert.
+    pub queue_link: String,
 }
 
 /// The answer to one message: its ACK and what happened.
@@ -99,6 +103,36 @@ fn result_sms(result: &NewLabResult, phone: &str, config: &ResultsConfig) -> Res
     })
 }
 
+/// The duty clinician's alert for a correction of a negative already texted: the sample, the laboratory and the
+/// new result, never the patient's name.
+fn corrected_alert(result: &NewLabResult, duty: &str, config: &ResultsConfig) -> Result<OutboxMessage, AppError> {
+    let lang = config.sms_language.as_str();
+    let words = match (result.interpretation.as_str(), lang) {
+        ("detected", "ko") => "양성",
+        ("detected", _) => "DETECTED",
+        (_, "ko") => "판정 보류",
+        (other, _) => other,
+    };
+    let body = Templates::builtin()
+        .render(
+            "result_corrected_alert",
+            lang,
+            &[
+                ("sample", &result.specimen_id),
+                ("lab", &result.performing_lab.chars().take(24).collect::<String>()),
+                ("result", words),
+                ("link", &config.queue_link),
+            ],
+        )
+        .map_err(|e| AppError::Signing(e.to_string()))?;
+    Ok(OutboxMessage {
+        idempotency_key: format!("result-alert:{}:{}:{}", result.filler_order, result.test_code, result.status),
+        kind: "result_corrected_alert".into(),
+        recipient: duty.to_owned(),
+        body,
+    })
+}
+
 /// Routes every result of a parsed message.
 async fn route_results<S: Store>(
     store: &S,
@@ -149,9 +183,12 @@ async fn route_results<S: Store>(
                 reason: reason.map(|r| r.code().to_owned()),
                 urgency: reason.map_or(9, QueueReason::urgency),
             };
-            let sms = match decision {
-                Route::AutoText { phone } => Some(result_sms(&result, &phone, config)?),
-                Route::Clinician(_) => None,
+            let sms = match (decision, &config.duty_phone) {
+                (Route::AutoText { phone }, _) => Some(result_sms(&result, &phone, config)?),
+                (Route::Clinician(QueueReason::CorrectedAfterText), Some(duty)) => {
+                    Some(corrected_alert(&result, duty, config)?)
+                }
+                (Route::Clinician(_), _) => None,
             };
             routed.push((result, sms));
         }

@@ -97,6 +97,8 @@ pub async fn run(results: usize, connections: usize) -> anyhow::Result<Outcome> 
         help_phone: "1339".into(),
         results_link: "https://surge.example.kr/r".into(),
         certificate_hours: 72,
+        duty_phone: None,
+        queue_link: "https://surge.example.kr/results/queue".into(),
     });
     let now = crate::now();
     let registrations: Vec<NewRegistration> = (0..results)

@@ -182,6 +182,16 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         help_phone: settings.results.help_phone.clone(),
         results_link: format!("{}/r", settings.server.public_base_url.trim_end_matches('/')),
         certificate_hours: settings.results.certificate_hours,
+        duty_phone: match settings.results.duty_phone.trim() {
+            "" => None,
+            text => Some(
+                surge_domain::Phone::parse(text, &settings.authority.phone_region)
+                    .map_err(|e| anyhow::anyhow!("results.duty_phone {text:?}: {e}"))?
+                    .as_str()
+                    .to_owned(),
+            ),
+        },
+        queue_link: format!("{}/results/queue", settings.server.public_base_url.trim_end_matches('/')),
     });
     let documents_dir = settings.applications.documents_dir(data_dir);
     std::fs::create_dir_all(&documents_dir)

@@ -37,6 +37,10 @@ pub struct ResultsSettings {
     pub tests_file: String,
     /// How long a signed negative result (the QR on the patient's results page) is valid, from collection.
     pub certificate_hours: u32,
+    /// The duty clinician's mobile, texted at once when a lab corrects a negative already texted; empty: the
+    /// correction only tops the clinicians' queue.
+    #[serde(deserialize_with = "text_or_number")]
+    pub duty_phone: String,
 }
 
 impl Default for ResultsSettings {
@@ -48,6 +52,7 @@ impl Default for ResultsSettings {
             raw_retention_days: 90,
             tests_file: String::new(),
             certificate_hours: 72,
+            duty_phone: String::new(),
         }
     }
 }

@@ -93,7 +93,10 @@ impl LabStore for PostgresStore {
             let Some(id) = stored else { continue };
             new_results += 1;
             if let Some(sms) = sms {
-                certify(&mut tx, id).await?;
+                // A texted result gets its status slot; a queued one's message is the duty clinician's alert.
+                if r.texted {
+                    certify(&mut tx, id).await?;
+                }
                 insert_outbox(&mut tx, sms, message.received_at).await?;
             }
             if r.reason.as_deref() == Some(QueueReason::CorrectedAfterText.code()) {

@@ -157,7 +157,10 @@ async fn record_in_tx(
         let Some(id) = stored else { continue };
         new_results += 1;
         if let Some(sms) = sms {
-            certify(tx, id).await?;
+            // A texted result gets its status slot; a queued one's message is the duty clinician's alert.
+            if r.texted {
+                certify(tx, id).await?;
+            }
             insert_outbox(tx, sms, message.received_at).await?;
         }
         if r.reason.as_deref() == Some(QueueReason::CorrectedAfterText.code()) {

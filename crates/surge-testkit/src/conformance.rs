@@ -997,11 +997,17 @@ pub async fn a_texted_negative_gets_a_status_slot_and_a_correction_revokes_it<S:
     // The lab corrects B1 to detected: its slot is revoked, once, even if the correction comes again.
     let changes_before = store.status_changes(0, 1000).await.unwrap().len();
     let corrected = result("B1", "C", "detected", Some("corrected_after_text"));
-    store.record_lab_message(&message("C2"), &[(corrected.clone(), None)]).await.unwrap();
+    let outbox_before = store.counts().await.unwrap().1;
+    let alert = OutboxMessage { recipient: "+821099990000".into(), ..sms("result-alert:B1") };
+    store.record_lab_message(&message("C2"), &[(corrected.clone(), Some(alert))]).await.unwrap();
+    assert_eq!(store.counts().await.unwrap().1, outbox_before + 1, "the duty clinician's alert is written with it");
     let changes = store.status_changes(0, 1000).await.unwrap();
     assert_eq!(changes.len(), changes_before + 1);
     let last = changes.last().unwrap();
     assert_eq!((last.status_index, last.status), (before, surge_app::PassStatus::Revoked));
+    let corrected_record =
+        store.results_of_registrations(&[7]).await.unwrap().into_iter().find(|r| r.result.status == "C");
+    assert_eq!(corrected_record.unwrap().status_index, None, "an alert gives the queued result no slot");
     let mut again = corrected;
     again.status = "X".into();
     store.record_lab_message(&message("C3"), &[(again, None)]).await.unwrap();

@@ -104,6 +104,8 @@ async fn spawn() -> TestApp {
             help_phone: "1339".into(),
             results_link: "https://surge.example.kr/r".into(),
             certificate_hours: 72,
+            duty_phone: None,
+            queue_link: "https://surge.example.kr/results/queue".into(),
         })),
     };
     TestApp {

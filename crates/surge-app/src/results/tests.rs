@@ -13,6 +13,8 @@ fn config(lang: &str) -> ResultsConfig {
         help_phone: "1339".into(),
         results_link: "https://surge.example.kr/r".into(),
         certificate_hours: 72,
+        duty_phone: None,
+        queue_link: "https://surge.example.kr/results/queue".into(),
     }
 }
 

@@ -161,6 +161,16 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "[Surge] {initials} ({birth}생) {collected} 채취 {test} 검사 결과: 음성(미검출). 검사기관 {lab}. 문의 {help} {link}",
     ),
     (
+        "result_corrected_alert",
+        "en",
+        "URGENT Surge: the negative texted for sample {sample} ({lab}) was corrected to {result}. Call the patient now: {link}",
+    ),
+    (
+        "result_corrected_alert",
+        "ko",
+        "[긴급 Surge] 검체 {sample}({lab})의 음성 문자 결과가 {result}(으)로 정정되었습니다. 즉시 환자에게 전화하십시오: {link}",
+    ),
+    (
         "result_registered",
         "en",
         "Surge: registered for the result of sample {reference}. A negative comes by text; otherwise a clinician calls you.",

@@ -1,7 +1,7 @@
 //! Lab results through a running `surge serve --mllp`: each sample message sent over MLLP gets the right ACK, a
 //! registered negative is texted once, positives, unknown tests and unregistered patients go to the clinicians'
-//! queue with their reason, a correction of a texted negative tops the queue, and a clinician may release a
-//! negative from the queue one at a time.
+//! queue with their reason, a correction of a texted negative tops the queue and texts the duty clinician, and a
+//! clinician may release a negative from the queue one at a time.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -71,7 +71,11 @@ fn samples_over_mllp_are_acknowledged_and_only_the_registered_negative_is_texted
         dir.path(),
         "127.0.0.1:0",
         &["--mllp", &mllp],
-        &[("SURGE_RESULTS__SMS_LANGUAGE", "en"), ("SURGE_NOTIFY__IDLE_POLL_MS", "50")],
+        &[
+            ("SURGE_RESULTS__SMS_LANGUAGE", "en"),
+            ("SURGE_NOTIFY__IDLE_POLL_MS", "50"),
+            ("SURGE_RESULTS__DUTY_PHONE", "010-9999-0000"),
+        ],
     );
     let admin = server.admin_key.clone().unwrap();
     let patient = "+19049995555";
@@ -133,6 +137,15 @@ fn samples_over_mllp_are_acknowledged_and_only_the_registered_negative_is_texted
     assert!(corrected.contains("|||C|"), "the sample changed; update the test");
     let ack = send(&mut lab, &corrected, 1);
     assert_eq!(msa(&ack[0]).0, "AA");
+    // The duty clinician is texted at once: the sample and the new result, never the patient's name.
+    let alert = wait_for_text(dir.path(), "+821099990000", 1);
+    assert_eq!(alert.len(), 1, "the duty clinician's alert");
+    assert!(
+        alert[0].starts_with("URGENT") && alert[0].contains("2107662558") && alert[0].contains("/results/queue"),
+        "{}",
+        alert[0]
+    );
+    assert!(!alert[0].contains("X7TEST") && !alert[0].contains("DONOTUSE"), "{}", alert[0]);
 
     let (status, queue) = http(&server.addr, "GET", "/api/v1/results/queue", Some(&admin), "application/json", "");
     assert_eq!(status, 200, "{queue}");
