@@ -17,17 +17,11 @@ enum Measure {
 }
 
 fn case(region: &str, sub_region: &str, date: Date, measure: Measure, value: Option<i64>) -> DailyCase {
-    DailyCase {
-        source: "jhu".into(),
-        region: region.to_owned(),
-        sub_region: sub_region.to_owned(),
-        date,
-        new_confirmed: None,
-        cumulative_confirmed: if matches!(measure, Measure::Confirmed) { value } else { None },
-        new_deaths: None,
-        cumulative_deaths: if matches!(measure, Measure::Deaths) { value } else { None },
-        region_name: region.to_owned(),
-    }
+    let counts = match measure {
+        Measure::Confirmed => [None, value, None, None],
+        Measure::Deaths => [None, None, None, value],
+    };
+    DailyCase::new("jhu", (region, sub_region, region.to_owned()), date, counts)
 }
 
 /// `1/22/20`: month, day and a two-digit year of this century.

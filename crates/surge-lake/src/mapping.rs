@@ -18,7 +18,7 @@
 use serde::Deserialize;
 use time::Date;
 
-use crate::read::{count, field, iso_date, sheet};
+use crate::read::{CountColumns, counts, field, iso_date, sheet};
 use crate::{DailyCase, Import, LakeError, Lineage};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -78,7 +78,7 @@ pub fn import_csv(mapping: &CsvMapping, file_name: &str, bytes: &[u8], today: Da
     let sub_region =
         mapping.sub_region_column.as_deref().map(|c| sheet.need(file_name, c, " (sub_region_column)")).transpose()?;
     let m = &mapping.measures;
-    let mut columns = [None; 4];
+    let mut columns: CountColumns<'_> = [None; 4];
     for (slot, name) in
         columns.iter_mut().zip([&m.new_confirmed, &m.cumulative_confirmed, &m.new_deaths, &m.cumulative_deaths])
     {
@@ -109,34 +109,15 @@ pub fn import_csv(mapping: &CsvMapping, file_name: &str, bytes: &[u8], today: Da
             import.reject(line, "the region is empty");
             continue;
         }
-        let mut values = [None; 4];
-        let mut bad = None;
-        for (slot, column) in values.iter_mut().zip(columns) {
-            if let Some((index, name)) = column {
-                match count(field(&record, index)) {
-                    Ok(v) => *slot = v,
-                    Err(e) => bad = Some(format!("{name}: {e}")),
-                }
+        let values = match counts(&record, &columns) {
+            Ok(values) => values,
+            Err(reason) => {
+                import.reject(line, reason);
+                continue;
             }
-        }
-        if let Some(reason) = bad {
-            import.reject(line, reason);
-            continue;
-        }
-        import.push(
-            line,
-            DailyCase {
-                source: mapping.source.clone(),
-                region_name: region.clone(),
-                region,
-                sub_region: sub_region.map(|c| field(&record, c).to_owned()).unwrap_or_default(),
-                date: day,
-                new_confirmed: values[0],
-                cumulative_confirmed: values[1],
-                new_deaths: values[2],
-                cumulative_deaths: values[3],
-            },
-        );
+        };
+        let sub_region = sub_region.map(|c| field(&record, c)).unwrap_or("");
+        import.push(line, DailyCase::new(&mapping.source, (&region, sub_region, region.clone()), day, values));
     }
     import.lineage = Lineage::of(&mapping.source, file_name, bytes, import.lineage.rows_read);
     crate::table::finish(&mut import, today);

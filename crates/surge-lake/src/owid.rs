@@ -4,7 +4,7 @@
 //! the counts in long form. `owid-covid-latest.csv` has no date column and is refused with a hint.
 
 use crate::checks::{Finding, FindingKind};
-use crate::read::{count, field, iso_date, sheet};
+use crate::read::{CountColumns, counts, field, iso_date, sheet};
 use crate::{DailyCase, Import, LakeError, SourceMeasure};
 
 /// OWID's measures that `daily_cases` has no column for, read where the file has them.
@@ -28,8 +28,8 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
         ": owid-covid-latest.csv has one row per country and no dates; import owid-covid-data.csv",
     )?;
     let location = sheet.may("location");
-    let measures =
-        [sheet.may("new_cases"), sheet.may("total_cases"), sheet.may("new_deaths"), sheet.may("total_deaths")];
+    let columns: CountColumns<'_> =
+        ["new_cases", "total_cases", "new_deaths", "total_deaths"].map(|name| sheet.may(name).map(|c| (c, name)));
     let extra: Vec<(usize, &str)> = EXTRA.iter().filter_map(|name| sheet.may(name).map(|c| (c, *name))).collect();
     let mut import = Import::default();
     while let Some((line, record)) = sheet.next_row(&mut import) {
@@ -42,20 +42,13 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
             import.reject(line, "iso_code is empty");
             continue;
         }
-        let mut values = [None; 4];
-        let mut bad = None;
-        for (slot, column) in values.iter_mut().zip(measures) {
-            if let Some(column) = column {
-                match count(field(&record, column)) {
-                    Ok(v) => *slot = v,
-                    Err(e) => bad = Some(format!("{}: {e}", sheet_name(column, &sheet.headers))),
-                }
+        let values = match counts(&record, &columns) {
+            Ok(values) => values,
+            Err(reason) => {
+                import.reject(line, reason);
+                continue;
             }
-        }
-        if let Some(reason) = bad {
-            import.reject(line, reason);
-            continue;
-        }
+        };
         for (column, name) in &extra {
             let text = field(&record, *column);
             match text.parse::<f64>() {
@@ -75,24 +68,8 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
                 }),
             }
         }
-        import.push(
-            line,
-            DailyCase {
-                source: "owid".into(),
-                region: region.to_owned(),
-                sub_region: String::new(),
-                date: day,
-                new_confirmed: values[0],
-                cumulative_confirmed: values[1],
-                new_deaths: values[2],
-                cumulative_deaths: values[3],
-                region_name: location.map(|c| field(&record, c).to_owned()).unwrap_or_default(),
-            },
-        );
+        let name = location.map(|c| field(&record, c).to_owned()).unwrap_or_default();
+        import.push(line, DailyCase::new("owid", (region, "", name), day, values));
     }
     Ok(import)
-}
-
-fn sheet_name(column: usize, headers: &[String]) -> &str {
-    headers.get(column).map(String::as_str).unwrap_or("?")
 }

@@ -65,6 +65,21 @@ pub(crate) fn field(record: &csv::StringRecord, index: usize) -> &str {
     record.get(index).unwrap_or("").trim()
 }
 
+/// The columns of the four `daily_cases` counts (new and cumulative confirmed, new and cumulative deaths), each
+/// with its name for messages; `None` where the file has no such column.
+pub(crate) type CountColumns<'a> = [Option<(usize, &'a str)>; 4];
+
+/// A row's four counts, or why the first unreadable one could not be read.
+pub(crate) fn counts(record: &csv::StringRecord, columns: &CountColumns<'_>) -> Result<[Option<i64>; 4], String> {
+    let mut values = [None; 4];
+    for (slot, column) in values.iter_mut().zip(columns) {
+        if let Some((index, name)) = column {
+            *slot = count(field(record, *index)).map_err(|e| format!("{name}: {e}"))?;
+        }
+    }
+    Ok(values)
+}
+
 /// A count: empty is unknown; `12` or `12.0` is 12. Fractions and words are errors.
 pub(crate) fn count(text: &str) -> Result<Option<i64>, String> {
     let text = text.trim();

@@ -25,6 +25,26 @@ pub struct DailyCase {
 }
 
 impl DailyCase {
+    /// A row with its four counts in `daily_cases` order: new and cumulative confirmed, new and cumulative deaths.
+    pub(crate) fn new(
+        source: &str,
+        (region, sub_region, region_name): (&str, &str, String),
+        date: Date,
+        [new_confirmed, cumulative_confirmed, new_deaths, cumulative_deaths]: [Option<i64>; 4],
+    ) -> Self {
+        Self {
+            source: source.to_owned(),
+            region: region.to_owned(),
+            sub_region: sub_region.to_owned(),
+            date,
+            new_confirmed,
+            cumulative_confirmed,
+            new_deaths,
+            cumulative_deaths,
+            region_name,
+        }
+    }
+
     pub(crate) fn key(&self) -> (&str, &str, Date) {
         (&self.region, &self.sub_region, self.date)
     }
