@@ -9,7 +9,7 @@ use surge_domain::OrgStatus;
 use surge_domain::notify::{MessageState, Receipt};
 use time::Duration;
 
-use crate::fixtures::{NOW, employees, fake_sign, registration, screening_passed};
+use crate::fixtures::{NOW, employees, fake_sign, lab_message, lab_result, registration, result_sms, screening_passed};
 
 /// Generates one `#[tokio::test]` per conformance check. `$fresh` is an async fn returning `(store, guard)`; the
 /// guard keeps the database alive for the test and removes it afterwards.
@@ -807,40 +807,19 @@ pub async fn applications_are_decided_once_and_approval_issues_one_pass<S: Store
 }
 
 pub async fn lab_messages_and_results_are_kept_once_and_the_queue_puts_the_urgent_first<S: Store>(store: &S) {
-    use surge_app::lab::{NewLabMessage, NewLabResult, NewRegistration};
+    use surge_app::lab::{NewLabResult, NewRegistration};
 
-    let message = |control_id: &str| NewLabMessage {
-        sending_facility: "FLH".into(),
-        control_id: control_id.into(),
-        raw: "MSH|^~\\&|…".into(),
-        ack_code: "AA".into(),
-        error: None,
-        received_at: NOW,
+    let message = |control_id: &str| lab_message("FLH", control_id);
+    // A texted negative is matched to registration 7; anything else is queued unmatched with the given urgency.
+    let result = |filler: &str, interpretation: &str, texted: bool, urgency: u8| {
+        let reason = (!texted).then_some("detected");
+        NewLabResult {
+            registration_id: texted.then_some(7),
+            urgency,
+            ..lab_result(filler, "F", interpretation, reason)
+        }
     };
-    let result = |filler: &str, interpretation: &str, texted: bool, urgency: u8| NewLabResult {
-        filler_order: filler.into(),
-        test_code: "94500-6".into(),
-        status: "F".into(),
-        specimen_id: filler.into(),
-        test_name: "SARS coronavirus 2 RNA".into(),
-        interpretation: interpretation.into(),
-        value: interpretation.to_uppercase(),
-        family: "Kim".into(),
-        given: "Minji".into(),
-        birth_date: Some(time::macros::date!(1963 - 02 - 02)),
-        collected_at: "20260301".into(),
-        performing_lab: "FLH".into(),
-        registration_id: texted.then_some(7),
-        texted,
-        reason: (!texted).then(|| "detected".to_owned()),
-        urgency,
-    };
-    let sms = OutboxMessage {
-        idempotency_key: "result:A1:94500-6:F".into(),
-        kind: "result_negative".into(),
-        recipient: "+821012345678".into(),
-        body: "NEGATIVE".into(),
-    };
+    let sms = result_sms("result:A1:94500-6:F", "+821012345678");
     let first = store
         .record_lab_message(
             &message("M1"),
@@ -930,40 +909,9 @@ pub async fn lab_messages_and_results_are_kept_once_and_the_queue_puts_the_urgen
 }
 
 pub async fn a_texted_negative_gets_a_status_slot_and_a_correction_revokes_it<S: Store>(store: &S) {
-    use surge_app::lab::{NewLabMessage, NewLabResult};
-
-    let message = |control_id: &str| NewLabMessage {
-        sending_facility: "FLH".into(),
-        control_id: control_id.into(),
-        raw: "MSH|^~\\&|…".into(),
-        ack_code: "AA".into(),
-        error: None,
-        received_at: NOW,
-    };
-    let result = |filler: &str, status: &str, interpretation: &str, reason: Option<&str>| NewLabResult {
-        filler_order: filler.into(),
-        test_code: "94500-6".into(),
-        status: status.into(),
-        specimen_id: filler.into(),
-        test_name: "SARS coronavirus 2 RNA".into(),
-        interpretation: interpretation.into(),
-        value: interpretation.to_uppercase(),
-        family: "Kim".into(),
-        given: "Minji".into(),
-        birth_date: None,
-        collected_at: "20260301".into(),
-        performing_lab: "FLH".into(),
-        registration_id: Some(7),
-        texted: reason.is_none(),
-        reason: reason.map(str::to_owned),
-        urgency: if reason.is_none() { 9 } else { 1 },
-    };
-    let sms = |key: &str| OutboxMessage {
-        idempotency_key: key.into(),
-        kind: "result_negative".into(),
-        recipient: "+821012345678".into(),
-        body: "NEGATIVE".into(),
-    };
+    let message = |control_id: &str| lab_message("FLH", control_id);
+    let result = lab_result;
+    let sms = |key: &str| result_sms(key, "+821012345678");
     let before = store.status_list_len().await.unwrap();
     store
         .record_lab_message(
@@ -1015,43 +963,18 @@ pub async fn a_texted_negative_gets_a_status_slot_and_a_correction_revokes_it<S:
 }
 
 pub async fn lab_messages_recorded_at_once_each_get_their_own_answer<S: Store>(store: &S) {
-    use surge_app::lab::{NewLabMessage, NewLabResult};
+    use surge_app::lab::NewLabResult;
 
     // 60 messages at once (SQLite writes such bursts in grouped transactions), each with one texted negative; ten
     // of them twice. Each caller hears about its own message, and nothing is stored or texted twice.
     // Messages 50..60 repeat 0..10: the same control id, the same result.
-    let message = |i: usize| NewLabMessage {
-        sending_facility: "GRP".into(),
-        control_id: format!("G{}", i % 50),
-        raw: format!("MSH|{}", i % 50),
-        ack_code: "AA".into(),
-        error: None,
-        received_at: NOW,
-    };
+    let message = |i: usize| lab_message("GRP", &format!("G{}", i % 50));
     let result = |i: usize| NewLabResult {
-        filler_order: format!("GF{i}"),
-        test_code: "94500-6".into(),
-        status: "F".into(),
         specimen_id: format!("GS{i}"),
-        test_name: "SARS coronavirus 2 RNA".into(),
-        interpretation: "not_detected".into(),
-        value: "NEGATIVE".into(),
-        family: "Kim".into(),
-        given: "Minji".into(),
-        birth_date: None,
-        collected_at: "20260301".into(),
-        performing_lab: "GRP".into(),
         registration_id: Some(70 + i as i64),
-        texted: true,
-        reason: None,
-        urgency: 9,
+        ..lab_result(&format!("GF{i}"), "F", "not_detected", None)
     };
-    let sms = |i: usize| OutboxMessage {
-        idempotency_key: format!("result:GF{i}"),
-        kind: "result_negative".into(),
-        recipient: format!("+8210{:08}", 32_000_000 + i),
-        body: "NEGATIVE".into(),
-    };
+    let sms = |i: usize| result_sms(&format!("result:GF{i}"), &format!("+8210{:08}", 32_000_000 + i));
     let calls = (0..60).map(|i| {
         let msg = message(i);
         let results = vec![(result(i % 50), Some(sms(i % 50)))];

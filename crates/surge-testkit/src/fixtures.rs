@@ -158,3 +158,52 @@ pub fn fake_sign_application(record: &surge_app::ApplicationRecord, status_index
         },
     })
 }
+
+/// A lab message as kept, received at `NOW`.
+pub fn lab_message(facility: &str, control_id: &str) -> surge_app::lab::NewLabMessage {
+    surge_app::lab::NewLabMessage {
+        sending_facility: facility.into(),
+        control_id: control_id.into(),
+        raw: format!("MSH|^~\\&|{facility}|{control_id}"),
+        ack_code: "AA".into(),
+        error: None,
+        received_at: NOW,
+    }
+}
+
+/// A SARS-CoV-2 PCR result for registration 7: texted when `reason` is `None`, else queued with it.
+pub fn lab_result(
+    filler: &str,
+    status: &str,
+    interpretation: &str,
+    reason: Option<&str>,
+) -> surge_app::lab::NewLabResult {
+    surge_app::lab::NewLabResult {
+        filler_order: filler.into(),
+        test_code: "94500-6".into(),
+        status: status.into(),
+        specimen_id: filler.into(),
+        test_name: "SARS coronavirus 2 RNA".into(),
+        interpretation: interpretation.into(),
+        value: interpretation.to_uppercase(),
+        family: "Kim".into(),
+        given: "Minji".into(),
+        birth_date: None,
+        collected_at: "20260301".into(),
+        performing_lab: "FLH".into(),
+        registration_id: Some(7),
+        texted: reason.is_none(),
+        reason: reason.map(str::to_owned),
+        urgency: if reason.is_none() { 9 } else { 1 },
+    }
+}
+
+/// A negative result's text.
+pub fn result_sms(key: &str, to: &str) -> OutboxMessage {
+    OutboxMessage {
+        idempotency_key: key.into(),
+        kind: "result_negative".into(),
+        recipient: to.into(),
+        body: "NEGATIVE".into(),
+    }
+}
