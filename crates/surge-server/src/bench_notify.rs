@@ -25,11 +25,12 @@ pub struct NotifyBench {
     pub idle_poll_ms: u64,
 }
 
-/// The log gateway, noting when it accepted each message.
+/// The log gateway, noting when it accepted each message (by outbox id and recipient). `surge bench results` uses
+/// it too.
 #[derive(Debug)]
-struct Timed {
+pub(crate) struct Timed {
     inner: LogGateway,
-    accepted: Mutex<Vec<(i64, Instant)>>,
+    pub accepted: Mutex<Vec<(i64, String, Instant)>>,
 }
 
 impl SmsGateway for Timed {
@@ -41,7 +42,8 @@ impl SmsGateway for Timed {
         let sent = self.inner.send(sms);
         Box::pin(async move {
             let outcome = sent.await;
-            self.accepted.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((sms.id, Instant::now()));
+            let mut accepted = self.accepted.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            accepted.push((sms.id, sms.to.to_owned(), Instant::now()));
             outcome
         })
     }
@@ -116,7 +118,8 @@ struct Figures {
     throttled_messages: usize,
 }
 
-fn percentiles(mut latencies: Vec<Duration>) -> (f64, f64) {
+/// p50 and p99 in milliseconds.
+pub(crate) fn percentiles(mut latencies: Vec<Duration>) -> (f64, f64) {
     latencies.sort_unstable();
     let at = |q: f64| {
         let i = ((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len().max(1)) - 1;
@@ -125,8 +128,8 @@ fn percentiles(mut latencies: Vec<Duration>) -> (f64, f64) {
     (at(0.50), at(0.99))
 }
 
-fn latencies(committed: &HashMap<i64, Instant>, accepted: &[(i64, Instant)]) -> Vec<Duration> {
-    accepted.iter().filter_map(|(id, at)| committed.get(id).map(|c| at.saturating_duration_since(*c))).collect()
+fn latencies(committed: &HashMap<i64, Instant>, accepted: &[(i64, String, Instant)]) -> Vec<Duration> {
+    accepted.iter().filter_map(|(id, _, at)| committed.get(id).map(|c| at.saturating_duration_since(*c))).collect()
 }
 
 fn worker(gateway: Arc<Timed>, rate: f64) -> NotifyWorker {
@@ -136,7 +139,7 @@ fn worker(gateway: Arc<Timed>, rate: f64) -> NotifyWorker {
     )
 }
 
-fn timed(dir: &std::path::Path, name: &str) -> anyhow::Result<Arc<Timed>> {
+pub(crate) fn timed(dir: &std::path::Path, name: &str) -> anyhow::Result<Arc<Timed>> {
     let inner = LogGateway::open(&dir.join(name)).context("opening the bench SMS log")?;
     Ok(Arc::new(Timed { inner, accepted: Mutex::new(Vec::new()) }))
 }

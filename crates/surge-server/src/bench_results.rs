@@ -5,15 +5,15 @@
 //! accepting the text, beside the raw rate of parsing the same messages measured in the same run.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde_json::json;
 use surge_app::lab::{LabStore, NewRegistration};
 use surge_app::results::ResultsConfig;
-use surge_notify::{LogGateway, NotifyWorker, OutgoingSms, Route, SmsGateway, WorkerConfig};
+use surge_notify::{NotifyWorker, Route, WorkerConfig};
 use surge_results::mllp::{Decoder, frame};
 use surge_results::{TestTable, parse_oru};
 use surge_store_sqlite::SqliteStore;
@@ -21,6 +21,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::Outcome;
+use crate::bench_notify::{percentiles, timed};
 
 const SAMPLE: &str = include_str!("../../surge-results/tests/data/01_reportstream_pcr_94500-6_negative_v2.3.hl7");
 
@@ -31,29 +32,6 @@ fn message(i: usize) -> String {
 
 fn phone(i: usize) -> String {
     format!("+8210{:04}{:04}", 2000 + i / 10_000, i % 10_000)
-}
-
-/// The log gateway, noting when it accepted the text to each phone.
-#[derive(Debug)]
-struct Timed {
-    inner: LogGateway,
-    accepted: Mutex<HashMap<String, Instant>>,
-}
-
-impl SmsGateway for Timed {
-    fn name(&self) -> &str {
-        "log"
-    }
-
-    fn send<'a>(&'a self, sms: OutgoingSms<'a>) -> surge_notify::SendFuture<'a> {
-        let sent = self.inner.send(sms);
-        Box::pin(async move {
-            let outcome = sent.await;
-            let mut accepted = self.accepted.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            accepted.insert(sms.to.to_owned(), Instant::now());
-            outcome
-        })
-    }
 }
 
 /// One lab connection: sends each of its messages and waits for the ACK; returns (patient, sent, acknowledged).
@@ -78,11 +56,6 @@ async fn lab(addr: std::net::SocketAddr, patients: Vec<usize>) -> anyhow::Result
         times.push((i, sent, Instant::now()));
     }
     Ok(times)
-}
-
-fn percentile(sorted: &[Duration], q: f64) -> f64 {
-    let i = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len().max(1)) - 1;
-    sorted.get(i).map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
 }
 
 pub async fn run(results: usize, connections: usize) -> anyhow::Result<Outcome> {
@@ -126,10 +99,7 @@ pub async fn run(results: usize, connections: usize) -> anyhow::Result<Outcome> 
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(crate::mllp::listen(listener, store.clone(), config.clone()));
-    let gateway = Arc::new(Timed {
-        inner: LogGateway::open(&dir.path().join("sms.log")).context("opening the bench SMS log")?,
-        accepted: Mutex::new(HashMap::with_capacity(results)),
-    });
+    let gateway = timed(dir.path(), "sms.log")?;
     let worker = NotifyWorker::new(
         vec![Route { gateway: gateway.clone(), weight: 1, rate: 0.0 }],
         WorkerConfig { max_segments: 4, ..WorkerConfig::default() },
@@ -180,14 +150,16 @@ pub async fn run(results: usize, connections: usize) -> anyhow::Result<Outcome> 
     let (_, outbox) = surge_app::Store::counts(&store).await?;
     anyhow::ensure!(outbox as usize == results, "{outbox} texts queued for {results} negatives");
 
-    let accepted = std::mem::take(&mut *gateway.accepted.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-    let mut to_gateway: Vec<Duration> =
+    let accepted: HashMap<String, Instant> =
+        std::mem::take(&mut *gateway.accepted.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+            .into_iter()
+            .map(|(_, to, at)| (to, at))
+            .collect();
+    let to_gateway: Vec<Duration> =
         (0..results).filter_map(|i| accepted.get(&phone(i)).map(|at| at.saturating_duration_since(sent[i]))).collect();
     anyhow::ensure!(to_gateway.len() == results, "{} of {results} texts matched their patient", to_gateway.len());
-    to_gateway.sort_unstable();
-    acks.sort_unstable();
-    let (p50, p99) = (percentile(&to_gateway, 0.50), percentile(&to_gateway, 0.99));
-    let (ack_p50, ack_p99) = (percentile(&acks, 0.50), percentile(&acks, 0.99));
+    let (p50, p99) = percentiles(to_gateway);
+    let (ack_p50, ack_p99) = percentiles(acks);
     println!("backend: sqlite (one file, synchronous = FULL), {connections} lab connections over MLLP on 127.0.0.1");
     println!("HL7 parsing alone:                          {raw_parse_per_s:>10.0} results/s  (baseline)");
     println!(
