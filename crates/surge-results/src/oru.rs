@@ -155,14 +155,44 @@ fn parse(text: &str) -> Result<Message<'_>, Hl7Error> {
     Message::parse(text).map_err(|e| Hl7Error::NotHl7(e.to_string()))
 }
 
+/// A value with its HL7 escapes (`\F\ \S\ \T\ \R\ \E\ \X0A\ \X0D\ \.br\`) decoded. hl7-parser 0.3's own decoder
+/// cuts the text at character counts taken as byte offsets and panics on non-ASCII text with an escape in it (the
+/// fuzz test found it), so values are decoded here. An unknown escape keeps its code; an unclosed one is kept as sent.
+fn decode(separators: &Separators, value: &str) -> String {
+    let esc = separators.escape;
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find(esc) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + esc.len_utf8()..];
+        let Some(end) = after.find(esc) else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        match &after[..end] {
+            "F" => out.push(separators.field),
+            "S" => out.push(separators.component),
+            "T" => out.push(separators.subcomponent),
+            "R" => out.push(separators.repetition),
+            "E" => out.push(esc),
+            "X0A" => out.push('\n'),
+            "X0D" | ".br" => out.push('\r'),
+            other => out.push_str(other),
+        }
+        rest = &after[end + esc.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The text of a field's first repeat, escapes decoded.
 fn text(separators: &Separators, field: Option<&Field<'_>>) -> String {
-    field.and_then(|f| f.repeat(1)).map(|r| separators.decode(r.raw_value()).to_string()).unwrap_or_default()
+    field.and_then(|f| f.repeat(1)).map(|r| decode(separators, r.raw_value())).unwrap_or_default()
 }
 
 /// The text of one component of a field's first repeat.
 fn component(separators: &Separators, field: Option<&Field<'_>>, n: usize) -> String {
-    field.and_then(|f| f.component(n)).map(|c| separators.decode(c.raw_value()).to_string()).unwrap_or_default()
+    field.and_then(|f| f.component(n)).map(|c| decode(separators, c.raw_value())).unwrap_or_default()
 }
 
 fn field<'a, 'm>(segment: &'a Segment<'m>, n: usize) -> Option<&'a Field<'m>> {
@@ -262,7 +292,7 @@ pub fn parse_oru(input: &str) -> Result<OruMessage, Hl7Error> {
     for n in [3, 2, 4] {
         if let Some(f) = field(pid, n) {
             for repeat in f.repeats() {
-                let id = repeat.component(1).map(|c| s.decode(c.raw_value()).to_string()).unwrap_or_default();
+                let id = repeat.component(1).map(|c| decode(s, c.raw_value())).unwrap_or_default();
                 if !id.is_empty() {
                     ids.push(id);
                 }
@@ -328,7 +358,7 @@ pub fn parse_oru(input: &str) -> Result<OruMessage, Hl7Error> {
                 if let Some(order) = orders.last_mut() {
                     // SPM-2 is EIP: placer&…^filler&…; the first subcomponent of either names the specimen.
                     let spm2 = field(segment, 2).and_then(|f| f.component(1));
-                    let specimen = spm2.and_then(|c| c.subcomponent(1)).map(|sc| s.decode(sc.raw_value()).to_string());
+                    let specimen = spm2.and_then(|c| c.subcomponent(1)).map(|sc| decode(s, sc.raw_value()));
                     if let Some(id) = specimen.filter(|id| !id.is_empty()) {
                         order.specimen_id = id;
                     }

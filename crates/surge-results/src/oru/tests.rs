@@ -16,6 +16,22 @@ fn results(message: &OruMessage) -> Vec<&Observation> {
 }
 
 #[test]
+fn escapes_are_decoded_whatever_the_text_around_them() {
+    let s = Separators::default();
+    for (raw, want) in [
+        (r"a\F\b\S\c\T\d\R\e\E\f", "a|b^c&d~e\\f"),
+        (r"line\X0A\next\.br\end", "line\nnext\rend"),
+        (r"검사\F\결과", "검사|결과"),
+        ("symp\u{fffd}oms \\F\\", "symp\u{fffd}oms |"),
+        (r"\Zxx\kept", "Zxxkept"),
+        (r"open\F", r"open\F"),
+        ("plain", "plain"),
+    ] {
+        assert_eq!(decode(&s, raw), want, "{raw:?}");
+    }
+}
+
+#[test]
 fn hl7_times_are_read_with_their_offset_to_the_second() {
     use time::macros::datetime;
     for (text, want) in [
