@@ -9,7 +9,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 /// Python packages for the interoperability tests, pinned: pycose 1.1 cannot read cbor2 6's tuples.
-const PYTHON_PACKAGES: &[&str] = &["pycose==1.1.0", "cbor2==5.9.0", "base45==0.4.4"];
+const PYTHON_PACKAGES: &[&str] = &["pycose==1.1.0", "cbor2==5.9.0", "base45==0.4.4", "duckdb==2.0.0"];
 
 /// Crates that make up the offline verifier's brain and the domain: they may not depend on any of these.
 const NO_IO_CRATES: &[&str] = &["surge-pass", "surge-domain", "surge-certlogic", "surge-results"];

@@ -11,6 +11,7 @@ mod jhu;
 mod mapping;
 mod owid;
 mod read;
+pub mod situation;
 mod table;
 mod who;
 
@@ -20,7 +21,7 @@ mod tests;
 pub use checks::{Finding, FindingKind, check};
 pub use error::LakeError;
 pub use mapping::{CsvMapping, import_csv};
-pub use table::{DailyCase, Import, Lineage, Rejected, SourceMeasure};
+pub use table::{DailyCase, Import, Lineage, Rejected, SourceMeasure, merge_rows};
 
 use time::Date;
 

@@ -172,3 +172,60 @@ fn derive_daily(rows: &mut [DailyCase]) {
         }
     }
 }
+
+/// Folds a new import into the rows a source already has in the lake, each row carrying a tag (the ingest that
+/// wrote it). A key in both takes the new row's measures where it has them and keeps the stored ones where it has
+/// none, so a JHU deaths file does not blank the confirmed counts its confirmed file brought; a new cumulative count
+/// without a daily one clears the stored daily value, which is then derived again from the day before. Returns the
+/// source's rows, sorted by key.
+pub fn merge_rows<T: Clone>(existing: Vec<(DailyCase, T)>, new: Vec<(DailyCase, T)>) -> Vec<(DailyCase, T)> {
+    let mut rows = existing;
+    rows.sort_by(|a, b| a.0.key().cmp(&b.0.key()));
+    let mut merged: Vec<(DailyCase, T)> = Vec::with_capacity(rows.len() + new.len());
+    let mut old = rows.into_iter().peekable();
+    let mut new = {
+        let mut new = new;
+        new.sort_by(|a, b| a.0.key().cmp(&b.0.key()));
+        new.into_iter().peekable()
+    };
+    loop {
+        let order = match (old.peek(), new.peek()) {
+            (Some(a), Some(b)) => a.0.key().cmp(&b.0.key()),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => break,
+        };
+        match order {
+            std::cmp::Ordering::Less => merged.extend(old.next()),
+            std::cmp::Ordering::Greater => merged.extend(new.next()),
+            std::cmp::Ordering::Equal => {
+                let (Some((stored, _)), Some((row, tag))) = (old.next(), new.next()) else { break };
+                merged.push((combine(stored, row), tag));
+            }
+        }
+    }
+    let mut cases: Vec<DailyCase> = merged.iter().map(|(row, _)| row.clone()).collect();
+    derive_daily(&mut cases);
+    for ((row, _), derived) in merged.iter_mut().zip(cases) {
+        *row = derived;
+    }
+    merged
+}
+
+/// One key's stored row updated by a new one.
+fn combine(stored: DailyCase, row: DailyCase) -> DailyCase {
+    let pick = |new: Option<i64>, old: Option<i64>| new.or(old);
+    // A new cumulative count without a daily one makes any stored daily value stale.
+    let daily = |new: Option<i64>, new_cumulative: Option<i64>, old: Option<i64>| match (new, new_cumulative) {
+        (Some(v), _) => Some(v),
+        (None, Some(_)) => None,
+        (None, None) => old,
+    };
+    DailyCase {
+        new_confirmed: daily(row.new_confirmed, row.cumulative_confirmed, stored.new_confirmed),
+        cumulative_confirmed: pick(row.cumulative_confirmed, stored.cumulative_confirmed),
+        new_deaths: daily(row.new_deaths, row.cumulative_deaths, stored.new_deaths),
+        cumulative_deaths: pick(row.cumulative_deaths, stored.cumulative_deaths),
+        ..row
+    }
+}

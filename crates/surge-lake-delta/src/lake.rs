@@ -1,0 +1,432 @@
+//! The lake: a directory of Delta tables. An import folds a file's rows into `daily_cases` (one new table version
+//! per import, partitioned by source, older versions still readable), keeps the source's extra measures in its own
+//! table, and records the ingest's lineage, findings and rejected rows; queries are read-only SQL over all tables.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use deltalake::arrow::array::RecordBatch;
+use deltalake::arrow::datatypes::SchemaRef;
+use deltalake::datafusion::execution::context::SQLOptions;
+use deltalake::datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use deltalake::datafusion::prelude::{SessionConfig, SessionContext, col, lit};
+use deltalake::kernel::transaction::CommitProperties;
+use deltalake::protocol::SaveMode;
+use deltalake::{DeltaTable, DeltaTableError};
+use futures_util::{StreamExt, TryStreamExt};
+use surge_lake::{DailyCase, Import, SourceMeasure};
+use time::OffsetDateTime;
+use url::Url;
+
+use crate::LakeStoreError;
+use crate::rows;
+
+/// Rows per record batch handed to the writer.
+pub(crate) const BATCH_ROWS: usize = 1 << 16;
+
+/// The tables every import writes besides `daily_cases`.
+pub const INGESTS: &str = "ingests";
+pub const DAILY_CASES: &str = "daily_cases";
+pub const FINDINGS: &str = "findings";
+pub const REJECTED: &str = "rejected_rows";
+
+/// A lake at one location.
+#[derive(Debug, Clone)]
+pub struct Lake {
+    root: Url,
+}
+
+/// What one import stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestReport {
+    pub ingest_id: String,
+    /// The `daily_cases` version this import made.
+    pub daily_cases_version: u64,
+    /// Rows the source now has in `daily_cases`, after the merge.
+    pub source_rows: usize,
+    /// The source's own measures table and its new version, when the file had extra measures.
+    pub measures: Option<(String, u64)>,
+}
+
+/// A table and its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableInfo {
+    pub name: String,
+    pub version: u64,
+    pub files: usize,
+}
+
+/// One commit of a table, newest first in a history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commit {
+    pub version: u64,
+    pub timestamp: Option<OffsetDateTime>,
+    pub operation: String,
+    /// What Surge recorded with the commit: the ingest, the source, the file and its hash.
+    pub metadata: Vec<(String, String)>,
+}
+
+/// Bounds on a query, so that one official's question cannot take the server down.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryLimits {
+    pub max_rows: usize,
+    pub timeout: Duration,
+    /// Memory the query's operators may hold; beyond it, the query fails.
+    pub memory_bytes: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self { max_rows: 10_000, timeout: Duration::from_secs(10), memory_bytes: 512 << 20 }
+    }
+}
+
+/// A query's answer, cut at the row limit.
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+    /// Whether rows beyond the limit were left off.
+    pub truncated: bool,
+}
+
+impl QueryResult {
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+/// A table's name for a source's own measures: `owid_measures`.
+pub fn measures_table(source: &str) -> String {
+    let name: String =
+        source.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    format!("{name}_measures")
+}
+
+impl Lake {
+    /// Opens (creating the directory if need be) the lake at a path or `file://` URL.
+    pub fn open(location: &str) -> Result<Self, LakeStoreError> {
+        let path = match Url::parse(location) {
+            Ok(url) if url.scheme() == "file" => {
+                url.to_file_path().map_err(|()| LakeStoreError::Location(location.to_owned()))?
+            }
+            // A Windows drive letter parses as a scheme; anything else with a scheme is a store this build lacks.
+            Ok(url) if url.scheme().len() > 1 => return Err(LakeStoreError::Location(location.to_owned())),
+            _ => Path::new(location).to_path_buf(),
+        };
+        std::fs::create_dir_all(&path)?;
+        let path = path.canonicalize()?;
+        let root = Url::from_directory_path(&path).map_err(|()| LakeStoreError::Location(location.to_owned()))?;
+        Ok(Self { root })
+    }
+
+    pub fn root(&self) -> &Url {
+        &self.root
+    }
+
+    fn table_url(&self, name: &str) -> Result<Url, LakeStoreError> {
+        self.root.join(&format!("{name}/")).map_err(|_| LakeStoreError::UnknownTable(name.to_owned()))
+    }
+
+    /// The table, or `None` before its first write.
+    pub(crate) async fn load_table(&self, name: &str) -> Result<Option<DeltaTable>, LakeStoreError> {
+        self.load(name).await
+    }
+
+    async fn load(&self, name: &str) -> Result<Option<DeltaTable>, LakeStoreError> {
+        let url = self.table_url(name)?;
+        if url.to_file_path().is_ok_and(|path| !path.join("_delta_log").is_dir()) {
+            return Ok(None);
+        }
+        let table = DeltaTable::try_from_url(url).await?;
+        Ok(table.version().is_some().then_some(table))
+    }
+
+    /// The table to write to, its directory made first: the Delta kernel will not start a table in none.
+    async fn writable(&self, name: &str) -> Result<DeltaTable, LakeStoreError> {
+        let url = self.table_url(name)?;
+        if let Ok(path) = url.to_file_path() {
+            std::fs::create_dir_all(path)?;
+        }
+        Ok(DeltaTable::try_from_url(url).await?)
+    }
+
+    async fn load_at(&self, name: &str, version: u64) -> Result<DeltaTable, LakeStoreError> {
+        if self.load(name).await?.is_none() {
+            return Err(LakeStoreError::UnknownTable(name.to_owned()));
+        }
+        match deltalake::open_table_with_version(self.table_url(name)?, version).await {
+            Ok(table) => Ok(table),
+            Err(DeltaTableError::NotATable(_)) => Err(LakeStoreError::UnknownTable(name.to_owned())),
+            Err(_) => Err(LakeStoreError::UnknownVersion { table: name.to_owned(), version: version as i64 }),
+        }
+    }
+
+    /// The names of the tables in the lake, sorted.
+    pub fn table_names(&self) -> Result<Vec<String>, LakeStoreError> {
+        let root = self.root.to_file_path().map_err(|()| LakeStoreError::Location(self.root.to_string()))?;
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(root)? {
+            let entry = entry?;
+            if entry.path().join("_delta_log").is_dir() {
+                if let Some(name) = entry.file_name().to_str() {
+                    names.push(name.to_owned());
+                }
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// Each table with its current version and number of data files.
+    pub async fn tables(&self) -> Result<Vec<TableInfo>, LakeStoreError> {
+        let mut tables = Vec::new();
+        for name in self.table_names()? {
+            if let Some(table) = self.load(&name).await? {
+                let files = table.get_file_uris()?.count();
+                tables.push(TableInfo { name, version: table.version().unwrap_or_default(), files });
+            }
+        }
+        Ok(tables)
+    }
+
+    /// The current version of each table, to tell when anything changed.
+    pub async fn versions(&self) -> Result<Vec<(String, u64)>, LakeStoreError> {
+        Ok(self.tables().await?.into_iter().map(|t| (t.name, t.version)).collect())
+    }
+
+    /// A table's commits, newest first.
+    pub async fn history(&self, name: &str) -> Result<Vec<Commit>, LakeStoreError> {
+        let table = self.load(name).await?.ok_or_else(|| LakeStoreError::UnknownTable(name.to_owned()))?;
+        let latest = table.version().unwrap_or_default();
+        let infos: Vec<_> = table.history(None).try_collect().await?;
+        Ok(infos
+            .into_iter()
+            .enumerate()
+            .map(|(i, info)| {
+                let mut metadata: Vec<(String, String)> = info
+                    .info
+                    .iter()
+                    .filter(|(k, _)| k.starts_with("surge."))
+                    .map(|(k, v)| {
+                        (k.trim_start_matches("surge.").to_owned(), v.as_str().unwrap_or_default().to_owned())
+                    })
+                    .collect();
+                metadata.sort();
+                Commit {
+                    // History lists the commits newest first, one per version.
+                    version: latest.saturating_sub(i as u64),
+                    timestamp: info
+                        .timestamp
+                        .and_then(|ms| OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()),
+                    operation: info.operation.unwrap_or_default(),
+                    metadata,
+                }
+            })
+            .collect())
+    }
+
+    /// Stores an import: its rows folded into `daily_cases` as one new version, its extra measures into the
+    /// source's own table, then its findings, rejected rows and, last, its `ingests` row. Each table's write is
+    /// atomic; a crash between them leaves no `ingests` row, and importing the same file again puts it right.
+    pub async fn import(&self, import: &Import, imported_at: OffsetDateTime) -> Result<IngestReport, LakeStoreError> {
+        let lineage = &import.lineage;
+        let ingest_id = format!("{}-{}", imported_at.unix_timestamp(), lineage.sha256.get(..12).unwrap_or("none"));
+        let commit = || {
+            CommitProperties::default().with_metadata([
+                ("surge.ingest_id".to_owned(), ingest_id.clone().into()),
+                ("surge.source".to_owned(), lineage.source.clone().into()),
+                ("surge.file_name".to_owned(), lineage.file_name.clone().into()),
+                ("surge.sha256".to_owned(), lineage.sha256.clone().into()),
+            ])
+        };
+
+        let (daily_cases_version, source_rows) = self.write_daily_cases(import, &ingest_id, commit()).await?;
+        let measures = if import.measures.is_empty() {
+            None
+        } else {
+            let name = measures_table(&lineage.source);
+            let version = self.write_measures(&name, &import.measures, &ingest_id, commit()).await?;
+            Some((name, version))
+        };
+        if !import.findings.is_empty() {
+            let batch = rows::findings_batch(&import.findings, &lineage.source, &ingest_id)?;
+            self.append(FINDINGS, vec![batch], commit()).await?;
+        }
+        if !import.rejected.is_empty() {
+            self.append(REJECTED, vec![rows::rejected_batch(import, &ingest_id)?], commit()).await?;
+        }
+        let batch = rows::ingest_batch(import, &ingest_id, daily_cases_version as i64, imported_at)?;
+        self.append(INGESTS, vec![batch], commit()).await?;
+        tracing::info!(ingest_id, source = lineage.source, rows = import.rows.len(), daily_cases_version, "ingested");
+        Ok(IngestReport { ingest_id, daily_cases_version, source_rows, measures })
+    }
+
+    async fn append(
+        &self,
+        name: &str,
+        batches: Vec<RecordBatch>,
+        commit: CommitProperties,
+    ) -> Result<u64, LakeStoreError> {
+        let table = self.writable(name).await?;
+        let table = table.write(batches).with_save_mode(SaveMode::Append).with_commit_properties(commit).await?;
+        Ok(table.version().unwrap_or_default())
+    }
+
+    /// Reads a table's rows matching a filter on one string column, or all of them.
+    async fn read(&self, table: &DeltaTable, filter: Option<(&str, &str)>) -> Result<Vec<RecordBatch>, LakeStoreError> {
+        let ctx = SessionContext::new();
+        table.update_datafusion_session(&ctx.state())?;
+        let mut frame = ctx.read_table(table.table_provider().await?)?;
+        if let Some((column, value)) = filter {
+            frame = frame.filter(col(column).eq(lit(value)))?;
+        }
+        Ok(frame.collect().await?)
+    }
+
+    async fn write_daily_cases(
+        &self,
+        import: &Import,
+        ingest_id: &str,
+        commit: CommitProperties,
+    ) -> Result<(u64, usize), LakeStoreError> {
+        // Rows carry the source they are stored under (`jhu` for both JHU formats), which may differ from the
+        // importer's name in the lineage.
+        let source = import.rows.first().map_or(import.lineage.source.as_str(), |r| r.source.as_str());
+        if let Some(other) = import.rows.iter().find(|r| r.source != source) {
+            return Err(LakeStoreError::Data(format!("one import holds two sources, {source} and {}", other.source)));
+        }
+        let table = self.writable(DAILY_CASES).await?;
+        let mut stored = Vec::new();
+        if table.version().is_some() {
+            for batch in self.read(&table, Some(("source", source))).await? {
+                stored.extend(rows::daily_cases_rows(&batch)?);
+            }
+        }
+        let builder = if table.version().is_none() {
+            table.write(Vec::new()).with_partition_columns(["source"])
+        } else {
+            let only_this_source = col("source").eq(lit(source));
+            table.write(Vec::new()).with_save_mode(SaveMode::Overwrite).with_replace_where(only_this_source)
+        };
+        // A source's first import is written as read; later ones are merged with what the source already has.
+        let (batches, count) = if stored.is_empty() {
+            let batches = import
+                .rows
+                .chunks(BATCH_ROWS)
+                .map(|chunk| rows::daily_cases_batch(chunk.iter().map(|r| (r, ingest_id))))
+                .collect::<Result<Vec<_>, _>>()?;
+            (batches, import.rows.len())
+        } else {
+            let tagged: Vec<(DailyCase, String)> =
+                import.rows.iter().map(|row| (row.clone(), ingest_id.to_owned())).collect();
+            let merged = surge_lake::merge_rows(stored, tagged);
+            let batches = merged
+                .chunks(BATCH_ROWS)
+                .map(|chunk| rows::daily_cases_batch(chunk.iter().map(|(r, t)| (r, t.as_str()))))
+                .collect::<Result<Vec<_>, _>>()?;
+            (batches, merged.len())
+        };
+        let batches =
+            if batches.is_empty() { vec![RecordBatch::new_empty(rows::daily_cases_schema())] } else { batches };
+        let table = builder.with_input_batches(batches).with_commit_properties(commit).await?;
+        Ok((table.version().unwrap_or_default(), count))
+    }
+
+    /// A source's measures: new values replace stored ones of the same region, day and measure.
+    async fn write_measures(
+        &self,
+        name: &str,
+        measures: &[SourceMeasure],
+        ingest_id: &str,
+        commit: CommitProperties,
+    ) -> Result<u64, LakeStoreError> {
+        let table = self.writable(name).await?;
+        let mut batches = Vec::new();
+        let mode = match table.version() {
+            None => SaveMode::Append,
+            Some(_) => {
+                let fresh: std::collections::HashSet<(&str, i32, &str)> =
+                    measures.iter().map(|m| (m.region.as_str(), rows::date32(m.date), m.name.as_str())).collect();
+                for batch in self.read(&table, None).await? {
+                    let keep = rows::measures_not_in(&batch, &fresh)?;
+                    if keep.num_rows() > 0 {
+                        batches.push(keep);
+                    }
+                }
+                SaveMode::Overwrite
+            }
+        };
+        for chunk in measures.chunks(BATCH_ROWS) {
+            batches.push(rows::measures_batch(chunk, ingest_id)?);
+        }
+        let table = table.write(batches).with_save_mode(mode).with_commit_properties(commit).await?;
+        Ok(table.version().unwrap_or_default())
+    }
+
+    /// Replaces a whole table with new rows (the platform's facts, recounted each time).
+    pub async fn replace(&self, name: &str, batches: Vec<RecordBatch>, note: &str) -> Result<u64, LakeStoreError> {
+        let table = self.writable(name).await?;
+        let commit = CommitProperties::default().with_metadata([("surge.note".to_owned(), note.to_owned().into())]);
+        let table = table.write(batches).with_save_mode(SaveMode::Overwrite).with_commit_properties(commit).await?;
+        Ok(table.version().unwrap_or_default())
+    }
+
+    /// Runs one read-only SQL query over every table, each at its latest version or at the version given for it in
+    /// `at`. DDL, DML (INSERT, COPY) and statements (SET, …) are refused before anything runs.
+    pub async fn sql(
+        &self,
+        query: &str,
+        limits: QueryLimits,
+        at: &[(String, u64)],
+    ) -> Result<QueryResult, LakeStoreError> {
+        let pinned: HashMap<&str, u64> = at.iter().map(|(name, version)| (name.as_str(), *version)).collect();
+        let names = self.table_names()?;
+        for name in pinned.keys() {
+            if !names.iter().any(|n| n == name) {
+                return Err(LakeStoreError::UnknownTable((*name).to_owned()));
+            }
+        }
+        let runtime = RuntimeEnvBuilder::new().with_memory_limit(limits.memory_bytes, 1.0).build_arc()?;
+        let ctx = SessionContext::new_with_config_rt(SessionConfig::new(), runtime);
+        for name in &names {
+            let table = match pinned.get(name.as_str()) {
+                Some(version) => self.load_at(name, *version).await?,
+                None => match self.load(name).await? {
+                    Some(table) => table,
+                    None => continue,
+                },
+            };
+            table.update_datafusion_session(&ctx.state())?;
+            ctx.register_table(name.as_str(), table.table_provider().await?)?;
+        }
+        let run = async {
+            let plan = ctx.state().create_logical_plan(query).await?;
+            let options = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
+            options.verify_plan(&plan).map_err(|e| LakeStoreError::NotAQuery(e.strip_backtrace()))?;
+            let frame = ctx.execute_logical_plan(plan).await?;
+            let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+            let mut stream = frame.execute_stream().await?;
+            let mut batches = Vec::new();
+            let mut rows = 0;
+            let mut truncated = false;
+            while let Some(batch) = stream.next().await {
+                let batch = batch?;
+                let room = limits.max_rows - rows;
+                if batch.num_rows() > room {
+                    batches.push(batch.slice(0, room));
+                    truncated = true;
+                    break;
+                }
+                rows += batch.num_rows();
+                batches.push(batch);
+            }
+            Ok::<_, LakeStoreError>(QueryResult { schema, batches, truncated })
+        };
+        tokio::time::timeout(limits.timeout, run)
+            .await
+            .map_err(|_| LakeStoreError::Timeout(limits.timeout.as_millis() as u64))?
+    }
+}

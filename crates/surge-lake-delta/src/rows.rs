@@ -1,0 +1,315 @@
+//! The lake's tables as Arrow: their schemas, and the conversion of importer rows to record batches and back.
+
+use std::sync::Arc;
+
+use deltalake::arrow::array::{
+    Array, ArrayRef, Date32Array, Date32Builder, Float64Builder, Int64Array, Int64Builder, RecordBatch, StringArray,
+    StringBuilder, TimestampMicrosecondBuilder, UInt64Builder,
+};
+use deltalake::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use surge_lake::{DailyCase, Finding, Import, SourceMeasure};
+use time::{Date, OffsetDateTime};
+
+use crate::LakeStoreError;
+
+/// Days from 0001-01-01 (Julian day 1721426) to 1970-01-01, as Arrow's Date32 counts them.
+const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
+
+pub(crate) fn date32(date: Date) -> i32 {
+    date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY
+}
+
+pub(crate) fn from_date32(days: i32) -> Result<Date, LakeStoreError> {
+    Date::from_julian_day(days + UNIX_EPOCH_JULIAN_DAY).map_err(|e| LakeStoreError::Data(format!("date {days}: {e}")))
+}
+
+fn string(name: &str) -> Field {
+    Field::new(name, DataType::Utf8, false)
+}
+
+fn count(name: &str) -> Field {
+    Field::new(name, DataType::Int64, true)
+}
+
+fn timestamp(name: &str) -> Field {
+    Field::new(name, DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false)
+}
+
+/// `daily_cases`: every source's case and death counts in one shape, partitioned by source.
+pub fn daily_cases_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        string("source"),
+        string("region"),
+        string("sub_region"),
+        Field::new("date", DataType::Date32, false),
+        count("new_confirmed"),
+        count("cumulative_confirmed"),
+        count("new_deaths"),
+        count("cumulative_deaths"),
+        string("region_name"),
+        string("ingest_id"),
+    ]))
+}
+
+/// Rows of `daily_cases`, each with the ingest that last wrote it.
+pub(crate) fn daily_cases_batch<'a>(
+    rows: impl ExactSizeIterator<Item = (&'a DailyCase, &'a str)>,
+) -> Result<RecordBatch, LakeStoreError> {
+    let n = rows.len();
+    let mut source = StringBuilder::with_capacity(n, n * 4);
+    let mut region = StringBuilder::with_capacity(n, n * 3);
+    let mut sub_region = StringBuilder::with_capacity(n, n);
+    let mut date = Date32Builder::with_capacity(n);
+    let mut counts: [Int64Builder; 4] = std::array::from_fn(|_| Int64Builder::with_capacity(n));
+    let mut region_name = StringBuilder::with_capacity(n, n * 8);
+    let mut ingest = StringBuilder::with_capacity(n, n * 24);
+    for (row, ingest_id) in rows {
+        source.append_value(&row.source);
+        region.append_value(&row.region);
+        sub_region.append_value(&row.sub_region);
+        date.append_value(date32(row.date));
+        let values = [row.new_confirmed, row.cumulative_confirmed, row.new_deaths, row.cumulative_deaths];
+        for (builder, value) in counts.iter_mut().zip(values) {
+            builder.append_option(value);
+        }
+        region_name.append_value(&row.region_name);
+        ingest.append_value(ingest_id);
+    }
+    let [a, b, c, d] = counts.map(|mut builder| Arc::new(builder.finish()) as ArrayRef);
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(source.finish()),
+        Arc::new(region.finish()),
+        Arc::new(sub_region.finish()),
+        Arc::new(date.finish()),
+        a,
+        b,
+        c,
+        d,
+        Arc::new(region_name.finish()),
+        Arc::new(ingest.finish()),
+    ];
+    Ok(RecordBatch::try_new(daily_cases_schema(), columns)?)
+}
+
+/// A column cast to the type Surge wrote it as: DataFusion reads strings back as views and partition values as
+/// dictionaries, so a read batch's types are not the written ones.
+pub(crate) fn column_as(batch: &RecordBatch, name: &str, to: &DataType) -> Result<ArrayRef, LakeStoreError> {
+    let column = batch.column_by_name(name).ok_or_else(|| LakeStoreError::Data(format!("column {name} is missing")))?;
+    Ok(deltalake::arrow::compute::cast(column, to)?)
+}
+
+/// The `i`th column cast to a type.
+pub(crate) fn index_as(batch: &RecordBatch, i: usize, to: &DataType) -> Result<ArrayRef, LakeStoreError> {
+    let column = batch.columns().get(i).ok_or_else(|| LakeStoreError::Data(format!("column {i} is missing")))?;
+    Ok(deltalake::arrow::compute::cast(column, to)?)
+}
+
+/// A cast column as its concrete array type.
+pub(crate) fn typed<T: 'static>(array: &ArrayRef) -> Result<&T, LakeStoreError> {
+    array
+        .as_any()
+        .downcast_ref::<T>()
+        .ok_or_else(|| LakeStoreError::Data(format!("a column is not {}", array.data_type())))
+}
+
+fn optional(values: &Int64Array, i: usize) -> Option<i64> {
+    (!values.is_null(i)).then(|| values.value(i))
+}
+
+/// Reads `daily_cases` rows back, with their ingest ids.
+pub(crate) fn daily_cases_rows(batch: &RecordBatch) -> Result<Vec<(DailyCase, String)>, LakeStoreError> {
+    let text = |name| column_as(batch, name, &DataType::Utf8);
+    let counts = |name| column_as(batch, name, &DataType::Int64);
+    let (source, region, sub_region) = (text("source")?, text("region")?, text("sub_region")?);
+    let (region_name, ingest) = (text("region_name")?, text("ingest_id")?);
+    let date = column_as(batch, "date", &DataType::Date32)?;
+    let (new_confirmed, cumulative_confirmed) = (counts("new_confirmed")?, counts("cumulative_confirmed")?);
+    let (new_deaths, cumulative_deaths) = (counts("new_deaths")?, counts("cumulative_deaths")?);
+    let (source, region, sub_region) =
+        (typed::<StringArray>(&source)?, typed::<StringArray>(&region)?, typed::<StringArray>(&sub_region)?);
+    let (region_name, ingest) = (typed::<StringArray>(&region_name)?, typed::<StringArray>(&ingest)?);
+    let date = typed::<Date32Array>(&date)?;
+    let (new_confirmed, cumulative_confirmed) =
+        (typed::<Int64Array>(&new_confirmed)?, typed::<Int64Array>(&cumulative_confirmed)?);
+    let (new_deaths, cumulative_deaths) = (typed::<Int64Array>(&new_deaths)?, typed::<Int64Array>(&cumulative_deaths)?);
+    (0..batch.num_rows())
+        .map(|i| {
+            let row = DailyCase {
+                source: source.value(i).to_owned(),
+                region: region.value(i).to_owned(),
+                sub_region: sub_region.value(i).to_owned(),
+                date: from_date32(date.value(i))?,
+                new_confirmed: optional(new_confirmed, i),
+                cumulative_confirmed: optional(cumulative_confirmed, i),
+                new_deaths: optional(new_deaths, i),
+                cumulative_deaths: optional(cumulative_deaths, i),
+                region_name: region_name.value(i).to_owned(),
+            };
+            Ok((row, ingest.value(i).to_owned()))
+        })
+        .collect()
+}
+
+/// A source's own extra measures (`owid_measures`, …), long form.
+pub fn measures_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        string("region"),
+        Field::new("date", DataType::Date32, false),
+        string("measure"),
+        Field::new("value", DataType::Float64, false),
+        string("ingest_id"),
+    ]))
+}
+
+pub(crate) fn measures_batch(measures: &[SourceMeasure], ingest_id: &str) -> Result<RecordBatch, LakeStoreError> {
+    let n = measures.len();
+    let mut region = StringBuilder::with_capacity(n, n * 3);
+    let mut date = Date32Builder::with_capacity(n);
+    let mut name = StringBuilder::with_capacity(n, n * 12);
+    let mut value = Float64Builder::with_capacity(n);
+    let mut ingest = StringBuilder::with_capacity(n, n * 24);
+    for m in measures {
+        region.append_value(&m.region);
+        date.append_value(date32(m.date));
+        name.append_value(&m.name);
+        value.append_value(m.value);
+        ingest.append_value(ingest_id);
+    }
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(region.finish()),
+        Arc::new(date.finish()),
+        Arc::new(name.finish()),
+        Arc::new(value.finish()),
+        Arc::new(ingest.finish()),
+    ];
+    Ok(RecordBatch::try_new(measures_schema(), columns)?)
+}
+
+/// `ingests`: one row per import, written last, so an ingest listed here is wholly in the other tables.
+pub fn ingests_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        string("ingest_id"),
+        string("source"),
+        string("file_name"),
+        string("sha256"),
+        Field::new("rows_read", DataType::UInt64, false),
+        Field::new("rows_rejected", DataType::UInt64, false),
+        Field::new("daily_rows", DataType::UInt64, false),
+        Field::new("measure_rows", DataType::UInt64, false),
+        Field::new("findings", DataType::UInt64, false),
+        Field::new("daily_cases_version", DataType::Int64, false),
+        timestamp("imported_at"),
+    ]))
+}
+
+pub(crate) fn ingest_batch(
+    import: &Import,
+    ingest_id: &str,
+    daily_cases_version: i64,
+    imported_at: OffsetDateTime,
+) -> Result<RecordBatch, LakeStoreError> {
+    let lineage = &import.lineage;
+    let strings = [ingest_id, &lineage.source, &lineage.file_name, &lineage.sha256];
+    let mut columns: Vec<ArrayRef> =
+        strings.iter().map(|s| Arc::new(StringArray::from(vec![*s])) as ArrayRef).collect();
+    let counts = [import.lineage.rows_read, import.rejected.len(), import.rows.len(), import.measures.len()];
+    for value in counts.into_iter().chain([import.findings.len()]) {
+        let mut b = UInt64Builder::with_capacity(1);
+        b.append_value(value as u64);
+        columns.push(Arc::new(b.finish()));
+    }
+    columns.push(Arc::new(Int64Array::from(vec![daily_cases_version])));
+    let mut at = TimestampMicrosecondBuilder::with_capacity(1).with_timezone("UTC");
+    at.append_value((imported_at.unix_timestamp_nanos() / 1000) as i64);
+    columns.push(Arc::new(at.finish()));
+    Ok(RecordBatch::try_new(ingests_schema(), columns)?)
+}
+
+/// `findings`: what the data checks found in each import, listed and never fixed.
+pub fn findings_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        string("ingest_id"),
+        string("source"),
+        string("kind"),
+        string("region"),
+        string("sub_region"),
+        Field::new("date", DataType::Date32, false),
+        string("detail"),
+    ]))
+}
+
+pub(crate) fn findings_batch(
+    findings: &[Finding],
+    source: &str,
+    ingest_id: &str,
+) -> Result<RecordBatch, LakeStoreError> {
+    let n = findings.len();
+    let mut builders: [StringBuilder; 6] = std::array::from_fn(|_| StringBuilder::with_capacity(n, n * 8));
+    let mut date = Date32Builder::with_capacity(n);
+    for f in findings {
+        let values = [ingest_id, source, f.kind.code(), f.region.as_str(), f.sub_region.as_str(), f.detail.as_str()];
+        for (builder, value) in builders.iter_mut().zip(values) {
+            builder.append_value(value);
+        }
+        date.append_value(date32(f.date));
+    }
+    let [ingest, source, kind, region, sub_region, detail] = builders.map(|mut b| Arc::new(b.finish()) as ArrayRef);
+    let columns = vec![ingest, source, kind, region, sub_region, Arc::new(date.finish()), detail];
+    Ok(RecordBatch::try_new(findings_schema(), columns)?)
+}
+
+/// `rejected_rows`: each line an import did not take, with why.
+pub fn rejected_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        string("ingest_id"),
+        string("source"),
+        Field::new("line", DataType::UInt64, false),
+        string("reason"),
+    ]))
+}
+
+pub(crate) fn rejected_batch(import: &Import, ingest_id: &str) -> Result<RecordBatch, LakeStoreError> {
+    let n = import.rejected.len();
+    let lines: Vec<u64> = import.rejected.iter().map(|r| r.line as u64).collect();
+    let reasons: Vec<&str> = import.rejected.iter().map(|r| r.reason.as_str()).collect();
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(vec![ingest_id; n])),
+        Arc::new(StringArray::from(vec![import.lineage.source.as_str(); n])),
+        Arc::new(deltalake::arrow::array::UInt64Array::from(lines)),
+        Arc::new(StringArray::from(reasons)),
+    ];
+    Ok(RecordBatch::try_new(rejected_schema(), columns)?)
+}
+
+/// The rows of a stored measures batch whose key is not among the fresh ones.
+pub(crate) fn measures_not_in(
+    batch: &RecordBatch,
+    fresh: &std::collections::HashSet<(&str, i32, &str)>,
+) -> Result<RecordBatch, LakeStoreError> {
+    let region = column_as(batch, "region", &DataType::Utf8)?;
+    let date = column_as(batch, "date", &DataType::Date32)?;
+    let name = column_as(batch, "measure", &DataType::Utf8)?;
+    let (region, date, name) =
+        (typed::<StringArray>(&region)?, typed::<Date32Array>(&date)?, typed::<StringArray>(&name)?);
+    let keep: deltalake::arrow::array::BooleanArray = (0..batch.num_rows())
+        .map(|i| Some(!fresh.contains(&(region.value(i), date.value(i), name.value(i)))))
+        .collect();
+    let kept = deltalake::arrow::compute::filter_record_batch(batch, &keep)?;
+    let schema = measures_schema();
+    let columns =
+        schema.fields().iter().map(|f| column_as(&kept, f.name(), f.data_type())).collect::<Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
+
+/// Writes rows to one Parquet file with no Delta log: the baseline `surge bench lake` compares imports with.
+pub fn write_parquet(path: &std::path::Path, rows: &[DailyCase]) -> Result<(), LakeStoreError> {
+    let file = std::fs::File::create(path)?;
+    let mut writer = deltalake::parquet::arrow::ArrowWriter::try_new(file, daily_cases_schema(), None)
+        .map_err(|e| LakeStoreError::Data(e.to_string()))?;
+    for chunk in rows.chunks(crate::lake::BATCH_ROWS) {
+        let batch = daily_cases_batch(chunk.iter().map(|r| (r, "raw")))?;
+        writer.write(&batch).map_err(|e| LakeStoreError::Data(e.to_string()))?;
+    }
+    writer.close().map_err(|e| LakeStoreError::Data(e.to_string()))?;
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! What the public dashboard shows, as data: each place's daily series over the dashboard's window, its latest
+//! totals, and the figures derived from them (7-day averages, rates per 100,000, test positivity). The lake fills
+//! it; the web crate draws it. No IO here.
+
+use time::Date;
+
+/// One place's figures on one day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Day {
+    pub date: Date,
+    pub new_confirmed: Option<i64>,
+    pub cumulative_confirmed: Option<i64>,
+    pub new_deaths: Option<i64>,
+    pub cumulative_deaths: Option<i64>,
+    pub new_tests: Option<f64>,
+    /// Share of tests that were positive, 0 to 1, as the source gives it.
+    pub positive_rate: Option<f64>,
+}
+
+impl Day {
+    /// A day with no figures yet.
+    pub fn new(date: Date) -> Self {
+        Self {
+            date,
+            new_confirmed: None,
+            cumulative_confirmed: None,
+            new_deaths: None,
+            cumulative_deaths: None,
+            new_tests: None,
+            positive_rate: None,
+        }
+    }
+}
+
+/// A region, or a sub-region of one, with its days in date order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Place {
+    pub region: String,
+    /// Empty for the whole region.
+    pub sub_region: String,
+    pub name: String,
+    pub population: Option<f64>,
+    pub days: Vec<Day>,
+}
+
+/// The dashboard's content: one source's places and where it came from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Situation {
+    pub source: String,
+    /// Who must be credited, and under what licence.
+    pub attribution: String,
+    /// Regions (whole), sorted by name.
+    pub regions: Vec<Place>,
+    /// Sub-regions, sorted by region and name.
+    pub sub_regions: Vec<Place>,
+    /// The lake's table versions the content was read at, for the page's footnote and its ETag.
+    pub versions: Vec<(String, u64)>,
+}
+
+/// The latest figures of a place, for the summary and the comparison table.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Latest {
+    pub date: Option<Date>,
+    pub cumulative_confirmed: Option<i64>,
+    pub cumulative_deaths: Option<i64>,
+    /// New cases over the last 7 days, where all 7 are known.
+    pub week_confirmed: Option<i64>,
+    pub week_deaths: Option<i64>,
+    /// New cases in the last 7 days per 100,000 people.
+    pub week_per_100k: Option<f64>,
+    pub positive_rate: Option<f64>,
+}
+
+impl Place {
+    pub fn latest(&self) -> Latest {
+        let last = self.days.last();
+        let week = |f: fn(&Day) -> Option<i64>| -> Option<i64> {
+            let days = self.days.get(self.days.len().checked_sub(7)?..)?;
+            // Seven consecutive days, each with a figure.
+            let first = days.first()?.date;
+            if days.last()?.date != first + time::Duration::days(6) {
+                return None;
+            }
+            days.iter().map(f).sum()
+        };
+        let week_confirmed = week(|d| d.new_confirmed);
+        Latest {
+            date: last.map(|d| d.date),
+            cumulative_confirmed: self.days.iter().rev().find_map(|d| d.cumulative_confirmed),
+            cumulative_deaths: self.days.iter().rev().find_map(|d| d.cumulative_deaths),
+            week_confirmed,
+            week_deaths: week(|d| d.new_deaths),
+            week_per_100k: per_100k(week_confirmed, self.population),
+            positive_rate: self.days.iter().rev().find_map(|d| d.positive_rate),
+        }
+    }
+
+    /// The page's path segment: the region, then the sub-region if any.
+    pub fn path(&self) -> String {
+        if self.sub_region.is_empty() {
+            slug(&self.region)
+        } else {
+            format!("{}/{}", slug(&self.region), slug(&self.sub_region))
+        }
+    }
+}
+
+/// A count per 100,000 people.
+pub fn per_100k(count: Option<i64>, population: Option<f64>) -> Option<f64> {
+    match (count, population) {
+        (Some(c), Some(p)) if p > 0.0 => Some(c as f64 * 100_000.0 / p),
+        _ => None,
+    }
+}
+
+/// A path segment from a code or a name: letters and digits kept (any script), anything else a hyphen.
+pub fn slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    fn place(counts: &[Option<i64>]) -> Place {
+        let days = counts
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| Day {
+                new_confirmed: c,
+                cumulative_confirmed: Some(100 + i as i64),
+                ..Day::new(date!(2021 - 01 - 01) + time::Duration::days(i as i64))
+            })
+            .collect();
+        Place {
+            region: "KOR".into(),
+            name: "South Korea".into(),
+            population: Some(50_000_000.0),
+            days,
+            ..Place::default()
+        }
+    }
+
+    #[test]
+    fn a_week_needs_seven_known_days() {
+        let full = place(&[Some(1); 9]).latest();
+        assert_eq!(full.week_confirmed, Some(7));
+        assert_eq!(full.week_per_100k, Some(7.0 * 100_000.0 / 50_000_000.0));
+        assert_eq!(full.cumulative_confirmed, Some(108));
+        let gap = place(&[Some(1), Some(1), None, Some(1), Some(1), Some(1), Some(1), Some(1)]).latest();
+        assert_eq!(gap.week_confirmed, None);
+        assert_eq!(place(&[Some(1); 6]).latest().week_confirmed, None);
+        assert_eq!(per_100k(Some(5), None), None);
+    }
+
+    #[test]
+    fn slugs_keep_letters_of_any_script() {
+        assert_eq!(slug("KR-26"), "KR-26");
+        assert_eq!(slug("Korea, South"), "Korea-South");
+        assert_eq!(slug("부산 해운대구"), "부산-해운대구");
+        assert_eq!(slug(" (x) "), "x");
+    }
+}
