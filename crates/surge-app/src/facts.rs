@@ -30,6 +30,55 @@ pub fn by_zone(counts: Vec<FactCount>) -> Vec<FactCount> {
         .collect()
 }
 
+/// The platform's headline figures for the public dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PlatformFigures {
+    pub passes_issued_7d: u64,
+    pub passes_revoked_7d: u64,
+    pub scans_24h: u64,
+    pub scans_invalid_24h: u64,
+    pub results_7d: u64,
+    pub results_texted_7d: u64,
+    pub sms_7d: u64,
+    pub sms_delivered_7d: u64,
+}
+
+/// Sums the facts into the dashboard's figures as at `now` (Unix seconds). Pass counts are summed as the store
+/// keeps them (a pass good in two zones counts once), so feed this the store's counts, not `by_zone`'s.
+pub fn figures(counts: &[FactCount], now: i64) -> PlatformFigures {
+    let week = now - 7 * 86_400;
+    let day = now - 86_400;
+    let mut f = PlatformFigures::default();
+    for c in counts {
+        // A bucket counts when it ends after the window's start.
+        let within = |since: i64| c.bucket + c.kind.bucket_seconds() > since;
+        match c.kind {
+            FactKind::PassesIssued if within(week) => f.passes_issued_7d += c.count,
+            FactKind::PassesRevoked if within(week) => f.passes_revoked_7d += c.count,
+            FactKind::Scans if within(day) => {
+                f.scans_24h += c.count;
+                if c.outcome == "invalid" {
+                    f.scans_invalid_24h += c.count;
+                }
+            }
+            FactKind::Results if within(week) => {
+                f.results_7d += c.count;
+                if c.outcome == "texted" {
+                    f.results_texted_7d += c.count;
+                }
+            }
+            FactKind::Sms if within(week) => {
+                f.sms_7d += c.count;
+                if c.outcome == "delivered" {
+                    f.sms_delivered_7d += c.count;
+                }
+            }
+            _ => {}
+        }
+    }
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +104,33 @@ mod tests {
                 count(FactKind::Sms, "pass_issued", "delivered", 7),
             ]
         );
+    }
+
+    #[test]
+    fn figures_sum_the_last_week_and_day() {
+        let now = 100 * 86_400 + 3_600;
+        let at = |kind, bucket, outcome: &str, n| FactCount {
+            kind,
+            bucket,
+            place: "x".into(),
+            outcome: outcome.into(),
+            count: n,
+        };
+        let counts = [
+            at(FactKind::PassesIssued, 100 * 86_400, "", 3),
+            at(FactKind::PassesIssued, 94 * 86_400, "", 4),
+            // A week and a day ago: outside.
+            at(FactKind::PassesIssued, 92 * 86_400, "", 100),
+            at(FactKind::Scans, now - 3_600, "invalid", 2),
+            at(FactKind::Scans, now - 7_200, "valid", 5),
+            at(FactKind::Scans, now - 30 * 3_600, "valid", 50),
+            at(FactKind::Results, 99 * 86_400, "texted", 6),
+            at(FactKind::Results, 99 * 86_400, "queued", 1),
+            at(FactKind::Sms, 98 * 86_400, "delivered", 8),
+            at(FactKind::Sms, 98 * 86_400, "failed", 2),
+        ];
+        let f = figures(&counts, now);
+        assert_eq!((f.passes_issued_7d, f.scans_24h, f.scans_invalid_24h), (7, 7, 2));
+        assert_eq!((f.results_7d, f.results_texted_7d, f.sms_7d, f.sms_delivered_7d), (7, 6, 10, 8));
     }
 }

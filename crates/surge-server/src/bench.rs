@@ -56,6 +56,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 16)]
         connections: usize,
     },
+    /// The situation lake: synthetic OWID rows imported into a fresh lake (rows/s from bytes to committed Delta
+    /// tables) beside the raw Parquet write rate of the same rows, then the dashboard's queries timed on them.
+    Lake {
+        #[arg(long, default_value_t = 5_000_000)]
+        rows: usize,
+    },
     /// Pass issue and verify rates on one core, beside raw Ed25519 sign and verify rates.
     Pass {
         /// Seconds spent on each measurement.
@@ -74,6 +80,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<Outcome> {
         BenchCommand::Results { results, connections } => {
             crate::runtime()?.block_on(crate::bench_results::run(results, connections))
         }
+        BenchCommand::Lake { rows } => crate::runtime()?.block_on(crate::bench_lake::run(rows)),
         BenchCommand::Issue { orgs, passes, database_url } => {
             crate::runtime()?.block_on(crate::bench_issue::run(orgs, passes, database_url))
         }

@@ -4,12 +4,14 @@
 mod audit_cmd;
 mod bench;
 mod bench_issue;
+mod bench_lake;
 mod bench_notify;
 mod bench_results;
 mod dcc_testdata;
 mod files;
 mod keys_cmd;
 mod lake_cmd;
+mod lake_serve;
 mod mllp;
 mod notify_cmd;
 mod pass_cmd;

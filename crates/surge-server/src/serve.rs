@@ -198,6 +198,9 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         .with_context(|| format!("making the document directory {}", documents_dir.display()))?;
     let metrics = Arc::new(Metrics::default());
     let caches = Arc::new(surge_web::Caches::new());
+    let location = settings.lake.location(data_dir);
+    let lake = surge_lake_delta::Lake::open(&location).with_context(|| format!("opening the lake at {location}"))?;
+    let dashboard = Arc::new(surge_web::Dashboard::default());
     let state = AppState {
         store: store.clone(),
         config: Arc::new(config),
@@ -219,6 +222,15 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         dcc_trust: dcc_trust(&settings.authority.dcc_signer_certs)?.map(Arc::new),
         documents_dir: Some(Arc::new(documents_dir)),
         results: Some(results_config.clone()),
+        dashboard: dashboard.clone(),
+        lake: Some(Arc::new(crate::lake_serve::LakeService {
+            lake: lake.clone(),
+            limits: surge_lake_delta::QueryLimits {
+                max_rows: settings.lake.query_max_rows,
+                timeout: Duration::from_millis(settings.lake.query_timeout_ms),
+                ..Default::default()
+            },
+        })),
     };
     // Printed before the HTTP address, which callers wait for as the sign that the service is up.
     let mllp = if settings.results.mllp_listen.is_empty() {
@@ -292,6 +304,8 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             }
         })
     };
+    let dashboard_task =
+        tokio::spawn(crate::lake_serve::keep_dashboard(store.clone(), lake, dashboard, settings.lake.clone()));
     let sms = tokio::spawn(run_notify(
         store.clone(),
         notify,
@@ -307,6 +321,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     sms.await.context("joining the SMS sender")?;
     status_feed.abort();
     retention.abort();
+    dashboard_task.abort();
     if let Some(mllp) = mllp {
         mllp.abort();
     }

@@ -18,6 +18,50 @@ pub struct Settings {
     pub notify: NotifySettings,
     pub applications: ApplicationSettings,
     pub results: ResultsSettings,
+    pub lake: LakeSettings,
+}
+
+/// The situation lake and its public dashboard.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LakeSettings {
+    /// The lake's directory (Delta tables); empty: `DATA_DIR/lake`. `surge lake import` writes there.
+    pub location: String,
+    /// The source the public dashboard shows (`owid`, `who`, …); empty: the source with the most rows.
+    pub dashboard_source: String,
+    /// Days of history the dashboard's charts show; the CSV and JSON beside them hold the same days.
+    pub dashboard_days: u32,
+    /// How often the server looks for a new import and recounts its own figures, in seconds.
+    pub refresh_seconds: u64,
+    /// How often the server stores its own facts in the lake (`platform_facts`), in minutes; 0: never.
+    pub facts_minutes: u64,
+    /// Officials' queries (`GET /api/v1/lake/sql`): rows returned at most, and time allowed.
+    pub query_max_rows: usize,
+    pub query_timeout_ms: u64,
+}
+
+impl Default for LakeSettings {
+    fn default() -> Self {
+        Self {
+            location: String::new(),
+            dashboard_source: String::new(),
+            dashboard_days: 180,
+            refresh_seconds: 30,
+            facts_minutes: 60,
+            query_max_rows: 10_000,
+            query_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl LakeSettings {
+    pub fn location(&self, data_dir: &Path) -> String {
+        if self.location.is_empty() {
+            data_dir.join("lake").to_string_lossy().into_owned()
+        } else {
+            self.location.clone()
+        }
+    }
 }
 
 /// Lab results.
@@ -356,6 +400,7 @@ impl Default for Settings {
             notify: NotifySettings::default(),
             applications: ApplicationSettings::default(),
             results: ResultsSettings::default(),
+            lake: LakeSettings::default(),
         }
     }
 }

@@ -6,12 +6,14 @@
 #![recursion_limit = "512"]
 
 mod api;
+mod api_lake;
 mod api_notify;
 mod api_results;
 mod api_rules;
 mod api_v1;
 mod auth;
 mod caches;
+mod dashboard;
 mod error;
 mod i18n;
 mod metrics;
@@ -28,8 +30,10 @@ use axum::routing::{get, post};
 use surge_app::{Config, Store};
 use time::OffsetDateTime;
 
+pub use api_lake::{LakeAnswer, LakeFormat, LakeFuture, LakeQuery, LakeQueryError};
 pub use api_notify::inbound_key;
 pub use caches::{Caches, StatusSigner};
+pub use dashboard::{Dashboard, MAX_AREA_PAGES};
 pub use metrics::Metrics;
 pub use openapi::ROUTES;
 pub use pages::QrCache;
@@ -62,6 +66,10 @@ pub struct AppState<S> {
     pub results: Option<Arc<surge_app::results::ResultsConfig>>,
     /// Where supporting documents are kept: a directory that nothing serves or lists.
     pub documents_dir: Option<Arc<std::path::PathBuf>>,
+    /// The public situation dashboard, rendered ahead and served from memory.
+    pub dashboard: Arc<Dashboard>,
+    /// The situation lake, for officials' queries; `None` answers 404.
+    pub lake: Option<Arc<dyn LakeQuery>>,
 }
 
 impl<S> std::fmt::Debug for AppState<S> {
@@ -155,6 +163,11 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .route("/results/{id}/action", post(pages::results::action_submit::<S>))
         .route("/checkpoint", get(pages::checkpoint::page::<S>).post(pages::checkpoint::submit::<S>))
         .route("/policy", get(pages::policy::page::<S>).post(pages::policy::submit::<S>))
+        .route("/situation", get(dashboard::index::<S>))
+        .route("/situation.csv", get(dashboard::index::<S>))
+        .route("/situation.json", get(dashboard::index::<S>))
+        .route("/situation/{*rest}", get(dashboard::place::<S>))
+        .route("/api/v1/lake/sql", get(api_lake::sql::<S>))
         .route("/", get(|| async { pages::kit_redirect("/account") }))
         .route("/p/{index}/{token}", get(pages::pass_page::<S>))
         .with_state(state)

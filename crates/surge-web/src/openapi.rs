@@ -33,6 +33,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/results/csv"),
     ("post", "/api/v1/fhir/Bundle"),
     ("post", "/api/v1/results/{id}/action"),
+    ("get", "/api/v1/lake/sql"),
     ("get", "/api/v1/policy"),
     ("post", "/api/v1/policy"),
     ("post", "/api/v1/policy/try"),
@@ -235,6 +236,12 @@ pub fn spec() -> Value {
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["action"], "properties": {
                     "action": {"enum": ["called_reached", "called_not_reached", "release"]}}}}}}}),
                 ("200", "The new state"), &["400", "401", "403", "404", "409", "422"])},
+            "/api/v1/lake/sql": {"get": with(json!({"summary": "Run one read-only SQL query (DataFusion's dialect) over the situation lake's tables (official, admin); rows beyond the server's limit are left off and X-Truncated says so",
+                "security": secured,
+                "parameters": [
+                    {"name": "q", "in": "query", "required": true, "schema": {"type": "string"}, "example": "SELECT source, count(*) FROM daily_cases GROUP BY source"},
+                    {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}]}),
+                ("200", "The rows: a JSON array of objects, or CSV with a header"), &["400", "401", "403", "404"])},
             "/api/accounts": {"post": with(json!({"summary": "Create a staff account (admin); returns a one-time password to change at first sign-in",
                 "security": secured,
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["username", "role"], "properties": {

@@ -40,10 +40,6 @@ macro_rules! form_ctx {
 
 pub mod account;
 pub mod applications;
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "drawn by the situation dashboard (issue 7), which comes with the lake's storage")
-)]
 pub mod chart;
 pub mod checkpoint;
 pub(crate) mod kit;
@@ -51,6 +47,7 @@ pub mod messages;
 pub mod orgs;
 pub mod policy;
 pub mod results;
+pub mod situation;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
@@ -84,7 +81,8 @@ input[aria-invalid=true]{border-color:#d4351c}.error-summary{border:5px solid #d
 button{font:inherit;background:#00703c;color:#fff;border:0;padding:.6rem 1rem;box-shadow:0 2px 0 #002d18;cursor:pointer}\
 .panel{background:#00703c;color:#fff;padding:1.5rem;text-align:center}.key{font-family:monospace;word-break:break-all;background:#f3f2f1;padding:.5rem}\
 .chart{width:100%;height:auto;max-width:40rem}.chart .bar{fill:#1d70b8}.chart .line{stroke:#d4351c;stroke-width:2}\
-.chart .grid{stroke:#b1b4b6;stroke-width:.5}.chart .tick{font-size:11px;fill:#505a5f}";
+.chart .grid{stroke:#b1b4b6;stroke-width:.5}.chart .tick{font-size:11px;fill:#505a5f}\
+.scroll{overflow-x:auto}caption{text-align:left;font-weight:700;padding:.5rem 0}.compare td{text-align:right}";
 
 fn page(title: &str, body: &str) -> String {
     layout(Lang::En, title, body, None)
@@ -97,6 +95,18 @@ fn layout(lang: Lang, title: &str, body: &str, switch_path: Option<&str>) -> Str
 
 /// The frame with extra header content (the signed-in visitor's links).
 fn layout_nav(lang: Lang, title: &str, body: &str, switch_path: Option<&str>, nav: &str) -> String {
+    frame(lang, lang.t("service"), title, body, switch_path, nav)
+}
+
+/// The page frame under a service name of its own (the situation dashboard is not the pass service).
+pub(crate) fn frame(
+    lang: Lang,
+    service: &str,
+    title: &str,
+    body: &str,
+    switch_path: Option<&str>,
+    nav: &str,
+) -> String {
     let switch = switch_path
         .map(|path| {
             let other = lang.other();
@@ -115,7 +125,6 @@ fn layout_nav(lang: Lang, title: &str, body: &str, switch_path: Option<&str>, na
         lang = lang.code(),
         title = escape(title),
         skip = lang.t("skip"),
-        service = lang.t("service"),
     )
 }
 

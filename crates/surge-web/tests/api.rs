@@ -96,6 +96,8 @@ async fn spawn() -> TestApp {
             sms_language: "en".into(),
         })),
         documents_dir: Some(Arc::new(dir.path().join("documents"))),
+        dashboard: Arc::default(),
+        lake: None,
         dcc_trust: Some(Arc::new(surge_pass::dcc::DccTrustList { signers: vec![dcc_case().1] })),
         results: Some(Arc::new(surge_app::results::ResultsConfig {
             tests: surge_results::TestTable::seeded(),
@@ -415,6 +417,10 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         ("POST", "/api/v1/results/csv".into(), Value::Null, admin_only),
         ("POST", "/api/v1/fhir/Bundle".into(), json!({"resourceType": "Bundle"}), admin_only),
         ("POST", "/api/v1/results/999/action".into(), json!({"action": "called_reached"}), admin_only),
+        // The situation lake: officials query it, everyone reads the dashboard.
+        ("GET", "/api/v1/lake/sql?q=SELECT%201".into(), Value::Null, staff_only),
+        ("GET", "/situation".into(), Value::Null, yes),
+        ("GET", "/situation.csv".into(), Value::Null, yes),
     ]);
     for (method, path, body, allowed) in &table {
         for ((name, caller), expect) in who.iter().zip(allowed) {

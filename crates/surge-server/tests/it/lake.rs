@@ -99,3 +99,111 @@ fn lake_facts_counts_the_platforms_own_events_and_names_no_one() {
     assert!(csv.starts_with("fact,from,seconds,place,outcome,count\n"), "{csv}");
     assert!(csv.lines().any(|l| l.starts_with("results,") && l.ends_with(",texted,1")), "{csv}");
 }
+
+fn json_out(out: &std::process::Output) -> Value {
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn lake_import_makes_versions_that_sql_tables_and_history_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let who = data("who_WHO-COVID-19-global-data__2020-07_head300.csv");
+    let report = json_out(&surge(dir.path(), &["lake", "import", "who", &who, "--format", "json"]));
+    assert_eq!((report["daily_cases_version"].as_u64(), report["rows"].as_u64()), (Some(0), Some(300)));
+    assert_eq!(report["attribution"], "WHO COVID-19 global data (attribution required)");
+
+    // WHO revises Afghanistan's first day; the import is a new version and the first stays readable.
+    let revised = dir.path().join("WHO-COVID-19-global-data.csv");
+    let text = std::fs::read_to_string(&who).unwrap().replacen(
+        "2020-02-24T00:00:00Z,AF,Afghanistan,EMRO,1,1,0,0",
+        "2020-02-24T00:00:00Z,AF,Afghanistan,EMRO,3,3,0,0",
+        1,
+    );
+    std::fs::write(&revised, text).unwrap();
+    let report =
+        json_out(&surge(dir.path(), &["lake", "import", "who", revised.to_str().unwrap(), "--format", "json"]));
+    assert_eq!(report["daily_cases_version"], 1);
+
+    let sql = "SELECT new_confirmed FROM daily_cases WHERE region = 'AF' AND date = DATE '2020-02-24'";
+    let now = json_out(&surge(dir.path(), &["lake", "sql", sql, "--format", "json"]));
+    let then = json_out(&surge(dir.path(), &["lake", "sql", sql, "--format", "json", "--version", "daily_cases=0"]));
+    assert_eq!((now[0]["new_confirmed"].as_i64(), then[0]["new_confirmed"].as_i64()), (Some(3), Some(1)));
+    let csv = surge(
+        dir.path(),
+        &["lake", "sql", "SELECT source, count(*) AS n FROM daily_cases GROUP BY source", "--format", "csv"],
+    );
+    assert_eq!(String::from_utf8_lossy(&csv.stdout), "source,n\nwho,300\n");
+    let table = surge(dir.path(), &["lake", "sql", "SELECT count(*) AS n FROM ingests"]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("| 2 "), "{}", String::from_utf8_lossy(&table.stdout));
+
+    let refused = surge(dir.path(), &["lake", "sql", "DELETE FROM daily_cases"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let refused = surge(dir.path(), &["lake", "sql", "INSERT INTO ingests SELECT * FROM ingests"]);
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("only SELECT"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    let tables = json_out(&surge(dir.path(), &["lake", "tables", "--format", "json"]));
+    let version =
+        |name: &str| tables.as_array().unwrap().iter().find(|t| t["table"] == name).map(|t| t["version"].clone());
+    assert_eq!((version("daily_cases"), version("ingests")), (Some(1.into()), Some(1.into())));
+    let history = json_out(&surge(dir.path(), &["lake", "history", "daily_cases", "--format", "json"]));
+    assert_eq!(history.as_array().unwrap().len(), 2);
+    assert_eq!(history[0]["version"], 1);
+    assert_eq!(history[0]["surge"]["file_name"], "WHO-COVID-19-global-data.csv");
+    assert_eq!(history[1]["surge"]["file_name"], "who_WHO-COVID-19-global-data__2020-07_head300.csv");
+    let unknown = surge(dir.path(), &["lake", "history", "nothing"]);
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn duckdb_reads_a_table_surge_wrote_and_gets_the_same_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    for (source, file) in [
+        ("who", "who_WHO-COVID-19-global-data__2020-07_head300.csv"),
+        ("jhu-timeseries", "jhu_time_series_covid19_confirmed_global__2021-01-08.csv"),
+        ("owid", "owid_owid-covid-data__2020-05_stored-version_head.csv"),
+        // Imported twice: the second replaces the first's files, which stay on disk for older versions.
+        ("who", "who_WHO-COVID-19-global-data__2020-07_head300.csv"),
+    ] {
+        json_out(&surge(dir.path(), &["lake", "import", source, &data(file), "--format", "json"]));
+    }
+    let ours = json_out(&surge(
+        dir.path(),
+        &[
+            "lake",
+            "sql",
+            "SELECT source, count(*) AS rows, sum(new_confirmed) AS new_confirmed, max(cumulative_deaths) AS \
+             cumulative_deaths_max FROM daily_cases GROUP BY source ORDER BY source",
+            "--format",
+            "json",
+        ],
+    ));
+    let python = std::env::var("SURGE_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/lake_duckdb.py");
+    let out = std::process::Command::new(python)
+        .args([script, dir.path().join("surge-data/lake/daily_cases").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "duckdb (run .ci/run, or pip install duckdb): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(theirs.as_array().unwrap().len(), 3, "{theirs}");
+    for (a, b) in ours.as_array().unwrap().iter().zip(theirs.as_array().unwrap()) {
+        assert_eq!(a["source"], b["source"]);
+        assert_eq!(a["rows"], b["rows"], "{a} / {b}");
+        assert_eq!(a["new_confirmed"], b["new_confirmed"], "{a} / {b}");
+        // JSON leaves out nulls (JHU's confirmed file has no deaths).
+        assert_eq!(
+            a.get("cumulative_deaths_max").cloned().unwrap_or(Value::Null),
+            b["cumulative_deaths_max"],
+            "{a} / {b}"
+        );
+    }
+}

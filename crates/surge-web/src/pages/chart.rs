@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use time::Date;
 
 use super::escape;
+use crate::i18n::Lang;
 
 /// What a chart shows: one value a day as bars, optionally a line over them, and their words.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,7 +56,7 @@ pub fn figure(value: f64) -> String {
 }
 
 /// The chart as SVG, then its data as a table. `id` must be unique on the page.
-pub fn daily_chart(id: &str, chart: &DailyChart<'_>) -> String {
+pub fn daily_chart(lang: Lang, id: &str, chart: &DailyChart<'_>) -> String {
     let n = chart.days.len().max(1);
     let values = chart.bars.iter().chain(chart.line.iter().flat_map(|(_, l)| l.iter())).flatten();
     let top = nice_ceiling(values.fold(0.0, |m: f64, v| m.max(*v)));
@@ -130,9 +131,11 @@ pub fn daily_chart(id: &str, chart: &DailyChart<'_>) -> String {
     svg.push_str("</svg>");
 
     let mut table = format!(
-        "<details class=\"chart-data\"><summary>{title}: the figures</summary><table><thead><tr><th scope=\"col\">Date</th>\
+        "<details class=\"chart-data\"><summary>{title}: {figures}</summary><table><thead><tr><th scope=\"col\">{date}</th>\
          <th scope=\"col\">{bars}</th>",
         title = escape(chart.title),
+        figures = lang.t("chart.figures"),
+        date = lang.t("chart.date"),
         bars = escape(chart.bars_label),
     );
     if let Some((label, _)) = chart.line {
@@ -194,6 +197,7 @@ mod tests {
         let bars: Vec<Option<f64>> = (0..10).map(|d| if d == 4 { None } else { Some(f64::from(d * 100)) }).collect();
         let line = moving_average(&bars, 3);
         let html = daily_chart(
+            Lang::En,
             "kr<26>",
             &DailyChart {
                 title: "New cases in Busan",
