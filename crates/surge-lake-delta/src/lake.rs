@@ -131,11 +131,7 @@ impl Lake {
     }
 
     /// The table, or `None` before its first write.
-    pub(crate) async fn load_table(&self, name: &str) -> Result<Option<DeltaTable>, LakeStoreError> {
-        self.load(name).await
-    }
-
-    async fn load(&self, name: &str) -> Result<Option<DeltaTable>, LakeStoreError> {
+    pub(crate) async fn load(&self, name: &str) -> Result<Option<DeltaTable>, LakeStoreError> {
         let url = self.table_url(name)?;
         if url.to_file_path().is_ok_and(|path| !path.join("_delta_log").is_dir()) {
             return Ok(None);

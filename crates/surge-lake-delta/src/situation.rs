@@ -42,7 +42,7 @@ impl Lake {
     async fn context(&self, tables: &[&str]) -> Result<Option<SessionContext>, LakeStoreError> {
         let ctx = SessionContext::new();
         for name in tables {
-            let Some(table) = self.load_table(name).await? else { return Ok(None) };
+            let Some(table) = self.load(name).await? else { return Ok(None) };
             table.update_datafusion_session(&ctx.state())?;
             ctx.register_table(*name, table.table_provider().await?)?;
         }

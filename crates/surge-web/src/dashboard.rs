@@ -87,34 +87,17 @@ impl Dashboard {
                     .get(region.region.as_str())
                     .map(|a| a.iter().map(|p| (*p, link(p))).collect())
                     .unwrap_or_default();
-                self.insert_place(&mut pages, s, region, &areas, now);
+                insert_place(&mut pages, s, region, &areas, now);
             }
             if area_pages {
                 for area in &s.sub_regions {
-                    self.insert_place(&mut pages, s, area, &[], now);
+                    insert_place(&mut pages, s, area, &[], now);
                 }
             }
         }
         let count = pages.len();
         *self.pages.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(pages);
         count
-    }
-
-    fn insert_place(
-        &self,
-        pages: &mut Pages,
-        s: &Situation,
-        place: &Place,
-        areas: &[(&Place, Option<String>)],
-        now: OffsetDateTime,
-    ) {
-        let path = format!("/situation/{}", place.path());
-        for lang in LANGS {
-            let html = render::place_page(lang, s, place, areas, now);
-            pages.insert(format!("{}:{path}", lang.code()), Rendered::new(html, "text/html; charset=utf-8"));
-        }
-        pages.insert(format!("{path}.csv"), Rendered::new(render::place_csv(s, place), "text/csv; charset=utf-8"));
-        pages.insert(format!("{path}.json"), Rendered::new(render::place_json(s, place), "application/json"));
     }
 
     fn get(&self, key: &str) -> Option<Rendered> {
@@ -181,4 +164,21 @@ pub async fn place<S: Store>(
     headers: HeaderMap,
 ) -> Response {
     lookup(&state, &format!("/situation/{rest}"), &query, &headers)
+}
+
+/// A place's page in each language, and its figures as CSV and JSON.
+fn insert_place(
+    pages: &mut Pages,
+    s: &Situation,
+    place: &Place,
+    areas: &[(&Place, Option<String>)],
+    now: OffsetDateTime,
+) {
+    let path = format!("/situation/{}", place.path());
+    for lang in LANGS {
+        let html = render::place_page(lang, s, place, areas, now);
+        pages.insert(format!("{}:{path}", lang.code()), Rendered::new(html, "text/html; charset=utf-8"));
+    }
+    pages.insert(format!("{path}.csv"), Rendered::new(render::place_csv(s, place), "text/csv; charset=utf-8"));
+    pages.insert(format!("{path}.json"), Rendered::new(render::place_json(s, place), "application/json"));
 }

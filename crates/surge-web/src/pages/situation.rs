@@ -69,38 +69,23 @@ fn platform(lang: Lang, f: &PlatformFigures) -> String {
     let share = |part: u64, whole: u64| {
         if whole == 0 { String::new() } else { format!(" ({}%)", figure(part as f64 * 100.0 / whole as f64)) }
     };
+    // A total, then the part of it the second label names, with its share where the first is a whole.
+    let with_part = |total: u64, label: &str, part: u64, shown_as_share: bool| {
+        let share = if shown_as_share { share(part, total) } else { String::new() };
+        format!("{}; {label} {}{share}", figure(total as f64), figure(part as f64))
+    };
     let rows = [
         (lang.t("situation.passes_issued"), figure(f.passes_issued_7d as f64)),
         (lang.t("situation.passes_revoked"), figure(f.passes_revoked_7d as f64)),
         (
             lang.t("situation.scans"),
-            format!(
-                "{}; {} {}",
-                figure(f.scans_24h as f64),
-                lang.t("situation.scans_invalid"),
-                figure(f.scans_invalid_24h as f64)
-            ),
+            with_part(f.scans_24h, lang.t("situation.scans_invalid"), f.scans_invalid_24h, false),
         ),
         (
             lang.t("situation.results"),
-            format!(
-                "{}; {} {}{}",
-                figure(f.results_7d as f64),
-                lang.t("situation.results_texted"),
-                figure(f.results_texted_7d as f64),
-                share(f.results_texted_7d, f.results_7d)
-            ),
+            with_part(f.results_7d, lang.t("situation.results_texted"), f.results_texted_7d, true),
         ),
-        (
-            lang.t("situation.sms"),
-            format!(
-                "{}; {} {}{}",
-                figure(f.sms_7d as f64),
-                lang.t("situation.sms_delivered"),
-                figure(f.sms_delivered_7d as f64),
-                share(f.sms_delivered_7d, f.sms_7d)
-            ),
-        ),
+        (lang.t("situation.sms"), with_part(f.sms_7d, lang.t("situation.sms_delivered"), f.sms_delivered_7d, true)),
     ];
     let mut html = format!("<h2>{}</h2><dl>", lang.t("situation.platform"));
     for (label, value) in rows {
