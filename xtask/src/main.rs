@@ -9,7 +9,10 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 /// Python packages for the interoperability tests, pinned: pycose 1.1 cannot read cbor2 6's tuples.
-const PYTHON_PACKAGES: &[&str] = &["pycose==1.1.0", "cbor2==5.9.0", "base45==0.4.4", "duckdb==2.0.0"];
+/// Interop peers for the tests: COSE and CBOR decoders, DuckDB (reads the lake's tables), and moto's S3 server (an
+/// S3-compatible store on 127.0.0.1 for the lake).
+const PYTHON_PACKAGES: &[&str] =
+    &["pycose==1.1.0", "cbor2==5.9.0", "base45==0.4.4", "duckdb==2.0.0", "moto[server]==5.2.5"];
 
 /// Crates that make up the offline verifier's brain and the domain: they may not depend on any of these.
 const NO_IO_CRATES: &[&str] = &["surge-pass", "surge-domain", "surge-certlogic", "surge-results"];
@@ -61,7 +64,7 @@ fn python_env() -> anyhow::Result<PathBuf> {
             && Command::new(&python)
                 .args(["-m", "pip", "freeze"])
                 .output()
-                .map(|o| PYTHON_PACKAGES.iter().all(|p| String::from_utf8_lossy(&o.stdout).contains(p)))
+                .map(|o| PYTHON_PACKAGES.iter().all(|p| String::from_utf8_lossy(&o.stdout).contains(&frozen(p))))
                 .unwrap_or(false)
     };
     if !ready() {
@@ -74,6 +77,14 @@ fn python_env() -> anyhow::Result<PathBuf> {
             .args(PYTHON_PACKAGES))?;
     }
     Ok(python)
+}
+
+/// A requirement as `pip freeze` lists it: `moto[server]==5.2.5` is frozen as `moto==5.2.5`.
+fn frozen(requirement: &str) -> String {
+    match (requirement.split_once('['), requirement.split_once(']')) {
+        (Some((name, _)), Some((_, version))) => format!("{name}{version}"),
+        _ => requirement.to_owned(),
+    }
 }
 
 /// PostgreSQL on 127.0.0.1:5432 for the store conformance suite: started if it is installed but stopped,

@@ -1,6 +1,7 @@
 //! The platform's own facts for the situation lake, de-identified and aggregated: passes issued and revoked per zone
-//! and day, checkpoint scans per checkpoint and hour, results texted or queued per day, text messages per kind,
-//! state and day. The store counts; here a pass good in several zones counts once in each.
+//! and day, checkpoint scans per checkpoint and hour, results texted or queued per day, negatives texted per day by
+//! minutes from the lab's message to the gateway, text messages per kind, state and day. The store counts; here a
+//! pass good in several zones counts once in each.
 
 use std::collections::BTreeMap;
 
@@ -33,6 +34,8 @@ pub fn by_zone(counts: Vec<FactCount>) -> Vec<FactCount> {
 /// The platform's headline figures for the public dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PlatformFigures {
+    /// Passes in force at the time of the figures (not from the facts: set by the caller).
+    pub passes_in_force: u64,
     pub passes_issued_7d: u64,
     pub passes_revoked_7d: u64,
     pub scans_24h: u64,
@@ -41,6 +44,9 @@ pub struct PlatformFigures {
     pub results_texted_7d: u64,
     pub sms_7d: u64,
     pub sms_delivered_7d: u64,
+    /// The median whole minutes from a lab's message to the gateway taking its negative's text, over the
+    /// negatives texted automatically in the last 7 days; `None` when there were none.
+    pub result_text_median_minutes_7d: Option<u64>,
 }
 
 /// Sums the facts into the dashboard's figures as at `now` (Unix seconds). Pass counts are summed as the store
@@ -49,6 +55,7 @@ pub fn figures(counts: &[FactCount], now: i64) -> PlatformFigures {
     let week = now - 7 * 86_400;
     let day = now - 86_400;
     let mut f = PlatformFigures::default();
+    let mut minutes: Vec<(u64, u64)> = Vec::new();
     for c in counts {
         // A bucket counts when it ends after the window's start.
         let within = |since: i64| c.bucket + c.kind.bucket_seconds() > since;
@@ -73,10 +80,31 @@ pub fn figures(counts: &[FactCount], now: i64) -> PlatformFigures {
                     f.sms_delivered_7d += c.count;
                 }
             }
+            FactKind::ResultTextMinutes if within(week) => {
+                if let Ok(m) = c.outcome.parse::<u64>() {
+                    minutes.push((m, c.count));
+                }
+            }
             _ => {}
         }
     }
+    f.result_text_median_minutes_7d = median(minutes);
     f
+}
+
+/// The median of values given with how often each occurs (the lower middle one for an even count).
+fn median(mut counted: Vec<(u64, u64)>) -> Option<u64> {
+    counted.sort_unstable();
+    let total: u64 = counted.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        return None;
+    }
+    let middle = total.div_ceil(2);
+    let mut seen = 0;
+    counted.into_iter().find_map(|(value, n)| {
+        seen += n;
+        (seen >= middle).then_some(value)
+    })
 }
 
 #[cfg(test)]
@@ -132,5 +160,25 @@ mod tests {
         let f = figures(&counts, now);
         assert_eq!((f.passes_issued_7d, f.scans_24h, f.scans_invalid_24h), (7, 7, 2));
         assert_eq!((f.results_7d, f.results_texted_7d, f.sms_7d, f.sms_delivered_7d), (7, 6, 10, 8));
+        assert_eq!(f.result_text_median_minutes_7d, None, "no text times");
+        let texted = [
+            at(FactKind::ResultTextMinutes, 99 * 86_400, "0", 3),
+            at(FactKind::ResultTextMinutes, 98 * 86_400, "2", 2),
+            at(FactKind::ResultTextMinutes, 99 * 86_400, "45", 1),
+            // Outside the week: a slow day long ago does not count.
+            at(FactKind::ResultTextMinutes, 80 * 86_400, "900", 50),
+        ];
+        assert_eq!(figures(&texted, now).result_text_median_minutes_7d, Some(0), "3 of 6 texts within a minute");
+        let slower = [texted[1].clone(), texted[2].clone(), texted[3].clone()];
+        assert_eq!(figures(&slower, now).result_text_median_minutes_7d, Some(2));
+    }
+
+    #[test]
+    fn the_median_is_the_middle_count() {
+        assert_eq!(median(vec![]), None);
+        assert_eq!(median(vec![(5, 1)]), Some(5));
+        assert_eq!(median(vec![(9, 1), (1, 1)]), Some(1), "the lower middle of an even count");
+        assert_eq!(median(vec![(1, 1), (2, 1), (30, 1)]), Some(2));
+        assert_eq!(median(vec![(1, 10), (2, 1), (30, 10)]), Some(2));
     }
 }

@@ -382,6 +382,9 @@ pub enum FactKind {
     Results,
     /// Text messages created a day; `place` the kind, `outcome` the state now.
     Sms,
+    /// Negatives texted automatically a day (by the day they were received): `outcome` the whole minutes from the
+    /// lab's message to the gateway taking the text, so a median can be read from the counts.
+    ResultTextMinutes,
 }
 
 impl FactKind {
@@ -392,6 +395,7 @@ impl FactKind {
             Self::Scans => "scans",
             Self::Results => "results",
             Self::Sms => "sms",
+            Self::ResultTextMinutes => "result_text_minutes",
         }
     }
 
@@ -668,6 +672,9 @@ pub trait Store: crate::outbox::Outbox + crate::lab::LabStore + Send + Sync {
     /// Counts of the platform's own facts in buckets starting at or after `since` (Unix seconds), for the lake:
     /// aggregated in the database, so no personal data leaves it. Sorted by kind, bucket, place and outcome.
     fn fact_counts(&self, since: i64) -> impl Future<Output = Result<Vec<FactCount>, StoreError>> + Send;
+
+    /// Movement passes in force at `now` (Unix seconds): valid, started and not expired.
+    fn passes_in_force(&self, now: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// Stores an application with its audit entry (its subject set to the application) and the applicant's SMS,
     /// which `sms` writes once the id is known; returns the id.

@@ -13,15 +13,17 @@ use deltalake::datafusion::execution::context::SQLOptions;
 use deltalake::datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use deltalake::datafusion::prelude::{SessionConfig, SessionContext, col, lit};
 use deltalake::kernel::transaction::CommitProperties;
+use deltalake::logstore::ObjectStoreRef;
+use deltalake::operations::write::SchemaMode;
 use deltalake::protocol::SaveMode;
-use deltalake::{DeltaTable, DeltaTableError};
+use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError, ObjectStoreError, Path as ObjectPath};
 use futures_util::{StreamExt, TryStreamExt};
 use surge_lake::{DailyCase, Import, SourceMeasure};
 use time::OffsetDateTime;
 use url::Url;
 
 use crate::LakeStoreError;
-use crate::rows;
+use crate::{rows, store};
 
 /// Rows per record batch handed to the writer.
 pub(crate) const BATCH_ROWS: usize = 1 << 16;
@@ -32,10 +34,14 @@ pub const DAILY_CASES: &str = "daily_cases";
 pub const FINDINGS: &str = "findings";
 pub const REJECTED: &str = "rejected_rows";
 
-/// A lake at one location.
+/// A lake at one location: a local directory, or a prefix in an S3-compatible bucket.
 #[derive(Debug, Clone)]
 pub struct Lake {
     root: Url,
+    /// Object store options (`aws_endpoint`, `aws_region`, …) for every table's store; empty for a directory.
+    options: HashMap<String, String>,
+    /// The store at the lake's root, for listing its tables.
+    store: ObjectStoreRef,
 }
 
 /// What one import stored.
@@ -106,20 +112,44 @@ pub fn measures_table(source: &str) -> String {
 }
 
 impl Lake {
-    /// Opens (creating the directory if need be) the lake at a path or `file://` URL.
+    /// Opens (creating the directory if need be) the lake at a path, a `file://` URL or an `s3://bucket/prefix` URL;
+    /// an S3 store takes its endpoint, region and keys from the `AWS_*` environment variables.
     pub fn open(location: &str) -> Result<Self, LakeStoreError> {
-        let path = match Url::parse(location) {
+        Self::open_with(location, HashMap::new())
+    }
+
+    /// Opens the lake with object store options (`aws_endpoint`, `aws_region`, `aws_allow_http`, …), which take
+    /// precedence over the environment's.
+    pub fn open_with(location: &str, options: HashMap<String, String>) -> Result<Self, LakeStoreError> {
+        let root = match Url::parse(location) {
             Ok(url) if url.scheme() == "file" => {
-                url.to_file_path().map_err(|()| LakeStoreError::Location(location.to_owned()))?
+                let path = url.to_file_path().map_err(|()| LakeStoreError::Location(location.to_owned()))?;
+                Self::directory(&path, location)?
+            }
+            Ok(url) if url.scheme() == "s3" => {
+                if url.host_str().is_none_or(str::is_empty) {
+                    return Err(LakeStoreError::Location(location.to_owned()));
+                }
+                store::register_s3();
+                // Table locations are joined onto the root, which must end in a slash to keep its last segment.
+                let mut url = url;
+                if !url.path().ends_with('/') {
+                    url.set_path(&format!("{}/", url.path()));
+                }
+                url
             }
             // A Windows drive letter parses as a scheme; anything else with a scheme is a store this build lacks.
             Ok(url) if url.scheme().len() > 1 => return Err(LakeStoreError::Location(location.to_owned())),
-            _ => Path::new(location).to_path_buf(),
+            _ => Self::directory(Path::new(location), location)?,
         };
-        std::fs::create_dir_all(&path)?;
+        let store = deltalake::logstore::store_for(&root, &options)?;
+        Ok(Self { root, options, store })
+    }
+
+    fn directory(path: &Path, location: &str) -> Result<Url, LakeStoreError> {
+        std::fs::create_dir_all(path)?;
         let path = path.canonicalize()?;
-        let root = Url::from_directory_path(&path).map_err(|()| LakeStoreError::Location(location.to_owned()))?;
-        Ok(Self { root })
+        Url::from_directory_path(&path).map_err(|()| LakeStoreError::Location(location.to_owned()))
     }
 
     pub fn root(&self) -> &Url {
@@ -130,30 +160,47 @@ impl Lake {
         self.root.join(&format!("{name}/")).map_err(|_| LakeStoreError::UnknownTable(name.to_owned()))
     }
 
+    fn builder(&self, name: &str) -> Result<DeltaTableBuilder, LakeStoreError> {
+        Ok(DeltaTableBuilder::from_url(self.table_url(name)?)?.with_storage_options(self.options.clone()))
+    }
+
+    /// Whether a table has a log, asked of the store so that a table not yet written is not an error (the Delta
+    /// kernel logs one when it opens a location with no commit).
+    async fn exists(&self, name: &str) -> Result<bool, LakeStoreError> {
+        let log = ObjectPath::from(name).join("_delta_log");
+        match self.store.list(Some(&log)).next().await {
+            None | Some(Err(ObjectStoreError::NotFound { .. })) => Ok(false),
+            Some(Ok(_)) => Ok(true),
+            Some(Err(e)) => Err(DeltaTableError::from(e).into()),
+        }
+    }
+
     /// The table, or `None` before its first write.
     pub(crate) async fn load(&self, name: &str) -> Result<Option<DeltaTable>, LakeStoreError> {
-        let url = self.table_url(name)?;
-        if url.to_file_path().is_ok_and(|path| !path.join("_delta_log").is_dir()) {
+        if !self.exists(name).await? {
             return Ok(None);
         }
-        let table = DeltaTable::try_from_url(url).await?;
+        let table = self.builder(name)?.load().await?;
         Ok(table.version().is_some().then_some(table))
     }
 
-    /// The table to write to, its directory made first: the Delta kernel will not start a table in none.
+    /// The table to write to: loaded if it has been written, otherwise a new one that its first write creates (in a
+    /// directory made first: the Delta kernel will not start a table in none).
     async fn writable(&self, name: &str) -> Result<DeltaTable, LakeStoreError> {
-        let url = self.table_url(name)?;
-        if let Ok(path) = url.to_file_path() {
+        if let Some(table) = self.load(name).await? {
+            return Ok(table);
+        }
+        if let Ok(path) = self.table_url(name)?.to_file_path() {
             std::fs::create_dir_all(path)?;
         }
-        Ok(DeltaTable::try_from_url(url).await?)
+        Ok(self.builder(name)?.build()?)
     }
 
     async fn load_at(&self, name: &str, version: u64) -> Result<DeltaTable, LakeStoreError> {
-        if self.load(name).await?.is_none() {
+        if !self.exists(name).await? {
             return Err(LakeStoreError::UnknownTable(name.to_owned()));
         }
-        match deltalake::open_table_with_version(self.table_url(name)?, version).await {
+        match self.builder(name)?.with_version(version).load().await {
             Ok(table) => Ok(table),
             Err(DeltaTableError::NotATable(_)) => Err(LakeStoreError::UnknownTable(name.to_owned())),
             Err(_) => Err(LakeStoreError::UnknownVersion { table: name.to_owned(), version: version as i64 }),
@@ -161,13 +208,12 @@ impl Lake {
     }
 
     /// The names of the tables in the lake, sorted.
-    pub fn table_names(&self) -> Result<Vec<String>, LakeStoreError> {
-        let root = self.root.to_file_path().map_err(|()| LakeStoreError::Location(self.root.to_string()))?;
+    pub async fn table_names(&self) -> Result<Vec<String>, LakeStoreError> {
+        let listing = self.store.list_with_delimiter(None).await.map_err(DeltaTableError::from)?;
         let mut names = Vec::new();
-        for entry in std::fs::read_dir(root)? {
-            let entry = entry?;
-            if entry.path().join("_delta_log").is_dir() {
-                if let Some(name) = entry.file_name().to_str() {
+        for prefix in listing.common_prefixes {
+            if let Some(name) = prefix.filename() {
+                if self.exists(name).await? {
                     names.push(name.to_owned());
                 }
             }
@@ -179,7 +225,7 @@ impl Lake {
     /// Each table with its current version and number of data files.
     pub async fn tables(&self) -> Result<Vec<TableInfo>, LakeStoreError> {
         let mut tables = Vec::new();
-        for name in self.table_names()? {
+        for name in self.table_names().await? {
             if let Some(table) = self.load(&name).await? {
                 let files = table.get_file_uris()?.count();
                 tables.push(TableInfo { name, version: table.version().unwrap_or_default(), files });
@@ -239,14 +285,18 @@ impl Lake {
             ])
         };
 
-        let (daily_cases_version, source_rows) = self.write_daily_cases(import, &ingest_id, commit()).await?;
-        let measures = if import.measures.is_empty() {
-            None
-        } else {
+        // The two large tables are written side by side: each write encodes its Parquet in a task of its own, so
+        // both cores work. Each commit is atomic on its own, as before.
+        let measures = async {
+            if import.measures.is_empty() {
+                return Ok(None);
+            }
             let name = measures_table(&lineage.source);
             let version = self.write_measures(&name, &import.measures, &ingest_id, commit()).await?;
-            Some((name, version))
+            Ok::<_, LakeStoreError>(Some((name, version)))
         };
+        let ((daily_cases_version, source_rows), measures) =
+            tokio::try_join!(self.write_daily_cases(import, &ingest_id, commit()), measures)?;
         if !import.findings.is_empty() {
             let batch = rows::findings_batch(&import.findings, &lineage.source, &ingest_id)?;
             self.append(FINDINGS, vec![batch], commit()).await?;
@@ -267,7 +317,12 @@ impl Lake {
         commit: CommitProperties,
     ) -> Result<u64, LakeStoreError> {
         let table = self.writable(name).await?;
-        let table = table.write(batches).with_save_mode(SaveMode::Append).with_commit_properties(commit).await?;
+        let table = table
+            .write(batches)
+            .with_save_mode(SaveMode::Append)
+            .with_commit_properties(commit)
+            .with_writer_properties(rows::writer_properties())
+            .await?;
         Ok(table.version().unwrap_or_default())
     }
 
@@ -290,8 +345,8 @@ impl Lake {
     ) -> Result<(u64, usize), LakeStoreError> {
         // Rows carry the source they are stored under (`jhu` for both JHU formats), which may differ from the
         // importer's name in the lineage.
-        let source = import.rows.first().map_or(import.lineage.source.as_str(), |r| r.source.as_str());
-        if let Some(other) = import.rows.iter().find(|r| r.source != source) {
+        let source = import.rows.first().map_or(import.lineage.source.as_str(), |r| &*r.source);
+        if let Some(other) = import.rows.iter().find(|r| &*r.source != source) {
             return Err(LakeStoreError::Data(format!("one import holds two sources, {source} and {}", other.source)));
         }
         let table = self.writable(DAILY_CASES).await?;
@@ -305,7 +360,12 @@ impl Lake {
             table.write(Vec::new()).with_partition_columns(["source"])
         } else {
             let only_this_source = col("source").eq(lit(source));
-            table.write(Vec::new()).with_save_mode(SaveMode::Overwrite).with_replace_where(only_this_source)
+            // Merge: a lake written before a column was added (`country`) gains it, null in other sources' rows.
+            table
+                .write(Vec::new())
+                .with_save_mode(SaveMode::Overwrite)
+                .with_replace_where(only_this_source)
+                .with_schema_mode(SchemaMode::Merge)
         };
         // A source's first import is written as read; later ones are merged with what the source already has.
         let (batches, count) = if stored.is_empty() {
@@ -316,18 +376,23 @@ impl Lake {
                 .collect::<Result<Vec<_>, _>>()?;
             (batches, import.rows.len())
         } else {
-            let tagged: Vec<(DailyCase, String)> =
-                import.rows.iter().map(|row| (row.clone(), ingest_id.to_owned())).collect();
+            let ingest_id: Arc<str> = Arc::from(ingest_id);
+            let tagged: Vec<(DailyCase, Arc<str>)> =
+                import.rows.iter().map(|row| (row.clone(), ingest_id.clone())).collect();
             let merged = surge_lake::merge_rows(stored, tagged);
             let batches = merged
                 .chunks(BATCH_ROWS)
-                .map(|chunk| rows::daily_cases_batch(chunk.iter().map(|(r, t)| (r, t.as_str()))))
+                .map(|chunk| rows::daily_cases_batch(chunk.iter().map(|(r, t)| (r, &**t))))
                 .collect::<Result<Vec<_>, _>>()?;
             (batches, merged.len())
         };
         let batches =
             if batches.is_empty() { vec![RecordBatch::new_empty(rows::daily_cases_schema())] } else { batches };
-        let table = builder.with_input_batches(batches).with_commit_properties(commit).await?;
+        let table = builder
+            .with_input_batches(batches)
+            .with_commit_properties(commit)
+            .with_writer_properties(rows::writer_properties())
+            .await?;
         Ok((table.version().unwrap_or_default(), count))
     }
 
@@ -345,7 +410,7 @@ impl Lake {
             None => SaveMode::Append,
             Some(_) => {
                 let fresh: std::collections::HashSet<(&str, i32, &str)> =
-                    measures.iter().map(|m| (m.region.as_str(), rows::date32(m.date), m.name.as_str())).collect();
+                    measures.iter().map(|m| (&*m.region, rows::date32(m.date), &*m.name)).collect();
                 for batch in self.read(&table, None).await? {
                     let keep = rows::measures_not_in(&batch, &fresh)?;
                     if keep.num_rows() > 0 {
@@ -358,7 +423,12 @@ impl Lake {
         for chunk in measures.chunks(BATCH_ROWS) {
             batches.push(rows::measures_batch(chunk, ingest_id)?);
         }
-        let table = table.write(batches).with_save_mode(mode).with_commit_properties(commit).await?;
+        let table = table
+            .write(batches)
+            .with_save_mode(mode)
+            .with_commit_properties(commit)
+            .with_writer_properties(rows::writer_properties())
+            .await?;
         Ok(table.version().unwrap_or_default())
     }
 
@@ -366,7 +436,12 @@ impl Lake {
     pub async fn replace(&self, name: &str, batches: Vec<RecordBatch>, note: &str) -> Result<u64, LakeStoreError> {
         let table = self.writable(name).await?;
         let commit = CommitProperties::default().with_metadata([("surge.note".to_owned(), note.to_owned().into())]);
-        let table = table.write(batches).with_save_mode(SaveMode::Overwrite).with_commit_properties(commit).await?;
+        let table = table
+            .write(batches)
+            .with_save_mode(SaveMode::Overwrite)
+            .with_commit_properties(commit)
+            .with_writer_properties(rows::writer_properties())
+            .await?;
         Ok(table.version().unwrap_or_default())
     }
 
@@ -379,7 +454,7 @@ impl Lake {
         at: &[(String, u64)],
     ) -> Result<QueryResult, LakeStoreError> {
         let pinned: HashMap<&str, u64> = at.iter().map(|(name, version)| (name.as_str(), *version)).collect();
-        let names = self.table_names()?;
+        let names = self.table_names().await?;
         for name in pinned.keys() {
             if !names.iter().any(|n| n == name) {
                 return Err(LakeStoreError::UnknownTable((*name).to_owned()));

@@ -1,6 +1,6 @@
 //! The situation data lake's storage: Delta Lake tables of Parquet files, written with ACID commits so every import
 //! is a new table version and older versions stay queryable, and read with DataFusion SQL. Other engines (Spark,
-//! Trino, DuckDB) read the same tables.
+//! Trino, DuckDB) read the same tables. The lake is a local directory or a prefix in an S3-compatible bucket.
 
 mod error;
 mod format;
@@ -8,6 +8,7 @@ mod lake;
 mod platform;
 mod rows;
 mod situation;
+mod store;
 
 pub use deltalake::arrow;
 pub use error::LakeStoreError;

@@ -7,7 +7,10 @@ use deltalake::arrow::array::{
     StringBuilder, TimestampMicrosecondBuilder, UInt64Builder,
 };
 use deltalake::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use surge_lake::{DailyCase, Finding, Import, SourceMeasure};
+use deltalake::parquet::basic::Compression;
+use deltalake::parquet::file::properties::{EnabledStatistics, WriterProperties};
+use deltalake::parquet::schema::types::ColumnPath;
+use surge_lake::{DailyCase, Finding, Import, Shared, SourceMeasure};
 use time::{Date, OffsetDateTime};
 
 use crate::LakeStoreError;
@@ -35,6 +38,20 @@ fn timestamp(name: &str) -> Field {
     Field::new(name, DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false)
 }
 
+/// How the lake writes Parquet. Snappy, which every engine reads; dictionaries only for text, whose values repeat
+/// row after row (numbers rarely do, and a dictionary tried and given up costs time); statistics per row group,
+/// which is what Delta's file skipping and other engines use (page statistics cost a pass for little).
+pub fn writer_properties() -> WriterProperties {
+    let mut builder = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_dictionary_enabled(false)
+        .set_statistics_enabled(EnabledStatistics::Chunk);
+    for column in ["source", "region", "sub_region", "region_name", "ingest_id", "country", "measure"] {
+        builder = builder.set_column_dictionary_enabled(ColumnPath::from(column), true);
+    }
+    builder.build()
+}
+
 /// `daily_cases`: every source's case and death counts in one shape, partitioned by source.
 pub fn daily_cases_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
@@ -48,6 +65,8 @@ pub fn daily_cases_schema() -> SchemaRef {
         count("cumulative_deaths"),
         string("region_name"),
         string("ingest_id"),
+        // Last, where schema evolution puts a column that a lake written before it lacks.
+        Field::new("country", DataType::Utf8, true),
     ]))
 }
 
@@ -63,6 +82,7 @@ pub(crate) fn daily_cases_batch<'a>(
     let mut counts: [Int64Builder; 4] = std::array::from_fn(|_| Int64Builder::with_capacity(n));
     let mut region_name = StringBuilder::with_capacity(n, n * 8);
     let mut ingest = StringBuilder::with_capacity(n, n * 24);
+    let mut country = StringBuilder::with_capacity(n, n * 3);
     for (row, ingest_id) in rows {
         source.append_value(&row.source);
         region.append_value(&row.region);
@@ -74,6 +94,7 @@ pub(crate) fn daily_cases_batch<'a>(
         }
         region_name.append_value(&row.region_name);
         ingest.append_value(ingest_id);
+        country.append_option(row.country.as_deref());
     }
     let [a, b, c, d] = counts.map(|mut builder| Arc::new(builder.finish()) as ArrayRef);
     let columns: Vec<ArrayRef> = vec![
@@ -87,6 +108,7 @@ pub(crate) fn daily_cases_batch<'a>(
         d,
         Arc::new(region_name.finish()),
         Arc::new(ingest.finish()),
+        Arc::new(country.finish()),
     ];
     Ok(RecordBatch::try_new(daily_cases_schema(), columns)?)
 }
@@ -116,8 +138,8 @@ fn optional(values: &Int64Array, i: usize) -> Option<i64> {
     (!values.is_null(i)).then(|| values.value(i))
 }
 
-/// Reads `daily_cases` rows back, with their ingest ids.
-pub(crate) fn daily_cases_rows(batch: &RecordBatch) -> Result<Vec<(DailyCase, String)>, LakeStoreError> {
+/// Reads `daily_cases` rows back, with their ingest ids; a region's text is shared by its rows as on import.
+pub(crate) fn daily_cases_rows(batch: &RecordBatch) -> Result<Vec<(DailyCase, Arc<str>)>, LakeStoreError> {
     let text = |name| column_as(batch, name, &DataType::Utf8);
     let counts = |name| column_as(batch, name, &DataType::Int64);
     let (source, region, sub_region) = (text("source")?, text("region")?, text("sub_region")?);
@@ -129,25 +151,31 @@ pub(crate) fn daily_cases_rows(batch: &RecordBatch) -> Result<Vec<(DailyCase, St
         (typed::<StringArray>(&source)?, typed::<StringArray>(&region)?, typed::<StringArray>(&sub_region)?);
     let (region_name, ingest) = (typed::<StringArray>(&region_name)?, typed::<StringArray>(&ingest)?);
     let date = typed::<Date32Array>(&date)?;
+    // A table written before rows had a country has no such column.
+    let country = batch.column_by_name("country").map(|_| text("country")).transpose()?;
+    let country = country.as_ref().map(typed::<StringArray>).transpose()?;
     let (new_confirmed, cumulative_confirmed) =
         (typed::<Int64Array>(&new_confirmed)?, typed::<Int64Array>(&cumulative_confirmed)?);
     let (new_deaths, cumulative_deaths) = (typed::<Int64Array>(&new_deaths)?, typed::<Int64Array>(&cumulative_deaths)?);
-    (0..batch.num_rows())
-        .map(|i| {
-            let row = DailyCase {
-                source: source.value(i).to_owned(),
-                region: region.value(i).to_owned(),
-                sub_region: sub_region.value(i).to_owned(),
-                date: from_date32(date.value(i))?,
-                new_confirmed: optional(new_confirmed, i),
-                cumulative_confirmed: optional(cumulative_confirmed, i),
-                new_deaths: optional(new_deaths, i),
-                cumulative_deaths: optional(cumulative_deaths, i),
-                region_name: region_name.value(i).to_owned(),
-            };
-            Ok((row, ingest.value(i).to_owned()))
-        })
-        .collect()
+    let mut shared: [Shared; 6] = Default::default();
+    let mut rows = Vec::with_capacity(batch.num_rows());
+    for i in 0..batch.num_rows() {
+        let [s_source, s_region, s_sub, s_name, s_country, s_ingest] = &mut shared;
+        let row = DailyCase {
+            source: s_source.get(source.value(i)),
+            region: s_region.get(region.value(i)),
+            sub_region: s_sub.get(sub_region.value(i)),
+            date: from_date32(date.value(i))?,
+            new_confirmed: optional(new_confirmed, i),
+            cumulative_confirmed: optional(cumulative_confirmed, i),
+            new_deaths: optional(new_deaths, i),
+            cumulative_deaths: optional(cumulative_deaths, i),
+            region_name: s_name.get(region_name.value(i)),
+            country: country.filter(|c| !c.is_null(i)).map(|c| s_country.get(c.value(i))),
+        };
+        rows.push((row, s_ingest.get(ingest.value(i))));
+    }
+    Ok(rows)
 }
 
 /// A source's own extra measures (`owid_measures`, …), long form.
@@ -301,11 +329,13 @@ pub(crate) fn measures_not_in(
     Ok(RecordBatch::try_new(schema, columns)?)
 }
 
-/// Writes rows to one Parquet file with no Delta log: the baseline `surge bench lake` compares imports with.
+/// Writes rows to one Parquet file with no Delta log and the lake's writer properties: the baseline `surge bench lake`
+/// compares imports with.
 pub fn write_parquet(path: &std::path::Path, rows: &[DailyCase]) -> Result<(), LakeStoreError> {
     let file = std::fs::File::create(path)?;
-    let mut writer = deltalake::parquet::arrow::ArrowWriter::try_new(file, daily_cases_schema(), None)
-        .map_err(|e| LakeStoreError::Data(e.to_string()))?;
+    let mut writer =
+        deltalake::parquet::arrow::ArrowWriter::try_new(file, daily_cases_schema(), Some(writer_properties()))
+            .map_err(|e| LakeStoreError::Data(e.to_string()))?;
     for chunk in rows.chunks(crate::lake::BATCH_ROWS) {
         let batch = daily_cases_batch(chunk.iter().map(|r| (r, "raw")))?;
         writer.write(&batch).map_err(|e| LakeStoreError::Data(e.to_string()))?;

@@ -9,7 +9,7 @@ use deltalake::arrow::array::{Array, ArrayRef, Date32Array, Float64Array, Int64A
 use deltalake::arrow::datatypes::DataType;
 use deltalake::datafusion::prelude::{SessionContext, col, lit};
 use deltalake::datafusion::scalar::ScalarValue;
-use surge_lake::situation::{Day, Place, Situation};
+use surge_lake::situation::{Day, Elsewhere, Place, Situation};
 
 use crate::rows::{from_date32, index_as, typed};
 use crate::{DAILY_CASES, Lake, LakeStoreError, measures_table};
@@ -58,6 +58,7 @@ impl Lake {
         times: &mut QueryTimes,
     ) -> Result<Option<Situation>, LakeStoreError> {
         let Some(ctx) = self.context(&[DAILY_CASES]).await? else { return Ok(None) };
+        let has_country = ctx.table(DAILY_CASES).await?.schema().has_column_with_unqualified_name("country");
         let mut timed = Timer { times, at: Instant::now() };
 
         let source = match source {
@@ -97,16 +98,23 @@ impl Lake {
             .table(DAILY_CASES)
             .await?
             .filter(of_source.and(in_window.clone()))?
-            .select_columns(&[
-                "region",
-                "sub_region",
-                "region_name",
-                "date",
-                "new_confirmed",
-                "cumulative_confirmed",
-                "new_deaths",
-                "cumulative_deaths",
-            ])?
+            .select(
+                [
+                    "region",
+                    "sub_region",
+                    "region_name",
+                    "date",
+                    "new_confirmed",
+                    "cumulative_confirmed",
+                    "new_deaths",
+                    "cumulative_deaths",
+                ]
+                .into_iter()
+                .map(col)
+                // A lake written before rows had a country has no such column until its next import.
+                .chain([if has_country { col("country") } else { lit(ScalarValue::Utf8(None)).alias("country") }])
+                .collect::<Vec<_>>(),
+            )?
             .sort(vec![
                 col("region").sort(true, false),
                 col("sub_region").sort(true, false),
@@ -118,8 +126,17 @@ impl Lake {
 
         let mut places: Vec<Place> = Vec::new();
         let (text, count) = (DataType::Utf8, DataType::Int64);
-        let types =
-            [text.clone(), text.clone(), text, DataType::Date32, count.clone(), count.clone(), count.clone(), count];
+        let types = [
+            text.clone(),
+            text.clone(),
+            text.clone(),
+            DataType::Date32,
+            count.clone(),
+            count.clone(),
+            count.clone(),
+            count,
+            text,
+        ];
         for batch in &batches {
             let c = columns(batch, &types)?;
             let (region, sub) = (typed::<StringArray>(&c[0])?, typed::<StringArray>(&c[1])?);
@@ -130,6 +147,7 @@ impl Lake {
                 typed::<Int64Array>(&c[6])?,
                 typed::<Int64Array>(&c[7])?,
             ];
+            let country = typed::<StringArray>(&c[8])?;
             for i in 0..batch.num_rows() {
                 let same = places.last().is_some_and(|p| p.region == region.value(i) && p.sub_region == sub.value(i));
                 if !same {
@@ -137,6 +155,7 @@ impl Lake {
                         region: region.value(i).to_owned(),
                         sub_region: sub.value(i).to_owned(),
                         name: name.value(i).to_owned(),
+                        country: (!country.is_null(i)).then(|| country.value(i).to_owned()),
                         ..Place::default()
                     });
                 }
@@ -199,10 +218,63 @@ impl Lake {
             places.into_iter().partition(|p| p.sub_region.is_empty());
         regions.sort_by(|a, b| a.name.cmp(&b.name).then(a.region.cmp(&b.region)));
         sub_regions.sort_by(|a, b| a.region.cmp(&b.region).then(a.name.cmp(&b.name)));
-        let attribution = surge_lake::Source::parse(&source)
-            .map(|s| s.attribution().to_owned())
-            .unwrap_or_else(|| format!("{source} (see the source's own terms)"));
-        Ok(Some(Situation { source, attribution, regions, sub_regions, versions: self.versions().await? }))
+        let elsewhere =
+            if has_country { self.elsewhere(&ctx, &source, &regions, &mut timed).await? } else { Vec::new() };
+        let attribution = surge_lake::attribution_of(&source);
+        Ok(Some(Situation { source, attribution, regions, sub_regions, versions: self.versions().await?, elsewhere }))
+    }
+
+    /// Other sources' latest whole-country totals for the countries among `regions`: for each source and country,
+    /// its row on the last day it reported the whole country (areas are not summed: sources cut countries into
+    /// areas differently).
+    async fn elsewhere(
+        &self,
+        ctx: &SessionContext,
+        source: &str,
+        regions: &[Place],
+        timed: &mut Timer<'_>,
+    ) -> Result<Vec<Elsewhere>, LakeStoreError> {
+        let wanted: std::collections::HashSet<&str> = regions.iter().filter_map(|p| p.country.as_deref()).collect();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let quoted = source.replace('\'', "''");
+        let batches = ctx
+            .sql(&format!(
+                "WITH whole AS (SELECT source, country, date, cumulative_confirmed, cumulative_deaths FROM daily_cases \
+                 WHERE source <> '{quoted}' AND country IS NOT NULL AND sub_region = ''), \
+                 last AS (SELECT source, country, max(date) AS date FROM whole GROUP BY source, country) \
+                 SELECT w.source, w.country, w.date, w.cumulative_confirmed, w.cumulative_deaths FROM whole w \
+                 JOIN last l ON w.source = l.source AND w.country = l.country AND w.date = l.date \
+                 ORDER BY w.country, w.source"
+            ))
+            .await?
+            .collect()
+            .await?;
+        timed.lap("other sources' latest totals");
+        let mut out = Vec::new();
+        let (text, count) = (DataType::Utf8, DataType::Int64);
+        let types = [text.clone(), text, DataType::Date32, count.clone(), count];
+        for batch in &batches {
+            let c = columns(batch, &types)?;
+            let (sources, countries) = (typed::<StringArray>(&c[0])?, typed::<StringArray>(&c[1])?);
+            let date = typed::<Date32Array>(&c[2])?;
+            let (cases, deaths) = (typed::<Int64Array>(&c[3])?, typed::<Int64Array>(&c[4])?);
+            for i in 0..batch.num_rows() {
+                if !wanted.contains(countries.value(i)) {
+                    continue;
+                }
+                out.push(Elsewhere {
+                    country: countries.value(i).to_owned(),
+                    source: sources.value(i).to_owned(),
+                    attribution: surge_lake::attribution_of(sources.value(i)),
+                    date: from_date32(date.value(i))?,
+                    cumulative_confirmed: opt_i64(cases, i),
+                    cumulative_deaths: opt_i64(deaths, i),
+                });
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -27,6 +27,14 @@ async fn query(lake: &Lake, sql: &str) -> serde_json::Value {
     serde_json::from_slice(&result.to_json().unwrap()).unwrap()
 }
 
+fn owid_sample() -> Import {
+    read(Source::Owid, "owid-covid-data.csv", &sample("owid_owid-covid-data__2020-05_stored-version_head.csv"))
+}
+
+fn who_sample() -> Import {
+    read(Source::Who, "WHO-COVID-19-global-data.csv", &sample("who_WHO-COVID-19-global-data__2020-07_head300.csv"))
+}
+
 const JHU_CONFIRMED: &str = "jhu_time_series_covid19_confirmed_global__2021-01-08.csv";
 
 /// The JHU confirmed file with its header renamed to the deaths file and every count divided by 50.
@@ -136,13 +144,11 @@ async fn a_revised_file_makes_a_new_version_and_the_old_counts_stay_queryable() 
 async fn sources_keep_their_own_rows_and_owid_extras_their_own_table() {
     let dir = tempfile::tempdir().unwrap();
     let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
-    let owid =
-        read(Source::Owid, "owid-covid-data.csv", &sample("owid_owid-covid-data__2020-05_stored-version_head.csv"));
+    let owid = owid_sample();
     let report = lake.import(&owid, AT).await.unwrap();
     let (table, _) = report.measures.clone().unwrap();
     assert_eq!(table, "owid_measures");
-    let who =
-        read(Source::Who, "WHO-COVID-19-global-data.csv", &sample("who_WHO-COVID-19-global-data__2020-07_head300.csv"));
+    let who = who_sample();
     lake.import(&who, AT + Duration::from_secs(1)).await.unwrap();
     // Importing OWID again replaces only OWID's rows, and its measures are not doubled.
     lake.import(&owid, AT + Duration::from_secs(2)).await.unwrap();
@@ -159,11 +165,87 @@ async fn sources_keep_their_own_rows_and_owid_extras_their_own_table() {
 }
 
 #[tokio::test]
+async fn one_country_code_compares_the_same_country_across_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+    let owid = owid_sample();
+    let who = who_sample();
+    let jhu = read(Source::JhuTimeSeries, "time_series_covid19_confirmed_global.csv", &sample(JHU_CONFIRMED));
+    for (i, import) in [&owid, &who, &jhu].into_iter().enumerate() {
+        lake.import(import, AT + Duration::from_secs(i as u64)).await.unwrap();
+    }
+    // Afghanistan is AFG in OWID, AF in WHO and "Afghanistan" in JHU: one code finds it in all three.
+    let rows = query(
+        &lake,
+        "SELECT source, min(region) AS region, count(*) AS days FROM daily_cases WHERE country = 'AFG' \
+         GROUP BY source ORDER BY source",
+    )
+    .await;
+    let found: Vec<(&str, &str)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["source"].as_str().unwrap(), r["region"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found, [("jhu", "Afghanistan"), ("owid", "AFG"), ("who", "AF")]);
+    let ships = query(&lake, "SELECT DISTINCT region FROM daily_cases WHERE country IS NULL ORDER BY region").await;
+    assert_eq!(ships, serde_json::json!([{"region": "Diamond Princess"}, {"region": "MS Zaandam"}]));
+}
+
+#[tokio::test]
+async fn a_lake_written_before_rows_had_a_country_gains_the_column() {
+    use deltalake::arrow::array::{ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
+    use deltalake::arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+    // daily_cases as the first release of the lake wrote it: no country column.
+    let old = surge_lake_delta::daily_cases_schema();
+    let fields: Vec<Field> =
+        old.fields().iter().filter(|f| f.name() != "country").map(|f| f.as_ref().clone()).collect();
+    let text = |v: &str| Arc::new(StringArray::from(vec![v])) as ArrayRef;
+    let count = || Arc::new(Int64Array::from(vec![Some(1)])) as ArrayRef;
+    let columns = vec![
+        text("busan-health"),
+        text("KR-26"),
+        text(""),
+        Arc::new(Date32Array::from(vec![18_700])) as ArrayRef,
+        count(),
+        count(),
+        count(),
+        count(),
+        text("Busan"),
+        text("old-ingest"),
+    ];
+    assert_eq!(fields.iter().map(Field::data_type).nth(3), Some(&DataType::Date32));
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
+    std::fs::create_dir_all(dir.path().join("daily_cases")).unwrap();
+    let url = url::Url::from_directory_path(dir.path().join("daily_cases").canonicalize().unwrap()).unwrap();
+    let table = deltalake::DeltaTable::try_from_url(url).await.unwrap();
+    table.write(vec![batch]).with_partition_columns(["source"]).await.unwrap();
+
+    let who = who_sample();
+    lake.import(&who, AT).await.unwrap();
+    let rows = query(
+        &lake,
+        "SELECT source, count(*) AS n, count(country) AS with_country FROM daily_cases GROUP BY source ORDER BY source",
+    )
+    .await;
+    assert_eq!(
+        rows,
+        serde_json::json!([
+            {"source": "busan-health", "n": 1, "with_country": 0},
+            {"source": "who", "n": who.rows.len(), "with_country": who.rows.len()},
+        ])
+    );
+}
+
+#[tokio::test]
 async fn queries_are_read_only_and_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
-    let who =
-        read(Source::Who, "WHO-COVID-19-global-data.csv", &sample("who_WHO-COVID-19-global-data__2020-07_head300.csv"));
+    let who = who_sample();
     lake.import(&who, AT).await.unwrap();
     for sql in [
         "INSERT INTO daily_cases SELECT * FROM daily_cases",

@@ -47,7 +47,7 @@ pub struct Finding {
 
 impl Finding {
     pub(crate) fn new(kind: FindingKind, row: &DailyCase, detail: String) -> Self {
-        Self { kind, region: row.region.clone(), sub_region: row.sub_region.clone(), date: row.date, detail }
+        Self { kind, region: row.region.to_string(), sub_region: row.sub_region.to_string(), date: row.date, detail }
     }
 }
 
@@ -62,7 +62,7 @@ pub fn check(rows: &[DailyCase]) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut series_start = 0;
     for (i, row) in rows.iter().enumerate() {
-        if i > 0 && (rows[i - 1].region != row.region || rows[i - 1].sub_region != row.sub_region) {
+        if i > 0 && !rows[i - 1].same_place(row) {
             series_start = i;
         }
         for (what, value) in
@@ -82,9 +82,9 @@ pub fn check(rows: &[DailyCase]) -> Vec<Finding> {
             }
         }
         let before = &rows[series_start.max(i.saturating_sub(WINDOW))..i];
-        let values: Vec<i64> = before.iter().filter_map(|r| r.new_confirmed).collect();
-        if let (Some(v), false) = (row.new_confirmed, values.is_empty()) {
-            let mean = values.iter().sum::<i64>() / values.len() as i64;
+        let (sum, known) = before.iter().filter_map(|r| r.new_confirmed).fold((0i64, 0i64), |(s, n), v| (s + v, n + 1));
+        if let (Some(v), true) = (row.new_confirmed, known > 0) {
+            let mean = sum / known;
             if mean >= MIN_MEAN && v >= mean.saturating_mul(JUMP) {
                 findings.push(Finding::new(
                     FindingKind::Jump,

@@ -7,7 +7,10 @@
 use time::Date;
 use time::macros::format_description;
 
-use crate::read::{Sheet, count, field, sheet};
+use crate::country::{self, Known};
+use std::sync::Arc;
+
+use crate::read::{Shared, Sheet, count, field, sheet};
 use crate::{DailyCase, Import, LakeError};
 
 #[derive(Clone, Copy)]
@@ -16,12 +19,51 @@ enum Measure {
     Deaths,
 }
 
-fn case(region: &str, sub_region: &str, date: Date, measure: Measure, value: Option<i64>) -> DailyCase {
-    let counts = match measure {
-        Measure::Confirmed => [None, value, None, None],
-        Measure::Deaths => [None, None, None, value],
-    };
-    DailyCase::new("jhu", (region, sub_region, region.to_owned()), date, counts)
+/// Where a JHU row is: both formats are stored as source `jhu`, and the region's name is its code.
+struct Place {
+    source: Arc<str>,
+    region: Arc<str>,
+    sub_region: Arc<str>,
+    country: Option<Arc<str>>,
+}
+
+impl Place {
+    fn new(texts: &mut Texts, region: &str, sub_region: &str) -> Self {
+        Self {
+            source: texts.source.clone(),
+            region: texts.regions.get(region),
+            sub_region: texts.sub_regions.get(sub_region),
+            country: texts.countries.of(region, country::from_name),
+        }
+    }
+
+    fn case(&self, date: Date, measure: Measure, value: Option<i64>) -> DailyCase {
+        let counts = match measure {
+            Measure::Confirmed => [None, value, None, None],
+            Measure::Deaths => [None, None, None, value],
+        };
+        let names = (self.region.clone(), self.sub_region.clone(), self.region.clone());
+        DailyCase::new(&self.source, names, date, counts).in_country(self.country.clone())
+    }
+}
+
+/// The text a file's rows share.
+struct Texts {
+    source: Arc<str>,
+    regions: Shared,
+    sub_regions: Shared,
+    countries: Known,
+}
+
+impl Default for Texts {
+    fn default() -> Self {
+        Self {
+            source: Arc::from("jhu"),
+            regions: Shared::default(),
+            sub_regions: Shared::default(),
+            countries: Known::default(),
+        }
+    }
 }
 
 /// `1/22/20`: month, day and a two-digit year of this century.
@@ -65,18 +107,20 @@ pub(crate) fn read_time_series(bytes: &[u8], file_name: &str) -> Result<Import, 
         });
     }
     let mut import = Import::default();
-    while let Some((line, record)) = sheet.next_row(&mut import) {
+    let mut texts = Texts::default();
+    let mut record = csv::StringRecord::new();
+    while let Some(line) = sheet.next_row(&mut import, &mut record) {
         let region = field(&record, country);
         if region.is_empty() {
             import.reject(line, "Country/Region is empty");
             continue;
         }
-        let sub_region = field(&record, province);
+        let place = Place::new(&mut texts, region, field(&record, province));
         let mut cells = Vec::with_capacity(days.len());
         let mut bad = None;
         for (column, day) in &days {
             match count(field(&record, *column)) {
-                Ok(v) => cells.push(case(region, sub_region, *day, measure, v)),
+                Ok(v) => cells.push(place.case(*day, measure, v)),
                 Err(e) => bad = Some(format!("{}: {e}", sheet.headers[*column])),
             }
         }
@@ -105,7 +149,9 @@ pub(crate) fn read_daily(bytes: &[u8], file_name: &str) -> Result<Import, LakeEr
     let confirmed = sheet.need(file_name, "Confirmed", "")?;
     let deaths = sheet.need(file_name, "Deaths", "")?;
     let mut import = Import::default();
-    while let Some((line, record)) = sheet.next_row(&mut import) {
+    let mut texts = Texts::default();
+    let mut record = csv::StringRecord::new();
+    while let Some(line) = sheet.next_row(&mut import, &mut record) {
         let region = field(&record, country);
         if region.is_empty() {
             import.reject(line, "Country_Region is empty");
@@ -126,7 +172,7 @@ pub(crate) fn read_daily(bytes: &[u8], file_name: &str) -> Result<Import, LakeEr
                 continue;
             }
         };
-        let mut row = case(region, &sub_region, day, Measure::Confirmed, c);
+        let mut row = Place::new(&mut texts, region, &sub_region).case(day, Measure::Confirmed, c);
         row.cumulative_deaths = d;
         import.push(line, row);
     }

@@ -6,6 +6,7 @@
 //! Importers take bytes and return rows: no IO here, so each quirk of each format is tested on its samples.
 
 mod checks;
+pub mod country;
 mod error;
 mod jhu;
 mod mapping;
@@ -21,6 +22,7 @@ mod tests;
 pub use checks::{Finding, FindingKind, check};
 pub use error::LakeError;
 pub use mapping::{CsvMapping, import_csv};
+pub use read::{Shared, csv_field};
 pub use table::{DailyCase, Import, Lineage, Rejected, SourceMeasure, merge_rows};
 
 use time::Date;
@@ -65,6 +67,17 @@ impl Source {
             Self::JhuTimeSeries | Self::JhuDaily => "JHU CSSE COVID-19 Data (CC BY 4.0)",
             Self::Who => "WHO COVID-19 global data (attribution required)",
         }
+    }
+}
+
+/// Who to credit for rows stored under a source name in `daily_cases` (`jhu` holds both JHU formats; a mapped
+/// feed's own name points to its own terms).
+pub fn attribution_of(stored_source: &str) -> String {
+    match stored_source {
+        "jhu" => Source::JhuTimeSeries.attribution().to_owned(),
+        other => Source::parse(other)
+            .map(|s| s.attribution().to_owned())
+            .unwrap_or_else(|| format!("{other} (see the source's own terms)")),
     }
 }
 

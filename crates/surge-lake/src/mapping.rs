@@ -7,6 +7,8 @@
 //! date_format = "[year]-[month]-[day]" # optional; a `time` format description, ISO dates by default
 //! region = "KR-26"                     # the region of every row, or `region_column = "…"`
 //! sub_region_column = "district"       # optional
+//! country = "KOR"                      # optional: the ISO alpha-3 code of every row's country, or
+//! # region_codes = "alpha-2"           # how the region names its country: alpha-2, alpha-3 or name
 //!
 //! [measures]                            # at least one; any of the four
 //! new_confirmed = "confirmed_today"
@@ -18,7 +20,10 @@
 use serde::Deserialize;
 use time::Date;
 
-use crate::read::{CountColumns, counts, field, iso_date, sheet};
+use crate::country::{Known, RegionCodes};
+use std::sync::Arc;
+
+use crate::read::{CountColumns, Shared, counts, field, iso_date, sheet};
 use crate::{DailyCase, Import, LakeError, Lineage};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -34,6 +39,12 @@ pub struct CsvMapping {
     pub region_column: Option<String>,
     #[serde(default)]
     pub sub_region_column: Option<String>,
+    /// The ISO alpha-3 code of the country every row is in.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// How the region names its country, for a file of several countries.
+    #[serde(default)]
+    pub region_codes: Option<RegionCodes>,
     pub measures: Measures,
 }
 
@@ -56,6 +67,14 @@ impl CsvMapping {
         }
         if mapping.region.is_some() == mapping.region_column.is_some() {
             return Err(LakeError::Mapping("give exactly one of region and region_column".into()));
+        }
+        if mapping.country.is_some() && mapping.region_codes.is_some() {
+            return Err(LakeError::Mapping("give at most one of country and region_codes".into()));
+        }
+        if let Some(code) = &mapping.country {
+            if crate::country::from_alpha3(code).is_none() {
+                return Err(LakeError::Mapping(format!("country {code:?} is not an ISO 3166-1 alpha-3 code")));
+            }
         }
         let m = &mapping.measures;
         if [&m.new_confirmed, &m.cumulative_confirmed, &m.new_deaths, &m.cumulative_deaths].iter().all(|c| c.is_none())
@@ -91,7 +110,11 @@ pub fn import_csv(mapping: &CsvMapping, file_name: &str, bytes: &[u8], today: Da
         None => None,
     };
     let mut import = Import::default();
-    while let Some((line, record)) = sheet.next_row(&mut import) {
+    let mut known = Known::default();
+    let source: Arc<str> = Arc::from(mapping.source.as_str());
+    let (mut regions, mut sub_regions) = (Shared::default(), Shared::default());
+    let mut record = csv::StringRecord::new();
+    while let Some(line) = sheet.next_row(&mut import, &mut record) {
         let text = field(&record, date);
         let day = match &format {
             Some(f) => Date::parse(text, f).ok(),
@@ -117,7 +140,14 @@ pub fn import_csv(mapping: &CsvMapping, file_name: &str, bytes: &[u8], today: Da
             }
         };
         let sub_region = sub_region.map(|c| field(&record, c)).unwrap_or("");
-        import.push(line, DailyCase::new(&mapping.source, (&region, sub_region, region.clone()), day, values));
+        let country = match (&mapping.country, mapping.region_codes) {
+            (Some(code), _) => Some(Arc::from(code.as_str())),
+            (None, Some(codes)) => known.of(&region, |r| codes.country(r)),
+            (None, None) => None,
+        };
+        let region = regions.get(&region);
+        let row = DailyCase::new(&source, (region.clone(), sub_regions.get(sub_region), region), day, values);
+        import.push(line, row.in_country(country));
     }
     import.lineage = Lineage::of(&mapping.source, file_name, bytes, import.lineage.rows_read);
     crate::table::finish(&mut import, today);

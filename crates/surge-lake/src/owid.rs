@@ -4,7 +4,10 @@
 //! the counts in long form. `owid-covid-latest.csv` has no date column and is refused with a hint.
 
 use crate::checks::{Finding, FindingKind};
-use crate::read::{CountColumns, counts, field, iso_date, sheet};
+use crate::country::{self, Known};
+use std::sync::Arc;
+
+use crate::read::{CountColumns, Shared, counts, field, iso_date, sheet};
 use crate::{DailyCase, Import, LakeError, SourceMeasure};
 
 /// OWID's measures that `daily_cases` has no column for, read where the file has them.
@@ -20,7 +23,7 @@ const EXTRA: [&str; 8] = [
 ];
 
 pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
-    let mut sheet = sheet(bytes, file)?;
+    let sheet = sheet(bytes, file)?;
     let iso = sheet.need(file, "iso_code", "")?;
     let date = sheet.need(
         file,
@@ -31,45 +34,62 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
     let columns: CountColumns<'_> =
         ["new_cases", "total_cases", "new_deaths", "total_deaths"].map(|name| sheet.may(name).map(|c| (c, name)));
     let extra: Vec<(usize, &str)> = EXTRA.iter().filter_map(|name| sheet.may(name).map(|c| (c, *name))).collect();
-    let mut import = Import::default();
-    while let Some((line, record)) = sheet.next_row(&mut import) {
-        let region = field(&record, iso);
-        let Some(day) = iso_date(field(&record, date)) else {
-            import.reject(line, format!("date {:?} is not YYYY-MM-DD", field(&record, date)));
-            continue;
-        };
-        if region.is_empty() {
-            import.reject(line, "iso_code is empty");
-            continue;
-        }
-        let values = match counts(&record, &columns) {
-            Ok(values) => values,
-            Err(reason) => {
-                import.reject(line, reason);
+    // Each piece of a large file is read on its own core, with text shared within the piece (its own copies, so
+    // that cores do not contend for one reference count).
+    let import = sheet.read_in_parallel(|sheet| {
+        let source: Arc<str> = Arc::from("owid");
+        let names: Vec<(usize, Arc<str>)> = extra.iter().map(|(c, name)| (*c, Arc::from(*name))).collect();
+        let empty = Arc::<str>::from("");
+        let mut import = Import::default();
+        let rows = sheet.rows_left();
+        import.rows.reserve(rows);
+        import.lines.reserve(rows);
+        let mut known = Known::default();
+        let (mut regions, mut locations) = (Shared::default(), Shared::default());
+        let mut record = csv::StringRecord::new();
+        while let Some(line) = sheet.next_row(&mut import, &mut record) {
+            let region = field(&record, iso);
+            let Some(day) = iso_date(field(&record, date)) else {
+                import.reject(line, format!("date {:?} is not YYYY-MM-DD", field(&record, date)));
+                continue;
+            };
+            if region.is_empty() {
+                import.reject(line, "iso_code is empty");
                 continue;
             }
-        };
-        for (column, name) in &extra {
-            let text = field(&record, *column);
-            match text.parse::<f64>() {
-                _ if text.is_empty() => {}
-                Ok(value) if value.is_finite() => import.measures.push(SourceMeasure {
-                    region: region.to_owned(),
-                    date: day,
-                    name: (*name).into(),
-                    value,
-                }),
-                _ => import.findings.push(Finding {
-                    kind: FindingKind::UnreadableValue,
-                    region: region.to_owned(),
-                    sub_region: String::new(),
-                    date: day,
-                    detail: format!("line {line}: {name} {text:?} is not a number; the counts are kept"),
-                }),
+            let values = match counts(&record, &columns) {
+                Ok(values) => values,
+                Err(reason) => {
+                    import.reject(line, reason);
+                    continue;
+                }
+            };
+            let region = regions.get(region);
+            for (column, name) in &names {
+                let text = field(&record, *column);
+                match text.parse::<f64>() {
+                    _ if text.is_empty() => {}
+                    Ok(value) if value.is_finite() => import.measures.push(SourceMeasure {
+                        region: region.clone(),
+                        date: day,
+                        name: name.clone(),
+                        value,
+                    }),
+                    _ => import.findings.push(Finding {
+                        kind: FindingKind::UnreadableValue,
+                        region: region.to_string(),
+                        sub_region: String::new(),
+                        date: day,
+                        detail: format!("line {line}: {name} {text:?} is not a number; the counts are kept"),
+                    }),
+                }
             }
+            let name = locations.get(location.map(|c| field(&record, c)).unwrap_or(""));
+            let country = known.of(&region, country::from_alpha3);
+            let row = DailyCase::new(&source, (region, empty.clone(), name), day, values);
+            import.push(line, row.in_country(country));
         }
-        let name = location.map(|c| field(&record, c).to_owned()).unwrap_or_default();
-        import.push(line, DailyCase::new("owid", (region, "", name), day, values));
-    }
+        import
+    });
     Ok(import)
 }

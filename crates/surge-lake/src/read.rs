@@ -2,19 +2,24 @@
 //! move columns over time), counts that may be written as floats, and ISO dates with or without a time.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use time::Date;
 use time::macros::format_description;
 
 use crate::{Import, LakeError};
 
-/// The rows of a CSV file and where each named column is.
+/// The rows of a CSV file (or of a piece of one) and where each named column is.
 pub(crate) struct Sheet<'a> {
+    /// The file, without its byte-order mark.
+    bytes: &'a [u8],
     reader: csv::Reader<&'a [u8]>,
     pub columns: HashMap<String, usize>,
     pub headers: Vec<String>,
     /// Data rows read so far.
     read: usize,
+    /// Lines of the file before the reader's first (for a piece read on its own).
+    lines_before: usize,
 }
 
 pub(crate) fn sheet<'a>(bytes: &'a [u8], file: &str) -> Result<Sheet<'a>, LakeError> {
@@ -26,10 +31,13 @@ pub(crate) fn sheet<'a>(bytes: &'a [u8], file: &str) -> Result<Sheet<'a>, LakeEr
         return Err(LakeError::NotCsv(file.to_owned()));
     }
     let columns = headers.iter().enumerate().map(|(i, h)| (h.clone(), i)).collect();
-    Ok(Sheet { reader, columns, headers, read: 0 })
+    Ok(Sheet { bytes, reader, columns, headers, read: 0, lines_before: 0 })
 }
 
-impl Sheet<'_> {
+/// Files smaller than this are read on one thread: starting threads would cost more than it saves.
+const PARALLEL_BYTES: usize = 4 << 20;
+
+impl<'a> Sheet<'a> {
     /// The index of a column the format needs.
     pub fn need(&self, file: &str, column: &str, hint: &str) -> Result<usize, LakeError> {
         self.columns.get(column).copied().ok_or_else(|| LakeError::MissingColumn {
@@ -39,19 +47,81 @@ impl Sheet<'_> {
         })
     }
 
-    /// The next well-formed data row with its 1-based line (the header is line 1). Every row counts as read; a
-    /// malformed one is rejected with its line and skipped.
-    pub fn next_row(&mut self, import: &mut Import) -> Option<(usize, csv::StringRecord)> {
+    /// About how many rows are left (line ends not yet read), to size vectors once instead of growing them.
+    pub fn rows_left(&self) -> usize {
+        let at = self.reader.position().byte() as usize;
+        memchr::memchr_iter(b'\n', self.bytes.get(at..).unwrap_or_default()).count()
+    }
+
+    /// Reads the next well-formed data row into `record` (one record reused for the whole file) and gives its
+    /// 1-based line in the file (the header is line 1). Every row counts as read; a malformed one is rejected with
+    /// its line and skipped.
+    pub fn next_row(&mut self, import: &mut Import, record: &mut csv::StringRecord) -> Option<usize> {
         loop {
-            let record = self.reader.records().next()?;
+            let read = self.reader.read_record(record);
+            if matches!(read, Ok(false)) {
+                return None;
+            }
             self.read += 1;
-            import.lineage.rows_read = self.read;
-            let line = self.read + 1;
-            match record {
-                Ok(record) => return Some((line, record)),
+            import.lineage.rows_read += 1;
+            let line = match &read {
+                Ok(_) => record.position().map(|p| p.line() as usize),
+                Err(e) => e.position().map(|p| p.line() as usize),
+            };
+            let line = self.lines_before + line.unwrap_or(self.read + 1);
+            match read {
+                Ok(_) => return Some(line),
                 Err(_) => import.reject(line, "not a well-formed CSV row"),
             }
         }
+    }
+
+    /// Reads the rest of the file with `read` on every core: the data rows are cut into pieces at line ends outside
+    /// quotes, each piece is read on its own thread (with the file's true line numbers), and the pieces' imports are
+    /// joined in file order, as if one thread had read it all. `read` gets a sheet for its piece.
+    pub fn read_in_parallel<F>(mut self, read: F) -> Import
+    where
+        F: Fn(&mut Sheet<'a>) -> Import + Sync,
+    {
+        let start = self.reader.position().byte() as usize;
+        let body = self.bytes.get(start..).unwrap_or_default();
+        let pieces = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        if body.len() < PARALLEL_BYTES || pieces < 2 {
+            return read(&mut self);
+        }
+        let cuts = cut_points(body, pieces);
+        let lines_before = memchr::memchr_iter(b'\n', self.bytes.get(..start).unwrap_or_default()).count();
+        let mut sheets = Vec::with_capacity(cuts.len());
+        let mut lines = lines_before;
+        for window in cuts.windows(2) {
+            let piece = &body[window[0]..window[1]];
+            let reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(piece);
+            sheets.push(Sheet {
+                bytes: piece,
+                reader,
+                columns: self.columns.clone(),
+                headers: self.headers.clone(),
+                read: 0,
+                lines_before: lines,
+            });
+            lines += memchr::memchr_iter(b'\n', piece).count();
+        }
+        let read = &read;
+        let imports: Vec<Import> = std::thread::scope(|scope| {
+            let handles: Vec<_> = sheets.into_iter().map(|mut sheet| scope.spawn(move || read(&mut sheet))).collect();
+            // A panic in a reader is a bug; it is passed on rather than turned into a half-read file.
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        });
+        let mut whole = Import::default();
+        for mut piece in imports {
+            whole.lineage.rows_read += piece.lineage.rows_read;
+            whole.rows.append(&mut piece.rows);
+            whole.lines.append(&mut piece.lines);
+            whole.measures.append(&mut piece.measures);
+            whole.rejected.append(&mut piece.rejected);
+            whole.findings.append(&mut piece.findings);
+        }
+        whole
     }
 
     /// The index of a column the format may lack (older or newer files).
@@ -98,4 +168,56 @@ pub(crate) fn count(text: &str) -> Result<Option<i64>, String> {
 /// `2020-02-24` or `2020-02-24T00:00:00Z` (WHO wrote both over the years).
 pub(crate) fn iso_date(text: &str) -> Option<Date> {
     Date::parse(text.trim().get(..10)?, format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// Text that runs of rows repeat (a region's code and name on each of its days): the last value is kept and shared,
+/// so a run costs one allocation.
+#[derive(Debug, Default)]
+pub struct Shared {
+    last: Option<Arc<str>>,
+}
+
+impl Shared {
+    pub fn get(&mut self, text: &str) -> Arc<str> {
+        match &self.last {
+            Some(last) if **last == *text => last.clone(),
+            _ => {
+                let fresh: Arc<str> = Arc::from(text);
+                self.last = Some(fresh.clone());
+                fresh
+            }
+        }
+    }
+}
+
+/// Where to cut `body` into about `pieces` pieces: after a line end that is outside quotes (an even number of `"`
+/// before it, as RFC 4180 doubles a quote inside a field), so no record is split. Starts with 0, ends with the length.
+pub(crate) fn cut_points(body: &[u8], pieces: usize) -> Vec<usize> {
+    let mut cuts = vec![0];
+    let (mut scanned, mut quotes) = (0, 0usize);
+    for k in 1..pieces {
+        let mut at = (body.len() * k / pieces).max(scanned);
+        loop {
+            let Some(end) = memchr::memchr(b'\n', body.get(at..).unwrap_or_default()).map(|i| at + i + 1) else {
+                at = body.len();
+                break;
+            };
+            quotes += memchr::memchr_iter(b'"', &body[scanned..end]).count();
+            scanned = end;
+            at = end;
+            if quotes % 2 == 0 {
+                break;
+            }
+        }
+        if at < body.len() && at > *cuts.last().unwrap_or(&0) {
+            cuts.push(at);
+        }
+    }
+    cuts.push(body.len());
+    cuts
+}
+
+/// A CSV field for output, quoted when it holds a comma, a quote or a line break.
+pub fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }

@@ -39,8 +39,22 @@ pub struct Place {
     /// Empty for the whole region.
     pub sub_region: String,
     pub name: String,
+    /// ISO alpha-3, where the region is a country.
+    pub country: Option<String>,
     pub population: Option<f64>,
     pub days: Vec<Day>,
+}
+
+/// A country's latest whole-country totals in another source than the dashboard's, to set beside its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Elsewhere {
+    pub country: String,
+    pub source: String,
+    /// Who to credit for the figures.
+    pub attribution: String,
+    pub date: Date,
+    pub cumulative_confirmed: Option<i64>,
+    pub cumulative_deaths: Option<i64>,
 }
 
 /// The dashboard's content: one source's places and where it came from.
@@ -55,6 +69,18 @@ pub struct Situation {
     pub sub_regions: Vec<Place>,
     /// The lake's table versions the content was read at, for the page's footnote and its ETag.
     pub versions: Vec<(String, u64)>,
+    /// Other sources' latest totals for the dashboard's countries, by country and then source.
+    pub elsewhere: Vec<Elsewhere>,
+}
+
+impl Situation {
+    /// Other sources' figures for a whole country, by source; none for an area or a place with no country.
+    pub fn elsewhere(&self, place: &Place) -> Vec<&Elsewhere> {
+        match (&place.country, place.sub_region.is_empty()) {
+            (Some(country), true) => self.elsewhere.iter().filter(|e| &e.country == country).collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// The latest figures of a place, for the summary and the comparison table.

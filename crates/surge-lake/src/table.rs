@@ -2,62 +2,88 @@
 //! daily values derived from cumulative ones where a source has only those, rows dated in the future rejected,
 //! repeated keys rejected, and the data checks run.
 
+use std::cmp::Ordering;
+use std::sync::Arc;
+
 use sha2::{Digest, Sha256};
 use time::Date;
 
 use crate::checks::{self, Finding, FindingKind};
 
-/// One region's counts on one day, whatever the source. `None` where the source lacks a measure.
+/// One region's counts on one day, whatever the source. `None` where the source lacks a measure. Text is shared
+/// (`Arc<str>`) by the rows of one region: a file of millions of rows holds each name once, and rows of one region
+/// compare by pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailyCase {
-    pub source: String,
+    pub source: Arc<str>,
     /// The source's own code for the country or area (OWID ISO 3166-1 alpha-3, WHO alpha-2, JHU the name).
-    pub region: String,
+    pub region: Arc<str>,
     /// A province, state or district within the region; empty for the whole region.
-    pub sub_region: String,
+    pub sub_region: Arc<str>,
     pub date: Date,
     pub new_confirmed: Option<i64>,
     pub cumulative_confirmed: Option<i64>,
     pub new_deaths: Option<i64>,
     pub cumulative_deaths: Option<i64>,
     /// The region's name as the source writes it.
-    pub region_name: String,
+    pub region_name: Arc<str>,
+    /// The region's ISO 3166-1 alpha-3 code whatever the source calls it, so that sources can be compared; `None`
+    /// where the region is no country (a ship, an aggregate) or the source's name for it is not known.
+    pub country: Option<Arc<str>>,
 }
 
 impl DailyCase {
     /// A row with its four counts in `daily_cases` order: new and cumulative confirmed, new and cumulative deaths.
     pub(crate) fn new(
-        source: &str,
-        (region, sub_region, region_name): (&str, &str, String),
+        source: &Arc<str>,
+        (region, sub_region, region_name): (Arc<str>, Arc<str>, Arc<str>),
         date: Date,
         [new_confirmed, cumulative_confirmed, new_deaths, cumulative_deaths]: [Option<i64>; 4],
     ) -> Self {
         Self {
-            source: source.to_owned(),
-            region: region.to_owned(),
-            sub_region: sub_region.to_owned(),
+            source: source.clone(),
+            region,
+            sub_region,
             date,
             new_confirmed,
             cumulative_confirmed,
             new_deaths,
             cumulative_deaths,
             region_name,
+            country: None,
         }
     }
 
-    pub(crate) fn key(&self) -> (&str, &str, Date) {
-        (&self.region, &self.sub_region, self.date)
+    /// The row with its region's ISO alpha-3 code.
+    pub(crate) fn in_country(self, country: Option<Arc<str>>) -> Self {
+        Self { country, ..self }
     }
+
+    /// Order by region, sub-region and date; rows of one region share their text, so most compare by pointer.
+    pub(crate) fn order(&self, other: &Self) -> Ordering {
+        text_order(&self.region, &other.region)
+            .then_with(|| text_order(&self.sub_region, &other.sub_region))
+            .then(self.date.cmp(&other.date))
+    }
+
+    /// Whether two rows are the same region and sub-region.
+    pub(crate) fn same_place(&self, other: &Self) -> bool {
+        self.region == other.region && self.sub_region == other.sub_region
+    }
+}
+
+fn text_order(a: &Arc<str>, b: &Arc<str>) -> Ordering {
+    if Arc::ptr_eq(a, b) { Ordering::Equal } else { a.cmp(b) }
 }
 
 /// A measure only some sources carry (tests, test positivity, population, hospital patients), kept in long form in
 /// its source's own table beside `daily_cases`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceMeasure {
-    pub region: String,
+    pub region: Arc<str>,
     pub date: Date,
     /// The source's own column name, e.g. `new_tests`, `positive_rate`, `population`.
-    pub name: String,
+    pub name: Arc<str>,
     pub value: f64,
 }
 
@@ -114,12 +140,18 @@ impl Import {
 
 /// The steps every importer ends with.
 pub(crate) fn finish(import: &mut Import, today: Date) {
-    let mut order: Vec<usize> = (0..import.rows.len()).collect();
-    order.sort_by(|&a, &b| import.rows[a].key().cmp(&import.rows[b].key()).then(a.cmp(&b)));
-    let mut kept: Vec<DailyCase> = Vec::with_capacity(order.len());
-    for i in order {
-        let row = &import.rows[i];
-        let line = import.lines[i];
+    let mut rows = std::mem::take(&mut import.rows);
+    let mut lines = std::mem::take(&mut import.lines);
+    // Files mostly list a region's days in order already; a stable sort keeps file order among equal keys.
+    if !rows.is_sorted_by(|a, b| a.order(b).is_le()) {
+        let mut pairs: Vec<(DailyCase, usize)> = rows.into_iter().zip(lines).collect();
+        pairs.sort_by(|a, b| a.0.order(&b.0));
+        (rows, lines) = pairs.into_iter().unzip();
+    }
+    // Rejects are rare, so rows are marked and the kept ones stay where they are rather than being moved.
+    let mut keep = vec![true; rows.len()];
+    let mut last_kept: Option<usize> = None;
+    for (i, (row, &line)) in rows.iter().zip(&lines).enumerate() {
         if row.date > today {
             import.findings.push(Finding::new(
                 FindingKind::FutureDate,
@@ -127,9 +159,10 @@ pub(crate) fn finish(import: &mut Import, today: Date) {
                 format!("line {line} is dated after today"),
             ));
             import.rejected.push(Rejected { line, reason: format!("date {} is in the future", row.date) });
+            keep[i] = false;
             continue;
         }
-        if kept.last().is_some_and(|k| k.key() == row.key()) {
+        if last_kept.is_some_and(|k| rows[k].order(row).is_eq()) {
             import.findings.push(Finding::new(
                 FindingKind::DuplicateKey,
                 row,
@@ -138,15 +171,23 @@ pub(crate) fn finish(import: &mut Import, today: Date) {
             import
                 .rejected
                 .push(Rejected { line, reason: "the same region and day appear earlier in the file".into() });
+            keep[i] = false;
             continue;
         }
-        kept.push(row.clone());
+        last_kept = Some(i);
+    }
+    let mut kept = rows;
+    if keep.contains(&false) {
+        let mut i = 0;
+        kept.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
     }
     derive_daily(&mut kept);
     import.findings.extend(checks::check(&kept));
     import.rejected.sort_by_key(|r| r.line);
     import.rows = kept;
-    import.lines.clear();
 }
 
 /// Fills daily values from consecutive cumulative ones where the source gives only cumulative counts. A fall in a
@@ -155,8 +196,7 @@ fn derive_daily(rows: &mut [DailyCase]) {
     for i in 1..rows.len() {
         let (before, rest) = rows.split_at_mut(i);
         let (prev, row) = (&before[i - 1], &mut rest[0]);
-        let consecutive =
-            prev.region == row.region && prev.sub_region == row.sub_region && prev.date.next_day() == Some(row.date);
+        let consecutive = prev.same_place(row) && prev.date.next_day() == Some(row.date);
         if !consecutive {
             continue;
         }
@@ -180,17 +220,17 @@ fn derive_daily(rows: &mut [DailyCase]) {
 /// source's rows, sorted by key.
 pub fn merge_rows<T: Clone>(existing: Vec<(DailyCase, T)>, new: Vec<(DailyCase, T)>) -> Vec<(DailyCase, T)> {
     let mut rows = existing;
-    rows.sort_by(|a, b| a.0.key().cmp(&b.0.key()));
+    rows.sort_by(|a, b| a.0.order(&b.0));
     let mut merged: Vec<(DailyCase, T)> = Vec::with_capacity(rows.len() + new.len());
     let mut old = rows.into_iter().peekable();
     let mut new = {
         let mut new = new;
-        new.sort_by(|a, b| a.0.key().cmp(&b.0.key()));
+        new.sort_by(|a, b| a.0.order(&b.0));
         new.into_iter().peekable()
     };
     loop {
         let order = match (old.peek(), new.peek()) {
-            (Some(a), Some(b)) => a.0.key().cmp(&b.0.key()),
+            (Some(a), Some(b)) => a.0.order(&b.0),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
             (None, None) => break,

@@ -17,7 +17,7 @@ fn row<'a>(import: &'a Import, region: &str, sub_region: &str, day: Date) -> &'a
     import
         .rows
         .iter()
-        .find(|r| r.region == region && r.sub_region == sub_region && r.date == day)
+        .find(|r| &*r.region == region && &*r.sub_region == sub_region && r.date == day)
         .unwrap_or_else(|| panic!("no row for {region}/{sub_region} on {day}"))
 }
 
@@ -32,15 +32,12 @@ fn owid_long_format_is_read_by_column_name() {
     assert_eq!((got.lineage.rows_read, got.rows.len()), (127, 127));
     assert!(got.rejected.is_empty(), "{:?}", got.rejected);
     let afg = row(&got, "AFG", "", date!(2020 - 03 - 24));
-    assert_eq!(
-        (afg.cumulative_confirmed, afg.new_confirmed, afg.region_name.as_str()),
-        (Some(40), Some(6), "Afghanistan")
-    );
+    assert_eq!((afg.cumulative_confirmed, afg.new_confirmed, &*afg.region_name), (Some(40), Some(6), "Afghanistan"));
     assert_eq!(got.lineage.sha256.len(), 64);
     assert_eq!(got.lineage.source, "owid");
-    let population: Vec<&SourceMeasure> = got.measures.iter().filter(|m| m.name == "population").collect();
+    let population: Vec<&SourceMeasure> = got.measures.iter().filter(|m| &*m.name == "population").collect();
     assert_eq!(population.len(), 127, "OWID's own measures are kept beside the counts");
-    assert!(population.iter().any(|m| m.region == "ABW" && m.value == 106766.0));
+    assert!(population.iter().any(|m| &*m.region == "ABW" && m.value == 106766.0));
 
     // Columns move and disappear between vintages: a later layout with total_deaths missing and floats for counts.
     let later = b"iso_code,continent,location,date,new_cases,total_cases,new_deaths,extra,positive_rate\n\
@@ -67,14 +64,14 @@ fn who_keeps_namibia_reads_both_date_styles_and_both_region_codes() {
     assert_eq!((got.rows.len(), got.rejected.len()), (300, 0));
     let dz = row(&got, "DZ", "", date!(2020 - 05 - 02));
     assert_eq!((dz.new_confirmed, dz.cumulative_confirmed, dz.cumulative_deaths), (Some(148), Some(4154), Some(453)));
-    assert_eq!(dz.region_name, "Algeria (AFR)", "AFRO in the newer form");
+    assert_eq!(&*dz.region_name, "Algeria (AFR)", "AFRO in the newer form");
 
     let newer = "\u{feff}Date_reported,Country_code,Country,WHO_region,New_cases,Cumulative_cases,New_deaths,Cumulative_deaths\n\
         2021-03-01,NA,Namibia,AFR,10,39000,1,420\n\
         2021-03-02,NA,Namibia,AFR,5,39005,0,420\n";
     let got = import(&Source::Who, "WHO-COVID-19-global-data.csv", newer.as_bytes(), TODAY).unwrap();
     assert_eq!(got.rows.len(), 2);
-    assert!(got.rows.iter().all(|r| r.region == "NA" && r.region_name == "Namibia (AFR)"), "{:?}", got.rows);
+    assert!(got.rows.iter().all(|r| &*r.region == "NA" && &*r.region_name == "Namibia (AFR)"), "{:?}", got.rows);
 }
 
 #[test]
@@ -112,7 +109,7 @@ fn a_jhu_daily_report_takes_its_day_from_its_name_and_both_header_styles() {
     let counties = b"FIPS,Admin2,Province_State,Country_Region,Last_Update,Lat,Long_,Confirmed,Deaths\n\
         45001,Abbeville,South Carolina,US,2021-01-01 05:22:33,34.2,-82.4,1742,33\n";
     let got = import(&Source::JhuDaily, "12-31-2020.csv", counties, TODAY).unwrap();
-    assert_eq!(got.rows[0].sub_region, "South Carolina / Abbeville");
+    assert_eq!(&*got.rows[0].sub_region, "South Carolina / Abbeville");
 }
 
 fn busan(body: &str) -> Import {
@@ -138,8 +135,8 @@ fn a_mapped_csv_is_read_and_checked_and_its_findings_listed() {
     body.push_str("10/03/2021,Haeundae,many,1\n");
     let got = busan(&body);
     assert_eq!(got.rows.len(), 9);
-    assert_eq!(got.rows[0].source, "busan-health");
-    assert_eq!((got.rows[0].region.as_str(), got.rows[0].sub_region.as_str()), ("KR-26", "Haeundae"));
+    assert_eq!(&*got.rows[0].source, "busan-health");
+    assert_eq!((&*got.rows[0].region, &*got.rows[0].sub_region), ("KR-26", "Haeundae"));
     let mut found = kinds(&got);
     found.sort_by_key(|k| k.code());
     assert_eq!(
@@ -172,6 +169,13 @@ fn a_bad_mapping_is_refused_with_the_reason() {
         ),
         (format!("{base}region = \"A\"\ncolour = \"red\"\n[measures]\nnew_confirmed = \"c\"\n"), "colour"),
         ("source = \"a b\"\ndate_column = \"d\"\nregion = \"A\"\n[measures]\nnew_confirmed = \"c\"\n".into(), "source"),
+        (format!("{base}region = \"A\"\ncountry = \"Korea\"\n[measures]\nnew_confirmed = \"c\"\n"), "alpha-3"),
+        (
+            format!(
+                "{base}region = \"A\"\ncountry = \"KOR\"\nregion_codes = \"name\"\n[measures]\nnew_confirmed = \"c\"\n"
+            ),
+            "at most one",
+        ),
     ] {
         let err = CsvMapping::parse(&text).unwrap_err();
         assert_eq!(err.code(), "mapping_invalid");
@@ -181,4 +185,125 @@ fn a_bad_mapping_is_refused_with_the_reason() {
         CsvMapping::parse(&format!("{base}region_column = \"r\"\n[measures]\nnew_confirmed = \"c\"\n")).unwrap();
     let missing = import_csv(&mapping, "f.csv", b"d,c\n2021-01-01,3\n", TODAY).unwrap_err();
     assert_eq!(missing.to_string(), "f.csv: no \"r\" column (region_column)");
+}
+
+fn countries(got: &Import) -> std::collections::BTreeMap<&str, Option<&str>> {
+    got.rows.iter().map(|r| (&*r.region, r.country.as_deref())).collect()
+}
+
+#[test]
+fn every_source_names_its_countries_by_one_iso_code() {
+    let owid = sample("owid_owid-covid-data__2020-05_stored-version_head.csv");
+    let got = import(&Source::Owid, "owid-covid-data.csv", &owid, TODAY).unwrap();
+    assert_eq!(countries(&got).get("AFG"), Some(&Some("AFG")));
+    let aggregates = b"iso_code,location,date,new_cases\nOWID_WRL,World,2021-01-01,5\nOWID_KOS,Kosovo,2021-01-01,1\n\
+        ZZZ,Nowhere,2021-01-01,1\n";
+    let got = import(&Source::Owid, "owid-covid-data.csv", aggregates, TODAY).unwrap();
+    let found = countries(&got);
+    assert_eq!((found["OWID_WRL"], found["OWID_KOS"], found["ZZZ"]), (None, Some("XKX"), None));
+
+    let who = "Date_reported,Country_code,Country,WHO_region,New_cases,Cumulative_cases,New_deaths,Cumulative_deaths\n\
+        2021-03-01,NA,Namibia,AFR,1,1,0,0\n2021-03-01,XK,Kosovo[1],EUR,1,1,0,0\n2021-03-01,KR,Republic of Korea,WPR,1,1,0,0\n\
+        2021-03-01, ,Other,Other,1,1,0,0\n2021-03-01,XA,Bonaire,AMR,1,1,0,0\n";
+    let got = import(&Source::Who, "WHO-COVID-19-global-data.csv", who.as_bytes(), TODAY).unwrap();
+    let found = countries(&got);
+    assert_eq!(
+        (found["NA"], found["XK"], found["KR"], found["Other"], found["XA"]),
+        (Some("NAM"), Some("XKX"), Some("KOR"), None, None),
+        "Namibia's NA is a country, not a missing value"
+    );
+    let who = sample("who_WHO-COVID-19-global-data__2020-07_head300.csv");
+    let got = import(&Source::Who, "WHO-COVID-19-global-data.csv", &who, TODAY).unwrap();
+    assert!(got.rows.iter().all(|r| r.country.is_some()), "every country in the sample is known");
+
+    // JHU's names: every region of the time series is a country but the two cruise ships.
+    let jhu = sample("jhu_time_series_covid19_confirmed_global__2021-01-08.csv");
+    let got = import(&Source::JhuTimeSeries, "time_series_covid19_confirmed_global.csv", &jhu, TODAY).unwrap();
+    let found = countries(&got);
+    let unknown: Vec<&str> = found.iter().filter(|(_, c)| c.is_none()).map(|(r, _)| *r).collect();
+    assert_eq!(unknown, ["Diamond Princess", "MS Zaandam"]);
+    for (name, code) in [
+        ("Korea, South", "KOR"),
+        ("US", "USA"),
+        ("Congo (Kinshasa)", "COD"),
+        ("Congo (Brazzaville)", "COG"),
+        ("Samoa", "WSM"),
+        ("Iran", "IRN"),
+        ("Czechia", "CZE"),
+        ("Turkey", "TUR"),
+        ("United Kingdom", "GBR"),
+        ("Namibia", "NAM"),
+    ] {
+        assert_eq!(found[name], Some(code), "{name}");
+    }
+    let provinces = got.rows.iter().filter(|r| &*r.region == "Canada" && !r.sub_region.is_empty());
+    assert!(provinces.clone().count() > 0 && provinces.into_iter().all(|r| r.country.as_deref() == Some("CAN")));
+    let early = b"Province/State,Country/Region,Last Update,Confirmed,Deaths,Recovered\nHubei,Mainland China,2020-02-01T11:53:00,7153,249,168\n";
+    let got = import(&Source::JhuDaily, "02-01-2020.csv", early, TODAY).unwrap();
+    assert_eq!(got.rows[0].country.as_deref(), Some("CHN"));
+}
+
+#[test]
+fn a_mapping_names_the_country_of_its_rows() {
+    let mapping = |extra: &str| {
+        CsvMapping::parse(&format!(
+            "source = \"feed\"\ndate_column = \"d\"\nregion_column = \"r\"\n{extra}\n[measures]\nnew_confirmed = \"c\"\n"
+        ))
+        .unwrap()
+    };
+    let body = b"d,r,c\n2021-01-01,KR,3\n2021-01-01,jp,4\n2021-01-01,Atlantis,1\n";
+    let got = import_csv(&mapping("region_codes = \"alpha-2\""), "f.csv", body, TODAY).unwrap();
+    let found = countries(&got);
+    assert_eq!((found["KR"], found["jp"], found["Atlantis"]), (Some("KOR"), Some("JPN"), None));
+    let got = import_csv(&mapping("country = \"KOR\""), "f.csv", body, TODAY).unwrap();
+    assert!(got.rows.iter().all(|r| r.country.as_deref() == Some("KOR")));
+    let got = import_csv(&mapping(""), "f.csv", body, TODAY).unwrap();
+    assert!(got.rows.iter().all(|r| r.country.is_none()), "no country unless the mapping says how");
+}
+
+#[test]
+fn a_large_file_read_in_pieces_keeps_every_row_and_the_true_line_numbers() {
+    // Over 4 MB, so read on every core; a name with a comma and a line break inside quotes in each region, and a
+    // bad date every 9,973 rows, each at a known line of the file.
+    let mut text = String::from("iso_code,location,date,new_cases,total_cases,population\n");
+    let (mut line, mut bad_lines, mut rows) = (1usize, Vec::new(), 0usize);
+    for region in 0..100 {
+        let mut total = 0;
+        for day in 0..1_000 {
+            line += 1;
+            rows += 1;
+            let date = date!(2020 - 01 - 01) + time::Duration::days(day);
+            if rows % 9_973 == 0 {
+                bad_lines.push(line);
+                text.push_str(&format!("R{region:03},\"Place, {region}\nNorth\",someday,1,1,5000\n"));
+            } else {
+                total += day;
+                text.push_str(&format!("R{region:03},\"Place, {region}\nNorth\",{date},{day},{total},5000\n"));
+            }
+            line += 1; // the quoted line break
+        }
+    }
+    assert!(text.len() > 4 << 20, "{} bytes", text.len());
+    let got = import(&Source::Owid, "owid-covid-data.csv", text.as_bytes(), TODAY).unwrap();
+    assert_eq!(got.lineage.rows_read, 100_000);
+    assert_eq!(got.rows.len(), 100_000 - bad_lines.len());
+    assert_eq!(got.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), bad_lines, "lines as an editor numbers them");
+    assert!(got.rejected.iter().all(|r| r.reason.contains("someday")));
+    let last = row(&got, "R099", "", date!(2020 - 01 - 01) + time::Duration::days(999));
+    assert_eq!((last.new_confirmed, &*last.region_name), (Some(999), "Place, 99\nNorth"));
+    assert_eq!(got.measures.len(), got.rows.len(), "one population per row read");
+    assert!(got.findings.is_empty(), "{:?}", &got.findings[..got.findings.len().min(3)]);
+}
+
+#[test]
+fn pieces_are_cut_only_at_line_ends_outside_quotes() {
+    let body = b"a,\"x\ny\"\nb,\"p\"\"\nq\"\nc,1\nd,2\n";
+    for pieces in 1..=6 {
+        let cuts = crate::read::cut_points(body, pieces);
+        assert_eq!((cuts[0], cuts[cuts.len() - 1]), (0, body.len()));
+        for cut in &cuts[1..cuts.len() - 1] {
+            // Only after "y\"\n", "q\"\n", "1\n": never inside the quoted line breaks.
+            assert!([8usize, 18, 22].contains(cut), "{pieces} pieces: cut at {cut} in {cuts:?}");
+        }
+    }
 }

@@ -3,7 +3,10 @@
 //! `2020-02-24T00:00:00Z` in 2020 files and `2020-02-24` later, and WHO regions written `EMRO` in older files and
 //! `EMR` in newer ones (the region name is kept in the newer form).
 
-use crate::read::{CountColumns, counts, field, iso_date, sheet};
+use crate::country::{self, Known};
+use std::sync::Arc;
+
+use crate::read::{CountColumns, Shared, counts, field, iso_date, sheet};
 use crate::{DailyCase, Import, LakeError};
 
 /// Older files' WHO region codes in the newer form.
@@ -30,7 +33,11 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
         *slot = Some((sheet.need(file, name, "")?, name));
     }
     let mut import = Import::default();
-    while let Some((line, record)) = sheet.next_row(&mut import) {
+    let mut known = Known::default();
+    let source: Arc<str> = Arc::from("who");
+    let (mut codes, mut names, empty) = (Shared::default(), Shared::default(), Arc::<str>::from(""));
+    let mut record = csv::StringRecord::new();
+    while let Some(line) = sheet.next_row(&mut import, &mut record) {
         let Some(day) = iso_date(field(&record, date)) else {
             import.reject(line, format!("Date_reported {:?} is not a date", field(&record, date)));
             continue;
@@ -53,8 +60,11 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
         };
         let region_group = region.map(|c| who_region(field(&record, c))).unwrap_or("");
         let name = field(&record, country);
-        let name = if region_group.is_empty() { name.to_owned() } else { format!("{name} ({region_group})") };
-        import.push(line, DailyCase::new("who", (code, "", name), day, values));
+        let name =
+            if region_group.is_empty() { names.get(name) } else { names.get(&format!("{name} ({region_group})")) };
+        let country = known.of(code, country::from_alpha2);
+        let row = DailyCase::new(&source, (codes.get(code), empty.clone(), name), day, values);
+        import.push(line, row.in_country(country));
     }
     Ok(import)
 }

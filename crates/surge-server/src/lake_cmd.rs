@@ -299,8 +299,8 @@ pub fn run(command: LakeCommand) -> anyhow::Result<Outcome> {
                         f.kind.as_str(),
                         when(f.bucket),
                         f.kind.bucket_seconds(),
-                        csv_field(&f.place),
-                        csv_field(&f.outcome),
+                        surge_lake::csv_field(&f.place),
+                        surge_lake::csv_field(&f.outcome),
                         f.count
                     );
                 }
@@ -324,11 +324,6 @@ pub fn run(command: LakeCommand) -> anyhow::Result<Outcome> {
             Ok(Outcome::Success)
         }
     }
-}
-
-/// A CSV field, quoted when it holds a comma, a quote or a line break.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
 fn report(import: &Import, limit: usize) -> serde_json::Value {

@@ -48,9 +48,12 @@ pub async fn keep_dashboard<S: Store>(store: S, lake: Lake, dashboard: Arc<Dashb
     loop {
         let now = crate::now();
         let counts = store.fact_counts(now.unix_timestamp() - 8 * 86_400).await;
-        let figures = match &counts {
-            Ok(counts) => figures(counts, now.unix_timestamp()),
-            Err(e) => {
+        let in_force = store.passes_in_force(now.unix_timestamp()).await;
+        let figures = match (&counts, &in_force) {
+            (Ok(counts), Ok(in_force)) => {
+                PlatformFigures { passes_in_force: *in_force, ..figures(counts, now.unix_timestamp()) }
+            }
+            (Err(e), _) | (_, Err(e)) => {
                 tracing::warn!(error = %e, "counting the platform's figures failed");
                 shown.as_ref().map(|(_, f)| *f).unwrap_or_default()
             }

@@ -199,7 +199,8 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     let metrics = Arc::new(Metrics::default());
     let caches = Arc::new(surge_web::Caches::new());
     let location = settings.lake.location(data_dir);
-    let lake = surge_lake_delta::Lake::open(&location).with_context(|| format!("opening the lake at {location}"))?;
+    let lake = surge_lake_delta::Lake::open_with(&location, settings.lake.storage.clone())
+        .with_context(|| format!("opening the lake at {location}"))?;
     let dashboard = Arc::new(surge_web::Dashboard::default());
     let state = AppState {
         store: store.clone(),

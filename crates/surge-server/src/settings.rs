@@ -25,8 +25,12 @@ pub struct Settings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LakeSettings {
-    /// The lake's directory (Delta tables); empty: `DATA_DIR/lake`. `surge lake import` writes there.
+    /// The lake's directory (Delta tables), or `s3://bucket/prefix`; empty: `DATA_DIR/lake`. `surge lake import`
+    /// writes there.
     pub location: String,
+    /// Options of an S3-compatible store (`aws_endpoint`, `aws_region`, `aws_allow_http`, …); keys belong in the
+    /// environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`), not in this file.
+    pub storage: std::collections::HashMap<String, String>,
     /// The source the public dashboard shows (`owid`, `who`, …); empty: the source with the most rows.
     pub dashboard_source: String,
     /// Days of history the dashboard's charts show; the CSV and JSON beside them hold the same days.
@@ -44,6 +48,7 @@ impl Default for LakeSettings {
     fn default() -> Self {
         Self {
             location: String::new(),
+            storage: std::collections::HashMap::new(),
             dashboard_source: String::new(),
             dashboard_days: 180,
             refresh_seconds: 30,
@@ -462,6 +467,13 @@ impl Settings {
         }
         if !copy.notify.smpp.password.is_empty() {
             copy.notify.smpp.password = "***".into();
+        }
+        // A store key put in the file despite the advice is still not logged.
+        for (key, value) in &mut copy.lake.storage {
+            let key = key.to_ascii_lowercase();
+            if key.contains("secret") || key.contains("token") || key.contains("key_id") || key.contains("password") {
+                *value = "***".into();
+            }
         }
         copy
     }

@@ -773,6 +773,12 @@ impl Store for PostgresStore {
         Ok(counts)
     }
 
+    async fn passes_in_force(&self, now: i64) -> Result<u64, StoreError> {
+        let sql = surge_store_sql::passes_in_force_query("$1", "active");
+        let n: i64 = sqlx::query_scalar(&sql).bind(now).fetch_one(&self.pool).await.map_err(db)?;
+        Ok(n.max(0) as u64)
+    }
+
     async fn insert_application(
         &self,
         application: &surge_app::NewApplication,

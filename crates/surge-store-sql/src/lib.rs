@@ -442,7 +442,7 @@ where
 
 /// The platform's facts, one query each: plain SQL the same on both backends but for the placeholder of `since`
 /// (`?` or `$1`). Buckets are Unix days or hours (UTC) by integer division.
-pub fn fact_queries(since: &str) -> [(surge_app::FactKind, String); 5] {
+pub fn fact_queries(since: &str) -> [(surge_app::FactKind, String); 6] {
     use surge_app::FactKind;
     [
         (
@@ -483,7 +483,27 @@ pub fn fact_queries(since: &str) -> [(surge_app::FactKind, String); 5] {
                  FROM outbox WHERE created_at >= {since} GROUP BY 1, 2, 3"
             ),
         ),
+        (
+            // A negative's automatic text carries the result's key (`surge_app::results`); the unique index on the
+            // key finds it.
+            FactKind::ResultTextMinutes,
+            format!(
+                "SELECT r.received_at / 86400 * 86400 AS bucket, '' AS place, \
+                 CAST((o.sent_at - r.received_at) / 60 AS TEXT) AS outcome, COUNT(*) AS n \
+                 FROM lab_results r JOIN outbox o \
+                 ON o.idempotency_key = 'result:' || r.filler_order || ':' || r.test_code || ':' || r.status \
+                 WHERE o.sent_at IS NOT NULL AND o.sent_at >= r.received_at AND r.received_at >= {since} \
+                 GROUP BY 1, 3"
+            ),
+        ),
     ]
+}
+
+/// Passes in force at a time (the placeholder, given twice): valid, started and not yet expired.
+pub fn passes_in_force_query(now: &str, active: &str) -> String {
+    format!(
+        "SELECT COUNT(*) AS n FROM passes WHERE {active} AND expires > {now} AND not_before <= {now} AND status = 'valid'"
+    )
 }
 
 pub fn fact_count<R: SurgeRow>(row: &R, kind: surge_app::FactKind) -> Result<surge_app::FactCount, StoreError>

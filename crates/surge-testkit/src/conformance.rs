@@ -1040,4 +1040,22 @@ pub async fn the_platform_facts_are_counted_by_day_hour_place_and_outcome<S: Sto
     let later = store.fact_counts(hour + 3600).await.unwrap();
     assert_eq!(later, [count(FactKind::Scans, hour + 3600, &place, "valid", 1)], "only the later scan");
     assert!(store.fact_counts(day + 86_400).await.unwrap().is_empty(), "nothing after the day");
+
+    // The passes run from 1 to 8 March; one of the three is revoked.
+    let in_force = |at: time::OffsetDateTime| store.passes_in_force(at.unix_timestamp());
+    assert_eq!(in_force(NOW).await.unwrap(), 2, "three issued, one revoked");
+    assert_eq!(in_force(time::macros::datetime!(2026-02-28 23:00 UTC)).await.unwrap(), 0, "not yet started");
+    assert_eq!(in_force(time::macros::datetime!(2026-03-08 00:00 UTC)).await.unwrap(), 0, "expired");
+
+    // A negative texted automatically, taken by the gateway 2½ minutes after the lab's message came.
+    let key = "result:TM1:94500-6:F";
+    let negative = (lab_result("TM1", "F", "not_detected", None), Some(result_sms(key, "+821055500001")));
+    store.record_lab_message(&lab_message("FCT", "T1"), &[negative]).await.unwrap();
+    let claimed = store.claim_messages(100, NOW).await.unwrap();
+    let text = claimed.iter().find(|c| c.message.idempotency_key == key).expect("the result's text is due");
+    let accepted = SendResult::Accepted { gateway: "log".into(), gateway_message_id: None };
+    store.record_results(&[(text.id, accepted)], NOW + Duration::seconds(150)).await.unwrap();
+    let counts = store.fact_counts(day).await.unwrap();
+    let minutes: Vec<_> = counts.iter().filter(|c| c.kind == FactKind::ResultTextMinutes).cloned().collect();
+    assert_eq!(minutes, [count(FactKind::ResultTextMinutes, day, "", "2", 1)]);
 }

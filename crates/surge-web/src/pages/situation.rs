@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use surge_app::facts::PlatformFigures;
+use surge_lake::csv_field;
 use surge_lake::situation::{Latest, Place, Situation};
 use time::OffsetDateTime;
 
@@ -74,7 +75,14 @@ fn platform(lang: Lang, f: &PlatformFigures) -> String {
         let share = if shown_as_share { share(part, total) } else { String::new() };
         format!("{}; {label} {}{share}", figure(total as f64), figure(part as f64))
     };
+    let median = match f.result_text_median_minutes_7d {
+        None => "—".to_owned(),
+        Some(0) => lang.t("situation.within_a_minute").to_owned(),
+        Some(1) => lang.t("situation.one_minute").to_owned(),
+        Some(m) => format!("{} {}", figure(m as f64), lang.t("situation.minutes")),
+    };
     let rows = [
+        (lang.t("situation.passes_in_force"), figure(f.passes_in_force as f64)),
         (lang.t("situation.passes_issued"), figure(f.passes_issued_7d as f64)),
         (lang.t("situation.passes_revoked"), figure(f.passes_revoked_7d as f64)),
         (
@@ -85,6 +93,7 @@ fn platform(lang: Lang, f: &PlatformFigures) -> String {
             lang.t("situation.results"),
             with_part(f.results_7d, lang.t("situation.results_texted"), f.results_texted_7d, true),
         ),
+        (lang.t("situation.text_median"), median),
         (lang.t("situation.sms"), with_part(f.sms_7d, lang.t("situation.sms_delivered"), f.sms_delivered_7d, true)),
     ];
     let mut html = format!("<h2>{}</h2><dl>", lang.t("situation.platform"));
@@ -126,6 +135,38 @@ fn comparison(lang: Lang, caption: &str, first: &str, places: &[(&Place, Latest,
         );
     }
     html.push_str("</tbody></table>");
+    html
+}
+
+/// The same country's latest totals in the other sources the lake holds, each credited; nothing when there are none.
+fn elsewhere(lang: Lang, situation: &Situation, place: &Place) -> String {
+    let others = situation.elsewhere(place);
+    if others.is_empty() {
+        return String::new();
+    }
+    let mut html = format!(
+        "<h2 id=\"elsewhere\">{title}</h2><p class=\"hint\">{hint}</p><div class=\"scroll\"><table class=\"compare\">\
+         <caption>{caption}</caption><thead><tr><th scope=\"col\">{source}</th><th scope=\"col\">{cases}</th>\
+         <th scope=\"col\">{deaths}</th><th scope=\"col\">{day}</th></tr></thead><tbody>",
+        title = lang.t("situation.elsewhere"),
+        hint = lang.t("situation.elsewhere.hint"),
+        caption = lang.t("situation.elsewhere.caption"),
+        source = lang.t("situation.source"),
+        cases = lang.t("situation.total_cases"),
+        deaths = lang.t("situation.total_deaths"),
+        day = lang.t("situation.latest_day"),
+    );
+    for other in others {
+        let _ = write!(
+            html,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&other.attribution),
+            count(other.cumulative_confirmed),
+            count(other.cumulative_deaths),
+            other.date,
+        );
+    }
+    html.push_str("</tbody></table></div>");
     html
 }
 
@@ -188,6 +229,7 @@ pub fn place_page(
         let _ = write!(body, "<dt>{label}</dt><dd>{value}</dd>");
     }
     body.push_str("</dl>");
+    body.push_str(&elsewhere(lang, situation, place));
 
     let days: Vec<time::Date> = place.days.iter().map(|d| d.date).collect();
     let series = |f: fn(&surge_lake::situation::Day) -> Option<f64>| place.days.iter().map(f).collect::<Vec<_>>();
@@ -243,10 +285,6 @@ pub fn place_page(
     );
     body.push_str(&sources(lang, situation));
     dashboard_page(lang, &place.name, &body, &path)
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {

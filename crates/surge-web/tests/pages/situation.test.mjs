@@ -1,6 +1,7 @@
 // The public situation dashboard in headless Chromium: OWID's sample imported into the lake with the CLI, the
 // dashboard compares regions and shows a region's charts; the CSV link downloads the same numbers as the chart's
-// table; pages are served with an ETag; a new import shows without a restart; officials query the lake over the API.
+// table; pages are served with an ETag; a new import shows without a restart; officials query the lake over the API;
+// another source's figures for the same country are set beside OWID's, credited.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { startSurge, launchBrowser, api } from './support.mjs';
 
 const samples = new URL('../../../surge-lake/tests/data/', import.meta.url).pathname;
 const owid = join(samples, 'owid_owid-covid-data__2020-05_stored-version_head.csv');
+const who = join(samples, 'who_WHO-COVID-19-global-data__2020-07_head300.csv');
 
 let surge;
 let browser;
@@ -22,7 +24,8 @@ function lake(...args) {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'surge-situation-'));
-  writeFileSync(join(dir, 'surge.toml'), '[lake]\nrefresh_seconds = 1\n');
+  // The dashboard stays on OWID when WHO's sample (more rows) is imported at the end.
+  writeFileSync(join(dir, 'surge.toml'), '[lake]\nrefresh_seconds = 1\ndashboard_source = "owid"\n');
   lake('import', 'owid', owid);
   surge = await startSurge({ dir });
   browser = await launchBrowser();
@@ -130,4 +133,19 @@ test('officials query the lake read-only over the API', async () => {
   assert.equal(refused.error.code, 'query_not_read_only');
   const anonymous = await fetch(`${surge.base}/api/v1/lake/sql?q=${sql}`);
   assert.equal(anonymous.status, 401);
+});
+
+test("a country's page shows its totals in the other sources the lake holds, credited", async () => {
+  // WHO names Afghanistan AF, OWID AFG: the lake's country code joins them.
+  lake('import', 'who', who);
+  await waitFor(`${surge.base}/situation/AFG`, (html) => html.includes('id="elsewhere"'), 'the other sources');
+  const context = await browser.newContext({ locale: 'en-GB' });
+  const page = await context.newPage();
+  await page.goto(`${surge.base}/situation/AFG`);
+  const table = page.getByRole('table', { name: 'Cases and deaths in total, by source' });
+  const row = table.getByRole('row', { name: /WHO COVID-19 global data/ });
+  // WHO's last whole-country row for Afghanistan in the sample: 2020-06-25, 30,175 cases, 675 deaths.
+  assert.deepEqual(await row.locator('td').allTextContents(), ['30,175', '675', '2020-06-25']);
+  assert.equal(await table.locator('tbody tr').count(), 1, 'OWID itself is not listed again');
+  await context.close();
 });
