@@ -368,11 +368,13 @@ impl Lake {
                 .with_schema_mode(SchemaMode::Merge)
         };
         // A source's first import is written as read; later ones are merged with what the source already has.
+        // Rows are written day after day, so that a query for recent days skips the files and row groups of older
+        // ones by their statistics.
         let (batches, count) = if stored.is_empty() {
-            let batches = import
-                .rows
+            let order = rows::by_date(import.rows.iter().map(|r| rows::date32(r.date)));
+            let batches = order
                 .chunks(BATCH_ROWS)
-                .map(|chunk| rows::daily_cases_batch(chunk.iter().map(|r| (r, ingest_id))))
+                .map(|chunk| rows::daily_cases_batch(chunk.iter().map(|&i| (&import.rows[i], ingest_id))))
                 .collect::<Result<Vec<_>, _>>()?;
             (batches, import.rows.len())
         } else {
@@ -380,9 +382,15 @@ impl Lake {
             let tagged: Vec<(DailyCase, Arc<str>)> =
                 import.rows.iter().map(|row| (row.clone(), ingest_id.clone())).collect();
             let merged = surge_lake::merge_rows(stored, tagged);
-            let batches = merged
+            let order = rows::by_date(merged.iter().map(|(r, _)| rows::date32(r.date)));
+            let batches = order
                 .chunks(BATCH_ROWS)
-                .map(|chunk| rows::daily_cases_batch(chunk.iter().map(|(r, t)| (r, &**t))))
+                .map(|chunk| {
+                    rows::daily_cases_batch(chunk.iter().map(|&i| {
+                        let (row, tag) = &merged[i];
+                        (row, &**tag)
+                    }))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             (batches, merged.len())
         };
@@ -420,8 +428,9 @@ impl Lake {
                 SaveMode::Overwrite
             }
         };
-        for chunk in measures.chunks(BATCH_ROWS) {
-            batches.push(rows::measures_batch(chunk, ingest_id)?);
+        let order = rows::by_date(measures.iter().map(|m| rows::date32(m.date)));
+        for chunk in order.chunks(BATCH_ROWS) {
+            batches.push(rows::measures_batch(chunk.iter().map(|&i| &measures[i]), ingest_id)?);
         }
         let table = table
             .write(batches)

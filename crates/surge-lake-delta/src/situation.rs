@@ -5,17 +5,17 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use deltalake::arrow::array::{Array, ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray};
+use deltalake::DeltaTable;
+use deltalake::arrow::array::{
+    Array, ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray, StringViewArray,
+};
 use deltalake::arrow::datatypes::DataType;
 use deltalake::datafusion::prelude::{SessionContext, col, lit};
 use deltalake::datafusion::scalar::ScalarValue;
 use surge_lake::situation::{Day, Elsewhere, Place, Situation};
 
-use crate::rows::{from_date32, index_as, typed};
+use crate::rows::{column_as, from_date32, index_as, typed};
 use crate::{DAILY_CASES, Lake, LakeStoreError, measures_table};
-
-/// The measures the dashboard uses from a source's own table.
-const MEASURES: [&str; 3] = ["population", "new_tests", "positive_rate"];
 
 /// How long each of the dashboard's queries took.
 #[derive(Debug, Clone, Default)]
@@ -38,15 +38,80 @@ fn opt_i64(a: &Int64Array, i: usize) -> Option<i64> {
     (!a.is_null(i)).then(|| a.value(i))
 }
 
+/// Each source's rows and last day in `daily_cases`, read from the Delta log's statistics of its files: no data
+/// file is opened. A file without statistics leaves its source's last day unknown.
+fn sources_in(table: &DeltaTable) -> Result<HashMap<String, (i64, Option<i32>)>, LakeStoreError> {
+    let files = table.snapshot()?.add_actions_table(true)?;
+    let mut sources: HashMap<String, (i64, Option<i32>)> = HashMap::new();
+    if files.num_rows() == 0 {
+        return Ok(sources);
+    }
+    let source = column_as(&files, "partition.source", &DataType::Utf8)?;
+    let rows = column_as(&files, "num_records", &DataType::Int64)?;
+    let last = column_as(&files, "max.date", &DataType::Date32)?;
+    let (source, rows, last) =
+        (typed::<StringArray>(&source)?, typed::<Int64Array>(&rows)?, typed::<Date32Array>(&last)?);
+    for i in 0..files.num_rows() {
+        let entry = sources.entry(source.value(i).to_owned()).or_insert((0, None));
+        entry.0 += if rows.is_null(i) { 0 } else { rows.value(i) };
+        entry.1 = if last.is_null(i) { None } else { entry.1.max(Some(last.value(i))) };
+    }
+    Ok(sources)
+}
+
+/// A text column read in place: string views as DataFusion gives them, anything else cast to plain strings.
+enum Texts {
+    View(StringViewArray),
+    Plain(StringArray),
+}
+
+impl Texts {
+    fn of(batch: &RecordBatch, i: usize) -> Result<Self, LakeStoreError> {
+        let column = batch.columns().get(i).ok_or_else(|| LakeStoreError::Data(format!("column {i} is missing")))?;
+        Ok(match column.as_any().downcast_ref::<StringViewArray>() {
+            Some(view) => Self::View(view.clone()),
+            None => Self::Plain(typed::<StringArray>(&index_as(batch, i, &DataType::Utf8)?)?.clone()),
+        })
+    }
+
+    fn value(&self, i: usize) -> &str {
+        match self {
+            Self::View(a) => a.value(i),
+            Self::Plain(a) => a.value(i),
+        }
+    }
+}
+
+/// The dashboard's measures from a source's own table.
+#[derive(Clone, Copy)]
+enum Measure {
+    Population,
+    NewTests,
+    PositiveRate,
+}
+
+impl Measure {
+    fn parse(name: &str) -> Option<Self> {
+        match name {
+            "population" => Some(Self::Population),
+            "new_tests" => Some(Self::NewTests),
+            "positive_rate" => Some(Self::PositiveRate),
+            _ => None,
+        }
+    }
+}
+
 impl Lake {
-    async fn context(&self, tables: &[&str]) -> Result<Option<SessionContext>, LakeStoreError> {
+    async fn context(&self, tables: &[&str]) -> Result<Option<(SessionContext, DeltaTable)>, LakeStoreError> {
         let ctx = SessionContext::new();
+        let mut first = None;
         for name in tables {
             let Some(table) = self.load(name).await? else { return Ok(None) };
             table.update_datafusion_session(&ctx.state())?;
             ctx.register_table(*name, table.table_provider().await?)?;
+            first.get_or_insert(table);
         }
-        Ok(Some(ctx))
+        Ok(first.map(|table| (ctx, table)))
     }
 
     /// The dashboard's content: `source`'s places (or the source with most rows), their last `window_days` days,
@@ -57,43 +122,42 @@ impl Lake {
         window_days: u32,
         times: &mut QueryTimes,
     ) -> Result<Option<Situation>, LakeStoreError> {
-        let Some(ctx) = self.context(&[DAILY_CASES]).await? else { return Ok(None) };
+        let Some((ctx, table)) = self.context(&[DAILY_CASES]).await? else { return Ok(None) };
         let has_country = ctx.table(DAILY_CASES).await?.schema().has_column_with_unqualified_name("country");
         let mut timed = Timer { times, at: Instant::now() };
 
+        let sources = sources_in(&table)?;
+        timed.lap("sources from the log");
         let source = match source {
             Some(s) => s.to_owned(),
-            None => {
-                let batches = ctx
-                    .sql(
-                        "SELECT source, count(*) AS n FROM daily_cases GROUP BY source ORDER BY n DESC, source LIMIT 1",
-                    )
-                    .await?
-                    .collect()
-                    .await?;
-                timed.lap("busiest source");
-                match batches.iter().find(|b| b.num_rows() > 0) {
-                    Some(b) => typed::<StringArray>(&index_as(b, 0, &DataType::Utf8)?)?.value(0).to_owned(),
-                    None => return Ok(None),
-                }
-            }
+            None => match sources.iter().max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.0.cmp(a.0))) {
+                Some((name, _)) => name.clone(),
+                None => return Ok(None),
+            },
         };
         let of_source = col("source").eq(lit(source.as_str()));
-        let last = ctx
-            .table(DAILY_CASES)
-            .await?
-            .filter(of_source.clone())?
-            .aggregate(vec![], vec![deltalake::datafusion::functions_aggregate::expr_fn::max(col("date"))])?
-            .collect()
-            .await?;
-        timed.lap("last date");
-        let last_day = last.iter().find(|b| b.num_rows() > 0).and_then(|b| {
-            b.column(0).as_any().downcast_ref::<Date32Array>().filter(|a| !a.is_null(0)).map(|a| a.value(0))
-        });
+        let last_day = match sources.get(&source) {
+            Some((_, Some(day))) => Some(*day),
+            // Files written without statistics: ask the data.
+            _ => {
+                let last = ctx
+                    .table(DAILY_CASES)
+                    .await?
+                    .filter(of_source.clone())?
+                    .aggregate(vec![], vec![deltalake::datafusion::functions_aggregate::expr_fn::max(col("date"))])?
+                    .collect()
+                    .await?;
+                timed.lap("last date");
+                last.iter().find(|b| b.num_rows() > 0).and_then(|b| {
+                    b.column(0).as_any().downcast_ref::<Date32Array>().filter(|a| !a.is_null(0)).map(|a| a.value(0))
+                })
+            }
+        };
         let Some(last_day) = last_day else { return Ok(None) };
         let from = last_day - window_days.saturating_sub(1) as i32;
         let in_window = col("date").gt_eq(lit(ScalarValue::Date32(Some(from))));
 
+        // No ORDER BY: the places are grouped here, which costs less than sorting every row in the window.
         let batches = ctx
             .table(DAILY_CASES)
             .await?
@@ -115,16 +179,12 @@ impl Lake {
                 .chain([if has_country { col("country") } else { lit(ScalarValue::Utf8(None)).alias("country") }])
                 .collect::<Vec<_>>(),
             )?
-            .sort(vec![
-                col("region").sort(true, false),
-                col("sub_region").sort(true, false),
-                col("date").sort(true, false),
-            ])?
             .collect()
             .await?;
         timed.lap("window of daily cases");
 
         let mut places: Vec<Place> = Vec::new();
+        let mut index: HashMap<(String, String), usize> = HashMap::new();
         let (text, count) = (DataType::Utf8, DataType::Int64);
         let types = [
             text.clone(),
@@ -148,31 +208,45 @@ impl Lake {
                 typed::<Int64Array>(&c[7])?,
             ];
             let country = typed::<StringArray>(&c[8])?;
+            let mut last: Option<usize> = None;
             for i in 0..batch.num_rows() {
-                let same = places.last().is_some_and(|p| p.region == region.value(i) && p.sub_region == sub.value(i));
-                if !same {
-                    places.push(Place {
-                        region: region.value(i).to_owned(),
-                        sub_region: sub.value(i).to_owned(),
-                        name: name.value(i).to_owned(),
-                        country: (!country.is_null(i)).then(|| country.value(i).to_owned()),
-                        ..Place::default()
-                    });
-                }
-                if let Some(place) = places.last_mut() {
-                    place.days.push(Day {
-                        new_confirmed: opt_i64(counts[0], i),
-                        cumulative_confirmed: opt_i64(counts[1], i),
-                        new_deaths: opt_i64(counts[2], i),
-                        cumulative_deaths: opt_i64(counts[3], i),
-                        ..Day::new(from_date32(date.value(i))?)
-                    });
-                }
+                // Rows of one place mostly come together; the map is asked only when the place changes.
+                let same =
+                    last.filter(|&p| places[p].region == region.value(i) && places[p].sub_region == sub.value(i));
+                let p = match same {
+                    Some(p) => p,
+                    None => {
+                        let key = (region.value(i).to_owned(), sub.value(i).to_owned());
+                        *index.entry(key).or_insert_with(|| {
+                            places.push(Place {
+                                region: region.value(i).to_owned(),
+                                sub_region: sub.value(i).to_owned(),
+                                name: name.value(i).to_owned(),
+                                country: (!country.is_null(i)).then(|| country.value(i).to_owned()),
+                                ..Place::default()
+                            });
+                            places.len() - 1
+                        })
+                    }
+                };
+                last = Some(p);
+                places[p].days.push(Day {
+                    new_confirmed: opt_i64(counts[0], i),
+                    cumulative_confirmed: opt_i64(counts[1], i),
+                    new_deaths: opt_i64(counts[2], i),
+                    cumulative_deaths: opt_i64(counts[3], i),
+                    ..Day::new(from_date32(date.value(i))?)
+                });
             }
         }
+        for place in &mut places {
+            place.days.sort_unstable_by_key(|d| d.date);
+        }
         let measures = measures_table(&source);
-        if let Some(ctx) = self.context(&[measures.as_str()]).await? {
-            let wanted: Vec<_> = MEASURES.iter().map(|m| lit(*m)).collect();
+        if let Some((ctx, _)) = self.context(&[measures.as_str()]).await? {
+            // A place's rows may end before the source's last day, so its population is looked for in the whole
+            // window, like its tests.
+            let wanted = vec![lit("population"), lit("new_tests"), lit("positive_rate")];
             let batches = ctx
                 .table(measures.as_str())
                 .await?
@@ -181,37 +255,49 @@ impl Lake {
                 .collect()
                 .await?;
             timed.lap("window of measures");
-            let mut by_region: HashMap<&str, usize> = HashMap::new();
-            for (i, p) in places.iter().enumerate() {
-                if p.sub_region.is_empty() {
-                    by_region.insert(p.region.as_str(), i);
-                }
-            }
-            let mut updates: Vec<(usize, i32, String, f64)> = Vec::new();
-            let types = [DataType::Utf8, DataType::Date32, DataType::Utf8, DataType::Float64];
+            let by_region: HashMap<&str, usize> = places
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.sub_region.is_empty())
+                .map(|(i, p)| (p.region.as_str(), i))
+                .collect();
+            let mut updates: Vec<(usize, i32, Measure, f64)> = Vec::new();
             for batch in &batches {
-                let c = columns(batch, &types)?;
-                let (region, date) = (typed::<StringArray>(&c[0])?, typed::<Date32Array>(&c[1])?);
-                let (name, value) = (typed::<StringArray>(&c[2])?, typed::<Float64Array>(&c[3])?);
+                // Text is read as it came (string views, usually), not copied into plain strings first.
+                let (region, name) = (Texts::of(batch, 0)?, Texts::of(batch, 2)?);
+                let date = index_as(batch, 1, &DataType::Date32)?;
+                let value = index_as(batch, 3, &DataType::Float64)?;
+                let (date, value) = (typed::<Date32Array>(&date)?, typed::<Float64Array>(&value)?);
                 for i in 0..batch.num_rows() {
-                    if let Some(&p) = by_region.get(region.value(i)) {
-                        updates.push((p, date.value(i), name.value(i).to_owned(), value.value(i)));
+                    if let (Some(&p), Some(measure)) = (by_region.get(region.value(i)), Measure::parse(name.value(i))) {
+                        updates.push((p, date.value(i), measure, value.value(i)));
                     }
                 }
             }
-            for (p, day, name, value) in updates {
+            // The population of the latest day that gives one.
+            let mut population: HashMap<usize, (i32, f64)> = HashMap::new();
+            for (p, day, measure, value) in updates {
                 let place = &mut places[p];
-                if name == "population" {
-                    place.population = Some(value);
-                    continue;
-                }
                 let Ok(date) = from_date32(day) else { continue };
-                if let Ok(i) = place.days.binary_search_by(|d| d.date.cmp(&date)) {
-                    match name.as_str() {
-                        "new_tests" => place.days[i].new_tests = Some(value),
-                        _ => place.days[i].positive_rate = Some(value),
+                match measure {
+                    Measure::Population => {
+                        let latest = population.entry(p).or_insert((day, value));
+                        if day >= latest.0 {
+                            *latest = (day, value);
+                        }
+                    }
+                    Measure::NewTests | Measure::PositiveRate => {
+                        if let Ok(i) = place.days.binary_search_by(|d| d.date.cmp(&date)) {
+                            match measure {
+                                Measure::NewTests => place.days[i].new_tests = Some(value),
+                                _ => place.days[i].positive_rate = Some(value),
+                            }
+                        }
                     }
                 }
+            }
+            for (p, (_, value)) in population {
+                places[p].population = Some(value);
             }
         }
         let (mut regions, mut sub_regions): (Vec<Place>, Vec<Place>) =
