@@ -14,7 +14,7 @@ use deltalake::datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use deltalake::datafusion::prelude::{SessionConfig, SessionContext, col, lit};
 use deltalake::kernel::transaction::CommitProperties;
 use deltalake::logstore::ObjectStoreRef;
-use deltalake::operations::write::SchemaMode;
+use deltalake::operations::write::{SchemaMode, WriteBuilder};
 use deltalake::protocol::SaveMode;
 use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError, ObjectStoreError, Path as ObjectPath};
 use futures_util::{StreamExt, TryStreamExt};
@@ -180,6 +180,11 @@ impl Lake {
         if !self.exists(name).await? {
             return Ok(None);
         }
+        self.load_listed(name).await
+    }
+
+    /// A table `table_names` listed, so known to have a log: opened without asking the store again.
+    async fn load_listed(&self, name: &str) -> Result<Option<DeltaTable>, LakeStoreError> {
         let table = self.builder(name)?.load().await?;
         Ok(table.version().is_some().then_some(table))
     }
@@ -226,7 +231,7 @@ impl Lake {
     pub async fn tables(&self) -> Result<Vec<TableInfo>, LakeStoreError> {
         let mut tables = Vec::new();
         for name in self.table_names().await? {
-            if let Some(table) = self.load(&name).await? {
+            if let Some(table) = self.load_listed(&name).await? {
                 let files = table.get_file_uris()?.count();
                 tables.push(TableInfo { name, version: table.version().unwrap_or_default(), files });
             }
@@ -310,6 +315,11 @@ impl Lake {
         Ok(IngestReport { ingest_id, daily_cases_version, source_rows, measures })
     }
 
+    /// A write to a table with the lake's Parquet settings (`rows::writer_properties`), which every write uses.
+    fn writer(table: DeltaTable, batches: Vec<RecordBatch>) -> WriteBuilder {
+        table.write(batches).with_writer_properties(rows::writer_properties())
+    }
+
     async fn append(
         &self,
         name: &str,
@@ -317,12 +327,8 @@ impl Lake {
         commit: CommitProperties,
     ) -> Result<u64, LakeStoreError> {
         let table = self.writable(name).await?;
-        let table = table
-            .write(batches)
-            .with_save_mode(SaveMode::Append)
-            .with_commit_properties(commit)
-            .with_writer_properties(rows::writer_properties())
-            .await?;
+        let table =
+            Self::writer(table, batches).with_save_mode(SaveMode::Append).with_commit_properties(commit).await?;
         Ok(table.version().unwrap_or_default())
     }
 
@@ -357,12 +363,11 @@ impl Lake {
             }
         }
         let builder = if table.version().is_none() {
-            table.write(Vec::new()).with_partition_columns(["source"])
+            Self::writer(table, Vec::new()).with_partition_columns(["source"])
         } else {
             let only_this_source = col("source").eq(lit(source));
             // Merge: a lake written before a column was added (`country`) gains it, null in other sources' rows.
-            table
-                .write(Vec::new())
+            Self::writer(table, Vec::new())
                 .with_save_mode(SaveMode::Overwrite)
                 .with_replace_where(only_this_source)
                 .with_schema_mode(SchemaMode::Merge)
@@ -396,11 +401,7 @@ impl Lake {
         };
         let batches =
             if batches.is_empty() { vec![RecordBatch::new_empty(rows::daily_cases_schema())] } else { batches };
-        let table = builder
-            .with_input_batches(batches)
-            .with_commit_properties(commit)
-            .with_writer_properties(rows::writer_properties())
-            .await?;
+        let table = builder.with_input_batches(batches).with_commit_properties(commit).await?;
         Ok((table.version().unwrap_or_default(), count))
     }
 
@@ -432,12 +433,7 @@ impl Lake {
         for chunk in order.chunks(BATCH_ROWS) {
             batches.push(rows::measures_batch(chunk.iter().map(|&i| &measures[i]), ingest_id)?);
         }
-        let table = table
-            .write(batches)
-            .with_save_mode(mode)
-            .with_commit_properties(commit)
-            .with_writer_properties(rows::writer_properties())
-            .await?;
+        let table = Self::writer(table, batches).with_save_mode(mode).with_commit_properties(commit).await?;
         Ok(table.version().unwrap_or_default())
     }
 
@@ -445,12 +441,8 @@ impl Lake {
     pub async fn replace(&self, name: &str, batches: Vec<RecordBatch>, note: &str) -> Result<u64, LakeStoreError> {
         let table = self.writable(name).await?;
         let commit = CommitProperties::default().with_metadata([("surge.note".to_owned(), note.to_owned().into())]);
-        let table = table
-            .write(batches)
-            .with_save_mode(SaveMode::Overwrite)
-            .with_commit_properties(commit)
-            .with_writer_properties(rows::writer_properties())
-            .await?;
+        let table =
+            Self::writer(table, batches).with_save_mode(SaveMode::Overwrite).with_commit_properties(commit).await?;
         Ok(table.version().unwrap_or_default())
     }
 
@@ -474,7 +466,7 @@ impl Lake {
         for name in &names {
             let table = match pinned.get(name.as_str()) {
                 Some(version) => self.load_at(name, *version).await?,
-                None => match self.load(name).await? {
+                None => match self.load_listed(name).await? {
                     Some(table) => table,
                     None => continue,
                 },
