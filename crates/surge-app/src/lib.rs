@@ -40,7 +40,8 @@ pub use outbox::{ClaimedMessage, MessageFilter, MessageRecord, Outbox, SendResul
 pub use passes::change_pass_status;
 pub use store::{
     AccountRecord, Alert, ApiKeyRecord, ApplicationDecision, ApplicationFilter, ApplicationRecord, BatchCreated,
-    BatchRecord, BatchStatus, Checkpoint, FactCount, FactKind, IssueOutcome, IssuedPass, KeyScope, LastScan,
-    NewAccount, NewApiKey, NewApplication, NewLoginCode, NewOrganisation, NewScan, OrgFilter, OrganisationRecord,
-    OutboxMessage, PassRecord, PassStatus, PendingRow, Role, StatusChange, Store, StoreError, StoredDocument,
+    BatchRecord, BatchStatus, Checkpoint, EventPosition, FactCount, FactKind, IssueOutcome, IssuedPass, KeyScope,
+    LastScan, LoggedEvent, NewAccount, NewApiKey, NewApplication, NewLoginCode, NewOrganisation, NewScan, OrgFilter,
+    OrganisationRecord, OutboxMessage, PassRecord, PassStatus, PendingRow, Role, StatusChange, Store, StoreError,
+    StoredDocument,
 };

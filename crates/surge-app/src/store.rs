@@ -405,6 +405,31 @@ impl FactKind {
     }
 }
 
+/// Where a reader stands in the event log. Events are read in (tx, id) order: `tx` is the writing transaction's
+/// place in commit order where the backend needs one (PostgreSQL), 0 where ids already follow commits (SQLite).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventPosition {
+    pub tx: i64,
+    pub id: i64,
+}
+
+/// An event as the log keeps it, written by the database in the same transaction as the change it records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedEvent {
+    pub position: EventPosition,
+    /// Event time, Unix milliseconds.
+    pub at_ms: i64,
+    /// `scan.valid`, `application.submitted`, `pass.revoked`, `result.received`, `sms.failed`, …
+    pub kind: String,
+    /// The zone code; empty where the change has none.
+    pub zone: String,
+    pub checkpoint_id: Option<i64>,
+    /// The pass's status index, the application's id, the result's key or the message's id, as text.
+    pub subject: String,
+    /// For `result.received`: a final not-detected result, which is texted automatically.
+    pub auto_text: Option<bool>,
+}
+
 /// A count of one fact in one time bucket (UTC), at one place, with one outcome: no person, phone or pass in it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FactCount {
@@ -675,6 +700,14 @@ pub trait Store: crate::outbox::Outbox + crate::lab::LabStore + Send + Sync {
 
     /// Movement passes in force at `now` (Unix seconds): valid, started and not expired.
     fn passes_in_force(&self, now: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Up to `limit` events of the log after `after`, in log order. Only events of committed transactions are
+    /// given, and none can later appear before the last one given.
+    fn events_after(
+        &self,
+        after: EventPosition,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<LoggedEvent>, StoreError>> + Send;
 
     /// Stores an application with its audit entry (its subject set to the application) and the applicant's SMS,
     /// which `sms` writes once the id is known; returns the id.

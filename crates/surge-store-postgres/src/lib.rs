@@ -779,6 +779,27 @@ impl Store for PostgresStore {
         Ok(n.max(0) as u64)
     }
 
+    async fn events_after(
+        &self,
+        after: surge_app::EventPosition,
+        limit: u32,
+    ) -> Result<Vec<surge_app::LoggedEvent>, StoreError> {
+        // Only transactions older than every one still running: a slower one cannot commit behind the reader.
+        let sql = format!(
+            "SELECT {} FROM events WHERE (tx, id) > ($1, $2) \
+             AND tx < txid_snapshot_xmin(txid_current_snapshot()) ORDER BY tx, id LIMIT $3",
+            surge_store_sql::EVENT_COLUMNS
+        );
+        let rows = sqlx::query(&sql)
+            .bind(after.tx)
+            .bind(after.id)
+            .bind(i64::from(limit.max(1)))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(surge_store_sql::logged_event).collect()
+    }
+
     async fn insert_application(
         &self,
         application: &surge_app::NewApplication,

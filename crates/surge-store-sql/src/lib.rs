@@ -499,6 +499,28 @@ pub fn fact_queries(since: &str) -> [(surge_app::FactKind, String); 6] {
     ]
 }
 
+/// The event log's columns, as `logged_event` reads them.
+pub const EVENT_COLUMNS: &str = "id, tx, at, kind, zone, checkpoint_id, subject, auto_text";
+
+pub fn logged_event<R: SurgeRow>(row: &R) -> Result<surge_app::LoggedEvent, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+    Option<i64>: Column<R::Database>,
+    Option<bool>: Column<R::Database>,
+{
+    Ok(surge_app::LoggedEvent {
+        position: surge_app::EventPosition { tx: row.read("tx")?, id: row.read("id")? },
+        at_ms: row.read("at")?,
+        kind: row.read("kind")?,
+        zone: row.read("zone")?,
+        checkpoint_id: row.read("checkpoint_id")?,
+        subject: row.read("subject")?,
+        auto_text: row.read("auto_text")?,
+    })
+}
+
 /// Passes in force at a time (the placeholder, given twice): valid, started and not yet expired.
 pub fn passes_in_force_query(now: &str, active: &str) -> String {
     format!(

@@ -791,6 +791,26 @@ impl Store for SqliteStore {
         Ok(n.max(0) as u64)
     }
 
+    async fn events_after(
+        &self,
+        after: surge_app::EventPosition,
+        limit: u32,
+    ) -> Result<Vec<surge_app::LoggedEvent>, StoreError> {
+        // One writer commits at a time, so ids follow commits and `tx` stays 0.
+        let sql = format!(
+            "SELECT {} FROM events WHERE tx > ?1 OR (tx = ?1 AND id > ?2) ORDER BY tx, id LIMIT ?3",
+            surge_store_sql::EVENT_COLUMNS
+        );
+        let rows = sqlx::query(&sql)
+            .bind(after.tx)
+            .bind(after.id)
+            .bind(i64::from(limit.max(1)))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db)?;
+        rows.iter().map(surge_store_sql::logged_event).collect()
+    }
+
     async fn insert_application(
         &self,
         application: &surge_app::NewApplication,

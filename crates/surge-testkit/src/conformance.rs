@@ -46,7 +46,8 @@ macro_rules! conformance_tests {
             lab_messages_and_results_are_kept_once_and_the_queue_puts_the_urgent_first,
             a_texted_negative_gets_a_status_slot_and_a_correction_revokes_it,
             lab_messages_recorded_at_once_each_get_their_own_answer,
-            the_platform_facts_are_counted_by_day_hour_place_and_outcome
+            the_platform_facts_are_counted_by_day_hour_place_and_outcome,
+            every_change_leaves_its_event_in_the_log
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -1058,4 +1059,92 @@ pub async fn the_platform_facts_are_counted_by_day_hour_place_and_outcome<S: Sto
     let counts = store.fact_counts(day).await.unwrap();
     let minutes: Vec<_> = counts.iter().filter(|c| c.kind == FactKind::ResultTextMinutes).cloned().collect();
     assert_eq!(minutes, [count(FactKind::ResultTextMinutes, day, "", "2", 1)]);
+}
+
+pub async fn every_change_leaves_its_event_in_the_log<S: Store>(store: &S) {
+    use surge_app::{ApplicationDecision, EventPosition, LoggedEvent, PassStatus};
+    use surge_domain::ApplicationStatus;
+
+    use crate::fixtures::{application, fake_sign_application};
+    let ms = |at: time::OffsetDateTime| at.unix_timestamp() * 1000;
+    let org = approved_org(store, "E", "1111111119", 100).await;
+    store.create_batch(org, [8; 32], &employees(0, 2), NOW).await.unwrap();
+    assert_eq!(drain(store).await.issued, 2);
+    store.set_pass_status(1, PassStatus::Revoked, "lost", &audit(), NOW, None).await.unwrap();
+    let gate = store.insert_checkpoint("Gate", "KR-26", 35.1, 129.0, NOW).await.unwrap();
+    for (minutes, valid, reason) in [(1, true, None), (2, false, Some("expired")), (3, false, Some("bad_signature"))] {
+        let scan = surge_app::NewScan {
+            checkpoint_id: Some(gate),
+            actor: "account:3".into(),
+            status_index: Some(0),
+            valid,
+            reason: reason.map(str::to_owned),
+            at: NOW + Duration::minutes(minutes),
+            client_id: None,
+        };
+        surge_app::scans::record(store, &scan).await.unwrap();
+    }
+    let phone = "+821012345678";
+    let applied = store.insert_application(&application(phone, "123A"), &audit(), &|_| None).await.unwrap();
+    let approve = ApplicationDecision {
+        status: ApplicationStatus::Approved,
+        reason_en: "ok".into(),
+        reason_ko: "ok".into(),
+        decided_by: "account:7".into(),
+    };
+    let index = store.approve_application(applied, &approve, &audit(), NOW, &mut fake_sign_application).await.unwrap();
+    let key = "result:TE1:94500-6:F";
+    let negative = (lab_result("TE1", "F", "not_detected", None), Some(result_sms(key, "+821055500002")));
+    store.record_lab_message(&lab_message("EVT", "E1"), &[negative]).await.unwrap();
+    let claimed = store.claim_messages(100, NOW).await.unwrap();
+    let text = claimed.iter().find(|c| c.message.idempotency_key == key).expect("the result's text is due");
+    let accepted = SendResult::Accepted { gateway: "log".into(), gateway_message_id: None };
+    store.record_results(&[(text.id, accepted)], NOW + Duration::seconds(150)).await.unwrap();
+
+    // PostgreSQL shows a transaction's events once every transaction older than it has ended, wherever it runs (other
+    // tests share the server): wait for the last change's event to be readable.
+    for _ in 0..300 {
+        let all = store.events_after(EventPosition::default(), 1000).await.unwrap();
+        if all.iter().any(|e| e.kind == "result.texted") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Read in pages of three, as a consumer would, each page after the last one's position.
+    let mut events: Vec<LoggedEvent> = Vec::new();
+    let mut at = EventPosition::default();
+    loop {
+        let page = store.events_after(at, 3).await.unwrap();
+        let Some(last) = page.last() else { break };
+        assert!(page.len() <= 3);
+        assert!(last.position > at, "positions only grow");
+        at = last.position;
+        events.extend(page);
+    }
+    let kinds: Vec<(&str, &str)> = events.iter().map(|e| (e.kind.as_str(), e.subject.as_str())).collect();
+    let has = |kind: &str, subject: &str| kinds.contains(&(kind, subject));
+    assert!(has("pass.issued", "0") && has("pass.issued", "1"), "{kinds:?}");
+    assert!(has("pass.revoked", "1"), "{kinds:?}");
+    assert!(has("scan.valid", "0") && has("scan.expired", "0") && has("scan.invalid", "0"), "{kinds:?}");
+    let submitted = applied.to_string();
+    assert!(has("application.submitted", &submitted) && has("application.approved", &submitted), "{kinds:?}");
+    assert!(has("pass.issued", &index.to_string()), "the approved application's pass: {kinds:?}");
+    assert!(has("result.received", key) && has("result.texted", key), "{kinds:?}");
+    assert!(has("sms.sent", &text.id.to_string()), "{kinds:?}");
+    assert!(!kinds.iter().any(|(k, _)| *k == "result.queued"), "a negative is texted, not queued");
+    // Each event carries what the analytics need and nothing personal.
+    let scan = events.iter().find(|e| e.kind == "scan.expired").unwrap();
+    assert_eq!((scan.zone.as_str(), scan.checkpoint_id, scan.at_ms), ("KR-26", Some(gate), ms(NOW) + 120_000));
+    let received = events.iter().find(|e| e.kind == "result.received").unwrap();
+    assert_eq!(received.auto_text, Some(true));
+    let texted = events.iter().find(|e| e.kind == "result.texted").unwrap();
+    assert_eq!(texted.at_ms, ms(NOW) + 150_000);
+    let revoked = events.iter().find(|e| e.kind == "pass.revoked").unwrap();
+    assert_eq!(revoked.zone, "KR-26");
+    let all = format!("{events:?}");
+    assert!(!all.contains(phone) && !all.contains("Employee") && !all.contains("+8210555"), "{all}");
+    // Nothing more after the last one, and a position from the middle gives the rest.
+    assert!(store.events_after(at, 10).await.unwrap().is_empty());
+    let rest = store.events_after(events[4].position, 100).await.unwrap();
+    assert_eq!(rest, events[5..]);
 }
