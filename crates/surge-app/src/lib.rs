@@ -2,6 +2,7 @@
 //! drive `surge-domain` and `surge-pass` through ports: the [`Store`] trait, and time and randomness passed in.
 
 pub mod access;
+pub mod analytics;
 pub mod applications;
 mod error;
 pub mod facts;
@@ -41,7 +42,7 @@ pub use passes::change_pass_status;
 pub use store::{
     AccountRecord, Alert, ApiKeyRecord, ApplicationDecision, ApplicationFilter, ApplicationRecord, BatchCreated,
     BatchRecord, BatchStatus, Checkpoint, EventPosition, FactCount, FactKind, IssueOutcome, IssuedPass, KeyScope,
-    LastScan, LoggedEvent, NewAccount, NewApiKey, NewApplication, NewLoginCode, NewOrganisation, NewScan, OrgFilter,
-    OrganisationRecord, OutboxMessage, PassRecord, PassStatus, PendingRow, Role, StatusChange, Store, StoreError,
-    StoredDocument,
+    LastScan, LateRow, LoggedEvent, NewAccount, NewApiKey, NewApplication, NewLoginCode, NewOrganisation, NewScan,
+    OrgFilter, OrganisationRecord, OutboxMessage, PassRecord, PassStatus, PendingRow, Role, StatusChange, Store,
+    StoreError, StoredDocument, StreamAlert, StreamPlace, StreamSave, WindowRow,
 };

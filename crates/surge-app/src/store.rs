@@ -430,6 +430,59 @@ pub struct LoggedEvent {
     pub auto_text: Option<bool>,
 }
 
+/// One minute's count of one measure in one scope, as the live analytics store it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WindowRow {
+    /// Minutes since the Unix epoch.
+    pub minute: i64,
+    /// `zone:KR-26` or `checkpoint:3`.
+    pub scope: String,
+    /// `scan.invalid`, `sms.failed`, …
+    pub measure: String,
+    pub count: u64,
+}
+
+/// An event that came after its minute had closed, under one of its counters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LateRow {
+    pub event_id: i64,
+    pub minute: i64,
+    pub scope: String,
+    pub measure: String,
+}
+
+/// An alert raised by the live analytics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamAlert {
+    /// `possible_cloned_pass`, `invalid_scan_spike`, `results_waiting`, `sms_failure_rate`.
+    pub rule: String,
+    /// `pass:42`, `checkpoint:3`, `zone:KR-26`.
+    pub subject: String,
+    /// Event time, Unix milliseconds.
+    pub at_ms: i64,
+    pub detail: String,
+}
+
+/// What a live-analytics consumer stores after a batch of events, in one transaction: its new place in the log, the
+/// results of the batch and, now and then, its engine's state with the place that state had reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamSave {
+    pub consumer: String,
+    pub position: EventPosition,
+    pub windows: Vec<WindowRow>,
+    pub late: Vec<LateRow>,
+    pub alerts: Vec<StreamAlert>,
+    pub state: Option<(EventPosition, Vec<u8>)>,
+    pub at: OffsetDateTime,
+}
+
+/// A consumer's stored place in the log, and its last stored engine state with that state's place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamPlace {
+    pub position: EventPosition,
+    pub state: Option<(EventPosition, Vec<u8>)>,
+}
+
 /// A count of one fact in one time bucket (UTC), at one place, with one outcome: no person, phone or pass in it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FactCount {
@@ -708,6 +761,23 @@ pub trait Store: crate::outbox::Outbox + crate::lab::LabStore + Send + Sync {
         after: EventPosition,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<LoggedEvent>, StoreError>> + Send;
+
+    /// Stores a live-analytics consumer's batch in one transaction: counts replace the stored ones of their minute,
+    /// late events and alerts already stored are kept once, so a batch stored twice (a replay after a restart, or
+    /// two instances of one consumer) changes nothing the second time. The stored place and state only move forward.
+    fn save_stream(&self, save: &StreamSave) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A consumer's stored place, if it has one.
+    fn stream_place(&self, consumer: &str) -> impl Future<Output = Result<Option<StreamPlace>, StoreError>> + Send;
+
+    /// Stored one-minute counts from `from_minute` on, by minute, scope and measure.
+    fn stream_windows(&self, from_minute: i64) -> impl Future<Output = Result<Vec<WindowRow>, StoreError>> + Send;
+
+    /// Late events counted by minute, scope and measure, from `from_minute` on.
+    fn stream_late(&self, from_minute: i64) -> impl Future<Output = Result<Vec<WindowRow>, StoreError>> + Send;
+
+    /// The newest alerts first.
+    fn stream_alerts(&self, limit: u32) -> impl Future<Output = Result<Vec<StreamAlert>, StoreError>> + Send;
 
     /// Stores an application with its audit entry (its subject set to the application) and the applicant's SMS,
     /// which `sms` writes once the id is known; returns the id.

@@ -800,6 +800,115 @@ impl Store for PostgresStore {
         rows.iter().map(surge_store_sql::logged_event).collect()
     }
 
+    async fn save_stream(&self, save: &surge_app::StreamSave) -> Result<(), StoreError> {
+        use surge_store_sql::INSERT_CHUNK;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        for chunk in save.windows.chunks(INSERT_CHUNK) {
+            let mut q = QueryBuilder::<Postgres>::new("INSERT INTO stream_windows (minute, scope, measure, count) ");
+            q.push_values(chunk, |mut b, w| {
+                b.push_bind(w.minute).push_bind(&w.scope).push_bind(&w.measure).push_bind(w.count as i64);
+            });
+            q.push(" ON CONFLICT (minute, scope, measure) DO UPDATE SET count = excluded.count");
+            q.build().execute(&mut *tx).await.map_err(db)?;
+        }
+        for chunk in save.late.chunks(INSERT_CHUNK) {
+            let mut q = QueryBuilder::<Postgres>::new("INSERT INTO stream_late (event_id, scope, measure, minute) ");
+            q.push_values(chunk, |mut b, l| {
+                b.push_bind(l.event_id).push_bind(&l.scope).push_bind(&l.measure).push_bind(l.minute);
+            });
+            q.push(" ON CONFLICT DO NOTHING");
+            q.build().execute(&mut *tx).await.map_err(db)?;
+        }
+        for chunk in save.alerts.chunks(INSERT_CHUNK) {
+            let mut q = QueryBuilder::<Postgres>::new("INSERT INTO stream_alerts (rule, subject, at, detail) ");
+            q.push_values(chunk, |mut b, a| {
+                b.push_bind(&a.rule).push_bind(&a.subject).push_bind(a.at_ms).push_bind(&a.detail);
+            });
+            q.push(" ON CONFLICT DO NOTHING");
+            q.build().execute(&mut *tx).await.map_err(db)?;
+        }
+        let stored = sqlx::query("SELECT tx, id, state_tx, state_id FROM stream_consumers WHERE name = $1 FOR UPDATE")
+            .bind(&save.consumer)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        let place = |tx: Option<i64>, id: Option<i64>| Some(surge_app::EventPosition { tx: tx?, id: id? });
+        let (position, state_at) = match &stored {
+            Some(r) => (
+                place(r.try_get("tx").map_err(db)?, r.try_get("id").map_err(db)?),
+                place(r.try_get("state_tx").map_err(db)?, r.try_get("state_id").map_err(db)?),
+            ),
+            None => (None, None),
+        };
+        // The place and the state only move forward: a replay behind them stores its results and nothing else.
+        let position = position.map_or(save.position, |p| p.max(save.position));
+        let state = save.state.as_ref().filter(|(at, _)| state_at.is_none_or(|stored| *at >= stored));
+        sqlx::query(
+            "INSERT INTO stream_consumers (name, tx, id, state_tx, state_id, state, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO UPDATE SET tx = excluded.tx, \
+             id = excluded.id, updated_at = excluded.updated_at, \
+             state_tx = COALESCE(excluded.state_tx, stream_consumers.state_tx), \
+             state_id = COALESCE(excluded.state_id, stream_consumers.state_id), \
+             state = COALESCE(excluded.state, stream_consumers.state)",
+        )
+        .bind(&save.consumer)
+        .bind(position.tx)
+        .bind(position.id)
+        .bind(state.map(|(at, _)| at.tx))
+        .bind(state.map(|(at, _)| at.id))
+        .bind(state.map(|(_, bytes)| bytes.as_slice()))
+        .bind(save.at.unix_timestamp())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn stream_place(&self, consumer: &str) -> Result<Option<surge_app::StreamPlace>, StoreError> {
+        let row = sqlx::query("SELECT tx, id, state_tx, state_id, state FROM stream_consumers WHERE name = $1")
+            .bind(consumer)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        let Some(r) = row else { return Ok(None) };
+        let position = surge_app::EventPosition { tx: r.try_get("tx").map_err(db)?, id: r.try_get("id").map_err(db)? };
+        let state_tx: Option<i64> = r.try_get("state_tx").map_err(db)?;
+        let state_id: Option<i64> = r.try_get("state_id").map_err(db)?;
+        let bytes: Option<Vec<u8>> = r.try_get("state").map_err(db)?;
+        let state = match (state_tx, state_id, bytes) {
+            (Some(tx), Some(id), Some(bytes)) => Some((surge_app::EventPosition { tx, id }, bytes)),
+            _ => None,
+        };
+        Ok(Some(surge_app::StreamPlace { position, state }))
+    }
+
+    async fn stream_windows(&self, from_minute: i64) -> Result<Vec<surge_app::WindowRow>, StoreError> {
+        let rows = sqlx::query(&surge_store_sql::stream_windows_query("$1"))
+            .bind(from_minute)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(surge_store_sql::window_row).collect()
+    }
+
+    async fn stream_late(&self, from_minute: i64) -> Result<Vec<surge_app::WindowRow>, StoreError> {
+        let rows = sqlx::query(&surge_store_sql::stream_late_query("$1"))
+            .bind(from_minute)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(surge_store_sql::window_row).collect()
+    }
+
+    async fn stream_alerts(&self, limit: u32) -> Result<Vec<surge_app::StreamAlert>, StoreError> {
+        let rows = sqlx::query(&surge_store_sql::stream_alerts_query("$1"))
+            .bind(i64::from(limit.clamp(1, 1000)))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(surge_store_sql::stream_alert).collect()
+    }
+
     async fn insert_application(
         &self,
         application: &surge_app::NewApplication,

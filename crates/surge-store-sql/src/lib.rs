@@ -521,6 +521,55 @@ where
     })
 }
 
+pub fn window_row<R: SurgeRow>(row: &R) -> Result<surge_app::WindowRow, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+{
+    Ok(surge_app::WindowRow {
+        minute: row.read("minute")?,
+        scope: row.read("scope")?,
+        measure: row.read("measure")?,
+        count: count(row, "count")?,
+    })
+}
+
+pub fn stream_alert<R: SurgeRow>(row: &R) -> Result<surge_app::StreamAlert, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    String: Column<R::Database>,
+{
+    Ok(surge_app::StreamAlert {
+        rule: row.read("rule")?,
+        subject: row.read("subject")?,
+        at_ms: row.read("at")?,
+        detail: row.read("detail")?,
+    })
+}
+
+/// The stream's reads, with `$1`-style or `?`-style placeholders given as `p`.
+pub fn stream_windows_query(p: &str) -> String {
+    format!(
+        "SELECT minute, scope, measure, count FROM stream_windows WHERE minute >= {p} ORDER BY minute, scope, measure"
+    )
+}
+
+pub fn stream_late_query(p: &str) -> String {
+    format!(
+        "SELECT minute, scope, measure, COUNT(*) AS count FROM stream_late WHERE minute >= {p} \
+         GROUP BY minute, scope, measure ORDER BY minute, scope, measure"
+    )
+}
+
+pub fn stream_alerts_query(p: &str) -> String {
+    format!("SELECT rule, subject, at, detail FROM stream_alerts ORDER BY at DESC, id DESC LIMIT {p}")
+}
+
+/// Rows a multi-row insert takes at once (SQLite allows 32,766 bound values; PostgreSQL 65,535).
+pub const INSERT_CHUNK: usize = 1000;
+
 /// Passes in force at a time (the placeholder, given twice): valid, started and not yet expired.
 pub fn passes_in_force_query(now: &str, active: &str) -> String {
     format!(

@@ -65,12 +65,20 @@ pub struct WindowCount {
     pub count: u64,
 }
 
-/// What the events given to the engine changed: minutes closed (to be stored), late events (one count each, to
-/// be added to the side table), alerts raised, and repeated deliveries ignored.
+/// An event that came after its minute had closed, under one of its counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Late {
+    pub event: EventId,
+    pub minute: i64,
+    pub key: Key,
+}
+
+/// What the events given to the engine changed: minutes closed (to be stored), late events (for the side table;
+/// keyed by event, so storing one twice counts it once), alerts raised, and repeated deliveries ignored.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Output {
     pub closed: Vec<WindowCount>,
-    pub late: Vec<WindowCount>,
+    pub late: Vec<Late>,
     pub alerts: Vec<Alert>,
     pub duplicates: u64,
 }
@@ -151,7 +159,7 @@ impl Engine {
             return;
         }
         if self.closed_before.is_some_and(|c| minute < c) {
-            out.late.extend(event.keys().map(|key| WindowCount { minute, key, count: 1 }));
+            out.late.extend(event.keys().map(|key| Late { event: event.id, minute, key }));
         } else {
             let counts = self.open.entry(minute).or_default();
             for key in event.keys() {

@@ -216,4 +216,15 @@ impl Zones {
     pub fn code(&self, zone: Zone) -> Option<&str> {
         self.codes.get(zone.0 as usize).map(String::as_str)
     }
+
+    /// The codes in number order, to be stored beside an engine's snapshot (whose zones are numbers).
+    pub fn codes(&self) -> &[String] {
+        &self.codes
+    }
+
+    /// Zones numbered as `codes` lists them, as `codes()` gave them.
+    pub fn from_codes(codes: Vec<String>) -> Self {
+        let index = codes.iter().enumerate().map(|(i, code)| (code.clone(), Zone(i as u32))).collect();
+        Self { codes, index }
+    }
 }

@@ -10,6 +10,6 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
-pub use engine::{Engine, Live, MINUTE, Output, Settings, Snapshot, WindowCount};
+pub use engine::{Engine, Late, Live, MINUTE, Output, Settings, Snapshot, WindowCount};
 pub use event::{Event, EventId, EventKind, Key, Measure, Millis, ScanOutcome, Scope, SmsState, Zone, Zones};
 pub use rules::{Alert, Rule, RulesSnapshot, Subject};

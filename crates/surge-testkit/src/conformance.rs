@@ -47,7 +47,9 @@ macro_rules! conformance_tests {
             a_texted_negative_gets_a_status_slot_and_a_correction_revokes_it,
             lab_messages_recorded_at_once_each_get_their_own_answer,
             the_platform_facts_are_counted_by_day_hour_place_and_outcome,
-            every_change_leaves_its_event_in_the_log
+            every_change_leaves_its_event_in_the_log,
+            stream_results_are_stored_once_and_the_place_only_moves_forward,
+            a_consumer_restarted_mid_stream_stores_the_counts_of_one_that_never_stopped
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -1147,4 +1149,139 @@ pub async fn every_change_leaves_its_event_in_the_log<S: Store>(store: &S) {
     assert!(store.events_after(at, 10).await.unwrap().is_empty());
     let rest = store.events_after(events[4].position, 100).await.unwrap();
     assert_eq!(rest, events[5..]);
+}
+
+pub async fn stream_results_are_stored_once_and_the_place_only_moves_forward<S: Store>(store: &S) {
+    use surge_app::{EventPosition, LateRow, StreamAlert, StreamSave, WindowRow};
+
+    let window = |minute, scope: &str, measure: &str, count| WindowRow {
+        minute,
+        scope: scope.into(),
+        measure: measure.into(),
+        count,
+    };
+    let late =
+        |event_id, minute| LateRow { event_id, minute, scope: "zone:KR-26".into(), measure: "scan.valid".into() };
+    let alert = |subject: &str, at_ms| StreamAlert {
+        rule: "possible_cloned_pass".into(),
+        subject: subject.into(),
+        at_ms,
+        detail: "pass 42 scanned 180 km apart in 60 s".into(),
+    };
+    assert_eq!(store.stream_place("live").await.unwrap(), None);
+    let first = EventPosition { tx: 0, id: 40 };
+    let save = StreamSave {
+        consumer: "live".into(),
+        position: first,
+        windows: vec![window(10, "zone:KR-26", "scan.valid", 3), window(11, "checkpoint:3", "scan.invalid", 1)],
+        late: vec![late(7, 9), late(8, 9)],
+        alerts: vec![alert("pass:42", 600_000)],
+        state: Some((first, b"state at 40".to_vec())),
+        at: NOW,
+    };
+    store.save_stream(&save).await.unwrap();
+    let place = store.stream_place("live").await.unwrap().unwrap();
+    assert_eq!((place.position, place.state), (first, Some((first, b"state at 40".to_vec()))));
+
+    // Further on, without a state: the place moves and the stored state stays.
+    let later = EventPosition { tx: 0, id: 90 };
+    let more = StreamSave {
+        position: later,
+        windows: vec![window(10, "zone:KR-26", "scan.valid", 4)],
+        late: vec![late(9, 10)],
+        alerts: vec![alert("pass:43", 700_000)],
+        state: None,
+        ..save.clone()
+    };
+    store.save_stream(&more).await.unwrap();
+    // A replay of the first batch from an older state: its results are already there, the place does not go back.
+    let replay = StreamSave { state: Some((EventPosition { tx: 0, id: 5 }, b"older".to_vec())), ..save.clone() };
+    store.save_stream(&replay).await.unwrap();
+    let place = store.stream_place("live").await.unwrap().unwrap();
+    assert_eq!((place.position, place.state), (later, Some((first, b"state at 40".to_vec()))));
+    assert_eq!(
+        store.stream_windows(0).await.unwrap(),
+        [window(10, "zone:KR-26", "scan.valid", 3), window(11, "checkpoint:3", "scan.invalid", 1)],
+        "the replay's count of minute 10 replaced the one stored between, as its minute was closed with 3"
+    );
+    assert_eq!(store.stream_windows(11).await.unwrap().len(), 1, "from minute 11 on");
+    assert_eq!(
+        store.stream_late(0).await.unwrap(),
+        [window(9, "zone:KR-26", "scan.valid", 2), window(10, "zone:KR-26", "scan.valid", 1)],
+        "each late event once"
+    );
+    let alerts = store.stream_alerts(10).await.unwrap();
+    assert_eq!(alerts, [alert("pass:43", 700_000), alert("pass:42", 600_000)], "newest first, each once");
+    assert_eq!(store.stream_alerts(1).await.unwrap().len(), 1);
+    // Another consumer keeps its own place.
+    let other = StreamSave { consumer: "replay".into(), state: None, ..save };
+    store.save_stream(&other).await.unwrap();
+    assert_eq!(store.stream_place("replay").await.unwrap().unwrap().state, None);
+}
+
+pub async fn a_consumer_restarted_mid_stream_stores_the_counts_of_one_that_never_stopped<S: Store>(store: &S) {
+    use std::collections::BTreeMap;
+    use surge_app::analytics::{Consumer, ConsumerSettings};
+
+    let gate = store.insert_checkpoint("Gate", "KR-26", 35.1, 129.0, NOW).await.unwrap();
+    // 120 scans over 12 minutes, every third not valid.
+    let mut expected: BTreeMap<(i64, String), u64> = BTreeMap::new();
+    for i in 0..120i64 {
+        let at = NOW + Duration::seconds(i * 6);
+        let valid = i % 3 != 0;
+        let scan = surge_app::NewScan {
+            checkpoint_id: Some(gate),
+            actor: "account:3".into(),
+            status_index: Some(i as u64),
+            valid,
+            reason: (!valid).then(|| "bad_signature".to_owned()),
+            at,
+            client_id: None,
+        };
+        store.record_scan(&scan, None).await.unwrap();
+        let measure = if valid { "scan.valid" } else { "scan.invalid" };
+        *expected.entry((at.unix_timestamp() / 60, measure.to_owned())).or_insert(0) += 1;
+    }
+    // PostgreSQL shows events once older transactions elsewhere on the server have ended: wait for all 120.
+    let mut last = surge_app::EventPosition::default();
+    for _ in 0..300 {
+        let all = store.events_after(surge_app::EventPosition::default(), 1000).await.unwrap();
+        if all.len() == 120 {
+            last = all[119].position;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let settings = ConsumerSettings { batch: 7, state_every: 3, ..ConsumerSettings::default() };
+    let later = NOW + Duration::hours(2);
+    // The first run reads 11 batches (a state is stored with the 1st, 4th, 7th and 10th) and stops, as if the
+    // process died.
+    let mut consumer = Consumer::start(store, "live", settings.clone()).await.unwrap();
+    for _ in 0..11 {
+        assert_eq!(consumer.run_once(store, NOW).await.unwrap().read, 7);
+    }
+    let place = store.stream_place("live").await.unwrap().unwrap();
+    let (state_at, _) = place.state.clone().expect("a state was stored");
+    assert!(state_at < place.position, "the restart has events to read again: {state_at:?} {:?}", place.position);
+    drop(consumer);
+    let mut consumer = Consumer::start(store, "live", settings).await.unwrap();
+    assert_eq!(consumer.position(), state_at);
+    while consumer.position() < last {
+        assert!(consumer.run_once(store, NOW).await.unwrap().read > 0);
+    }
+    // The stream goes quiet; the clock closes the last minutes.
+    consumer.run_once(store, later).await.unwrap();
+    let stored: BTreeMap<(i64, String), u64> = store
+        .stream_windows(0)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|w| w.scope == format!("checkpoint:{gate}"))
+        .map(|w| ((w.minute, w.measure), w.count))
+        .collect();
+    assert_eq!(stored, expected, "every scan counted once in its minute");
+    let zone: u64 =
+        store.stream_windows(0).await.unwrap().iter().filter(|w| w.scope == "zone:KR-26").map(|w| w.count).sum();
+    assert_eq!(zone, 120, "and once under its zone");
+    assert!(store.stream_late(0).await.unwrap().is_empty(), "nothing came late");
 }
