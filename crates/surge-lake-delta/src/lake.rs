@@ -18,7 +18,7 @@ use deltalake::operations::write::{SchemaMode, WriteBuilder};
 use deltalake::protocol::SaveMode;
 use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError, ObjectStoreError, Path as ObjectPath};
 use futures_util::{StreamExt, TryStreamExt};
-use surge_lake::{DailyCase, Import, SourceMeasure};
+use surge_lake::{DailyCase, Import, SourceMeasures};
 use time::OffsetDateTime;
 use url::Url;
 
@@ -377,10 +377,9 @@ impl Lake {
         // ones by their statistics.
         let (batches, count) = if stored.is_empty() {
             let order = rows::by_date(import.rows.iter().map(|r| rows::date32(r.date)));
-            let batches = order
-                .chunks(BATCH_ROWS)
-                .map(|chunk| rows::daily_cases_batch(chunk.iter().map(|&i| (&import.rows[i], ingest_id))))
-                .collect::<Result<Vec<_>, _>>()?;
+            let batches = rows::batches_of(&order, BATCH_ROWS, |chunk| {
+                rows::daily_cases_batch(chunk.iter().map(|&i| (&import.rows[i], ingest_id)))
+            })?;
             (batches, import.rows.len())
         } else {
             let ingest_id: Arc<str> = Arc::from(ingest_id);
@@ -388,15 +387,12 @@ impl Lake {
                 import.rows.iter().map(|row| (row.clone(), ingest_id.clone())).collect();
             let merged = surge_lake::merge_rows(stored, tagged);
             let order = rows::by_date(merged.iter().map(|(r, _)| rows::date32(r.date)));
-            let batches = order
-                .chunks(BATCH_ROWS)
-                .map(|chunk| {
-                    rows::daily_cases_batch(chunk.iter().map(|&i| {
-                        let (row, tag) = &merged[i];
-                        (row, &**tag)
-                    }))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let batches = rows::batches_of(&order, BATCH_ROWS, |chunk| {
+                rows::daily_cases_batch(chunk.iter().map(|&i| {
+                    let (row, tag) = &merged[i];
+                    (row, &**tag)
+                }))
+            })?;
             (batches, merged.len())
         };
         let batches =
@@ -405,35 +401,42 @@ impl Lake {
         Ok((table.version().unwrap_or_default(), count))
     }
 
-    /// A source's measures: new values replace stored ones of the same region, day and measure.
+    /// A source's measures, one row per region and day: new values replace stored ones of the same region, day and
+    /// measure, and stored values the new file lacks are kept. A table still in the long form is made wide here.
     async fn write_measures(
         &self,
         name: &str,
-        measures: &[SourceMeasure],
+        measures: &SourceMeasures,
         ingest_id: &str,
         commit: CommitProperties,
     ) -> Result<u64, LakeStoreError> {
         let table = self.writable(name).await?;
-        let mut batches = Vec::new();
-        let mode = match table.version() {
-            None => SaveMode::Append,
-            Some(_) => {
-                let fresh: std::collections::HashSet<(&str, i32, &str)> =
-                    measures.iter().map(|m| (&*m.region, rows::date32(m.date), &*m.name)).collect();
-                for batch in self.read(&table, None).await? {
-                    let keep = rows::measures_not_in(&batch, &fresh)?;
-                    if keep.num_rows() > 0 {
-                        batches.push(keep);
-                    }
-                }
-                SaveMode::Overwrite
-            }
-        };
-        let order = rows::by_date(measures.iter().map(|m| rows::date32(m.date)));
-        for chunk in order.chunks(BATCH_ROWS) {
-            batches.push(rows::measures_batch(chunk.iter().map(|&i| &measures[i]), ingest_id)?);
+        if table.version().is_none() {
+            let schema = rows::measures_schema(&measures.names);
+            let order = rows::by_date(measures.keys.iter().map(|(_, d)| rows::date32(*d)));
+            let batches = rows::batches_of(&order, BATCH_ROWS, |chunk| {
+                rows::measures_batch(&schema, measures, chunk, |_| ingest_id)
+            })?;
+            let table = Self::writer(table, batches).with_commit_properties(commit).await?;
+            return Ok(table.version().unwrap_or_default());
         }
-        let table = Self::writer(table, batches).with_save_mode(mode).with_commit_properties(commit).await?;
+        let (stored, ingests) = rows::stored_measures(&self.read(&table, None).await?)?;
+        let (merged, touched) = stored.update(measures);
+        let schema = rows::measures_schema(&merged.names);
+        // Rows the new file touched or added carry its ingest; the others keep the one that wrote them.
+        let ingest_of = |i: usize| match (touched.get(i), ingests.get(i)) {
+            (Some(false), Some(stored)) => &**stored,
+            _ => ingest_id,
+        };
+        let order = rows::by_date(merged.keys.iter().map(|(_, d)| rows::date32(*d)));
+        let batches =
+            rows::batches_of(&order, BATCH_ROWS, |chunk| rows::measures_batch(&schema, &merged, chunk, ingest_of))?;
+        // The whole table is rewritten under its new schema: new measures are added, and a long table becomes wide.
+        let table = Self::writer(table, batches)
+            .with_save_mode(SaveMode::Overwrite)
+            .with_schema_mode(SchemaMode::Overwrite)
+            .with_commit_properties(commit)
+            .await?;
         Ok(table.version().unwrap_or_default())
     }
 

@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use deltalake::arrow::array::{
-    Array, ArrayRef, Date32Array, Date32Builder, Float64Builder, Int64Array, Int64Builder, RecordBatch, StringArray,
-    StringBuilder, TimestampMicrosecondBuilder, UInt64Builder,
+    Array, ArrayRef, Date32Array, Date32Builder, Float64Array, Float64Builder, Int64Array, Int64Builder, RecordBatch,
+    StringArray, StringBuilder, TimestampMicrosecondBuilder, UInt64Builder,
 };
 use deltalake::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use deltalake::parquet::basic::Compression;
 use deltalake::parquet::file::properties::{EnabledStatistics, WriterProperties};
 use deltalake::parquet::schema::types::ColumnPath;
-use surge_lake::{DailyCase, Finding, Import, Shared, SourceMeasure};
+use surge_lake::{DailyCase, Finding, Import, Shared, SourceMeasures};
 use time::{Date, OffsetDateTime};
 
 use crate::LakeStoreError;
@@ -54,6 +54,37 @@ pub fn writer_properties() -> WriterProperties {
         builder = builder.set_column_dictionary_enabled(ColumnPath::from(column), true);
     }
     builder.build()
+}
+
+/// Record batches of `order`'s rows, `rows` at a time, built on every core: gathering millions of rows into
+/// Arrow columns is a good part of an import's write, and each batch is built on its own.
+pub(crate) fn batches_of<F>(order: &[usize], rows: usize, build: F) -> Result<Vec<RecordBatch>, LakeStoreError>
+where
+    F: Fn(&[usize]) -> Result<RecordBatch, LakeStoreError> + Sync,
+{
+    let chunks: Vec<&[usize]> = order.chunks(rows.max(1)).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(chunks.len());
+    if threads < 2 {
+        return chunks.into_iter().map(build).collect();
+    }
+    let build = &build;
+    let chunks = &chunks;
+    // Thread t builds chunks t, t + threads, …; the batches are put back in order after.
+    let built: Vec<Vec<Result<RecordBatch, LakeStoreError>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| scope.spawn(move || chunks.iter().skip(t).step_by(threads).map(|c| build(c)).collect()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    let mut built: Vec<std::vec::IntoIter<Result<RecordBatch, LakeStoreError>>> =
+        built.into_iter().map(Vec::into_iter).collect();
+    let mut batches = Vec::with_capacity(chunks.len());
+    for i in 0..chunks.len() {
+        if let Some(batch) = built[i % threads].next() {
+            batches.push(batch?);
+        }
+    }
+    Ok(batches)
 }
 
 /// Row indices in date order, a day's rows in the order given: a counting sort over the days, linear in the rows.
@@ -208,42 +239,119 @@ pub(crate) fn daily_cases_rows(batch: &RecordBatch) -> Result<Vec<(DailyCase, Ar
     Ok(rows)
 }
 
-/// A source's own extra measures (`owid_measures`, …), long form.
-pub fn measures_schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        string("region"),
-        Field::new("date", DataType::Date32, false),
-        string("measure"),
-        Field::new("value", DataType::Float64, false),
-        string("ingest_id"),
-    ]))
+/// Columns of a source's measures table that are no measure.
+const MEASURE_KEYS: [&str; 3] = ["region", "date", "ingest_id"];
+
+/// A source's own extra measures (`owid_measures`, …): one row per region and day, a nullable column per measure.
+pub fn measures_schema(names: &[String]) -> SchemaRef {
+    let mut fields = vec![string("region"), Field::new("date", DataType::Date32, false)];
+    fields.extend(names.iter().map(|name| Field::new(name, DataType::Float64, true)));
+    fields.push(string("ingest_id"));
+    Arc::new(Schema::new(fields))
 }
 
+/// The measures rows `rows` (indices into `measures`), each with the ingest that last wrote it.
 pub(crate) fn measures_batch<'a>(
-    measures: impl ExactSizeIterator<Item = &'a SourceMeasure>,
-    ingest_id: &str,
+    schema: &SchemaRef,
+    measures: &SourceMeasures,
+    rows: &[usize],
+    ingest_of: impl Fn(usize) -> &'a str,
 ) -> Result<RecordBatch, LakeStoreError> {
-    let n = measures.len();
+    let n = rows.len();
     let mut region = StringBuilder::with_capacity(n, n * 3);
     let mut date = Date32Builder::with_capacity(n);
-    let mut name = StringBuilder::with_capacity(n, n * 12);
-    let mut value = Float64Builder::with_capacity(n);
+    let mut values: Vec<Float64Builder> = measures.names.iter().map(|_| Float64Builder::with_capacity(n)).collect();
     let mut ingest = StringBuilder::with_capacity(n, n * 24);
-    for m in measures {
-        region.append_value(&m.region);
-        date.append_value(date32(m.date));
-        name.append_value(&m.name);
-        value.append_value(m.value);
-        ingest.append_value(ingest_id);
+    for &i in rows {
+        let (r, d) = &measures.keys[i];
+        region.append_value(r);
+        date.append_value(date32(*d));
+        for (builder, value) in values.iter_mut().zip(measures.row(i)) {
+            builder.append_option(*value);
+        }
+        ingest.append_value(ingest_of(i));
     }
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(region.finish()),
-        Arc::new(date.finish()),
-        Arc::new(name.finish()),
-        Arc::new(value.finish()),
-        Arc::new(ingest.finish()),
-    ];
-    Ok(RecordBatch::try_new(measures_schema(), columns)?)
+    let mut columns: Vec<ArrayRef> = vec![Arc::new(region.finish()), Arc::new(date.finish())];
+    columns.extend(values.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+    columns.push(Arc::new(ingest.finish()));
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+/// A stored measures table read back, with each row's ingest. A table in the long form written before measures
+/// were kept wide (`region, date, measure, value, ingest_id`) is turned wide here, so its next write converts it.
+pub(crate) fn stored_measures(batches: &[RecordBatch]) -> Result<(SourceMeasures, Vec<Arc<str>>), LakeStoreError> {
+    let Some(first) = batches.first() else { return Ok((SourceMeasures::default(), Vec::new())) };
+    let long = first.schema().column_with_name("measure").is_some();
+    let names: Vec<String> = if long {
+        let mut names: Vec<String> = Vec::new();
+        for batch in batches {
+            let measure = column_as(batch, "measure", &DataType::Utf8)?;
+            for name in typed::<StringArray>(&measure)?.iter().flatten() {
+                if !names.iter().any(|n| n == name) {
+                    names.push(name.to_owned());
+                }
+            }
+        }
+        names
+    } else {
+        first
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .filter(|name| !MEASURE_KEYS.contains(&name.as_str()))
+            .collect()
+    };
+    let mut measures = SourceMeasures::new(names);
+    let mut ingests = Vec::new();
+    let (mut regions, mut tags) = (Shared::default(), Shared::default());
+    let mut index: std::collections::HashMap<(Arc<str>, i32), usize> = std::collections::HashMap::new();
+    let width = measures.names.len();
+    let mut row: Vec<Option<f64>> = vec![None; width];
+    for batch in batches {
+        let region = column_as(batch, "region", &DataType::Utf8)?;
+        let date = column_as(batch, "date", &DataType::Date32)?;
+        let ingest = column_as(batch, "ingest_id", &DataType::Utf8)?;
+        let (region, date, ingest) =
+            (typed::<StringArray>(&region)?, typed::<Date32Array>(&date)?, typed::<StringArray>(&ingest)?);
+        if long {
+            let measure = column_as(batch, "measure", &DataType::Utf8)?;
+            let value = column_as(batch, "value", &DataType::Float64)?;
+            let (measure, value) = (typed::<StringArray>(&measure)?, typed::<Float64Array>(&value)?);
+            for i in 0..batch.num_rows() {
+                let key = (regions.get(region.value(i)), date.value(i));
+                let at = match index.get(&key) {
+                    Some(&at) => at,
+                    None => {
+                        measures.keys.push((key.0.clone(), from_date32(key.1)?));
+                        measures.values.resize(measures.values.len() + width, None);
+                        ingests.push(tags.get(ingest.value(i)));
+                        index.insert(key, measures.len() - 1);
+                        measures.len() - 1
+                    }
+                };
+                if let Some(column) = measures.names.iter().position(|n| n == measure.value(i)) {
+                    measures.values[at * width + column] = (!value.is_null(i)).then(|| value.value(i));
+                }
+            }
+        } else {
+            let values = measures
+                .names
+                .iter()
+                .map(|name| column_as(batch, name, &DataType::Float64))
+                .collect::<Result<Vec<_>, _>>()?;
+            let values = values.iter().map(typed::<Float64Array>).collect::<Result<Vec<_>, _>>()?;
+            for i in 0..batch.num_rows() {
+                for (slot, column) in row.iter_mut().zip(&values) {
+                    *slot = (!column.is_null(i)).then(|| column.value(i));
+                }
+                measures.keys.push((regions.get(region.value(i)), from_date32(date.value(i))?));
+                measures.values.extend_from_slice(&row);
+                ingests.push(tags.get(ingest.value(i)));
+            }
+        }
+    }
+    Ok((measures, ingests))
 }
 
 /// `ingests`: one row per import, written last, so an ingest listed here is wholly in the other tables.
@@ -340,26 +448,6 @@ pub(crate) fn rejected_batch(import: &Import, ingest_id: &str) -> Result<RecordB
         Arc::new(StringArray::from(reasons)),
     ];
     Ok(RecordBatch::try_new(rejected_schema(), columns)?)
-}
-
-/// The rows of a stored measures batch whose key is not among the fresh ones.
-pub(crate) fn measures_not_in(
-    batch: &RecordBatch,
-    fresh: &std::collections::HashSet<(&str, i32, &str)>,
-) -> Result<RecordBatch, LakeStoreError> {
-    let region = column_as(batch, "region", &DataType::Utf8)?;
-    let date = column_as(batch, "date", &DataType::Date32)?;
-    let name = column_as(batch, "measure", &DataType::Utf8)?;
-    let (region, date, name) =
-        (typed::<StringArray>(&region)?, typed::<Date32Array>(&date)?, typed::<StringArray>(&name)?);
-    let keep: deltalake::arrow::array::BooleanArray = (0..batch.num_rows())
-        .map(|i| Some(!fresh.contains(&(region.value(i), date.value(i), name.value(i)))))
-        .collect();
-    let kept = deltalake::arrow::compute::filter_record_batch(batch, &keep)?;
-    let schema = measures_schema();
-    let columns =
-        schema.fields().iter().map(|f| column_as(&kept, f.name(), f.data_type())).collect::<Result<Vec<_>, _>>()?;
-    Ok(RecordBatch::try_new(schema, columns)?)
 }
 
 /// Writes rows to one Parquet file with no Delta log and the lake's writer properties: the baseline `surge bench lake`

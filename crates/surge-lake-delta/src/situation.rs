@@ -91,13 +91,19 @@ enum Measure {
 }
 
 impl Measure {
-    fn parse(name: &str) -> Option<Self> {
-        match name {
-            "population" => Some(Self::Population),
-            "new_tests" => Some(Self::NewTests),
-            "positive_rate" => Some(Self::PositiveRate),
-            _ => None,
+    const ALL: [Self; 3] = [Self::Population, Self::NewTests, Self::PositiveRate];
+
+    /// The column (or, in the long form, the measure) it is stored as.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Population => "population",
+            Self::NewTests => "new_tests",
+            Self::PositiveRate => "positive_rate",
         }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.name() == name)
     }
 }
 
@@ -244,36 +250,62 @@ impl Lake {
         }
         let measures = measures_table(&source);
         if let Some((ctx, _)) = self.context(&[measures.as_str()]).await? {
-            // A place's rows may end before the source's last day, so its population is looked for in the whole
-            // window, like its tests.
-            let wanted = vec![lit("population"), lit("new_tests"), lit("positive_rate")];
-            let batches = ctx
-                .table(measures.as_str())
-                .await?
-                .filter(col("measure").in_list(wanted, false).and(in_window))?
-                .select_columns(&["region", "date", "measure", "value"])?
-                .collect()
-                .await?;
-            timed.lap("window of measures");
             let by_region: HashMap<&str, usize> = places
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| p.sub_region.is_empty())
                 .map(|(i, p)| (p.region.as_str(), i))
                 .collect();
+            let frame = ctx.table(measures.as_str()).await?;
+            let schema = frame.schema().clone();
             let mut updates: Vec<(usize, i32, Measure, f64)> = Vec::new();
-            for batch in &batches {
-                // Text is read as it came (string views, usually), not copied into plain strings first.
-                let (region, name) = (Texts::of(batch, 0)?, Texts::of(batch, 2)?);
-                let date = index_as(batch, 1, &DataType::Date32)?;
-                let value = index_as(batch, 3, &DataType::Float64)?;
-                let (date, value) = (typed::<Date32Array>(&date)?, typed::<Float64Array>(&value)?);
-                for i in 0..batch.num_rows() {
-                    if let (Some(&p), Some(measure)) = (by_region.get(region.value(i)), Measure::parse(name.value(i))) {
-                        updates.push((p, date.value(i), measure, value.value(i)));
+            // A place's rows may end before the source's last day, so its population is looked for in the whole
+            // window, like its tests.
+            if schema.has_column_with_unqualified_name("measure") {
+                // The long form a lake had before measures were kept wide, until its source's next import.
+                let wanted = Measure::ALL.iter().map(|m| lit(m.name())).collect();
+                let batches = frame
+                    .filter(col("measure").in_list(wanted, false).and(in_window))?
+                    .select_columns(&["region", "date", "measure", "value"])?
+                    .collect()
+                    .await?;
+                for batch in &batches {
+                    // Text is read as it came (string views, usually), not copied into plain strings first.
+                    let (region, name) = (Texts::of(batch, 0)?, Texts::of(batch, 2)?);
+                    let date = index_as(batch, 1, &DataType::Date32)?;
+                    let value = index_as(batch, 3, &DataType::Float64)?;
+                    let (date, value) = (typed::<Date32Array>(&date)?, typed::<Float64Array>(&value)?);
+                    for i in 0..batch.num_rows() {
+                        if let (Some(&p), Some(measure)) =
+                            (by_region.get(region.value(i)), Measure::parse(name.value(i)))
+                        {
+                            updates.push((p, date.value(i), measure, value.value(i)));
+                        }
+                    }
+                }
+            } else {
+                let wanted: Vec<Measure> =
+                    Measure::ALL.into_iter().filter(|m| schema.has_column_with_unqualified_name(m.name())).collect();
+                let columns = ["region", "date"].into_iter().chain(wanted.iter().map(|m| m.name()));
+                let batches = frame.filter(in_window)?.select(columns.map(col).collect::<Vec<_>>())?.collect().await?;
+                for batch in &batches {
+                    let region = Texts::of(batch, 0)?;
+                    let date = index_as(batch, 1, &DataType::Date32)?;
+                    let date = typed::<Date32Array>(&date)?;
+                    let place: Vec<Option<usize>> =
+                        (0..batch.num_rows()).map(|i| by_region.get(region.value(i)).copied()).collect();
+                    for (k, measure) in wanted.iter().enumerate() {
+                        let values = index_as(batch, 2 + k, &DataType::Float64)?;
+                        let values = typed::<Float64Array>(&values)?;
+                        for (i, p) in place.iter().enumerate() {
+                            if let (Some(p), false) = (p, values.is_null(i)) {
+                                updates.push((*p, date.value(i), *measure, values.value(i)));
+                            }
+                        }
                     }
                 }
             }
+            timed.lap("window of measures");
             // The population of the latest day that gives one.
             let mut population: HashMap<usize, (i32, f64)> = HashMap::new();
             for (p, day, measure, value) in updates {

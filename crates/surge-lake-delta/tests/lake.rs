@@ -157,8 +157,9 @@ async fn sources_keep_their_own_rows_and_owid_extras_their_own_table() {
     assert_eq!(counts[0]["source"], "owid");
     assert_eq!(counts[0]["n"].as_u64(), Some(owid.rows.len() as u64));
     assert_eq!(counts[1]["n"].as_u64(), Some(who.rows.len() as u64));
-    let measures = query(&lake, "SELECT count(*) AS n FROM owid_measures").await;
-    assert_eq!(measures[0]["n"].as_u64(), Some(owid.measures.len() as u64));
+    let measures = query(&lake, "SELECT count(*) AS n, count(population) AS p FROM owid_measures").await;
+    assert_eq!(measures[0]["n"].as_u64(), Some(owid.measures.len() as u64), "one row per place and day");
+    assert_eq!(measures[0]["p"].as_u64(), Some(127));
     let tables = lake.tables().await.unwrap();
     let version = |name: &str| tables.iter().find(|t| t.name == name).map(|t| t.version);
     assert_eq!((version("daily_cases"), version("owid_measures"), version("ingests")), (Some(2), Some(1), Some(2)));
@@ -292,4 +293,60 @@ async fn platform_facts_are_replaced_whole() {
     let rows = query(&lake, "SELECT fact, place, count FROM platform_facts").await;
     assert_eq!(rows.as_array().unwrap().len(), 1);
     assert_eq!(rows[0]["count"], 5);
+}
+
+#[tokio::test]
+async fn measures_kept_long_by_an_older_lake_are_read_and_made_wide_at_the_next_import() {
+    use deltalake::arrow::array::{ArrayRef, Date32Array, Float64Array, RecordBatch, StringArray};
+    use deltalake::arrow::datatypes::{DataType, Field, Schema};
+    use deltalake::operations::write::SchemaMode;
+    use deltalake::protocol::SaveMode;
+    use std::sync::Arc;
+    use surge_lake_delta::QueryTimes;
+
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+    let owid = owid_sample();
+    lake.import(&owid, AT).await.unwrap();
+    let last = owid.rows.iter().filter(|r| &*r.region == "ABW").map(|r| r.date).max().unwrap();
+    let days = (last - date!(1970 - 01 - 01)).whole_days() as i32;
+
+    // owid_measures as the lake kept it before measures were wide: one row per region, day and measure.
+    let text = |v: [&str; 2]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+    let schema = Schema::new(vec![
+        Field::new("region", DataType::Utf8, false),
+        Field::new("date", DataType::Date32, false),
+        Field::new("measure", DataType::Utf8, false),
+        Field::new("value", DataType::Float64, false),
+        Field::new("ingest_id", DataType::Utf8, false),
+    ]);
+    let columns = vec![
+        text(["ABW", "ZZZ"]),
+        Arc::new(Date32Array::from(vec![days, 18_300])) as ArrayRef,
+        text(["population", "hosp_patients"]),
+        Arc::new(Float64Array::from(vec![5.0, 3.0])) as ArrayRef,
+        text(["old-ingest", "old-ingest"]),
+    ];
+    let batch = RecordBatch::try_new(Arc::new(schema), columns).unwrap();
+    let url = url::Url::from_directory_path(dir.path().join("owid_measures").canonicalize().unwrap()).unwrap();
+    let table = deltalake::DeltaTable::try_from_url(url).await.unwrap();
+    table.write(vec![batch]).with_save_mode(SaveMode::Overwrite).with_schema_mode(SchemaMode::Overwrite).await.unwrap();
+    let population = |situation: surge_lake::situation::Situation| {
+        situation.regions.iter().find(|p| p.region == "ABW").and_then(|p| p.population)
+    };
+    let shown = lake.situation(Some("owid"), 1000, &mut QueryTimes::default()).await.unwrap().unwrap();
+    assert_eq!(population(shown), Some(5.0), "the dashboard reads the long form");
+
+    lake.import(&owid, AT + Duration::from_secs(1)).await.unwrap();
+    let kept = query(&lake, "SELECT region, hosp_patients, ingest_id FROM owid_measures WHERE region = 'ZZZ'").await;
+    assert_eq!(kept, serde_json::json!([{"region": "ZZZ", "hosp_patients": 3.0, "ingest_id": "old-ingest"}]));
+    let abw = query(&lake, "SELECT count(*) AS n, max(population) AS p FROM owid_measures WHERE region = 'ABW'").await;
+    assert_eq!(
+        (abw[0]["n"].as_u64(), abw[0]["p"].as_f64()),
+        (Some(owid.rows.iter().filter(|r| &*r.region == "ABW").count() as u64), Some(106766.0))
+    );
+    let err = lake.sql("SELECT measure FROM owid_measures", QueryLimits::default(), &[]).await.unwrap_err();
+    assert!(err.to_string().contains("measure"), "the long form's columns are gone: {err}");
+    let shown = lake.situation(Some("owid"), 1000, &mut QueryTimes::default()).await.unwrap().unwrap();
+    assert_eq!(population(shown), Some(106766.0), "the newer import's population replaced the stored one");
 }

@@ -23,7 +23,7 @@ pub use checks::{Finding, FindingKind, check};
 pub use error::LakeError;
 pub use mapping::{CsvMapping, import_csv};
 pub use read::{Shared, csv_field};
-pub use table::{DailyCase, Import, Lineage, Rejected, SourceMeasure, merge_rows};
+pub use table::{DailyCase, Import, Lineage, Rejected, SourceMeasures, merge_rows};
 
 use time::Date;
 
@@ -84,13 +84,18 @@ pub fn attribution_of(stored_source: &str) -> String {
 /// Reads a source file. `file_name` matters for JHU daily reports, whose day is in the name (`12-31-2020.csv`);
 /// `today` is the importer's date, after which no row may be dated.
 pub fn import(source: &Source, file_name: &str, bytes: &[u8], today: Date) -> Result<Import, LakeError> {
-    let mut import = match source {
-        Source::Owid => owid::read(bytes, file_name)?,
-        Source::JhuTimeSeries => jhu::read_time_series(bytes, file_name)?,
-        Source::JhuDaily => jhu::read_daily(bytes, file_name)?,
-        Source::Who => who::read(bytes, file_name)?,
-    };
-    import.lineage = Lineage::of(source.name(), file_name, bytes, import.lineage.rows_read);
-    table::finish(&mut import, today);
-    Ok(import)
+    // The file's hash is worked out beside the reading, whose joining and checks run on one core.
+    std::thread::scope(|scope| {
+        let hash = scope.spawn(|| table::sha256_hex(bytes));
+        let mut import = match source {
+            Source::Owid => owid::read(bytes, file_name)?,
+            Source::JhuTimeSeries => jhu::read_time_series(bytes, file_name)?,
+            Source::JhuDaily => jhu::read_daily(bytes, file_name)?,
+            Source::Who => who::read(bytes, file_name)?,
+        };
+        table::finish(&mut import, today);
+        let sha256 = hash.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        import.lineage = Lineage::hashed(source.name(), file_name, sha256, import.lineage.rows_read);
+        Ok(import)
+    })
 }

@@ -1,14 +1,14 @@
 //! OWID `owid-covid-data.csv`: long format, one row per location and day. Columns were added and moved over the
 //! years (29 in 2020, 60+ later), so they are found by name; aggregates (`OWID_WRL`, continents) are kept under
 //! their OWID codes. Tests, test positivity, hospital figures and population are OWID's own measures, kept beside
-//! the counts in long form. `owid-covid-latest.csv` has no date column and is refused with a hint.
+//! the counts, one row per location and day. `owid-covid-latest.csv` has no date column and is refused with a hint.
 
 use crate::checks::{Finding, FindingKind};
 use crate::country::{self, Known};
 use std::sync::Arc;
 
 use crate::read::{CountColumns, Shared, counts, field, iso_date, sheet};
-use crate::{DailyCase, Import, LakeError, SourceMeasure};
+use crate::{DailyCase, Import, LakeError, SourceMeasures};
 
 /// OWID's measures that `daily_cases` has no column for, read where the file has them.
 const EXTRA: [&str; 8] = [
@@ -38,12 +38,16 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
     // that cores do not contend for one reference count).
     let import = sheet.read_in_parallel(|sheet| {
         let source: Arc<str> = Arc::from("owid");
-        let names: Vec<(usize, Arc<str>)> = extra.iter().map(|(c, name)| (*c, Arc::from(*name))).collect();
         let empty = Arc::<str>::from("");
-        let mut import = Import::default();
+        let mut import = Import {
+            measures: SourceMeasures::new(extra.iter().map(|(_, name)| (*name).to_owned()).collect()),
+            ..Import::default()
+        };
+        let mut extras: Vec<Option<f64>> = vec![None; extra.len()];
         let rows = sheet.rows_left();
         import.rows.reserve(rows);
         import.lines.reserve(rows);
+        import.measures.reserve(rows);
         let mut known = Known::default();
         let (mut regions, mut locations) = (Shared::default(), Shared::default());
         let mut record = csv::StringRecord::new();
@@ -65,16 +69,12 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
                 }
             };
             let region = regions.get(region);
-            for (column, name) in &names {
+            for ((column, name), slot) in extra.iter().zip(&mut extras) {
                 let text = field(&record, *column);
+                *slot = None;
                 match text.parse::<f64>() {
                     _ if text.is_empty() => {}
-                    Ok(value) if value.is_finite() => import.measures.push(SourceMeasure {
-                        region: region.clone(),
-                        date: day,
-                        name: name.clone(),
-                        value,
-                    }),
+                    Ok(value) if value.is_finite() => *slot = Some(value),
                     _ => import.findings.push(Finding {
                         kind: FindingKind::UnreadableValue,
                         region: region.to_string(),
@@ -84,6 +84,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
                     }),
                 }
             }
+            import.measures.push(line, &region, day, &extras);
             let name = locations.get(location.map(|c| field(&record, c)).unwrap_or(""));
             let country = known.of(&region, country::from_alpha3);
             let row = DailyCase::new(&source, (region, empty.clone(), name), day, values);

@@ -112,8 +112,13 @@ impl<'a> Sheet<'a> {
             // A panic in a reader is a bug; it is passed on rather than turned into a half-read file.
             handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
         });
-        let mut whole = Import::default();
-        for mut piece in imports {
+        // The first piece's vectors grow in place to take the others (a large vector is remapped, not copied).
+        let mut imports = imports.into_iter();
+        let mut whole = imports.next().unwrap_or_default();
+        let rest: Vec<Import> = imports.collect();
+        whole.rows.reserve(rest.iter().map(|p| p.rows.len()).sum());
+        whole.lines.reserve(rest.iter().map(|p| p.lines.len()).sum());
+        for mut piece in rest {
             whole.lineage.rows_read += piece.lineage.rows_read;
             whole.rows.append(&mut piece.rows);
             whole.lines.append(&mut piece.lines);
@@ -167,7 +172,18 @@ pub(crate) fn count(text: &str) -> Result<Option<i64>, String> {
 
 /// `2020-02-24` or `2020-02-24T00:00:00Z` (WHO wrote both over the years).
 pub(crate) fn iso_date(text: &str) -> Option<Date> {
-    Date::parse(text.trim().get(..10)?, format_description!("[year]-[month]-[day]")).ok()
+    let day = text.trim().get(..10)?;
+    // Millions of rows each carry a date: plain digits are read directly, anything else by the general parser.
+    let digits = |range: std::ops::Range<usize>| {
+        day.as_bytes()[range].iter().try_fold(0u16, |n, b| b.is_ascii_digit().then(|| n * 10 + u16::from(b - b'0')))
+    };
+    if day.as_bytes()[4] == b'-' && day.as_bytes()[7] == b'-' {
+        if let (Some(year), Some(month), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
+            let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+            return Date::from_calendar_date(i32::from(year), month, u8::try_from(d).ok()?).ok();
+        }
+    }
+    Date::parse(day, format_description!("[year]-[month]-[day]")).ok()
 }
 
 /// Text that runs of rows repeat (a region's code and name on each of its days): the last value is kept and shared,

@@ -76,15 +76,154 @@ fn text_order(a: &Arc<str>, b: &Arc<str>) -> Ordering {
     if Arc::ptr_eq(a, b) { Ordering::Equal } else { a.cmp(b) }
 }
 
-/// A measure only some sources carry (tests, test positivity, population, hospital patients), kept in long form in
-/// its source's own table beside `daily_cases`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SourceMeasure {
-    pub region: Arc<str>,
-    pub date: Date,
-    /// The source's own column name, e.g. `new_tests`, `positive_rate`, `population`.
-    pub name: Arc<str>,
-    pub value: f64,
+/// Measures only some sources carry (tests, test positivity, population, hospital patients), wide: one row per region
+/// and day with a value for each of the source's measure names, kept in the source's own table beside `daily_cases`.
+/// Values lie row after row in one vector, so millions of rows cost three allocations, not millions.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SourceMeasures {
+    /// The source's own column names, e.g. `new_tests`, `positive_rate`, `population`.
+    pub names: Vec<String>,
+    /// Each row's region and day.
+    pub keys: Vec<(Arc<str>, Date)>,
+    /// `names.len()` values per row, row after row; `None` where the row has none.
+    pub values: Vec<Option<f64>>,
+    /// Line of each row, kept until `finish` drops the rows of lines it rejects.
+    pub(crate) lines: Vec<usize>,
+}
+
+impl SourceMeasures {
+    pub fn new(names: Vec<String>) -> Self {
+        Self { names, ..Self::default() }
+    }
+
+    /// Rows (region and day) held.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Row `i`'s values, one per name.
+    pub fn row(&self, i: usize) -> &[Option<f64>] {
+        let n = self.names.len();
+        &self.values[i * n..(i + 1) * n]
+    }
+
+    /// Row `i`'s value of the measure `name`, if the row has one.
+    pub fn value(&self, i: usize, name: &str) -> Option<f64> {
+        let column = self.names.iter().position(|n| n == name)?;
+        self.row(i)[column]
+    }
+
+    /// Values held (cells that are not empty).
+    pub fn value_count(&self) -> usize {
+        self.values.iter().filter(|v| v.is_some()).count()
+    }
+
+    /// Room for `rows` more rows.
+    pub(crate) fn reserve(&mut self, rows: usize) {
+        self.keys.reserve(rows);
+        self.values.reserve(rows * self.names.len());
+        self.lines.reserve(rows);
+    }
+
+    /// Adds a row of values in `names` order, unless it has none.
+    pub fn push(&mut self, line: usize, region: &Arc<str>, date: Date, values: &[Option<f64>]) {
+        debug_assert_eq!(values.len(), self.names.len());
+        if values.iter().any(Option::is_some) {
+            self.keys.push((region.clone(), date));
+            self.values.extend_from_slice(values);
+            self.lines.push(line);
+        }
+    }
+
+    /// Moves the rows of another piece of the same file (same names) to the end of these.
+    pub(crate) fn append(&mut self, other: &mut Self) {
+        if self.names.is_empty() {
+            self.names = std::mem::take(&mut other.names);
+        }
+        self.keys.reserve(other.keys.len());
+        self.keys.append(&mut other.keys);
+        self.values.append(&mut other.values);
+        self.lines.append(&mut other.lines);
+    }
+
+    /// Keeps the rows for which `keep` (given each row's index) holds.
+    fn retain(&mut self, mut keep: impl FnMut(usize) -> bool) {
+        let n = self.names.len();
+        let mut kept = 0;
+        for i in 0..self.keys.len() {
+            if keep(i) {
+                self.keys.swap(kept, i);
+                if i < self.lines.len() {
+                    self.lines.swap(kept, i);
+                }
+                self.values.copy_within(i * n..(i + 1) * n, kept * n);
+                kept += 1;
+            }
+        }
+        self.keys.truncate(kept);
+        self.lines.truncate(kept);
+        self.values.truncate(kept * n);
+    }
+
+    /// These (stored) measures updated by newer ones: a key in both takes each value the newer row has and keeps
+    /// its own where the newer row has none, as the counts do; a newer key is added. The names are the union, these
+    /// first. The result holds these rows first, in order, then the newer rows of new keys; the flags say which of
+    /// these rows the newer ones touched.
+    pub fn update(mut self, newer: &SourceMeasures) -> (SourceMeasures, Vec<bool>) {
+        let mut names = self.names.clone();
+        for name in &newer.names {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        let width = names.len();
+        let placed: Vec<usize> = newer.names.iter().filter_map(|n| names.iter().position(|m| m == n)).collect();
+        if width > self.names.len() {
+            let old = self.names.len();
+            let mut values = Vec::with_capacity(self.keys.len() * width);
+            for i in 0..self.keys.len() {
+                values.extend_from_slice(&self.values[i * old..(i + 1) * old]);
+                values.resize(values.len() + width - old, None);
+            }
+            self.values = values;
+        }
+        self.names = names;
+        // Lines mean something only while a file is read.
+        self.lines = Vec::new();
+        let index: std::collections::HashMap<(&str, Date), usize> =
+            self.keys.iter().enumerate().map(|(i, (region, date))| ((&**region, *date), i)).collect();
+        let mut touched = vec![false; self.keys.len()];
+        let mut added: Vec<usize> = Vec::new();
+        let mut updates: Vec<(usize, usize)> = Vec::new();
+        for (j, (region, date)) in newer.keys.iter().enumerate() {
+            match index.get(&(&**region, *date)) {
+                Some(&i) => updates.push((i, j)),
+                None => added.push(j),
+            }
+        }
+        drop(index);
+        for (i, j) in updates {
+            touched[i] = true;
+            for (&column, value) in placed.iter().zip(newer.row(j)) {
+                if value.is_some() {
+                    self.values[i * width + column] = *value;
+                }
+            }
+        }
+        for j in added {
+            let mut row = vec![None; width];
+            for (&column, value) in placed.iter().zip(newer.row(j)) {
+                row[column] = *value;
+            }
+            self.keys.push(newer.keys[j].clone());
+            self.values.extend(row);
+        }
+        (self, touched)
+    }
 }
 
 /// A row that was not imported, with why.
@@ -108,9 +247,17 @@ pub struct Lineage {
 
 impl Lineage {
     pub(crate) fn of(source: &str, file_name: &str, bytes: &[u8], rows_read: usize) -> Self {
-        let sha256 = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        Self::hashed(source, file_name, sha256_hex(bytes), rows_read)
+    }
+
+    pub(crate) fn hashed(source: &str, file_name: &str, sha256: String, rows_read: usize) -> Self {
         Self { source: source.to_owned(), file_name: file_name.to_owned(), sha256, rows_read }
     }
+}
+
+/// A file's SHA-256, hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What reading a file came to.
@@ -120,7 +267,7 @@ pub struct Import {
     /// Sorted by region, sub-region and date.
     pub rows: Vec<DailyCase>,
     /// The source's extra measures, in file order.
-    pub measures: Vec<SourceMeasure>,
+    pub measures: SourceMeasures,
     pub rejected: Vec<Rejected>,
     pub findings: Vec<Finding>,
     /// Line of each row, kept until `finish` for its messages.
@@ -176,6 +323,15 @@ pub(crate) fn finish(import: &mut Import, today: Date) {
         }
         last_kept = Some(i);
     }
+    if keep.contains(&false) && !import.measures.is_empty() {
+        // A rejected row's measures go with it: a repeated key would otherwise be stored twice.
+        let dropped: std::collections::HashSet<usize> =
+            lines.iter().zip(&keep).filter(|(_, k)| !**k).map(|(line, _)| *line).collect();
+        let measures = &mut import.measures;
+        let keep: Vec<bool> = measures.lines.iter().map(|line| !dropped.contains(line)).collect();
+        measures.retain(|i| keep[i]);
+    }
+    import.measures.lines = Vec::new();
     let mut kept = rows;
     if keep.contains(&false) {
         let mut i = 0;

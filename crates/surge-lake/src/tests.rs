@@ -35,9 +35,11 @@ fn owid_long_format_is_read_by_column_name() {
     assert_eq!((afg.cumulative_confirmed, afg.new_confirmed, &*afg.region_name), (Some(40), Some(6), "Afghanistan"));
     assert_eq!(got.lineage.sha256.len(), 64);
     assert_eq!(got.lineage.source, "owid");
-    let population: Vec<&SourceMeasure> = got.measures.iter().filter(|m| &*m.name == "population").collect();
+    let m = &got.measures;
+    let population: Vec<(&str, f64)> =
+        (0..m.len()).filter_map(|i| m.value(i, "population").map(|v| (&*m.keys[i].0, v))).collect();
     assert_eq!(population.len(), 127, "OWID's own measures are kept beside the counts");
-    assert!(population.iter().any(|m| &*m.region == "ABW" && m.value == 106766.0));
+    assert!(population.contains(&("ABW", 106766.0)));
 
     // Columns move and disappear between vintages: a later layout with total_deaths missing and floats for counts.
     let later = b"iso_code,continent,location,date,new_cases,total_cases,new_deaths,extra,positive_rate\n\
@@ -291,7 +293,7 @@ fn a_large_file_read_in_pieces_keeps_every_row_and_the_true_line_numbers() {
     assert!(got.rejected.iter().all(|r| r.reason.contains("someday")));
     let last = row(&got, "R099", "", date!(2020 - 01 - 01) + time::Duration::days(999));
     assert_eq!((last.new_confirmed, &*last.region_name), (Some(999), "Place, 99\nNorth"));
-    assert_eq!(got.measures.len(), got.rows.len(), "one population per row read");
+    assert_eq!(got.measures.len(), got.rows.len(), "one population per row taken");
     assert!(got.findings.is_empty(), "{:?}", &got.findings[..got.findings.len().min(3)]);
 }
 
@@ -306,4 +308,45 @@ fn pieces_are_cut_only_at_line_ends_outside_quotes() {
             assert!([8usize, 18, 22].contains(cut), "{pieces} pieces: cut at {cut} in {cuts:?}");
         }
     }
+}
+
+#[test]
+fn owid_measures_are_one_row_per_place_and_day_and_go_with_a_rejected_row() {
+    let text = b"iso_code,location,date,new_cases,new_tests,positive_rate,population\n\
+        KOR,South Korea,2021-01-01,10,100,0.1,51000000\n\
+        KOR,South Korea,2021-01-02,12,,,51000000\n\
+        KOR,South Korea,2021-01-01,99,999,0.9,1\n\
+        KOR,South Korea,2021-01-03,5,,,\n\
+        KOR,South Korea,2099-01-01,5,7,,\n";
+    let got = import(&Source::Owid, "owid-covid-data.csv", text, TODAY).unwrap();
+    let m = &got.measures;
+    assert_eq!(m.names, ["new_tests", "positive_rate", "population"]);
+    // The repeated 2021-01-01 and the future day are rejected with their measures; a day without any has no row.
+    assert_eq!(got.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [4, 6]);
+    let days: Vec<Date> = m.keys.iter().map(|(_, d)| *d).collect();
+    assert_eq!(days, [date!(2021 - 01 - 01), date!(2021 - 01 - 02)]);
+    assert_eq!(m.row(0), [Some(100.0), Some(0.1), Some(51e6)]);
+    assert_eq!(m.row(1), [None, None, Some(51e6)]);
+    assert_eq!(m.value_count(), 4);
+}
+
+#[test]
+fn newer_measures_update_stored_ones_value_by_value() {
+    let kor: std::sync::Arc<str> = "KOR".into();
+    let (d1, d2) = (date!(2021 - 01 - 01), date!(2021 - 01 - 02));
+    let mut stored = SourceMeasures::new(vec!["new_tests".into(), "population".into()]);
+    stored.push(2, &kor, d1, &[Some(100.0), Some(51e6)]);
+    stored.push(3, &kor, d2, &[Some(120.0), Some(51e6)]);
+    // A later file: tests revised for day 1, no population column at all, a new measure, and a new day.
+    let mut newer = SourceMeasures::new(vec!["icu_patients".into(), "new_tests".into()]);
+    newer.push(2, &kor, d1, &[Some(7.0), Some(101.0)]);
+    newer.push(3, &kor, date!(2021 - 01 - 03), &[None, Some(90.0)]);
+    let (merged, touched) = stored.update(&newer);
+    assert_eq!(merged.names, ["new_tests", "population", "icu_patients"]);
+    assert_eq!(touched, [true, false]);
+    assert_eq!(merged.len(), 3);
+    assert_eq!(merged.row(0), [Some(101.0), Some(51e6), Some(7.0)], "the stored population is kept");
+    assert_eq!(merged.row(1), [Some(120.0), Some(51e6), None]);
+    assert_eq!(merged.row(2), [Some(90.0), None, None]);
+    assert_eq!(merged.keys[2].1, date!(2021 - 01 - 03));
 }

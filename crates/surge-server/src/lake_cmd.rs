@@ -337,7 +337,7 @@ fn report(import: &Import, limit: usize) -> serde_json::Value {
         "regions": import.rows.iter().map(|r| (&r.region, &r.sub_region)).collect::<std::collections::BTreeSet<_>>().len(),
         "first_date": import.rows.iter().map(|r| r.date).min().map(|d| d.to_string()),
         "last_date": import.rows.iter().map(|r| r.date).max().map(|d| d.to_string()),
-        "source_measures": import.measures.len(),
+        "source_measures": import.measures.value_count(),
         "rejected": import.rejected.len(),
         "rejections": import.rejected.iter().take(limit).map(|r| json!({"line": r.line, "reason": r.reason})).collect::<Vec<_>>(),
         "findings": import.findings.iter().take(limit).map(|f| json!({
