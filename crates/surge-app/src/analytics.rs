@@ -258,6 +258,13 @@ impl Consumer {
     /// new place in one transaction. `now` is the consumer's clock, used only when the stream has been quiet.
     pub async fn run_once<S: Store>(&mut self, store: &S, now: OffsetDateTime) -> Result<Batch, AppError> {
         let rows = store.events_after(self.position, self.settings.batch).await.map_err(AppError::Store)?;
+        // A checkpoint added since the positions were read is looked up before its scans are counted, so the
+        // cloned-pass rule knows where it is.
+        let known = &self.engine.settings().checkpoints;
+        if rows.iter().any(|r| r.checkpoint_id.is_some_and(|id| !known.contains_key(&id))) {
+            let checkpoints = store.checkpoints().await.map_err(AppError::Store)?;
+            self.set_checkpoints(&checkpoints);
+        }
         let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
         let mut out = Output::default();
         for row in &rows {
@@ -336,6 +343,13 @@ impl Consumer {
 
     pub fn position(&self) -> EventPosition {
         self.position
+    }
+
+    /// Takes the checkpoints' current positions, for the cloned-pass rule.
+    pub fn set_checkpoints(&mut self, checkpoints: &[crate::Checkpoint]) {
+        let positions =
+            checkpoints.iter().map(|c| (c.id, surge_domain::travel::Position { lat: c.lat, lon: c.lon })).collect();
+        self.engine.set_checkpoints(positions);
     }
 }
 

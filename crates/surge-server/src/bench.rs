@@ -62,6 +62,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5_000_000)]
         rows: usize,
     },
+    /// The live analytics in-process: synthetic events through the windows and rules, events/s and the p99 delay
+    /// from an event to the live board's view that counts it, beside the raw rate of reading the events from memory.
+    Stream {
+        #[arg(long, default_value_t = 10_000_000)]
+        events: usize,
+    },
     /// Pass issue and verify rates on one core, beside raw Ed25519 sign and verify rates.
     Pass {
         /// Seconds spent on each measurement.
@@ -81,6 +87,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<Outcome> {
             crate::runtime()?.block_on(crate::bench_results::run(results, connections))
         }
         BenchCommand::Lake { rows } => crate::runtime()?.block_on(crate::bench_lake::run(rows)),
+        BenchCommand::Stream { events } => crate::bench_stream::run(events),
         BenchCommand::Issue { orgs, passes, database_url } => {
             crate::runtime()?.block_on(crate::bench_issue::run(orgs, passes, database_url))
         }

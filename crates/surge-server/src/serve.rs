@@ -202,6 +202,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     let lake = surge_lake_delta::Lake::open_with(&location, settings.lake.storage.clone())
         .with_context(|| format!("opening the lake at {location}"))?;
     let dashboard = Arc::new(surge_web::Dashboard::default());
+    let live = Arc::new(surge_web::LiveBoard::default());
     let state = AppState {
         store: store.clone(),
         config: Arc::new(config),
@@ -232,6 +233,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
                 ..Default::default()
             },
         })),
+        live: live.clone(),
     };
     // Printed before the HTTP address, which callers wait for as the sign that the service is up.
     let mllp = if settings.results.mllp_listen.is_empty() {
@@ -307,6 +309,10 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     };
     let dashboard_task =
         tokio::spawn(crate::lake_serve::keep_dashboard(store.clone(), lake, dashboard, settings.lake.clone()));
+    let live_task = settings
+        .stream
+        .enabled
+        .then(|| tokio::spawn(crate::live::keep_live(store.clone(), live, settings.stream.clone())));
     let sms = tokio::spawn(run_notify(
         store.clone(),
         notify,
@@ -323,6 +329,9 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     status_feed.abort();
     retention.abort();
     dashboard_task.abort();
+    if let Some(live) = live_task {
+        live.abort();
+    }
     if let Some(mllp) = mllp {
         mllp.abort();
     }

@@ -19,6 +19,72 @@ pub struct Settings {
     pub applications: ApplicationSettings,
     pub results: ResultsSettings,
     pub lake: LakeSettings,
+    pub stream: StreamSettings,
+}
+
+/// The live analytics over the platform's events: windows, the watermark, the rules' thresholds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamSettings {
+    /// Whether this server counts the event log for the live board (`/live`).
+    pub enabled: bool,
+    /// How long the consumer waits when it has read everything, in milliseconds.
+    pub poll_ms: u64,
+    /// Events read and stored at once, and batches between stored engine states.
+    pub batch: u32,
+    pub state_every: u32,
+    /// How far out of order events may come and still count in their own minute, in milliseconds.
+    pub disorder_ms: i64,
+    /// How many closed minutes keep their event ids, to know a repeated event.
+    pub dedupe_minutes: i64,
+    /// A rule that fired for one subject stays quiet for it this long, in minutes.
+    pub cooldown_minutes: i64,
+    /// Two valid scans of one pass needing more than this speed between their checkpoints raise an alert.
+    pub max_travel_kmh: f64,
+    /// Scans that were not valid at one checkpoint within 15 minutes that raise an alert.
+    pub invalid_scans_15m: u64,
+    /// A result to be texted that has waited this many minutes raises an alert.
+    pub result_wait_minutes: i64,
+    /// The share of a zone's texts failing within 15 minutes that raises an alert, once this many have finished.
+    pub sms_failure_rate: f64,
+    pub sms_min_finished: u64,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        let engine = surge_stream::Settings::default();
+        Self {
+            enabled: true,
+            poll_ms: 200,
+            batch: 1000,
+            state_every: 20,
+            disorder_ms: engine.disorder_ms,
+            dedupe_minutes: engine.dedupe_minutes,
+            cooldown_minutes: engine.cooldown_ms / surge_stream::MINUTE,
+            max_travel_kmh: engine.max_travel_kmh,
+            invalid_scans_15m: engine.invalid_scans_15m,
+            result_wait_minutes: engine.result_wait_ms / surge_stream::MINUTE,
+            sms_failure_rate: engine.sms_failure_rate,
+            sms_min_finished: engine.sms_min_finished,
+        }
+    }
+}
+
+impl StreamSettings {
+    /// The engine's settings; checkpoint positions come from the store.
+    pub fn engine(&self) -> surge_stream::Settings {
+        surge_stream::Settings {
+            disorder_ms: self.disorder_ms,
+            dedupe_minutes: self.dedupe_minutes,
+            cooldown_ms: self.cooldown_minutes * surge_stream::MINUTE,
+            max_travel_kmh: self.max_travel_kmh,
+            invalid_scans_15m: self.invalid_scans_15m,
+            result_wait_ms: self.result_wait_minutes * surge_stream::MINUTE,
+            sms_failure_rate: self.sms_failure_rate,
+            sms_min_finished: self.sms_min_finished,
+            ..surge_stream::Settings::default()
+        }
+    }
 }
 
 /// The situation lake and its public dashboard.
@@ -406,6 +472,7 @@ impl Default for Settings {
             applications: ApplicationSettings::default(),
             results: ResultsSettings::default(),
             lake: LakeSettings::default(),
+            stream: StreamSettings::default(),
         }
     }
 }

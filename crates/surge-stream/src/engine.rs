@@ -145,6 +145,11 @@ impl Engine {
         &self.settings
     }
 
+    /// Replaces the checkpoints' positions (officials add checkpoints while the stream runs).
+    pub fn set_checkpoints(&mut self, checkpoints: HashMap<i64, surge_domain::travel::Position>) {
+        self.settings.checkpoints = checkpoints;
+    }
+
     /// The latest event time seen less the allowed disorder: every minute that ends before it is closed.
     pub fn watermark(&self) -> Option<Millis> {
         self.max_seen.map(|m| m - self.settings.disorder_ms)

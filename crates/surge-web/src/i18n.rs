@@ -593,6 +593,22 @@ impl Lang {
             "reason.dcc_not_configured" => {
                 ("EU certificates cannot be checked here", "EU 증명서는 여기에서 확인할 수 없습니다")
             }
+            "live.title" => ("Live activity", "실시간 현황"),
+            "live.lead" => (
+                "Counts by event time, updated as events arrive. This minute is still counting; late events are kept apart.",
+                "이벤트 발생 시각 기준 집계이며 이벤트가 들어오는 대로 갱신됩니다. 이번 1분은 집계 중이며 늦게 도착한 이벤트는 따로 셉니다.",
+            ),
+            "live.counts" => ("Counts by place and outcome", "장소 및 결과별 건수"),
+            "live.place" => ("Place", "장소"),
+            "live.what" => ("What", "내용"),
+            "live.minute" => ("This minute", "이번 1분"),
+            "live.fifteen" => ("Last 15 minutes", "최근 15분"),
+            "live.hour" => ("Last hour", "최근 1시간"),
+            "live.none" => ("No events in the last hour.", "최근 1시간 동안 이벤트가 없습니다."),
+            "live.alerts" => ("Alerts", "경보"),
+            "live.no_alerts" => ("No alerts.", "경보가 없습니다."),
+            "live.updated" => ("Counted up to", "집계 기준 시각"),
+            "live.refresh" => ("Refresh", "새로 고침"),
             "messages.title" => ("Text messages", "문자 메시지"),
             "messages.counts" => ("Messages by status", "상태별 메시지 수"),
             "messages.number" => ("Number", "수"),

@@ -37,6 +37,7 @@ pub use dashboard::{Dashboard, MAX_AREA_PAGES};
 pub use metrics::Metrics;
 pub use openapi::ROUTES;
 pub use pages::QrCache;
+pub use pages::live::{LiveAlert, LiveBoard, LiveRow, LiveView};
 pub use session::{WebConfig, csrf_token};
 pub use verify_json::{cbor_to_json, checks_json, dcc_verification_json, verification_json};
 
@@ -70,6 +71,8 @@ pub struct AppState<S> {
     pub dashboard: Arc<Dashboard>,
     /// The situation lake, for officials' queries; `None` answers 404.
     pub lake: Option<Arc<dyn LakeQuery>>,
+    /// The live analytics' latest counts and alerts, pushed to officials' pages.
+    pub live: Arc<LiveBoard>,
 }
 
 impl<S> std::fmt::Debug for AppState<S> {
@@ -134,6 +137,9 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         )
         .route("/batches/{id}", get(pages::orgs::batch_page::<S>))
         .route("/messages", get(pages::messages::messages_page::<S>))
+        .route("/live", get(pages::live::page::<S>))
+        .route("/live/events", get(pages::live::events::<S>))
+        .route("/assets/live.js", get(pages::live::script))
         .route(
             "/apply",
             get(pages::applications::apply_page::<S>)

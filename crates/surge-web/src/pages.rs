@@ -43,6 +43,7 @@ pub mod applications;
 pub mod chart;
 pub mod checkpoint;
 pub(crate) mod kit;
+pub mod live;
 pub mod messages;
 pub mod orgs;
 pub mod policy;

@@ -98,6 +98,7 @@ async fn spawn() -> TestApp {
         documents_dir: Some(Arc::new(dir.path().join("documents"))),
         dashboard: Arc::default(),
         lake: None,
+        live: Arc::default(),
         dcc_trust: Some(Arc::new(surge_pass::dcc::DccTrustList { signers: vec![dcc_case().1] })),
         results: Some(Arc::new(surge_app::results::ResultsConfig {
             tests: surge_results::TestTable::seeded(),
@@ -482,6 +483,7 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         (format!("/organisations/{own}/upload"), [true, false, false, true, false]),
         (batch_page.clone(), [true, true, false, true, false]),
         ("/messages".into(), [true, true, false, false, false]),
+        ("/live".into(), [true, true, false, false, false]),
         ("/checkpoint".into(), [true, true, true, false, false]),
         ("/policy".into(), [true, true, false, false, false]),
         ("/apply".into(), [false, false, false, true, true]),

@@ -14,6 +14,7 @@ mod pass_cli;
 mod results;
 mod serve;
 mod smpp;
+mod stream;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

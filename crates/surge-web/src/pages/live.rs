@@ -1,0 +1,261 @@
+//! The live board for officials: counts of the platform's events by place and outcome (this minute, the last 15
+//! minutes, the last hour) and the latest alerts, pushed to the browser as server-sent events so the page updates
+//! without a reload. The page is whole without JavaScript (it shows the counts as they were when it loaded, with a
+//! refresh link); `assets/live.js` swaps in each new view. The analytics consumer publishes views here.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::Stream;
+use surge_app::{Role, Store};
+use tokio::sync::watch;
+
+use super::escape;
+use crate::AppState;
+use crate::i18n::Lang;
+
+/// One counter as the board shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveRow {
+    /// `zone:KR-26` or `checkpoint:3`.
+    pub scope: String,
+    /// `scan.invalid`, `sms.failed`, …
+    pub measure: String,
+    pub minute: u64,
+    pub fifteen: u64,
+    pub hour: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveAlert {
+    pub rule: String,
+    pub subject: String,
+    /// Event time, Unix milliseconds.
+    pub at_ms: i64,
+    pub detail: String,
+}
+
+/// What the board shows at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LiveView {
+    pub rows: Vec<LiveRow>,
+    pub alerts: Vec<LiveAlert>,
+    /// The analytics' watermark: every event up to it is counted. Unix milliseconds.
+    pub watermark_ms: Option<i64>,
+}
+
+/// The latest view, shared by the consumer that publishes it and every open page.
+#[derive(Debug)]
+pub struct LiveBoard {
+    tx: watch::Sender<Arc<LiveView>>,
+}
+
+impl Default for LiveBoard {
+    fn default() -> Self {
+        Self { tx: watch::Sender::new(Arc::new(LiveView::default())) }
+    }
+}
+
+impl LiveBoard {
+    /// Shows a new view to every open page, unless it is the one shown.
+    pub fn publish(&self, view: LiveView) {
+        self.tx.send_if_modified(|shown| {
+            if **shown == view {
+                return false;
+            }
+            *shown = Arc::new(view);
+            true
+        });
+    }
+
+    pub fn current(&self) -> Arc<LiveView> {
+        self.tx.borrow().clone()
+    }
+}
+
+fn time_text(ms: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) {
+        Ok(t) => format!("{} {:02}:{:02}:{:02} UTC", t.date(), t.hour(), t.minute(), t.second()),
+        Err(_) => "—".into(),
+    }
+}
+
+/// A scope in words: `zone:KR-26` is "Zone KR-26", `checkpoint:3` "Checkpoint 3".
+fn place_text(scope: &str, lang: Lang) -> String {
+    let (kind, name) = scope.split_once(':').unwrap_or(("", scope));
+    let kind = match (kind, lang) {
+        ("zone", Lang::Ko) => "구역",
+        ("zone", _) => "Zone",
+        ("checkpoint", Lang::Ko) => "검문소",
+        ("checkpoint", _) => "Checkpoint",
+        _ => "",
+    };
+    let name = if name.is_empty() { "—" } else { name };
+    format!("{kind} {}", escape(name))
+}
+
+/// A measure in words.
+fn measure_text(measure: &str, lang: Lang) -> &'static str {
+    let (en, ko) = match measure {
+        "scan.valid" => ("Valid passes checked", "유효한 허가증 확인"),
+        "scan.invalid" => ("Passes not valid (forged or damaged)", "유효하지 않은 허가증(위조·손상)"),
+        "scan.expired" => ("Expired passes", "만료된 허가증"),
+        "scan.revoked" => ("Revoked passes", "취소된 허가증"),
+        "application.submitted" => ("Applications", "신청"),
+        "application.approved" => ("Applications approved", "신청 승인"),
+        "application.refused" => ("Applications refused", "신청 거절"),
+        "pass.issued" => ("Passes issued", "허가증 발급"),
+        "pass.revoked" => ("Passes revoked", "허가증 취소"),
+        "result.received" => ("Results received", "검사 결과 접수"),
+        "result.texted" => ("Results texted", "검사 결과 문자 발송"),
+        "result.queued" => ("Results for clinicians", "의료진 확인 대기 결과"),
+        "sms.sent" => ("Texts sent", "문자 발송"),
+        "sms.delivered" => ("Texts delivered", "문자 전달"),
+        "sms.failed" => ("Texts failed", "문자 실패"),
+        _ => ("Other", "기타"),
+    };
+    if lang == Lang::Ko { ko } else { en }
+}
+
+fn rule_text(rule: &str, lang: Lang) -> &'static str {
+    let (en, ko) = match rule {
+        "possible_cloned_pass" => ("Possible copied pass", "복제 의심 허가증"),
+        "invalid_scan_spike" => ("Many passes not valid at a checkpoint", "검문소의 무효 허가증 급증"),
+        "results_waiting" => ("Results waiting to be texted", "문자 발송을 기다리는 결과"),
+        "sms_failure_rate" => ("Texts failing", "문자 실패 증가"),
+        _ => ("Alert", "경보"),
+    };
+    if lang == Lang::Ko { ko } else { en }
+}
+
+fn counts_html(view: &LiveView, lang: Lang) -> String {
+    if view.rows.is_empty() {
+        return format!("<p>{}</p>", lang.t("live.none"));
+    }
+    let mut html = format!(
+        "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th>\
+         <th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>",
+        lang.t("live.counts"),
+        lang.t("live.place"),
+        lang.t("live.what"),
+        lang.t("live.minute"),
+        lang.t("live.fifteen"),
+        lang.t("live.hour"),
+    );
+    for row in &view.rows {
+        html.push_str(&format!(
+            "<tr data-scope=\"{scope}\" data-measure=\"{measure}\"><th scope=\"row\">{place}</th><td>{what}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            row.minute,
+            row.fifteen,
+            row.hour,
+            scope = escape(&row.scope),
+            measure = escape(&row.measure),
+            place = place_text(&row.scope, lang),
+            what = measure_text(&row.measure, lang),
+        ));
+    }
+    html.push_str("</tbody></table>");
+    html
+}
+
+fn alerts_html(view: &LiveView, lang: Lang) -> String {
+    if view.alerts.is_empty() {
+        return format!("<p>{}</p>", lang.t("live.no_alerts"));
+    }
+    let mut html = String::from("<ul class=\"alerts\">");
+    for alert in &view.alerts {
+        html.push_str(&format!(
+            "<li><strong>{}</strong> ({}, {}): {}</li>",
+            rule_text(&alert.rule, lang),
+            escape(&alert.subject),
+            time_text(alert.at_ms),
+            escape(&alert.detail),
+        ));
+    }
+    html.push_str("</ul>");
+    html
+}
+
+fn updated_text(view: &LiveView) -> String {
+    view.watermark_ms.map_or_else(|| "—".to_owned(), time_text)
+}
+
+pub async fn page<S: Store>(
+    State(state): State<AppState<S>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = page_ctx!(state, headers, query);
+    if ctx.principal.require(&[Role::Admin, Role::Official]).is_err() {
+        return ctx.refuse("/live");
+    }
+    let lang = ctx.lang;
+    let view = state.live.current();
+    let body = format!(
+        "<div class=\"wide\"><h1>{title}</h1><p>{lead}</p>\
+         <p>{updated_label}: <span id=\"live-updated\">{updated}</span>. <a href=\"/live\">{refresh}</a></p>\
+         <div id=\"live-counts\" aria-live=\"polite\">{counts}</div>\
+         <h2>{alerts_title}</h2><div id=\"live-alerts\" aria-live=\"polite\">{alerts}</div></div>\
+         <script src=\"/assets/live.js\" defer></script>",
+        title = lang.t("live.title"),
+        lead = lang.t("live.lead"),
+        updated_label = lang.t("live.updated"),
+        updated = updated_text(&view),
+        refresh = lang.t("live.refresh"),
+        counts = counts_html(&view, lang),
+        alerts_title = lang.t("live.alerts"),
+        alerts = alerts_html(&view, lang),
+    );
+    ctx.render(StatusCode::OK, lang.t("live.title"), &body, Some("/live"))
+}
+
+/// Each new view as an SSE `live` event: the counts' and alerts' HTML in the page's language, and the time they
+/// are counted up to.
+pub async fn events<S: Store>(
+    State(state): State<AppState<S>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = page_ctx!(state, headers, query);
+    if ctx.principal.require(&[Role::Admin, Role::Official]).is_err() {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let lang = ctx.lang;
+    let mut rx = state.live.tx.subscribe();
+    // The view the page was rendered with may be old by the time this connects: it is sent first.
+    rx.mark_changed();
+    let stream = futures_util::stream::unfold(rx, move |mut rx| async move {
+        rx.changed().await.ok()?;
+        let view = rx.borrow_and_update().clone();
+        let data = serde_json::json!({
+            "counts": counts_html(&view, lang),
+            "alerts": alerts_html(&view, lang),
+            "updated": updated_text(&view),
+        });
+        Some((Ok::<Event, Infallible>(Event::default().event("live").data(data.to_string())), rx))
+    });
+    sse(stream).into_response()
+}
+
+fn sse(stream: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -> impl IntoResponse {
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+pub async fn script() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../assets/live.js"),
+    )
+        .into_response()
+}
