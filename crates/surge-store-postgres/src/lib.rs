@@ -827,59 +827,28 @@ impl Store for PostgresStore {
             q.push(" ON CONFLICT DO NOTHING");
             q.build().execute(&mut *tx).await.map_err(db)?;
         }
-        let stored = sqlx::query("SELECT tx, id, state_tx, state_id FROM stream_consumers WHERE name = $1 FOR UPDATE")
+        let state = save.state.as_ref();
+        sqlx::query(&surge_store_sql::stream_place_upsert(|i| format!("${i}")))
             .bind(&save.consumer)
-            .fetch_optional(&mut *tx)
+            .bind(save.position.tx)
+            .bind(save.position.id)
+            .bind(state.map(|(at, _)| at.tx))
+            .bind(state.map(|(at, _)| at.id))
+            .bind(state.map(|(_, bytes)| bytes.as_slice()))
+            .bind(save.at.unix_timestamp())
+            .execute(&mut *tx)
             .await
             .map_err(db)?;
-        let place = |tx: Option<i64>, id: Option<i64>| Some(surge_app::EventPosition { tx: tx?, id: id? });
-        let (position, state_at) = match &stored {
-            Some(r) => (
-                place(r.try_get("tx").map_err(db)?, r.try_get("id").map_err(db)?),
-                place(r.try_get("state_tx").map_err(db)?, r.try_get("state_id").map_err(db)?),
-            ),
-            None => (None, None),
-        };
-        // The place and the state only move forward: a replay behind them stores its results and nothing else.
-        let position = position.map_or(save.position, |p| p.max(save.position));
-        let state = save.state.as_ref().filter(|(at, _)| state_at.is_none_or(|stored| *at >= stored));
-        sqlx::query(
-            "INSERT INTO stream_consumers (name, tx, id, state_tx, state_id, state, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO UPDATE SET tx = excluded.tx, \
-             id = excluded.id, updated_at = excluded.updated_at, \
-             state_tx = COALESCE(excluded.state_tx, stream_consumers.state_tx), \
-             state_id = COALESCE(excluded.state_id, stream_consumers.state_id), \
-             state = COALESCE(excluded.state, stream_consumers.state)",
-        )
-        .bind(&save.consumer)
-        .bind(position.tx)
-        .bind(position.id)
-        .bind(state.map(|(at, _)| at.tx))
-        .bind(state.map(|(at, _)| at.id))
-        .bind(state.map(|(_, bytes)| bytes.as_slice()))
-        .bind(save.at.unix_timestamp())
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
         tx.commit().await.map_err(db)
     }
 
     async fn stream_place(&self, consumer: &str) -> Result<Option<surge_app::StreamPlace>, StoreError> {
-        let row = sqlx::query("SELECT tx, id, state_tx, state_id, state FROM stream_consumers WHERE name = $1")
+        let row = sqlx::query(&surge_store_sql::stream_place_query("$1"))
             .bind(consumer)
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?;
-        let Some(r) = row else { return Ok(None) };
-        let position = surge_app::EventPosition { tx: r.try_get("tx").map_err(db)?, id: r.try_get("id").map_err(db)? };
-        let state_tx: Option<i64> = r.try_get("state_tx").map_err(db)?;
-        let state_id: Option<i64> = r.try_get("state_id").map_err(db)?;
-        let bytes: Option<Vec<u8>> = r.try_get("state").map_err(db)?;
-        let state = match (state_tx, state_id, bytes) {
-            (Some(tx), Some(id), Some(bytes)) => Some((surge_app::EventPosition { tx, id }, bytes)),
-            _ => None,
-        };
-        Ok(Some(surge_app::StreamPlace { position, state }))
+        row.as_ref().map(surge_store_sql::stream_place).transpose()
     }
 
     async fn stream_windows(&self, from_minute: i64) -> Result<Vec<surge_app::WindowRow>, StoreError> {

@@ -567,6 +567,54 @@ pub fn stream_alerts_query(p: &str) -> String {
     format!("SELECT rule, subject, at, detail FROM stream_alerts ORDER BY at DESC, id DESC LIMIT {p}")
 }
 
+/// A consumer's stored place, with `?`-style or `$1`-style placeholder `p` for its name.
+pub fn stream_place_query(p: &str) -> String {
+    format!("SELECT tx, id, state_tx, state_id, state FROM stream_consumers WHERE name = {p}")
+}
+
+pub fn stream_place<R: SurgeRow>(row: &R) -> Result<surge_app::StreamPlace, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    i64: Column<R::Database>,
+    Option<i64>: Column<R::Database>,
+    Option<Vec<u8>>: Column<R::Database>,
+{
+    let position = surge_app::EventPosition { tx: row.read("tx")?, id: row.read("id")? };
+    let state = match (row.read("state_tx")?, row.read("state_id")?, row.read::<Option<Vec<u8>>>("state")?) {
+        (Some(tx), Some(id), Some(bytes)) => Some((surge_app::EventPosition { tx, id }, bytes)),
+        _ => None,
+    };
+    Ok(surge_app::StreamPlace { position, state })
+}
+
+/// Stores a consumer's place and, when given, its state (placeholders `p(1)`…`p(7)`: name, tx, id, state tx, state
+/// id, state, time). The database keeps both moving forward only: a replay behind them leaves them as they are.
+pub fn stream_place_upsert(p: impl Fn(usize) -> String) -> String {
+    let ahead = "(excluded.tx, excluded.id) > (stream_consumers.tx, stream_consumers.id)";
+    let newer_state = "excluded.state IS NOT NULL AND (stream_consumers.state_tx IS NULL \
+         OR (excluded.state_tx, excluded.state_id) >= (stream_consumers.state_tx, stream_consumers.state_id))";
+    let pick = |column: &str, when: &str| {
+        format!("{column} = CASE WHEN {when} THEN excluded.{column} ELSE stream_consumers.{column} END")
+    };
+    format!(
+        "INSERT INTO stream_consumers (name, tx, id, state_tx, state_id, state, updated_at) \
+         VALUES ({}, {}, {}, {}, {}, {}, {}) ON CONFLICT (name) DO UPDATE SET {}, {}, {}, {}, {}, \
+         updated_at = excluded.updated_at",
+        p(1),
+        p(2),
+        p(3),
+        p(4),
+        p(5),
+        p(6),
+        p(7),
+        pick("tx", ahead),
+        pick("id", ahead),
+        pick("state_tx", newer_state),
+        pick("state_id", newer_state),
+        pick("state", newer_state),
+    )
+}
+
 /// Rows a multi-row insert takes at once (SQLite allows 32,766 bound values; PostgreSQL 65,535).
 pub const INSERT_CHUNK: usize = 1000;
 
