@@ -60,8 +60,8 @@ pub fn scope_text(scope: Scope, zones: &Zones) -> String {
 pub fn subject_text(subject: Subject, zones: &Zones) -> String {
     match subject {
         Subject::Pass(index) => format!("pass:{index}"),
-        Subject::Checkpoint(id) => format!("checkpoint:{id}"),
-        Subject::Zone(zone) => format!("zone:{}", zones.code(zone).unwrap_or("")),
+        Subject::Checkpoint(id) => scope_text(Scope::Checkpoint(id), zones),
+        Subject::Zone(zone) => scope_text(Scope::Zone(zone), zones),
     }
 }
 

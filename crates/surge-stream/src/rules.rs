@@ -196,7 +196,12 @@ impl Rules {
             let alert = Alert { rule: Rule::ResultsWaiting, subject: Subject::Zone(zone), at: now, detail };
             self.raise(alert, settings, out);
         }
-        // What no rule can use any more is let go, so memory follows the stream's rate, not its length.
+        // What no rule can use any more is let go, so memory follows the stream's rate, not its length. Every tenth
+        // minute is enough: a scan a day old cannot make an impossible journey, and going through every pass each
+        // minute would cost more than counting.
+        if now.div_euclid(MINUTE) % 10 != 0 {
+            return;
+        }
         let forget = now - settings.pass_memory_ms;
         self.last_scan.retain(|_, seen| seen.at >= forget);
         self.texted_early.retain(|_, at| *at >= forget);
