@@ -13,7 +13,7 @@ use surge_stream::{
 use surge_stream::{Engine, Live, Output, Settings};
 use time::OffsetDateTime;
 
-use crate::{AppError, EventPosition, LateRow, LoggedEvent, Store, StreamAlert, StreamSave, WindowRow};
+use crate::{AppError, EventPosition, LateRow, LoggedEvent, OutboxMessage, Store, StreamAlert, StreamSave, WindowRow};
 
 /// FNV-1a, 64 bits: stable across builds and platforms, unlike the standard library's hasher.
 pub fn stable_hash(text: &str) -> u64 {
@@ -188,6 +188,28 @@ pub fn decode_state(bytes: &[u8]) -> Option<(Zones, Snapshot)> {
     ended.then(|| (Zones::from_codes(codes), snapshot))
 }
 
+/// Kind of the text that tells the duty official of an alert.
+pub const ALERT_SMS: &str = "stream_alert";
+
+/// The text telling the duty official of an alert: one per rule, subject and time, whoever raises it.
+pub fn alert_text(alert: &StreamAlert, to: &str) -> OutboxMessage {
+    let what = match Rule::parse(&alert.rule) {
+        Some(Rule::ClonedPass) => "possible copied pass",
+        Some(Rule::InvalidScans) => "many scans not valid",
+        Some(Rule::ResultsWaiting) => "results waiting to be texted",
+        Some(Rule::SmsFailures) => "texts failing",
+        None => alert.rule.as_str(),
+    };
+    // Two SMS parts at most.
+    let detail: String = alert.detail.chars().take(200).collect();
+    OutboxMessage {
+        idempotency_key: format!("{ALERT_SMS}:{}:{}:{}", alert.rule, alert.subject, alert.at_ms),
+        kind: ALERT_SMS.into(),
+        recipient: to.into(),
+        body: format!("Surge alert: {what}, {}. {detail} See /live.", alert.subject),
+    }
+}
+
 /// How a consumer reads and keeps its state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConsumerSettings {
@@ -199,11 +221,13 @@ pub struct ConsumerSettings {
     /// wait for time (results left waiting) still run.
     pub idle_after_ms: i64,
     pub engine: Settings,
+    /// The duty official's phone (E.164), texted each alert once; `None` texts nobody.
+    pub alert_sms_to: Option<String>,
 }
 
 impl Default for ConsumerSettings {
     fn default() -> Self {
-        Self { batch: 1000, state_every: 20, idle_after_ms: 10_000, engine: Settings::default() }
+        Self { batch: 1000, state_every: 20, idle_after_ms: 10_000, engine: Settings::default(), alert_sms_to: None }
     }
 }
 
@@ -218,6 +242,8 @@ pub struct Consumer {
     batches_since_state: u32,
     /// When the last batch with events was read (the consumer's clock), for idle ticks.
     last_event_read: Option<i64>,
+    /// For a replay: the first minute it stores. Earlier minutes would be counted from part of their events.
+    first_minute: Option<i64>,
 }
 
 /// What one `run_once` did.
@@ -251,13 +277,45 @@ impl Consumer {
             // The first batch stores a state, so a restart soon after has little to replay.
             batches_since_state: u32::MAX,
             last_event_read: None,
+            first_minute: None,
         })
+    }
+
+    /// A consumer that counts the log again with a fresh engine from `from`, storing the minutes from
+    /// `first_minute` (Unix minutes) on, whose stored counts its own replace, and the late events and alerts of
+    /// those minutes. `name` should not be a running consumer's: the replay stores its own place and state.
+    pub fn replay(name: &str, settings: ConsumerSettings, from: EventPosition, first_minute: i64) -> Self {
+        tracing::info!(consumer = name, tx = from.tx, id = from.id, first_minute, "stream replay starts");
+        Self {
+            name: name.to_owned(),
+            engine: Engine::new(settings.engine.clone()),
+            settings,
+            zones: Zones::default(),
+            position: from,
+            batches_since_state: u32::MAX,
+            last_event_read: None,
+            first_minute: Some(first_minute),
+        }
     }
 
     /// Reads the next batch of events after the consumer's place, counts them, and stores the results with the
     /// new place in one transaction. `now` is the consumer's clock, used only when the stream has been quiet.
     pub async fn run_once<S: Store>(&mut self, store: &S, now: OffsetDateTime) -> Result<Batch, AppError> {
         let rows = store.events_after(self.position, self.settings.batch).await.map_err(AppError::Store)?;
+        let place = rows.last().map(|row| row.position);
+        self.count(store, &rows, place, now).await
+    }
+
+    /// Counts events read elsewhere (from a NATS stream) and stores the results with `place`, the place in that
+    /// source just after them, in one transaction; `None` when nothing was read. Events the consumer has counted
+    /// before are known by their ids.
+    pub async fn count<S: Store>(
+        &mut self,
+        store: &S,
+        rows: &[LoggedEvent],
+        place: Option<EventPosition>,
+        now: OffsetDateTime,
+    ) -> Result<Batch, AppError> {
         // A checkpoint added since the positions were read is looked up before its scans are counted, so the
         // cloned-pass rule knows where it is.
         let known = &self.engine.settings().checkpoints;
@@ -267,13 +325,13 @@ impl Consumer {
         }
         let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
         let mut out = Output::default();
-        for row in &rows {
+        for row in rows {
             if let Some(event) = to_event(row, &mut self.zones) {
                 self.engine.push(&event, &mut out);
             }
         }
-        if let Some(last) = rows.last() {
-            self.position = last.position;
+        if let Some(place) = place {
+            self.position = place;
             self.last_event_read = Some(now_ms);
         }
         // A quiet stream's watermark follows the clock. The state is then stored with this batch, so that a replay
@@ -286,6 +344,11 @@ impl Consumer {
         }
         if rows.is_empty() && !ticked {
             return Ok(Batch::default());
+        }
+        if let Some(first) = self.first_minute {
+            out.closed.retain(|c| c.minute >= first);
+            out.late.retain(|l| l.minute >= first);
+            out.alerts.retain(|a| a.at >= first * surge_stream::MINUTE);
         }
         self.batches_since_state = self.batches_since_state.saturating_add(1);
         let state = (ticked || self.batches_since_state >= self.settings.state_every)
@@ -332,6 +395,11 @@ impl Consumer {
         }
         for alert in &save.alerts {
             tracing::warn!(rule = alert.rule, subject = alert.subject, "stream alert");
+            // After the alert is stored, so a crash between the two raises it again after the restart; the key
+            // makes that the same text.
+            if let Some(to) = &self.settings.alert_sms_to {
+                store.enqueue(&alert_text(alert, to), now).await.map_err(AppError::Store)?;
+            }
         }
         Ok(Batch { read: rows.len(), closed: save.windows.len(), late: save.late.len(), alerts: save.alerts.len() })
     }

@@ -762,6 +762,10 @@ pub trait Store: crate::outbox::Outbox + crate::lab::LabStore + Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<LoggedEvent>, StoreError>> + Send;
 
+    /// The place just before the first logged event, in log order, whose event time is `at_ms` or later: where a
+    /// replay from that time starts. `None` when no logged event is that late.
+    fn event_place_at(&self, at_ms: i64) -> impl Future<Output = Result<Option<EventPosition>, StoreError>> + Send;
+
     /// Stores a live-analytics consumer's batch in one transaction: counts replace the stored ones of their minute,
     /// late events and alerts already stored are kept once, so a batch stored twice (a replay after a restart, or
     /// two instances of one consumer) changes nothing the second time. The stored place and state only move forward.

@@ -811,6 +811,16 @@ impl Store for SqliteStore {
         rows.iter().map(surge_store_sql::logged_event).collect()
     }
 
+    async fn event_place_at(&self, at_ms: i64) -> Result<Option<surge_app::EventPosition>, StoreError> {
+        let first: Option<(i64, i64)> =
+            sqlx::query_as("SELECT tx, id FROM events WHERE at >= ?1 ORDER BY tx, id LIMIT 1")
+                .bind(at_ms)
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(db)?;
+        Ok(first.map(|(tx, id)| surge_app::EventPosition { tx, id: id - 1 }))
+    }
+
     async fn save_stream(&self, save: &surge_app::StreamSave) -> Result<(), StoreError> {
         use surge_store_sql::INSERT_CHUNK;
         let mut tx = self.writer.begin().await.map_err(db)?;

@@ -49,7 +49,9 @@ macro_rules! conformance_tests {
             the_platform_facts_are_counted_by_day_hour_place_and_outcome,
             every_change_leaves_its_event_in_the_log,
             stream_results_are_stored_once_and_the_place_only_moves_forward,
-            a_consumer_restarted_mid_stream_stores_the_counts_of_one_that_never_stopped
+            a_consumer_restarted_mid_stream_stores_the_counts_of_one_that_never_stopped,
+            a_replay_from_a_time_recounts_the_minutes_from_then_on_and_no_earlier,
+            an_alert_texts_the_duty_official_once_however_often_it_is_raised
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -1284,4 +1286,120 @@ pub async fn a_consumer_restarted_mid_stream_stores_the_counts_of_one_that_never
         store.stream_windows(0).await.unwrap().iter().filter(|w| w.scope == "zone:KR-26").map(|w| w.count).sum();
     assert_eq!(zone, 120, "and once under its zone");
     assert!(store.stream_late(0).await.unwrap().is_empty(), "nothing came late");
+}
+
+pub async fn a_replay_from_a_time_recounts_the_minutes_from_then_on_and_no_earlier<S: Store>(store: &S) {
+    use std::collections::BTreeMap;
+    use surge_app::analytics::{Consumer, ConsumerSettings};
+
+    assert_eq!(store.event_place_at(0).await.unwrap(), None, "an empty log has no place to start from");
+    let gate = store.insert_checkpoint("Gate", "KR-26", 35.1, 129.0, NOW).await.unwrap();
+    // 60 valid scans over 6 minutes from NOW (a whole minute).
+    for i in 0..60i64 {
+        let scan = surge_app::NewScan {
+            checkpoint_id: Some(gate),
+            actor: "account:3".into(),
+            status_index: Some(i as u64),
+            valid: true,
+            reason: None,
+            at: NOW + Duration::seconds(i * 6),
+            client_id: None,
+        };
+        store.record_scan(&scan, None).await.unwrap();
+    }
+    let mut all = Vec::new();
+    for _ in 0..300 {
+        all = store.events_after(surge_app::EventPosition::default(), 1000).await.unwrap();
+        if all.len() == 60 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(all.len(), 60);
+    let now_ms = NOW.unix_timestamp() * 1000;
+    let first = store.event_place_at(now_ms + 120_000).await.unwrap().expect("a place before the 21st scan");
+    assert_eq!(store.events_after(first, 1).await.unwrap()[0].position, all[20].position);
+    assert_eq!(store.event_place_at(now_ms + 3_600_000).await.unwrap(), None);
+
+    let minute0 = NOW.unix_timestamp() / 60;
+    let scope = format!("checkpoint:{gate}");
+    let counts = |rows: Vec<surge_app::WindowRow>| -> BTreeMap<i64, u64> {
+        rows.into_iter().filter(|w| w.scope == scope).map(|w| (w.minute - minute0, w.count)).collect()
+    };
+    // Stored counts gone wrong in minutes 1 and 4 (say, by a consumer of an older release).
+    let wrong = |minute: i64| surge_app::WindowRow {
+        minute: minute0 + minute,
+        scope: scope.clone(),
+        measure: "scan.valid".into(),
+        count: 99,
+    };
+    let save = surge_app::StreamSave {
+        consumer: "old".into(),
+        position: surge_app::EventPosition::default(),
+        windows: vec![wrong(1), wrong(4)],
+        late: Vec::new(),
+        alerts: Vec::new(),
+        state: None,
+        at: NOW,
+    };
+    store.save_stream(&save).await.unwrap();
+    // A replay from 30 s into minute 2 starts at its first event (less the disorder) and stores minutes 2 to 5.
+    let settings = ConsumerSettings { batch: 7, idle_after_ms: 0, ..ConsumerSettings::default() };
+    let from = store.event_place_at((minute0 + 2) * 60_000 - 5_000).await.unwrap().unwrap();
+    let mut replay = Consumer::replay("replay", settings, from, minute0 + 2);
+    while replay.run_once(store, NOW + Duration::hours(2)).await.unwrap() != Default::default() {}
+    assert_eq!(
+        counts(store.stream_windows(0).await.unwrap()),
+        BTreeMap::from([(1, 99), (2, 10), (3, 10), (4, 10), (5, 10)]),
+        "minutes from the replay's first are counted again; the one before it is left as it was"
+    );
+    // From the start, every minute is counted again.
+    let settings = ConsumerSettings { batch: 50, idle_after_ms: 0, ..ConsumerSettings::default() };
+    let mut replay = Consumer::replay("replay", settings, surge_app::EventPosition::default(), i64::MIN);
+    while replay.run_once(store, NOW + Duration::hours(2)).await.unwrap() != Default::default() {}
+    assert_eq!(counts(store.stream_windows(0).await.unwrap()), (0..6).map(|m| (m, 10)).collect());
+}
+
+pub async fn an_alert_texts_the_duty_official_once_however_often_it_is_raised<S: Store>(store: &S) {
+    use surge_app::analytics::{ALERT_SMS, Consumer, ConsumerSettings};
+
+    // Busan and Seoul, 325 km apart: one pass scanned valid at both within a minute.
+    let busan = store.insert_checkpoint("Busan", "KR-26", 35.18, 129.08, NOW).await.unwrap();
+    let seoul = store.insert_checkpoint("Seoul", "KR-11", 37.57, 126.98, NOW).await.unwrap();
+    for (i, gate) in [busan, seoul].into_iter().enumerate() {
+        let scan = surge_app::NewScan {
+            checkpoint_id: Some(gate),
+            actor: "account:3".into(),
+            status_index: Some(7),
+            valid: true,
+            reason: None,
+            at: NOW + Duration::seconds(i as i64 * 40),
+            client_id: None,
+        };
+        store.record_scan(&scan, None).await.unwrap();
+    }
+    for _ in 0..300 {
+        if store.events_after(surge_app::EventPosition::default(), 10).await.unwrap().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let settings = ConsumerSettings { alert_sms_to: Some("+821012345678".into()), ..ConsumerSettings::default() };
+    // The live consumer, and another reading the same log from the start (as after a lost state): the same alert.
+    for name in ["live", "again"] {
+        let mut consumer = Consumer::start(store, name, settings.clone()).await.unwrap();
+        consumer.set_checkpoints(&store.checkpoints().await.unwrap());
+        assert_eq!(consumer.run_once(store, NOW).await.unwrap().alerts, 1, "{name}");
+    }
+    let filter = surge_app::MessageFilter { kind: Some(ALERT_SMS.into()), limit: 10, ..Default::default() };
+    let texts = store.messages(&filter).await.unwrap();
+    assert_eq!(texts.len(), 1, "one text for one alert: {texts:?}");
+    assert_eq!(texts[0].recipient, "+821012345678");
+    let body = texts[0].body.clone().unwrap_or_default();
+    assert!(body.contains("possible copied pass") && body.contains("pass:7"), "{body}");
+    // Without a duty phone, nobody is texted.
+    let mut quiet = Consumer::start(store, "quiet", ConsumerSettings::default()).await.unwrap();
+    quiet.set_checkpoints(&store.checkpoints().await.unwrap());
+    assert_eq!(quiet.run_once(store, NOW).await.unwrap().alerts, 1);
+    assert_eq!(store.messages(&filter).await.unwrap().len(), 1);
 }
