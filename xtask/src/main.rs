@@ -119,6 +119,39 @@ fn ensure_postgres() -> anyhow::Result<()> {
     bail!("PostgreSQL did not become ready on 127.0.0.1:5432")
 }
 
+/// NATS with JetStream on 127.0.0.1:4222 for the event stream tests: started if it is not running, installed from
+/// Debian's packages if it is missing. A server started here keeps its streams under `$HOME/.cache/surge/nats`.
+fn ensure_nats() -> anyhow::Result<()> {
+    if env::var("SURGE_TEST_NATS_URL").is_ok() {
+        return Ok(());
+    }
+    let ready = || std::net::TcpStream::connect(("127.0.0.1", 4222)).is_ok();
+    if ready() {
+        return Ok(());
+    }
+    if !succeeds(Command::new("nats-server").arg("--version")) {
+        run(Command::new("apt-get").arg("update"))?;
+        run(Command::new("apt-get").args(["install", "-y", "nats-server"]))?;
+    }
+    let store = PathBuf::from(env::var("HOME").unwrap_or_else(|_| "/tmp".into())).join(".cache/surge/nats");
+    std::fs::create_dir_all(&store).with_context(|| format!("creating {}", store.display()))?;
+    // Left running after the tests, like the other services on the machine.
+    Command::new("nats-server")
+        .args(["-js", "-a", "127.0.0.1", "-p", "4222", "-sd"])
+        .arg(&store)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .context("starting nats-server")?;
+    for _ in 0..60 {
+        if ready() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    bail!("NATS did not start listening on 127.0.0.1:4222")
+}
+
 /// Kannel (bearerbox, smsbox) and its fakesmsc test SMSC from Debian's packages, for the SMS gateway tests. The
 /// tests start their own processes on free ports; nothing runs as a system service.
 fn ensure_kannel() -> anyhow::Result<()> {
@@ -153,6 +186,7 @@ fn ensure_page_tools(root: &Path) -> anyhow::Result<PathBuf> {
 
 fn test(root: &Path) -> anyhow::Result<()> {
     ensure_postgres()?;
+    ensure_nats()?;
     ensure_kannel()?;
     let pages = ensure_page_tools(root)?;
     let python = python_env()?;

@@ -67,6 +67,12 @@ pub enum BenchCommand {
     Stream {
         #[arg(long, default_value_t = 10_000_000)]
         events: usize,
+        /// Events sent through NATS JetStream (the first of the same events); 0 leaves NATS out.
+        #[arg(long, default_value_t = 1_000_000)]
+        nats_events: usize,
+        /// The NATS server; the bench makes a stream of its own there and deletes it afterwards.
+        #[arg(long, default_value = "nats://127.0.0.1:4222")]
+        nats_url: String,
     },
     /// Pass issue and verify rates on one core, beside raw Ed25519 sign and verify rates.
     Pass {
@@ -87,7 +93,9 @@ pub fn run(command: BenchCommand) -> anyhow::Result<Outcome> {
             crate::runtime()?.block_on(crate::bench_results::run(results, connections))
         }
         BenchCommand::Lake { rows } => crate::runtime()?.block_on(crate::bench_lake::run(rows)),
-        BenchCommand::Stream { events } => crate::bench_stream::run(events),
+        BenchCommand::Stream { events, nats_events, nats_url } => {
+            crate::bench_stream::run(events, nats_events, &nats_url)
+        }
         BenchCommand::Issue { orgs, passes, database_url } => {
             crate::runtime()?.block_on(crate::bench_issue::run(orgs, passes, database_url))
         }

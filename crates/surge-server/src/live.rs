@@ -1,14 +1,17 @@
-//! The live analytics in the server: a consumer of the event log (`surge_app::analytics::Consumer`) that reads on
-//! as events come, and the live board's view published after each batch for officials' pages.
+//! The live analytics in the server: a consumer of the event log (`surge_app::analytics::Consumer`), or of its NATS
+//! stream (`surge_nats`), that reads on as events come, and the live board's view published as it changes for
+//! officials' pages.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use surge_app::Store;
-use surge_app::analytics::{Consumer, ConsumerSettings, scope_text};
+use surge_app::analytics::{Batch, Consumer, ConsumerSettings, scope_text};
+use surge_nats::{NatsConsumer, Relay};
 use surge_web::{LiveAlert, LiveBoard, LiveRow, LiveView};
 
-use crate::settings::StreamSettings;
+use crate::settings::{StreamSettings, Transport};
 
 /// The consumer's name in the store: one place in the log for the live board.
 pub const CONSUMER: &str = "live";
@@ -17,38 +20,139 @@ pub const CONSUMER: &str = "live";
 const BOARD_ALERTS: u32 = 20;
 
 /// The board's view of a consumer's counts and the latest stored alerts.
-pub fn view(consumer: &Consumer, alerts: Vec<surge_app::StreamAlert>) -> LiveView {
+/// The board's view: the consumer's counts, the latest stored alerts and the late events by zone, each put in
+/// its zone (a checkpoint's from `checkpoint_zones`).
+pub fn view(
+    consumer: &Consumer,
+    alerts: Vec<surge_app::StreamAlert>,
+    late_hour: Vec<(String, u64)>,
+    checkpoint_zones: &HashMap<i64, String>,
+) -> LiveView {
+    let zone_of = |scope: &str| -> String {
+        if let Some(zone) = scope.strip_prefix("zone:") {
+            return zone.to_owned();
+        }
+        let checkpoint = scope.strip_prefix("checkpoint:").and_then(|id| id.parse::<i64>().ok());
+        checkpoint.and_then(|id| checkpoint_zones.get(&id).cloned()).unwrap_or_default()
+    };
     let (live, zones) = consumer.live();
     let mut rows: Vec<LiveRow> = live
         .hour
         .iter()
-        .map(|(key, hour)| LiveRow {
-            scope: scope_text(key.scope, zones),
-            measure: key.measure.code(),
-            minute: live.open.get(key).copied().unwrap_or(0),
-            fifteen: live.fifteen.get(key).copied().unwrap_or(0),
-            hour: *hour,
+        .map(|(key, hour)| {
+            let scope = scope_text(key.scope, zones);
+            LiveRow {
+                zone: zone_of(&scope),
+                scope,
+                measure: key.measure.code(),
+                minute: live.open.get(key).copied().unwrap_or(0),
+                fifteen: live.fifteen.get(key).copied().unwrap_or(0),
+                hour: *hour,
+            }
         })
         .collect();
     rows.sort_by(|a, b| a.scope.cmp(&b.scope).then(a.measure.cmp(&b.measure)));
     let alerts = alerts
         .into_iter()
-        .map(|a| LiveAlert { rule: a.rule, subject: a.subject, at_ms: a.at_ms, detail: a.detail })
+        .map(|a| LiveAlert {
+            zone: zone_of(&a.subject),
+            rule: a.rule,
+            subject: a.subject,
+            at_ms: a.at_ms,
+            detail: a.detail,
+        })
         .collect();
-    LiveView { rows, alerts, watermark_ms: live.watermark }
+    LiveView { rows, alerts, watermark_ms: live.watermark, late_hour }
 }
 
-/// Reads the event log for as long as the server runs, publishing the board's view as it changes.
-pub async fn keep_live<S: Store>(store: S, board: Arc<LiveBoard>, settings: StreamSettings) {
-    let consumer_settings = ConsumerSettings {
-        batch: settings.batch,
-        state_every: settings.state_every,
-        engine: settings.engine(),
-        ..ConsumerSettings::default()
+/// Where the counted events come from: the database's log, or a NATS stream the log is relayed to.
+enum Source {
+    Log(Consumer),
+    Nats(Box<NatsConsumer>),
+}
+
+impl Source {
+    async fn start<S: Store + Clone + 'static>(store: &S, settings: &StreamSettings) -> anyhow::Result<Self> {
+        let counting = ConsumerSettings {
+            batch: settings.batch,
+            state_every: settings.state_every,
+            engine: settings.engine(),
+            alert_sms_to: settings.alert_recipient()?,
+            ..ConsumerSettings::default()
+        };
+        Ok(match settings.transport {
+            Transport::Log => Self::Log(Consumer::start(store, &settings.consumer, counting).await?),
+            Transport::Nats => {
+                let nats = settings.nats();
+                let js = surge_nats::connect(&nats).await?;
+                let consumer =
+                    NatsConsumer::start(store, &js, &settings.consumer, nats.clone(), counting, crate::now()).await?;
+                // Once only: a failed start is tried again from the top.
+                tokio::spawn(relay(store.clone(), js, nats, settings.batch));
+                Self::Nats(Box::new(consumer))
+            }
+        })
+    }
+
+    async fn run_once<S: Store>(&mut self, store: &S) -> anyhow::Result<Batch> {
+        Ok(match self {
+            Self::Log(consumer) => consumer.run_once(store, crate::now()).await?,
+            Self::Nats(consumer) => consumer.run_once(store, crate::now()).await?,
+        })
+    }
+
+    fn counter(&self) -> &Consumer {
+        match self {
+            Self::Log(consumer) => consumer,
+            Self::Nats(consumer) => consumer.counter(),
+        }
+    }
+
+    fn counter_mut(&mut self) -> &mut Consumer {
+        match self {
+            Self::Log(consumer) => consumer,
+            Self::Nats(consumer) => consumer.counter_mut(),
+        }
+    }
+
+    /// Whether a read waits for events by itself (a NATS pull waits up to its expiry).
+    fn waits(&self) -> bool {
+        matches!(self, Self::Nats(_))
+    }
+}
+
+/// Name of the relay's place in the store: every server relays the one log, and the stream drops the repeats.
+const RELAY: &str = "nats-relay";
+
+/// Publishes the event log to the NATS stream for as long as the server runs.
+async fn relay<S: Store + 'static>(store: S, js: surge_nats::Context, nats: surge_nats::NatsSettings, batch: u32) {
+    let mut relay = loop {
+        match Relay::start(&store, RELAY, batch).await {
+            Ok(relay) => break relay,
+            Err(e) => {
+                tracing::warn!(error = %e, "starting the NATS relay failed; trying again");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
     };
-    let mut consumer = loop {
-        match Consumer::start(&store, CONSUMER, consumer_settings.clone()).await {
-            Ok(consumer) => break consumer,
+    loop {
+        match relay.run_once(&store, &js, &nats.subject_prefix, crate::now()).await {
+            Ok(0) => tokio::time::sleep(nats.wait).await,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, code = e.code(), "publishing events to NATS failed; trying again");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Reads the event log (or its NATS stream) for as long as the server runs, publishing the board's view as it
+/// changes.
+pub async fn keep_live<S: Store + Clone + 'static>(store: S, board: Arc<LiveBoard>, settings: StreamSettings) {
+    let mut source = loop {
+        match Source::start(&store, &settings).await {
+            Ok(source) => break source,
             Err(e) => {
                 tracing::warn!(error = %e, "starting the live analytics failed; trying again");
                 tokio::time::sleep(Duration::from_secs(5)).await;
@@ -58,33 +162,56 @@ pub async fn keep_live<S: Store>(store: S, board: Arc<LiveBoard>, settings: Stre
     let poll = Duration::from_millis(settings.poll_ms.max(10));
     let mut checkpoints_read: Option<Instant> = None;
     let mut alerts = Vec::new();
+    let mut late = Vec::new();
+    let mut checkpoint_zones: HashMap<i64, String> = HashMap::new();
     let mut alerts_read: Option<Instant> = None;
     loop {
         // New checkpoints are taken in every minute, for the cloned-pass rule.
         if checkpoints_read.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
             match store.checkpoints().await {
-                Ok(list) => consumer.set_checkpoints(&list),
+                Ok(list) => {
+                    source.counter_mut().set_checkpoints(&list);
+                    checkpoint_zones = list.iter().map(|c| (c.id, c.zone.clone())).collect();
+                }
                 Err(e) => tracing::warn!(error = %e, "reading checkpoints for the live analytics failed"),
             }
             checkpoints_read = Some(Instant::now());
         }
-        let batch = match consumer.run_once(&store, crate::now()).await {
+        let batch = match source.run_once(&store).await {
             Ok(batch) => batch,
             Err(e) => {
-                tracing::warn!(error = %e, "the live analytics could not store a batch; trying again");
+                tracing::warn!(error = %e, "the live analytics could not count a batch; trying again");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
         };
-        if batch.alerts > 0 || alerts_read.is_none_or(|at| at.elapsed() >= Duration::from_secs(5)) {
+        let alerts_due = alerts_read.is_none_or(|at| at.elapsed() >= Duration::from_secs(5));
+        if batch.alerts > 0 || alerts_due {
             match store.stream_alerts(BOARD_ALERTS).await {
                 Ok(list) => alerts = list,
                 Err(e) => tracing::warn!(error = %e, "reading the live alerts failed"),
             }
+            // Late events are stored per zone and per checkpoint; the zones' count each one once.
+            let hour_ago = crate::now().unix_timestamp().div_euclid(60) - 60;
+            match store.stream_late(hour_ago).await {
+                Ok(rows) => {
+                    let mut by_zone: HashMap<String, u64> = HashMap::new();
+                    for row in rows {
+                        if let Some(zone) = row.scope.strip_prefix("zone:") {
+                            *by_zone.entry(zone.to_owned()).or_default() += row.count;
+                        }
+                    }
+                    late = by_zone.into_iter().collect();
+                }
+                Err(e) => tracing::warn!(error = %e, "reading the late events failed"),
+            }
             alerts_read = Some(Instant::now());
         }
-        board.publish(view(&consumer, alerts.clone()));
-        if batch.read == 0 {
+        // The view changes with a batch, a closed minute or new alerts; an idle poll leaves it as it was.
+        if batch != Batch::default() || alerts_due {
+            board.publish(view(source.counter(), alerts.clone(), late.clone(), &checkpoint_zones));
+        }
+        if batch.read == 0 && !source.waits() {
             tokio::time::sleep(poll).await;
         }
     }

@@ -19,6 +19,7 @@ mod notify_cmd;
 mod pass_cmd;
 mod serve;
 mod settings;
+mod stream_cmd;
 
 use std::process::ExitCode;
 
@@ -50,6 +51,9 @@ enum Command {
     /// Situation data: epidemiological sources (OWID, JHU CSSE, WHO, any CSV with a mapping).
     #[command(subcommand)]
     Lake(lake_cmd::LakeCommand),
+    /// The live analytics over the event log: counting it again.
+    #[command(subcommand)]
+    Stream(stream_cmd::StreamCommand),
     /// Benchmarks that print their figures beside a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
         Command::Notify(c) => notify_cmd::run(c),
         Command::Audit(c) => audit_cmd::run(c),
         Command::Lake(c) => lake_cmd::run(c),
+        Command::Stream(c) => stream_cmd::run(c),
         Command::Bench(c) => bench::run(c),
     };
     match result {

@@ -47,6 +47,8 @@ pub struct ServeArgs {
 
 pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     let mut settings = Settings::load(&args.data_dir, args.config.as_ref())?;
+    // A wrong duty phone stops the start rather than every alert's text.
+    settings.stream.alert_recipient()?;
     if let Some(listen) = args.listen {
         settings.server.listen = listen;
     }

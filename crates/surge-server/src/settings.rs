@@ -48,11 +48,35 @@ pub struct StreamSettings {
     /// The share of a zone's texts failing within 15 minutes that raises an alert, once this many have finished.
     pub sms_failure_rate: f64,
     pub sms_min_finished: u64,
+    /// `log`: read the database's event log directly (one server). `nats`: publish the log to a NATS JetStream
+    /// stream and count the stream through a durable consumer, so several servers share one stream.
+    pub transport: Transport,
+    /// This server's consumer: its place and state in the store and its durable consumer in JetStream. Each server
+    /// counting the stream needs its own.
+    pub consumer: String,
+    pub nats_url: String,
+    pub nats_stream: String,
+    pub nats_subject_prefix: String,
+    /// How long the stream keeps events, in hours, and how long JetStream knows an event id to drop a repeat.
+    pub nats_max_age_hours: u64,
+    pub nats_duplicate_window_s: u64,
+    /// The duty official's phone, in E.164 (`+821012345678`), texted each alert once; empty texts nobody.
+    #[serde(deserialize_with = "text_or_number")]
+    pub alert_sms_to: String,
+}
+
+/// Where the live analytics read events from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    Log,
+    Nats,
 }
 
 impl Default for StreamSettings {
     fn default() -> Self {
         let engine = surge_stream::Settings::default();
+        let nats = surge_nats::NatsSettings::default();
         Self {
             enabled: true,
             poll_ms: 200,
@@ -66,6 +90,14 @@ impl Default for StreamSettings {
             result_wait_minutes: engine.result_wait_ms / surge_stream::MINUTE,
             sms_failure_rate: engine.sms_failure_rate,
             sms_min_finished: engine.sms_min_finished,
+            transport: Transport::Log,
+            consumer: "live".into(),
+            nats_url: nats.url,
+            nats_stream: nats.stream,
+            nats_subject_prefix: nats.subject_prefix,
+            nats_max_age_hours: nats.max_age.as_secs() / 3600,
+            nats_duplicate_window_s: nats.duplicate_window.as_secs(),
+            alert_sms_to: String::new(),
         }
     }
 }
@@ -83,6 +115,33 @@ impl StreamSettings {
             sms_failure_rate: self.sms_failure_rate,
             sms_min_finished: self.sms_min_finished,
             ..surge_stream::Settings::default()
+        }
+    }
+
+    /// The duty official's phone, checked: `+` and 8 to 15 digits, the first not 0.
+    pub fn alert_recipient(&self) -> anyhow::Result<Option<String>> {
+        let to = self.alert_sms_to.trim();
+        if to.is_empty() {
+            return Ok(None);
+        }
+        let digits = to.strip_prefix('+').unwrap_or("");
+        anyhow::ensure!(
+            (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0'),
+            "stream.alert_sms_to {to:?} is not a phone number in E.164 form, such as +821012345678"
+        );
+        Ok(Some(to.to_owned()))
+    }
+
+    /// The NATS stream's settings, for `transport = "nats"`.
+    pub fn nats(&self) -> surge_nats::NatsSettings {
+        surge_nats::NatsSettings {
+            url: self.nats_url.clone(),
+            stream: self.nats_stream.clone(),
+            subject_prefix: self.nats_subject_prefix.clone(),
+            max_age: std::time::Duration::from_secs(self.nats_max_age_hours.max(1) * 3600),
+            duplicate_window: std::time::Duration::from_secs(self.nats_duplicate_window_s.max(1)),
+            batch: self.batch.max(1) as usize,
+            ..surge_nats::NatsSettings::default()
         }
     }
 }

@@ -1007,15 +1007,7 @@ pub async fn the_platform_facts_are_counted_by_day_hour_place_and_outcome<S: Sto
     store.set_pass_status(1, PassStatus::Revoked, "lost", &audit(), NOW, None).await.unwrap();
     let checkpoint = store.insert_checkpoint("Gate", "KR-26", 35.1, 129.0, NOW).await.unwrap();
     for (minutes, valid) in [(0, true), (1, false), (2, true), (61, true)] {
-        let scan = surge_app::NewScan {
-            checkpoint_id: Some(checkpoint),
-            actor: "account:3".into(),
-            status_index: Some(0),
-            valid,
-            reason: None,
-            at: NOW + Duration::minutes(minutes),
-            client_id: None,
-        };
+        let scan = crate::fixtures::scan(checkpoint, 0, valid, NOW + Duration::minutes(minutes));
         surge_app::scans::record(store, &scan).await.unwrap();
     }
     let counts = store.fact_counts(day).await.unwrap();
@@ -1231,15 +1223,7 @@ pub async fn a_consumer_restarted_mid_stream_stores_the_counts_of_one_that_never
     for i in 0..120i64 {
         let at = NOW + Duration::seconds(i * 6);
         let valid = i % 3 != 0;
-        let scan = surge_app::NewScan {
-            checkpoint_id: Some(gate),
-            actor: "account:3".into(),
-            status_index: Some(i as u64),
-            valid,
-            reason: (!valid).then(|| "bad_signature".to_owned()),
-            at,
-            client_id: None,
-        };
+        let scan = crate::fixtures::scan(gate, i as u64, valid, at);
         store.record_scan(&scan, None).await.unwrap();
         let measure = if valid { "scan.valid" } else { "scan.invalid" };
         *expected.entry((at.unix_timestamp() / 60, measure.to_owned())).or_insert(0) += 1;
@@ -1296,15 +1280,7 @@ pub async fn a_replay_from_a_time_recounts_the_minutes_from_then_on_and_no_earli
     let gate = store.insert_checkpoint("Gate", "KR-26", 35.1, 129.0, NOW).await.unwrap();
     // 60 valid scans over 6 minutes from NOW (a whole minute).
     for i in 0..60i64 {
-        let scan = surge_app::NewScan {
-            checkpoint_id: Some(gate),
-            actor: "account:3".into(),
-            status_index: Some(i as u64),
-            valid: true,
-            reason: None,
-            at: NOW + Duration::seconds(i * 6),
-            client_id: None,
-        };
+        let scan = crate::fixtures::scan(gate, i as u64, true, NOW + Duration::seconds(i * 6));
         store.record_scan(&scan, None).await.unwrap();
     }
     let mut all = Vec::new();
@@ -1367,15 +1343,7 @@ pub async fn an_alert_texts_the_duty_official_once_however_often_it_is_raised<S:
     let busan = store.insert_checkpoint("Busan", "KR-26", 35.18, 129.08, NOW).await.unwrap();
     let seoul = store.insert_checkpoint("Seoul", "KR-11", 37.57, 126.98, NOW).await.unwrap();
     for (i, gate) in [busan, seoul].into_iter().enumerate() {
-        let scan = surge_app::NewScan {
-            checkpoint_id: Some(gate),
-            actor: "account:3".into(),
-            status_index: Some(7),
-            valid: true,
-            reason: None,
-            at: NOW + Duration::seconds(i as i64 * 40),
-            client_id: None,
-        };
+        let scan = crate::fixtures::scan(gate, 7, true, NOW + Duration::seconds(i as i64 * 40));
         store.record_scan(&scan, None).await.unwrap();
     }
     for _ in 0..300 {

@@ -207,3 +207,16 @@ pub fn result_sms(key: &str, to: &str) -> OutboxMessage {
         body: "NEGATIVE".into(),
     }
 }
+
+/// A scan of the pass with `status_index` at a checkpoint, recorded by account 3; one not valid has a bad signature.
+pub fn scan(checkpoint_id: i64, status_index: u64, valid: bool, at: OffsetDateTime) -> surge_app::NewScan {
+    surge_app::NewScan {
+        checkpoint_id: Some(checkpoint_id),
+        actor: "account:3".into(),
+        status_index: Some(status_index),
+        valid,
+        reason: (!valid).then(|| "bad_signature".to_owned()),
+        at,
+        client_id: None,
+    }
+}

@@ -609,6 +609,10 @@ impl Lang {
             "live.no_alerts" => ("No alerts.", "경보가 없습니다."),
             "live.updated" => ("Counted up to", "집계 기준 시각"),
             "live.refresh" => ("Refresh", "새로 고침"),
+            "live.late" => (
+                "Events that came too late to count in their minute, last hour (kept apart, not added):",
+                "늦게 도착해 해당 분에 집계되지 않은 이벤트, 최근 1시간(별도 보관, 합산하지 않음):",
+            ),
             "messages.title" => ("Text messages", "문자 메시지"),
             "messages.counts" => ("Messages by status", "상태별 메시지 수"),
             "messages.number" => ("Number", "수"),

@@ -13,11 +13,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::Stream;
-use surge_app::{Role, Store};
+use surge_app::{KeyScope, Role, Store};
 use tokio::sync::watch;
 
 use super::escape;
 use crate::AppState;
+use crate::auth::Principal;
 use crate::i18n::Lang;
 
 /// One counter as the board shows it.
@@ -30,6 +31,8 @@ pub struct LiveRow {
     pub minute: u64,
     pub fifteen: u64,
     pub hour: u64,
+    /// The zone the counter belongs to (a checkpoint's own zone), for officials who see only theirs.
+    pub zone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +42,9 @@ pub struct LiveAlert {
     /// Event time, Unix milliseconds.
     pub at_ms: i64,
     pub detail: String,
+    /// The zone of the alert's checkpoint or zone; empty for a pass, which may be copied anywhere and is shown to
+    /// every official.
+    pub zone: String,
 }
 
 /// What the board shows at one moment.
@@ -48,6 +54,40 @@ pub struct LiveView {
     pub alerts: Vec<LiveAlert>,
     /// The analytics' watermark: every event up to it is counted. Unix milliseconds.
     pub watermark_ms: Option<i64>,
+    /// Events of the last hour that came after their minute was closed, by zone.
+    pub late_hour: Vec<(String, u64)>,
+}
+
+impl LiveView {
+    /// What an official limited to some zones sees: their zones' counters and alerts, and alerts about passes.
+    pub fn scoped(&self, scope: &KeyScope) -> LiveView {
+        if scope.zones.is_empty() {
+            return self.clone();
+        }
+        let mine = |zone: &str| scope.zones.iter().any(|z| surge_domain::zone_covers(z, zone));
+        LiveView {
+            rows: self.rows.iter().filter(|r| mine(&r.zone)).cloned().collect(),
+            alerts: self.alerts.iter().filter(|a| a.zone.is_empty() || mine(&a.zone)).cloned().collect(),
+            watermark_ms: self.watermark_ms,
+            late_hour: self.late_hour.iter().filter(|(zone, _)| mine(zone)).cloned().collect(),
+        }
+    }
+}
+
+impl LiveView {
+    pub fn late_total(&self) -> u64 {
+        self.late_hour.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// The zones a signed-in caller is limited to; none for an admin or an unlimited official.
+fn scope_of(principal: &Principal) -> KeyScope {
+    match principal {
+        Principal::Staff { role: Role::Official, scope, .. } | Principal::Key { role: Role::Official, scope, .. } => {
+            KeyScope { zones: scope.zones.clone(), categories: Vec::new() }
+        }
+        _ => KeyScope::default(),
+    }
 }
 
 /// The latest view, shared by the consumer that publishes it and every open page.
@@ -135,8 +175,9 @@ fn rule_text(rule: &str, lang: Lang) -> &'static str {
 }
 
 fn counts_html(view: &LiveView, lang: Lang) -> String {
+    let late = format!("<p>{} <strong id=\"live-late\">{}</strong></p>", lang.t("live.late"), view.late_total());
     if view.rows.is_empty() {
-        return format!("<p>{}</p>", lang.t("live.none"));
+        return format!("<p>{}</p>{late}", lang.t("live.none"));
     }
     let mut html = format!(
         "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
@@ -163,6 +204,7 @@ fn counts_html(view: &LiveView, lang: Lang) -> String {
         ));
     }
     html.push_str("</tbody></table>");
+    html.push_str(&late);
     html
 }
 
@@ -198,7 +240,7 @@ pub async fn page<S: Store>(
         return ctx.refuse("/live");
     }
     let lang = ctx.lang;
-    let view = state.live.current();
+    let view = state.live.current().scoped(&scope_of(&ctx.principal));
     let body = format!(
         "<div class=\"wide\"><h1>{title}</h1><p>{lead}</p>\
          <p>{updated_label}: <span id=\"live-updated\">{updated}</span>. <a href=\"/live\">{refresh}</a></p>\
@@ -229,18 +271,22 @@ pub async fn events<S: Store>(
         return StatusCode::FORBIDDEN.into_response();
     }
     let lang = ctx.lang;
+    let scope = Arc::new(scope_of(&ctx.principal));
     let mut rx = state.live.tx.subscribe();
     // The view the page was rendered with may be old by the time this connects: it is sent first.
     rx.mark_changed();
-    let stream = futures_util::stream::unfold(rx, move |mut rx| async move {
-        rx.changed().await.ok()?;
-        let view = rx.borrow_and_update().clone();
-        let data = serde_json::json!({
-            "counts": counts_html(&view, lang),
-            "alerts": alerts_html(&view, lang),
-            "updated": updated_text(&view),
-        });
-        Some((Ok::<Event, Infallible>(Event::default().event("live").data(data.to_string())), rx))
+    let stream = futures_util::stream::unfold(rx, move |mut rx| {
+        let scope = scope.clone();
+        async move {
+            rx.changed().await.ok()?;
+            let view = rx.borrow_and_update().scoped(&scope);
+            let data = serde_json::json!({
+                "counts": counts_html(&view, lang),
+                "alerts": alerts_html(&view, lang),
+                "updated": updated_text(&view),
+            });
+            Some((Ok::<Event, Infallible>(Event::default().event("live").data(data.to_string())), rx))
+        }
     });
     sse(stream).into_response()
 }
@@ -258,4 +304,36 @@ pub async fn script() -> Response {
         include_str!("../../assets/live.js"),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(scope: &str, zone: &str) -> LiveRow {
+        LiveRow { scope: scope.into(), measure: "scan.valid".into(), minute: 1, fifteen: 2, hour: 3, zone: zone.into() }
+    }
+
+    fn alert(subject: &str, zone: &str) -> LiveAlert {
+        LiveAlert { rule: "r".into(), subject: subject.into(), at_ms: 0, detail: String::new(), zone: zone.into() }
+    }
+
+    #[test]
+    fn an_official_limited_to_zones_sees_theirs_and_every_pass_alert() {
+        let view = LiveView {
+            rows: vec![row("zone:KR-26", "KR-26"), row("checkpoint:3", "KR-26-110"), row("zone:KR-11", "KR-11")],
+            alerts: vec![alert("checkpoint:3", "KR-26-110"), alert("zone:KR-11", "KR-11"), alert("pass:7", "")],
+            watermark_ms: Some(5),
+            late_hour: vec![("KR-26".into(), 2), ("KR-11".into(), 5)],
+        };
+        let busan = KeyScope { zones: vec!["KR-26".into()], categories: Vec::new() };
+        let seen = view.scoped(&busan);
+        let scopes: Vec<&str> = seen.rows.iter().map(|r| r.scope.as_str()).collect();
+        assert_eq!(scopes, ["zone:KR-26", "checkpoint:3"], "the zone and its sub-zone's checkpoint");
+        let subjects: Vec<&str> = seen.alerts.iter().map(|a| a.subject.as_str()).collect();
+        assert_eq!(subjects, ["checkpoint:3", "pass:7"]);
+        assert_eq!((seen.late_total(), seen.watermark_ms), (2, Some(5)));
+        assert_eq!(view.scoped(&KeyScope::default()), view, "no limit: everything");
+        assert_eq!(view.late_total(), 7);
+    }
 }
