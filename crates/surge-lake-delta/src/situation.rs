@@ -21,11 +21,18 @@ use crate::{DAILY_CASES, Lake, LakeStoreError, measures_table};
 #[derive(Debug, Clone, Default)]
 pub struct QueryTimes {
     pub queries: Vec<(&'static str, Duration)>,
+    /// The steps between the queries: opening a table, putting rows in their places.
+    pub steps: Vec<(&'static str, Duration)>,
 }
 
 impl QueryTimes {
     pub fn max(&self) -> Duration {
         self.queries.iter().map(|(_, d)| *d).max().unwrap_or_default()
+    }
+
+    /// Queries and steps together.
+    pub fn total(&self) -> Duration {
+        self.queries.iter().chain(&self.steps).map(|(_, d)| *d).sum()
     }
 }
 
@@ -248,8 +255,11 @@ impl Lake {
         for place in &mut places {
             place.days.sort_unstable_by_key(|d| d.date);
         }
+        timed.step("daily rows into places");
         let measures = measures_table(&source);
-        if let Some((ctx, _)) = self.context(&[measures.as_str()]).await? {
+        let opened = self.context(&[measures.as_str()]).await?;
+        timed.step("opening the measures table");
+        if let Some((ctx, _)) = opened {
             let by_region: HashMap<&str, usize> = places
                 .iter()
                 .enumerate()
@@ -269,6 +279,7 @@ impl Lake {
                     .select_columns(&["region", "date", "measure", "value"])?
                     .collect()
                     .await?;
+                timed.lap("window of measures");
                 for batch in &batches {
                     // Text is read as it came (string views, usually), not copied into plain strings first.
                     let (region, name) = (Texts::of(batch, 0)?, Texts::of(batch, 2)?);
@@ -288,6 +299,7 @@ impl Lake {
                     Measure::ALL.into_iter().filter(|m| schema.has_column_with_unqualified_name(m.name())).collect();
                 let columns = ["region", "date"].into_iter().chain(wanted.iter().map(|m| m.name()));
                 let batches = frame.filter(in_window)?.select(columns.map(col).collect::<Vec<_>>())?.collect().await?;
+                timed.lap("window of measures");
                 for batch in &batches {
                     let region = Texts::of(batch, 0)?;
                     let date = index_as(batch, 1, &DataType::Date32)?;
@@ -305,7 +317,6 @@ impl Lake {
                     }
                 }
             }
-            timed.lap("window of measures");
             // The population of the latest day that gives one.
             let mut population: HashMap<usize, (i32, f64)> = HashMap::new();
             for (p, day, measure, value) in updates {
@@ -331,6 +342,7 @@ impl Lake {
             for (p, (_, value)) in population {
                 places[p].population = Some(value);
             }
+            timed.step("measures into places");
         }
         let (mut regions, mut sub_regions): (Vec<Place>, Vec<Place>) =
             places.into_iter().partition(|p| p.sub_region.is_empty());
@@ -403,8 +415,15 @@ struct Timer<'a> {
 }
 
 impl Timer<'_> {
+    /// A query's time since the last lap or step.
     fn lap(&mut self, name: &'static str) {
         self.times.queries.push((name, self.at.elapsed()));
+        self.at = Instant::now();
+    }
+
+    /// A step's time since the last lap or step.
+    fn step(&mut self, name: &'static str) {
+        self.times.steps.push((name, self.at.elapsed()));
         self.at = Instant::now();
     }
 }
