@@ -13,9 +13,6 @@ use surge_web::{LiveAlert, LiveBoard, LiveRow, LiveView};
 
 use crate::settings::{StreamSettings, Transport};
 
-/// The consumer's name in the store: one place in the log for the live board.
-pub const CONSUMER: &str = "live";
-
 /// Alerts the board lists.
 const BOARD_ALERTS: u32 = 20;
 
@@ -67,7 +64,7 @@ pub fn view(
 
 /// Where the counted events come from: the database's log, or a NATS stream the log is relayed to.
 enum Source {
-    Log(Consumer),
+    Log(Box<Consumer>),
     Nats(Box<NatsConsumer>),
 }
 
@@ -81,7 +78,7 @@ impl Source {
             ..ConsumerSettings::default()
         };
         Ok(match settings.transport {
-            Transport::Log => Self::Log(Consumer::start(store, &settings.consumer, counting).await?),
+            Transport::Log => Self::Log(Box::new(Consumer::start(store, &settings.consumer, counting).await?)),
             Transport::Nats => {
                 let nats = settings.nats();
                 let js = surge_nats::connect(&nats).await?;
