@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use surge_app::Store;
 use surge_app::analytics::{Batch, Consumer, ConsumerSettings, scope_text};
 use surge_nats::{NatsConsumer, Relay};
+use surge_stream::Scope;
 use surge_web::{LiveAlert, LiveBoard, LiveRow, LiveView};
 
 use crate::settings::{StreamSettings, Transport};
@@ -144,6 +145,17 @@ async fn relay<S: Store + 'static>(store: S, js: surge_nats::Context, nats: surg
     }
 }
 
+/// Takes the checkpoints' positions into the counter and their zones into `zones`.
+async fn read_checkpoints<S: Store>(store: &S, source: &mut Source, zones: &mut HashMap<i64, String>) {
+    match store.checkpoints().await {
+        Ok(list) => {
+            source.counter_mut().set_checkpoints(&list);
+            *zones = list.iter().map(|c| (c.id, c.zone.clone())).collect();
+        }
+        Err(e) => tracing::warn!(error = %e, "reading checkpoints for the live analytics failed"),
+    }
+}
+
 /// Reads the event log (or its NATS stream) for as long as the server runs, publishing the board's view as it
 /// changes.
 pub async fn keep_live<S: Store + Clone + 'static>(store: S, board: Arc<LiveBoard>, settings: StreamSettings) {
@@ -162,16 +174,11 @@ pub async fn keep_live<S: Store + Clone + 'static>(store: S, board: Arc<LiveBoar
     let mut late = Vec::new();
     let mut checkpoint_zones: HashMap<i64, String> = HashMap::new();
     let mut alerts_read: Option<Instant> = None;
+    let mut unknown_checkpoint = false;
     loop {
-        // New checkpoints are taken in every minute, for the cloned-pass rule.
+        // New checkpoints are taken in every minute, for the cloned-pass rule and the zones of the counts.
         if checkpoints_read.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
-            match store.checkpoints().await {
-                Ok(list) => {
-                    source.counter_mut().set_checkpoints(&list);
-                    checkpoint_zones = list.iter().map(|c| (c.id, c.zone.clone())).collect();
-                }
-                Err(e) => tracing::warn!(error = %e, "reading checkpoints for the live analytics failed"),
-            }
+            read_checkpoints(&store, &mut source, &mut checkpoint_zones).await;
             checkpoints_read = Some(Instant::now());
         }
         let batch = match source.run_once(&store).await {
@@ -182,6 +189,20 @@ pub async fn keep_live<S: Store + Clone + 'static>(store: S, board: Arc<LiveBoar
                 continue;
             }
         };
+        // A scan at a checkpoint added since is shown in its zone as soon as it is counted: the checkpoints are read
+        // again, at most each second (a checkpoint not found is not asked for on every batch).
+        if batch.read > 0 && !unknown_checkpoint {
+            let (live, _) = source.counter().live();
+            unknown_checkpoint = live.hour.keys().any(|key| match key.scope {
+                Scope::Checkpoint(id) => !checkpoint_zones.contains_key(&id),
+                Scope::Zone(_) => false,
+            });
+        }
+        if unknown_checkpoint && checkpoints_read.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+            read_checkpoints(&store, &mut source, &mut checkpoint_zones).await;
+            checkpoints_read = Some(Instant::now());
+            unknown_checkpoint = false;
+        }
         let alerts_due = alerts_read.is_none_or(|at| at.elapsed() >= Duration::from_secs(5));
         if batch.alerts > 0 || alerts_due {
             match store.stream_alerts(BOARD_ALERTS).await {
