@@ -13,6 +13,7 @@ use deltalake::arrow::datatypes::DataType;
 use deltalake::datafusion::prelude::{SessionContext, col, lit};
 use deltalake::datafusion::scalar::ScalarValue;
 use surge_lake::situation::{Day, Elsewhere, Place, Situation};
+use time::Date;
 
 use crate::rows::{column_as, from_date32, index_as, typed};
 use crate::{DAILY_CASES, Lake, LakeStoreError, measures_table};
@@ -114,6 +115,35 @@ impl Measure {
     }
 }
 
+/// Puts a source's measures on the places' days: tests and positivity on their day, the population of the latest
+/// day that gives one.
+struct Measures<'a> {
+    /// Each place's days as Arrow dates, in order.
+    days: &'a [Vec<i32>],
+    population: Vec<Option<(i32, f64)>>,
+}
+
+impl Measures<'_> {
+    fn value(&mut self, place: &mut Place, p: usize, day: i32, measure: Measure, value: f64) {
+        match measure {
+            Measure::Population => {
+                let latest = &mut self.population[p];
+                if latest.is_none_or(|(at, _)| day >= at) {
+                    *latest = Some((day, value));
+                }
+            }
+            Measure::NewTests | Measure::PositiveRate => {
+                if let Ok(i) = self.days[p].binary_search(&day) {
+                    match measure {
+                        Measure::NewTests => place.days[i].new_tests = Some(value),
+                        _ => place.days[i].positive_rate = Some(value),
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl Lake {
     async fn context(&self, tables: &[&str]) -> Result<Option<(SessionContext, DeltaTable)>, LakeStoreError> {
         let ctx = SessionContext::new();
@@ -197,7 +227,13 @@ impl Lake {
         timed.lap("window of daily cases");
 
         let mut places: Vec<Place> = Vec::new();
-        let mut index: HashMap<(String, String), usize> = HashMap::new();
+        // Region, then sub-region: a row's place is found with its own strings, without copying them.
+        let mut index: HashMap<String, HashMap<String, usize>> = HashMap::new();
+        // Each place's days as Arrow dates beside `days`, to put the measures on without converting dates.
+        let mut day_numbers: Vec<Vec<i32>> = Vec::new();
+        // The window's dates, converted once rather than on each of its rows.
+        let window = (last_day - from + 1).max(0) as usize;
+        let dates: Vec<Date> = (from..=last_day).map(from_date32).collect::<Result<_, _>>()?;
         let (text, count) = (DataType::Utf8, DataType::Int64);
         let types = [
             text.clone(),
@@ -226,49 +262,56 @@ impl Lake {
                 // Rows of one place mostly come together; the map is asked only when the place changes.
                 let same =
                     last.filter(|&p| places[p].region == region.value(i) && places[p].sub_region == sub.value(i));
-                let p = match same {
+                let known = || index.get(region.value(i)).and_then(|subs| subs.get(sub.value(i))).copied();
+                let p = match same.or_else(known) {
                     Some(p) => p,
                     None => {
-                        let key = (region.value(i).to_owned(), sub.value(i).to_owned());
-                        *index.entry(key).or_insert_with(|| {
-                            places.push(Place {
-                                region: region.value(i).to_owned(),
-                                sub_region: sub.value(i).to_owned(),
-                                name: name.value(i).to_owned(),
-                                country: (!country.is_null(i)).then(|| country.value(i).to_owned()),
-                                ..Place::default()
-                            });
-                            places.len() - 1
-                        })
+                        places.push(Place {
+                            region: region.value(i).to_owned(),
+                            sub_region: sub.value(i).to_owned(),
+                            name: name.value(i).to_owned(),
+                            country: (!country.is_null(i)).then(|| country.value(i).to_owned()),
+                            // A place has a row a day at most.
+                            days: Vec::with_capacity(window),
+                            ..Place::default()
+                        });
+                        day_numbers.push(Vec::with_capacity(window));
+                        let p = places.len() - 1;
+                        index.entry(region.value(i).to_owned()).or_default().insert(sub.value(i).to_owned(), p);
+                        p
                     }
                 };
                 last = Some(p);
+                day_numbers[p].push(date.value(i));
                 places[p].days.push(Day {
                     new_confirmed: opt_i64(counts[0], i),
                     cumulative_confirmed: opt_i64(counts[1], i),
                     new_deaths: opt_i64(counts[2], i),
                     cumulative_deaths: opt_i64(counts[3], i),
-                    ..Day::new(from_date32(date.value(i))?)
+                    ..Day::new(match usize::try_from(date.value(i) - from).ok().and_then(|d| dates.get(d)) {
+                        Some(day) => *day,
+                        None => from_date32(date.value(i))?,
+                    })
                 });
             }
         }
-        for place in &mut places {
-            place.days.sort_unstable_by_key(|d| d.date);
+        for (place, numbers) in places.iter_mut().zip(&mut day_numbers) {
+            // Days arrive in date order from files written that way; a place whose days did not is sorted.
+            if !numbers.is_sorted() {
+                place.days.sort_unstable_by_key(|d| d.date);
+                numbers.sort_unstable();
+            }
         }
         timed.step("daily rows into places");
         let measures = measures_table(&source);
         let opened = self.context(&[measures.as_str()]).await?;
         timed.step("opening the measures table");
         if let Some((ctx, _)) = opened {
-            let by_region: HashMap<&str, usize> = places
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.sub_region.is_empty())
-                .map(|(i, p)| (p.region.as_str(), i))
-                .collect();
+            let by_region: HashMap<&str, usize> =
+                index.iter().filter_map(|(region, subs)| Some((region.as_str(), *subs.get("")?))).collect();
+            let mut put = Measures { days: &day_numbers, population: vec![None; places.len()] };
             let frame = ctx.table(measures.as_str()).await?;
             let schema = frame.schema().clone();
-            let mut updates: Vec<(usize, i32, Measure, f64)> = Vec::new();
             // A place's rows may end before the source's last day, so its population is looked for in the whole
             // window, like its tests.
             if schema.has_column_with_unqualified_name("measure") {
@@ -290,7 +333,7 @@ impl Lake {
                         if let (Some(&p), Some(measure)) =
                             (by_region.get(region.value(i)), Measure::parse(name.value(i)))
                         {
-                            updates.push((p, date.value(i), measure, value.value(i)));
+                            put.value(&mut places[p], p, date.value(i), measure, value.value(i));
                         }
                     }
                 }
@@ -311,36 +354,16 @@ impl Lake {
                         let values = typed::<Float64Array>(&values)?;
                         for (i, p) in place.iter().enumerate() {
                             if let (Some(p), false) = (p, values.is_null(i)) {
-                                updates.push((*p, date.value(i), *measure, values.value(i)));
+                                put.value(&mut places[*p], *p, date.value(i), *measure, values.value(i));
                             }
                         }
                     }
                 }
             }
-            // The population of the latest day that gives one.
-            let mut population: HashMap<usize, (i32, f64)> = HashMap::new();
-            for (p, day, measure, value) in updates {
-                let place = &mut places[p];
-                let Ok(date) = from_date32(day) else { continue };
-                match measure {
-                    Measure::Population => {
-                        let latest = population.entry(p).or_insert((day, value));
-                        if day >= latest.0 {
-                            *latest = (day, value);
-                        }
-                    }
-                    Measure::NewTests | Measure::PositiveRate => {
-                        if let Ok(i) = place.days.binary_search_by(|d| d.date.cmp(&date)) {
-                            match measure {
-                                Measure::NewTests => place.days[i].new_tests = Some(value),
-                                _ => place.days[i].positive_rate = Some(value),
-                            }
-                        }
-                    }
+            for (p, population) in put.population.into_iter().enumerate() {
+                if let Some((_, value)) = population {
+                    places[p].population = Some(value);
                 }
-            }
-            for (p, (_, value)) in population {
-                places[p].population = Some(value);
             }
             timed.step("measures into places");
         }
