@@ -52,14 +52,7 @@ async fn scans(store: &SqliteStore) -> (i64, BTreeMap<(i64, String), u64>) {
 }
 
 async fn counted(store: &SqliteStore, gate: i64) -> BTreeMap<(i64, String), u64> {
-    store
-        .stream_windows(0)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|w| w.scope == format!("checkpoint:{gate}"))
-        .map(|w| ((w.minute, w.measure), w.count))
-        .collect()
+    surge_testkit::conformance::stored_counts(store, &format!("checkpoint:{gate}")).await
 }
 
 async fn publish_log(source: &SqliteStore, js: &async_nats::jetstream::Context, settings: &NatsSettings, name: &str) {
@@ -133,8 +126,7 @@ async fn two_consumers_one_killed_and_restarted_store_the_same_counts() {
     count_to_the_end(SCANS as u64, &b_store, &mut b).await;
     assert_eq!(counted(&b_store, gate).await, expected, "consumer B counted every scan once despite two kills");
     assert!(b_store.stream_late(0).await.unwrap().is_empty(), "nothing came late");
-    let zone: u64 =
-        b_store.stream_windows(0).await.unwrap().iter().filter(|w| w.scope == "zone:KR-26").map(|w| w.count).sum();
+    let zone: u64 = surge_testkit::conformance::stored_counts(&b_store, "zone:KR-26").await.values().sum();
     assert_eq!(zone, SCANS as u64, "and once under its zone");
 
     // Both consumers are durable in JetStream. Events handed to B before a kill and read again from the stream

@@ -1213,6 +1213,12 @@ pub async fn stream_results_are_stored_once_and_the_place_only_moves_forward<S: 
     assert_eq!(store.stream_place("replay").await.unwrap().unwrap().state, None);
 }
 
+/// The stored minute counts of one scope (`checkpoint:3`, `zone:KR-26`), by minute and measure.
+pub async fn stored_counts<S: Store>(store: &S, scope: &str) -> std::collections::BTreeMap<(i64, String), u64> {
+    let windows = store.stream_windows(0).await.unwrap();
+    windows.into_iter().filter(|w| w.scope == scope).map(|w| ((w.minute, w.measure), w.count)).collect()
+}
+
 pub async fn a_consumer_restarted_mid_stream_stores_the_counts_of_one_that_never_stopped<S: Store>(store: &S) {
     use std::collections::BTreeMap;
     use surge_app::analytics::{Consumer, ConsumerSettings};
@@ -1257,17 +1263,9 @@ pub async fn a_consumer_restarted_mid_stream_stores_the_counts_of_one_that_never
     }
     // The stream goes quiet; the clock closes the last minutes.
     consumer.run_once(store, later).await.unwrap();
-    let stored: BTreeMap<(i64, String), u64> = store
-        .stream_windows(0)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|w| w.scope == format!("checkpoint:{gate}"))
-        .map(|w| ((w.minute, w.measure), w.count))
-        .collect();
+    let stored = stored_counts(store, &format!("checkpoint:{gate}")).await;
     assert_eq!(stored, expected, "every scan counted once in its minute");
-    let zone: u64 =
-        store.stream_windows(0).await.unwrap().iter().filter(|w| w.scope == "zone:KR-26").map(|w| w.count).sum();
+    let zone: u64 = stored_counts(store, "zone:KR-26").await.values().sum();
     assert_eq!(zone, 120, "and once under its zone");
     assert!(store.stream_late(0).await.unwrap().is_empty(), "nothing came late");
 }
