@@ -244,6 +244,7 @@ pub struct Consumer {
     last_event_read: Option<i64>,
     /// For a replay: the first minute it stores. Earlier minutes would be counted from part of their events.
     first_minute: Option<i64>,
+    checkpoint_zones: std::collections::HashMap<i64, String>,
 }
 
 /// What one `run_once` did.
@@ -278,6 +279,7 @@ impl Consumer {
             batches_since_state: u32::MAX,
             last_event_read: None,
             first_minute: None,
+            checkpoint_zones: Default::default(),
         })
     }
 
@@ -295,6 +297,7 @@ impl Consumer {
             batches_since_state: u32::MAX,
             last_event_read: None,
             first_minute: Some(first_minute),
+            checkpoint_zones: Default::default(),
         }
     }
 
@@ -413,11 +416,19 @@ impl Consumer {
         self.position
     }
 
-    /// Takes the checkpoints' current positions, for the cloned-pass rule.
+    /// Takes the checkpoints' current positions, for the cloned-pass rule, and their zones, for showing a
+    /// checkpoint's counts in its zone.
     pub fn set_checkpoints(&mut self, checkpoints: &[crate::Checkpoint]) {
         let positions =
             checkpoints.iter().map(|c| (c.id, surge_domain::travel::Position { lat: c.lat, lon: c.lon })).collect();
         self.engine.set_checkpoints(positions);
+        self.checkpoint_zones = checkpoints.iter().map(|c| (c.id, c.zone.clone())).collect();
+    }
+
+    /// The zone of a checkpoint the consumer knows. A scan's checkpoint is known once it is counted: the consumer
+    /// reads the checkpoints again before counting one it does not know.
+    pub fn checkpoint_zone(&self, id: i64) -> Option<&str> {
+        self.checkpoint_zones.get(&id).map(String::as_str)
     }
 }
 

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use surge_app::Store;
 use surge_app::analytics::{Batch, Consumer, ConsumerSettings, scope_text};
 use surge_nats::{NatsConsumer, Relay};
-use surge_stream::Scope;
 use surge_web::{LiveAlert, LiveBoard, LiveRow, LiveView};
 
 use crate::settings::{StreamSettings, Transport};
@@ -19,19 +18,14 @@ const BOARD_ALERTS: u32 = 20;
 
 /// The board's view of a consumer's counts and the latest stored alerts.
 /// The board's view: the consumer's counts, the latest stored alerts and the late events by zone, each put in
-/// its zone (a checkpoint's from `checkpoint_zones`).
-pub fn view(
-    consumer: &Consumer,
-    alerts: Vec<surge_app::StreamAlert>,
-    late_hour: Vec<(String, u64)>,
-    checkpoint_zones: &HashMap<i64, String>,
-) -> LiveView {
+/// its zone (a checkpoint's as the consumer knows it).
+pub fn view(consumer: &Consumer, alerts: Vec<surge_app::StreamAlert>, late_hour: Vec<(String, u64)>) -> LiveView {
     let zone_of = |scope: &str| -> String {
         if let Some(zone) = scope.strip_prefix("zone:") {
             return zone.to_owned();
         }
         let checkpoint = scope.strip_prefix("checkpoint:").and_then(|id| id.parse::<i64>().ok());
-        checkpoint.and_then(|id| checkpoint_zones.get(&id).cloned()).unwrap_or_default()
+        checkpoint.and_then(|id| consumer.checkpoint_zone(id)).unwrap_or_default().to_owned()
     };
     let (live, zones) = consumer.live();
     let mut rows: Vec<LiveRow> = live
@@ -145,17 +139,6 @@ async fn relay<S: Store + 'static>(store: S, js: surge_nats::Context, nats: surg
     }
 }
 
-/// Takes the checkpoints' positions into the counter and their zones into `zones`.
-async fn read_checkpoints<S: Store>(store: &S, source: &mut Source, zones: &mut HashMap<i64, String>) {
-    match store.checkpoints().await {
-        Ok(list) => {
-            source.counter_mut().set_checkpoints(&list);
-            *zones = list.iter().map(|c| (c.id, c.zone.clone())).collect();
-        }
-        Err(e) => tracing::warn!(error = %e, "reading checkpoints for the live analytics failed"),
-    }
-}
-
 /// Reads the event log (or its NATS stream) for as long as the server runs, publishing the board's view as it
 /// changes.
 pub async fn keep_live<S: Store + Clone + 'static>(store: S, board: Arc<LiveBoard>, settings: StreamSettings) {
@@ -172,13 +155,15 @@ pub async fn keep_live<S: Store + Clone + 'static>(store: S, board: Arc<LiveBoar
     let mut checkpoints_read: Option<Instant> = None;
     let mut alerts = Vec::new();
     let mut late = Vec::new();
-    let mut checkpoint_zones: HashMap<i64, String> = HashMap::new();
     let mut alerts_read: Option<Instant> = None;
-    let mut unknown_checkpoint = false;
     loop {
-        // New checkpoints are taken in every minute, for the cloned-pass rule and the zones of the counts.
+        // Checkpoints are read again every minute, for one moved or put in another zone; a new one is read by the
+        // consumer itself before its first scan is counted.
         if checkpoints_read.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
-            read_checkpoints(&store, &mut source, &mut checkpoint_zones).await;
+            match store.checkpoints().await {
+                Ok(list) => source.counter_mut().set_checkpoints(&list),
+                Err(e) => tracing::warn!(error = %e, "reading checkpoints for the live analytics failed"),
+            }
             checkpoints_read = Some(Instant::now());
         }
         let batch = match source.run_once(&store).await {
@@ -189,20 +174,6 @@ pub async fn keep_live<S: Store + Clone + 'static>(store: S, board: Arc<LiveBoar
                 continue;
             }
         };
-        // A scan at a checkpoint added since is shown in its zone as soon as it is counted: the checkpoints are read
-        // again, at most each second (a checkpoint not found is not asked for on every batch).
-        if batch.read > 0 && !unknown_checkpoint {
-            let (live, _) = source.counter().live();
-            unknown_checkpoint = live.hour.keys().any(|key| match key.scope {
-                Scope::Checkpoint(id) => !checkpoint_zones.contains_key(&id),
-                Scope::Zone(_) => false,
-            });
-        }
-        if unknown_checkpoint && checkpoints_read.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
-            read_checkpoints(&store, &mut source, &mut checkpoint_zones).await;
-            checkpoints_read = Some(Instant::now());
-            unknown_checkpoint = false;
-        }
         let alerts_due = alerts_read.is_none_or(|at| at.elapsed() >= Duration::from_secs(5));
         if batch.alerts > 0 || alerts_due {
             match store.stream_alerts(BOARD_ALERTS).await {
@@ -227,7 +198,7 @@ pub async fn keep_live<S: Store + Clone + 'static>(store: S, board: Arc<LiveBoar
         }
         // The view changes with a batch, a closed minute or new alerts; an idle poll leaves it as it was.
         if batch != Batch::default() || alerts_due {
-            board.publish(view(source.counter(), alerts.clone(), late.clone(), &checkpoint_zones));
+            board.publish(view(source.counter(), alerts.clone(), late.clone()));
         }
         if batch.read == 0 && !source.waits() {
             tokio::time::sleep(poll).await;
