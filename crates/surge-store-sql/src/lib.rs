@@ -563,6 +563,11 @@ pub fn stream_late_query(p: &str) -> String {
     )
 }
 
+/// The first logged event, in log order, at or after a time (placeholder `p`, Unix milliseconds).
+pub fn event_place_at_query(p: &str) -> String {
+    format!("SELECT tx, id FROM events WHERE at >= {p} ORDER BY tx, id LIMIT 1")
+}
+
 pub fn stream_alerts_query(p: &str) -> String {
     format!("SELECT rule, subject, at, detail FROM stream_alerts ORDER BY at DESC, id DESC LIMIT {p}")
 }

@@ -812,12 +812,11 @@ impl Store for SqliteStore {
     }
 
     async fn event_place_at(&self, at_ms: i64) -> Result<Option<surge_app::EventPosition>, StoreError> {
-        let first: Option<(i64, i64)> =
-            sqlx::query_as("SELECT tx, id FROM events WHERE at >= ?1 ORDER BY tx, id LIMIT 1")
-                .bind(at_ms)
-                .fetch_optional(&self.reader)
-                .await
-                .map_err(db)?;
+        let first: Option<(i64, i64)> = sqlx::query_as(&surge_store_sql::event_place_at_query("?1"))
+            .bind(at_ms)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db)?;
         Ok(first.map(|(tx, id)| surge_app::EventPosition { tx, id: id - 1 }))
     }
 

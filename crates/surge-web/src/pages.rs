@@ -50,6 +50,18 @@ pub mod policy;
 pub mod results;
 pub mod situation;
 
+/// A script a page loads: revalidated on each load, so a new version reaches its users at once.
+pub(crate) fn javascript(source: &'static str) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        source,
+    )
+        .into_response()
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }

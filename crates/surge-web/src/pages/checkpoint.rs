@@ -167,29 +167,17 @@ pub async fn offline_data<S: Store>(
         .into_response())
 }
 
-/// A script the page loads: revalidated on each load, so a new version reaches officers at once.
-fn javascript(source: &'static str) -> Response {
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (axum::http::header::CACHE_CONTROL, "no-cache"),
-        ],
-        source,
-    )
-        .into_response()
-}
-
 pub async fn script() -> Response {
-    javascript(include_str!("../../assets/checkpoint.js"))
+    super::javascript(include_str!("../../assets/checkpoint.js"))
 }
 
 /// jsQR (Apache-2.0, vendored unchanged; see `assets/vendor/README.md`), for browsers without BarcodeDetector.
 pub async fn qr_decoder() -> Response {
-    javascript(include_str!("../../assets/vendor/jsQR.js"))
+    super::javascript(include_str!("../../assets/vendor/jsQR.js"))
 }
 
 pub async fn service_worker() -> Response {
-    javascript(include_str!("../../assets/checkpoint-sw.js"))
+    super::javascript(include_str!("../../assets/checkpoint-sw.js"))
 }
 
 pub async fn page<S: Store>(

@@ -142,36 +142,18 @@ fn place_text(scope: &str, lang: Lang) -> String {
 
 /// A measure in words.
 fn measure_text(measure: &str, lang: Lang) -> &'static str {
-    let (en, ko) = match measure {
-        "scan.valid" => ("Valid passes checked", "유효한 허가증 확인"),
-        "scan.invalid" => ("Passes not valid (forged or damaged)", "유효하지 않은 허가증(위조·손상)"),
-        "scan.expired" => ("Expired passes", "만료된 허가증"),
-        "scan.revoked" => ("Revoked passes", "취소된 허가증"),
-        "application.submitted" => ("Applications", "신청"),
-        "application.approved" => ("Applications approved", "신청 승인"),
-        "application.refused" => ("Applications refused", "신청 거절"),
-        "pass.issued" => ("Passes issued", "허가증 발급"),
-        "pass.revoked" => ("Passes revoked", "허가증 취소"),
-        "result.received" => ("Results received", "검사 결과 접수"),
-        "result.texted" => ("Results texted", "검사 결과 문자 발송"),
-        "result.queued" => ("Results for clinicians", "의료진 확인 대기 결과"),
-        "sms.sent" => ("Texts sent", "문자 발송"),
-        "sms.delivered" => ("Texts delivered", "문자 전달"),
-        "sms.failed" => ("Texts failed", "문자 실패"),
-        _ => ("Other", "기타"),
-    };
-    if lang == Lang::Ko { ko } else { en }
+    match lang.t(&format!("live.measure.{measure}")) {
+        "" => lang.t("live.measure.other"),
+        text => text,
+    }
 }
 
+/// An alert's rule in words.
 fn rule_text(rule: &str, lang: Lang) -> &'static str {
-    let (en, ko) = match rule {
-        "possible_cloned_pass" => ("Possible copied pass", "복제 의심 허가증"),
-        "invalid_scan_spike" => ("Many passes not valid at a checkpoint", "검문소의 무효 허가증 급증"),
-        "results_waiting" => ("Results waiting to be texted", "문자 발송을 기다리는 결과"),
-        "sms_failure_rate" => ("Texts failing", "문자 실패 증가"),
-        _ => ("Alert", "경보"),
-    };
-    if lang == Lang::Ko { ko } else { en }
+    match lang.t(&format!("live.rule.{rule}")) {
+        "" => lang.t("live.rule.other"),
+        text => text,
+    }
 }
 
 fn counts_html(view: &LiveView, lang: Lang) -> String {
@@ -296,14 +278,7 @@ fn sse(stream: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -
 }
 
 pub async fn script() -> Response {
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (axum::http::header::CACHE_CONTROL, "no-cache"),
-        ],
-        include_str!("../../assets/live.js"),
-    )
-        .into_response()
+    super::javascript(include_str!("../../assets/live.js"))
 }
 
 #[cfg(test)]
@@ -316,6 +291,14 @@ mod tests {
 
     fn alert(subject: &str, zone: &str) -> LiveAlert {
         LiveAlert { rule: "r".into(), subject: subject.into(), at_ms: 0, detail: String::new(), zone: zone.into() }
+    }
+
+    #[test]
+    fn measures_and_rules_are_named_in_the_pages_language_and_unknown_ones_plainly() {
+        assert_eq!(measure_text("scan.valid", Lang::En), "Valid passes checked");
+        assert_eq!(measure_text("drone.sighted", Lang::Ko), "기타");
+        assert_eq!(rule_text("possible_cloned_pass", Lang::En), "Possible copied pass");
+        assert_eq!(rule_text("new_rule", Lang::En), "Alert");
     }
 
     #[test]
