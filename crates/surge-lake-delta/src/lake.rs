@@ -3,6 +3,7 @@
 //! table, and records the ingest's lineage, findings and rejected rows; queries are read-only SQL over all tables.
 
 use std::collections::HashMap;
+use std::future::IntoFuture;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError, ObjectStoreError
 use futures_util::{StreamExt, TryStreamExt};
 use surge_lake::{DailyCase, Import, SourceMeasures};
 use time::OffsetDateTime;
+use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::LakeStoreError;
@@ -290,8 +292,9 @@ impl Lake {
             ])
         };
 
-        // The two large tables are written side by side: each write encodes its Parquet in a task of its own, so
-        // both cores work. Each commit is atomic on its own, as before.
+        // The two large tables are written side by side: `daily_cases` is encoded in a task of its own while the
+        // measures' rows are gathered and encoded here, so both cores work. Each commit is atomic on its own.
+        let (daily_cases, source_rows) = self.start_daily_cases(import, &ingest_id, commit()).await?;
         let measures = async {
             if import.measures.is_empty() {
                 return Ok(None);
@@ -300,8 +303,19 @@ impl Lake {
             let version = self.write_measures(&name, &import.measures, &ingest_id, commit()).await?;
             Ok::<_, LakeStoreError>(Some((name, version)))
         };
-        let ((daily_cases_version, source_rows), measures) =
-            tokio::try_join!(self.write_daily_cases(import, &ingest_id, commit()), measures)?;
+        let measures = match measures.await {
+            Ok(measures) => measures,
+            Err(e) => {
+                // Nothing records an ingest whose tables were not all written; its `daily_cases` write is stopped.
+                daily_cases.abort();
+                return Err(e);
+            }
+        };
+        let daily_cases_version = daily_cases
+            .await
+            .map_err(|e| LakeStoreError::Data(format!("the write of {DAILY_CASES} stopped: {e}")))??
+            .version()
+            .unwrap_or_default();
         if !import.findings.is_empty() {
             let batch = rows::findings_batch(&import.findings, &lineage.source, &ingest_id)?;
             self.append(FINDINGS, vec![batch], commit()).await?;
@@ -343,12 +357,14 @@ impl Lake {
         Ok(frame.collect().await?)
     }
 
-    async fn write_daily_cases(
+    /// Gathers the import's rows for `daily_cases` and starts their write in a task of its own, which is given
+    /// back with the number of rows the source will have.
+    async fn start_daily_cases(
         &self,
         import: &Import,
         ingest_id: &str,
         commit: CommitProperties,
-    ) -> Result<(u64, usize), LakeStoreError> {
+    ) -> Result<(JoinHandle<Result<DeltaTable, DeltaTableError>>, usize), LakeStoreError> {
         // Rows carry the source they are stored under (`jhu` for both JHU formats), which may differ from the
         // importer's name in the lineage.
         let source = import.rows.first().map_or(import.lineage.source.as_str(), |r| &*r.source);
@@ -373,10 +389,10 @@ impl Lake {
                 .with_schema_mode(SchemaMode::Merge)
         };
         // A source's first import is written as read; later ones are merged with what the source already has.
-        // Rows are written day after day, so that a query for recent days skips the files and row groups of older
-        // ones by their statistics.
+        // Rows are written a few weeks at a time, oldest first (`rows::by_period`), so that a query for recent days
+        // skips the files and row groups of older ones by their statistics.
         let (batches, count) = if stored.is_empty() {
-            let order = rows::by_date(import.rows.iter().map(|r| rows::date32(r.date)));
+            let order = rows::by_period(import.rows.iter().map(|r| rows::date32(r.date)));
             let batches = rows::batches_of(&order, BATCH_ROWS, |chunk| {
                 rows::daily_cases_batch(chunk.iter().map(|&i| (&import.rows[i], ingest_id)))
             })?;
@@ -386,7 +402,7 @@ impl Lake {
             let tagged: Vec<(DailyCase, Arc<str>)> =
                 import.rows.iter().map(|row| (row.clone(), ingest_id.clone())).collect();
             let merged = surge_lake::merge_rows(stored, tagged);
-            let order = rows::by_date(merged.iter().map(|(r, _)| rows::date32(r.date)));
+            let order = rows::by_period(merged.iter().map(|(r, _)| rows::date32(r.date)));
             let batches = rows::batches_of(&order, BATCH_ROWS, |chunk| {
                 rows::daily_cases_batch(chunk.iter().map(|&i| {
                     let (row, tag) = &merged[i];
@@ -397,8 +413,8 @@ impl Lake {
         };
         let batches =
             if batches.is_empty() { vec![RecordBatch::new_empty(rows::daily_cases_schema())] } else { batches };
-        let table = builder.with_input_batches(batches).with_commit_properties(commit).await?;
-        Ok((table.version().unwrap_or_default(), count))
+        let write = builder.with_input_batches(batches).with_commit_properties(commit).into_future();
+        Ok((tokio::spawn(write), count))
     }
 
     /// A source's measures, one row per region and day: new values replace stored ones of the same region, day and
@@ -413,7 +429,7 @@ impl Lake {
         let table = self.writable(name).await?;
         if table.version().is_none() {
             let schema = rows::measures_schema(&measures.names);
-            let order = rows::by_date(measures.keys.iter().map(|(_, d)| rows::date32(*d)));
+            let order = rows::by_period(measures.keys.iter().map(|(_, d)| rows::date32(*d)));
             let batches = rows::batches_of(&order, BATCH_ROWS, |chunk| {
                 rows::measures_batch(&schema, measures, chunk, |_| ingest_id)
             })?;
@@ -428,7 +444,7 @@ impl Lake {
             (Some(false), Some(stored)) => &**stored,
             _ => ingest_id,
         };
-        let order = rows::by_date(merged.keys.iter().map(|(_, d)| rows::date32(*d)));
+        let order = rows::by_period(merged.keys.iter().map(|(_, d)| rows::date32(*d)));
         let batches =
             rows::batches_of(&order, BATCH_ROWS, |chunk| rows::measures_batch(&schema, &merged, chunk, ingest_of))?;
         // The whole table is rewritten under its new schema: new measures are added, and a long table becomes wide.

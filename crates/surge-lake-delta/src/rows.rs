@@ -87,26 +87,35 @@ where
     Ok(batches)
 }
 
-/// Row indices in date order, a day's rows in the order given: a counting sort over the days, linear in the rows.
-pub(crate) fn by_date(dates: impl Iterator<Item = i32> + Clone) -> Vec<usize> {
-    let (Some(first), Some(last)) = (dates.clone().min(), dates.clone().max()) else { return Vec::new() };
+/// Days a stretch of the written rows covers: rows are put in order of their stretch, not of their day.
+pub(crate) const PERIOD_DAYS: i32 = 16;
+
+/// Row indices stretch after stretch of `PERIOD_DAYS` days, the rows of a stretch in the order given (a counting
+/// sort over the stretches, linear in the rows). A row group or file then covers a few weeks, which is what a query
+/// for recent days needs to skip the older ones; a full sort by day would gain it nothing and would read a source
+/// sorted by region one row per region at a time, missing the cache on every row. A region whose rows are given in
+/// date order keeps them in date order.
+pub(crate) fn by_period(dates: impl Iterator<Item = i32>) -> Vec<usize> {
+    // The periods are taken once: the rows they come from are large, and are read here once, in order.
+    let periods: Vec<i32> = dates.map(|d| d.div_euclid(PERIOD_DAYS)).collect();
+    let (Some(&first), Some(&last)) = (periods.iter().min(), periods.iter().max()) else { return Vec::new() };
     let span = (i64::from(last) - i64::from(first) + 1) as usize;
     if span > 1 << 20 {
-        // Dates over thousands of years apart: not worth a counter each; sort instead.
-        let mut order: Vec<(i32, usize)> = dates.enumerate().map(|(i, d)| (d, i)).collect();
-        order.sort_by_key(|&(d, _)| d);
-        return order.into_iter().map(|(_, i)| i).collect();
+        // Dates tens of thousands of years apart: not worth a counter each; a stable sort gives the same order.
+        let mut order: Vec<usize> = (0..periods.len()).collect();
+        order.sort_by_key(|&i| periods[i]);
+        return order;
     }
     let mut starts = vec![0usize; span + 1];
-    for d in dates.clone() {
-        starts[(d - first) as usize + 1] += 1;
+    for &p in &periods {
+        starts[(p - first) as usize + 1] += 1;
     }
     for i in 1..starts.len() {
         starts[i] += starts[i - 1];
     }
-    let mut order = vec![0; starts[span]];
-    for (i, d) in dates.enumerate() {
-        let slot = &mut starts[(d - first) as usize];
+    let mut order = vec![0; periods.len()];
+    for (i, &p) in periods.iter().enumerate() {
+        let slot = &mut starts[(p - first) as usize];
         order[*slot] = i;
         *slot += 1;
     }
@@ -467,15 +476,17 @@ pub fn write_parquet(path: &std::path::Path, rows: &[DailyCase]) -> Result<(), L
 
 #[cfg(test)]
 mod tests {
-    use super::by_date;
+    use super::{PERIOD_DAYS, by_period};
 
     #[test]
-    fn rows_are_put_in_date_order_keeping_each_days_order() {
-        let dates = [5, 3, 5, 4, 3, 9];
-        assert_eq!(by_date(dates.iter().copied()), [1, 4, 3, 0, 2, 5]);
-        assert!(by_date(std::iter::empty()).is_empty());
-        // Days too far apart for a counter each are sorted instead, with the same answer.
-        let far = [i32::MAX - 1, -5, 7, -5];
-        assert_eq!(by_date(far.iter().copied()), [1, 3, 2, 0]);
+    fn rows_are_put_in_order_of_their_stretch_of_days_keeping_the_order_within_one() {
+        let p = PERIOD_DAYS;
+        // Two regions, each in date order, over three stretches (one before 1970, whose days count down from -1).
+        let dates = [-1, 0, 1, p, 2 * p + 3, -2, 2, p + 1, p + 5, 2 * p];
+        assert_eq!(by_period(dates.iter().copied()), [0, 5, 1, 2, 6, 3, 7, 8, 4, 9]);
+        assert!(by_period(std::iter::empty()).is_empty());
+        // Stretches too far apart for a counter each are sorted instead, with the same answer.
+        let far = [i32::MAX - 1, -5 * p, 7, -5 * p + 1];
+        assert_eq!(by_period(far.iter().copied()), [1, 3, 2, 0]);
     }
 }

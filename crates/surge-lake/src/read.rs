@@ -7,7 +7,8 @@ use std::sync::Arc;
 use time::Date;
 use time::macros::format_description;
 
-use crate::{Import, LakeError};
+use crate::table::on_cores;
+use crate::{DailyCase, Import, LakeError};
 
 /// The rows of a CSV file (or of a piece of one) and where each named column is.
 pub(crate) struct Sheet<'a> {
@@ -106,26 +107,38 @@ impl<'a> Sheet<'a> {
             });
             lines += memchr::memchr_iter(b'\n', piece).count();
         }
-        let read = &read;
-        let imports: Vec<Import> = std::thread::scope(|scope| {
-            let handles: Vec<_> = sheets.into_iter().map(|mut sheet| scope.spawn(move || read(&mut sheet))).collect();
-            // A panic in a reader is a bug; it is passed on rather than turned into a half-read file.
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-        });
-        // The first piece's vectors grow in place to take the others (a large vector is remapped, not copied).
+        let imports = on_cores(sheets, |mut sheet| read(&mut sheet));
+        // The first piece's vectors grow in place to take the others (a large vector is remapped, not copied). The
+        // others are copied into memory never touched before, which the kernel clears page by page on first touch,
+        // at a cost above the copy's: so the rows are joined on one core while the rest is joined on another.
         let mut imports = imports.into_iter();
         let mut whole = imports.next().unwrap_or_default();
-        let rest: Vec<Import> = imports.collect();
-        whole.rows.reserve(rest.iter().map(|p| p.rows.len()).sum());
-        whole.lines.reserve(rest.iter().map(|p| p.lines.len()).sum());
-        for mut piece in rest {
-            whole.lineage.rows_read += piece.lineage.rows_read;
-            whole.rows.append(&mut piece.rows);
-            whole.lines.append(&mut piece.lines);
-            whole.measures.append(&mut piece.measures);
-            whole.rejected.append(&mut piece.rejected);
-            whole.findings.append(&mut piece.findings);
-        }
+        let mut rest: Vec<Import> = imports.collect();
+        let pieces_rows: Vec<Vec<DailyCase>> = rest.iter_mut().map(|p| std::mem::take(&mut p.rows)).collect();
+        let rows = &mut whole.rows;
+        let join_rows = move || {
+            rows.reserve(pieces_rows.iter().map(Vec::len).sum());
+            for mut piece in pieces_rows {
+                rows.append(&mut piece);
+            }
+        };
+        let (lines, measures, rejected, findings, lineage) =
+            (&mut whole.lines, &mut whole.measures, &mut whole.rejected, &mut whole.findings, &mut whole.lineage);
+        let join_rest = move || {
+            lines.reserve(rest.iter().map(|p| p.lines.len()).sum());
+            for mut piece in rest {
+                lineage.rows_read += piece.lineage.rows_read;
+                lines.append(&mut piece.lines);
+                measures.append(&mut piece.measures);
+                rejected.append(&mut piece.rejected);
+                findings.append(&mut piece.findings);
+            }
+        };
+        std::thread::scope(|scope| {
+            let rows = scope.spawn(join_rows);
+            join_rest();
+            rows.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        });
         whole
     }
 

@@ -295,55 +295,122 @@ pub(crate) fn finish(import: &mut Import, today: Date) {
         pairs.sort_by(|a, b| a.0.order(&b.0));
         (rows, lines) = pairs.into_iter().unzip();
     }
+    // Every step from here looks at one place's days at a time, so runs of whole places are worked on each core.
+    let cuts = place_cuts(&rows, cores_for(rows.len()));
+    let runs: Vec<std::ops::Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
+    let marked = on_cores(runs, |run| reject_future_and_repeated(&rows[run.clone()], &lines[run.clone()], run, today));
     // Rejects are rare, so rows are marked and the kept ones stay where they are rather than being moved.
-    let mut keep = vec![true; rows.len()];
-    let mut last_kept: Option<usize> = None;
-    for (i, (row, &line)) in rows.iter().zip(&lines).enumerate() {
-        if row.date > today {
-            import.findings.push(Finding::new(
-                FindingKind::FutureDate,
-                row,
-                format!("line {line} is dated after today"),
-            ));
-            import.rejected.push(Rejected { line, reason: format!("date {} is in the future", row.date) });
-            keep[i] = false;
-            continue;
-        }
-        if last_kept.is_some_and(|k| rows[k].order(row).is_eq()) {
-            import.findings.push(Finding::new(
-                FindingKind::DuplicateKey,
-                row,
-                format!("line {line} repeats a region and day already read; the first is kept"),
-            ));
-            import
-                .rejected
-                .push(Rejected { line, reason: "the same region and day appear earlier in the file".into() });
-            keep[i] = false;
-            continue;
-        }
-        last_kept = Some(i);
+    let mut dropped = Vec::new();
+    for (findings, rejected, indices) in marked {
+        import.findings.extend(findings);
+        import.rejected.extend(rejected);
+        dropped.extend(indices);
     }
-    if keep.contains(&false) && !import.measures.is_empty() {
+    if !dropped.is_empty() && !import.measures.is_empty() {
         // A rejected row's measures go with it: a repeated key would otherwise be stored twice.
-        let dropped: std::collections::HashSet<usize> =
-            lines.iter().zip(&keep).filter(|(_, k)| !**k).map(|(line, _)| *line).collect();
+        let dropped: std::collections::HashSet<usize> = dropped.iter().map(|&i| lines[i]).collect();
         let measures = &mut import.measures;
         let keep: Vec<bool> = measures.lines.iter().map(|line| !dropped.contains(line)).collect();
         measures.retain(|i| keep[i]);
     }
     import.measures.lines = Vec::new();
     let mut kept = rows;
-    if keep.contains(&false) {
+    if !dropped.is_empty() {
+        let mut keep = vec![true; kept.len()];
+        for &i in &dropped {
+            keep[i] = false;
+        }
         let mut i = 0;
         kept.retain(|_| {
             i += 1;
             keep[i - 1]
         });
     }
-    derive_daily(&mut kept);
-    import.findings.extend(checks::check(&kept));
+    let cuts = place_cuts(&kept, cores_for(kept.len()));
+    let mut runs: Vec<&mut [DailyCase]> = Vec::with_capacity(cuts.len());
+    let mut rest: &mut [DailyCase] = &mut kept;
+    for w in cuts.windows(2) {
+        let (run, after) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
+        runs.push(run);
+        rest = after;
+    }
+    let found = on_cores(runs, |run| {
+        derive_daily(run);
+        checks::check(run)
+    });
+    import.findings.extend(found.into_iter().flatten());
     import.rejected.sort_by_key(|r| r.line);
     import.rows = kept;
+}
+
+/// Rows below this many are finished on one core: starting threads would cost more than it saves.
+const PARALLEL_ROWS: usize = 1 << 16;
+
+fn cores_for(rows: usize) -> usize {
+    if rows < PARALLEL_ROWS { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()).min(8) }
+}
+
+/// Where to cut rows sorted by place into about `pieces` runs, each starting with a new place (region and
+/// sub-region). Starts with 0 and ends with the length.
+fn place_cuts(rows: &[DailyCase], pieces: usize) -> Vec<usize> {
+    let mut cuts = vec![0];
+    for k in 1..pieces {
+        let last = cuts.last().copied().unwrap_or(0);
+        let mut at = (rows.len() * k / pieces).max(last + 1);
+        while at < rows.len() && rows[at].same_place(&rows[at - 1]) {
+            at += 1;
+        }
+        if at < rows.len() {
+            cuts.push(at);
+        }
+    }
+    cuts.push(rows.len());
+    cuts
+}
+
+/// Works on each piece on a thread of its own when there are several, and gives the answers in the pieces' order.
+pub(crate) fn on_cores<P: Send, T: Send>(pieces: Vec<P>, work: impl Fn(P) -> T + Sync) -> Vec<T> {
+    if pieces.len() < 2 {
+        return pieces.into_iter().map(work).collect();
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces.into_iter().map(|piece| scope.spawn(move || work(piece))).collect();
+        // A panic in a piece's work is a bug; it is passed on rather than turned into a half-done answer.
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
+}
+
+/// The findings and rejects of a run of whole places (`rows`, at `run` among all rows): rows dated after today,
+/// and rows repeating the key of the row last kept. Gives the indices (among all rows) of the rows to drop.
+fn reject_future_and_repeated(
+    rows: &[DailyCase],
+    lines: &[usize],
+    run: std::ops::Range<usize>,
+    today: Date,
+) -> (Vec<Finding>, Vec<Rejected>, Vec<usize>) {
+    let (mut findings, mut rejected, mut dropped) = (Vec::new(), Vec::new(), Vec::new());
+    let mut last_kept: Option<usize> = None;
+    for ((i, row), &line) in rows.iter().enumerate().zip(lines) {
+        if row.date > today {
+            findings.push(Finding::new(FindingKind::FutureDate, row, format!("line {line} is dated after today")));
+            rejected.push(Rejected { line, reason: format!("date {} is in the future", row.date) });
+            dropped.push(run.start + i);
+            continue;
+        }
+        if last_kept.is_some_and(|k| rows[k].order(row).is_eq()) {
+            findings.push(Finding::new(
+                FindingKind::DuplicateKey,
+                row,
+                format!("line {line} repeats a region and day already read; the first is kept"),
+            ));
+            rejected.push(Rejected { line, reason: "the same region and day appear earlier in the file".into() });
+            dropped.push(run.start + i);
+            continue;
+        }
+        last_kept = Some(i);
+    }
+    (findings, rejected, dropped)
 }
 
 /// Fills daily values from consecutive cumulative ones where the source gives only cumulative counts. A fall in a
