@@ -298,6 +298,48 @@ fn a_large_file_read_in_pieces_keeps_every_row_and_the_true_line_numbers() {
 }
 
 #[test]
+fn a_large_import_is_finished_on_every_core_as_one_core_would_finish_it() {
+    // Over 4 MB and 65,536 rows, so read and finished in runs of whole places on every core: 100 regions of
+    // cumulative counts only, each repeating one day (with another count) and ending with a day after today.
+    let mut text = String::from("iso_code,location,date,total_cases\n");
+    let (mut line, mut rejected) = (1usize, Vec::new());
+    let first = date!(2020 - 01 - 01);
+    for region in 0..100i64 {
+        // Regions of different lengths, so that the middle of the file falls inside one.
+        for day in 0..990 + region {
+            let date = first + time::Duration::days(day);
+            line += 1;
+            text.push_str(&format!("R{region:03},Region {region} of a test country,{date},{}\n", (region + 1) * day));
+            if day == 500 {
+                line += 1;
+                rejected.push(line);
+                text.push_str(&format!("R{region:03},Region {region} of a test country,{date},7\n"));
+            }
+        }
+        line += 1;
+        rejected.push(line);
+        text.push_str(&format!("R{region:03},Region {region} of a test country,{},1\n", TODAY.next_day().unwrap()));
+    }
+    assert!(text.len() > 4 << 20, "{} bytes", text.len());
+    let got = import(&Source::Owid, "owid-covid-data.csv", text.as_bytes(), TODAY).unwrap();
+    let days: usize = (0..100).map(|region| 990 + region).sum();
+    assert_eq!((got.lineage.rows_read, got.rows.len()), (days + 200, days));
+    assert_eq!(got.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), rejected);
+    // Findings in row order, as one pass makes them: each region's repeated day, then its day after today.
+    let expected: Vec<FindingKind> =
+        (0..100).flat_map(|_| [FindingKind::DuplicateKey, FindingKind::FutureDate]).collect();
+    assert_eq!(kinds(&got), expected);
+    // Daily counts come from a region's own day before: none on its first day, whichever core it was finished on.
+    for r in &got.rows {
+        let region: i64 = r.region[1..].parse().unwrap();
+        let expected = (r.date != first).then_some(region + 1);
+        assert_eq!(r.new_confirmed, expected, "{} on {}", r.region, r.date);
+    }
+    let repeated = row(&got, "R042", "", first + time::Duration::days(500));
+    assert_eq!(repeated.cumulative_confirmed, Some(43 * 500), "the first of a repeated day is kept");
+}
+
+#[test]
 fn pieces_are_cut_only_at_line_ends_outside_quotes() {
     let body = b"a,\"x\ny\"\nb,\"p\"\"\nq\"\nc,1\nd,2\n";
     for pieces in 1..=6 {
