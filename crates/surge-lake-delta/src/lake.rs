@@ -295,15 +295,15 @@ impl Lake {
         // The two large tables are written side by side: `daily_cases` is encoded in a task of its own while the
         // measures' rows are gathered and encoded here, so both cores work. Each commit is atomic on its own.
         let (daily_cases, source_rows) = self.start_daily_cases(import, &ingest_id, commit()).await?;
-        let measures = async {
-            if import.measures.is_empty() {
-                return Ok(None);
-            }
+        let measures = if import.measures.is_empty() {
+            Ok(None)
+        } else {
             let name = measures_table(&lineage.source);
-            let version = self.write_measures(&name, &import.measures, &ingest_id, commit()).await?;
-            Ok::<_, LakeStoreError>(Some((name, version)))
+            self.write_measures(&name, &import.measures, &ingest_id, commit())
+                .await
+                .map(|version| Some((name, version)))
         };
-        let measures = match measures.await {
+        let measures = match measures {
             Ok(measures) => measures,
             Err(e) => {
                 // Nothing records an ingest whose tables were not all written; its `daily_cases` write is stopped.
@@ -346,9 +346,16 @@ impl Lake {
         Ok(table.version().unwrap_or_default())
     }
 
+    /// How every query of the lake runs. A window of recent days lies at the end of a table written oldest first,
+    /// and a scan is cut into a byte range per partition: with one partition per core (DataFusion's default), all of
+    /// the window fell to one core. Eight ranges spread it over several.
+    pub(crate) fn session_config() -> SessionConfig {
+        SessionConfig::new().with_target_partitions(8)
+    }
+
     /// Reads a table's rows matching a filter on one string column, or all of them.
     async fn read(&self, table: &DeltaTable, filter: Option<(&str, &str)>) -> Result<Vec<RecordBatch>, LakeStoreError> {
-        let ctx = SessionContext::new();
+        let ctx = SessionContext::new_with_config(Self::session_config());
         table.update_datafusion_session(&ctx.state())?;
         let mut frame = ctx.read_table(table.table_provider().await?)?;
         if let Some((column, value)) = filter {
@@ -481,7 +488,7 @@ impl Lake {
             }
         }
         let runtime = RuntimeEnvBuilder::new().with_memory_limit(limits.memory_bytes, 1.0).build_arc()?;
-        let ctx = SessionContext::new_with_config_rt(SessionConfig::new(), runtime);
+        let ctx = SessionContext::new_with_config_rt(Self::session_config(), runtime);
         for name in &names {
             let table = match pinned.get(name.as_str()) {
                 Some(version) => self.load_at(name, *version).await?,

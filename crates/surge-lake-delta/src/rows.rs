@@ -63,28 +63,11 @@ where
     F: Fn(&[usize]) -> Result<RecordBatch, LakeStoreError> + Sync,
 {
     let chunks: Vec<&[usize]> = order.chunks(rows.max(1)).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(chunks.len());
-    if threads < 2 {
-        return chunks.into_iter().map(build).collect();
-    }
-    let build = &build;
-    let chunks = &chunks;
-    // Thread t builds chunks t, t + threads, …; the batches are put back in order after.
-    let built: Vec<Vec<Result<RecordBatch, LakeStoreError>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| scope.spawn(move || chunks.iter().skip(t).step_by(threads).map(|c| build(c)).collect()))
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    });
-    let mut built: Vec<std::vec::IntoIter<Result<RecordBatch, LakeStoreError>>> =
-        built.into_iter().map(Vec::into_iter).collect();
-    let mut batches = Vec::with_capacity(chunks.len());
-    for i in 0..chunks.len() {
-        if let Some(batch) = built[i % threads].next() {
-            batches.push(batch?);
-        }
-    }
-    Ok(batches)
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Each core builds a run of consecutive batches, so they come back in order.
+    let runs: Vec<&[&[usize]]> = chunks.chunks(chunks.len().div_ceil(cores).max(1)).collect();
+    let built = surge_lake::on_cores(runs, |run| run.iter().map(|chunk| build(chunk)).collect::<Vec<_>>());
+    built.into_iter().flatten().collect()
 }
 
 /// Days a stretch of the written rows covers: rows are put in order of their stretch, not of their day.

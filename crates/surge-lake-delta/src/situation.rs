@@ -10,7 +10,7 @@ use deltalake::arrow::array::{
     Array, ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray, StringViewArray,
 };
 use deltalake::arrow::datatypes::DataType;
-use deltalake::datafusion::prelude::{SessionConfig, SessionContext, col, lit};
+use deltalake::datafusion::prelude::{SessionContext, col, lit};
 use deltalake::datafusion::scalar::ScalarValue;
 use surge_lake::situation::{Day, Elsewhere, Place, Situation};
 use time::Date;
@@ -146,10 +146,7 @@ impl Measures<'_> {
 
 impl Lake {
     async fn context(&self, tables: &[&str]) -> Result<Option<(SessionContext, DeltaTable)>, LakeStoreError> {
-        // A window of recent days lies at the end of a table written oldest first; the scan is cut into byte ranges
-        // by partition, so with one partition per core all of the window fell to one core. Eight ranges give it
-        // several.
-        let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(8));
+        let ctx = SessionContext::new_with_config(Self::session_config());
         let mut first = None;
         for name in tables {
             let Some(table) = self.load(name).await? else { return Ok(None) };

@@ -23,7 +23,7 @@ pub use checks::{Finding, FindingKind, check};
 pub use error::LakeError;
 pub use mapping::{CsvMapping, import_csv};
 pub use read::{Shared, csv_field};
-pub use table::{DailyCase, Import, Lineage, Rejected, SourceMeasures, merge_rows};
+pub use table::{DailyCase, Import, Lineage, Rejected, SourceMeasures, merge_rows, on_cores};
 
 use time::Date;
 

@@ -115,28 +115,21 @@ impl<'a> Sheet<'a> {
         let mut whole = imports.next().unwrap_or_default();
         let mut rest: Vec<Import> = imports.collect();
         let pieces_rows: Vec<Vec<DailyCase>> = rest.iter_mut().map(|p| std::mem::take(&mut p.rows)).collect();
-        let rows = &mut whole.rows;
-        let join_rows = move || {
-            rows.reserve(pieces_rows.iter().map(Vec::len).sum());
-            for mut piece in pieces_rows {
-                rows.append(&mut piece);
-            }
-        };
-        let (lines, measures, rejected, findings, lineage) =
-            (&mut whole.lines, &mut whole.measures, &mut whole.rejected, &mut whole.findings, &mut whole.lineage);
-        let join_rest = move || {
-            lines.reserve(rest.iter().map(|p| p.lines.len()).sum());
-            for mut piece in rest {
-                lineage.rows_read += piece.lineage.rows_read;
-                lines.append(&mut piece.lines);
-                measures.append(&mut piece.measures);
-                rejected.append(&mut piece.rejected);
-                findings.append(&mut piece.findings);
-            }
-        };
         std::thread::scope(|scope| {
-            let rows = scope.spawn(join_rows);
-            join_rest();
+            // The closure borrows only `whole.rows`; the other fields are joined here meanwhile.
+            let rows = scope.spawn(|| {
+                whole.rows.reserve(pieces_rows.iter().map(Vec::len).sum());
+                for mut piece in pieces_rows {
+                    whole.rows.append(&mut piece);
+                }
+            });
+            for mut piece in rest {
+                whole.lineage.rows_read += piece.lineage.rows_read;
+                whole.lines.append(&mut piece.lines);
+                whole.measures.append(&mut piece.measures);
+                whole.rejected.append(&mut piece.rejected);
+                whole.findings.append(&mut piece.findings);
+            }
             rows.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         });
         whole

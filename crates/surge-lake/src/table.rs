@@ -298,7 +298,8 @@ pub(crate) fn finish(import: &mut Import, today: Date) {
     // Every step from here looks at one place's days at a time, so runs of whole places are worked on each core.
     let cuts = place_cuts(&rows, cores_for(rows.len()));
     let runs: Vec<std::ops::Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
-    let marked = on_cores(runs, |run| reject_future_and_repeated(&rows[run.clone()], &lines[run.clone()], run, today));
+    let marked =
+        on_cores(runs, |run| reject_future_and_repeated(&rows[run.clone()], &lines[run.clone()], run.start, today));
     // Rejects are rare, so rows are marked and the kept ones stay where they are rather than being moved.
     let mut dropped = Vec::new();
     for (findings, rejected, indices) in marked {
@@ -369,7 +370,7 @@ fn place_cuts(rows: &[DailyCase], pieces: usize) -> Vec<usize> {
 }
 
 /// Works on each piece on a thread of its own when there are several, and gives the answers in the pieces' order.
-pub(crate) fn on_cores<P: Send, T: Send>(pieces: Vec<P>, work: impl Fn(P) -> T + Sync) -> Vec<T> {
+pub fn on_cores<P: Send, T: Send>(pieces: Vec<P>, work: impl Fn(P) -> T + Sync) -> Vec<T> {
     if pieces.len() < 2 {
         return pieces.into_iter().map(work).collect();
     }
@@ -381,12 +382,12 @@ pub(crate) fn on_cores<P: Send, T: Send>(pieces: Vec<P>, work: impl Fn(P) -> T +
     })
 }
 
-/// The findings and rejects of a run of whole places (`rows`, at `run` among all rows): rows dated after today,
-/// and rows repeating the key of the row last kept. Gives the indices (among all rows) of the rows to drop.
+/// The findings and rejects of a run of whole places (`rows`, from `start` among all rows): rows dated after
+/// today, and rows repeating the key of the row last kept. Gives the indices (among all rows) of the rows to drop.
 fn reject_future_and_repeated(
     rows: &[DailyCase],
     lines: &[usize],
-    run: std::ops::Range<usize>,
+    start: usize,
     today: Date,
 ) -> (Vec<Finding>, Vec<Rejected>, Vec<usize>) {
     let (mut findings, mut rejected, mut dropped) = (Vec::new(), Vec::new(), Vec::new());
@@ -395,7 +396,7 @@ fn reject_future_and_repeated(
         if row.date > today {
             findings.push(Finding::new(FindingKind::FutureDate, row, format!("line {line} is dated after today")));
             rejected.push(Rejected { line, reason: format!("date {} is in the future", row.date) });
-            dropped.push(run.start + i);
+            dropped.push(start + i);
             continue;
         }
         if last_kept.is_some_and(|k| rows[k].order(row).is_eq()) {
@@ -405,7 +406,7 @@ fn reject_future_and_repeated(
                 format!("line {line} repeats a region and day already read; the first is kept"),
             ));
             rejected.push(Rejected { line, reason: "the same region and day appear earlier in the file".into() });
-            dropped.push(run.start + i);
+            dropped.push(start + i);
             continue;
         }
         last_kept = Some(i);
