@@ -10,7 +10,7 @@ use surge_domain::notify::Templates;
 use surge_domain::{FieldError, Phone};
 use time::{Duration, OffsetDateTime};
 
-use crate::{AccountRecord, AppError, KeyScope, NewAccount, NewLoginCode, OutboxMessage, Role, Store};
+use crate::{Access, AccountRecord, AppError, AuditLog, KeyScope, NewAccount, NewLoginCode, OutboxMessage, Role};
 
 /// How long codes and sessions last and how often people may try. The defaults follow common practice for SMS
 /// codes (NIST SP 800-63B: short-lived, limited attempts) and a working day's session.
@@ -131,7 +131,7 @@ pub fn generate_password<R: RngCore + CryptoRng>(rng: &mut R) -> String {
     out
 }
 
-async fn limited<S: Store>(
+async fn limited<S: Access>(
     store: &S,
     bucket: String,
     now: OffsetDateTime,
@@ -154,7 +154,7 @@ fn parse_phone(text: &str, region: &str) -> Result<Phone, AppError> {
 /// Sends a sign-in code to `phone_text` (as typed), unless the phone or the client address asked too often.
 /// Returns the phone in E.164, for the next step.
 #[allow(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
-pub async fn request_login_code<S: Store, R: RngCore + CryptoRng>(
+pub async fn request_login_code<S: Access, R: RngCore + CryptoRng>(
     store: &S,
     policy: &AccessPolicy,
     lang: &str,
@@ -195,7 +195,7 @@ pub async fn request_login_code<S: Store, R: RngCore + CryptoRng>(
 }
 
 /// A new session for `account`.
-async fn open_session<S: Store, R: RngCore + CryptoRng>(
+async fn open_session<S: Access, R: RngCore + CryptoRng>(
     store: &S,
     policy: &AccessPolicy,
     account: &AccountRecord,
@@ -209,7 +209,7 @@ async fn open_session<S: Store, R: RngCore + CryptoRng>(
 }
 
 /// Signs in with the code sent to `phone` (E.164, as `request_login_code` returned it).
-pub async fn sign_in_with_code<S: Store, R: RngCore + CryptoRng>(
+pub async fn sign_in_with_code<S: Access, R: RngCore + CryptoRng>(
     store: &S,
     policy: &AccessPolicy,
     phone: &str,
@@ -234,7 +234,7 @@ pub async fn sign_in_with_code<S: Store, R: RngCore + CryptoRng>(
 }
 
 /// Signs a staff member in with username and password.
-pub async fn sign_in_with_password<S: Store, R: RngCore + CryptoRng>(
+pub async fn sign_in_with_password<S: Access + AuditLog, R: RngCore + CryptoRng>(
     store: &S,
     policy: &AccessPolicy,
     username: &str,
@@ -288,17 +288,21 @@ pub async fn sign_in_with_password<S: Store, R: RngCore + CryptoRng>(
 }
 
 /// The account behind a session cookie.
-pub async fn session_account<S: Store>(store: &S, token: &str, now: OffsetDateTime) -> Result<AccountRecord, AppError> {
+pub async fn session_account<S: Access>(
+    store: &S,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<AccountRecord, AppError> {
     Ok(store.session_account(SessionToken::hash_of(token), now).await?)
 }
 
-pub async fn sign_out<S: Store>(store: &S, token: &str) -> Result<(), AppError> {
+pub async fn sign_out<S: Access>(store: &S, token: &str) -> Result<(), AppError> {
     Ok(store.delete_session(SessionToken::hash_of(token)).await?)
 }
 
 /// Changes a staff member's password after checking the current one.
 #[allow(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
-pub async fn change_password<S: Store, R: RngCore + CryptoRng>(
+pub async fn change_password<S: Access + AuditLog, R: RngCore + CryptoRng>(
     store: &S,
     policy: &AccessPolicy,
     account: &AccountRecord,
@@ -351,7 +355,7 @@ pub async fn change_password<S: Store, R: RngCore + CryptoRng>(
 /// Makes a staff account with a generated password, which must be changed at first sign-in. Returns the account
 /// id and the password, to be shown once.
 #[allow(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
-pub async fn create_staff_account<S: Store, R: RngCore + CryptoRng>(
+pub async fn create_staff_account<S: Access + AuditLog, R: RngCore + CryptoRng>(
     store: &S,
     actor: &str,
     role: Role,

@@ -13,7 +13,10 @@ use surge_stream::{
 use surge_stream::{Engine, Live, Output, Settings};
 use time::OffsetDateTime;
 
-use crate::{AppError, EventPosition, LateRow, LoggedEvent, OutboxMessage, Store, StreamAlert, StreamSave, WindowRow};
+use crate::{
+    AppError, Checkpoints, EventLog, EventPosition, LateRow, LoggedEvent, Outbox, OutboxMessage, StreamAlert,
+    StreamSave, WindowRow,
+};
 
 /// FNV-1a, 64 bits: stable across builds and platforms, unlike the standard library's hasher.
 pub fn stable_hash(text: &str) -> u64 {
@@ -261,7 +264,7 @@ pub struct Batch {
 impl Consumer {
     /// The consumer `name` as the store left it: its engine as the last stored state left it, reading on from
     /// that state's place (results it then stores again are the rows already there).
-    pub async fn start<S: Store>(store: &S, name: &str, settings: ConsumerSettings) -> Result<Self, AppError> {
+    pub async fn start<S: EventLog>(store: &S, name: &str, settings: ConsumerSettings) -> Result<Self, AppError> {
         let place = store.stream_place(name).await.map_err(AppError::Store)?;
         let restored = place.and_then(|p| p.state).and_then(|(at, bytes)| Some((at, decode_state(&bytes)?)));
         let (position, engine, zones) = match restored {
@@ -303,7 +306,11 @@ impl Consumer {
 
     /// Reads the next batch of events after the consumer's place, counts them, and stores the results with the
     /// new place in one transaction. `now` is the consumer's clock, used only when the stream has been quiet.
-    pub async fn run_once<S: Store>(&mut self, store: &S, now: OffsetDateTime) -> Result<Batch, AppError> {
+    pub async fn run_once<S: Checkpoints + EventLog + Outbox>(
+        &mut self,
+        store: &S,
+        now: OffsetDateTime,
+    ) -> Result<Batch, AppError> {
         let rows = store.events_after(self.position, self.settings.batch).await.map_err(AppError::Store)?;
         let place = rows.last().map(|row| row.position);
         self.count(store, &rows, place, now).await
@@ -312,7 +319,7 @@ impl Consumer {
     /// Counts events read elsewhere (from a NATS stream) and stores the results with `place`, the place in that
     /// source just after them, in one transaction; `None` when nothing was read. Events the consumer has counted
     /// before are known by their ids.
-    pub async fn count<S: Store>(
+    pub async fn count<S: Checkpoints + EventLog + Outbox>(
         &mut self,
         store: &S,
         rows: &[LoggedEvent],

@@ -13,8 +13,8 @@ use time::{Duration, OffsetDateTime};
 
 use crate::policy::{Policy, PolicyOutcome};
 use crate::{
-    AppError, ApplicationDecision, ApplicationFilter, ApplicationRecord, IssuedPass, KeyScope, NewApplication,
-    Official, OutboxMessage, PassRequest, PassSigner, Store, StoreError, StoredDocument,
+    Access, AppError, ApplicationDecision, ApplicationFilter, ApplicationRecord, Applications, AuditLog, IssuedPass,
+    KeyScope, NewApplication, Official, OutboxMessage, PassRequest, PassSigner, StoreError, StoredDocument,
 };
 
 /// A deployment's rules for applications.
@@ -107,7 +107,7 @@ fn sms(
 /// approves. `phone` is the applicant's, from their sign-in; `actor` names them in the audit log.
 #[allow(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
 #[tracing::instrument(skip_all)]
-pub async fn submit_application<S: Store, R: RngCore + CryptoRng + Send>(
+pub async fn submit_application<S: Access + Applications + AuditLog, R: RngCore + CryptoRng + Send>(
     store: &S,
     config: &ApplicationConfig,
     signer: &PassSigner,
@@ -201,7 +201,7 @@ pub async fn submit_application<S: Store, R: RngCore + CryptoRng + Send>(
     Ok(submitted)
 }
 
-async fn approve<S: Store, R: RngCore + CryptoRng + Send>(
+async fn approve<S: Applications, R: RngCore + CryptoRng + Send>(
     store: &S,
     signer: &PassSigner,
     rng: &mut R,
@@ -238,7 +238,7 @@ async fn approve<S: Store, R: RngCore + CryptoRng + Send>(
     Ok(store.approve_application(id, decision, &audit, now, &mut sign).await?)
 }
 
-async fn reject<S: Store>(
+async fn reject<S: Applications>(
     store: &S,
     signer: &PassSigner,
     id: i64,
@@ -262,7 +262,7 @@ async fn reject<S: Store>(
 /// review. Applications outside the official's scope are `NotFound`; their own are `OwnCase`.
 #[allow(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
 #[tracing::instrument(skip_all, fields(application_id = id))]
-pub async fn decide_application<S: Store, R: RngCore + CryptoRng + Send>(
+pub async fn decide_application<S: Applications, R: RngCore + CryptoRng + Send>(
     store: &S,
     signer: &PassSigner,
     rng: &mut R,
@@ -308,7 +308,7 @@ pub async fn decide_application<S: Store, R: RngCore + CryptoRng + Send>(
 
 /// The review queue an official sees: applications in review within their scope, oldest first, after
 /// `after_id`, at most `limit`.
-pub async fn review_queue<S: Store>(
+pub async fn review_queue<S: Applications>(
     store: &S,
     scope: &KeyScope,
     after_id: Option<i64>,

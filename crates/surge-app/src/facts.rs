@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 
 use crate::store::columns;
-use crate::{AppError, FactCount, FactKind, Store};
+use crate::{AppError, FactCount, FactKind, Facts};
 
 /// Facts in buckets from `since` (Unix seconds, UTC), sorted by kind, bucket, place and outcome.
-pub async fn platform_facts<S: Store>(store: &S, since: i64) -> Result<Vec<FactCount>, AppError> {
+pub async fn platform_facts<S: Facts>(store: &S, since: i64) -> Result<Vec<FactCount>, AppError> {
     Ok(by_zone(store.fact_counts(since).await?))
 }
 

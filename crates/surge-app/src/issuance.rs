@@ -8,7 +8,7 @@ use surge_pass::{ControlCode, Issuer, Pass, PassClaims, PassId, PassKind};
 
 use time::OffsetDateTime;
 
-use crate::{AppError, IssueOutcome, IssuedPass, OutboxMessage, PendingRow, Store};
+use crate::{AppError, Batches, IssueOutcome, IssuedPass, OutboxMessage, PendingRow};
 
 /// The unguessable token in a holder's pass link: 128 random bits, printed like a pass id. Only its hash is
 /// stored, so a database leak does not leak the links.
@@ -185,7 +185,7 @@ pub struct IssuanceWorker<R> {
 impl<R: RngCore + CryptoRng + Send> IssuanceWorker<R> {
     /// Claims and issues one transaction's worth of rows. Idle when nothing is pending.
     #[tracing::instrument(skip_all)]
-    pub async fn run_once<S: Store>(&mut self, store: &S, now: OffsetDateTime) -> Result<IssueOutcome, AppError> {
+    pub async fn run_once<S: Batches>(&mut self, store: &S, now: OffsetDateTime) -> Result<IssueOutcome, AppError> {
         let Self { signer, rng, batch_size } = self;
         let mut sign = |pending: &PendingRow, status_index: u64| -> Result<IssuedPass, String> {
             let row = &pending.row;

@@ -1,5 +1,6 @@
 //! Surge's use cases: register and screen organisations, take employee lists, issue passes in the background. They
-//! drive `surge-domain` and `surge-pass` through ports: the [`Store`] trait, and time and randomness passed in.
+//! drive `surge-domain` and `surge-pass` through ports: one storage trait per context (`ports`), and time and
+//! randomness passed in.
 
 pub mod access;
 pub mod analytics;
@@ -12,6 +13,7 @@ mod organisations;
 pub mod outbox;
 mod passes;
 pub mod policy;
+pub mod ports;
 pub mod results;
 pub mod scans;
 
@@ -37,12 +39,14 @@ impl<'a> Official<'a> {
 pub use issuance::{ApiKey, IssuanceWorker, LinkToken, PassRequest, PassSigner, pass_sms_text};
 pub use organisations::{Config, bulk_approve, decide, register_organisation, upload_employees};
 pub mod store;
+pub use lab::LabStore;
 pub use outbox::{ClaimedMessage, MessageFilter, MessageRecord, Outbox, SendResult};
 pub use passes::change_pass_status;
+pub use ports::{Access, Applications, AuditLog, Batches, Checkpoints, EventLog, Facts, Organisations, Passes, Store};
 pub use store::{
     AccountRecord, Alert, ApiKeyRecord, ApplicationDecision, ApplicationFilter, ApplicationRecord, BatchCreated,
     BatchRecord, BatchStatus, Checkpoint, EventPosition, FactCount, FactKind, IssueOutcome, IssuedPass, KeyScope,
     LastScan, LateRow, LoggedEvent, NewAccount, NewApiKey, NewApplication, NewLoginCode, NewOrganisation, NewScan,
-    OrgFilter, OrganisationRecord, OutboxMessage, PassRecord, PassStatus, PendingRow, Role, StatusChange, Store,
-    StoreError, StoredDocument, StreamAlert, StreamPlace, StreamSave, WindowRow,
+    OrgFilter, OrganisationRecord, OutboxMessage, PassRecord, PassStatus, PendingRow, Role, StatusChange, StoreError,
+    StoredDocument, StreamAlert, StreamPlace, StreamSave, WindowRow,
 };

@@ -8,7 +8,7 @@ use surge_domain::{
 };
 use time::OffsetDateTime;
 
-use crate::{AppError, BatchCreated, NewOrganisation, Official, OrgFilter, Store};
+use crate::{AppError, BatchCreated, Batches, NewOrganisation, Official, OrgFilter, Organisations};
 
 /// The deployment's rules for organisations and passes.
 #[derive(Debug, Clone)]
@@ -25,7 +25,7 @@ pub struct Config {
 
 /// Validates the form, screens it against known organisations and stores it for review.
 #[tracing::instrument(skip_all)]
-pub async fn register_organisation<S: Store>(
+pub async fn register_organisation<S: Organisations>(
     store: &S,
     config: &Config,
     input: &RegistrationInput,
@@ -66,7 +66,7 @@ fn status_audit(actor: &str, id: i64, status: &OrgStatus) -> AuditEntry {
 
 /// Applies an official's (or the organisation's) transition to an organisation's status.
 #[tracing::instrument(skip_all, fields(organisation_id = id))]
-pub async fn decide<S: Store>(
+pub async fn decide<S: Organisations>(
     store: &S,
     id: i64,
     transition: &Transition,
@@ -87,7 +87,7 @@ pub async fn decide<S: Store>(
 /// Approves, with the quota each asked for, every organisation in review that passed every screening rule and
 /// matches `filter` (its paging fields are ignored: all matches are approved, a page at a time), except the
 /// official's own. Returns the ids.
-pub async fn bulk_approve<S: Store>(
+pub async fn bulk_approve<S: Organisations>(
     store: &S,
     filter: &OrgFilter,
     official: &Official<'_>,
@@ -121,7 +121,7 @@ pub async fn bulk_approve<S: Store>(
 /// Checks an approved organisation's employee file and stores it as a batch for background issuance. A file
 /// with any bad row is refused whole; the same file twice gives the first batch back.
 #[tracing::instrument(skip_all, fields(organisation_id))]
-pub async fn upload_employees<S: Store>(
+pub async fn upload_employees<S: Batches + Organisations>(
     store: &S,
     config: &Config,
     organisation_id: i64,

@@ -135,4 +135,11 @@ pub trait Outbox: Send + Sync {
     /// Deletes the bodies of final messages created before `before` (their rows, states and counts stay);
     /// answers how many.
     fn purge_bodies(&self, before: OffsetDateTime) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Outbox messages in id order after `after_id`, at most `limit`, with their ids.
+    fn outbox_messages(
+        &self,
+        after_id: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(i64, OutboxMessage)>, StoreError>> + Send;
 }

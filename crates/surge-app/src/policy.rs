@@ -85,7 +85,7 @@ pub fn default_policy() -> Value {
 }
 
 /// The policy document in force and its version (0: the built-in default, never replaced).
-pub async fn in_force<S: crate::Store>(store: &S) -> Result<(i64, Value), crate::AppError> {
+pub async fn in_force<S: crate::AuditLog>(store: &S) -> Result<(i64, Value), crate::AppError> {
     match store.current_policy().await? {
         Some((version, text)) => {
             let document = serde_json::from_str(&text).map_err(|e| {

@@ -16,7 +16,7 @@ use surge_results::{
 use time::{Date, OffsetDateTime};
 
 use crate::lab::{LabResultRecord, NewLabMessage, NewLabResult, NewRegistration};
-use crate::{AppError, OutboxMessage, PassSigner, Store};
+use crate::{AppError, LabStore, OutboxMessage, PassSigner};
 
 /// A deployment's settings for results.
 #[derive(Debug, Clone)]
@@ -134,7 +134,7 @@ fn corrected_alert(result: &NewLabResult, duty: &str, config: &ResultsConfig) ->
 }
 
 /// Routes every result of a parsed message.
-async fn route_results<S: Store>(
+async fn route_results<S: LabStore>(
     store: &S,
     config: &ResultsConfig,
     message: &OruMessage,
@@ -217,7 +217,7 @@ struct Taken {
 }
 
 /// Keeps a message and routes its results, unless it came before; then it is answered as the first time.
-async fn take<S: Store>(
+async fn take<S: LabStore>(
     store: &S,
     config: &ResultsConfig,
     key: (String, String),
@@ -280,7 +280,7 @@ async fn take<S: Store>(
 
 /// Takes one HL7 v2 message: keeps it, routes its results, and returns its ACK. A message received before is
 /// answered as it was the first time, and nothing is done twice. `ack_id` names the ACK.
-pub async fn receive_message<S: Store>(
+pub async fn receive_message<S: LabStore>(
     store: &S,
     config: &ResultsConfig,
     text: &str,
@@ -328,7 +328,7 @@ impl From<Taken> for BundleTaken {
 }
 
 /// Takes a FHIR R4 Bundle of results through the same rules as an HL7 v2 message.
-pub async fn receive_fhir<S: Store>(
+pub async fn receive_fhir<S: LabStore>(
     store: &S,
     config: &ResultsConfig,
     raw: &str,
@@ -345,7 +345,7 @@ pub async fn receive_fhir<S: Store>(
 
 /// Takes a results CSV (the template in `surge_results::csv_file`): refused whole, with every bad row, or kept as
 /// one message whose results are each routed like any other. The same file twice is taken once.
-pub async fn receive_csv<S: Store>(
+pub async fn receive_csv<S: LabStore>(
     store: &S,
     config: &ResultsConfig,
     bytes: &[u8],
@@ -371,7 +371,7 @@ pub async fn receive_csv<S: Store>(
 }
 
 /// Takes a file or stream that may hold several messages (an FHS/BHS batch); returns one answer per message.
-pub async fn receive_batch<S: Store>(
+pub async fn receive_batch<S: LabStore>(
     store: &S,
     config: &ResultsConfig,
     text: &str,
@@ -399,7 +399,7 @@ fn birth_date_of(text: &str, now: OffsetDateTime) -> Option<Date> {
 
 /// A patient registers by SMS (`RESULT <sample> <date of birth>`): the phone is the sender's, the names are not
 /// asked, so only the sample number with the date of birth can match.
-pub async fn register_by_sms<S: Store>(
+pub async fn register_by_sms<S: LabStore>(
     store: &S,
     phone: &Phone,
     specimen_id: &str,
@@ -431,7 +431,7 @@ pub async fn register_by_sms<S: Store>(
 
 /// A patient registers for their result with the sample's number, their name, date of birth and phone.
 #[allow(clippy::too_many_arguments, reason = "each is a field of the form")]
-pub async fn register_for_results<S: Store>(
+pub async fn register_for_results<S: LabStore>(
     store: &S,
     config: &ResultsConfig,
     specimen_id: &str,
@@ -509,7 +509,7 @@ impl ClinicianAction {
 }
 
 /// The phone of the person a result was matched to: the only one a release may text, never one typed by staff.
-async fn registered_phone<S: Store>(store: &S, record: &LabResultRecord) -> Result<Option<String>, AppError> {
+async fn registered_phone<S: LabStore>(store: &S, record: &LabResultRecord) -> Result<Option<String>, AppError> {
     let Some(registration) = record.result.registration_id else { return Ok(None) };
     let specimens = [record.result.specimen_id.clone(), record.result.filler_order.clone()];
     let found = store.registrations_for(&specimens, &[]).await?;
@@ -518,7 +518,7 @@ async fn registered_phone<S: Store>(store: &S, record: &LabResultRecord) -> Resu
 
 /// A clinician closes a queue item. A release texts the negative to the registered phone; it is refused for
 /// anything but a final, not-detected result of a known test with a phone to text.
-pub async fn handle_queued<S: Store>(
+pub async fn handle_queued<S: LabStore>(
     store: &S,
     config: &ResultsConfig,
     id: i64,
@@ -607,7 +607,7 @@ pub fn result_claims<R: RngCore + CryptoRng>(
 /// The signed result a patient can show a third party, who verifies it offline like a pass (kind `test-result`).
 /// Only a negative that was texted (automatically or released by a clinician) has one; it is signed the first time
 /// it is asked for and kept, and revoked if a corrected result follows. `None` for any other result.
-pub async fn result_certificate<S: Store, R: RngCore + CryptoRng>(
+pub async fn result_certificate<S: LabStore, R: RngCore + CryptoRng>(
     store: &S,
     signer: &PassSigner,
     config: &ResultsConfig,

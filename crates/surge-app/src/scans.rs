@@ -3,19 +3,19 @@
 
 use surge_domain::travel::{Position, impossible_travel};
 
-use crate::{AppError, NewScan, Store};
+use crate::{AppError, Checkpoints, NewScan};
 
 /// Road travel faster than this between two scans of one pass is taken as two copies of it.
 pub const MAX_TRAVEL_KMH: f64 = 150.0;
 
 /// Records a scan; returns whether it raised an alert.
-pub async fn record_scan<S: Store>(store: &S, scan: &NewScan) -> Result<bool, AppError> {
+pub async fn record_scan<S: Checkpoints>(store: &S, scan: &NewScan) -> Result<bool, AppError> {
     Ok(record(store, scan).await?.unwrap_or(false))
 }
 
 /// Records a scan; returns whether it raised an alert, or `None` when the same scan (by `client_id`) was
 /// recorded before and nothing was done.
-pub async fn record<S: Store>(store: &S, scan: &NewScan) -> Result<Option<bool>, AppError> {
+pub async fn record<S: Checkpoints>(store: &S, scan: &NewScan) -> Result<Option<bool>, AppError> {
     let mut alert = None;
     if let (true, Some(index), Some(here)) = (scan.valid, scan.status_index, scan.checkpoint_id) {
         if let Some(last) = store.last_scan(index).await? {

@@ -5,6 +5,7 @@ mod application;
 pub mod audit;
 mod employees;
 mod field;
+mod kinds;
 pub mod notify;
 mod organisation;
 mod phone;
@@ -18,6 +19,7 @@ pub use application::{
 };
 pub use employees::{EmployeeList, EmployeeRow, ListRules, MAX_ROWS, RowError, parse_employee_csv, zone_covers};
 pub use field::FieldError;
+pub use kinds::{BatchStatus, FactKind, KeyScope, PassStatus, Role};
 pub use organisation::{
     DEFAULT_CATEGORIES, OrgStatus, Registration, RegistrationInput, Transition, TransitionError, validate_registration,
 };

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use surge_app::analytics::ConsumerSettings;
-use surge_app::{EventPosition, Store};
+use surge_app::{Checkpoints, EventLog, EventPosition};
 use surge_nats::{NatsConsumer, NatsSettings, Relay};
 use surge_store_sqlite::SqliteStore;
 use time::OffsetDateTime;

@@ -147,7 +147,7 @@ pub async fn run(results: usize, connections: usize) -> anyhow::Result<Outcome> 
     stop.store(true, Ordering::Relaxed);
     sender.await.context("the sender panicked")??;
     server.abort();
-    let (_, outbox) = surge_app::Store::counts(&store).await?;
+    let (_, outbox) = surge_app::Facts::counts(&store).await?;
     anyhow::ensure!(outbox as usize == results, "{outbox} texts queued for {results} negatives");
 
     let accepted: HashMap<String, Instant> =

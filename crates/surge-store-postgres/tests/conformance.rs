@@ -38,7 +38,7 @@ surge_testkit::conformance_tests!(fresh);
 /// read, so the later one's events wait until the earlier transaction has ended.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_is_not_passed_by_one_of_a_later_transaction_that_committed_first() {
-    use surge_app::{EventPosition, Store};
+    use surge_app::{Checkpoints, EventLog, EventPosition};
 
     let (url, name) =
         PostgresStore::create_scratch_database(&admin_url(), "surge_test", rand::thread_rng().r#gen()).await.unwrap();

@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use surge_app::ports::{Access, Applications, AuditLog, Batches, Checkpoints, EventLog, Facts, Organisations, Passes};
 use surge_app::store::columns;
 use surge_app::{
     AccountRecord, BatchCreated, BatchRecord, ClaimedMessage, IssueOutcome, IssuedPass, MessageFilter, MessageRecord,
     NewAccount, NewLoginCode, NewOrganisation, OrgFilter, OrganisationRecord, Outbox, OutboxMessage, PassRecord,
-    PendingRow, Role, SendResult, Store, StoreError,
+    PendingRow, Role, SendResult, StoreError,
 };
 use surge_domain::audit::{AuditEntry, AuditRecord};
 use surge_domain::notify::{MessageState, Receipt, after_receipt};
@@ -127,7 +128,7 @@ impl SqliteStore {
 const ORG_COLUMNS: &str = "id, legal_name, registry_number, category, address, zone, contact_phone, contact_email, \
     requested_quota, status, quota, status_note, findings, passed_all_rules, passes_used, created_at, updated_at";
 
-impl Store for SqliteStore {
+impl Organisations for SqliteStore {
     async fn insert_organisation(&self, org: &NewOrganisation) -> Result<i64, StoreError> {
         let r = &org.registration;
         let (status, quota, note) = columns::from_status(&OrgStatus::InReview);
@@ -261,7 +262,9 @@ impl Store for SqliteStore {
         self.organisation(id).await?;
         Err(StoreError::Conflict)
     }
+}
 
+impl AuditLog for SqliteStore {
     async fn append_audit(&self, entry: &AuditEntry, now: OffsetDateTime) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await.map_err(db)?;
         append_audit(&mut tx, entry, now).await?;
@@ -281,6 +284,32 @@ impl Store for SqliteStore {
         rows.iter().map(surge_store_sql::audit_record).collect()
     }
 
+    async fn insert_policy(&self, document: &str, audit: &AuditEntry, now: OffsetDateTime) -> Result<i64, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let version: i64 = sqlx::query_scalar(
+            "INSERT INTO policy_versions (document, created_by, created_at) VALUES (?, ?, ?) RETURNING version",
+        )
+        .bind(document)
+        .bind(&audit.actor)
+        .bind(now.unix_timestamp())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        append_audit(&mut tx, audit, now).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(version)
+    }
+
+    async fn current_policy(&self) -> Result<Option<(i64, String)>, StoreError> {
+        let row = sqlx::query("SELECT version, document FROM policy_versions ORDER BY version DESC LIMIT 1")
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db)?;
+        row.map(|r| Ok((r.try_get("version").map_err(db)?, r.try_get("document").map_err(db)?))).transpose()
+    }
+}
+
+impl Batches for SqliteStore {
     async fn create_batch(
         &self,
         organisation_id: i64,
@@ -522,6 +551,20 @@ impl Store for SqliteStore {
         Ok(outcome)
     }
 
+    async fn batches_of(&self, organisation_id: i64) -> Result<Vec<BatchRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, organisation_id, row_count, issued, failed, created_at FROM batches \
+             WHERE organisation_id = ? ORDER BY id DESC LIMIT 100",
+        )
+        .bind(organisation_id)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?;
+        rows.iter().map(surge_store_sql::batch).collect()
+    }
+}
+
+impl Passes for SqliteStore {
     async fn pass_by_link(&self, status_index: u64, link_hash: [u8; 32]) -> Result<PassRecord, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {} FROM passes WHERE status_index = ? AND link_hash = ?",
@@ -639,31 +682,9 @@ impl Store for SqliteStore {
                 .map_err(db)?;
         rows.iter().map(surge_store_sql::status_change).collect()
     }
+}
 
-    async fn insert_policy(&self, document: &str, audit: &AuditEntry, now: OffsetDateTime) -> Result<i64, StoreError> {
-        let mut tx = self.writer.begin().await.map_err(db)?;
-        let version: i64 = sqlx::query_scalar(
-            "INSERT INTO policy_versions (document, created_by, created_at) VALUES (?, ?, ?) RETURNING version",
-        )
-        .bind(document)
-        .bind(&audit.actor)
-        .bind(now.unix_timestamp())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-        append_audit(&mut tx, audit, now).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(version)
-    }
-
-    async fn current_policy(&self) -> Result<Option<(i64, String)>, StoreError> {
-        let row = sqlx::query("SELECT version, document FROM policy_versions ORDER BY version DESC LIMIT 1")
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db)?;
-        row.map(|r| Ok((r.try_get("version").map_err(db)?, r.try_get("document").map_err(db)?))).transpose()
-    }
-
+impl Checkpoints for SqliteStore {
     async fn insert_checkpoint(
         &self,
         name: &str,
@@ -773,7 +794,9 @@ impl Store for SqliteStore {
             })
             .collect()
     }
+}
 
+impl Facts for SqliteStore {
     async fn fact_counts(&self, since: i64) -> Result<Vec<surge_app::FactCount>, StoreError> {
         let mut counts = Vec::new();
         for (kind, sql) in surge_store_sql::fact_queries("?") {
@@ -791,6 +814,16 @@ impl Store for SqliteStore {
         Ok(n.max(0) as u64)
     }
 
+    async fn counts(&self) -> Result<(u64, u64), StoreError> {
+        let passes: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM passes").fetch_one(&self.reader).await.map_err(db)?;
+        let outbox: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&self.reader).await.map_err(db)?;
+        Ok((passes.max(0) as u64, outbox.max(0) as u64))
+    }
+}
+
+impl EventLog for SqliteStore {
     async fn events_after(
         &self,
         after: surge_app::EventPosition,
@@ -897,7 +930,9 @@ impl Store for SqliteStore {
             .map_err(db)?;
         rows.iter().map(surge_store_sql::stream_alert).collect()
     }
+}
 
+impl Applications for SqliteStore {
     async fn insert_application(
         &self,
         application: &surge_app::NewApplication,
@@ -943,7 +978,9 @@ impl Store for SqliteStore {
     ) -> Result<u64, StoreError> {
         self.approve_application_tx(id, decision, audit, now, sign).await
     }
+}
 
+impl Access for SqliteStore {
     async fn insert_api_key(&self, key: &surge_app::NewApiKey) -> Result<i64, StoreError> {
         sqlx::query_scalar(
             "INSERT INTO api_keys (key_hash, role, organisation_id, label, zones, categories, created_at) \
@@ -988,42 +1025,6 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         Ok(n.max(0) as u64)
-    }
-
-    async fn outbox_messages(
-        &self,
-        after_id: i64,
-        limit: u32,
-    ) -> Result<Vec<(i64, surge_app::OutboxMessage)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, idempotency_key, kind, recipient, body FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
-        )
-        .bind(after_id)
-        .bind(i64::from(limit.clamp(1, 10_000)))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db)?;
-        rows.iter().map(surge_store_sql::outbox_message).collect()
-    }
-
-    async fn counts(&self) -> Result<(u64, u64), StoreError> {
-        let passes: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM passes").fetch_one(&self.reader).await.map_err(db)?;
-        let outbox: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&self.reader).await.map_err(db)?;
-        Ok((passes.max(0) as u64, outbox.max(0) as u64))
-    }
-
-    async fn batches_of(&self, organisation_id: i64) -> Result<Vec<BatchRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, organisation_id, row_count, issued, failed, created_at FROM batches \
-             WHERE organisation_id = ? ORDER BY id DESC LIMIT 100",
-        )
-        .bind(organisation_id)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db)?;
-        rows.iter().map(surge_store_sql::batch).collect()
     }
 
     async fn insert_account(&self, account: &NewAccount) -> Result<i64, StoreError> {
@@ -1436,6 +1437,22 @@ impl Outbox for SqliteStore {
         .await
         .map_err(db)?;
         Ok(done.rows_affected())
+    }
+
+    async fn outbox_messages(
+        &self,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, surge_app::OutboxMessage)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, idempotency_key, kind, recipient, body FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(after_id)
+        .bind(i64::from(limit.clamp(1, 10_000)))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?;
+        rows.iter().map(surge_store_sql::outbox_message).collect()
     }
 }
 

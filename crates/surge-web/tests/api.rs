@@ -11,7 +11,7 @@ use axum::http::{Request, StatusCode};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
-use surge_app::{ApiKey, IssuanceWorker, KeyScope, NewApiKey, Outbox, PassSigner, Role, Store};
+use surge_app::{Access, ApiKey, AuditLog, IssuanceWorker, KeyScope, NewApiKey, Outbox, PassSigner, Passes, Role};
 use surge_pass::{Algorithm, Issuer, SigningKey};
 use surge_store_sqlite::SqliteStore;
 use surge_testkit::fixtures::{NOW, config, employees, employees_csv};

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use surge_app::{OutboxMessage, Store};
+use surge_app::{Facts, OutboxMessage};
 use surge_domain::notify::{Encoding, MessageState, RetryPolicy};
 use surge_store_sqlite::SqliteStore;
 use surge_testkit::fixtures::NOW;

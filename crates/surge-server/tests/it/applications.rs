@@ -5,7 +5,7 @@
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use surge_app::applications::{ApplicationConfig, decide_application, review_queue, submit_application};
-use surge_app::{AppError, KeyScope, Official, PassSigner, Store};
+use surge_app::{AppError, Applications, AuditLog, KeyScope, Official, Outbox, PassSigner, Passes};
 use surge_domain::{ApplicationInput, ApplicationStatus};
 use surge_pass::{Algorithm, Issuer, KeyStatus, SigningKey, TrustList, TrustedKey, Verifier};
 use surge_store_sqlite::SqliteStore;

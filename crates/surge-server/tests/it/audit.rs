@@ -1,6 +1,6 @@
 //! `surge audit verify` on a real database: intact after decisions, and a tampered row is named.
 
-use surge_app::Store;
+use surge_app::AuditLog;
 use surge_domain::audit::AuditEntry;
 use surge_store_sqlite::SqliteStore;
 

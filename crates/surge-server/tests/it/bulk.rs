@@ -5,8 +5,8 @@
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use surge_app::{
-    AppError, IssuanceWorker, LinkToken, OrgFilter, PassSigner, Store, bulk_approve, register_organisation,
-    upload_employees,
+    AppError, Batches, IssuanceWorker, LinkToken, OrgFilter, Organisations, Outbox, PassSigner, Passes, bulk_approve,
+    register_organisation, upload_employees,
 };
 use surge_domain::OrgStatus;
 use surge_pass::{Algorithm, Issuer, KeyStatus, SigningKey, TrustList, TrustedKey, Verifier};

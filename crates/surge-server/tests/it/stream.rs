@@ -2,7 +2,7 @@
 //! that `cargo xtask test` starts) and ends with its figures; `surge stream replay` counts the log again.
 
 use serde_json::Value;
-use surge_app::Store;
+use surge_app::{Checkpoints, EventLog};
 use surge_store_sqlite::SqliteStore;
 
 #[test]

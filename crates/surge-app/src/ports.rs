@@ -1,0 +1,361 @@
+//! The storage ports, one per bounded context, each a small trait; [`Store`] is only their sum, for wiring. A use
+//! case names the ports it touches (`upload_employees<S: Organisations + Batches>`), so a reader sees what it can
+//! change. Every method is one transaction: on error nothing of it is applied.
+
+use std::future::Future;
+
+use surge_domain::audit::{AuditEntry, AuditRecord};
+use surge_domain::{EmployeeRow, ExistingOrganisation, OrgStatus};
+use time::OffsetDateTime;
+
+use crate::lab::LabStore;
+use crate::outbox::Outbox;
+use crate::store::*;
+
+/// Organisations and their screening.
+pub trait Organisations: Send + Sync {
+    fn insert_organisation(&self, org: &NewOrganisation) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    fn organisation(&self, id: i64) -> impl Future<Output = Result<OrganisationRecord, StoreError>> + Send;
+
+    /// Organisations that could clash with a new one: the same registry number anywhere, or the same zone.
+    /// Rejected organisations are left out.
+    fn screening_candidates(
+        &self,
+        registry_number: &str,
+        zone: &str,
+    ) -> impl Future<Output = Result<Vec<ExistingOrganisation>, StoreError>> + Send;
+
+    /// Organisations in id order after `filter.after_id`, at most `filter.limit`.
+    fn list_organisations(
+        &self,
+        filter: &OrgFilter,
+    ) -> impl Future<Output = Result<Vec<OrganisationRecord>, StoreError>> + Send;
+
+    /// Moves an organisation from `from` to `to` and appends `audit` to the audit log, in one transaction;
+    /// `Conflict` if its status is no longer `from`.
+    fn set_organisation_status(
+        &self,
+        id: i64,
+        from: &OrgStatus,
+        to: &OrgStatus,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The hash-chained audit log and the pass policy, whose every version is an audit entry.
+pub trait AuditLog: Send + Sync {
+    /// Appends an entry to the hash-chained audit log.
+    fn append_audit(
+        &self,
+        entry: &AuditEntry,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Audit entries after `after_seq`, in order, at most `limit`.
+    fn audit_entries(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<AuditRecord>, StoreError>> + Send;
+
+    /// Stores a new version of the policy document (already checked) with its audit entry; returns the version.
+    fn insert_policy(
+        &self,
+        document: &str,
+        audit: &AuditEntry,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// The policy in force: its version and document, if one was ever stored.
+    fn current_policy(&self) -> impl Future<Output = Result<Option<(i64, String)>, StoreError>> + Send;
+}
+
+/// Employee lists (batches) and their background issuance.
+pub trait Batches: Send + Sync {
+    /// Stores an approved organisation's validated rows as a batch, unless a file with this hash was stored
+    /// before, and only if the rows fit the quota (issued and pending passes count against it).
+    fn create_batch(
+        &self,
+        organisation_id: i64,
+        sha256: [u8; 32],
+        rows: &[EmployeeRow],
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<BatchCreated, StoreError>> + Send;
+
+    fn batch(&self, id: i64) -> impl Future<Output = Result<BatchRecord, StoreError>> + Send;
+
+    /// Claims up to `limit` pending rows (rows that other workers hold are skipped), gives each the next status
+    /// index, calls `sign`, and writes the passes, their outbox messages and the rows' state in one transaction.
+    /// A row whose person or vehicle already has an active pass is marked failed instead.
+    fn issue_pending(
+        &self,
+        limit: u32,
+        now: OffsetDateTime,
+        sign: &mut (dyn FnMut(&PendingRow, u64) -> Result<IssuedPass, String> + Send),
+    ) -> impl Future<Output = Result<IssueOutcome, StoreError>> + Send;
+
+    /// An organisation's batches, newest first.
+    fn batches_of(&self, organisation_id: i64) -> impl Future<Output = Result<Vec<BatchRecord>, StoreError>> + Send;
+}
+
+/// Issued passes, their status changes and the feed verifiers follow.
+pub trait Passes: Send + Sync {
+    /// The pass at `status_index` whose link token hashes to `link_hash`.
+    fn pass_by_link(
+        &self,
+        status_index: u64,
+        link_hash: [u8; 32],
+    ) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
+
+    /// How long the status list must be: one past the highest status index given so far.
+    fn status_list_len(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// The pass at this status index.
+    fn pass_by_status_index(&self, status_index: u64) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
+
+    /// The pass with this control code (as stored: 10 characters, no dash).
+    fn pass_by_control_code(&self, control_code: &str) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
+
+    /// Suspends, revokes or reinstates a pass, appends the change to the feed and the audit log and queues the
+    /// holder's SMS, in one transaction. A revoked pass stays revoked (`Conflict`). Returns the change's sequence
+    /// number.
+    fn set_pass_status(
+        &self,
+        status_index: u64,
+        status: PassStatus,
+        reason: &str,
+        audit: &AuditEntry,
+        now: OffsetDateTime,
+        sms: Option<&OutboxMessage>,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// Status changes after `since`, in order, at most `limit`.
+    fn status_changes(
+        &self,
+        since: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<StatusChange>, StoreError>> + Send;
+}
+
+/// Checkpoints, the scans made there and the alerts they raise.
+pub trait Checkpoints: Send + Sync {
+    fn insert_checkpoint(
+        &self,
+        name: &str,
+        zone: &str,
+        lat: f64,
+        lon: f64,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    fn checkpoints(&self) -> impl Future<Output = Result<Vec<Checkpoint>, StoreError>> + Send;
+
+    /// The latest scan of this pass made at a checkpoint.
+    fn last_scan(&self, status_index: u64) -> impl Future<Output = Result<Option<LastScan>, StoreError>> + Send;
+
+    /// Records a scan, and an alert if there is one, in one transaction. A scan whose `client_id` was recorded
+    /// before records nothing (`None`).
+    fn record_scan(
+        &self,
+        scan: &NewScan,
+        alert: Option<(&str, &str)>,
+    ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
+
+    /// The newest alerts, at most `limit`.
+    fn alerts(&self, limit: u32) -> impl Future<Output = Result<Vec<Alert>, StoreError>> + Send;
+}
+
+/// The platform's own aggregate facts, for the lake and metrics: counts, never personal data.
+pub trait Facts: Send + Sync {
+    /// Counts of the platform's own facts in buckets starting at or after `since` (Unix seconds), for the lake:
+    /// aggregated in the database, so no personal data leaves it. Sorted by kind, bucket, place and outcome.
+    fn fact_counts(&self, since: i64) -> impl Future<Output = Result<Vec<FactCount>, StoreError>> + Send;
+
+    /// Movement passes in force at `now` (Unix seconds): valid, started and not expired.
+    fn passes_in_force(&self, now: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Counts for tests and metrics: passes, outbox messages.
+    fn counts(&self) -> impl Future<Output = Result<(u64, u64), StoreError>> + Send;
+}
+
+/// The event log and what the live analytics store from it.
+pub trait EventLog: Send + Sync {
+    /// Up to `limit` events of the log after `after`, in log order. Only events of committed transactions are
+    /// given, and none can later appear before the last one given.
+    fn events_after(
+        &self,
+        after: EventPosition,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<LoggedEvent>, StoreError>> + Send;
+
+    /// The place just before the first logged event, in log order, whose event time is `at_ms` or later: where a
+    /// replay from that time starts. `None` when no logged event is that late.
+    fn event_place_at(&self, at_ms: i64) -> impl Future<Output = Result<Option<EventPosition>, StoreError>> + Send;
+
+    /// Stores a live-analytics consumer's batch in one transaction: counts replace the stored ones of their minute,
+    /// late events and alerts already stored are kept once, so a batch stored twice (a replay after a restart, or
+    /// two instances of one consumer) changes nothing the second time. The stored place and state only move forward.
+    fn save_stream(&self, save: &StreamSave) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A consumer's stored place, if it has one.
+    fn stream_place(&self, consumer: &str) -> impl Future<Output = Result<Option<StreamPlace>, StoreError>> + Send;
+
+    /// Stored one-minute counts from `from_minute` on, by minute, scope and measure.
+    fn stream_windows(&self, from_minute: i64) -> impl Future<Output = Result<Vec<WindowRow>, StoreError>> + Send;
+
+    /// Late events counted by minute, scope and measure, from `from_minute` on.
+    fn stream_late(&self, from_minute: i64) -> impl Future<Output = Result<Vec<WindowRow>, StoreError>> + Send;
+
+    /// The newest alerts first.
+    fn stream_alerts(&self, limit: u32) -> impl Future<Output = Result<Vec<StreamAlert>, StoreError>> + Send;
+}
+
+/// Citizens' applications and the decisions on them.
+pub trait Applications: Send + Sync {
+    /// Stores an application with its audit entry (its subject set to the application) and the applicant's SMS,
+    /// which `sms` writes once the id is known; returns the id.
+    fn insert_application(
+        &self,
+        application: &NewApplication,
+        audit: &AuditEntry,
+        sms: &(dyn Fn(i64) -> Option<OutboxMessage> + Send + Sync),
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    fn application(&self, id: i64) -> impl Future<Output = Result<ApplicationRecord, StoreError>> + Send;
+
+    /// Applications in id order (oldest first) after `filter.after_id`, at most `filter.limit`.
+    fn list_applications(
+        &self,
+        filter: &ApplicationFilter,
+    ) -> impl Future<Output = Result<Vec<ApplicationRecord>, StoreError>> + Send;
+
+    /// How many applications this phone made since `since` (for the weekly quota).
+    fn count_applications_since(
+        &self,
+        phone: &str,
+        since: OffsetDateTime,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Rejects an application in review, with its audit entry and SMS; `Conflict` if it is no longer in review.
+    fn reject_application(
+        &self,
+        id: i64,
+        decision: &ApplicationDecision,
+        audit: &AuditEntry,
+        sms: Option<&OutboxMessage>,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Approves an application in review and issues its pass in one transaction: gives it the next status index,
+    /// calls `sign`, writes the pass, its SMS, the application's state and the audit entry. `Conflict` if it is no
+    /// longer in review; `ActivePassExists` (and nothing written) if the person or vehicle holds an active pass.
+    fn approve_application(
+        &self,
+        id: i64,
+        decision: &ApplicationDecision,
+        audit: &AuditEntry,
+        now: OffsetDateTime,
+        sign: &mut (dyn FnMut(&ApplicationRecord, u64) -> Result<IssuedPass, String> + Send),
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
+
+/// Who may come in: API keys, staff and citizen accounts, sign-in codes, sessions and rate limits.
+pub trait Access: Send + Sync {
+    /// Stores an API key's hash with its role and scope.
+    fn insert_api_key(&self, key: &NewApiKey) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// The live key with this hash; `NotFound` for unknown or revoked keys.
+    fn api_key(&self, key_hash: [u8; 32]) -> impl Future<Output = Result<ApiKeyRecord, StoreError>> + Send;
+
+    /// Revokes a key: it stops working at once. `NotFound` if no live key has this id.
+    fn revoke_api_key(&self, id: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// How many live keys have this role (to create the first admin key on first start).
+    fn count_api_keys(&self, role: Role) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Stores an account; `Conflict` if its username or phone is taken.
+    fn insert_account(&self, account: &NewAccount) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// The enabled staff account with this username.
+    fn account_by_username(&self, username: &str) -> impl Future<Output = Result<AccountRecord, StoreError>> + Send;
+
+    /// The citizen account for this phone, made on first sign-in.
+    fn phone_account(
+        &self,
+        phone: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<AccountRecord, StoreError>> + Send;
+
+    fn set_password(
+        &self,
+        account_id: i64,
+        password_hash: &str,
+        must_change: bool,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Enabled accounts with this role (to make the first admin on first start).
+    fn count_accounts(&self, role: Role) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Records one event in `bucket` and answers true if, with it, no more than `limit` fell in the last
+    /// `window_seconds`; otherwise records nothing and answers false. Shared by every server on the database.
+    fn rate_limit(
+        &self,
+        bucket: &str,
+        now: OffsetDateTime,
+        window_seconds: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Stores a sign-in code and its SMS in one transaction; earlier unused codes for the phone stop working.
+    fn create_login_code(&self, code: &NewLoginCode) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Checks a typed code against the phone's live code. A match uses it up; a miss counts, and the code stops
+    /// working after `max_attempts` misses. False when nothing matched.
+    fn use_login_code(
+        &self,
+        phone: &str,
+        code_hash: [u8; 32],
+        now: OffsetDateTime,
+        max_attempts: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    fn insert_session(
+        &self,
+        token_hash: [u8; 32],
+        account_id: i64,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The account behind a live session; `NotFound` if the session is unknown, expired or its account disabled.
+    fn session_account(
+        &self,
+        token_hash: [u8; 32],
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<AccountRecord, StoreError>> + Send;
+
+    fn delete_session(&self, token_hash: [u8; 32]) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Every port: what `surge serve` wires one database into. Use cases name the ports they need instead.
+pub trait Store:
+    Organisations + AuditLog + Batches + Passes + Checkpoints + Facts + EventLog + Applications + Access + Outbox + LabStore
+{
+}
+
+impl<T> Store for T where
+    T: Organisations
+        + AuditLog
+        + Batches
+        + Passes
+        + Checkpoints
+        + Facts
+        + EventLog
+        + Applications
+        + Access
+        + Outbox
+        + LabStore
+{
+}
