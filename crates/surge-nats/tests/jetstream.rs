@@ -33,7 +33,7 @@ fn settings(test: &str, dir: &tempfile::TempDir) -> NatsSettings {
 }
 
 async fn store(dir: &tempfile::TempDir, name: &str) -> SqliteStore {
-    SqliteStore::open(&dir.path().join(name)).await.unwrap()
+    surge_store_sqlite::open(&dir.path().join(name)).await.unwrap()
 }
 
 /// 300 scans over 30 minutes at one checkpoint, every third not valid; the counts per minute and measure.

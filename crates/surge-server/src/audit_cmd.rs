@@ -6,8 +6,6 @@ use std::path::PathBuf;
 use serde_json::json;
 use surge_app::Store;
 use surge_domain::audit::{GENESIS, verify_chain};
-use surge_store_postgres::PostgresStore;
-use surge_store_sqlite::SqliteStore;
 
 use crate::Outcome;
 
@@ -32,7 +30,7 @@ pub fn run(command: AuditCommand) -> anyhow::Result<Outcome> {
     crate::runtime()?.block_on(async move {
         match database_url {
             Some(url) => {
-                let store = PostgresStore::connect(&url, 2).await?;
+                let store = surge_store_postgres::connect(&url, 2).await?;
                 let outcome = verify(&store, &format).await;
                 store.close().await;
                 outcome
@@ -40,7 +38,7 @@ pub fn run(command: AuditCommand) -> anyhow::Result<Outcome> {
             None => {
                 let path = data_dir.join("surge.db");
                 anyhow::ensure!(path.is_file(), "no database at {}", path.display());
-                let store = SqliteStore::open(&path).await?;
+                let store = surge_store_sqlite::open(&path).await?;
                 let outcome = verify(&store, &format).await;
                 store.close().await;
                 outcome

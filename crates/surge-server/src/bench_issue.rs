@@ -13,8 +13,6 @@ use surge_app::{
 };
 use surge_domain::{DEFAULT_CATEGORIES, OrgStatus, RegistrationInput, RegistryScheme, Transition};
 use surge_pass::{Algorithm, Issuer, SigningKey};
-use surge_store_postgres::PostgresStore;
-use surge_store_sqlite::SqliteStore;
 
 use crate::Outcome;
 
@@ -31,7 +29,7 @@ pub async fn run(orgs: usize, passes: usize, database_url: Option<String>) -> an
     match database_url {
         None => {
             let dir = tempfile::tempdir()?;
-            let store = SqliteStore::open(&dir.path().join("bench.db")).await?;
+            let store = surge_store_sqlite::open(&dir.path().join("bench.db")).await?;
             let figures = measure(&store, orgs, passes, "sqlite").await?;
             let raw_insert = store.raw_insert_rate(100_000, 450, 1000).await?;
             store.close().await;
@@ -39,16 +37,16 @@ pub async fn run(orgs: usize, passes: usize, database_url: Option<String>) -> an
         }
         Some(url) => {
             let nonce: u64 = rand::thread_rng().r#gen();
-            let (scratch, name) = PostgresStore::create_scratch_database(&url, "surge_bench", nonce).await?;
+            let (scratch, name) = surge_store_postgres::create_scratch_database(&url, "surge_bench", nonce).await?;
             let result = async {
-                let store = PostgresStore::connect(&scratch, 8).await?;
+                let store = surge_store_postgres::connect(&scratch, 8).await?;
                 let figures = measure(&store, orgs, passes, "postgres").await?;
                 let raw_insert = store.raw_insert_rate(100_000, 450, 1000).await?;
                 store.close().await;
                 anyhow::Ok((figures, raw_insert))
             }
             .await;
-            PostgresStore::drop_scratch_database(&url, &name).await?;
+            surge_store_postgres::drop_scratch_database(&url, &name).await?;
             let (figures, raw_insert) = result?;
             report(figures, raw_insert)
         }

@@ -86,22 +86,22 @@ pub async fn run(bench: NotifyBench, database_url: Option<String>) -> anyhow::Re
     let dir = tempfile::tempdir()?;
     match database_url {
         None => {
-            let store = SqliteStore::open(&dir.path().join("bench.db")).await?;
+            let store = surge_store_sqlite::open(&dir.path().join("bench.db")).await?;
             let figures = measure(&store, bench, dir.path(), "sqlite").await;
             store.close().await;
             report(figures?)
         }
         Some(url) => {
             let nonce: u64 = rand::thread_rng().r#gen();
-            let (scratch, name) = PostgresStore::create_scratch_database(&url, "surge_bench", nonce).await?;
+            let (scratch, name) = surge_store_postgres::create_scratch_database(&url, "surge_bench", nonce).await?;
             let figures = async {
-                let store = PostgresStore::connect(&scratch, 8).await?;
+                let store = surge_store_postgres::connect(&scratch, 8).await?;
                 let figures = measure(&store, bench, dir.path(), "postgres").await;
                 store.close().await;
                 figures
             }
             .await;
-            PostgresStore::drop_scratch_database(&url, &name).await?;
+            surge_store_postgres::drop_scratch_database(&url, &name).await?;
             report(figures?)
         }
     }

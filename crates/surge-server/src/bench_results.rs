@@ -16,7 +16,6 @@ use surge_app::results::ResultsConfig;
 use surge_notify::{NotifyWorker, Route, WorkerConfig};
 use surge_results::mllp::{Decoder, frame};
 use surge_results::{TestTable, parse_oru};
-use surge_store_sqlite::SqliteStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -62,7 +61,7 @@ pub async fn run(results: usize, connections: usize) -> anyhow::Result<Outcome> 
     let results = results.max(1);
     let connections = connections.clamp(1, results);
     let dir = tempfile::tempdir().context("making a scratch directory")?;
-    let store = SqliteStore::open(&dir.path().join("surge.db")).await?;
+    let store = surge_store_sqlite::open(&dir.path().join("surge.db")).await?;
     let config = Arc::new(ResultsConfig {
         tests: TestTable::seeded(),
         phone_region: "KR".into(),

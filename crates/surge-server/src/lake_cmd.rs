@@ -16,8 +16,6 @@ use surge_app::FactCount;
 use surge_app::facts::platform_facts;
 use surge_lake::{CsvMapping, Import, Source};
 use surge_lake_delta::{Lake, QueryLimits};
-use surge_store_postgres::PostgresStore;
-use surge_store_sqlite::SqliteStore;
 
 use crate::Outcome;
 
@@ -123,7 +121,7 @@ async fn read_facts(data_dir: &Path, database_url: Option<String>, days: u32) ->
     let since = today - i64::from(days) * 86_400;
     match database_url {
         Some(url) => {
-            let store = PostgresStore::connect(&url, 2).await?;
+            let store = surge_store_postgres::connect(&url, 2).await?;
             let facts = platform_facts(&store, since).await;
             store.close().await;
             Ok(facts?)
@@ -131,7 +129,7 @@ async fn read_facts(data_dir: &Path, database_url: Option<String>, days: u32) ->
         None => {
             let path = data_dir.join("surge.db");
             anyhow::ensure!(path.is_file(), "no database at {}", path.display());
-            let store = SqliteStore::open(&path).await?;
+            let store = surge_store_sqlite::open(&path).await?;
             let facts = platform_facts(&store, since).await;
             store.close().await;
             Ok(facts?)

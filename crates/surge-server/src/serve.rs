@@ -17,8 +17,6 @@ use surge_notify::{
     WebhookGateway, WorkerConfig,
 };
 use surge_pass::{Algorithm, Issuer, TrustList};
-use surge_store_postgres::PostgresStore;
-use surge_store_sqlite::SqliteStore;
 use surge_web::{AppState, Metrics, WebConfig};
 use tokio::sync::watch;
 
@@ -63,11 +61,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     crate::runtime()?.block_on(async move {
         std::fs::create_dir_all(&args.data_dir).with_context(|| format!("creating {}", args.data_dir.display()))?;
         if settings.database.url.is_empty() {
-            let store = SqliteStore::open(&args.data_dir.join("surge.db")).await?;
+            let store = surge_store_sqlite::open(&args.data_dir.join("surge.db")).await?;
             serve(store.clone(), &settings, &args.data_dir).await?;
             store.close().await;
         } else {
-            let store = PostgresStore::connect(&settings.database.url, settings.database.max_connections).await?;
+            let store =
+                surge_store_postgres::connect(&settings.database.url, settings.database.max_connections).await?;
             serve(store.clone(), &settings, &args.data_dir).await?;
             store.close().await;
         }

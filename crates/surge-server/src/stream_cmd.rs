@@ -7,8 +7,6 @@ use std::path::PathBuf;
 use serde_json::json;
 use surge_app::analytics::{Batch, Consumer, ConsumerSettings};
 use surge_app::{EventPosition, Store};
-use surge_store_postgres::PostgresStore;
-use surge_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -53,7 +51,7 @@ pub fn run(command: StreamCommand) -> anyhow::Result<Outcome> {
     crate::runtime()?.block_on(async move {
         match database_url {
             Some(url) => {
-                let store = PostgresStore::connect(&url, 2).await?;
+                let store = surge_store_postgres::connect(&url, 2).await?;
                 let outcome = replay(&store, since, &settings, &format).await;
                 store.close().await;
                 outcome
@@ -61,7 +59,7 @@ pub fn run(command: StreamCommand) -> anyhow::Result<Outcome> {
             None => {
                 let path = data_dir.join("surge.db");
                 anyhow::ensure!(path.is_file(), "no database at {}", path.display());
-                let store = SqliteStore::open(&path).await?;
+                let store = surge_store_sqlite::open(&path).await?;
                 let outcome = replay(&store, since, &settings, &format).await;
                 store.close().await;
                 outcome

@@ -19,17 +19,18 @@ impl Drop for DropDatabase {
         // Drop runs outside any runtime that could be blocked on, so a small one of its own does the work.
         let _ = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(PostgresStore::drop_scratch_database(&admin_url(), &name)).unwrap();
+            runtime.block_on(surge_store_postgres::drop_scratch_database(&admin_url(), &name)).unwrap();
         })
         .join();
     }
 }
 
 async fn fresh() -> (PostgresStore, DropDatabase) {
-    let (url, name) = PostgresStore::create_scratch_database(&admin_url(), "surge_test", rand::thread_rng().r#gen())
-        .await
-        .expect("PostgreSQL is not reachable: `cargo xtask test` starts it, or set SURGE_TEST_POSTGRES_URL");
-    (PostgresStore::connect(&url, 4).await.unwrap(), DropDatabase(name))
+    let (url, name) =
+        surge_store_postgres::create_scratch_database(&admin_url(), "surge_test", rand::thread_rng().r#gen())
+            .await
+            .expect("PostgreSQL is not reachable: `cargo xtask test` starts it, or set SURGE_TEST_POSTGRES_URL");
+    (surge_store_postgres::connect(&url, 4).await.unwrap(), DropDatabase(name))
 }
 
 surge_testkit::conformance_tests!(fresh);
@@ -41,9 +42,11 @@ async fn an_event_is_not_passed_by_one_of_a_later_transaction_that_committed_fir
     use surge_app::{Checkpoints, EventLog, EventPosition};
 
     let (url, name) =
-        PostgresStore::create_scratch_database(&admin_url(), "surge_test", rand::thread_rng().r#gen()).await.unwrap();
+        surge_store_postgres::create_scratch_database(&admin_url(), "surge_test", rand::thread_rng().r#gen())
+            .await
+            .unwrap();
     let _guard = DropDatabase(name);
-    let store = PostgresStore::connect(&url, 4).await.unwrap();
+    let store = surge_store_postgres::connect(&url, 4).await.unwrap();
     let at = time::macros::datetime!(2026-03-01 09:00 UTC);
     let gate = store.insert_checkpoint("Gate", "KR-26", 35.1, 129.0, at).await.unwrap();
     let scan = |index: i64| {

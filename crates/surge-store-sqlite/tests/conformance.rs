@@ -6,7 +6,7 @@ use surge_store_sqlite::SqliteStore;
 
 async fn fresh() -> (SqliteStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("surge.db")).await.unwrap();
+    let store = surge_store_sqlite::open(&dir.path().join("surge.db")).await.unwrap();
     (store, dir)
 }
 

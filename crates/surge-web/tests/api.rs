@@ -38,7 +38,7 @@ struct TestApp {
 
 async fn spawn() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("surge.db")).await.unwrap();
+    let store = surge_store_sqlite::open(&dir.path().join("surge.db")).await.unwrap();
     let mut keys = Vec::new();
     for role in [Role::Admin, Role::Official, Role::Checkpoint] {
         let key = ApiKey::generate(&mut rand_core::OsRng);

@@ -44,7 +44,7 @@ impl SmsGateway for Scripted {
 
 async fn store() -> (SqliteStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    (SqliteStore::open(&dir.path().join("surge.db")).await.unwrap(), dir)
+    (surge_store_sqlite::open(&dir.path().join("surge.db")).await.unwrap(), dir)
 }
 
 async fn enqueue(store: &SqliteStore, key: &str, to: &str, body: &str) -> i64 {

@@ -37,7 +37,7 @@ struct World {
 
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("surge.db")).await.unwrap();
+    let store = surge_store_sqlite::open(&dir.path().join("surge.db")).await.unwrap();
     let mut rng = StdRng::seed_from_u64(5);
     let key = SigningKey::generate(Algorithm::Ed25519, &mut rng);
     let signer = PassSigner {

@@ -2,7 +2,6 @@
 
 use surge_app::AuditLog;
 use surge_domain::audit::AuditEntry;
-use surge_store_sqlite::SqliteStore;
 
 use crate::surge;
 
@@ -14,7 +13,7 @@ fn audit_verify_passes_an_intact_log_and_names_the_tampered_entry() {
     let db = data.join("surge.db");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let store = SqliteStore::open(&db).await.unwrap();
+        let store = surge_store_sqlite::open(&db).await.unwrap();
         for i in 1..=5 {
             let entry = AuditEntry {
                 actor: "account:1".into(),

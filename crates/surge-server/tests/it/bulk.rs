@@ -10,14 +10,13 @@ use surge_app::{
 };
 use surge_domain::OrgStatus;
 use surge_pass::{Algorithm, Issuer, KeyStatus, SigningKey, TrustList, TrustedKey, Verifier};
-use surge_store_sqlite::SqliteStore;
 use surge_testkit::fixtures::{NOW, config, employees, employees_csv, registration_input};
 use time::Duration;
 
 #[tokio::test]
 async fn an_organisation_is_screened_approved_and_its_employees_get_passes_that_verify() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("surge.db")).await.unwrap();
+    let store = surge_store_sqlite::open(&dir.path().join("surge.db")).await.unwrap();
     let config = config();
 
     let mut bad = registration_input("", "220-81-62518");

@@ -182,7 +182,7 @@ fn sending_now(data: &Path) -> u64 {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         use surge_app::Outbox;
-        let store = surge_store_sqlite::SqliteStore::open(&data.join("surge.db")).await.unwrap();
+        let store = surge_store_sqlite::open(&data.join("surge.db")).await.unwrap();
         let counts = store.message_counts().await.unwrap();
         store.close().await;
         counts.iter().find(|(s, _)| *s == surge_domain::notify::MessageState::Sending).map_or(0, |(_, n)| *n)

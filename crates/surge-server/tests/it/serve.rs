@@ -224,9 +224,8 @@ fn two_instances_on_one_postgres_database_share_the_work_and_issue_each_pass_onc
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let nonce = std::process::id() as u64 * 1_000_003 + 17;
-    let (url, name) = runtime
-        .block_on(surge_store_postgres::PostgresStore::create_scratch_database(&admin_url, "surge_it", nonce))
-        .unwrap();
+    let (url, name) =
+        runtime.block_on(surge_store_postgres::create_scratch_database(&admin_url, "surge_it", nonce)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let rows = 20_000u32;
     {
@@ -278,5 +277,5 @@ fn two_instances_on_one_postgres_database_share_the_work_and_issue_each_pass_onc
         assert!(stop(first).success());
         assert!(stop(second).success());
     }
-    runtime.block_on(surge_store_postgres::PostgresStore::drop_scratch_database(&admin_url, &name)).unwrap();
+    runtime.block_on(surge_store_postgres::drop_scratch_database(&admin_url, &name)).unwrap();
 }

@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 use surge_app::{Checkpoints, EventLog};
-use surge_store_sqlite::SqliteStore;
 
 #[test]
 fn the_stream_benchmark_counts_every_event_and_ends_with_its_figures() {
@@ -31,7 +30,7 @@ async fn a_replay_counts_the_log_again_from_the_minute_asked_for() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
-    let store = SqliteStore::open(&data.join("surge.db")).await.unwrap();
+    let store = surge_store_sqlite::open(&data.join("surge.db")).await.unwrap();
     let start = time::macros::datetime!(2026-03-01 09:00 UTC);
     let gate = store.insert_checkpoint("Gate", "KR-26", 35.1, 129.0, start).await.unwrap();
     // 30 valid scans, 6 s apart: ten in each of three minutes.
@@ -51,7 +50,7 @@ async fn a_replay_counts_the_log_again_from_the_minute_asked_for() {
     // checkpoint and zone.
     assert_eq!(report["events"].as_u64(), Some(20), "{report}");
     assert_eq!(report["minute_counts"].as_u64(), Some(4), "{report}");
-    let store = SqliteStore::open(&data.join("surge.db")).await.unwrap();
+    let store = surge_store_sqlite::open(&data.join("surge.db")).await.unwrap();
     let minute0 = start.unix_timestamp() / 60;
     let mut counted: Vec<(i64, u64)> = store
         .stream_windows(0)

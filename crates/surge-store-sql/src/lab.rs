@@ -1,6 +1,7 @@
-//! Lab results in SQLite: messages with their results and SMS in one transaction, registrations, the queue.
+//! Lab results: messages with their results and SMS written together (group-committed across connections),
+//! registrations, and the clinicians' queue.
 
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{ColumnIndex, Encode, Pool, QueryBuilder, Row, Type};
 use surge_app::lab::{LabResultRecord, LabStore, NewLabMessage, NewLabResult, NewRegistration, Recorded};
 use surge_app::{OutboxMessage, StoreError};
 use surge_domain::audit::AuditEntry;
@@ -8,21 +9,39 @@ use surge_results::{QueueReason, Registration};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::allocate_status_index;
-use crate::applications::insert_outbox;
-use crate::{SqliteStore, append_audit, db};
+use crate::{Args, Conn, Db, DbRow, Dialect, SqlStore, Value, db};
 
 const RESULT_COLUMNS: &str = "id, message_id, filler_order, test_code, status, specimen_id, test_name, \
     interpretation, value, family, given, birth_date, collected_at, performing_lab, registration_id, texted, reason, \
     urgency, queue_state, handled_by, received_at, status_index, certificate";
 
 /// Gives a texted result its slot in the status list.
-async fn certify(tx: &mut sqlx::Transaction<'_, Sqlite>, id: i64) -> Result<(), StoreError> {
-    let index = allocate_status_index(tx).await?;
-    sqlx::query("UPDATE lab_results SET status_index = ? WHERE id = ?")
+async fn certify<D: Dialect>(tx: &mut Conn<D>, id: i64) -> Result<(), StoreError>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
+    for<'q> Args<'q, D>: sqlx::IntoArguments<'q, Db<D>> + Default,
+    for<'a> &'a str: ColumnIndex<DbRow<D>> + Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> &'a [u8]: Encode<'a, Db<D>> + Type<Db<D>>,
+    usize: ColumnIndex<DbRow<D>>,
+    i64: Value<Db<D>>,
+    f64: Value<Db<D>>,
+    bool: Value<Db<D>>,
+    String: Value<Db<D>>,
+    Vec<u8>: Value<Db<D>>,
+    Option<i64>: Value<Db<D>>,
+    Option<String>: Value<Db<D>>,
+    Option<Vec<u8>>: Value<Db<D>>,
+    for<'a> Option<&'a str>: Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
+{
+    let index = D::allocate_status_indexes(tx, 1)
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("no status index was handed out".into()))?;
+    sqlx::query("UPDATE lab_results SET status_index = $1 WHERE id = $2")
         .bind(index)
         .bind(id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(db)?;
     Ok(())
@@ -32,7 +51,7 @@ async fn certify(tx: &mut sqlx::Transaction<'_, Sqlite>, id: i64) -> Result<(), 
 type MessageWithResults<'a> = (&'a NewLabMessage, &'a [(NewLabResult, Option<OutboxMessage>)]);
 
 /// One message and its results, awaiting the next group commit, with where to say how it went.
-pub(crate) struct LabCommit {
+pub struct LabCommit {
     message: NewLabMessage,
     results: Vec<(NewLabResult, Option<OutboxMessage>)>,
     done: oneshot::Sender<Result<Recorded, StoreError>>,
@@ -41,12 +60,29 @@ pub(crate) struct LabCommit {
 /// Most messages written in one transaction.
 const MAX_GROUP: usize = 256;
 
-/// Group commit for lab messages. SQLite has one writer and every commit waits for the disk (`synchronous=FULL`),
-/// so one message per transaction caps a server near one message per fsync. Messages that arrive while a commit is
+/// Group commit for lab messages. Every commit waits for the disk, so one message per transaction caps a server
+/// near one message per fsync (SQLite has one writer; PostgreSQL flushes its log at each commit). Messages that arrive while a commit is
 /// in progress are written together in the next transaction: one fsync serves many labs' connections, and each
 /// caller still hears back (and sends its ACK) only after its own message is on disk. If a group fails, each of its
 /// messages is tried on its own, so one bad message never takes others with it.
-pub(crate) fn spawn_lab_committer(writer: SqlitePool) -> mpsc::UnboundedSender<LabCommit> {
+pub(crate) fn spawn_committer<D: Dialect>(writer: Pool<Db<D>>) -> mpsc::UnboundedSender<LabCommit>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
+    for<'q> Args<'q, D>: sqlx::IntoArguments<'q, Db<D>> + Default,
+    for<'a> &'a str: ColumnIndex<DbRow<D>> + Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> &'a [u8]: Encode<'a, Db<D>> + Type<Db<D>>,
+    usize: ColumnIndex<DbRow<D>>,
+    i64: Value<Db<D>>,
+    f64: Value<Db<D>>,
+    bool: Value<Db<D>>,
+    String: Value<Db<D>>,
+    Vec<u8>: Value<Db<D>>,
+    Option<i64>: Value<Db<D>>,
+    Option<String>: Value<Db<D>>,
+    Option<Vec<u8>>: Value<Db<D>>,
+    for<'a> Option<&'a str>: Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
+{
     let (sender, mut queue) = mpsc::unbounded_channel::<LabCommit>();
     tokio::spawn(async move {
         while let Some(first) = queue.recv().await {
@@ -58,7 +94,7 @@ pub(crate) fn spawn_lab_committer(writer: SqlitePool) -> mpsc::UnboundedSender<L
                 }
             }
             let items: Vec<_> = group.iter().map(|c| (&c.message, c.results.as_slice())).collect();
-            match write_group(&writer, &items).await {
+            match write_group::<D>(&writer, &items).await {
                 Ok(recorded) => {
                     for (commit, recorded) in group.into_iter().zip(recorded) {
                         let _ = commit.done.send(Ok(recorded));
@@ -72,7 +108,7 @@ pub(crate) fn spawn_lab_committer(writer: SqlitePool) -> mpsc::UnboundedSender<L
                 Err(e) => {
                     tracing::warn!(error = %e, messages = group.len(), "a group of lab messages failed; writing each alone");
                     for commit in group {
-                        let alone = write_group(&writer, &[(&commit.message, commit.results.as_slice())]).await;
+                        let alone = write_group::<D>(&writer, &[(&commit.message, commit.results.as_slice())]).await;
                         let _ = commit.done.send(alone.map(|mut r| r.remove(0)));
                     }
                 }
@@ -83,26 +119,63 @@ pub(crate) fn spawn_lab_committer(writer: SqlitePool) -> mpsc::UnboundedSender<L
 }
 
 /// Writes messages with their results and SMS in one transaction; one `Recorded` per message, in order.
-async fn write_group(writer: &SqlitePool, items: &[MessageWithResults<'_>]) -> Result<Vec<Recorded>, StoreError> {
+async fn write_group<D: Dialect>(
+    writer: &Pool<Db<D>>,
+    items: &[MessageWithResults<'_>],
+) -> Result<Vec<Recorded>, StoreError>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
+    for<'q> Args<'q, D>: sqlx::IntoArguments<'q, Db<D>> + Default,
+    for<'a> &'a str: ColumnIndex<DbRow<D>> + Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> &'a [u8]: Encode<'a, Db<D>> + Type<Db<D>>,
+    usize: ColumnIndex<DbRow<D>>,
+    i64: Value<Db<D>>,
+    f64: Value<Db<D>>,
+    bool: Value<Db<D>>,
+    String: Value<Db<D>>,
+    Vec<u8>: Value<Db<D>>,
+    Option<i64>: Value<Db<D>>,
+    Option<String>: Value<Db<D>>,
+    Option<Vec<u8>>: Value<Db<D>>,
+    for<'a> Option<&'a str>: Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
+{
     let mut tx = writer.begin().await.map_err(db)?;
     let mut recorded = Vec::with_capacity(items.len());
     for (message, results) in items {
-        recorded.push(record_in_tx(&mut tx, message, results).await?);
+        recorded.push(record_in_tx::<D>(&mut tx, message, results).await?);
     }
     tx.commit().await.map_err(db)?;
     Ok(recorded)
 }
 
 /// Stores one message and its results inside the caller's transaction; a message seen before stores nothing.
-async fn record_in_tx(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
+async fn record_in_tx<D: Dialect>(
+    tx: &mut Conn<D>,
     message: &NewLabMessage,
     results: &[(NewLabResult, Option<OutboxMessage>)],
-) -> Result<Recorded, StoreError> {
+) -> Result<Recorded, StoreError>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
+    for<'q> Args<'q, D>: sqlx::IntoArguments<'q, Db<D>> + Default,
+    for<'a> &'a str: ColumnIndex<DbRow<D>> + Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> &'a [u8]: Encode<'a, Db<D>> + Type<Db<D>>,
+    usize: ColumnIndex<DbRow<D>>,
+    i64: Value<Db<D>>,
+    f64: Value<Db<D>>,
+    bool: Value<Db<D>>,
+    String: Value<Db<D>>,
+    Vec<u8>: Value<Db<D>>,
+    Option<i64>: Value<Db<D>>,
+    Option<String>: Value<Db<D>>,
+    Option<Vec<u8>>: Value<Db<D>>,
+    for<'a> Option<&'a str>: Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
+{
     let now = message.received_at.unix_timestamp();
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO lab_messages (sending_facility, control_id, raw, ack_code, error, received_at) \
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sending_facility, control_id) DO NOTHING RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sending_facility, control_id) DO NOTHING RETURNING id",
     )
     .bind(&message.sending_facility)
     .bind(&message.control_id)
@@ -110,14 +183,14 @@ async fn record_in_tx(
     .bind(&message.ack_code)
     .bind(&message.error)
     .bind(now)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await
     .map_err(db)?;
     let Some(message_id) = inserted else {
-        let id: i64 = sqlx::query_scalar("SELECT id FROM lab_messages WHERE sending_facility = ? AND control_id = ?")
+        let id: i64 = sqlx::query_scalar("SELECT id FROM lab_messages WHERE sending_facility = $1 AND control_id = $2")
             .bind(&message.sending_facility)
             .bind(&message.control_id)
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *tx)
             .await
             .map_err(db)?;
         return Ok(Recorded { message_id: id, duplicate: true, new_results: 0 });
@@ -129,7 +202,7 @@ async fn record_in_tx(
             "INSERT INTO lab_results (message_id, filler_order, test_code, status, specimen_id, test_name, \
              interpretation, value, family, given, birth_date, collected_at, performing_lab, registration_id, \
              texted, reason, urgency, queue_state, received_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
              ON CONFLICT (filler_order, test_code, status) DO NOTHING RETURNING id",
         )
         .bind(message_id)
@@ -151,7 +224,7 @@ async fn record_in_tx(
         .bind(i64::from(r.urgency))
         .bind((!r.texted).then_some("open"))
         .bind(now)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
         let Some(id) = stored else { continue };
@@ -159,22 +232,22 @@ async fn record_in_tx(
         if let Some(sms) = sms {
             // A texted result gets its status slot; a queued one's message is the duty clinician's alert.
             if r.texted {
-                certify(tx, id).await?;
+                certify::<D>(tx, id).await?;
             }
-            insert_outbox(tx, sms, message.received_at).await?;
+            crate::outbox::insert::<D>(tx, sms, message.received_at).await?;
         }
         if r.reason.as_deref() == Some(QueueReason::CorrectedAfterText.code()) {
             // What was texted is no longer true: its signed result stops verifying.
             sqlx::query(
                 "INSERT INTO revocations (status_index, status, reason, actor, at) \
-                 SELECT status_index, 'revoked', 'corrected result', 'lab', ? FROM lab_results \
-                 WHERE filler_order = ? AND test_code = ? AND status_index IS NOT NULL \
+                 SELECT status_index, 'revoked', 'corrected result', 'lab', $1 FROM lab_results \
+                 WHERE filler_order = $2 AND test_code = $3 AND status_index IS NOT NULL \
                  AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.status_index = lab_results.status_index)",
             )
             .bind(now)
             .bind(&r.filler_order)
             .bind(&r.test_code)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await
             .map_err(db)?;
         }
@@ -182,7 +255,24 @@ async fn record_in_tx(
     Ok(Recorded { message_id, duplicate: false, new_results })
 }
 
-impl LabStore for SqliteStore {
+impl<D: Dialect> LabStore for SqlStore<D>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
+    for<'q> Args<'q, D>: sqlx::IntoArguments<'q, Db<D>> + Default,
+    for<'a> &'a str: ColumnIndex<DbRow<D>> + Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> &'a [u8]: Encode<'a, Db<D>> + Type<Db<D>>,
+    usize: ColumnIndex<DbRow<D>>,
+    i64: Value<Db<D>>,
+    f64: Value<Db<D>>,
+    bool: Value<Db<D>>,
+    String: Value<Db<D>>,
+    Vec<u8>: Value<Db<D>>,
+    Option<i64>: Value<Db<D>>,
+    Option<String>: Value<Db<D>>,
+    Option<Vec<u8>>: Value<Db<D>>,
+    for<'a> Option<&'a str>: Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
+{
     async fn record_lab_message(
         &self,
         message: &NewLabMessage,
@@ -194,9 +284,9 @@ impl LabStore for SqliteStore {
             Ok(()) => match answer.await {
                 Ok(recorded) => recorded,
                 // The committer is gone (its runtime ended): write directly.
-                Err(_) => write_group(&self.writer, &[(message, results)]).await.map(|mut r| r.remove(0)),
+                Err(_) => write_group::<D>(&self.writer, &[(message, results)]).await.map(|mut r| r.remove(0)),
             },
-            Err(_) => write_group(&self.writer, &[(message, results)]).await.map(|mut r| r.remove(0)),
+            Err(_) => write_group::<D>(&self.writer, &[(message, results)]).await.map(|mut r| r.remove(0)),
         }
     }
 
@@ -205,19 +295,20 @@ impl LabStore for SqliteStore {
         sending_facility: &str,
         control_id: &str,
     ) -> Result<Option<(String, Option<String>)>, StoreError> {
-        let row = sqlx::query("SELECT ack_code, error FROM lab_messages WHERE sending_facility = ? AND control_id = ?")
-            .bind(sending_facility)
-            .bind(control_id)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db)?;
+        let row =
+            sqlx::query("SELECT ack_code, error FROM lab_messages WHERE sending_facility = $1 AND control_id = $2")
+                .bind(sending_facility)
+                .bind(control_id)
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(db)?;
         row.map(|r| Ok((r.try_get("ack_code").map_err(db)?, r.try_get("error").map_err(db)?))).transpose()
     }
 
     async fn insert_registration(&self, r: &NewRegistration) -> Result<i64, StoreError> {
         sqlx::query_scalar(
             "INSERT INTO result_registrations (specimen_id, phone, family, given, birth_date, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(&r.specimen_id)
         .bind(&r.phone)
@@ -235,7 +326,7 @@ impl LabStore for SqliteStore {
         let mut stored = 0;
         // Seven values a row; chunks stay far below either database's limit on bound values.
         for chunk in registrations.chunks(1000) {
-            let mut q = QueryBuilder::<Sqlite>::new(
+            let mut q = QueryBuilder::<Db<D>>::new(
                 "INSERT INTO result_registrations (specimen_id, phone, family, given, birth_date, created_at) ",
             );
             q.push_values(chunk, |mut row, r| {
@@ -246,7 +337,8 @@ impl LabStore for SqliteStore {
                     .push_bind(r.birth_date.to_string())
                     .push_bind(r.created_at.unix_timestamp());
             });
-            stored += q.build().execute(&mut *tx).await.map_err(db)?.rows_affected();
+            let done = D::build(&mut q).execute(&mut *tx).await.map_err(db)?;
+            stored += D::rows_affected(&done);
         }
         tx.commit().await.map_err(db)?;
         Ok(stored)
@@ -260,7 +352,7 @@ impl LabStore for SqliteStore {
         if specimen_ids.is_empty() && phones.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = QueryBuilder::<Sqlite>::new(
+        let mut q = QueryBuilder::<Db<D>>::new(
             "SELECT id, specimen_id, phone, family, given, birth_date FROM result_registrations WHERE specimen_id IN (",
         );
         let mut list = q.separated(", ");
@@ -275,14 +367,14 @@ impl LabStore for SqliteStore {
             list.push_bind(p.clone());
         }
         q.push(") ORDER BY id LIMIT 100");
-        let rows = q.build().fetch_all(&self.reader).await.map_err(db)?;
-        rows.iter().map(surge_store_sql::registration).collect()
+        let rows = D::build(&mut q).fetch_all(&self.reader).await.map_err(db)?;
+        rows.iter().map(crate::rows::registration).collect()
     }
 
     async fn texted_negative(&self, filler_order: &str, test_code: &str) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM lab_results WHERE filler_order = ? AND test_code = ? \
-             AND interpretation = 'not_detected' AND (texted = 1 OR queue_state = 'released')",
+            "SELECT COUNT(*) FROM lab_results WHERE filler_order = $1 AND test_code = $2 \
+             AND interpretation = 'not_detected' AND (texted OR queue_state = 'released')",
         )
         .bind(filler_order)
         .bind(test_code)
@@ -295,23 +387,23 @@ impl LabStore for SqliteStore {
     async fn result_queue(&self, limit: u32) -> Result<Vec<LabResultRecord>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {RESULT_COLUMNS} FROM lab_results WHERE queue_state = 'open' \
-             ORDER BY urgency, received_at, id LIMIT ?"
+             ORDER BY urgency, received_at, id LIMIT $1"
         ))
         .bind(i64::from(limit.clamp(1, 1000)))
         .fetch_all(&self.reader)
         .await
         .map_err(db)?;
-        rows.iter().map(surge_store_sql::lab_result).collect()
+        rows.iter().map(crate::rows::lab_result).collect()
     }
 
     async fn lab_result(&self, id: i64) -> Result<LabResultRecord, StoreError> {
-        let row = sqlx::query(&format!("SELECT {RESULT_COLUMNS} FROM lab_results WHERE id = ?"))
+        let row = sqlx::query(&format!("SELECT {RESULT_COLUMNS} FROM lab_results WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.reader)
             .await
             .map_err(db)?
             .ok_or(StoreError::NotFound)?;
-        surge_store_sql::lab_result(&row)
+        crate::rows::lab_result(&row)
     }
 
     async fn results_of_registrations(&self, registration_ids: &[i64]) -> Result<Vec<LabResultRecord>, StoreError> {
@@ -319,23 +411,23 @@ impl LabStore for SqliteStore {
             return Ok(Vec::new());
         }
         let mut q =
-            QueryBuilder::<Sqlite>::new(format!("SELECT {RESULT_COLUMNS} FROM lab_results WHERE registration_id IN ("));
+            QueryBuilder::<Db<D>>::new(format!("SELECT {RESULT_COLUMNS} FROM lab_results WHERE registration_id IN ("));
         let mut list = q.separated(", ");
         for id in registration_ids {
             list.push_bind(*id);
         }
         q.push(") ORDER BY id DESC LIMIT 100");
-        let rows = q.build().fetch_all(&self.reader).await.map_err(db)?;
-        rows.iter().map(surge_store_sql::lab_result).collect()
+        let rows = D::build(&mut q).fetch_all(&self.reader).await.map_err(db)?;
+        rows.iter().map(crate::rows::lab_result).collect()
     }
 
     async fn purge_lab_messages(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
-        let done = sqlx::query("UPDATE lab_messages SET raw = NULL WHERE raw IS NOT NULL AND received_at < ?")
+        let done = sqlx::query("UPDATE lab_messages SET raw = NULL WHERE raw IS NOT NULL AND received_at < $1")
             .bind(before.unix_timestamp())
             .execute(&self.writer)
             .await
             .map_err(db)?;
-        Ok(done.rows_affected())
+        Ok(D::rows_affected(&done))
     }
 
     async fn handle_lab_result(
@@ -348,7 +440,7 @@ impl LabStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await.map_err(db)?;
         let done = sqlx::query(
-            "UPDATE lab_results SET queue_state = ?, handled_by = ?, handled_at = ? WHERE id = ? AND queue_state = 'open'",
+            "UPDATE lab_results SET queue_state = $1, handled_by = $2, handled_at = $3 WHERE id = $4 AND queue_state = 'open'",
         )
         .bind(state)
         .bind(&audit.actor)
@@ -357,8 +449,8 @@ impl LabStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        if done.rows_affected() != 1 {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM lab_results WHERE id = ?")
+        if D::rows_affected(&done) != 1 {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM lab_results WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await
@@ -366,24 +458,24 @@ impl LabStore for SqliteStore {
             return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
         }
         if let Some(sms) = sms {
-            certify(&mut tx, id).await?;
-            insert_outbox(&mut tx, sms, now).await?;
+            certify::<D>(&mut tx, id).await?;
+            crate::outbox::insert::<D>(&mut tx, sms, now).await?;
         }
-        append_audit(&mut tx, audit, now).await?;
+        crate::audit::append::<D>(&mut tx, audit, now).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }
 
     async fn set_result_certificate(&self, id: i64, certificate: &str) -> Result<String, StoreError> {
         sqlx::query(
-            "UPDATE lab_results SET certificate = ? WHERE id = ? AND certificate IS NULL AND status_index IS NOT NULL",
+            "UPDATE lab_results SET certificate = $1 WHERE id = $2 AND certificate IS NULL AND status_index IS NOT NULL",
         )
         .bind(certificate)
         .bind(id)
         .execute(&self.writer)
         .await
         .map_err(db)?;
-        let stored: Option<Option<String>> = sqlx::query_scalar("SELECT certificate FROM lab_results WHERE id = ?")
+        let stored: Option<Option<String>> = sqlx::query_scalar("SELECT certificate FROM lab_results WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.writer)
             .await

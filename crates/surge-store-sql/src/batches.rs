@@ -1,0 +1,287 @@
+//! Employee lists (batches) and their background issuance: rows claimed, passes and their texts written, the rows'
+//! state and the batch counters kept, all in one transaction.
+
+use std::collections::{BTreeMap, HashSet};
+
+use sqlx::{ColumnIndex, Encode, QueryBuilder, Row, Type};
+use surge_app::store::columns;
+use surge_app::{BatchCreated, BatchRecord, Batches, IssueOutcome, IssuedPass, PendingRow, StoreError};
+use surge_domain::EmployeeRow;
+use time::OffsetDateTime;
+
+use crate::{Args, Conn, Db, DbRow, Dialect, SqlStore, Value, db};
+
+impl<D: Dialect> Batches for SqlStore<D>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
+    for<'q> Args<'q, D>: sqlx::IntoArguments<'q, Db<D>> + Default,
+    for<'a> &'a str: ColumnIndex<DbRow<D>> + Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> &'a [u8]: Encode<'a, Db<D>> + Type<Db<D>>,
+    usize: ColumnIndex<DbRow<D>>,
+    i64: Value<Db<D>>,
+    f64: Value<Db<D>>,
+    bool: Value<Db<D>>,
+    String: Value<Db<D>>,
+    Vec<u8>: Value<Db<D>>,
+    Option<i64>: Value<Db<D>>,
+    Option<String>: Value<Db<D>>,
+    Option<Vec<u8>>: Value<Db<D>>,
+    for<'a> Option<&'a str>: Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
+{
+    async fn create_batch(
+        &self,
+        organisation_id: i64,
+        sha256: [u8; 32],
+        rows: &[EmployeeRow],
+        now: OffsetDateTime,
+    ) -> Result<BatchCreated, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let requested = rows.len() as i64;
+        // Reserving the quota first locks the organisation's row, so two uploads of the same file queue here and
+        // the second finds the first's batch below.
+        let reserved = sqlx::query(
+            "UPDATE organisations SET passes_used = passes_used + $1 \
+             WHERE id = $2 AND status = 'approved' AND passes_used + $1 <= quota",
+        )
+        .bind(requested)
+        .bind(organisation_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM batches WHERE organisation_id = $1 AND sha256 = $2")
+                .bind(organisation_id)
+                .bind(&sha256[..])
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        if let Some(id) = existing {
+            tx.rollback().await.map_err(db)?;
+            return Ok(BatchCreated { id, duplicate: true });
+        }
+        if D::rows_affected(&reserved) != 1 {
+            let row = sqlx::query("SELECT quota, passes_used FROM organisations WHERE id = $1")
+                .bind(organisation_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .ok_or(StoreError::NotFound)?;
+            let quota: Option<i64> = row.try_get("quota").map_err(db)?;
+            let used: i64 = row.try_get("passes_used").map_err(db)?;
+            return Err(StoreError::QuotaExceeded {
+                quota: quota.unwrap_or(0).max(0) as u32,
+                used: used.max(0) as u64,
+                requested: requested as u64,
+            });
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO batches (organisation_id, sha256, row_count, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(organisation_id)
+        .bind(&sha256[..])
+        .bind(requested)
+        .bind(now.unix_timestamp())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        const COLUMNS_PER_ROW: usize = 9;
+        for chunk in rows.chunks(D::MAX_BINDS / COLUMNS_PER_ROW) {
+            let mut q = QueryBuilder::<Db<D>>::new(
+                "INSERT INTO batch_rows (batch_id, line, name, phone, masked_id, zones, valid_from, valid_to, vehicle_plate) ",
+            );
+            q.push_values(chunk, |mut b, row| {
+                b.push_bind(id)
+                    .push_bind(i64::from(row.line))
+                    .push_bind(row.name.clone())
+                    .push_bind(row.phone.as_str().to_owned())
+                    .push_bind(row.masked_id.clone())
+                    .push_bind(columns::from_zones(&row.zones))
+                    .push_bind(row.valid_from.unix_timestamp())
+                    .push_bind(row.valid_to.unix_timestamp())
+                    .push_bind(row.vehicle_plate.clone());
+            });
+            D::build(&mut q).execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(BatchCreated { id, duplicate: false })
+    }
+
+    async fn batch(&self, id: i64) -> Result<BatchRecord, StoreError> {
+        let row =
+            sqlx::query("SELECT id, organisation_id, row_count, issued, failed, created_at FROM batches WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(db)?
+                .ok_or(StoreError::NotFound)?;
+        crate::rows::batch(&row)
+    }
+
+    async fn issue_pending(
+        &self,
+        limit: u32,
+        now: OffsetDateTime,
+        sign: &mut (dyn FnMut(&PendingRow, u64) -> Result<IssuedPass, String> + Send),
+    ) -> Result<IssueOutcome, StoreError> {
+        // Expired passes no longer count as a person's or vehicle's one active pass. The sweep commits on its own,
+        // before the claim: rows another worker is sweeping are skipped rather than waited for, so sweeps never
+        // deadlock with each other or with a claim.
+        sqlx::query(&format!(
+            "UPDATE passes SET active = FALSE WHERE id IN \
+             (SELECT id FROM passes WHERE active = {} AND expires <= $1{})",
+            D::TRUE,
+            D::SKIP_LOCKED
+        ))
+        .bind(now.unix_timestamp())
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let rows = sqlx::query(&format!(
+            "SELECT r.batch_id, r.line, r.name, r.phone, r.masked_id, r.zones, r.valid_from, r.valid_to, \
+             r.vehicle_plate, b.organisation_id, o.category \
+             FROM batch_rows r JOIN batches b ON b.id = r.batch_id JOIN organisations o ON o.id = b.organisation_id \
+             WHERE r.state = 'pending' ORDER BY r.batch_id, r.line LIMIT $1{}",
+            D::SKIP_LOCKED_ROWS
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        if rows.is_empty() {
+            return Ok(IssueOutcome::default());
+        }
+        let pending = rows.iter().map(crate::rows::pending).collect::<Result<Vec<_>, _>>()?;
+        let indexes = D::allocate_status_indexes(&mut tx, pending.len()).await?;
+        let mut issued = Vec::with_capacity(pending.len());
+        for (row, index) in pending.iter().zip(&indexes) {
+            match sign(row, *index as u64) {
+                Ok(pass) => issued.push((row, pass)),
+                Err(e) => {
+                    tx.rollback().await.map_err(db)?;
+                    return Err(StoreError::Database(e));
+                }
+            }
+        }
+        let mut inserted = HashSet::new();
+        const PASS_COLUMNS: usize = 16;
+        for chunk in issued.chunks(D::MAX_BINDS / PASS_COLUMNS) {
+            let mut q = QueryBuilder::<Db<D>>::new(
+                "INSERT INTO passes (id, status_index, organisation_id, batch_id, line, holder, phone, masked_id, \
+                 vehicle_plate, zones, not_before, expires, control_code, token, link_hash, created_at) ",
+            );
+            q.push_values(chunk, |mut b, (row, pass)| {
+                b.push_bind(pass.pass_id.to_vec())
+                    .push_bind(pass.status_index as i64)
+                    .push_bind(row.organisation_id)
+                    .push_bind(row.batch_id)
+                    .push_bind(i64::from(row.row.line))
+                    .push_bind(row.row.name.clone())
+                    .push_bind(row.row.phone.as_str().to_owned())
+                    .push_bind(row.row.masked_id.clone())
+                    .push_bind(row.row.vehicle_plate.clone())
+                    .push_bind(columns::from_zones(&row.row.zones))
+                    .push_bind(row.row.valid_from.unix_timestamp())
+                    .push_bind(row.row.valid_to.unix_timestamp())
+                    .push_bind(pass.control_code.clone())
+                    .push_bind(pass.token.clone())
+                    .push_bind(pass.link_hash.to_vec())
+                    .push_bind(now.unix_timestamp());
+            });
+            q.push(" ON CONFLICT DO NOTHING RETURNING batch_id, line");
+            for r in D::build(&mut q).fetch_all(&mut *tx).await.map_err(db)? {
+                let batch: i64 = r.try_get(0).map_err(db)?;
+                let line: i64 = r.try_get(1).map_err(db)?;
+                inserted.insert((batch, line));
+            }
+        }
+        let sent: Vec<_> =
+            issued.iter().filter(|(row, _)| inserted.contains(&(row.batch_id, i64::from(row.row.line)))).collect();
+        const OUTBOX_COLUMNS: usize = 5;
+        for chunk in sent.chunks(D::MAX_BINDS / OUTBOX_COLUMNS) {
+            let mut q =
+                QueryBuilder::<Db<D>>::new("INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) ");
+            q.push_values(chunk, |mut b, (_, pass)| {
+                b.push_bind(pass.sms.idempotency_key.clone())
+                    .push_bind(pass.sms.kind.clone())
+                    .push_bind(pass.sms.recipient.clone())
+                    .push_bind(pass.sms.body.clone())
+                    .push_bind(now.unix_timestamp());
+            });
+            q.push(" ON CONFLICT (idempotency_key) DO NOTHING");
+            D::build(&mut q).execute(&mut *tx).await.map_err(db)?;
+        }
+        let mut outcome = IssueOutcome::default();
+        let mut per_batch: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
+        let (mut done, mut refused) = (Vec::new(), Vec::new());
+        for (row, _) in &issued {
+            let key = (row.batch_id, i64::from(row.row.line));
+            let entry = per_batch.entry(row.batch_id).or_insert((row.organisation_id, 0, 0));
+            if inserted.contains(&key) {
+                entry.1 += 1;
+                outcome.issued += 1;
+                done.push(key);
+            } else {
+                entry.2 += 1;
+                outcome.failed += 1;
+                refused.push(key);
+            }
+        }
+        // One statement per batch and state, not one per row: each statement is a round trip to SQLite's thread.
+        // `batch_id = ? AND line IN (…)` searches the primary key; a row-value IN would scan the table.
+        for (keys, state, failure) in
+            [(&done, "issued", None), (&refused, "failed", Some("this person or vehicle already has an active pass"))]
+        {
+            let mut by_batch: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+            for (batch, line) in keys.iter() {
+                by_batch.entry(*batch).or_default().push(*line);
+            }
+            for (batch, lines) in by_batch {
+                for chunk in lines.chunks(D::MAX_BINDS - 3) {
+                    let mut q = QueryBuilder::<Db<D>>::new("UPDATE batch_rows SET state = ");
+                    q.push_bind(state).push(", failure = ").push_bind(failure);
+                    q.push(" WHERE batch_id = ").push_bind(batch).push(" AND line IN (");
+                    let mut list = q.separated(", ");
+                    for line in chunk {
+                        list.push_bind(*line);
+                    }
+                    q.push(")");
+                    D::build(&mut q).execute(&mut *tx).await.map_err(db)?;
+                }
+            }
+        }
+        for (batch_id, (organisation_id, ok, failed)) in per_batch {
+            sqlx::query("UPDATE batches SET issued = issued + $1, failed = failed + $2 WHERE id = $3")
+                .bind(ok)
+                .bind(failed)
+                .bind(batch_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            if failed > 0 {
+                // A row that got no pass gives its place in the quota back.
+                sqlx::query("UPDATE organisations SET passes_used = passes_used - $1 WHERE id = $2")
+                    .bind(failed)
+                    .bind(organisation_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(outcome)
+    }
+
+    async fn batches_of(&self, organisation_id: i64) -> Result<Vec<BatchRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, organisation_id, row_count, issued, failed, created_at FROM batches \
+             WHERE organisation_id = $1 ORDER BY id DESC LIMIT 100",
+        )
+        .bind(organisation_id)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?;
+        rows.iter().map(crate::rows::batch).collect()
+    }
+}

@@ -1,0 +1,134 @@
+//! Issued passes: found by link, status index or control code; suspended, revoked or reinstated with the feed
+//! verifiers follow.
+
+use sqlx::{ColumnIndex, Encode, Type};
+use surge_app::{OutboxMessage, PassRecord, PassStatus, Passes, StatusChange, StoreError};
+use surge_domain::audit::AuditEntry;
+use time::OffsetDateTime;
+
+use crate::{Args, Conn, Db, DbRow, Dialect, SqlStore, Value, db};
+
+impl<D: Dialect> Passes for SqlStore<D>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
+    for<'q> Args<'q, D>: sqlx::IntoArguments<'q, Db<D>> + Default,
+    for<'a> &'a str: ColumnIndex<DbRow<D>> + Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> &'a [u8]: Encode<'a, Db<D>> + Type<Db<D>>,
+    usize: ColumnIndex<DbRow<D>>,
+    i64: Value<Db<D>>,
+    f64: Value<Db<D>>,
+    bool: Value<Db<D>>,
+    String: Value<Db<D>>,
+    Vec<u8>: Value<Db<D>>,
+    Option<i64>: Value<Db<D>>,
+    Option<String>: Value<Db<D>>,
+    Option<Vec<u8>>: Value<Db<D>>,
+    for<'a> Option<&'a str>: Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
+{
+    async fn pass_by_link(&self, status_index: u64, link_hash: [u8; 32]) -> Result<PassRecord, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM passes WHERE status_index = $1 AND link_hash = $2",
+            crate::rows::PASS_COLUMNS
+        ))
+        .bind(status_index as i64)
+        .bind(&link_hash[..])
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound)?;
+        crate::rows::pass(&row)
+    }
+
+    async fn status_list_len(&self) -> Result<u64, StoreError> {
+        // Every slot handed out, to passes and to texted results alike.
+        let len: i64 = sqlx::query_scalar(D::STATUS_LIST_LEN).fetch_one(&self.reader).await.map_err(db)?;
+        Ok(len.max(0) as u64)
+    }
+
+    async fn pass_by_status_index(&self, status_index: u64) -> Result<PassRecord, StoreError> {
+        let sql = format!("SELECT {} FROM passes WHERE status_index = $1", crate::rows::PASS_COLUMNS);
+        let row = sqlx::query(&sql)
+            .bind(status_index as i64)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound)?;
+        crate::rows::pass(&row)
+    }
+
+    async fn pass_by_control_code(&self, control_code: &str) -> Result<PassRecord, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM passes WHERE control_code = $1 ORDER BY status_index DESC LIMIT 1",
+            crate::rows::PASS_COLUMNS
+        );
+        let row = sqlx::query(&sql)
+            .bind(control_code)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound)?;
+        crate::rows::pass(&row)
+    }
+
+    async fn set_pass_status(
+        &self,
+        status_index: u64,
+        status: PassStatus,
+        reason: &str,
+        audit: &AuditEntry,
+        now: OffsetDateTime,
+        sms: Option<&OutboxMessage>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let current: Option<String> =
+            sqlx::query_scalar(&format!("SELECT status FROM passes WHERE status_index = $1{}", D::FOR_UPDATE))
+                .bind(status_index as i64)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        match current.as_deref() {
+            None => return Err(StoreError::NotFound),
+            Some("revoked") => return Err(StoreError::Conflict),
+            _ => {}
+        }
+        // A revoked pass no longer counts as the holder's one active pass.
+        let still_active = status != PassStatus::Revoked;
+        sqlx::query("UPDATE passes SET status = $1, status_reason = $2, active = CASE WHEN $3 THEN active ELSE FALSE END WHERE status_index = $4")
+            .bind(status.as_str())
+            .bind(reason)
+            .bind(still_active)
+            .bind(status_index as i64)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO revocations (status_index, status, reason, actor, at) VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+        )
+        .bind(status_index as i64)
+        .bind(status.as_str())
+        .bind(reason)
+        .bind(&audit.actor)
+        .bind(now.unix_timestamp())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        if let Some(sms) = sms {
+            crate::outbox::insert::<D>(&mut tx, sms, now).await?;
+        }
+        crate::audit::append::<D>(&mut tx, audit, now).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(seq)
+    }
+
+    async fn status_changes(&self, since: i64, limit: u32) -> Result<Vec<StatusChange>, StoreError> {
+        let rows =
+            sqlx::query("SELECT seq, status_index, status, at FROM revocations WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .bind(since)
+                .bind(i64::from(limit.clamp(1, 10_000)))
+                .fetch_all(&self.reader)
+                .await
+                .map_err(db)?;
+        rows.iter().map(crate::rows::status_change).collect()
+    }
+}
