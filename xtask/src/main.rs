@@ -216,6 +216,108 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The most methods one storage port may have: a port per context stays small enough to read and to fake.
+const MAX_PORT_METHODS: usize = 20;
+
+/// Storage stays behind its ports, and randomness comes in from the edges: only the store crates use sqlx or name the store's tables in SQL, no port grows
+/// past `MAX_PORT_METHODS`, the two backends share no statement text (shared SQL lives once in surge-store-sql),
+/// and surge-web depends on no store crate.
+fn storage_rules(root: &Path, files: &[PathBuf], problems: &mut Vec<String>) -> anyhow::Result<()> {
+    let crates = root.join("crates");
+    let is_store = |f: &Path| f.strip_prefix(&crates).is_ok_and(|rest| rest.starts_with("surge-store-"));
+    let is_test = |f: &Path| f.components().any(|c| c.as_os_str() == "tests") || f.ends_with("tests.rs");
+    let mut tables = Vec::new();
+    for dir in std::fs::read_dir(&crates)? {
+        let migrations = dir?.path().join("migrations");
+        if !migrations.is_dir() {
+            continue;
+        }
+        for sql in std::fs::read_dir(&migrations)? {
+            let text = std::fs::read_to_string(sql?.path())?;
+            for rest in text.split("CREATE TABLE ").skip(1) {
+                let rest = rest.trim_start_matches("IF NOT EXISTS ");
+                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if !name.is_empty() {
+                    tables.push(name);
+                }
+            }
+        }
+    }
+    let at_the_edge = |f: &Path| f.starts_with(crates.join("surge-server")) || f.starts_with(crates.join("surge-web"));
+    for file in files.iter().filter(|f| !is_store(f) && !is_test(f)) {
+        let text = std::fs::read_to_string(file)?;
+        if text.contains("OsRng") && !at_the_edge(file) {
+            problems.push(format!(
+                "{}: reads the OS random generator; take an RNG as a parameter (only surge-server and surge-web read it)",
+                file.display()
+            ));
+        }
+        if text.contains("sqlx::") {
+            problems.push(format!("{}: uses sqlx; only the store crates talk to the database", file.display()));
+        }
+        for table in &tables {
+            for keyword in ["FROM", "INTO", "UPDATE", "JOIN"] {
+                let statement = format!("{keyword} {table}");
+                let found = text.match_indices(&statement).any(|(at, _)| {
+                    !text[at + statement.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                });
+                if found {
+                    problems.push(format!(
+                        "{}: has SQL on the store's table {table}; only the store crates hold SQL",
+                        file.display()
+                    ));
+                }
+            }
+        }
+    }
+    for file in files.iter().filter(|f| f.starts_with(crates.join("surge-app/src"))) {
+        let text = std::fs::read_to_string(file)?;
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            if let Some(rest) = line.strip_prefix("pub trait ") {
+                let name: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
+                let methods =
+                    lines.by_ref().take_while(|l| *l != "}").filter(|l| l.trim_start().starts_with("fn ")).count();
+                if methods > MAX_PORT_METHODS {
+                    problems.push(format!(
+                        "{}: the port {name} has {methods} methods; split it by context (at most {MAX_PORT_METHODS})",
+                        file.display()
+                    ));
+                }
+            }
+        }
+    }
+    let statements = |krate: &str| -> anyhow::Result<Vec<String>> {
+        let mut sources = Vec::new();
+        rust_files(&crates.join(krate).join("src"), &mut sources)?;
+        let mut found = Vec::new();
+        for file in sources {
+            let text = std::fs::read_to_string(file)?;
+            for literal in text.split('"').skip(1).step_by(2) {
+                let sql = literal.split_whitespace().collect::<Vec<_>>().join(" ");
+                if ["SELECT ", "INSERT ", "UPDATE ", "DELETE "].iter().any(|k| sql.contains(k)) {
+                    found.push(sql);
+                }
+            }
+        }
+        Ok(found)
+    };
+    let postgres = statements("surge-store-postgres")?;
+    for sql in statements("surge-store-sqlite")?.into_iter().filter(|s| postgres.contains(s)) {
+        problems.push(format!("both backends hold the statement {sql:?}; write it once in surge-store-sql"));
+    }
+    let output = Command::new("cargo")
+        .args(["tree", "--edges", "normal", "--prefix", "none", "--format", "{p}", "-p", "surge-web"])
+        .output()
+        .context("running cargo tree")?;
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        if line.starts_with("surge-store-") {
+            problems.push(format!("surge-web depends on {line}: it reaches storage only through use cases"));
+        }
+    }
+    Ok(())
+}
+
 /// House rules a quick check can enforce: every Rust file says what it is for, no stubs or skipped tests, and the
 /// no-IO crates have no IO dependencies.
 fn tidy(root: &Path) -> anyhow::Result<()> {
@@ -263,6 +365,7 @@ fn tidy(root: &Path) -> anyhow::Result<()> {
             }
         }
     }
+    storage_rules(root, &files, &mut problems)?;
     if problems.is_empty() {
         println!("tidy: {} Rust files checked, no problems", files.len());
         Ok(())

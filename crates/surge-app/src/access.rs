@@ -10,7 +10,10 @@ use surge_domain::notify::Templates;
 use surge_domain::{FieldError, Phone};
 use time::{Duration, OffsetDateTime};
 
-use crate::{Access, AccountRecord, AppError, AuditLog, KeyScope, NewAccount, NewLoginCode, OutboxMessage, Role};
+use crate::{
+    Access, AccountRecord, AppError, AuditLog, KeyScope, NewAccount, NewApiKey, NewLoginCode, Organisations,
+    OutboxMessage, Role,
+};
 
 /// How long codes and sessions last and how often people may try. The defaults follow common practice for SMS
 /// codes (NIST SP 800-63B: short-lived, limited attempts) and a working day's session.
@@ -57,7 +60,7 @@ impl SessionToken {
     pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
         let mut bytes = [0u8; 32];
         rng.fill_bytes(&mut bytes);
-        Self(hex(&bytes))
+        Self(hex::encode(&bytes))
     }
 
     pub fn hash_of(presented: &str) -> [u8; 32] {
@@ -77,10 +80,6 @@ impl std::fmt::Debug for SessionToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SessionToken(…)")
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Six digits, uniformly drawn (rejection sampling keeps `% 1_000_000` unbiased).
@@ -153,7 +152,7 @@ fn parse_phone(text: &str, region: &str) -> Result<Phone, AppError> {
 
 /// Sends a sign-in code to `phone_text` (as typed), unless the phone or the client address asked too often.
 /// Returns the phone in E.164, for the next step.
-#[allow(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
+#[expect(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
 pub async fn request_login_code<S: Access, R: RngCore + CryptoRng>(
     store: &S,
     policy: &AccessPolicy,
@@ -183,7 +182,7 @@ pub async fn request_login_code<S: Access, R: RngCore + CryptoRng>(
             created_at: now,
             expires_at: now + policy.code_lifetime,
             sms: OutboxMessage {
-                idempotency_key: format!("login-code:{}", hex(&nonce)),
+                idempotency_key: format!("login-code:{}", hex::encode(&nonce)),
                 kind: "login_code".into(),
                 recipient: phone.clone(),
                 body,
@@ -301,7 +300,7 @@ pub async fn sign_out<S: Access>(store: &S, token: &str) -> Result<(), AppError>
 }
 
 /// Changes a staff member's password after checking the current one.
-#[allow(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
+#[expect(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
 pub async fn change_password<S: Access + AuditLog, R: RngCore + CryptoRng>(
     store: &S,
     policy: &AccessPolicy,
@@ -354,7 +353,7 @@ pub async fn change_password<S: Access + AuditLog, R: RngCore + CryptoRng>(
 
 /// Makes a staff account with a generated password, which must be changed at first sign-in. Returns the account
 /// id and the password, to be shown once.
-#[allow(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
+#[expect(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
 pub async fn create_staff_account<S: Access + AuditLog, R: RngCore + CryptoRng>(
     store: &S,
     actor: &str,
@@ -407,3 +406,74 @@ pub async fn create_staff_account<S: Access + AuditLog, R: RngCore + CryptoRng>(
 
 #[cfg(test)]
 mod tests;
+
+/// What an admin asks for when making an API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRequest {
+    pub role: Role,
+    /// For organisation admins: the one organisation the key acts for.
+    pub organisation_id: Option<i64>,
+    pub label: String,
+    /// For officials: the zones and categories they may act on; none means all.
+    pub zones: Vec<String>,
+    pub categories: Vec<String>,
+}
+
+/// Makes an API key, stored as a hash with its audit entry in one transaction. Returns its id and the key, which is
+/// shown once and never stored.
+pub async fn create_api_key<S: Access + Organisations, R: RngCore + CryptoRng>(
+    store: &S,
+    rng: &mut R,
+    actor: &str,
+    request: KeyRequest,
+    now: OffsetDateTime,
+) -> Result<(i64, crate::ApiKey), AppError> {
+    let bad = |message: &str| Err(AppError::BadRequest(message.to_owned()));
+    match (request.role, request.organisation_id) {
+        (Role::OrganisationAdmin, Some(organisation)) => {
+            store.organisation(organisation).await?;
+        }
+        (Role::OrganisationAdmin, None) => return bad("an organisation_admin key needs organisation_id"),
+        (_, Some(_)) => return bad("only organisation_admin keys belong to an organisation"),
+        (Role::Applicant, None) => return bad("applicants sign in with their phone; they have no API keys"),
+        (_, None) => {}
+    }
+    let scope = KeyScope {
+        zones: request.zones.iter().map(|z| z.trim().to_ascii_uppercase()).filter(|z| !z.is_empty()).collect(),
+        categories: request.categories.iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect(),
+    };
+    if request.role != Role::Official && !scope.is_unlimited() {
+        return bad("only official keys have zones and categories");
+    }
+    let key = crate::ApiKey::generate(rng);
+    let new = NewApiKey {
+        key_hash: key.hash(),
+        role: request.role,
+        organisation_id: request.organisation_id,
+        scope,
+        label: request.label,
+        created_at: now,
+    };
+    let audit = AuditEntry {
+        actor: actor.to_owned(),
+        action: "api_key.created".into(),
+        subject: String::new(),
+        detail: request.role.as_str().into(),
+    };
+    let id = store.insert_api_key(&new, &audit).await?;
+    tracing::info!(key_id = id, role = request.role.as_str(), "API key created");
+    Ok((id, key))
+}
+
+/// Revokes an API key with its audit entry in one transaction; it stops working at once.
+pub async fn revoke_api_key<S: Access>(store: &S, actor: &str, id: i64, now: OffsetDateTime) -> Result<(), AppError> {
+    let audit = AuditEntry {
+        actor: actor.to_owned(),
+        action: "api_key.revoked".into(),
+        subject: format!("api-key:{id}"),
+        detail: String::new(),
+    };
+    store.revoke_api_key(id, &audit, now).await?;
+    tracing::info!(key_id = id, "API key revoked");
+    Ok(())
+}

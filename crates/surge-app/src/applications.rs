@@ -105,7 +105,7 @@ fn sms(
 
 /// Validates and stores a citizen's application, lets the policy decide it, and issues the pass when the policy
 /// approves. `phone` is the applicant's, from their sign-in; `actor` names them in the audit log.
-#[allow(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
+#[expect(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
 #[tracing::instrument(skip_all)]
 pub async fn submit_application<S: Access + Applications + AuditLog, R: RngCore + CryptoRng + Send>(
     store: &S,
@@ -260,7 +260,7 @@ async fn reject<S: Applications>(
 
 /// An official approves (issuing the pass) or rejects (with a reason the applicant sees) an application in
 /// review. Applications outside the official's scope are `NotFound`; their own are `OwnCase`.
-#[allow(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
+#[expect(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
 #[tracing::instrument(skip_all, fields(application_id = id))]
 pub async fn decide_application<S: Applications, R: RngCore + CryptoRng + Send>(
     store: &S,

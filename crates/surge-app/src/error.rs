@@ -33,6 +33,12 @@ pub enum AppError {
     /// An official may not decide on their own application or an organisation they belong to.
     #[error("you cannot decide on your own application or organisation")]
     OwnCase,
+    /// The request asks for something that cannot be: a key of the wrong shape, a role without keys.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A pass policy with problems; nothing was stored.
+    #[error("the policy has {} problems; nothing was stored", .0.len())]
+    InvalidPolicy(Vec<crate::policy::PolicyProblem>),
 }
 
 impl AppError {
@@ -51,6 +57,8 @@ impl AppError {
             Self::Signing(_) => "signing_failed",
             Self::ActivePassExists => "active_pass_exists",
             Self::OwnCase => "own_case",
+            Self::BadRequest(_) => "request_invalid",
+            Self::InvalidPolicy(_) => "policy_invalid",
         }
     }
 }

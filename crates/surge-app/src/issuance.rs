@@ -51,7 +51,7 @@ impl ApiKey {
     pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
         let mut bytes = [0u8; 20];
         rng.fill_bytes(&mut bytes);
-        Self(format!("surge_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+        Self(format!("surge_{}", hex::encode(bytes)))
     }
 
     /// The hash of whatever a client presented, to look the key up.

@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod applications;
 mod error;
 pub mod facts;
+pub mod inbound;
 mod issuance;
 pub mod lab;
 mod organisations;

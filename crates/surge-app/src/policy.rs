@@ -97,6 +97,26 @@ pub async fn in_force<S: crate::AuditLog>(store: &S) -> Result<(i64, Value), cra
     }
 }
 
+/// Replaces the policy in force with a new version, stored with its audit entry in one transaction, once the whole
+/// document checks out; with any problem nothing is stored. Returns the new version and its number of rules.
+pub async fn replace_policy<S: crate::AuditLog>(
+    store: &S,
+    actor: &str,
+    document: &Value,
+    now: time::OffsetDateTime,
+) -> Result<(i64, usize), crate::AppError> {
+    let policy = Policy::parse(document).map_err(crate::AppError::InvalidPolicy)?;
+    let audit = surge_domain::audit::AuditEntry {
+        actor: actor.to_owned(),
+        action: "policy.replaced".into(),
+        subject: "policy".into(),
+        detail: format!("{} rules", policy.rules.len()),
+    };
+    let version = store.insert_policy(&document.to_string(), &audit, now).await?;
+    tracing::info!(version, rules = policy.rules.len(), "policy replaced");
+    Ok((version, policy.rules.len()))
+}
+
 impl Policy {
     /// Reads and checks a policy document: every rule has an id, a known outcome, a valid CertLogic `when` and a
     /// reason in both languages. Returns every problem, not only the first.

@@ -263,14 +263,25 @@ pub trait Applications: Send + Sync {
 
 /// Who may come in: API keys, staff and citizen accounts, sign-in codes, sessions and rate limits.
 pub trait Access: Send + Sync {
-    /// Stores an API key's hash with its role and scope.
-    fn insert_api_key(&self, key: &NewApiKey) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    /// Stores an API key's hash with its role and scope, and its audit entry (its subject set to the key) at the
+    /// key's creation time, in one transaction.
+    fn insert_api_key(
+        &self,
+        key: &NewApiKey,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
     /// The live key with this hash; `NotFound` for unknown or revoked keys.
     fn api_key(&self, key_hash: [u8; 32]) -> impl Future<Output = Result<ApiKeyRecord, StoreError>> + Send;
 
-    /// Revokes a key: it stops working at once. `NotFound` if no live key has this id.
-    fn revoke_api_key(&self, id: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Revokes a key, with its audit entry, in one transaction: it stops working at once. `NotFound` (and nothing
+    /// written) if no live key has this id.
+    fn revoke_api_key(
+        &self,
+        id: i64,
+        audit: &AuditEntry,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// How many live keys have this role (to create the first admin key on first start).
     fn count_api_keys(&self, role: Role) -> impl Future<Output = Result<u64, StoreError>> + Send;

@@ -201,7 +201,7 @@ fn message_key(header: Option<&Header>, raw: &str) -> (String, String) {
     match header {
         Some(h) if !h.control_id.is_empty() => (h.sending_facility.clone(), h.control_id.clone()),
         _ => {
-            let digest: String = Sha256::digest(raw.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+            let digest = hex::encode(Sha256::digest(raw.as_bytes()));
             (String::new(), format!("sha256:{digest}"))
         }
     }
@@ -364,7 +364,7 @@ pub async fn receive_csv<S: LabStore>(
         )
     })?;
     let raw = String::from_utf8_lossy(bytes).into_owned();
-    let digest: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let digest = hex::encode(Sha256::digest(bytes));
     let lab = messages.first().map(|m| m.header.sending_facility.clone()).unwrap_or_default();
     let taken = take(store, config, (lab, format!("csv:{digest}")), &raw, Ok(messages), now).await?;
     Ok(taken.into())
@@ -430,7 +430,7 @@ pub async fn register_by_sms<S: LabStore>(
 }
 
 /// A patient registers for their result with the sample's number, their name, date of birth and phone.
-#[allow(clippy::too_many_arguments, reason = "each is a field of the form")]
+#[expect(clippy::too_many_arguments, reason = "each is a field of the form")]
 pub async fn register_for_results<S: LabStore>(
     store: &S,
     config: &ResultsConfig,

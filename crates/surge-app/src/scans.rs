@@ -1,6 +1,7 @@
 //! The scan log: every verification at a checkpoint is recorded, and a valid pass seen at two checkpoints too far
 //! apart for the time between the scans raises a "possible cloned pass" alert, in the same transaction.
 
+use surge_domain::FieldError;
 use surge_domain::travel::{Position, impossible_travel};
 
 use crate::{AppError, Checkpoints, NewScan};
@@ -47,4 +48,31 @@ pub async fn record<S: Checkpoints>(store: &S, scan: &NewScan) -> Result<Option<
         tracing::warn!(status_index = scan.status_index, "possible cloned pass");
     }
     Ok(Some(alert.is_some()))
+}
+
+/// Registers a checkpoint where officers verify passes, with its position for the cloned-pass check. Every problem
+/// with the form is named by its field, and nothing is stored until all are right.
+pub async fn register_checkpoint<S: Checkpoints>(
+    store: &S,
+    name: &str,
+    zone: &str,
+    lat: f64,
+    lon: f64,
+    now: time::OffsetDateTime,
+) -> Result<i64, AppError> {
+    let mut problems = Vec::new();
+    if name.trim().is_empty() || name.len() > 100 {
+        problems.push(FieldError::new("name", "required", "Give the checkpoint a name of up to 100 characters"));
+    }
+    if !(-90.0..=90.0).contains(&lat) {
+        problems.push(FieldError::new("lat", "lat_invalid", "Latitude is between -90 and 90"));
+    }
+    if !(-180.0..=180.0).contains(&lon) {
+        problems.push(FieldError::new("lon", "lon_invalid", "Longitude is between -180 and 180"));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::InvalidForm(problems));
+    }
+    let zone = zone.trim().to_ascii_uppercase();
+    Ok(store.insert_checkpoint(name.trim(), &zone, lat, lon, now).await?)
 }

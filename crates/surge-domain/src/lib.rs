@@ -6,6 +6,7 @@ pub mod audit;
 mod employees;
 mod field;
 mod kinds;
+pub mod mac;
 pub mod notify;
 mod organisation;
 mod phone;

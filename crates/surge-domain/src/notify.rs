@@ -11,7 +11,7 @@ pub mod throttle;
 pub use inbound::{InboundCommand, parse_command};
 pub use message::{
     MessageState, Receipt, RetryPolicy, SendOutcome, after_receipt, kannel_receipt, receipt_signature,
-    receipt_signature_valid, smpp_receipt,
+    receipt_signature_valid, smpp_receipt, webhook_signature, webhook_signature_valid,
 };
 pub use template::{Template, TemplateError, Templates};
 pub use text::{Encoding, SmsText, TextError, split};

@@ -257,7 +257,7 @@ impl Lineage {
 
 /// A file's SHA-256, hex.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// What reading a file came to.

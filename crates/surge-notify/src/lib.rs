@@ -14,5 +14,5 @@ pub use gateway::{OutgoingSms, SendFuture, SmsGateway};
 pub use kannel::{KannelConfig, KannelGateway};
 pub use log_gateway::LogGateway;
 pub use smpp::{SmppConfig, SmppGateway, SmppReceipt};
-pub use webhook::{WebhookConfig, WebhookGateway, webhook_signature};
+pub use webhook::{WebhookConfig, WebhookGateway};
 pub use worker::{NotifyWorker, Route, WorkOutcome, WorkerConfig};

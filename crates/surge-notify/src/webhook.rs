@@ -4,8 +4,7 @@
 
 use std::time::Duration;
 
-use hmac::Mac;
-use surge_domain::notify::SendOutcome;
+use surge_domain::notify::{SendOutcome, webhook_signature};
 
 use crate::gateway::{OutgoingSms, SendFuture, SmsGateway};
 
@@ -19,14 +18,6 @@ pub struct WebhookConfig {
 pub struct WebhookGateway {
     config: WebhookConfig,
     client: reqwest::Client,
-}
-
-/// `sha256=<hex>` of the body with the shared secret.
-pub fn webhook_signature(secret: &[u8], body: &[u8]) -> String {
-    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret) else { return String::new() };
-    mac.update(body);
-    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256={hex}")
 }
 
 impl WebhookGateway {

@@ -57,7 +57,7 @@ impl Kid {
     }
 
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(self.0)
     }
 
     pub fn from_hex(text: &str) -> Result<Self, PassError> {

@@ -256,7 +256,7 @@ impl<'a> Verifier<'a> {
         let key = match self.trust.verify_sign1(&sign1) {
             KeyMatch::Verified(key) => key,
             KeyMatch::UnknownKid { kid, withdrawn } => {
-                let hex: String = kid.iter().map(|b| format!("{b:02x}")).collect();
+                let hex = hex::encode(&kid);
                 let detail = if withdrawn {
                     format!("key {hex} has been withdrawn from the trust list")
                 } else if kid.is_empty() {

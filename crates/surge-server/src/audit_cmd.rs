@@ -64,7 +64,7 @@ async fn verify<S: Store>(store: &S, format: &str) -> anyhow::Result<Outcome> {
             Err(broken) => break Err(broken),
         }
     };
-    let head: String = prev.iter().map(|b| format!("{b:02x}")).collect();
+    let head = hex::encode(prev);
     Ok(match result {
         Ok(()) => {
             if format == "json" {

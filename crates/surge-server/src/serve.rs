@@ -12,6 +12,7 @@ use rand::rngs::StdRng;
 use surge_app::access::AccessPolicy;
 use surge_app::{ApiKey, Config, IssuanceWorker, KeyScope, NewApiKey, PassSigner, Role, Store};
 use surge_domain::RegistryScheme;
+use surge_domain::audit::AuditEntry;
 use surge_notify::{
     KannelConfig, KannelGateway, LogGateway, NotifyWorker, Route, SmppConfig, SmppGateway, SmppReceipt, WebhookConfig,
     WebhookGateway, WorkerConfig,
@@ -142,14 +143,22 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     if store.count_api_keys(Role::Admin).await? == 0 {
         let key = ApiKey::generate(&mut rand_core::OsRng);
         store
-            .insert_api_key(&NewApiKey {
-                key_hash: key.hash(),
-                role: Role::Admin,
-                organisation_id: None,
-                scope: KeyScope::default(),
-                label: "first admin".into(),
-                created_at: crate::now(),
-            })
+            .insert_api_key(
+                &NewApiKey {
+                    key_hash: key.hash(),
+                    role: Role::Admin,
+                    organisation_id: None,
+                    scope: KeyScope::default(),
+                    label: "first admin".into(),
+                    created_at: crate::now(),
+                },
+                &AuditEntry {
+                    actor: "system".into(),
+                    action: "api_key.created".into(),
+                    subject: String::new(),
+                    detail: Role::Admin.as_str().into(),
+                },
+            )
             .await?;
         // Shown once, on the console of whoever started the service; only its hash is stored.
         println!("admin API key (shown once, keep it safe): {}", key.reveal());
@@ -514,7 +523,7 @@ pub fn receipt_secret(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     }
     let mut bytes = [0u8; 32];
     rand_core::OsRng.fill_bytes(&mut bytes);
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = hex::encode(bytes);
     std::fs::create_dir_all(data_dir.join("keys"))?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

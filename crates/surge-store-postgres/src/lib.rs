@@ -36,6 +36,20 @@ impl surge_store_sql::Dialect for PgDialect {
     const STATUS_LIST_LEN: &'static str =
         "SELECT CASE WHEN is_called THEN last_value + 1 ELSE 0 END FROM status_index_seq";
     const BLOB: &'static str = "BYTEA";
+    const SQL_TYPES: [&'static str; 8] = [
+        "BIGINT",
+        "BIGINT GENERATED ALWAYS AS IDENTITY",
+        "BOOLEAN",
+        "FALSE",
+        "TRUE",
+        "BYTEA",
+        "DOUBLE PRECISION",
+        "BIGSERIAL",
+    ];
+    const OWN_MIGRATIONS: &'static [(i64, &'static str, &'static str)] = &[
+        (1, "epass", include_str!("../migrations/0001_epass.sql")),
+        (14, "events", include_str!("../migrations/0014_events.sql")),
+    ];
 
     fn rows_affected(result: &PgQueryResult) -> u64 {
         result.rows_affected()
@@ -74,7 +88,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PostgresStore, S
         .connect(url)
         .await
         .map_err(db)?;
-    sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| StoreError::Database(e.to_string()))?;
+    surge_store_sql::migrations::migrator::<PgDialect>()
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?;
     Ok(SqlStore::new(pool.clone(), pool))
 }
 

@@ -80,3 +80,33 @@ async fn an_event_is_not_passed_by_one_of_a_later_transaction_that_committed_fir
     }
     assert_eq!(seen, ["1", "2"], "the earlier transaction's event comes first");
 }
+
+/// What every database made so far has applied: sqlx refuses to start when an applied migration's text changed, so
+/// rendering the shared templates must give these exact texts (SHA-384, as sqlx checks them).
+const APPLIED: &[(i64, &str)] = &[
+    (1, "64853f35d2b7f456b48266e32b07a039d75111026f10b3be4454b37b15f6ade88473c5aa940dfc50ea66a79073fd8a58"),
+    (2, "a276ff817bf28e90902b5d4200b782a372dbe026e5e5cdcfa58f8f242776e2171e6ab5b5adf70c2accce250c4218d1fb"),
+    (3, "3f1753c803d115c9369236a9a02c3f6eec84d195b58c7c7388b7b7354ba1859376f9bd8d6df9172bc8cabaef50bebcdb"),
+    (4, "ec77e37071a588f78b15d1561a240490eaed0a0652cd00fc1c5e039f908ffb273a3d8350afd41f82057edc3f49066a78"),
+    (5, "3fdf5af6c98568d586a0542741590eee497bd0533331a534d1bcc2ee632842c362101f90d5b63127a202940d7fa048b6"),
+    (6, "05e14bf8aca1175cbe978b4bd5cb2ef7205c4f5adef8b624c521eaa0df55a55ecf7319f18d632ac6b20c911fcae00733"),
+    (7, "e791daf66da95cd099af6b7a1d71772414d54f97b34e53ea2b2f485d91d63a53a0c463a82a9b514a78a9c709ef7a75a7"),
+    (8, "f9a440d9736581dcc96c70b18e27835e5b6e82936945b2edaadad801881257bf3dd68b3469870398e25d8a2530695979"),
+    (9, "cbadc39f972d62df035ce88c8dcb4dd58493bbaa26d4835aeff861a951d3b4ca11fb71dd3fc138a1f18ef88e0095fae8"),
+    (10, "feb845088f9f049679f611bc3e31f8027780cc5f1b4d3562981df58a50c0336132680b16ced7679827ed0d876d34ba2c"),
+    (11, "d8729b35bfb7bea67ed5c09e4a9a1f0f80011cde0f4d8d406809f92704fd1c78f191668afcfacfc7faf9b7896306e975"),
+    (12, "7cf8f7d416b4efbec9fa2400bdc73a7bcffeefa5b6463d8cee5bda4206d31a28261178767ac7aeef64bd8d5b8c92fce9"),
+    (13, "8dea86990e204a92480e3a102f7de778587dab8dbc54b921bb935eed6c8e17b1f346555352a4aa9cc86be89390555afc"),
+    (14, "c0ab7d28ad54fca057b2ea96de943aef90a7623e49e7ed40080324d5fae52831cd68232ef95c6aa55e2c8382b56b5a06"),
+    (15, "583f6a65854cb2436fef75eef9c2a1bb8f904895e46ac442269b6620fdae9307087b2bb89d797e2ea01897d668714ae6"),
+];
+
+#[test]
+fn the_migrations_are_the_texts_databases_already_applied() {
+    let checksums: Vec<(i64, String)> = surge_store_sql::migrations::migrator::<surge_store_postgres::PgDialect>()
+        .iter()
+        .map(|m| (m.version, m.checksum.iter().map(|b| format!("{b:02x}")).collect()))
+        .collect();
+    let expected: Vec<(i64, String)> = APPLIED.iter().map(|(v, sum)| (*v, (*sum).to_owned())).collect();
+    assert_eq!(checksums, expected);
+}

@@ -4,6 +4,7 @@
 use sqlx::{ColumnIndex, Encode, Row, Type};
 use surge_app::store::columns;
 use surge_app::{Access, AccountRecord, ApiKeyRecord, NewAccount, NewApiKey, NewLoginCode, Role, StoreError};
+use surge_domain::audit::AuditEntry;
 use time::OffsetDateTime;
 
 use crate::{Args, Conn, Db, DbRow, Dialect, Serial, SqlStore, Value, db};
@@ -26,8 +27,9 @@ where
     for<'a> Option<&'a str>: Encode<'a, Db<D>> + Type<Db<D>>,
     for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
 {
-    async fn insert_api_key(&self, key: &NewApiKey) -> Result<i64, StoreError> {
-        sqlx::query_scalar(
+    async fn insert_api_key(&self, key: &NewApiKey, audit: &AuditEntry) -> Result<i64, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_keys (key_hash, role, organisation_id, label, zones, categories, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -38,9 +40,13 @@ where
         .bind(columns::from_zones(&key.scope.zones))
         .bind(columns::from_zones(&key.scope.categories))
         .bind(key.created_at.unix_timestamp())
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *tx)
         .await
-        .map_err(db)
+        .map_err(db)?;
+        let audit = AuditEntry { subject: format!("api-key:{id}"), ..audit.clone() };
+        crate::audit::append::<D>(&mut tx, &audit, key.created_at).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(id)
     }
 
     async fn api_key(&self, key_hash: [u8; 32]) -> Result<ApiKeyRecord, StoreError> {
@@ -54,13 +60,18 @@ where
         crate::rows::api_key(&row)
     }
 
-    async fn revoke_api_key(&self, id: i64) -> Result<(), StoreError> {
+    async fn revoke_api_key(&self, id: i64, audit: &AuditEntry, now: OffsetDateTime) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
         let done = sqlx::query("UPDATE api_keys SET revoked = TRUE WHERE id = $1 AND NOT revoked")
             .bind(id)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await
             .map_err(db)?;
-        if D::rows_affected(&done) == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if D::rows_affected(&done) == 0 {
+            return Err(StoreError::NotFound);
+        }
+        crate::audit::append::<D>(&mut tx, audit, now).await?;
+        tx.commit().await.map_err(db)
     }
 
     async fn count_api_keys(&self, role: Role) -> Result<u64, StoreError> {

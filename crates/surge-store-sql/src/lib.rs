@@ -13,6 +13,7 @@ mod checkpoints;
 mod events;
 mod facts;
 mod lab;
+pub mod migrations;
 mod organisations;
 mod outbox;
 mod passes;
@@ -75,6 +76,10 @@ pub trait Dialect: Send + Sync + Sized + 'static {
     const STATUS_LIST_LEN: &'static str;
     /// The column type of bytes (`BLOB`, `BYTEA`).
     const BLOB: &'static str;
+    /// How the shared migrations' placeholders (`migrations::PLACEHOLDERS`, in that order) are spelled.
+    const SQL_TYPES: [&'static str; 8];
+    /// The migrations that differ too much to share: version, description and SQL.
+    const OWN_MIGRATIONS: &'static [(i64, &'static str, &'static str)];
 
     fn rows_affected(result: &<Self::DB as Database>::QueryResult) -> u64;
 

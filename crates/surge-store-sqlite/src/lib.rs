@@ -35,6 +35,11 @@ impl surge_store_sql::Dialect for SqliteDialect {
     const EVENTS_AFTER: &'static str = "tx > $1 OR (tx = $1 AND id > $2)";
     const STATUS_LIST_LEN: &'static str = "SELECT next_index FROM status_allocator WHERE id = 1";
     const BLOB: &'static str = "BLOB";
+    const SQL_TYPES: [&'static str; 8] = ["INTEGER", "INTEGER", "INTEGER", "0", "1", "BLOB", "REAL", "INTEGER"];
+    const OWN_MIGRATIONS: &'static [(i64, &'static str, &'static str)] = &[
+        (1, "epass", include_str!("../migrations/0001_epass.sql")),
+        (14, "events", include_str!("../migrations/0014_events.sql")),
+    ];
 
     fn rows_affected(result: &SqliteQueryResult) -> u64 {
         result.rows_affected()
@@ -75,7 +80,10 @@ pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         .pragma("cache_size", "-65536")
         .foreign_keys(true);
     let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.map_err(db)?;
-    sqlx::migrate!("./migrations").run(&writer).await.map_err(|e| StoreError::Database(e.to_string()))?;
+    surge_store_sql::migrations::migrator::<SqliteDialect>()
+        .run(&writer)
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?;
     let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await.map_err(db)?;
     Ok(SqlStore::new(writer, reader))
 }

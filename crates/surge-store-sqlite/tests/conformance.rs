@@ -11,3 +11,33 @@ async fn fresh() -> (SqliteStore, tempfile::TempDir) {
 }
 
 surge_testkit::conformance_tests!(fresh);
+
+/// What every database made so far has applied: sqlx refuses to start when an applied migration's text changed, so
+/// rendering the shared templates must give these exact texts (SHA-384, as sqlx checks them).
+const APPLIED: &[(i64, &str)] = &[
+    (1, "71f13a0e3ff9a3d86d6d2588beafeca076da35cc6e6aa13490c0e58e1224b4bd23000ac7a3dc5f6728477e37c4b140d3"),
+    (2, "26a95c5de7f97d161d2b4971acd88d85bf506af5afaf4f8cf1052f2f1ce8a5a439dbfeb4ef462af524fba3f176fb4720"),
+    (3, "3f1753c803d115c9369236a9a02c3f6eec84d195b58c7c7388b7b7354ba1859376f9bd8d6df9172bc8cabaef50bebcdb"),
+    (4, "97627b331b09d6eb4b49352706246b663f6a3792918f8b817f72a034df1125259173c73a89e2200c4b88b217bb9fc467"),
+    (5, "d1f0af9714366977c7ba929dbd88ae9fe7016f2bf5ffc62dbe804efeb4e968632fa4f4b778e0328fdfe099ac248c3c6a"),
+    (6, "9485ade76028c96fc38f0821af40a43491fba8deb2f5252c8b801e9da7b41830a59c051d858ecec743f86b2a6f0e4006"),
+    (7, "abf3980aa14b4769b6c95ca8b164dce4ce6e7a0a9efe5836b8851ef406ff9b369fe0e902c88b96e49dfb0914a139da9b"),
+    (8, "35d602409990efe6b1398ab2e2d5d26fe8128edd07bf6d2b0dac5dc22d538cb6514c00a88ca53969284b87aaffcfd549"),
+    (9, "ae0580d3aaaf40f166df29f2087d50f8eb947a0b42179c6dcebda5ba8f061cf78e273c9ecafd9782d3eea24d1426e57f"),
+    (10, "db5c2db853fa6e1f6fb4ed049eabffab6df6d1013fa0985a45f38ee70a74ec35be32298481b219da7a212c670a64bc60"),
+    (11, "0410a8b5eec3607dc3ef392286100f516c86fbd3e7da7ccd93039e332a477d834ae6592843ca836a05ceb6aa0eb15059"),
+    (12, "7cf8f7d416b4efbec9fa2400bdc73a7bcffeefa5b6463d8cee5bda4206d31a28261178767ac7aeef64bd8d5b8c92fce9"),
+    (13, "552d17d42590ab0de288b8b5724bfee911b6426f53c8e9fe7d4373cc391811173f77f72d291ebeac5e280221b538f15a"),
+    (14, "b73a24b9a0ce25ad52c83508615437a5cce91f5fdab5076431301a0224171a31d2dd4628138e670ecca2db480988c1b8"),
+    (15, "aa9ba4021a3698862590a7a9ecb94294871b87335b4781abe5defedba2417a6077fb188d77886d369aa4575989cfd63f"),
+];
+
+#[test]
+fn the_migrations_are_the_texts_databases_already_applied() {
+    let checksums: Vec<(i64, String)> = surge_store_sql::migrations::migrator::<surge_store_sqlite::SqliteDialect>()
+        .iter()
+        .map(|m| (m.version, m.checksum.iter().map(|b| format!("{b:02x}")).collect()))
+        .collect();
+    let expected: Vec<(i64, String)> = APPLIED.iter().map(|(v, sum)| (*v, (*sum).to_owned())).collect();
+    assert_eq!(checksums, expected);
+}

@@ -6,6 +6,7 @@ use surge_app::{
     OutboxMessage, Role, SendResult, Store, StoreError,
 };
 use surge_domain::OrgStatus;
+use surge_domain::audit::AuditEntry;
 use surge_domain::notify::{MessageState, Receipt};
 use time::Duration;
 
@@ -332,13 +333,20 @@ pub async fn api_keys_are_found_by_hash_only<S: Store>(store: &S) {
         label: format!("{} key", role.as_str()),
         created_at: NOW,
     };
-    let id = store.insert_api_key(&new_key([1; 32], Role::Admin, Default::default())).await.unwrap();
+    let audit = |action: &str| AuditEntry {
+        actor: "account:1".into(),
+        action: action.into(),
+        subject: String::new(),
+        detail: String::new(),
+    };
+    let created = audit("api_key.created");
+    let id = store.insert_api_key(&new_key([1; 32], Role::Admin, Default::default()), &created).await.unwrap();
     let key = store.api_key([1; 32]).await.unwrap();
     assert_eq!((key.id, key.role, key.organisation_id, key.label.as_str()), (id, Role::Admin, None, "admin key"));
     assert!(key.scope.is_unlimited());
     let scope =
         surge_app::KeyScope { zones: vec!["KR-26".into(), "KR-11".into()], categories: vec!["healthcare".into()] };
-    store.insert_api_key(&new_key([4; 32], Role::Official, scope.clone())).await.unwrap();
+    store.insert_api_key(&new_key([4; 32], Role::Official, scope.clone()), &created).await.unwrap();
     assert_eq!(store.api_key([4; 32]).await.unwrap().scope, scope);
     assert!(matches!(store.api_key([2; 32]).await, Err(StoreError::NotFound)));
     assert_eq!(store.count_api_keys(Role::Admin).await.unwrap(), 1);
@@ -353,12 +361,26 @@ pub async fn api_keys_are_found_by_hash_only<S: Store>(store: &S) {
         .unwrap();
     let org_key = store.api_key([3; 32]).await.unwrap();
     assert_eq!((org_key.role, org_key.organisation_id), (Role::OrganisationAdmin, Some(org)));
-    assert!(store.insert_api_key(&new_key([3; 32], Role::Official, Default::default())).await.is_err());
-    store.revoke_api_key(org_key.id).await.unwrap();
+    assert!(store.insert_api_key(&new_key([3; 32], Role::Official, Default::default()), &created).await.is_err());
+    let revoked = AuditEntry { subject: format!("api-key:{}", org_key.id), ..audit("api_key.revoked") };
+    store.revoke_api_key(org_key.id, &revoked, NOW).await.unwrap();
     assert!(matches!(store.api_key([3; 32]).await, Err(StoreError::NotFound)), "a revoked key stops working");
-    assert!(matches!(store.revoke_api_key(org_key.id).await, Err(StoreError::NotFound)), "revoked once");
-    store.revoke_api_key(id).await.unwrap();
+    assert!(matches!(store.revoke_api_key(org_key.id, &revoked, NOW).await, Err(StoreError::NotFound)), "revoked once");
+    store.revoke_api_key(id, &revoked, NOW).await.unwrap();
     assert_eq!(store.count_api_keys(Role::Admin).await.unwrap(), 0);
+    // Each key made or revoked has its audit entry, written with it; what failed left none.
+    let entries: Vec<(String, String)> =
+        store.audit_entries(0, 100).await.unwrap().into_iter().map(|r| (r.entry.action, r.entry.subject)).collect();
+    let key_id = store.api_key([4; 32]).await.unwrap().id;
+    assert_eq!(
+        entries,
+        [
+            ("api_key.created".to_owned(), format!("api-key:{id}")),
+            ("api_key.created".to_owned(), format!("api-key:{key_id}")),
+            ("api_key.revoked".to_owned(), format!("api-key:{}", org_key.id)),
+            ("api_key.revoked".to_owned(), format!("api-key:{}", org_key.id)),
+        ]
+    );
 }
 
 pub async fn the_zone_filter_takes_in_sub_zones_and_contact_phones_find_their_organisations<S: Store>(store: &S) {

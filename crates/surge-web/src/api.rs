@@ -7,8 +7,7 @@ use axum::http::StatusCode;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use surge_app::{ApiKey, BatchRecord, KeyScope, NewApiKey, OrgFilter, OrganisationRecord, Role, Store};
-use surge_domain::audit::AuditEntry;
+use surge_app::{ApiKey, BatchRecord, KeyScope, OrgFilter, OrganisationRecord, Role, Store};
 use surge_domain::{OrgStatus, RegistrationInput, Transition};
 
 use crate::AppState;
@@ -344,46 +343,21 @@ pub async fn create_api_key<S: Store>(
     principal.require(&[Role::Admin])?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let role = Role::parse(&body.role).ok_or_else(|| ApiError::bad_request(format!("unknown role {:?}", body.role)))?;
-    match (role, body.organisation_id) {
-        (Role::OrganisationAdmin, Some(org)) => {
-            state.store.organisation(org).await?;
-        }
-        (Role::OrganisationAdmin, None) => {
-            return Err(ApiError::bad_request("an organisation_admin key needs organisation_id"));
-        }
-        (_, Some(_)) => return Err(ApiError::bad_request("only organisation_admin keys belong to an organisation")),
-        (Role::Applicant, None) => {
-            return Err(ApiError::bad_request("applicants sign in with their phone; they have no API keys"));
-        }
-        (_, None) => {}
-    }
-    let scope = KeyScope {
-        zones: body.zones.iter().map(|z| z.trim().to_ascii_uppercase()).filter(|z| !z.is_empty()).collect(),
-        categories: body.categories.iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect(),
+    let request = surge_app::access::KeyRequest {
+        role,
+        organisation_id: body.organisation_id,
+        label: body.label,
+        zones: body.zones,
+        categories: body.categories,
     };
-    if role != Role::Official && !scope.is_unlimited() {
-        return Err(ApiError::bad_request("only official keys have zones and categories"));
-    }
-    let key = ApiKey::generate(&mut rand_core::OsRng);
-    let id = state
-        .store
-        .insert_api_key(&NewApiKey {
-            key_hash: key.hash(),
-            role,
-            organisation_id: body.organisation_id,
-            scope,
-            label: body.label,
-            created_at: (state.clock)(),
-        })
-        .await?;
-    tracing::info!(key_id = id, role = role.as_str(), "API key created");
-    let entry = AuditEntry {
-        actor: principal.actor(),
-        action: "api_key.created".into(),
-        subject: format!("api-key:{id}"),
-        detail: role.as_str().into(),
-    };
-    state.store.append_audit(&entry, (state.clock)()).await?;
+    let (id, key) = surge_app::access::create_api_key(
+        &state.store,
+        &mut rand_core::OsRng,
+        &principal.actor(),
+        request,
+        (state.clock)(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "role": role.as_str(), "api_key": key.reveal()}))))
 }
 
@@ -395,16 +369,8 @@ pub async fn revoke_api_key<S: Store>(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(&[Role::Admin])?;
-    state.store.revoke_api_key(id).await?;
+    surge_app::access::revoke_api_key(&state.store, &principal.actor(), id, (state.clock)()).await?;
     state.caches.forget_key(id);
-    tracing::info!(key_id = id, "API key revoked");
-    let entry = AuditEntry {
-        actor: principal.actor(),
-        action: "api_key.revoked".into(),
-        subject: format!("api-key:{id}"),
-        detail: String::new(),
-    };
-    state.store.append_audit(&entry, (state.clock)()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

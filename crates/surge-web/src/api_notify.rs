@@ -9,9 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use surge_app::{MessageFilter, MessageRecord, OutboxMessage, Role, Store};
 use surge_domain::Phone;
-use surge_domain::notify::{
-    InboundCommand, MessageState, Receipt, Templates, kannel_receipt, parse_command, receipt_signature_valid,
-};
+use surge_domain::notify::{MessageState, Receipt, Templates, kannel_receipt, receipt_signature_valid};
 
 use crate::AppState;
 use crate::auth::Principal;
@@ -190,39 +188,7 @@ pub async fn kannel_inbound<S: Store>(
     }
     let phone = Phone::parse(&q.from, &state.config.phone_region)
         .map_err(|reason| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "phone_invalid", reason))?;
-    let now = (state.clock)();
-    // Replies follow the text's script: Hangul in, Korean out.
-    let lang = if q.text.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)) { "ko" } else { "en" };
-    let reply_kind = match parse_command(&q.text) {
-        InboundCommand::Verify(code) => {
-            let reply = verify_by_sms(&state, &code, lang, now).await?;
-            return Ok((StatusCode::OK, reply));
-        }
-        InboundCommand::Stop => {
-            state.store.set_opt_out(phone.as_str(), true, now).await?;
-            tracing::info!("opt-out by SMS");
-            "opted_out"
-        }
-        InboundCommand::Start => {
-            state.store.set_opt_out(phone.as_str(), false, now).await?;
-            tracing::info!("opt-in by SMS");
-            "opted_in"
-        }
-        InboundCommand::Result { specimen, birth_date } => {
-            let registered =
-                surge_app::results::register_by_sms(&state.store, &phone, &specimen, &birth_date, now).await;
-            let reply = match registered {
-                Ok(_) => Templates::builtin().render("result_registered", lang, &[("reference", &specimen)]),
-                Err(surge_app::AppError::InvalidForm(_)) => {
-                    Templates::builtin().render("result_register_help", lang, &[])
-                }
-                Err(e) => return Err(e.into()),
-            };
-            return Ok((StatusCode::OK, reply.unwrap_or_default()));
-        }
-        InboundCommand::Unknown => "inbound_help",
-    };
-    let reply = Templates::builtin().render(reply_kind, lang, &[]).unwrap_or_default();
+    let reply = surge_app::inbound::answer_text(&state.store, &state.trust, &phone, &q.text, (state.clock)()).await?;
     Ok((StatusCode::OK, reply))
 }
 
@@ -240,22 +206,8 @@ pub async fn webhook_receipt<S: Store>(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    use hmac::Mac;
     let presented = headers.get("x-surge-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let hex = presented.strip_prefix("sha256=").unwrap_or("");
-    let bytes: Option<Vec<u8>> = (0..hex.len())
-        .step_by(2)
-        .map(|i| hex.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
-        .collect();
-    let valid = !state.web.webhook_secret.is_empty()
-        && bytes.is_some_and(|tag| {
-            hmac::Hmac::<sha2::Sha256>::new_from_slice(&state.web.webhook_secret)
-                .map(|mut mac| {
-                    mac.update(&body);
-                    mac.verify_slice(&tag).is_ok()
-                })
-                .unwrap_or(false)
-        });
+    let valid = surge_domain::notify::webhook_signature_valid(&state.web.webhook_secret, &body, presented);
     if !valid {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "receipt_signature_invalid", "the receipt is not signed"));
     }
@@ -268,33 +220,4 @@ pub async fn webhook_receipt<S: Store>(
     };
     let changed = state.store.record_receipt(report.id, receipt, (state.clock)()).await?;
     Ok(Json(json!({"id": report.id, "state": changed.map(MessageState::as_str)})))
-}
-
-/// The answer to `VERIFY <control code>`, for officers without data: the pass's verdict in one line.
-async fn verify_by_sms<S: Store>(
-    state: &AppState<S>,
-    code: &str,
-    lang: &str,
-    now: time::OffsetDateTime,
-) -> Result<String, ApiError> {
-    let templates = Templates::builtin();
-    let invalid = |reason: &str| templates.render("verify_invalid", lang, &[("reason", reason)]).unwrap_or_default();
-    let Ok(code) = surge_pass::ControlCode::parse(code) else { return Ok(invalid("control_code_invalid")) };
-    let pass = match state.store.pass_by_control_code(&code.to_string()).await {
-        Ok(pass) => pass,
-        Err(surge_app::StoreError::NotFound) => return Ok(invalid("pass_not_found")),
-        Err(e) => return Err(e.into()),
-    };
-    let verification = surge_pass::Verifier::new(&state.trust).verify(&pass.token, now, None);
-    if let Some(reason) = verification.first_failure() {
-        return Ok(invalid(reason.code()));
-    }
-    if pass.status != surge_app::PassStatus::Valid {
-        return Ok(invalid(pass.status.as_str()));
-    }
-    let until = (pass.expires - time::Duration::seconds(1)).date().to_string();
-    let zones = pass.zones.join(", ");
-    Ok(templates
-        .render("verify_valid", lang, &[("holder", &pass.holder), ("zones", &zones), ("valid_until", &until)])
-        .unwrap_or_default())
 }

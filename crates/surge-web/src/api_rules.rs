@@ -9,13 +9,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use surge_app::policy::{Policy, PolicyProblem};
 use surge_app::{Role, Store};
-use surge_domain::audit::AuditEntry;
 
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
 
-fn problems_error(problems: &[PolicyProblem]) -> ApiError {
+pub(crate) fn problems_error(problems: &[PolicyProblem]) -> ApiError {
     ApiError {
         details: Some(json!(
             problems
@@ -51,15 +50,8 @@ pub async fn replace<S: Store>(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require(&[Role::Admin])?;
     let Json(document) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let policy = Policy::parse(&document).map_err(|p| problems_error(&p))?;
-    let audit = AuditEntry {
-        actor: principal.actor(),
-        action: "policy.replaced".into(),
-        subject: "policy".into(),
-        detail: format!("{} rules", policy.rules.len()),
-    };
-    let version = state.store.insert_policy(&document.to_string(), &audit, (state.clock)()).await?;
-    tracing::info!(version, rules = policy.rules.len(), "policy replaced");
+    let (version, _) =
+        surge_app::policy::replace_policy(&state.store, &principal.actor(), &document, (state.clock)()).await?;
     Ok((StatusCode::CREATED, Json(json!({"version": version}))))
 }
 

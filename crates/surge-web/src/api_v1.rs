@@ -167,24 +167,15 @@ pub async fn create_checkpoint<S: Store>(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require(&[Role::Admin])?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let mut problems = Vec::new();
-    if body.name.trim().is_empty() || body.name.len() > 100 {
-        problems.push(json!({"field": "name", "code": "required", "message": "Give the checkpoint a name of up to 100 characters"}));
-    }
-    if !(-90.0..=90.0).contains(&body.lat) {
-        problems.push(json!({"field": "lat", "code": "lat_invalid", "message": "Latitude is between -90 and 90"}));
-    }
-    if !(-180.0..=180.0).contains(&body.lon) {
-        problems.push(json!({"field": "lon", "code": "lon_invalid", "message": "Longitude is between -180 and 180"}));
-    }
-    if !problems.is_empty() {
-        return Err(ApiError {
-            details: Some(json!(problems)),
-            ..unprocessable("form_invalid", format!("{} fields need correcting", problems.len()))
-        });
-    }
-    let zone = body.zone.trim().to_ascii_uppercase();
-    let id = state.store.insert_checkpoint(body.name.trim(), &zone, body.lat, body.lon, (state.clock)()).await?;
+    let id = surge_app::scans::register_checkpoint(
+        &state.store,
+        &body.name,
+        &body.zone,
+        body.lat,
+        body.lon,
+        (state.clock)(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id}))))
 }
 

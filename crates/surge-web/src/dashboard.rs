@@ -37,7 +37,7 @@ struct Rendered {
 impl Rendered {
     fn new(body: String, content_type: &'static str) -> Self {
         let digest = Sha256::digest(body.as_bytes());
-        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let hex = hex::encode(&digest[..12]);
         let etag = HeaderValue::from_str(&format!("\"{hex}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
         Self { body: Bytes::from(body), etag, content_type }
     }

@@ -77,6 +77,8 @@ impl From<AppError> for ApiError {
             AppError::SignInFailed => Self::new(StatusCode::UNAUTHORIZED, code, e.to_string()),
             AppError::ActivePassExists => Self::new(StatusCode::CONFLICT, code, e.to_string()),
             AppError::OwnCase => Self::new(StatusCode::FORBIDDEN, code, e.to_string()),
+            AppError::BadRequest(message) => Self::new(StatusCode::BAD_REQUEST, code, message),
+            AppError::InvalidPolicy(problems) => crate::api_rules::problems_error(&problems),
             AppError::Store(_) | AppError::Signing(_) => {
                 tracing::error!(error = ?e, "request failed");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")

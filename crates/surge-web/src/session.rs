@@ -54,16 +54,12 @@ pub fn set_cookie(config: &WebConfig, name: &str, value: &str, max_age_seconds: 
     format!("{name}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}").parse().ok()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The CSRF token that goes with a session or pre-session cookie value.
 pub fn csrf_token(seed: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(b"surge-csrf\0");
     hasher.update(seed.as_bytes());
-    hex(&hasher.finalize()[..16])
+    hex::encode(&hasher.finalize()[..16])
 }
 
 /// What a form needs for CSRF: the token to embed, and a pre-session cookie to set if the visitor had none.
@@ -80,7 +76,7 @@ pub fn csrf_for(headers: &HeaderMap) -> Csrf {
     }
     let mut bytes = [0u8; 16];
     rand_core::OsRng.fill_bytes(&mut bytes);
-    let seed = hex(&bytes);
+    let seed = hex::encode(&bytes);
     Csrf { token: csrf_token(&seed), new_cookie: Some(seed) }
 }
 

@@ -43,14 +43,22 @@ async fn spawn() -> TestApp {
     for role in [Role::Admin, Role::Official, Role::Checkpoint] {
         let key = ApiKey::generate(&mut rand_core::OsRng);
         store
-            .insert_api_key(&NewApiKey {
-                key_hash: key.hash(),
-                role,
-                organisation_id: None,
-                scope: KeyScope::default(),
-                label: role.as_str().into(),
-                created_at: NOW,
-            })
+            .insert_api_key(
+                &NewApiKey {
+                    key_hash: key.hash(),
+                    role,
+                    organisation_id: None,
+                    scope: KeyScope::default(),
+                    label: role.as_str().into(),
+                    created_at: NOW,
+                },
+                &surge_domain::audit::AuditEntry {
+                    actor: "test".into(),
+                    action: "api_key.created".into(),
+                    subject: String::new(),
+                    detail: String::new(),
+                },
+            )
             .await
             .unwrap();
         keys.push(key.reveal().to_owned());

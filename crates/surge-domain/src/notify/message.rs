@@ -120,18 +120,27 @@ mod tests;
 /// The signature in a delivery-receipt URL: HMAC-SHA256 over the message id with the service's receipt secret,
 /// 128 bits in hex. Without it anyone could mark messages delivered.
 pub fn receipt_signature(secret: &[u8], message_id: i64) -> String {
-    use hmac::Mac;
-    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret) else { return String::new() };
-    mac.update(&message_id.to_be_bytes());
-    mac.finalize().into_bytes()[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(&crate::mac::hmac_sha256(secret, &message_id.to_be_bytes())[..16])
 }
 
 /// Whether `signature` is the receipt signature for `message_id`, compared in constant time.
 pub fn receipt_signature_valid(secret: &[u8], message_id: i64, signature: &str) -> bool {
-    let expected = receipt_signature(secret, message_id);
-    !expected.is_empty()
-        && expected.len() == signature.len()
-        && expected.bytes().zip(signature.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    hex::decode(signature)
+        .is_ok_and(|tag| tag.len() == 16 && crate::mac::hmac_sha256_valid(secret, &message_id.to_be_bytes(), &tag))
+}
+
+/// `sha256=<hex>` of the body with the shared secret.
+pub fn webhook_signature(secret: &[u8], body: &[u8]) -> String {
+    format!("sha256={}", hex::encode(crate::mac::hmac_sha256(secret, body)))
+}
+
+/// Whether a `sha256=<hex>` header signs `body` with the shared secret (a provider's delivery report is signed as
+/// Surge's requests to it are). An empty secret verifies nothing.
+pub fn webhook_signature_valid(secret: &[u8], body: &[u8], header: &str) -> bool {
+    header
+        .strip_prefix("sha256=")
+        .and_then(|tag| hex::decode(tag).ok())
+        .is_some_and(|tag| tag.len() == 32 && crate::mac::hmac_sha256_valid(secret, body, &tag))
 }
 
 /// What a Kannel delivery report type (`%d` in its `dlr-url`) means for a message.

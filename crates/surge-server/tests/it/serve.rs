@@ -33,7 +33,7 @@ fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
 }
 
 /// Starts `surge serve` with extra flags and environment, and waits until it listens.
-#[allow(clippy::zombie_processes, reason = "the child is moved into a Server, which waits for it when dropped")]
+#[expect(clippy::zombie_processes, reason = "the child is moved into a Server, which waits for it when dropped")]
 pub fn start_env(data_dir: &Path, listen: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_surge"))
         .args(["serve", "--listen", listen, "--data-dir"])

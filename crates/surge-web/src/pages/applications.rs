@@ -216,7 +216,7 @@ fn input_from(values: &HashMap<String, String>) -> ApplicationInput {
 async fn keep_document(dir: &std::path::Path, bytes: &[u8], kind: DocumentKind) -> std::io::Result<StoredDocument> {
     let mut raw = [0u8; 16];
     rand_core::OsRng.fill_bytes(&mut raw);
-    let key: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let key = hex::encode(raw);
     tokio::fs::create_dir_all(dir).await?;
     let partial = dir.join(format!("{key}.partial"));
     tokio::fs::write(&partial, bytes).await?;

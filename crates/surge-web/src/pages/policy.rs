@@ -11,7 +11,6 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use surge_app::policy::Policy;
 use surge_app::{Role, Store};
-use surge_domain::audit::AuditEntry;
 
 use super::escape;
 use super::kit::{Field, PageCtx, error_for, error_summary, field, sorry};
@@ -42,7 +41,7 @@ fn sample_fields(ctx: &PageCtx, values: &HashMap<String, String>, errors: &[(Str
     html
 }
 
-#[allow(clippy::too_many_arguments, reason = "the page's parts")]
+#[expect(clippy::too_many_arguments, reason = "the page's parts")]
 fn render_page(
     ctx: PageCtx,
     status: StatusCode,
@@ -167,14 +166,10 @@ pub async fn submit<S: Store>(
         return render_page(ctx, StatusCode::UNPROCESSABLE_ENTITY, version, &text, &values, &errors, None, None);
     };
     if saving {
-        let audit = AuditEntry {
-            actor: ctx.principal.actor(),
-            action: "policy.replaced".into(),
-            subject: "policy".into(),
-            detail: format!("{} rules", policy.rules.len()),
-        };
-        return match state.store.insert_policy(&document.to_string(), &audit, (state.clock)()).await {
-            Ok(version) => ctx.redirect(&format!("/policy?saved={version}")),
+        return match surge_app::policy::replace_policy(&state.store, &ctx.principal.actor(), &document, (state.clock)())
+            .await
+        {
+            Ok((version, _)) => ctx.redirect(&format!("/policy?saved={version}")),
             Err(e) => {
                 tracing::error!(error = %e, "saving the policy failed");
                 sorry(lang)

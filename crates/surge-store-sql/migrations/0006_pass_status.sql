@@ -5,10 +5,10 @@ ALTER TABLE passes ADD COLUMN status_reason TEXT;
 CREATE INDEX passes_control_code ON passes (control_code);
 
 CREATE TABLE revocations (
-    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    status_index BIGINT NOT NULL,
+    seq {id} PRIMARY KEY,
+    status_index {int} NOT NULL,
     status TEXT NOT NULL,
     reason TEXT NOT NULL,
     actor TEXT NOT NULL,
-    at BIGINT NOT NULL
+    at {int} NOT NULL
 );

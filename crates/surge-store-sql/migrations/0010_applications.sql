@@ -1,28 +1,28 @@
 -- Citizens' pass applications, with what the policy said, who decided and the pass issued on approval. The
 -- supporting document is a file in the document directory, named by document_key; only its kind and size are here.
 CREATE TABLE applications (
-    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id {id} PRIMARY KEY,
     phone TEXT NOT NULL,
     purpose TEXT NOT NULL,
     category TEXT NOT NULL,
     from_zone TEXT NOT NULL,
     to_zone TEXT NOT NULL,
-    valid_from BIGINT NOT NULL,
-    valid_to BIGINT NOT NULL,
+    valid_from {int} NOT NULL,
+    valid_to {int} NOT NULL,
     holder TEXT NOT NULL,
     masked_id TEXT NOT NULL,
     vehicle_plate TEXT,
     document_key TEXT,
     document_type TEXT,
-    document_bytes BIGINT,
+    document_bytes {int},
     status TEXT NOT NULL,
     rule TEXT,
     reason_en TEXT NOT NULL,
     reason_ko TEXT NOT NULL,
     decided_by TEXT,
-    decided_at BIGINT,
-    status_index BIGINT,
-    created_at BIGINT NOT NULL
+    decided_at {int},
+    status_index {int},
+    created_at {int} NOT NULL
 );
 CREATE INDEX applications_queue ON applications (status, id);
 CREATE INDEX applications_phone ON applications (phone, created_at);

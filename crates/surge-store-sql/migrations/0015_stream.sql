@@ -4,36 +4,36 @@
 -- with the place that state had reached. A restart restores that state and reads on from its place; results it
 -- writes again are the same rows (counts are replaced, late events and alerts kept once by their keys).
 CREATE TABLE stream_windows (
-    minute INTEGER NOT NULL,
+    minute {int} NOT NULL,
     scope TEXT NOT NULL,
     measure TEXT NOT NULL,
-    count INTEGER NOT NULL,
+    count {int} NOT NULL,
     PRIMARY KEY (minute, scope, measure)
 );
 
 CREATE TABLE stream_late (
-    event_id INTEGER NOT NULL,
+    event_id {int} NOT NULL,
     scope TEXT NOT NULL,
     measure TEXT NOT NULL,
-    minute INTEGER NOT NULL,
+    minute {int} NOT NULL,
     PRIMARY KEY (event_id, scope)
 );
 
 CREATE TABLE stream_alerts (
-    id INTEGER PRIMARY KEY,
+    id {serial} PRIMARY KEY,
     rule TEXT NOT NULL,
     subject TEXT NOT NULL,
-    at INTEGER NOT NULL,
+    at {int} NOT NULL,
     detail TEXT NOT NULL,
     UNIQUE (rule, subject, at)
 );
 
 CREATE TABLE stream_consumers (
     name TEXT PRIMARY KEY,
-    tx INTEGER NOT NULL,
-    id INTEGER NOT NULL,
-    state_tx INTEGER,
-    state_id INTEGER,
-    state BLOB,
-    updated_at INTEGER NOT NULL
+    tx {int} NOT NULL,
+    id {int} NOT NULL,
+    state_tx {int},
+    state_id {int},
+    state {blob},
+    updated_at {int} NOT NULL
 );

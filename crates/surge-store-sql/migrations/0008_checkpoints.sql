@@ -1,29 +1,29 @@
 -- Checkpoints with their positions, every verification made at one (the scan log), and alerts for officials
 -- (a pass seen at two checkpoints too far apart for the time between).
 CREATE TABLE checkpoints (
-    id INTEGER PRIMARY KEY,
+    id {id} PRIMARY KEY,
     name TEXT NOT NULL,
     zone TEXT NOT NULL,
-    lat REAL NOT NULL,
-    lon REAL NOT NULL,
-    created_at INTEGER NOT NULL
+    lat {real} NOT NULL,
+    lon {real} NOT NULL,
+    created_at {int} NOT NULL
 );
 
 CREATE TABLE scans (
-    id INTEGER PRIMARY KEY,
-    checkpoint_id INTEGER REFERENCES checkpoints (id),
+    id {id} PRIMARY KEY,
+    checkpoint_id {int} REFERENCES checkpoints (id),
     actor TEXT NOT NULL,
-    status_index INTEGER,
-    valid INTEGER NOT NULL,
+    status_index {int},
+    valid {bool} NOT NULL,
     reason TEXT,
-    at INTEGER NOT NULL
+    at {int} NOT NULL
 );
 CREATE INDEX scans_pass ON scans (status_index, id);
 
 CREATE TABLE alerts (
-    id INTEGER PRIMARY KEY,
+    id {id} PRIMARY KEY,
     kind TEXT NOT NULL,
-    status_index INTEGER,
+    status_index {int},
     detail TEXT NOT NULL,
-    at INTEGER NOT NULL
+    at {int} NOT NULL
 );
