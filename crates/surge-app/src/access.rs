@@ -60,7 +60,7 @@ impl SessionToken {
     pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
         let mut bytes = [0u8; 32];
         rng.fill_bytes(&mut bytes);
-        Self(hex::encode(&bytes))
+        Self(hex::encode(bytes))
     }
 
     pub fn hash_of(presented: &str) -> [u8; 32] {
@@ -182,7 +182,7 @@ pub async fn request_login_code<S: Access, R: RngCore + CryptoRng>(
             created_at: now,
             expires_at: now + policy.code_lifetime,
             sms: OutboxMessage {
-                idempotency_key: format!("login-code:{}", hex::encode(&nonce)),
+                idempotency_key: format!("login-code:{}", hex::encode(nonce)),
                 kind: "login_code".into(),
                 recipient: phone.clone(),
                 body,

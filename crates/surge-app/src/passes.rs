@@ -8,7 +8,6 @@ use time::OffsetDateTime;
 use crate::{AppError, OutboxMessage, PassStatus, Passes};
 
 /// Changes a pass's status and queues the holder's SMS; returns the change's sequence number in the feed.
-#[expect(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
 pub async fn change_pass_status<S: Passes>(
     store: &S,
     status_index: u64,

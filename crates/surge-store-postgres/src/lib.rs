@@ -35,7 +35,6 @@ impl surge_store_sql::Dialect for PgDialect {
     const EVENTS_AFTER: &'static str = "(tx, id) > ($1, $2) AND tx < txid_snapshot_xmin(txid_current_snapshot())";
     const STATUS_LIST_LEN: &'static str =
         "SELECT CASE WHEN is_called THEN last_value + 1 ELSE 0 END FROM status_index_seq";
-    const BLOB: &'static str = "BYTEA";
     const SQL_TYPES: [&'static str; 8] = [
         "BIGINT",
         "BIGINT GENERATED ALWAYS AS IDENTITY",

@@ -74,8 +74,6 @@ pub trait Dialect: Send + Sync + Sized + 'static {
     const EVENTS_AFTER: &'static str;
     /// One past the highest status index handed out so far.
     const STATUS_LIST_LEN: &'static str;
-    /// The column type of bytes (`BLOB`, `BYTEA`).
-    const BLOB: &'static str;
     /// How the shared migrations' placeholders (`migrations::PLACEHOLDERS`, in that order) are spelled.
     const SQL_TYPES: [&'static str; 8];
     /// The migrations that differ too much to share: version, description and SQL.

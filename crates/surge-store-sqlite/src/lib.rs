@@ -34,7 +34,6 @@ impl surge_store_sql::Dialect for SqliteDialect {
     // the primary key serves the search.
     const EVENTS_AFTER: &'static str = "tx > $1 OR (tx = $1 AND id > $2)";
     const STATUS_LIST_LEN: &'static str = "SELECT next_index FROM status_allocator WHERE id = 1";
-    const BLOB: &'static str = "BLOB";
     const SQL_TYPES: [&'static str; 8] = ["INTEGER", "INTEGER", "INTEGER", "0", "1", "BLOB", "REAL", "INTEGER"];
     const OWN_MIGRATIONS: &'static [(i64, &'static str, &'static str)] = &[
         (1, "epass", include_str!("../migrations/0001_epass.sql")),

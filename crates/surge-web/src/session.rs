@@ -76,7 +76,7 @@ pub fn csrf_for(headers: &HeaderMap) -> Csrf {
     }
     let mut bytes = [0u8; 16];
     rand_core::OsRng.fill_bytes(&mut bytes);
-    let seed = hex::encode(&bytes);
+    let seed = hex::encode(bytes);
     Csrf { token: csrf_token(&seed), new_cookie: Some(seed) }
 }
 
