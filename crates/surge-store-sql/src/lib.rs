@@ -116,6 +116,9 @@ pub fn db(e: sqlx::Error) -> StoreError {
     StoreError::Database(e.to_string())
 }
 
+// Each impl block in this crate restates the same `where` clause (the database's connections execute, and it binds
+// and reads the column types): Rust does not yet imply such bounds from a trait, and a macro around every impl
+// would leave the code unformatted.
 impl<D: Dialect> SqlStore<D>
 where
     for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
