@@ -124,6 +124,15 @@ where
         now: OffsetDateTime,
         sign: &mut (dyn FnMut(&PendingRow, u64) -> Result<IssuedPass, String> + Send),
     ) -> Result<IssueOutcome, StoreError> {
+        // An idle worker polls often: with nothing pending it reads one index entry and writes nothing.
+        let pending: Option<i64> =
+            sqlx::query_scalar("SELECT batch_id FROM batch_rows WHERE state = 'pending' LIMIT 1")
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(db)?;
+        if pending.is_none() {
+            return Ok(IssueOutcome::default());
+        }
         // Expired passes no longer count as a person's or vehicle's one active pass. The sweep commits on its own,
         // before the claim: rows another worker is sweeping are skipped rather than waited for, so sweeps never
         // deadlock with each other or with a claim.

@@ -40,11 +40,8 @@ where
     }
 
     async fn event_place_at(&self, at_ms: i64) -> Result<Option<EventPosition>, StoreError> {
-        let first: Option<(i64, i64)> = sqlx::query_as(&crate::rows::event_place_at_query("$1"))
-            .bind(at_ms)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db)?;
+        let first: Option<(i64, i64)> =
+            sqlx::query_as(crate::rows::EVENT_PLACE_AT).bind(at_ms).fetch_optional(&self.reader).await.map_err(db)?;
         Ok(first.map(|(tx, id)| EventPosition { tx, id: id - 1 }))
     }
 
@@ -76,7 +73,7 @@ where
             D::build(&mut q).execute(&mut *tx).await.map_err(db)?;
         }
         let state = save.state.as_ref();
-        sqlx::query(&crate::rows::stream_place_upsert(|i| format!("${i}")))
+        sqlx::query(&crate::rows::stream_place_upsert())
             .bind(&save.consumer)
             .bind(save.position.tx)
             .bind(save.position.id)
@@ -91,34 +88,24 @@ where
     }
 
     async fn stream_place(&self, consumer: &str) -> Result<Option<StreamPlace>, StoreError> {
-        let row = sqlx::query(&crate::rows::stream_place_query("$1"))
-            .bind(consumer)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db)?;
+        let row =
+            sqlx::query(crate::rows::STREAM_PLACE).bind(consumer).fetch_optional(&self.reader).await.map_err(db)?;
         row.as_ref().map(crate::rows::stream_place).transpose()
     }
 
     async fn stream_windows(&self, from_minute: i64) -> Result<Vec<WindowRow>, StoreError> {
-        let rows = sqlx::query(&crate::rows::stream_windows_query("$1"))
-            .bind(from_minute)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(db)?;
+        let rows =
+            sqlx::query(crate::rows::STREAM_WINDOWS).bind(from_minute).fetch_all(&self.reader).await.map_err(db)?;
         rows.iter().map(crate::rows::window_row).collect()
     }
 
     async fn stream_late(&self, from_minute: i64) -> Result<Vec<WindowRow>, StoreError> {
-        let rows = sqlx::query(&crate::rows::stream_late_query("$1"))
-            .bind(from_minute)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(db)?;
+        let rows = sqlx::query(crate::rows::STREAM_LATE).bind(from_minute).fetch_all(&self.reader).await.map_err(db)?;
         rows.iter().map(crate::rows::window_row).collect()
     }
 
     async fn stream_alerts(&self, limit: u32) -> Result<Vec<StreamAlert>, StoreError> {
-        let rows = sqlx::query(&crate::rows::stream_alerts_query("$1"))
+        let rows = sqlx::query(crate::rows::STREAM_ALERTS)
             .bind(i64::from(limit.clamp(1, 1000)))
             .fetch_all(&self.reader)
             .await

@@ -25,8 +25,8 @@ where
 {
     async fn fact_counts(&self, since: i64) -> Result<Vec<FactCount>, StoreError> {
         let mut counts = Vec::new();
-        for (kind, sql) in crate::rows::fact_queries("$1") {
-            for row in sqlx::query(&sql).bind(since).fetch_all(&self.reader).await.map_err(db)? {
+        for (kind, sql) in crate::rows::FACT_QUERIES {
+            for row in sqlx::query(sql).bind(since).fetch_all(&self.reader).await.map_err(db)? {
                 counts.push(crate::rows::fact_count(&row, kind)?);
             }
         }
@@ -35,7 +35,7 @@ where
     }
 
     async fn passes_in_force(&self, now: i64) -> Result<u64, StoreError> {
-        let sql = crate::rows::passes_in_force_query("$1", &format!("active = {}", D::TRUE));
+        let sql = crate::rows::passes_in_force_query(&format!("active = {}", D::TRUE));
         let n: i64 = sqlx::query_scalar(&sql).bind(now).fetch_one(&self.reader).await.map_err(db)?;
         Ok(n.max(0) as u64)
     }

@@ -32,19 +32,7 @@ where
         now: OffsetDateTime,
     ) -> Result<(i64, MessageState, bool), StoreError> {
         let mut tx = self.writer.begin().await.map_err(db)?;
-        let inserted = sqlx::query(
-            "INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (idempotency_key) DO NOTHING",
-        )
-        .bind(&message.idempotency_key)
-        .bind(&message.kind)
-        .bind(&message.recipient)
-        .bind(&message.body)
-        .bind(now.unix_timestamp())
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        let inserted = D::rows_affected(&inserted) == 1;
+        let inserted = insert::<D>(&mut tx, message, now).await?;
         let row = sqlx::query("SELECT id, state FROM outbox WHERE idempotency_key = $1")
             .bind(&message.idempotency_key)
             .fetch_one(&mut *tx)
@@ -244,12 +232,13 @@ where
     }
 }
 
-/// Queues a message in the caller's transaction; a message with the same idempotency key is queued once.
+/// Queues a message in the caller's transaction; a message with the same idempotency key is queued once. Answers
+/// whether this call queued it.
 pub(crate) async fn insert<D: Dialect>(
     conn: &mut Conn<D>,
     sms: &OutboxMessage,
     now: OffsetDateTime,
-) -> Result<(), StoreError>
+) -> Result<bool, StoreError>
 where
     for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
     for<'q> Args<'q, D>: sqlx::IntoArguments<'q, Db<D>> + Default,
@@ -267,7 +256,7 @@ where
     for<'a> Option<&'a str>: Encode<'a, Db<D>> + Type<Db<D>>,
     for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
 {
-    sqlx::query(
+    let done = sqlx::query(
         "INSERT INTO outbox (idempotency_key, kind, recipient, body, created_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (idempotency_key) DO NOTHING",
     )
@@ -279,5 +268,5 @@ where
     .execute(&mut *conn)
     .await
     .map_err(db)?;
-    Ok(())
+    Ok(D::rows_affected(&done) == 1)
 }

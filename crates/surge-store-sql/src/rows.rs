@@ -440,64 +440,52 @@ where
     })
 }
 
-/// The platform's facts, one query each: plain SQL the same on both backends but for the placeholder of `since`
-/// (`?` or `$1`). Buckets are Unix days or hours (UTC) by integer division.
-pub fn fact_queries(since: &str) -> [(surge_app::FactKind, String); 6] {
+/// The platform's facts, one query each, from `$1` (Unix seconds) on. Buckets are Unix days or hours (UTC) by
+/// integer division.
+pub const FACT_QUERIES: [(surge_app::FactKind, &str); 6] = {
     use surge_app::FactKind;
     [
         (
             FactKind::PassesIssued,
-            format!(
-                "SELECT created_at / 86400 * 86400 AS bucket, zones AS place, '' AS outcome, COUNT(*) AS n \
-                 FROM passes WHERE created_at >= {since} GROUP BY 1, 2"
-            ),
+            "SELECT created_at / 86400 * 86400 AS bucket, zones AS place, '' AS outcome, COUNT(*) AS n \
+                 FROM passes WHERE created_at >= $1 GROUP BY 1, 2",
         ),
         (
             FactKind::PassesRevoked,
-            format!(
-                "SELECT v.at / 86400 * 86400 AS bucket, p.zones AS place, '' AS outcome, COUNT(*) AS n \
+            "SELECT v.at / 86400 * 86400 AS bucket, p.zones AS place, '' AS outcome, COUNT(*) AS n \
                  FROM revocations v JOIN passes p ON p.status_index = v.status_index \
-                 WHERE v.status = 'revoked' AND v.at >= {since} GROUP BY 1, 2"
-            ),
+                 WHERE v.status = 'revoked' AND v.at >= $1 GROUP BY 1, 2",
         ),
         (
             FactKind::Scans,
-            format!(
-                "SELECT at / 3600 * 3600 AS bucket, COALESCE(CAST(checkpoint_id AS TEXT), '') AS place, \
+            "SELECT at / 3600 * 3600 AS bucket, COALESCE(CAST(checkpoint_id AS TEXT), '') AS place, \
                  CASE WHEN valid THEN 'valid' ELSE 'invalid' END AS outcome, COUNT(*) AS n \
-                 FROM scans WHERE at >= {since} GROUP BY 1, 2, 3"
-            ),
+                 FROM scans WHERE at >= $1 GROUP BY 1, 2, 3",
         ),
         (
             FactKind::Results,
-            format!(
-                "SELECT received_at / 86400 * 86400 AS bucket, '' AS place, \
+            "SELECT received_at / 86400 * 86400 AS bucket, '' AS place, \
                  CASE WHEN texted THEN 'texted' ELSE 'queued' END AS outcome, COUNT(*) AS n \
-                 FROM lab_results WHERE received_at >= {since} GROUP BY 1, 3"
-            ),
+                 FROM lab_results WHERE received_at >= $1 GROUP BY 1, 3",
         ),
         (
             FactKind::Sms,
-            format!(
-                "SELECT created_at / 86400 * 86400 AS bucket, kind AS place, state AS outcome, COUNT(*) AS n \
-                 FROM outbox WHERE created_at >= {since} GROUP BY 1, 2, 3"
-            ),
+            "SELECT created_at / 86400 * 86400 AS bucket, kind AS place, state AS outcome, COUNT(*) AS n \
+                 FROM outbox WHERE created_at >= $1 GROUP BY 1, 2, 3",
         ),
         (
             // A negative's automatic text carries the result's key (`surge_app::results`); the unique index on the
             // key finds it.
             FactKind::ResultTextMinutes,
-            format!(
-                "SELECT r.received_at / 86400 * 86400 AS bucket, '' AS place, \
+            "SELECT r.received_at / 86400 * 86400 AS bucket, '' AS place, \
                  CAST((o.sent_at - r.received_at) / 60 AS TEXT) AS outcome, COUNT(*) AS n \
                  FROM lab_results r JOIN outbox o \
                  ON o.idempotency_key = 'result:' || r.filler_order || ':' || r.test_code || ':' || r.status \
-                 WHERE o.sent_at IS NOT NULL AND o.sent_at >= r.received_at AND r.received_at >= {since} \
-                 GROUP BY 1, 3"
-            ),
+                 WHERE o.sent_at IS NOT NULL AND o.sent_at >= r.received_at AND r.received_at >= $1 \
+                 GROUP BY 1, 3",
         ),
     ]
-}
+};
 
 /// The event log's columns, as `logged_event` reads them.
 pub const EVENT_COLUMNS: &str = "id, tx, at, kind, zone, checkpoint_id, subject, auto_text";
@@ -549,33 +537,21 @@ where
     })
 }
 
-/// The stream's reads, with `$1`-style or `?`-style placeholders given as `p`.
-pub fn stream_windows_query(p: &str) -> String {
-    format!(
-        "SELECT minute, scope, measure, count FROM stream_windows WHERE minute >= {p} ORDER BY minute, scope, measure"
-    )
-}
+/// The stream's reads.
+pub const STREAM_WINDOWS: &str =
+    "SELECT minute, scope, measure, count FROM stream_windows WHERE minute >= $1 ORDER BY minute, scope, measure";
 
-pub fn stream_late_query(p: &str) -> String {
-    format!(
-        "SELECT minute, scope, measure, COUNT(*) AS count FROM stream_late WHERE minute >= {p} \
-         GROUP BY minute, scope, measure ORDER BY minute, scope, measure"
-    )
-}
+pub const STREAM_LATE: &str = "SELECT minute, scope, measure, COUNT(*) AS count FROM stream_late WHERE minute >= $1 \
+     GROUP BY minute, scope, measure ORDER BY minute, scope, measure";
 
-/// The first logged event, in log order, at or after a time (placeholder `p`, Unix milliseconds).
-pub fn event_place_at_query(p: &str) -> String {
-    format!("SELECT tx, id FROM events WHERE at >= {p} ORDER BY tx, id LIMIT 1")
-}
+/// The first logged event, in log order, at or after a time (Unix milliseconds).
+pub const EVENT_PLACE_AT: &str = "SELECT tx, id FROM events WHERE at >= $1 ORDER BY tx, id LIMIT 1";
 
-pub fn stream_alerts_query(p: &str) -> String {
-    format!("SELECT rule, subject, at, detail FROM stream_alerts ORDER BY at DESC, id DESC LIMIT {p}")
-}
+pub const STREAM_ALERTS: &str =
+    "SELECT rule, subject, at, detail FROM stream_alerts ORDER BY at DESC, id DESC LIMIT $1";
 
-/// A consumer's stored place, with `?`-style or `$1`-style placeholder `p` for its name.
-pub fn stream_place_query(p: &str) -> String {
-    format!("SELECT tx, id, state_tx, state_id, state FROM stream_consumers WHERE name = {p}")
-}
+/// A consumer's stored place, by its name.
+pub const STREAM_PLACE: &str = "SELECT tx, id, state_tx, state_id, state FROM stream_consumers WHERE name = $1";
 
 pub fn stream_place<R: SurgeRow>(row: &R) -> Result<surge_app::StreamPlace, StoreError>
 where
@@ -592,9 +568,9 @@ where
     Ok(surge_app::StreamPlace { position, state })
 }
 
-/// Stores a consumer's place and, when given, its state (placeholders `p(1)`…`p(7)`: name, tx, id, state tx, state
-/// id, state, time). The database keeps both moving forward only: a replay behind them leaves them as they are.
-pub fn stream_place_upsert(p: impl Fn(usize) -> String) -> String {
+/// Stores a consumer's place and, when given, its state (`$1`…`$7`: name, tx, id, state tx, state id, state, time).
+/// The database keeps both moving forward only: a replay behind them leaves them as they are.
+pub fn stream_place_upsert() -> String {
     let ahead = "(excluded.tx, excluded.id) > (stream_consumers.tx, stream_consumers.id)";
     let newer_state = "excluded.state IS NOT NULL AND (stream_consumers.state_tx IS NULL \
          OR (excluded.state_tx, excluded.state_id) >= (stream_consumers.state_tx, stream_consumers.state_id))";
@@ -603,15 +579,8 @@ pub fn stream_place_upsert(p: impl Fn(usize) -> String) -> String {
     };
     format!(
         "INSERT INTO stream_consumers (name, tx, id, state_tx, state_id, state, updated_at) \
-         VALUES ({}, {}, {}, {}, {}, {}, {}) ON CONFLICT (name) DO UPDATE SET {}, {}, {}, {}, {}, \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO UPDATE SET {}, {}, {}, {}, {}, \
          updated_at = excluded.updated_at",
-        p(1),
-        p(2),
-        p(3),
-        p(4),
-        p(5),
-        p(6),
-        p(7),
         pick("tx", ahead),
         pick("id", ahead),
         pick("state_tx", newer_state),
@@ -623,10 +592,11 @@ pub fn stream_place_upsert(p: impl Fn(usize) -> String) -> String {
 /// Rows a multi-row insert takes at once (SQLite allows 32,766 bound values; PostgreSQL 65,535).
 pub const INSERT_CHUNK: usize = 1000;
 
-/// Passes in force at a time (the placeholder, given twice): valid, started and not yet expired.
-pub fn passes_in_force_query(now: &str, active: &str) -> String {
+/// Passes in force at `$1`: valid, started and not yet expired. `active` is the condition on the active flag, in
+/// the dialect's spelling.
+pub fn passes_in_force_query(active: &str) -> String {
     format!(
-        "SELECT COUNT(*) AS n FROM passes WHERE {active} AND expires > {now} AND not_before <= {now} AND status = 'valid'"
+        "SELECT COUNT(*) AS n FROM passes WHERE {active} AND expires > $1 AND not_before <= $1 AND status = 'valid'"
     )
 }
 
