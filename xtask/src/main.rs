@@ -304,6 +304,21 @@ fn storage_rules(root: &Path, files: &[PathBuf], problems: &mut Vec<String>) -> 
         }
         Ok(found)
     };
+    // Handlers translate: storage is reached through a use case, so every rule stays in surge-app.
+    for file in files.iter().filter(|f| f.starts_with(crates.join("surge-web/src")) && !is_test(f)) {
+        let text = std::fs::read_to_string(file)?;
+        for (at, _) in text.match_indices("store.") {
+            let before = text[..at].chars().next_back();
+            let method: String = text[at + 6..].chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+            let called = text[at + 6 + method.len()..].starts_with('(');
+            if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') && !method.is_empty() && called {
+                problems.push(format!(
+                    "{}: calls the store's {method} directly; call a use case in surge-app",
+                    file.display()
+                ));
+            }
+        }
+    }
     let postgres = statements("surge-store-postgres")?;
     for sql in statements("surge-store-sqlite")?.into_iter().filter(|s| postgres.contains(s)) {
         problems.push(format!("both backends hold the statement {sql:?}; write it once in surge-store-sql"));

@@ -11,8 +11,8 @@ use surge_domain::{FieldError, Phone};
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    Access, AccountRecord, AppError, AuditLog, KeyScope, NewAccount, NewApiKey, NewLoginCode, Organisations,
-    OutboxMessage, Role,
+    Access, AccountRecord, ApiKeyRecord, AppError, AuditLog, KeyScope, NewAccount, NewApiKey, NewLoginCode,
+    Organisations, OutboxMessage, Role,
 };
 
 /// How long codes and sessions last and how often people may try. The defaults follow common practice for SMS
@@ -404,9 +404,6 @@ pub async fn create_staff_account<S: Access + AuditLog, R: RngCore + CryptoRng>(
     Ok((id, password))
 }
 
-#[cfg(test)]
-mod tests;
-
 /// What an admin asks for when making an API key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyRequest {
@@ -477,3 +474,18 @@ pub async fn revoke_api_key<S: Access>(store: &S, actor: &str, id: i64, now: Off
     tracing::info!(key_id = id, "API key revoked");
     Ok(())
 }
+
+/// The API key a caller presented, found by its hash (only hashes are stored); `NotFound` when there is none or it
+/// was revoked.
+pub async fn api_key<S: Access>(store: &S, presented: &str) -> Result<ApiKeyRecord, AppError> {
+    Ok(store.api_key(crate::ApiKey::hash_of(presented)).await?)
+}
+
+/// Whether storage answers a read, for the health check: healthy means able to serve.
+pub async fn ready<S: Access>(store: &S) -> Result<(), AppError> {
+    store.count_api_keys(Role::Admin).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

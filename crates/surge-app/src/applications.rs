@@ -13,8 +13,8 @@ use time::{Duration, OffsetDateTime};
 
 use crate::policy::{Policy, PolicyOutcome};
 use crate::{
-    Access, AppError, ApplicationDecision, ApplicationFilter, ApplicationRecord, Applications, AuditLog, IssuedPass,
-    KeyScope, NewApplication, Official, OutboxMessage, PassRequest, PassSigner, StoreError, StoredDocument,
+    Access, AppError, ApplicationDecision, ApplicationFilter, ApplicationRecord, Applications, AuditLog, KeyScope,
+    NewApplication, Official, OutboxMessage, PassRequest, PassSigner, Passes, StoreError, StoredDocument,
 };
 
 /// A deployment's rules for applications.
@@ -107,7 +107,7 @@ fn sms(
 /// approves. `phone` is the applicant's, from their sign-in; `actor` names them in the audit log.
 #[expect(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
 #[tracing::instrument(skip_all)]
-pub async fn submit_application<S: Access + Applications + AuditLog, R: RngCore + CryptoRng + Send>(
+pub async fn submit_application<S: Access + Applications + AuditLog + Passes, R: RngCore + CryptoRng + Send>(
     store: &S,
     config: &ApplicationConfig,
     signer: &PassSigner,
@@ -201,7 +201,7 @@ pub async fn submit_application<S: Access + Applications + AuditLog, R: RngCore 
     Ok(submitted)
 }
 
-async fn approve<S: Applications, R: RngCore + CryptoRng + Send>(
+async fn approve<S: Applications + Passes, R: RngCore + CryptoRng + Send>(
     store: &S,
     signer: &PassSigner,
     rng: &mut R,
@@ -215,27 +215,32 @@ async fn approve<S: Applications, R: RngCore + CryptoRng + Send>(
         subject: format!("application:{id}"),
         detail: decision.reason_en.clone(),
     };
-    let mut sign = |record: &ApplicationRecord, status_index: u64| -> Result<IssuedPass, String> {
-        let app = &record.application;
-        let mut zones = vec![app.from_zone.clone()];
-        if app.to_zone != app.from_zone {
-            zones.push(app.to_zone.clone());
-        }
-        let request = PassRequest {
-            holder: &app.holder,
-            phone: &record.phone,
-            masked_id: &app.masked_id,
-            vehicle_plate: app.vehicle_plate.as_deref(),
-            zones: &zones,
-            category: &app.category,
-            purpose: &app.purpose,
-            organisation: None,
-            valid_from: app.valid_from,
-            valid_to: app.valid_to,
-        };
-        signer.sign(rng, &request, status_index, now)
+    // Signed before the write transaction opens, so the database waits on no signature; an application never
+    // changes after it is submitted, and the transaction checks it is still in review.
+    let record = store.application(id).await?;
+    let app = &record.application;
+    let mut zones = vec![app.from_zone.clone()];
+    if app.to_zone != app.from_zone {
+        zones.push(app.to_zone.clone());
+    }
+    let request = PassRequest {
+        holder: &app.holder,
+        phone: &record.phone,
+        masked_id: &app.masked_id,
+        vehicle_plate: app.vehicle_plate.as_deref(),
+        zones: &zones,
+        category: &app.category,
+        purpose: &app.purpose,
+        organisation: None,
+        valid_from: app.valid_from,
+        valid_to: app.valid_to,
     };
-    Ok(store.approve_application(id, decision, &audit, now, &mut sign).await?)
+    let status_index = store.reserve_status_index().await?;
+    let pass = signer.sign(rng, &request, status_index, now)?;
+    // An expired pass no longer counts as the person's or vehicle's one active pass.
+    store.expire_passes(now).await?;
+    store.approve_application(id, decision, &audit, &pass, now).await?;
+    Ok(status_index)
 }
 
 async fn reject<S: Applications>(
@@ -262,7 +267,7 @@ async fn reject<S: Applications>(
 /// review. Applications outside the official's scope are `NotFound`; their own are `OwnCase`.
 #[expect(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
 #[tracing::instrument(skip_all, fields(application_id = id))]
-pub async fn decide_application<S: Applications, R: RngCore + CryptoRng + Send>(
+pub async fn decide_application<S: Applications + Passes, R: RngCore + CryptoRng + Send>(
     store: &S,
     signer: &PassSigner,
     rng: &mut R,
@@ -329,4 +334,15 @@ pub async fn review_queue<S: Applications>(
             }
         }
     }
+}
+
+/// One application (the caller decides who may see it: its applicant, or an official whose scope covers it).
+pub async fn application<S: Applications>(store: &S, id: i64) -> Result<ApplicationRecord, AppError> {
+    Ok(store.application(id).await?)
+}
+
+/// A citizen's own applications, by the phone they signed in with, oldest first (at most 100).
+pub async fn of_citizen<S: Applications>(store: &S, phone: &str) -> Result<Vec<ApplicationRecord>, AppError> {
+    let filter = ApplicationFilter { phone: Some(phone.to_owned()), limit: 100, ..ApplicationFilter::default() };
+    Ok(store.list_applications(&filter).await?)
 }

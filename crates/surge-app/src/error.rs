@@ -39,6 +39,12 @@ pub enum AppError {
     /// A pass policy with problems; nothing was stored.
     #[error("the policy has {} problems; nothing was stored", .0.len())]
     InvalidPolicy(Vec<crate::policy::PolicyProblem>),
+    /// One value cannot be taken, named by its own code (and its field, where it has one); nothing was stored.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, field: Option<&'static str>, message: String },
+    /// The caller's scope (zones, categories, own organisation) does not cover what they asked for.
+    #[error("you may not do that")]
+    Forbidden,
 }
 
 impl AppError {
@@ -59,6 +65,8 @@ impl AppError {
             Self::OwnCase => "own_case",
             Self::BadRequest(_) => "request_invalid",
             Self::InvalidPolicy(_) => "policy_invalid",
+            Self::Unprocessable { code, .. } => code,
+            Self::Forbidden => "forbidden",
         }
     }
 }

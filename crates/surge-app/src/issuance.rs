@@ -6,9 +6,9 @@ use sha2::{Digest, Sha256};
 use surge_domain::notify::{TemplateError, Templates};
 use surge_pass::{ControlCode, Issuer, Pass, PassClaims, PassId, PassKind};
 
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
-use crate::{AppError, Batches, IssueOutcome, IssuedPass, OutboxMessage, PendingRow};
+use crate::{AppError, Batches, IssueOutcome, IssuedPass, OutboxMessage, Passes};
 
 /// The unguessable token in a holder's pass link: 128 random bits, printed like a pass id. Only its hash is
 /// stored, so a database leak does not leak the links.
@@ -128,7 +128,7 @@ impl PassSigner {
         request: &PassRequest<'_>,
         status_index: u64,
         now: OffsetDateTime,
-    ) -> Result<IssuedPass, String> {
+    ) -> Result<IssuedPass, AppError> {
         let pass_id = PassId::generate(rng);
         let control_code = ControlCode::generate(rng);
         let link = LinkToken::generate(rng);
@@ -152,7 +152,7 @@ impl PassSigner {
                 result: None,
             },
         };
-        let token = self.issuer.issue(&claims).map_err(|e| e.to_string())?;
+        let token = self.issuer.issue(&claims).map_err(|e| AppError::Signing(e.to_string()))?;
         // The status index leads the store to the pass; the token, 128 random bits, proves the holder has the link.
         let url = format!("{}/p/{status_index}/{link}", self.public_base_url.trim_end_matches('/'));
         Ok(IssuedPass {
@@ -167,7 +167,7 @@ impl PassSigner {
                 kind: "pass_issued".into(),
                 recipient: request.phone.to_owned(),
                 body: pass_sms_text(&self.sms_language, request.holder, &url, &control_code, request.valid_to)
-                    .map_err(|e| e.to_string())?,
+                    .map_err(|e| AppError::Signing(e.to_string()))?,
             },
         })
     }
@@ -182,12 +182,31 @@ pub struct IssuanceWorker<R> {
     pub batch_size: u32,
 }
 
+/// How long a worker holds the rows it claimed. Signing a claim takes milliseconds; a worker that stopped (a crash,
+/// a kill) leaves its rows to be claimed again after this, with the status indexes they were given.
+pub const CLAIM_LEASE: Duration = Duration::minutes(2);
+
 impl<R: RngCore + CryptoRng + Send> IssuanceWorker<R> {
-    /// Claims and issues one transaction's worth of rows. Idle when nothing is pending.
+    /// Claims one transaction's worth of rows, signs their passes outside any transaction, and writes them. Idle
+    /// when nothing is pending.
     #[tracing::instrument(skip_all)]
-    pub async fn run_once<S: Batches>(&mut self, store: &S, now: OffsetDateTime) -> Result<IssueOutcome, AppError> {
+    pub async fn run_once<S: Batches + Passes>(
+        &mut self,
+        store: &S,
+        now: OffsetDateTime,
+    ) -> Result<IssueOutcome, AppError> {
         let Self { signer, rng, batch_size } = self;
-        let mut sign = |pending: &PendingRow, status_index: u64| -> Result<IssuedPass, String> {
+        let mut claim = [0u8; 16];
+        rng.fill_bytes(&mut claim);
+        let rows = store.claim_rows(claim, *batch_size, now, now + CLAIM_LEASE).await?;
+        if rows.is_empty() {
+            return Ok(IssueOutcome::default());
+        }
+        // Expired passes no longer count as a person's or vehicle's one active pass, so the sweep comes before the
+        // new passes are written; it runs only when there is something to issue.
+        store.expire_passes(now).await?;
+        let (mut issued, mut refused) = (Vec::with_capacity(rows.len()), Vec::new());
+        for pending in rows {
             let row = &pending.row;
             let request = PassRequest {
                 holder: &row.name,
@@ -201,9 +220,16 @@ impl<R: RngCore + CryptoRng + Send> IssuanceWorker<R> {
                 valid_from: row.valid_from,
                 valid_to: row.valid_to,
             };
-            signer.sign(rng, &request, status_index, now)
-        };
-        let outcome = store.issue_pending(*batch_size, now, &mut sign).await?;
+            match signer.sign(rng, &request, pending.status_index, now) {
+                Ok(pass) => issued.push((pending, pass)),
+                // One row that cannot be signed (a name the SMS template refuses) fails alone.
+                Err(e) => {
+                    tracing::error!(batch_id = pending.batch_id, line = row.line, error = %e, "signing a pass failed");
+                    refused.push((pending, "the pass could not be signed".to_owned()));
+                }
+            }
+        }
+        let outcome = store.complete_claim(claim, &issued, &refused, now).await?;
         if !outcome.is_idle() {
             tracing::info!(issued = outcome.issued, failed = outcome.failed, "issued passes");
         }

@@ -8,7 +8,10 @@ use surge_domain::{
 };
 use time::OffsetDateTime;
 
-use crate::{AppError, BatchCreated, Batches, NewOrganisation, Official, OrgFilter, Organisations};
+use crate::{
+    AppError, BatchCreated, BatchRecord, Batches, KeyScope, NewOrganisation, Official, OrgFilter, OrganisationRecord,
+    Organisations,
+};
 
 /// The deployment's rules for organisations and passes.
 #[derive(Debug, Clone)]
@@ -148,4 +151,59 @@ pub async fn upload_employees<S: Batches + Organisations>(
         "employee list stored"
     );
     Ok(created)
+}
+
+/// One organisation.
+pub async fn organisation<S: Organisations>(store: &S, id: i64) -> Result<OrganisationRecord, AppError> {
+    Ok(store.organisation(id).await?)
+}
+
+/// A page of organisations as one caller sees it.
+#[derive(Debug, Clone)]
+pub struct OrgPage {
+    /// Those of the page the caller's scope covers: a page may come back short.
+    pub visible: Vec<OrganisationRecord>,
+    /// Read on with `after_id` = this; `None` on the last page.
+    pub next_after: Option<i64>,
+}
+
+/// Organisations under a filter (its limit kept between 1 and 1,000), leaving out those outside the caller's scope.
+pub async fn list_in_scope<S: Organisations>(
+    store: &S,
+    filter: &OrgFilter,
+    scope: &KeyScope,
+) -> Result<OrgPage, AppError> {
+    let filter = OrgFilter { limit: filter.limit.clamp(1, 1000), ..filter.clone() };
+    let orgs = store.list_organisations(&filter).await?;
+    let next_after = (orgs.len() as u32 == filter.limit).then(|| orgs.last().map(|o| o.id)).flatten();
+    let visible = orgs.into_iter().filter(|o| scope.covers(&o.zone, &o.category)).collect();
+    Ok(OrgPage { visible, next_after })
+}
+
+/// The next organisation in review after `after` that the caller's scope covers, to decide on next.
+pub async fn next_in_review<S: Organisations>(
+    store: &S,
+    scope: &KeyScope,
+    after: i64,
+) -> Result<Option<i64>, AppError> {
+    let filter =
+        OrgFilter { status: Some("in_review".into()), after_id: Some(after), limit: 200, ..OrgFilter::default() };
+    let page = list_in_scope(store, &filter, scope).await?;
+    Ok(page.visible.first().map(|o| o.id))
+}
+
+/// The organisations a citizen registered, by their contact phone.
+pub async fn registered_by<S: Organisations>(store: &S, phone: &str) -> Result<Vec<OrganisationRecord>, AppError> {
+    let filter = OrgFilter { contact_phone: Some(phone.to_owned()), limit: 100, ..OrgFilter::default() };
+    Ok(store.list_organisations(&filter).await?)
+}
+
+/// One batch: its rows, how many are issued and failed, and whether it is done.
+pub async fn batch<S: Batches>(store: &S, id: i64) -> Result<BatchRecord, AppError> {
+    Ok(store.batch(id).await?)
+}
+
+/// An organisation's batches, newest first.
+pub async fn batches_of<S: Batches>(store: &S, organisation_id: i64) -> Result<Vec<BatchRecord>, AppError> {
+    Ok(store.batches_of(organisation_id).await?)
 }

@@ -1,11 +1,13 @@
 //! Live pass status: officials suspend, reinstate or revoke a pass with a reason; the change is fed to verifiers
-//! and the holder is told by SMS, in one transaction.
+//! and the holder is told by SMS, in one transaction. Passes are found by control code, link or status index.
 
 use surge_domain::audit::AuditEntry;
 use surge_domain::notify::Templates;
 use time::OffsetDateTime;
 
-use crate::{AppError, OutboxMessage, PassStatus, Passes};
+use surge_domain::zone_covers;
+
+use crate::{AppError, KeyScope, LinkToken, OutboxMessage, PassRecord, PassStatus, Passes, StatusChange};
 
 /// Changes a pass's status and queues the holder's SMS; returns the change's sequence number in the feed.
 pub async fn change_pass_status<S: Passes>(
@@ -50,4 +52,53 @@ pub async fn change_pass_status<S: Passes>(
     let seq = store.set_pass_status(status_index, status, reason, &audit, now, Some(&sms)).await?;
     tracing::info!(status_index, status = status.as_str(), actor, seq, "pass status changed");
     Ok(seq)
+}
+
+/// A pass by the control code printed on it (already checked for typing mistakes).
+pub async fn by_control_code<S: Passes>(store: &S, code: &str) -> Result<PassRecord, AppError> {
+    Ok(store.pass_by_control_code(code).await?)
+}
+
+/// A pass by its status index, for officials.
+pub async fn by_status_index<S: Passes>(store: &S, status_index: u64) -> Result<PassRecord, AppError> {
+    Ok(store.pass_by_status_index(status_index).await?)
+}
+
+/// A pass by the link its holder was texted: only with the right token, so links cannot be guessed.
+pub async fn by_link<S: Passes>(store: &S, status_index: u64, token: &LinkToken) -> Result<PassRecord, AppError> {
+    Ok(store.pass_by_link(status_index, token.hash()).await?)
+}
+
+/// A pass an official may act on: one with a zone their scope covers (an unlimited scope covers every pass).
+pub async fn in_scope<S: Passes>(store: &S, scope: &KeyScope, status_index: u64) -> Result<PassRecord, AppError> {
+    let pass = store.pass_by_status_index(status_index).await?;
+    if !scope.zones.is_empty() && !pass.zones.iter().any(|z| scope.zones.iter().any(|s| zone_covers(s, z))) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(pass)
+}
+
+/// Why a pass is suspended or revoked, when its change was made on another server and memory does not know.
+pub async fn status_reason<S: Passes>(store: &S, status_index: u64) -> Option<String> {
+    store.pass_by_status_index(status_index).await.ok().and_then(|p| p.status_reason)
+}
+
+/// The most changes one read of the feed returns.
+pub const MAX_FEED_PAGE: u32 = 10_000;
+
+/// The feed of status changes after `since` (at most `limit`, 1,000 by default), and where the next read starts.
+pub async fn status_feed<S: Passes>(
+    store: &S,
+    since: Option<i64>,
+    limit: Option<u32>,
+) -> Result<(Vec<StatusChange>, i64), AppError> {
+    let since = since.unwrap_or(0).max(0);
+    let changes = store.status_changes(since, limit.unwrap_or(1000).clamp(1, MAX_FEED_PAGE)).await?;
+    let next = changes.last().map_or(since, |c| c.seq);
+    Ok((changes, next))
+}
+
+/// How many status indexes have been given out: the length of the status list verifiers download.
+pub async fn status_list_len<S: Passes>(store: &S) -> Result<u64, AppError> {
+    Ok(store.status_list_len().await?)
 }

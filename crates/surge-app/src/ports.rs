@@ -86,14 +86,28 @@ pub trait Batches: Send + Sync {
 
     fn batch(&self, id: i64) -> impl Future<Output = Result<BatchRecord, StoreError>> + Send;
 
-    /// Claims up to `limit` pending rows (rows that other workers hold are skipped), gives each the next status
-    /// index, calls `sign`, and writes the passes, their outbox messages and the rows' state in one transaction.
-    /// A row whose person or vehicle already has an active pass is marked failed instead.
-    fn issue_pending(
+    /// Claims up to `limit` rows to issue, under the random `claim` until `until`: first rows whose earlier claim
+    /// lapsed (their worker stopped), then pending rows, in batch and line order; rows other workers hold are
+    /// skipped. A row gets its status index when first claimed and keeps it when claimed again. With nothing to
+    /// claim it reads one index entry and writes nothing.
+    fn claim_rows(
         &self,
+        claim: [u8; 16],
         limit: u32,
         now: OffsetDateTime,
-        sign: &mut (dyn FnMut(&PendingRow, u64) -> Result<IssuedPass, String> + Send),
+        until: OffsetDateTime,
+    ) -> impl Future<Output = Result<Vec<PendingRow>, StoreError>> + Send;
+
+    /// Writes the passes signed for `claim`'s rows with their outbox messages, the rows' state and the batches'
+    /// counts in one transaction. Rows no longer under `claim` (it lapsed and another worker took them) are left
+    /// to that worker. A row whose person or vehicle already has an active pass, or that could not be signed
+    /// (`refused`, with the reason), fails, and its place in the organisation's quota is given back.
+    fn complete_claim(
+        &self,
+        claim: [u8; 16],
+        issued: &[(PendingRow, IssuedPass)],
+        refused: &[(PendingRow, String)],
+        now: OffsetDateTime,
     ) -> impl Future<Output = Result<IssueOutcome, StoreError>> + Send;
 
     /// An organisation's batches, newest first.
@@ -111,6 +125,14 @@ pub trait Passes: Send + Sync {
 
     /// How long the status list must be: one past the highest status index given so far.
     fn status_list_len(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Hands out the next status index for a pass about to be signed. An index whose pass is never written (its
+    /// approval lost a race) is simply never used.
+    fn reserve_status_index(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Passes whose validity ended before `now` stop counting as their person's or vehicle's one active pass;
+    /// returns how many. Rows another worker is sweeping are skipped rather than waited for.
+    fn expire_passes(&self, now: OffsetDateTime) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// The pass at this status index.
     fn pass_by_status_index(&self, status_index: u64) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
@@ -248,16 +270,16 @@ pub trait Applications: Send + Sync {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Approves an application in review and issues its pass in one transaction: gives it the next status index,
-    /// calls `sign`, writes the pass, its SMS, the application's state and the audit entry. `Conflict` if it is no
-    /// longer in review; `ActivePassExists` (and nothing written) if the person or vehicle holds an active pass.
+    /// Approves an application in review and writes its pass (signed beforehand at a reserved status index), the
+    /// pass's SMS, the application's state and the audit entry in one transaction. `Conflict` if it is no longer
+    /// in review; `ActivePassExists` (and nothing written) if the person or vehicle holds an active pass.
     fn approve_application(
         &self,
         id: i64,
         decision: &ApplicationDecision,
         audit: &AuditEntry,
+        pass: &IssuedPass,
         now: OffsetDateTime,
-        sign: &mut (dyn FnMut(&ApplicationRecord, u64) -> Result<IssuedPass, String> + Send),
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 

@@ -16,7 +16,7 @@ use surge_results::{
 use time::{Date, OffsetDateTime};
 
 use crate::lab::{LabResultRecord, NewLabMessage, NewLabResult, NewRegistration};
-use crate::{AppError, LabStore, OutboxMessage, PassSigner};
+use crate::{Access, AppError, LabStore, OutboxMessage, PassSigner};
 
 /// A deployment's settings for results.
 #[derive(Debug, Clone)]
@@ -429,18 +429,36 @@ pub async fn register_by_sms<S: LabStore>(
     Ok(id)
 }
 
-/// A patient registers for their result with the sample's number, their name, date of birth and phone.
-#[expect(clippy::too_many_arguments, reason = "each is a field of the form")]
-pub async fn register_for_results<S: LabStore>(
+/// A patient's registration for their result, as typed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RegistrationForm<'a> {
+    /// The number on the sample's label.
+    pub specimen_id: &'a str,
+    pub family: &'a str,
+    pub given: &'a str,
+    pub birth_date: &'a str,
+    pub phone: &'a str,
+}
+
+/// Registrations one client address may make per window: enough for a family or a care home's front desk, too few
+/// to try sample numbers.
+pub const REGISTRATIONS_PER_ADDRESS: u32 = 30;
+pub const REGISTRATION_WINDOW_SECONDS: i64 = 900;
+
+/// A patient registers for their result with the sample's number, their name, date of birth and phone; each
+/// client address may register a limited number per window.
+pub async fn register_for_results<S: LabStore + Access>(
     store: &S,
     config: &ResultsConfig,
-    specimen_id: &str,
-    family: &str,
-    given: &str,
-    birth_date: &str,
-    phone: &str,
+    form: &RegistrationForm<'_>,
+    client_address: &str,
     now: OffsetDateTime,
 ) -> Result<i64, AppError> {
+    let bucket = format!("result-registration:{client_address}");
+    if !store.rate_limit(&bucket, now, REGISTRATION_WINDOW_SECONDS, REGISTRATIONS_PER_ADDRESS).await? {
+        return Err(AppError::RateLimited { retry_after_seconds: REGISTRATION_WINDOW_SECONDS });
+    }
+    let RegistrationForm { specimen_id, family, given, birth_date, phone } = *form;
     let mut errors = Vec::new();
     let specimen = specimen_id.trim();
     if specimen.is_empty() || specimen.len() > 64 || specimen.chars().any(char::is_control) {
@@ -625,6 +643,18 @@ pub async fn result_certificate<S: LabStore, R: RngCore + CryptoRng>(
     let kept = store.set_result_certificate(record.id, &text).await?;
     tracing::info!(lab_result = record.id, status_index, "result certificate signed");
     Ok(Some(kept))
+}
+
+/// The clinicians' queue: results that were not texted, most urgent first, then oldest (at most `limit`).
+pub async fn clinician_queue<S: LabStore>(store: &S, limit: u32) -> Result<Vec<LabResultRecord>, AppError> {
+    Ok(store.result_queue(limit).await?)
+}
+
+/// The results registered to a patient's phone, for their own page after signing in with a code sent to it.
+pub async fn of_patient<S: LabStore>(store: &S, phone: &str) -> Result<Vec<LabResultRecord>, AppError> {
+    let registrations = store.registrations_for(&[], std::slice::from_ref(&phone.to_owned())).await?;
+    let ids: Vec<i64> = registrations.iter().map(|r| r.id).collect();
+    Ok(store.results_of_registrations(&ids).await?)
 }
 
 #[cfg(test)]

@@ -134,13 +134,15 @@ pub struct BatchRecord {
     pub created_at: OffsetDateTime,
 }
 
-/// A row waiting for its pass, as the issuance worker receives it.
+/// A row claimed for its pass, as the issuance worker receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingRow {
     pub batch_id: i64,
     pub organisation_id: i64,
     /// The organisation's essential category, which its employees' passes carry.
     pub category: String,
+    /// Given when the row is first claimed and kept if it is claimed again, so a pass signed twice has one index.
+    pub status_index: u64,
     pub row: EmployeeRow,
 }
 

@@ -205,8 +205,8 @@ where
         id: i64,
         decision: &ApplicationDecision,
         audit: &AuditEntry,
+        pass: &IssuedPass,
         now: OffsetDateTime,
-        sign: &mut (dyn FnMut(&ApplicationRecord, u64) -> Result<IssuedPass, String> + Send),
     ) -> Result<u64, StoreError> {
         let mut tx = self.writer.begin().await.map_err(db)?;
         let record = read::<D>(&mut tx, id, true).await?;
@@ -214,24 +214,7 @@ where
             return Err(StoreError::Conflict);
         }
         let app = &record.application;
-        let status_index = D::allocate_status_indexes(&mut tx, 1)
-            .await?
-            .pop()
-            .ok_or_else(|| StoreError::Corrupt("no status index was handed out".into()))?;
-        let pass = sign(&record, status_index as u64).map_err(StoreError::Database)?;
-        // An expired pass no longer counts as the person's or vehicle's one active pass.
-        sqlx::query(&format!(
-            "UPDATE passes SET active = FALSE WHERE active = {} AND expires <= $1 \
-                 AND ((phone = $2 AND masked_id = $3) OR vehicle_plate = $4)",
-            D::TRUE
-        ))
-        .bind(now.unix_timestamp())
-        .bind(&record.phone)
-        .bind(&app.masked_id)
-        .bind(&app.vehicle_plate)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        let status_index = pass.status_index as i64;
         let mut zones = vec![app.from_zone.clone()];
         if app.to_zone != app.from_zone {
             zones.push(app.to_zone.clone());

@@ -1,5 +1,5 @@
-//! Employee lists (batches) and their background issuance: rows claimed, passes and their texts written, the rows'
-//! state and the batch counters kept, all in one transaction.
+//! Employee lists (batches) and their background issuance: rows claimed under a lease, then (once signed outside
+//! the database) their passes and texts written, the rows' state and the batch counters kept, in one transaction.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -10,6 +10,9 @@ use surge_domain::EmployeeRow;
 use time::OffsetDateTime;
 
 use crate::{Args, Conn, Db, DbRow, Dialect, SqlStore, Value, db};
+
+/// How a claimed row ends: its state, and why it failed.
+type Ending<'a> = (&'a str, Option<&'a str>);
 
 impl<D: Dialect> Batches for SqlStore<D>
 where
@@ -118,61 +121,107 @@ where
         crate::rows::batch(&row)
     }
 
-    async fn issue_pending(
+    async fn claim_rows(
         &self,
+        claim: [u8; 16],
         limit: u32,
         now: OffsetDateTime,
-        sign: &mut (dyn FnMut(&PendingRow, u64) -> Result<IssuedPass, String> + Send),
-    ) -> Result<IssueOutcome, StoreError> {
-        // An idle worker polls often: with nothing pending it reads one index entry and writes nothing.
-        let pending: Option<i64> =
-            sqlx::query_scalar("SELECT batch_id FROM batch_rows WHERE state = 'pending' LIMIT 1")
-                .fetch_optional(&self.reader)
-                .await
-                .map_err(db)?;
-        if pending.is_none() {
-            return Ok(IssueOutcome::default());
-        }
-        // Expired passes no longer count as a person's or vehicle's one active pass. The sweep commits on its own,
-        // before the claim: rows another worker is sweeping are skipped rather than waited for, so sweeps never
-        // deadlock with each other or with a claim.
-        sqlx::query(&format!(
-            "UPDATE passes SET active = FALSE WHERE id IN \
-             (SELECT id FROM passes WHERE active = {} AND expires <= $1{})",
-            D::TRUE,
-            D::SKIP_LOCKED
-        ))
+        until: OffsetDateTime,
+    ) -> Result<Vec<PendingRow>, StoreError> {
+        // An idle worker polls often: with nothing to claim it reads one index entry and writes nothing.
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT batch_id FROM batch_rows WHERE state = 'pending' UNION ALL \
+             SELECT batch_id FROM batch_rows WHERE state = 'claimed' AND claimed_until <= $1 LIMIT 1",
+        )
         .bind(now.unix_timestamp())
-        .execute(&self.writer)
+        .fetch_optional(&self.reader)
         .await
         .map_err(db)?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
+        const ROWS: &str = "SELECT r.batch_id, r.line, r.name, r.phone, r.masked_id, r.zones, r.valid_from, \
+             r.valid_to, r.vehicle_plate, r.status_index, b.organisation_id, o.category \
+             FROM batch_rows r JOIN batches b ON b.id = r.batch_id JOIN organisations o ON o.id = b.organisation_id";
         let mut tx = self.writer.begin().await.map_err(db)?;
-        let rows = sqlx::query(&format!(
-            "SELECT r.batch_id, r.line, r.name, r.phone, r.masked_id, r.zones, r.valid_from, r.valid_to, \
-             r.vehicle_plate, b.organisation_id, o.category \
-             FROM batch_rows r JOIN batches b ON b.id = r.batch_id JOIN organisations o ON o.id = b.organisation_id \
-             WHERE r.state = 'pending' ORDER BY r.batch_id, r.line LIMIT $1{}",
+        // Rows whose worker stopped come first: they keep their status index and their batch waits on them.
+        let lapsed = sqlx::query(&format!(
+            "{ROWS} WHERE r.state = 'claimed' AND r.claimed_until <= $1 ORDER BY r.batch_id, r.line LIMIT $2{}",
             D::SKIP_LOCKED_ROWS
         ))
+        .bind(now.unix_timestamp())
         .bind(i64::from(limit))
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
-        if rows.is_empty() {
-            return Ok(IssueOutcome::default());
+        let mut rows = lapsed.iter().map(crate::rows::pending).collect::<Result<Vec<_>, _>>()?;
+        let room = i64::from(limit) - rows.len() as i64;
+        if room > 0 {
+            let pending = sqlx::query(&format!(
+                "{ROWS} WHERE r.state = 'pending' ORDER BY r.batch_id, r.line LIMIT $1{}",
+                D::SKIP_LOCKED_ROWS
+            ))
+            .bind(room)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+            let indexes = D::allocate_status_indexes(&mut tx, pending.len()).await?;
+            for (row, index) in pending.iter().zip(indexes) {
+                let mut fresh = crate::rows::pending(row)?;
+                fresh.status_index = index as u64;
+                rows.push(fresh);
+            }
         }
-        let pending = rows.iter().map(crate::rows::pending).collect::<Result<Vec<_>, _>>()?;
-        let indexes = D::allocate_status_indexes(&mut tx, pending.len()).await?;
-        let mut issued = Vec::with_capacity(pending.len());
-        for (row, index) in pending.iter().zip(&indexes) {
-            match sign(row, *index as u64) {
-                Ok(pass) => issued.push((row, pass)),
-                Err(e) => {
-                    tx.rollback().await.map_err(db)?;
-                    return Err(StoreError::Database(e));
+        // One statement per chunk: each row's status index comes from a VALUES list joined on the primary key.
+        const ROW_BINDS: usize = 3;
+        for chunk in rows.chunks((D::MAX_BINDS - 2) / ROW_BINDS) {
+            let mut q = QueryBuilder::<Db<D>>::new("UPDATE batch_rows SET state = 'claimed', claim = ");
+            q.push_bind(claim.to_vec()).push(", claimed_until = ").push_bind(until.unix_timestamp());
+            q.push(", status_index = v.column3 FROM (");
+            q.push_values(chunk, |mut b, row| {
+                b.push_bind(row.batch_id).push_bind(i64::from(row.row.line)).push_bind(row.status_index as i64);
+            });
+            q.push(") AS v WHERE batch_rows.batch_id = v.column1 AND batch_rows.line = v.column2");
+            D::build(&mut q).execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(rows)
+    }
+
+    async fn complete_claim(
+        &self,
+        claim: [u8; 16],
+        issued: &[(PendingRow, IssuedPass)],
+        refused: &[(PendingRow, String)],
+        now: OffsetDateTime,
+    ) -> Result<IssueOutcome, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        // The rows still under this claim, locked: a claim that lapsed and was taken again belongs to its new worker.
+        let mut lines: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for row in issued.iter().map(|(row, _)| row).chain(refused.iter().map(|(row, _)| row)) {
+            lines.entry(row.batch_id).or_default().push(i64::from(row.row.line));
+        }
+        let mut ours = HashSet::new();
+        for (batch, lines) in &lines {
+            for chunk in lines.chunks(D::MAX_BINDS - 2) {
+                let mut q = QueryBuilder::<Db<D>>::new("SELECT batch_id, line FROM batch_rows WHERE batch_id = ");
+                q.push_bind(*batch).push(" AND claim = ").push_bind(claim.to_vec());
+                q.push(" AND state = 'claimed' AND line IN (");
+                let mut list = q.separated(", ");
+                for line in chunk {
+                    list.push_bind(*line);
+                }
+                q.push(")").push(D::FOR_UPDATE);
+                for r in D::build(&mut q).fetch_all(&mut *tx).await.map_err(db)? {
+                    let key: (i64, i64) = (r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?);
+                    ours.insert(key);
                 }
             }
         }
+        let key = |row: &PendingRow| (row.batch_id, i64::from(row.row.line));
+        let issued: Vec<&(PendingRow, IssuedPass)> =
+            issued.iter().filter(|(row, _)| ours.contains(&key(row))).collect();
+        let refused: Vec<&(PendingRow, String)> = refused.iter().filter(|(row, _)| ours.contains(&key(row))).collect();
         let mut inserted = HashSet::new();
         const PASS_COLUMNS: usize = 16;
         for chunk in issued.chunks(D::MAX_BINDS / PASS_COLUMNS) {
@@ -205,8 +254,7 @@ where
                 inserted.insert((batch, line));
             }
         }
-        let sent: Vec<_> =
-            issued.iter().filter(|(row, _)| inserted.contains(&(row.batch_id, i64::from(row.row.line)))).collect();
+        let sent: Vec<_> = issued.iter().filter(|(row, _)| inserted.contains(&key(row))).collect();
         const OUTBOX_COLUMNS: usize = 5;
         for chunk in sent.chunks(D::MAX_BINDS / OUTBOX_COLUMNS) {
             let mut q =
@@ -223,34 +271,41 @@ where
         }
         let mut outcome = IssueOutcome::default();
         let mut per_batch: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
-        let (mut done, mut refused) = (Vec::new(), Vec::new());
-        for (row, _) in &issued {
-            let key = (row.batch_id, i64::from(row.row.line));
+        // Rows by the state and failure they end in: issued, refused as a second active pass, or not signed.
+        let mut ends: BTreeMap<Ending<'_>, Vec<(i64, i64)>> = BTreeMap::new();
+        const SECOND_PASS: &str = "this person or vehicle already has an active pass";
+        let outcomes = issued
+            .iter()
+            .map(|(row, _)| (row, inserted.contains(&key(row)).then_some(()).ok_or(SECOND_PASS)))
+            .chain(refused.iter().map(|(row, reason)| (row, Err(reason.as_str()))));
+        for (row, result) in outcomes {
             let entry = per_batch.entry(row.batch_id).or_insert((row.organisation_id, 0, 0));
-            if inserted.contains(&key) {
-                entry.1 += 1;
-                outcome.issued += 1;
-                done.push(key);
-            } else {
-                entry.2 += 1;
-                outcome.failed += 1;
-                refused.push(key);
+            match result {
+                Ok(()) => {
+                    entry.1 += 1;
+                    outcome.issued += 1;
+                    ends.entry(("issued", None)).or_default().push(key(row));
+                }
+                Err(reason) => {
+                    entry.2 += 1;
+                    outcome.failed += 1;
+                    ends.entry(("failed", Some(reason))).or_default().push(key(row));
+                }
             }
         }
-        // One statement per batch and state, not one per row: each statement is a round trip to SQLite's thread.
+        // One statement per batch and ending, not one per row: each statement is a round trip to SQLite's thread.
         // `batch_id = ? AND line IN (…)` searches the primary key; a row-value IN would scan the table.
-        for (keys, state, failure) in
-            [(&done, "issued", None), (&refused, "failed", Some("this person or vehicle already has an active pass"))]
-        {
+        for ((state, failure), keys) in ends {
             let mut by_batch: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-            for (batch, line) in keys.iter() {
-                by_batch.entry(*batch).or_default().push(*line);
+            for (batch, line) in keys {
+                by_batch.entry(batch).or_default().push(line);
             }
             for (batch, lines) in by_batch {
                 for chunk in lines.chunks(D::MAX_BINDS - 3) {
                     let mut q = QueryBuilder::<Db<D>>::new("UPDATE batch_rows SET state = ");
                     q.push_bind(state).push(", failure = ").push_bind(failure);
-                    q.push(" WHERE batch_id = ").push_bind(batch).push(" AND line IN (");
+                    q.push(", claim = NULL, claimed_until = NULL WHERE batch_id = ").push_bind(batch);
+                    q.push(" AND line IN (");
                     let mut list = q.separated(", ");
                     for line in chunk {
                         list.push_bind(*line);

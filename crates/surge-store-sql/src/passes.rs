@@ -46,6 +46,32 @@ where
         Ok(len.max(0) as u64)
     }
 
+    async fn reserve_status_index(&self) -> Result<u64, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let index = D::allocate_status_indexes(&mut tx, 1)
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("no status index was handed out".into()))?;
+        tx.commit().await.map_err(db)?;
+        Ok(index as u64)
+    }
+
+    async fn expire_passes(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        // Commits on its own; rows another sweep holds are skipped rather than waited for, so sweeps never
+        // deadlock with each other or with a claim.
+        let swept = sqlx::query(&format!(
+            "UPDATE passes SET active = FALSE WHERE id IN \
+             (SELECT id FROM passes WHERE active = {} AND expires <= $1{})",
+            D::TRUE,
+            D::SKIP_LOCKED
+        ))
+        .bind(now.unix_timestamp())
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        Ok(D::rows_affected(&swept))
+    }
+
     async fn pass_by_status_index(&self, status_index: u64) -> Result<PassRecord, StoreError> {
         let sql = format!("SELECT {} FROM passes WHERE status_index = $1", crate::rows::PASS_COLUMNS);
         let row = sqlx::query(&sql)

@@ -1,6 +1,7 @@
 //! The store conformance suite: every behaviour the use cases rely on, written once and run against each backend
 //! on a fresh database per test. A backend's `tests/conformance.rs` calls `conformance_tests!(fresh_store)`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use surge_app::{
     BatchStatus, IssueOutcome, KeyScope, MessageFilter, NewAccount, NewLoginCode, NewOrganisation, OrgFilter,
     OutboxMessage, Role, SendResult, Store, StoreError,
@@ -8,7 +9,9 @@ use surge_app::{
 use surge_domain::OrgStatus;
 use surge_domain::audit::AuditEntry;
 use surge_domain::notify::{MessageState, Receipt};
-use time::Duration;
+
+use surge_app::{IssuedPass, PendingRow};
+use time::{Duration, OffsetDateTime};
 
 use crate::fixtures::{NOW, employees, fake_sign, lab_message, lab_result, registration, result_sms, screening_passed};
 
@@ -27,7 +30,8 @@ macro_rules! conformance_tests {
             issuing_writes_each_pass_with_its_outbox_message,
             a_person_gets_at_most_one_active_pass,
             api_keys_are_found_by_hash_only,
-            a_failed_signature_applies_nothing,
+            a_row_that_cannot_be_signed_fails_alone_and_gives_its_quota_back,
+            a_lapsed_claim_is_taken_again_and_the_first_workers_late_write_is_refused,
             concurrent_workers_never_issue_a_row_twice,
             the_zone_filter_takes_in_sub_zones_and_contact_phones_find_their_organisations,
             accounts_are_unique_and_found_by_username_or_phone,
@@ -92,10 +96,46 @@ async fn approved_org<S: Store>(store: &S, name: &str, number: &str, quota: u32)
     id
 }
 
+/// Distinct claim ids for the workers of one test run.
+static CLAIMS: AtomicU64 = AtomicU64::new(1);
+
+type Sign<'a> = dyn FnMut(&PendingRow, u64) -> Result<IssuedPass, String> + Send + 'a;
+
+/// What an issuance worker does, with a given signer: claim rows, sign them outside the database, write them.
+async fn issue_with<S: Store>(store: &S, limit: u32, now: OffsetDateTime, sign: &mut Sign<'_>) -> IssueOutcome {
+    let mut claim = [0u8; 16];
+    claim[..8].copy_from_slice(&CLAIMS.fetch_add(1, Ordering::Relaxed).to_be_bytes());
+    let rows = store.claim_rows(claim, limit, now, now + Duration::minutes(2)).await.unwrap();
+    if rows.is_empty() {
+        return IssueOutcome::default();
+    }
+    store.expire_passes(now).await.unwrap();
+    let (mut issued, mut refused) = (Vec::new(), Vec::new());
+    for row in rows {
+        match sign(&row, row.status_index) {
+            Ok(pass) => issued.push((row, pass)),
+            Err(reason) => refused.push((row, reason)),
+        }
+    }
+    store.complete_claim(claim, &issued, &refused, now).await.unwrap()
+}
+
+async fn issue<S: Store>(store: &S, limit: u32, now: OffsetDateTime) -> IssueOutcome {
+    issue_with(store, limit, now, &mut fake_sign).await
+}
+
+/// Approves an application as the use case does: a status index reserved, the pass signed, then written.
+async fn approve<S: Store>(store: &S, id: i64, decision: &surge_app::ApplicationDecision) -> Result<u64, StoreError> {
+    let record = store.application(id).await?;
+    let index = store.reserve_status_index().await?;
+    let pass = crate::fixtures::fake_sign_application(&record, index).unwrap();
+    store.approve_application(id, decision, &audit(), &pass, NOW).await
+}
+
 async fn drain<S: Store>(store: &S) -> IssueOutcome {
     let mut total = IssueOutcome::default();
     loop {
-        let outcome = store.issue_pending(7, NOW, &mut fake_sign).await.unwrap();
+        let outcome = issue(store, 7, NOW).await;
         if outcome.is_idle() {
             return total;
         }
@@ -287,21 +327,50 @@ pub async fn a_person_gets_at_most_one_active_pass<S: Store>(store: &S) {
     later[0].valid_from = NOW + Duration::days(10);
     later[0].valid_to = NOW + Duration::days(17);
     store.create_batch(b, [7; 32], &later, NOW + Duration::days(8)).await.unwrap();
-    let outcome = store.issue_pending(10, NOW + Duration::days(8), &mut fake_sign).await.unwrap();
+    let outcome = issue(store, 10, NOW + Duration::days(8)).await;
     assert_eq!(outcome, IssueOutcome { issued: 1, failed: 0 });
 }
 
-pub async fn a_failed_signature_applies_nothing<S: Store>(store: &S) {
+pub async fn a_row_that_cannot_be_signed_fails_alone_and_gives_its_quota_back<S: Store>(store: &S) {
     let org = approved_org(store, "A", "1111111119", 100).await;
-    store.create_batch(org, [8; 32], &employees(0, 4), NOW).await.unwrap();
+    let batch = store.create_batch(org, [8; 32], &employees(0, 4), NOW).await.unwrap();
     let mut calls = 0;
-    let mut failing = |row: &surge_app::PendingRow, index: u64| {
+    let mut failing = |row: &PendingRow, index: u64| {
         calls += 1;
-        if calls == 3 { Err("the signing key is unavailable".to_owned()) } else { fake_sign(row, index) }
+        if calls == 3 { Err("the pass could not be signed".to_owned()) } else { fake_sign(row, index) }
     };
-    assert!(store.issue_pending(10, NOW, &mut failing).await.is_err());
+    assert_eq!(issue_with(store, 10, NOW, &mut failing).await, IssueOutcome { issued: 3, failed: 1 });
+    assert_eq!(store.counts().await.unwrap(), (3, 3), "the other rows' passes and texts are written");
+    let batch = store.batch(batch.id).await.unwrap();
+    assert_eq!((batch.issued, batch.failed, batch.status), (3, 1, BatchStatus::Completed));
+    assert_eq!(store.organisation(org).await.unwrap().passes_used, 3, "the failed row gave its quota back");
+    assert!(drain(store).await.is_idle(), "nothing is left to claim");
+}
+
+pub async fn a_lapsed_claim_is_taken_again_and_the_first_workers_late_write_is_refused<S: Store>(store: &S) {
+    let org = approved_org(store, "A", "1111111119", 100).await;
+    store.create_batch(org, [9; 32], &employees(0, 3), NOW).await.unwrap();
+    let lease = Duration::minutes(2);
+    let first = store.claim_rows([1; 16], 10, NOW, NOW + lease).await.unwrap();
+    assert_eq!(first.len(), 3);
+    let indexes: Vec<u64> = first.iter().map(|r| r.status_index).collect();
+    let held = store.claim_rows([2; 16], 10, NOW + Duration::minutes(1), NOW + lease).await.unwrap();
+    assert!(held.is_empty(), "rows under a live claim are not claimed again");
+    // The first worker stopped; after its lease another takes the rows, with the same status indexes.
+    let later = NOW + Duration::minutes(3);
+    let second = store.claim_rows([3; 16], 10, later, later + lease).await.unwrap();
+    assert_eq!(second.iter().map(|r| r.status_index).collect::<Vec<_>>(), indexes);
+    let signed = |rows: &[PendingRow]| -> Vec<(PendingRow, IssuedPass)> {
+        rows.iter().map(|r| (r.clone(), fake_sign(r, r.status_index).unwrap())).collect()
+    };
+    let late = store.complete_claim([1; 16], &signed(&first), &[], later).await.unwrap();
+    assert!(late.is_idle(), "a lapsed claim writes nothing: {late:?}");
     assert_eq!(store.counts().await.unwrap(), (0, 0));
-    assert_eq!(drain(store).await.issued, 4, "the rows are still pending");
+    let done = store.complete_claim([3; 16], &signed(&second), &[], later).await.unwrap();
+    assert_eq!(done, IssueOutcome { issued: 3, failed: 0 });
+    assert_eq!(store.counts().await.unwrap(), (3, 3));
+    assert!(store.claim_rows([4; 16], 10, later + Duration::hours(1), later + lease).await.unwrap().is_empty());
+    assert_eq!(store.status_list_len().await.unwrap(), 3, "no status index was spent twice");
 }
 
 pub async fn concurrent_workers_never_issue_a_row_twice<S: Store>(store: &S) {
@@ -310,7 +379,7 @@ pub async fn concurrent_workers_never_issue_a_row_twice<S: Store>(store: &S) {
     let worker = || async {
         let mut issued = 0;
         loop {
-            let outcome = store.issue_pending(13, NOW, &mut fake_sign).await.unwrap();
+            let outcome = issue(store, 13, NOW).await;
             if outcome.is_idle() {
                 return issued;
             }
@@ -750,7 +819,7 @@ pub async fn applications_are_decided_once_and_approval_issues_one_pass<S: Store
     use surge_app::{ApplicationDecision, ApplicationFilter};
     use surge_domain::ApplicationStatus;
 
-    use crate::fixtures::{application, fake_sign_application};
+    use crate::fixtures::application;
     let phone = "+821012345678";
     let received = |id: i64| {
         Some(OutboxMessage {
@@ -782,26 +851,23 @@ pub async fn applications_are_decided_once_and_approval_issues_one_pass<S: Store
     assert_eq!(store.count_applications_since(phone, NOW).await.unwrap(), 2);
     assert_eq!(store.count_applications_since(phone, NOW + Duration::seconds(1)).await.unwrap(), 0);
 
-    let approve = ApplicationDecision {
+    let approval = ApplicationDecision {
         status: ApplicationStatus::Approved,
         reason_en: "ok".into(),
         reason_ko: "ok".into(),
         decided_by: "account:7".into(),
     };
-    let index = store.approve_application(first, &approve, &audit(), NOW, &mut fake_sign_application).await.unwrap();
+    let index = approve(store, first, &approval).await.unwrap();
     let approved = store.application(first).await.unwrap();
     assert_eq!((approved.status, approved.status_index), (ApplicationStatus::Approved, Some(index)));
     assert_eq!(approved.decided_by.as_deref(), Some("account:7"));
     let pass = store.pass_by_status_index(index).await.unwrap();
     assert_eq!((pass.phone.as_str(), pass.zones.clone()), (phone, vec!["KR-26".to_owned(), "KR-26-110".to_owned()]));
     assert_eq!(store.counts().await.unwrap(), (1, 2), "one pass, and its SMS");
-    assert!(matches!(
-        store.approve_application(first, &approve, &audit(), NOW, &mut fake_sign_application).await,
-        Err(StoreError::Conflict)
-    ));
+    assert!(matches!(approve(store, first, &approval).await, Err(StoreError::Conflict)));
 
     // The same person again: nothing is written, and the application stays in review for an official.
-    let refused = store.approve_application(second, &approve, &audit(), NOW, &mut fake_sign_application).await;
+    let refused = approve(store, second, &approval).await;
     assert!(matches!(refused, Err(StoreError::ActivePassExists)), "{refused:?}");
     assert_eq!(store.application(second).await.unwrap().status, ApplicationStatus::Review);
     assert_eq!(store.counts().await.unwrap(), (1, 2));
@@ -1083,7 +1149,7 @@ pub async fn every_change_leaves_its_event_in_the_log<S: Store>(store: &S) {
     use surge_app::{ApplicationDecision, EventPosition, LoggedEvent, PassStatus};
     use surge_domain::ApplicationStatus;
 
-    use crate::fixtures::{application, fake_sign_application};
+    use crate::fixtures::application;
     let ms = |at: time::OffsetDateTime| at.unix_timestamp() * 1000;
     let org = approved_org(store, "E", "1111111119", 100).await;
     store.create_batch(org, [8; 32], &employees(0, 2), NOW).await.unwrap();
@@ -1104,13 +1170,13 @@ pub async fn every_change_leaves_its_event_in_the_log<S: Store>(store: &S) {
     }
     let phone = "+821012345678";
     let applied = store.insert_application(&application(phone, "123A"), &audit(), &|_| None).await.unwrap();
-    let approve = ApplicationDecision {
+    let approval = ApplicationDecision {
         status: ApplicationStatus::Approved,
         reason_en: "ok".into(),
         reason_ko: "ok".into(),
         decided_by: "account:7".into(),
     };
-    let index = store.approve_application(applied, &approve, &audit(), NOW, &mut fake_sign_application).await.unwrap();
+    let index = approve(store, applied, &approval).await.unwrap();
     let key = "result:TE1:94500-6:F";
     let negative = (lab_result("TE1", "F", "not_detected", None), Some(result_sms(key, "+821055500002")));
     store.record_lab_message(&lab_message("EVT", "E1"), &[negative]).await.unwrap();

@@ -19,8 +19,7 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 }
 
 pub async fn healthz<S: Store>(State(state): State<AppState<S>>) -> Result<Json<Value>, ApiError> {
-    // A read that touches the database: healthy means able to serve.
-    state.store.count_api_keys(Role::Admin).await?;
+    surge_app::access::ready(&state.store).await?;
     Ok(Json(json!({"status": "ok"})))
 }
 
@@ -148,15 +147,11 @@ pub async fn list_organisations<S: Store>(
         passed_all_rules: q.passed_all_rules,
         contact_phone: None,
         after_id: q.after,
-        limit: q.limit.unwrap_or(100).clamp(1, 1000),
+        limit: q.limit.unwrap_or(100),
     };
-    let orgs = state.store.list_organisations(&filter).await?;
-    let next = (orgs.len() as u32 == filter.limit).then(|| orgs.last().map(|o| o.id)).flatten();
-    // An official sees only the organisations in their scope; a page may come back short, `next_after` goes on.
-    let scope = principal.scope();
-    let visible: Vec<Value> =
-        orgs.iter().filter(|o| scope.covers(&o.zone, &o.category)).map(organisation_json).collect();
-    Ok(Json(json!({"organisations": visible, "next_after": next})))
+    let page = surge_app::organisations::list_in_scope(&state.store, &filter, &principal.scope()).await?;
+    let visible: Vec<Value> = page.visible.iter().map(organisation_json).collect();
+    Ok(Json(json!({"organisations": visible, "next_after": page.next_after})))
 }
 
 pub async fn organisation<S: Store>(
@@ -165,7 +160,7 @@ pub async fn organisation<S: Store>(
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(&[Role::Admin, Role::Official, Role::OrganisationAdmin])?;
-    let org = state.store.organisation(id).await?;
+    let org = surge_app::organisations::organisation(&state.store, id).await?;
     principal.require_for(&org)?;
     Ok(Json(organisation_json(&org)))
 }
@@ -208,7 +203,7 @@ pub async fn decide<S: Store>(
     } else {
         principal.require(&[Role::Admin, Role::Official])?;
     }
-    principal.require_for(&state.store.organisation(id).await?)?;
+    principal.require_for(&surge_app::organisations::organisation(&state.store, id).await?)?;
     let (actor, scope) = (principal.actor(), principal.scope());
     let official = surge_app::Official { actor: &actor, phone: principal.own_phone(), scope: &scope };
     let status = surge_app::decide(&state.store, id, &transition, &official, (state.clock)()).await?;
@@ -274,7 +269,7 @@ pub async fn upload<S: Store>(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require(&[Role::Admin, Role::OrganisationAdmin])?;
-    principal.require_for(&state.store.organisation(id).await?)?;
+    principal.require_for(&surge_app::organisations::organisation(&state.store, id).await?)?;
     match surge_app::upload_employees(&state.store, &state.config, id, &body, (state.clock)()).await {
         Ok(created) => {
             state.metrics.batches_accepted.inc();
@@ -315,8 +310,8 @@ pub async fn batch<S: Store>(
 ) -> Result<Json<Value>, ApiError> {
     // Check the caller before saying whether the batch exists.
     principal.require(&[Role::Admin, Role::Official, Role::OrganisationAdmin])?;
-    let batch = state.store.batch(id).await?;
-    principal.require_for(&state.store.organisation(batch.organisation_id).await?)?;
+    let batch = surge_app::organisations::batch(&state.store, id).await?;
+    principal.require_for(&surge_app::organisations::organisation(&state.store, batch.organisation_id).await?)?;
     Ok(Json(batch_json(&batch)))
 }
 

@@ -7,9 +7,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use surge_app::{MessageFilter, MessageRecord, OutboxMessage, Role, Store};
+use surge_app::{MessageFilter, MessageRecord, Role, Store};
 use surge_domain::Phone;
-use surge_domain::notify::{MessageState, Receipt, Templates, kannel_receipt, receipt_signature_valid};
+use surge_domain::notify::{MessageState, Receipt, kannel_receipt, receipt_signature_valid};
 
 use crate::AppState;
 use crate::auth::Principal;
@@ -67,28 +67,18 @@ pub async fn send<S: Store>(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 200)
-        .ok_or_else(|| ApiError::bad_request("send an Idempotency-Key header (1 to 200 characters)"))?;
-    let phone = Phone::parse(&body.to, &state.config.phone_region).map_err(|reason| ApiError {
-        details: Some(json!([{"field": "to", "code": "phone_invalid", "message": reason}])),
-        ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "phone_invalid", "the phone number is not valid")
-    })?;
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("");
     let values: Vec<(&str, &str)> = body.values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let text = Templates::builtin().render(&body.kind, &body.lang, &values).map_err(|e| ApiError {
-        details: Some(json!([{"field": "values", "code": e.code(), "message": e.to_string()}])),
-        ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
-    })?;
-    let message = OutboxMessage {
-        idempotency_key: format!("api:{key}"),
-        kind: body.kind,
-        recipient: phone.as_str().to_owned(),
-        body: text,
+    let request = surge_app::messages::SendRequest {
+        idempotency_key: key,
+        kind: &body.kind,
+        lang: &body.lang,
+        values: &values,
+        to: &body.to,
+        region: &state.config.phone_region,
     };
-    let (id, message_state, created) = state.store.enqueue(&message, (state.clock)()).await?;
+    let sent = surge_app::messages::send(&state.store, &request, (state.clock)()).await?;
+    let (id, message_state, created) = (sent.id, sent.state, sent.created);
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(json!({"id": id, "state": message_state.as_str(), "created": created}))))
 }
@@ -99,7 +89,7 @@ pub async fn message<S: Store>(
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
-    Ok(Json(message_json(&state.store.message(id).await?)))
+    Ok(Json(message_json(&surge_app::messages::message(&state.store, id).await?)))
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -123,19 +113,14 @@ pub async fn history<S: Store>(
         None | Some("") => None,
         Some(s) => Some(MessageState::parse(s).ok_or_else(|| ApiError::bad_request(format!("unknown state {s:?}")))?),
     };
-    let filter = MessageFilter {
-        state: message_state,
-        kind: q.kind,
-        before_id: q.before,
-        limit: q.limit.unwrap_or(100).clamp(1, 1000),
-    };
-    let messages = state.store.messages(&filter).await?;
-    let next = (messages.len() as u32 == filter.limit).then(|| messages.last().map(|m| m.id)).flatten();
+    let filter =
+        MessageFilter { state: message_state, kind: q.kind, before_id: q.before, limit: q.limit.unwrap_or(100) };
+    let history = surge_app::messages::history(&state.store, &filter).await?;
     let counts: serde_json::Map<String, Value> =
-        state.store.message_counts().await?.into_iter().map(|(s, n)| (s.as_str().to_owned(), json!(n))).collect();
+        history.counts.into_iter().map(|(s, n)| (s.as_str().to_owned(), json!(n))).collect();
     Ok(Json(json!({
-        "messages": messages.iter().map(message_json).collect::<Vec<_>>(),
-        "next_before": next,
+        "messages": history.messages.iter().map(message_json).collect::<Vec<_>>(),
+        "next_before": history.next_before,
         "counts": counts,
     })))
 }
@@ -158,7 +143,8 @@ pub async fn kannel_receipt_callback<S: Store>(
     if !receipt_signature_valid(&state.web.receipt_secret, q.id, &q.sig) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "receipt_signature_invalid", "the receipt is not signed"));
     }
-    let changed = state.store.record_receipt(q.id, kannel_receipt(q.report_type), (state.clock)()).await?;
+    let changed =
+        surge_app::messages::record_receipt(&state.store, q.id, kannel_receipt(q.report_type), (state.clock)()).await?;
     tracing::info!(message_id = q.id, report_type = q.report_type, changed = changed.is_some(), "delivery report");
     Ok(Json(json!({"id": q.id, "state": changed.map(MessageState::as_str)})))
 }
@@ -218,6 +204,6 @@ pub async fn webhook_receipt<S: Store>(
         "rejected" => Receipt::Rejected,
         _ => Receipt::Progress,
     };
-    let changed = state.store.record_receipt(report.id, receipt, (state.clock)()).await?;
+    let changed = surge_app::messages::record_receipt(&state.store, report.id, receipt, (state.clock)()).await?;
     Ok(Json(json!({"id": report.id, "state": changed.map(MessageState::as_str)})))
 }

@@ -7,7 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use surge_app::results::{ClinicianAction, ResultsConfig, handle_queued, receive_batch, register_for_results};
+use surge_app::results::{
+    ClinicianAction, RegistrationForm, ResultsConfig, handle_queued, receive_batch, register_for_results,
+};
 use surge_app::{Role, Store};
 
 use crate::AppState;
@@ -44,21 +46,14 @@ pub async fn register<S: Store>(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let config = config(&state)?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let now = (state.clock)();
-    if !state.store.rate_limit(&format!("result-registration:{address}"), now, 900, 30).await? {
-        return Err(surge_app::AppError::RateLimited { retry_after_seconds: 900 }.into());
-    }
-    let id = register_for_results(
-        &state.store,
-        config,
-        &body.specimen_id,
-        &body.family,
-        &body.given,
-        &body.birth_date,
-        &body.phone,
-        now,
-    )
-    .await?;
+    let form = RegistrationForm {
+        specimen_id: &body.specimen_id,
+        family: &body.family,
+        given: &body.given,
+        birth_date: &body.birth_date,
+        phone: &body.phone,
+    };
+    let id = register_for_results(&state.store, config, &form, &address, (state.clock)()).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id}))))
 }
 
@@ -129,7 +124,7 @@ pub async fn upload_csv<S: Store>(
 /// The clinicians' queue: results that were not texted, most urgent first, then oldest.
 pub async fn queue<S: Store>(State(state): State<AppState<S>>, principal: Principal) -> Result<Json<Value>, ApiError> {
     principal.require(&CLINICAL)?;
-    let items = state.store.result_queue(200).await?;
+    let items = surge_app::results::clinician_queue(&state.store, 200).await?;
     Ok(Json(json!({"results": items.iter().map(|r| json!({
         "id": r.id,
         "reason": r.result.reason,

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use surge_app::{PassStatus, Role, Store, StoreError};
+use surge_app::{AppError, PassStatus, Role, Store};
 use surge_pass::{ControlCode, Verifier};
 
 use crate::AppState;
@@ -61,9 +61,9 @@ pub async fn check<S: Store>(
             let code = ControlCode::parse(&code).map_err(|_| {
                 unprocessable("control_code_invalid", "the control code is mistyped: check each character")
             })?;
-            match state.store.pass_by_control_code(&code.to_string()).await {
+            match surge_app::passes::by_control_code(&state.store, &code.to_string()).await {
                 Ok(pass) => pass.token,
-                Err(StoreError::NotFound) => {
+                Err(AppError::NotFound) => {
                     return Err(ApiError::new(
                         StatusCode::NOT_FOUND,
                         "pass_not_found",
@@ -88,7 +88,7 @@ pub async fn check<S: Store>(
                 (PassStatus::Valid, _) => None,
                 (_, Some(reason)) => Some(reason),
                 // Changed on another server: the reason is in the database.
-                (_, None) => state.store.pass_by_status_index(index).await.ok().and_then(|p| p.status_reason),
+                (_, None) => surge_app::passes::status_reason(&state.store, index).await,
             };
             json!({"status": status.as_str(), "reason": reason})
         }
@@ -184,7 +184,7 @@ pub async fn list_checkpoints<S: Store>(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(&[Role::Admin, Role::Official, Role::Checkpoint])?;
-    let checkpoints = state.store.checkpoints().await?;
+    let checkpoints = surge_app::scans::checkpoints(&state.store).await?;
     Ok(Json(json!({"checkpoints": checkpoints.iter().map(|c| json!({
         "id": c.id, "name": c.name, "zone": c.zone, "lat": c.lat, "lon": c.lon,
     })).collect::<Vec<_>>()})))
@@ -193,7 +193,7 @@ pub async fn list_checkpoints<S: Store>(
 /// Alerts for officials, newest first: possible cloned passes.
 pub async fn alerts<S: Store>(State(state): State<AppState<S>>, principal: Principal) -> Result<Json<Value>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
-    let alerts = state.store.alerts(100).await?;
+    let alerts = surge_app::scans::alerts(&state.store, 100).await?;
     Ok(Json(json!({"alerts": alerts.iter().map(|a| json!({
         "id": a.id, "kind": a.kind, "status_index": a.status_index, "detail": a.detail, "at": a.at.unix_timestamp(),
     })).collect::<Vec<_>>()})))
@@ -228,13 +228,7 @@ pub async fn set_status<S: Store>(
         "revoke" => PassStatus::Revoked,
         other => return Err(ApiError::bad_request(format!("unknown action {other:?}: suspend, reinstate or revoke"))),
     };
-    let pass = state.store.pass_by_status_index(index).await?;
-    let scope = principal.scope();
-    if !scope.zones.is_empty()
-        && !pass.zones.iter().any(|z| scope.zones.iter().any(|s| surge_domain::zone_covers(s, z)))
-    {
-        return Err(ApiError::forbidden());
-    }
+    surge_app::passes::in_scope(&state.store, &principal.scope(), index).await?;
     let actor = principal.actor();
     let seq =
         surge_app::change_pass_status(&state.store, index, status, &body.reason, &actor, &body.lang, (state.clock)())
@@ -256,9 +250,7 @@ pub async fn revocations<S: Store>(
     query: Result<Query<SinceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let since = q.since.unwrap_or(0).max(0);
-    let changes = state.store.status_changes(since, q.limit.unwrap_or(1000).clamp(1, 10_000)).await?;
-    let last = changes.last().map_or(since, |c| c.seq);
+    let (changes, last) = surge_app::passes::status_feed(&state.store, q.since, q.limit).await?;
     Ok(Json(json!({
         "changes": changes.iter().map(|c| json!({
             "seq": c.seq,
@@ -306,9 +298,6 @@ pub struct OfflineScans {
     scans: Vec<OfflineScan>,
 }
 
-/// The most scans one upload may carry.
-const MAX_UPLOAD_SCANS: usize = 1000;
-
 /// Records the scans a checkpoint made offline, with their own times, through the same cloned-pass check as live
 /// scans. Every scan is checked before any is recorded, and a bad one is named by its position.
 pub async fn upload_scans<S: Store>(
@@ -318,51 +307,18 @@ pub async fn upload_scans<S: Store>(
 ) -> Result<Json<Value>, ApiError> {
     principal.require(&[Role::Admin, Role::Official, Role::Checkpoint])?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    if body.scans.len() > MAX_UPLOAD_SCANS {
-        return Err(ApiError::bad_request(format!("at most {MAX_UPLOAD_SCANS} scans per upload")));
-    }
-    let now = (state.clock)();
-    let known: Vec<i64> = state.store.checkpoints().await?.iter().map(|c| c.id).collect();
-    let mut scans = Vec::with_capacity(body.scans.len());
-    for (i, scan) in body.scans.iter().enumerate() {
-        let invalid = |what: String| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "scan_invalid", format!("scans[{i}]: {what}"))
-        };
-        let at = time::OffsetDateTime::parse(&scan.at, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| invalid(format!("at {:?} is not an RFC 3339 time", scan.at)))?;
-        // Offline checks are days old at most; anything else is a wrong clock or a forged upload.
-        if at > now + time::Duration::minutes(5) || at < now - time::Duration::days(7) {
-            return Err(invalid("at must be within the last 7 days".into()));
-        }
-        if let Some(id) = scan.checkpoint_id.filter(|id| !known.contains(id)) {
-            return Err(invalid(format!("checkpoint_id {id} is not a checkpoint")));
-        }
-        if scan.reason.as_ref().is_some_and(|r| r.len() > 64) {
-            return Err(invalid("reason is a reason code of at most 64 characters".into()));
-        }
-        scans.push(surge_app::NewScan {
-            checkpoint_id: scan.checkpoint_id,
-            actor: principal.actor(),
-            status_index: scan.status_index,
-            valid: scan.valid,
-            reason: scan.reason.clone(),
-            at: at.replace_nanosecond(0).unwrap_or(at),
-            // Per caller, so one officer's ids never collide with another's.
-            client_id: scan
-                .id
-                .as_ref()
-                .filter(|id| !id.is_empty() && id.len() <= 64)
-                .map(|id| format!("{}:{id}", principal.actor())),
-        });
-    }
-    scans.sort_by_key(|s| s.at);
-    let (mut alerts, mut recorded) = (0, 0);
-    for scan in &scans {
-        // `None`: sent before (the page retried after a lost answer), so not recorded again.
-        if let Some(alert) = surge_app::scans::record(&state.store, scan).await? {
-            recorded += 1;
-            alerts += usize::from(alert);
-        }
-    }
-    Ok(Json(json!({"received": scans.len(), "recorded": recorded, "alerts": alerts})))
+    let upload: Vec<surge_app::scans::OfflineScan> = body
+        .scans
+        .into_iter()
+        .map(|s| surge_app::scans::OfflineScan {
+            id: s.id,
+            checkpoint_id: s.checkpoint_id,
+            status_index: s.status_index,
+            valid: s.valid,
+            reason: s.reason,
+            at: s.at,
+        })
+        .collect();
+    let done = surge_app::scans::record_offline(&state.store, &principal.actor(), &upload, (state.clock)()).await?;
+    Ok(Json(json!({"received": done.received, "recorded": done.recorded, "alerts": done.alerts})))
 }

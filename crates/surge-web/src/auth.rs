@@ -7,7 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode};
-use surge_app::{AccountRecord, ApiKey, KeyScope, OrganisationRecord, Role, Store, StoreError};
+use surge_app::{AccountRecord, AppError, KeyScope, OrganisationRecord, Role, Store};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -170,14 +170,14 @@ impl<S: Store + Clone + 'static> FromRequestParts<AppState<S>> for Principal {
             .map(str::trim)
             .filter(|k| !k.is_empty())
             .ok_or_else(ApiError::unauthenticated)?;
-        match state.store.api_key(ApiKey::hash_of(key)).await {
+        match surge_app::access::api_key(&state.store, key).await {
             Ok(record) => Ok(Self::Key {
                 key_id: record.id,
                 role: record.role,
                 organisation_id: record.organisation_id,
                 scope: record.scope,
             }),
-            Err(StoreError::NotFound) => Err(ApiError::unauthenticated()),
+            Err(AppError::NotFound) => Err(ApiError::unauthenticated()),
             Err(e) => Err(e.into()),
         }
     }

@@ -7,7 +7,7 @@ use std::sync::RwLock;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
-use surge_app::{ApiKeyRecord, PassStatus, Store, StoreError};
+use surge_app::{ApiKeyRecord, AppError, PassStatus, Store};
 
 const KEY_TTL: Duration = Duration::from_secs(2);
 
@@ -49,7 +49,7 @@ impl Caches {
     }
 
     /// The live status of the pass at `index`, loading the feed first if it never was.
-    pub async fn status<S: Store>(&self, store: &S, index: u64) -> Result<(PassStatus, Option<String>), StoreError> {
+    pub async fn status<S: Store>(&self, store: &S, index: u64) -> Result<(PassStatus, Option<String>), AppError> {
         if self.status_seq.load(Ordering::Acquire) < 0 {
             self.refresh_statuses(store).await?;
         }
@@ -58,11 +58,12 @@ impl Caches {
     }
 
     /// Applies status changes made since the last refresh (by any server). Cheap when there are none.
-    pub async fn refresh_statuses<S: Store>(&self, store: &S) -> Result<(), StoreError> {
+    pub async fn refresh_statuses<S: Store>(&self, store: &S) -> Result<(), AppError> {
         let Ok(_one_at_a_time) = self.refreshing.try_lock() else { return Ok(()) };
         loop {
             let since = self.status_seq.load(Ordering::Acquire).max(0);
-            let changes = store.status_changes(since, 10_000).await?;
+            let (changes, _) =
+                surge_app::passes::status_feed(store, Some(since), Some(surge_app::passes::MAX_FEED_PAGE)).await?;
             let Some(last) = changes.last().map(|c| c.seq) else {
                 self.status_seq.fetch_max(since, Ordering::AcqRel);
                 return Ok(());
@@ -117,7 +118,7 @@ impl Caches {
         now: time::OffsetDateTime,
     ) -> Result<std::sync::Arc<Vec<u8>>, String> {
         self.refresh_statuses(store).await.map_err(|e| e.to_string())?;
-        let len = store.status_list_len().await.map_err(|e| e.to_string())?;
+        let len = surge_app::passes::status_list_len(store).await.map_err(|e| e.to_string())?;
         let len = len.div_ceil(u64::from(STATUS_CHUNK)).max(1) * u64::from(STATUS_CHUNK);
         let seq = self.status_seq.load(Ordering::Acquire).max(0);
         {

@@ -79,6 +79,11 @@ impl From<AppError> for ApiError {
             AppError::OwnCase => Self::new(StatusCode::FORBIDDEN, code, e.to_string()),
             AppError::BadRequest(message) => Self::new(StatusCode::BAD_REQUEST, code, message),
             AppError::InvalidPolicy(problems) => crate::api_rules::problems_error(&problems),
+            AppError::Unprocessable { code, field, message } => Self {
+                details: field.map(|field| json!([{"field": field, "code": code, "message": message}])),
+                ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            },
+            AppError::Forbidden => Self::forbidden(),
             AppError::Store(_) | AppError::Signing(_) => {
                 tracing::error!(error = ?e, "request failed");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")

@@ -58,7 +58,7 @@ impl Default for Metrics {
 }
 
 pub async fn scrape<S: Store>(State(state): State<AppState<S>>) -> Result<impl IntoResponse, ApiError> {
-    let (passes, outbox) = state.store.counts().await?;
+    let (passes, outbox) = surge_app::facts::totals(&state.store).await?;
     state.metrics.passes.set(passes as i64);
     state.metrics.outbox_messages.set(outbox as i64);
     let mut text = String::new();

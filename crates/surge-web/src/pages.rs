@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use surge_app::{ApiKey, AppError, LinkToken, Store, StoreError};
+use surge_app::{ApiKey, AppError, LinkToken, Store};
 use surge_domain::{FieldError, RegistrationInput};
 
 use crate::AppState;
@@ -184,9 +184,9 @@ pub async fn pass_page<S: Store>(
 ) -> Response {
     let lang = Lang::negotiate(query.get("lang").map(String::as_str), &headers);
     let Some(token) = LinkToken::parse(&token) else { return not_found().into_response() };
-    let pass = match state.store.pass_by_link(index, token.hash()).await {
+    let pass = match surge_app::passes::by_link(&state.store, index, &token).await {
         Ok(pass) => pass,
-        Err(StoreError::NotFound) => return not_found().into_response(),
+        Err(AppError::NotFound) => return not_found().into_response(),
         Err(e) => {
             tracing::error!(error = %e, "pass page failed");
             let sorry = page("Sorry", "<h1>Sorry, there is a problem</h1><p>Try again later.</p>");

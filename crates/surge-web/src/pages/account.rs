@@ -8,7 +8,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use surge_app::{AppError, OrgFilter, Role, Store, access};
+use surge_app::{AppError, Role, Store, access};
 
 use super::escape;
 use super::kit::{Field, PageCtx, error_for, error_summary, field, field_errors, local_path, percent_encode, sorry};
@@ -427,8 +427,7 @@ pub async fn account_page<S: Store>(State(state): State<AppState<S>>, Query(quer
                     return sorry(ctx.lang);
                 }
             }
-            let filter = OrgFilter { contact_phone: Some(phone.clone()), limit: 100, ..OrgFilter::default() };
-            let orgs = match state.store.list_organisations(&filter).await {
+            let orgs = match surge_app::organisations::registered_by(&state.store, phone).await {
                 Ok(orgs) => orgs,
                 Err(e) => {
                     tracing::error!(error = %e, "listing a citizen's organisations failed");

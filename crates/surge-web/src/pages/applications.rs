@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rand_core::RngCore;
 use surge_app::applications::{in_scope, review_queue};
-use surge_app::{AppError, ApplicationFilter, ApplicationRecord, Role, Store, StoreError, StoredDocument};
+use surge_app::{AppError, ApplicationRecord, Role, Store, StoredDocument};
 use surge_domain::{ApplicationInput, ApplicationRules, ApplicationStatus, DocumentKind};
 use time::OffsetDateTime;
 
@@ -337,9 +337,9 @@ async fn visible<S: Store>(
     if ctx.principal.require(&[Role::Applicant, Role::Admin, Role::Official]).is_err() {
         return Err(ctx.refuse(here));
     }
-    let record = match state.store.application(id).await {
+    let record = match surge_app::applications::application(&state.store, id).await {
         Ok(record) => record,
-        Err(StoreError::NotFound) => return Err(not_found(ctx)),
+        Err(AppError::NotFound) => return Err(not_found(ctx)),
         Err(e) => {
             tracing::error!(error = %e, "reading an application failed");
             return Err(sorry(ctx.lang));
@@ -454,7 +454,7 @@ async fn render_application<S: Store>(
     match (viewer, record.status) {
         (Viewer::Applicant, ApplicationStatus::Approved) => {
             if let Some(index) = record.status_index {
-                let pass = state.store.pass_by_status_index(index).await.map_err(|e| {
+                let pass = surge_app::passes::by_status_index(&state.store, index).await.map_err(|e| {
                     tracing::error!(error = %e, "reading an application's pass failed");
                     sorry(lang)
                 })?;
@@ -594,7 +594,7 @@ pub async fn decision_submit<S: Store>(
         Err(AppError::OwnCase) => rerender(&state, ctx, &record, &message("application.own_case")).await,
         Err(AppError::ActivePassExists) => rerender(&state, ctx, &record, &message("application.active_pass")).await,
         Err(AppError::Conflict) => {
-            let fresh = state.store.application(id).await.unwrap_or(record);
+            let fresh = surge_app::applications::application(&state.store, id).await.unwrap_or(record);
             rerender(&state, ctx, &fresh, &message("decision.conflict")).await
         }
         Err(e) => {
@@ -729,9 +729,8 @@ pub async fn document<S: Store>(
 }
 
 /// The citizen's applications for the account page, newest last.
-pub async fn citizen_list<S: Store>(state: &AppState<S>, lang: Lang, phone: &str) -> Result<String, StoreError> {
-    let filter = ApplicationFilter { phone: Some(phone.to_owned()), limit: 100, ..ApplicationFilter::default() };
-    let applications = state.store.list_applications(&filter).await?;
+pub async fn citizen_list<S: Store>(state: &AppState<S>, lang: Lang, phone: &str) -> Result<String, AppError> {
+    let applications = surge_app::applications::of_citizen(&state.store, phone).await?;
     let mut html = format!("<h2>{}</h2>", lang.t("account.applications"));
     if applications.is_empty() {
         html.push_str(&format!("<p>{}</p>", lang.t("account.no_applications")));

@@ -33,7 +33,7 @@ async fn form<S: Store>(
     error: Option<&str>,
 ) -> Result<String, Response> {
     let lang = ctx.lang;
-    let checkpoints = state.store.checkpoints().await.map_err(|e| {
+    let checkpoints = surge_app::scans::checkpoints(&state.store).await.map_err(|e| {
         tracing::error!(error = %e, "listing checkpoints failed");
         sorry(lang)
     })?;
@@ -155,7 +155,7 @@ pub async fn offline_data<S: Store>(
         "generated_at": now.unix_timestamp(),
         "keys": keys,
         "statuses": statuses,
-        "status_len": state.store.status_list_len().await?,
+        "status_len": surge_app::passes::status_list_len(&state.store).await?,
     });
     Ok((
         [

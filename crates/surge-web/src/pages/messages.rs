@@ -37,9 +37,9 @@ pub async fn messages_page<S: Store>(
         before_id: query.get("before").and_then(|b| b.parse().ok()),
         limit: PAGE,
     };
-    let (messages, counts) = match (state.store.messages(&filter).await, state.store.message_counts().await) {
-        (Ok(m), Ok(c)) => (m, c),
-        (Err(e), _) | (_, Err(e)) => {
+    let (messages, counts) = match surge_app::messages::history(&state.store, &filter).await {
+        Ok(history) => (history.messages, history.counts),
+        Err(e) => {
             tracing::error!(error = %e, "reading the message history failed");
             return sorry(lang);
         }

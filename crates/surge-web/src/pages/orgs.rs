@@ -9,7 +9,7 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use surge_app::{AppError, BatchRecord, BatchStatus, OrgFilter, OrganisationRecord, Role, Store, StoreError};
+use surge_app::{AppError, BatchRecord, BatchStatus, OrgFilter, OrganisationRecord, Role, Store};
 use surge_domain::{OrgStatus, RowError, Transition};
 
 use super::escape;
@@ -31,9 +31,9 @@ async fn visible_org<S: Store>(
     if ctx.principal.require(roles).is_err() {
         return Err(ctx.refuse(here));
     }
-    let org = match state.store.organisation(id).await {
+    let org = match surge_app::organisations::organisation(&state.store, id).await {
         Ok(org) => org,
-        Err(StoreError::NotFound) => return Err(not_found(ctx)),
+        Err(AppError::NotFound) => return Err(not_found(ctx)),
         Err(e) => {
             tracing::error!(error = %e, "reading an organisation failed");
             return Err(sorry(ctx.lang));
@@ -243,7 +243,7 @@ async fn render_org<S: Store>(
         }
     }
     if org.quota().is_some() {
-        let batches = match state.store.batches_of(org.id).await {
+        let batches = match surge_app::organisations::batches_of(&state.store, org.id).await {
             Ok(batches) => batches,
             Err(e) => {
                 tracing::error!(error = %e, "listing batches failed");
@@ -307,11 +307,7 @@ fn transition_from(lang: Lang, form: &HashMap<String, String>) -> Result<Transit
 
 /// The next organisation in review after `after` that the caller may decide on.
 async fn next_in_queue<S: Store>(state: &AppState<S>, principal: &Principal, after: i64) -> Option<i64> {
-    let scope = principal.scope();
-    let filter =
-        OrgFilter { status: Some("in_review".into()), after_id: Some(after), limit: 200, ..OrgFilter::default() };
-    let orgs = state.store.list_organisations(&filter).await.ok()?;
-    orgs.iter().find(|o| scope.covers(&o.zone, &o.category)).map(|o| o.id)
+    surge_app::organisations::next_in_review(&state.store, &principal.scope(), after).await.ok().flatten()
 }
 
 pub async fn decision_submit<S: Store>(
@@ -344,7 +340,7 @@ pub async fn decision_submit<S: Store>(
         },
         Err(AppError::Transition(_) | AppError::Conflict) => {
             let errors = vec![("action".to_owned(), ctx.t("decision.conflict").to_owned())];
-            let fresh = state.store.organisation(id).await.unwrap_or(org);
+            let fresh = surge_app::organisations::organisation(&state.store, id).await.unwrap_or(org);
             render_org(&state, ctx, &fresh, &form, &errors, None).await
         }
         Err(AppError::OwnCase) => {
@@ -531,9 +527,9 @@ pub async fn batch_page<S: Store>(
     if ctx.principal.require(&[Role::Admin, Role::Official, Role::OrganisationAdmin]).is_err() {
         return ctx.refuse(&here);
     }
-    let batch = match state.store.batch(id).await {
+    let batch = match surge_app::organisations::batch(&state.store, id).await {
         Ok(batch) => batch,
-        Err(StoreError::NotFound) => return not_found(ctx),
+        Err(AppError::NotFound) => return not_found(ctx),
         Err(e) => {
             tracing::error!(error = %e, "reading a batch failed");
             return sorry(ctx.lang);
@@ -624,15 +620,14 @@ pub async fn screening_page<S: Store>(
         after_id: get("after").and_then(|a| a.parse().ok()),
         limit: QUEUE_PAGE,
     };
-    let orgs = match state.store.list_organisations(&filter).await {
-        Ok(orgs) => orgs,
+    let page = match surge_app::organisations::list_in_scope(&state.store, &filter, &ctx.principal.scope()).await {
+        Ok(page) => page,
         Err(e) => {
             tracing::error!(error = %e, "listing the queue failed");
             return sorry(lang);
         }
     };
-    let scope = ctx.principal.scope();
-    let visible: Vec<&OrganisationRecord> = orgs.iter().filter(|o| scope.covers(&o.zone, &o.category)).collect();
+    let visible: Vec<&OrganisationRecord> = page.visible.iter().collect();
     let mut body = String::new();
     if let Some(n) = get("approved") {
         body.push_str(&format!(
@@ -732,20 +727,14 @@ pub async fn screening_page<S: Store>(
         }
         body.push_str("</tbody></table>");
     }
-    if orgs.len() as u32 == QUEUE_PAGE {
-        if let Some(last) = orgs.last() {
-            let mut params: Vec<String> = query
-                .iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "after" | "approved" | "decided"))
-                .map(|(k, v)| format!("{}={}", super::kit::percent_encode(k), super::kit::percent_encode(v)))
-                .collect();
-            params.push(format!("after={}", last.id));
-            body.push_str(&format!(
-                "<p><a href=\"/screening?{}\">{}</a></p>",
-                params.join("&amp;"),
-                lang.t("queue.next")
-            ));
-        }
+    if let Some(last) = page.next_after {
+        let mut params: Vec<String> = query
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "after" | "approved" | "decided"))
+            .map(|(k, v)| format!("{}={}", super::kit::percent_encode(k), super::kit::percent_encode(v)))
+            .collect();
+        params.push(format!("after={last}"));
+        body.push_str(&format!("<p><a href=\"/screening?{}\">{}</a></p>", params.join("&amp;"), lang.t("queue.next")));
     }
     body.push_str("</div>");
     let title = lang.t("queue.title");

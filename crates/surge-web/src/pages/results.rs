@@ -8,7 +8,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use surge_app::results::{ClinicianAction, handle_queued, register_for_results};
+use surge_app::results::{ClinicianAction, RegistrationForm, handle_queued, register_for_results};
 use surge_app::{AppError, Role, Store};
 
 use super::escape;
@@ -80,26 +80,15 @@ pub async fn register_submit<S: Store>(
     let lang = ctx.lang;
     let Some(config) = state.results.clone() else { return sorry(lang) };
     let now = (state.clock)();
-    match state.store.rate_limit(&format!("result-registration:{address}"), now, 900, 30).await {
-        Ok(true) => {}
-        Ok(false) => return super::account::rate_limited(ctx, "/results/register"),
-        Err(e) => {
-            tracing::error!(error = %e, "rate limit failed");
-            return sorry(lang);
-        }
-    }
     let get = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
-    let result = register_for_results(
-        &state.store,
-        &config,
-        get("specimen_id"),
-        get("family"),
-        get("given"),
-        get("birth_date"),
-        get("phone"),
-        now,
-    )
-    .await;
+    let typed = RegistrationForm {
+        specimen_id: get("specimen_id"),
+        family: get("family"),
+        given: get("given"),
+        birth_date: get("birth_date"),
+        phone: get("phone"),
+    };
+    let result = register_for_results(&state.store, &config, &typed, &address, now).await;
     match result {
         Ok(_) => {
             let masked =
@@ -113,6 +102,7 @@ pub async fn register_submit<S: Store>(
             let title = lang.t("results.registered.title");
             ctx.render(StatusCode::OK, title, &body, None)
         }
+        Err(AppError::RateLimited { .. }) => super::account::rate_limited(ctx, "/results/register"),
         Err(AppError::InvalidForm(problems)) => {
             let errors = field_errors(lang, &problems);
             let body = register_form(&ctx, &form, &errors);
@@ -183,13 +173,7 @@ pub async fn mine_page<S: Store>(State(state): State<AppState<S>>, Query(query):
     let ctx = page_ctx!(state, headers, query);
     let crate::auth::Principal::Citizen { phone, .. } = &ctx.principal else { return ctx.refuse("/results/mine") };
     let lang = ctx.lang;
-    let found = async {
-        let registrations = state.store.registrations_for(&[], std::slice::from_ref(phone)).await?;
-        let ids: Vec<i64> = registrations.iter().map(|r| r.id).collect();
-        state.store.results_of_registrations(&ids).await
-    }
-    .await;
-    let results = match found {
+    let results = match surge_app::results::of_patient(&state.store, phone).await {
         Ok(results) => results,
         Err(e) => {
             tracing::error!(error = %e, "reading a patient's results failed");
@@ -309,7 +293,7 @@ async fn render_queue<S: Store>(
     errors: &[(String, String)],
 ) -> Response {
     let lang = ctx.lang;
-    let items = match state.store.result_queue(200).await {
+    let items = match surge_app::results::clinician_queue(&state.store, 200).await {
         Ok(items) => items,
         Err(e) => {
             tracing::error!(error = %e, "reading the results queue failed");
