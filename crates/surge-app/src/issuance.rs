@@ -183,8 +183,9 @@ pub struct IssuanceWorker<R> {
 }
 
 /// How long a worker holds the rows it claimed. Signing a claim takes milliseconds; a worker that stopped (a crash,
-/// a kill) leaves its rows to be claimed again after this, with the status indexes they were given.
-pub const CLAIM_LEASE: Duration = Duration::minutes(2);
+/// a kill) leaves its rows to be claimed again after this, with the status indexes they were given. A worker that
+/// outlives its lease only wastes its signatures: rows claimed again are written by their new claim alone.
+pub const CLAIM_LEASE: Duration = Duration::seconds(20);
 
 impl<R: RngCore + CryptoRng + Send> IssuanceWorker<R> {
     /// Claims one transaction's worth of rows, signs their passes outside any transaction, and writes them. Idle

@@ -78,7 +78,7 @@ impl From<AppError> for ApiError {
             AppError::ActivePassExists => Self::new(StatusCode::CONFLICT, code, e.to_string()),
             AppError::OwnCase => Self::new(StatusCode::FORBIDDEN, code, e.to_string()),
             AppError::BadRequest(message) => Self::new(StatusCode::BAD_REQUEST, code, message),
-            AppError::InvalidPolicy(problems) => crate::api_rules::problems_error(&problems),
+            AppError::InvalidPolicy(problems) => crate::policy::api::problems_error(&problems),
             AppError::Unprocessable { code, field, message } => Self {
                 details: field.map(|field| json!([{"field": field, "code": code, "message": message}])),
                 ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)

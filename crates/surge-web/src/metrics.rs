@@ -1,5 +1,6 @@
-//! Prometheus metrics at `/metrics`: counters bumped by handlers, and gauges read from the store on each scrape.
+//! Prometheus metrics at `/metrics` (counters bumped by handlers, gauges read on each scrape) and `/healthz`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
@@ -7,6 +8,7 @@ use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
+use serde_json::{Value, json};
 use surge_app::Store;
 
 use crate::AppState;
@@ -66,4 +68,10 @@ pub async fn scrape<S: Store>(State(state): State<AppState<S>>) -> Result<impl I
         ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", "metrics encoding failed")
     })?;
     Ok(([(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))
+}
+
+/// Healthy means able to serve: storage answers a read.
+pub async fn healthz<S: Store>(State(state): State<AppState<S>>) -> Result<Json<Value>, ApiError> {
+    surge_app::access::ready(&state.store).await?;
+    Ok(Json(json!({"status": "ok"})))
 }

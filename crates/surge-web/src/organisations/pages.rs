@@ -12,11 +12,11 @@ use axum::response::Response;
 use surge_app::{AppError, BatchRecord, BatchStatus, OrgFilter, OrganisationRecord, Role, Store};
 use surge_domain::{OrgStatus, RowError, Transition};
 
-use super::escape;
-use super::kit::{Field, PageCtx, error_for, error_summary, field, not_found, sorry};
 use crate::AppState;
-use crate::auth::Principal;
+use crate::access::auth::Principal;
 use crate::i18n::Lang;
+use crate::kit::ctx::{Field, PageCtx, error_for, error_summary, field, not_found, sorry};
+use crate::kit::escape;
 
 type Q = Query<HashMap<String, String>>;
 
@@ -731,7 +731,7 @@ pub async fn screening_page<S: Store>(
         let mut params: Vec<String> = query
             .iter()
             .filter(|(k, _)| !matches!(k.as_str(), "after" | "approved" | "decided"))
-            .map(|(k, v)| format!("{}={}", super::kit::percent_encode(k), super::kit::percent_encode(v)))
+            .map(|(k, v)| format!("{}={}", crate::kit::ctx::percent_encode(k), crate::kit::ctx::percent_encode(v)))
             .collect();
         params.push(format!("after={last}"));
         body.push_str(&format!("<p><a href=\"/screening?{}\">{}</a></p>", params.join("&amp;"), lang.t("queue.next")));
@@ -753,7 +753,7 @@ pub async fn screening_approve<S: Store>(
     }
     let get = |name: &str| form.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let zone = get("zone").map(|z| z.to_ascii_uppercase());
-    match crate::api::scoped_bulk_approve(&state, &ctx.principal, zone, get("category")).await {
+    match crate::organisations::api::scoped_bulk_approve(&state, &ctx.principal, zone, get("category")).await {
         Ok(ids) => ctx.redirect(&format!("/screening?approved={}", ids.len())),
         Err(e) if e.status == StatusCode::FORBIDDEN => ctx.refuse("/screening"),
         Err(e) => {

@@ -1,8 +1,8 @@
-//! The checkpoint side of the API: online verification (`EP1:` text or a typed control code) with the pass's live
-//! status, officials suspending, reinstating and revoking passes, the feed of status changes, and the trust list.
+//! The checkpoint API: online verification (`EP1:` text, a typed control code or an EU DCC) with the pass's live
+//! status and the scan log, checkpoints and their alerts, and the scans a checkpoint made offline.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -10,7 +10,7 @@ use surge_app::{AppError, PassStatus, Role, Store};
 use surge_pass::{ControlCode, Verifier};
 
 use crate::AppState;
-use crate::auth::Principal;
+use crate::access::auth::Principal;
 use crate::error::ApiError;
 
 #[derive(Debug, Deserialize)]
@@ -53,7 +53,7 @@ pub async fn check<S: Store>(
                 };
                 // A health certificate has no Surge status: its verdict is the answer.
                 let verification = surge_pass::dcc::verify_hc1(&text, trust, (state.clock)());
-                return Ok((crate::verify_json::dcc_verification_json(&verification), None));
+                return Ok((crate::passes::verify_json::dcc_verification_json(&verification), None));
             }
             text
         }
@@ -77,7 +77,7 @@ pub async fn check<S: Store>(
     };
     let now = (state.clock)();
     let verification = Verifier::new(&state.trust).verify(&text, now, zone);
-    let mut answer = crate::verify_json::verification_json(&verification);
+    let mut answer = crate::passes::verify_json::verification_json(&verification);
     // A pass with a good signature was issued by this authority; its status index is its own. Statuses come from
     // memory, kept current from the feed, so a check costs no database read.
     let index = verification.claims.as_ref().map(|c| c.pass.status_index);
@@ -197,84 +197,6 @@ pub async fn alerts<S: Store>(State(state): State<AppState<S>>, principal: Princ
     Ok(Json(json!({"alerts": alerts.iter().map(|a| json!({
         "id": a.id, "kind": a.kind, "status_index": a.status_index, "detail": a.detail, "at": a.at.unix_timestamp(),
     })).collect::<Vec<_>>()})))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StatusRequest {
-    /// `suspend`, `reinstate` or `revoke`.
-    action: String,
-    reason: String,
-    #[serde(default = "korean")]
-    lang: String,
-}
-
-fn korean() -> String {
-    "ko".into()
-}
-
-/// Officials (within their zones) and admins suspend, reinstate or revoke a pass; the holder is told by SMS.
-pub async fn set_status<S: Store>(
-    State(state): State<AppState<S>>,
-    principal: Principal,
-    Path(index): Path<u64>,
-    body: Result<Json<StatusRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
-    principal.require(&[Role::Admin, Role::Official])?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let status = match body.action.as_str() {
-        "suspend" => PassStatus::Suspended,
-        "reinstate" => PassStatus::Valid,
-        "revoke" => PassStatus::Revoked,
-        other => return Err(ApiError::bad_request(format!("unknown action {other:?}: suspend, reinstate or revoke"))),
-    };
-    surge_app::passes::in_scope(&state.store, &principal.scope(), index).await?;
-    let actor = principal.actor();
-    let seq =
-        surge_app::change_pass_status(&state.store, index, status, &body.reason, &actor, &body.lang, (state.clock)())
-            .await?;
-    state.caches.set_status(index, status, Some(body.reason.trim().to_owned()));
-    Ok(Json(json!({"status_index": index, "status": status.as_str(), "seq": seq})))
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct SinceQuery {
-    since: Option<i64>,
-    limit: Option<u32>,
-}
-
-/// The feed of status changes after `since`, for verifiers to keep their status lists current between downloads.
-pub async fn revocations<S: Store>(
-    State(state): State<AppState<S>>,
-    query: Result<Query<SinceQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let (changes, last) = surge_app::passes::status_feed(&state.store, q.since, q.limit).await?;
-    Ok(Json(json!({
-        "changes": changes.iter().map(|c| json!({
-            "seq": c.seq,
-            "status_index": c.status_index,
-            "status": c.status.as_str(),
-            "value": c.status.list_value(),
-            "at": c.at.unix_timestamp(),
-        })).collect::<Vec<_>>(),
-        "next_since": last,
-    })))
-}
-
-/// The signed status list (a head and its chunks, as `surge pass status-list` writes them), for verifiers to
-/// download and check offline. Rebuilt within seconds of any change.
-pub async fn status_list<S: Store>(State(state): State<AppState<S>>) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
-    let Some(signer) = &state.status_signer else {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "this server publishes no status list"));
-    };
-    let bytes = state.caches.status_list(&state.store, signer, (state.clock)()).await.map_err(|e| {
-        tracing::error!(error = %e, "building the status list failed");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")
-    })?;
-    Ok(([(axum::http::header::CONTENT_TYPE, "application/octet-stream")], bytes.as_ref().clone()).into_response())
 }
 
 /// One check made without a network, as the checkpoint page queued it.

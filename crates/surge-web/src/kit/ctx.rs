@@ -10,9 +10,9 @@ use surge_app::Store;
 
 use super::{escape, layout_nav};
 use crate::AppState;
-use crate::auth::{Principal, session_principal};
+use crate::access::auth::{Principal, session_principal};
+use crate::access::session::{CSRF_COOKIE, Csrf, csrf_for, csrf_valid, set_cookie};
 use crate::i18n::Lang;
-use crate::session::{CSRF_COOKIE, Csrf, csrf_for, csrf_valid, set_cookie};
 
 /// One request's page context.
 #[derive(Debug)]
@@ -91,7 +91,7 @@ impl PageCtx {
     }
 
     fn finish(self, response: &mut Response) {
-        let config = crate::session::WebConfig { secure_cookies: self.secure, ..Default::default() };
+        let config = crate::access::session::WebConfig { secure_cookies: self.secure, ..Default::default() };
         let mut cookies = self.cookies;
         if let Some(seed) = &self.csrf.new_cookie {
             cookies.extend(set_cookie(&config, CSRF_COOKIE, seed, 60 * 60 * 24));

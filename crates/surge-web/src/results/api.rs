@@ -13,9 +13,9 @@ use surge_app::results::{
 use surge_app::{Role, Store};
 
 use crate::AppState;
-use crate::auth::Principal;
+use crate::access::auth::Principal;
+use crate::access::session::ClientAddress;
 use crate::error::ApiError;
-use crate::session::ClientAddress;
 
 const CLINICAL: [Role; 2] = [Role::Admin, Role::Clinician];
 /// Who may send results: a lab's own API key, or an admin.

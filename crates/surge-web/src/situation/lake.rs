@@ -12,7 +12,7 @@ use serde::Deserialize;
 use surge_app::{Role, Store};
 
 use crate::AppState;
-use crate::auth::Principal;
+use crate::access::auth::Principal;
 use crate::error::ApiError;
 
 const OFFICIALS: [Role; 2] = [Role::Admin, Role::Official];

@@ -12,7 +12,7 @@ use surge_domain::Phone;
 use surge_domain::notify::{MessageState, Receipt, kannel_receipt, receipt_signature_valid};
 
 use crate::AppState;
-use crate::auth::Principal;
+use crate::access::auth::Principal;
 use crate::error::ApiError;
 
 fn rfc3339(t: time::OffsetDateTime) -> String {

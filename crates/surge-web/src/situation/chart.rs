@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use time::Date;
 
-use super::escape;
 use crate::i18n::Lang;
+use crate::kit::escape;
 
 /// What a chart shows: one value a day as bars, optionally a line over them, and their words.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use surge_app::{Role, Store};
 
-use super::escape;
-use super::kit::{Field, PageCtx, error_summary, field, sorry};
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::kit::ctx::{Field, PageCtx, error_summary, field, sorry};
+use crate::kit::escape;
 
 const ROLES: [Role; 3] = [Role::Admin, Role::Official, Role::Checkpoint];
 
@@ -126,7 +126,7 @@ fn offline_strings(lang: Lang) -> String {
 /// for checkpoint staff; the service worker keeps the last copy.
 pub async fn offline_data<S: Store>(
     State(state): State<AppState<S>>,
-    principal: crate::auth::Principal,
+    principal: crate::access::auth::Principal,
 ) -> Result<Response, crate::error::ApiError> {
     principal.require(&ROLES)?;
     state.caches.refresh_statuses(&state.store).await?;
@@ -168,16 +168,16 @@ pub async fn offline_data<S: Store>(
 }
 
 pub async fn script() -> Response {
-    super::javascript(include_str!("../../assets/checkpoint.js"))
+    crate::kit::javascript(include_str!("../../assets/checkpoint.js"))
 }
 
 /// jsQR (Apache-2.0, vendored unchanged; see `assets/vendor/README.md`), for browsers without BarcodeDetector.
 pub async fn qr_decoder() -> Response {
-    super::javascript(include_str!("../../assets/vendor/jsQR.js"))
+    crate::kit::javascript(include_str!("../../assets/vendor/jsQR.js"))
 }
 
 pub async fn service_worker() -> Response {
-    super::javascript(include_str!("../../assets/checkpoint-sw.js"))
+    crate::kit::javascript(include_str!("../../assets/checkpoint-sw.js"))
 }
 
 pub async fn page<S: Store>(
@@ -220,7 +220,7 @@ pub async fn submit<S: Store>(
     let outcome = if typed.is_empty() {
         Err(input_error(lang.t("check.code.missing")))
     } else {
-        match crate::api_v1::check(&state, text, control_code, None).await {
+        match crate::checkpoints::api::check(&state, text, control_code, None).await {
             Ok(found) => Ok(found),
             Err(e) if e.status.is_client_error() => Err(reason_words(lang, e.code)),
             Err(e) => {
@@ -241,7 +241,7 @@ pub async fn submit<S: Store>(
         }
     };
     if let Some(checkpoint) = chosen {
-        if let Err(e) = crate::api_v1::log_scan(&state, &ctx.principal, checkpoint, &answer, index).await {
+        if let Err(e) = crate::checkpoints::api::log_scan(&state, &ctx.principal, checkpoint, &answer, index).await {
             tracing::error!(code = e.code, "logging a scan failed");
         }
     }
@@ -274,7 +274,7 @@ pub async fn submit<S: Store>(
     let verdict = if valid {
         format!("<div class=\"verdict valid\" role=\"status\"><p class=\"big\">{}</p></div>", lang.t("check.valid"))
     } else {
-        let reason = crate::api_v1::failure_code(&answer).map(|c| reason_words(lang, &c)).unwrap_or_default();
+        let reason = crate::checkpoints::api::failure_code(&answer).map(|c| reason_words(lang, &c)).unwrap_or_default();
         format!(
             "<div class=\"verdict invalid\" role=\"alert\"><p class=\"big\">{}</p><p>{}</p></div>",
             lang.t("check.invalid"),

@@ -10,8 +10,8 @@ use surge_lake::situation::{Latest, Place, Situation};
 use time::OffsetDateTime;
 
 use super::chart::{DailyChart, daily_chart, figure, moving_average};
-use super::{escape, frame};
 use crate::i18n::Lang;
+use crate::kit::{escape, frame};
 
 /// The licence note shown under every page's sources.
 fn licence_note(lang: Lang) -> &'static str {

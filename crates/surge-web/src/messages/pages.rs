@@ -10,9 +10,9 @@ use surge_app::{MessageFilter, Role, Store};
 use surge_domain::Phone;
 use surge_domain::notify::MessageState;
 
-use super::escape;
-use super::kit::sorry;
 use crate::AppState;
+use crate::kit::ctx::sorry;
+use crate::kit::escape;
 
 const PAGE: u32 = 50;
 

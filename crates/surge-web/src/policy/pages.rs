@@ -12,9 +12,9 @@ use serde_json::{Value, json};
 use surge_app::policy::Policy;
 use surge_app::{Role, Store};
 
-use super::escape;
-use super::kit::{Field, PageCtx, error_for, error_summary, field, sorry};
 use crate::AppState;
+use crate::kit::ctx::{Field, PageCtx, error_for, error_summary, field, sorry};
+use crate::kit::escape;
 
 async fn in_force<S: Store>(state: &AppState<S>) -> Result<(i64, Value), String> {
     surge_app::policy::in_force(&state.store).await.map_err(|e| format!("{e:?}"))

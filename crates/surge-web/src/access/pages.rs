@@ -10,11 +10,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use surge_app::{AppError, Role, Store, access};
 
-use super::escape;
-use super::kit::{Field, PageCtx, error_for, error_summary, field, field_errors, local_path, percent_encode, sorry};
 use crate::AppState;
-use crate::auth::Principal;
-use crate::session::{ClientAddress, LOGIN_PHONE_COOKIE, SESSION_COOKIE, cookie, set_cookie};
+use crate::access::auth::Principal;
+use crate::access::session::{ClientAddress, LOGIN_PHONE_COOKIE, SESSION_COOKIE, cookie, set_cookie};
+use crate::kit::ctx::{
+    Field, PageCtx, error_for, error_summary, field, field_errors, local_path, percent_encode, sorry,
+};
+use crate::kit::escape;
 
 type Q = Query<HashMap<String, String>>;
 
@@ -420,7 +422,7 @@ pub async fn account_page<S: Store>(State(state): State<AppState<S>>, Query(quer
             body.push_str(&format!("<li><a href=\"/account/password\">{}</a></li></ul>", ctx.t("password.title")));
         }
         Principal::Citizen { phone, .. } => {
-            match super::applications::citizen_list(&state, ctx.lang, phone).await {
+            match crate::applications::pages::citizen_list(&state, ctx.lang, phone).await {
                 Ok(list) => body.push_str(&list),
                 Err(e) => {
                     tracing::error!(error = %e, "listing a citizen's applications failed");

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use surge_app::{AccountRecord, AppError, KeyScope, OrganisationRecord, Role, Store};
 
 use crate::AppState;
+use crate::access::session::{SESSION_COOKIE, cookie, csrf_valid};
 use crate::error::ApiError;
-use crate::session::{SESSION_COOKIE, cookie, csrf_valid};
 
 /// The caller: nobody, an API key, a staff member signed in with a password, or a citizen signed in by phone.
 #[derive(Debug, Clone, PartialEq, Eq)]

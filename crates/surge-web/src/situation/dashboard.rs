@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::pages::situation as render;
+use crate::situation::pages as render;
 
 /// Areas get pages of their own up to this many; beyond it (every county of a country, say) they are listed on their
 /// region's page with their figures but without a page each, to keep the dashboard's memory bounded.
@@ -142,7 +142,7 @@ fn lookup<S>(state: &AppState<S>, path: &str, query: &LangQuery, headers: &Heade
         lang.t("situation.not_found"),
         lang.t("situation.all")
     );
-    let html = crate::pages::frame(lang, lang.t("situation.service"), lang.t("situation.not_found"), &body, None, "");
+    let html = crate::kit::frame(lang, lang.t("situation.service"), lang.t("situation.not_found"), &body, None, "");
     (StatusCode::NOT_FOUND, [(CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 

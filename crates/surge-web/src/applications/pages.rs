@@ -15,11 +15,11 @@ use surge_app::{AppError, ApplicationRecord, Role, Store, StoredDocument};
 use surge_domain::{ApplicationInput, ApplicationRules, ApplicationStatus, DocumentKind};
 use time::OffsetDateTime;
 
-use super::escape;
-use super::kit::{Field, PageCtx, error_for, error_summary, field, field_errors, not_found, sorry};
 use crate::AppState;
-use crate::auth::Principal;
+use crate::access::auth::Principal;
 use crate::i18n::Lang;
+use crate::kit::ctx::{Field, PageCtx, error_for, error_summary, field, field_errors, not_found, sorry};
+use crate::kit::escape;
 
 type Q = Query<HashMap<String, String>>;
 
@@ -312,7 +312,7 @@ pub async fn apply_submit<S: Store>(
             let body = apply_form(&state, &ctx, &values, &errors);
             ctx.render(StatusCode::UNPROCESSABLE_ENTITY, lang.t("apply.title.error"), &body, None)
         }
-        Err(AppError::RateLimited { .. }) => super::account::rate_limited(ctx, "/account"),
+        Err(AppError::RateLimited { .. }) => crate::access::pages::rate_limited(ctx, "/account"),
         Err(e) => {
             tracing::error!(error = ?e, "submitting an application failed");
             sorry(lang)

@@ -16,10 +16,10 @@ use futures_util::stream::Stream;
 use surge_app::{KeyScope, Role, Store};
 use tokio::sync::watch;
 
-use super::escape;
 use crate::AppState;
-use crate::auth::Principal;
+use crate::access::auth::Principal;
 use crate::i18n::Lang;
+use crate::kit::escape;
 
 /// One counter as the board shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -278,7 +278,7 @@ fn sse(stream: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -
 }
 
 pub async fn script() -> Response {
-    super::javascript(include_str!("../../assets/live.js"))
+    crate::kit::javascript(include_str!("../../assets/live.js"))
 }
 
 #[cfg(test)]

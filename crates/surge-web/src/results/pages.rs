@@ -11,11 +11,11 @@ use axum::response::Response;
 use surge_app::results::{ClinicianAction, RegistrationForm, handle_queued, register_for_results};
 use surge_app::{AppError, Role, Store};
 
-use super::escape;
-use super::kit::{Field, PageCtx, error_for, error_summary, field, field_errors, sorry};
 use crate::AppState;
+use crate::access::session::ClientAddress;
 use crate::i18n::Lang;
-use crate::session::ClientAddress;
+use crate::kit::ctx::{Field, PageCtx, error_for, error_summary, field, field_errors, sorry};
+use crate::kit::escape;
 
 type Q = Query<HashMap<String, String>>;
 
@@ -102,7 +102,7 @@ pub async fn register_submit<S: Store>(
             let title = lang.t("results.registered.title");
             ctx.render(StatusCode::OK, title, &body, None)
         }
-        Err(AppError::RateLimited { .. }) => super::account::rate_limited(ctx, "/results/register"),
+        Err(AppError::RateLimited { .. }) => crate::access::pages::rate_limited(ctx, "/results/register"),
         Err(AppError::InvalidForm(problems)) => {
             let errors = field_errors(lang, &problems);
             let body = register_form(&ctx, &form, &errors);
@@ -146,7 +146,7 @@ pub async fn label_page<S: Store>(State(state): State<AppState<S>>, Query(query)
     let label = if valid {
         let base =
             state.signer.as_ref().map(|s| s.public_base_url.trim_end_matches('/').to_owned()).unwrap_or_default();
-        let link = format!("{base}/results/register?specimen={}", super::kit::percent_encode(&specimen));
+        let link = format!("{base}/results/register?specimen={}", crate::kit::ctx::percent_encode(&specimen));
         match surge_pass::qr_svg(&link) {
             Ok(svg) => format!(
                 "<div class=\"label\"><div class=\"qr\">{svg}</div><p class=\"code\">{code}</p><p>{scan}</p><p>{sms}</p></div>",
@@ -171,7 +171,9 @@ pub async fn label_page<S: Store>(State(state): State<AppState<S>>, Query(query)
 /// or released are shown; anything else says a clinician will call, as it must be told by a person first.
 pub async fn mine_page<S: Store>(State(state): State<AppState<S>>, Query(query): Q, headers: HeaderMap) -> Response {
     let ctx = page_ctx!(state, headers, query);
-    let crate::auth::Principal::Citizen { phone, .. } = &ctx.principal else { return ctx.refuse("/results/mine") };
+    let crate::access::auth::Principal::Citizen { phone, .. } = &ctx.principal else {
+        return ctx.refuse("/results/mine");
+    };
     let lang = ctx.lang;
     let results = match surge_app::results::of_patient(&state.store, phone).await {
         Ok(results) => results,

@@ -11,7 +11,7 @@ use surge_app::policy::{Policy, PolicyProblem};
 use surge_app::{Role, Store};
 
 use crate::AppState;
-use crate::auth::Principal;
+use crate::access::auth::Principal;
 use crate::error::ApiError;
 
 pub(crate) fn problems_error(problems: &[PolicyProblem]) -> ApiError {

@@ -1,33 +1,21 @@
-//! JSON API handlers: wire types in, use cases called, wire types out. Each handler states who may call it.
+//! The organisations API: registration with screening, the officials' queue and decisions (one by one and in
+//! bulk), employee list uploads and their batches. Each handler states who may call it.
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use surge_app::{ApiKey, BatchRecord, KeyScope, OrgFilter, OrganisationRecord, Role, Store};
+use surge_app::{ApiKey, BatchRecord, OrgFilter, OrganisationRecord, Role, Store};
 use surge_domain::{OrgStatus, RegistrationInput, Transition};
 
 use crate::AppState;
-use crate::auth::Principal;
+use crate::access::auth::Principal;
 use crate::error::ApiError;
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
-
-pub async fn healthz<S: Store>(State(state): State<AppState<S>>) -> Result<Json<Value>, ApiError> {
-    surge_app::access::ready(&state.store).await?;
-    Ok(Json(json!({"status": "ok"})))
-}
-
-pub async fn trust_list<S: Store>(State(state): State<AppState<S>>) -> Json<Value> {
-    Json(json!({
-        "format": "surge-trust-list/1",
-        "signed": base64::engine::general_purpose::STANDARD.encode(state.trust_list.as_slice()),
-    }))
 }
 
 /// Numbers may come as JSON numbers or as the text typed in a form.
@@ -313,117 +301,4 @@ pub async fn batch<S: Store>(
     let batch = surge_app::organisations::batch(&state.store, id).await?;
     principal.require_for(&surge_app::organisations::organisation(&state.store, batch.organisation_id).await?)?;
     Ok(Json(batch_json(&batch)))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewKeyRequest {
-    role: String,
-    organisation_id: Option<i64>,
-    #[serde(default)]
-    label: String,
-    /// For officials: the zones and categories they may screen; none means all.
-    #[serde(default)]
-    zones: Vec<String>,
-    #[serde(default)]
-    categories: Vec<String>,
-}
-
-/// Admins make keys for officials, checkpoints, other admins and organisation admins.
-pub async fn create_api_key<S: Store>(
-    State(state): State<AppState<S>>,
-    principal: Principal,
-    body: Result<Json<NewKeyRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    principal.require(&[Role::Admin])?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let role = Role::parse(&body.role).ok_or_else(|| ApiError::bad_request(format!("unknown role {:?}", body.role)))?;
-    let request = surge_app::access::KeyRequest {
-        role,
-        organisation_id: body.organisation_id,
-        label: body.label,
-        zones: body.zones,
-        categories: body.categories,
-    };
-    let (id, key) = surge_app::access::create_api_key(
-        &state.store,
-        &mut rand_core::OsRng,
-        &principal.actor(),
-        request,
-        (state.clock)(),
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id, "role": role.as_str(), "api_key": key.reveal()}))))
-}
-
-/// Admins revoke any key; it stops working at once. Organisation admins revoke their own organisation's key by
-/// asking an admin, since a key cannot be trusted to revoke itself after a leak.
-pub async fn revoke_api_key<S: Store>(
-    State(state): State<AppState<S>>,
-    principal: Principal,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
-    principal.require(&[Role::Admin])?;
-    surge_app::access::revoke_api_key(&state.store, &principal.actor(), id, (state.clock)()).await?;
-    state.caches.forget_key(id);
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewAccountRequest {
-    username: String,
-    role: String,
-    #[serde(default)]
-    zones: Vec<String>,
-    #[serde(default)]
-    categories: Vec<String>,
-    /// The staff member's own mobile: they may not decide on applications or organisations with it.
-    #[serde(default)]
-    personal_phone: Option<String>,
-}
-
-/// Admins make staff accounts; the answer carries a one-time password that must be changed at first sign-in.
-pub async fn create_account<S: Store>(
-    State(state): State<AppState<S>>,
-    principal: Principal,
-    body: Result<Json<NewAccountRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    principal.require(&[Role::Admin])?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let role = Role::parse(&body.role).filter(|r| Role::STAFF.contains(r)).ok_or_else(|| {
-        ApiError::bad_request(format!("role {:?} is not admin, official, checkpoint or clinician", body.role))
-    })?;
-    let scope = KeyScope {
-        zones: body.zones.iter().map(|z| z.trim().to_ascii_uppercase()).filter(|z| !z.is_empty()).collect(),
-        categories: body.categories.iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect(),
-    };
-    if role != Role::Official && !scope.is_unlimited() {
-        return Err(ApiError::bad_request("only officials have zones and categories"));
-    }
-    let personal_phone = match body.personal_phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        Some(text) => Some(
-            surge_domain::Phone::parse(text, &state.config.phone_region)
-                .map_err(|e| ApiError::bad_request(format!("personal_phone: {e}")))?,
-        ),
-        None => None,
-    };
-    let (id, password) = surge_app::access::create_staff_account(
-        &state.store,
-        &principal.actor(),
-        role,
-        &body.username,
-        scope,
-        personal_phone.as_ref(),
-        (state.clock)(),
-        &mut rand_core::OsRng,
-    )
-    .await?;
-    tracing::info!(account_id = id, role = role.as_str(), "staff account created");
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            json!({"id": id, "username": body.username.trim().to_lowercase(), "role": role.as_str(), "password": password}),
-        ),
-    ))
 }

@@ -1,0 +1,23 @@
+//! Passes after issue: the holder's page, officials changing a pass's status, and what verifiers download (the
+//! feed of changes, the signed status list, the trust list), with the statuses and keys kept in memory.
+
+pub(crate) mod api;
+pub(crate) mod caches;
+mod page;
+pub(crate) mod verify_json;
+
+use axum::Router;
+use axum::routing::{get, post};
+use surge_app::Store;
+
+use crate::AppState;
+
+pub(crate) fn routes<S: Store + Clone + 'static>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/api/trust-list", get(api::trust_list::<S>))
+        .route("/api/v1/trust-list", get(api::trust_list::<S>))
+        .route("/api/v1/passes/{index}/status", post(api::set_status::<S>))
+        .route("/api/v1/revocations", get(api::revocations::<S>))
+        .route("/api/v1/status-list", get(api::status_list::<S>))
+        .route("/p/{index}/{token}", get(page::pass_page::<S>))
+}
