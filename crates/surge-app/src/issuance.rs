@@ -183,7 +183,7 @@ pub struct IssuanceWorker<R> {
 }
 
 /// How long a worker holds the rows it claimed. Signing a claim takes milliseconds; a worker that stopped (a crash,
-/// a kill) leaves its rows to be claimed again after this, with the status indexes they were given. A worker that
+/// a kill) leaves its rows to be claimed again after this and signed with fresh status indexes. A worker that
 /// outlives its lease only wastes its signatures: rows claimed again are written by their new claim alone.
 pub const CLAIM_LEASE: Duration = Duration::seconds(20);
 

@@ -88,8 +88,8 @@ pub trait Batches: Send + Sync {
 
     /// Claims up to `limit` rows to issue, under the random `claim` until `until`: first rows whose earlier claim
     /// lapsed (their worker stopped), then pending rows, in batch and line order; rows other workers hold are
-    /// skipped. A row gets its status index when first claimed and keeps it when claimed again. With nothing to
-    /// claim it reads one index entry and writes nothing.
+    /// skipped. Each claimed row is given a fresh status index. With nothing to claim it reads one index entry and
+    /// writes nothing.
     fn claim_rows(
         &self,
         claim: [u8; 16],

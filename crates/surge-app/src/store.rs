@@ -141,7 +141,7 @@ pub struct PendingRow {
     pub organisation_id: i64,
     /// The organisation's essential category, which its employees' passes carry.
     pub category: String,
-    /// Given when the row is first claimed and kept if it is claimed again, so a pass signed twice has one index.
+    /// Given by the claim: a row claimed again (its worker stopped) signs with a new one.
     pub status_index: u64,
     pub row: EmployeeRow,
 }

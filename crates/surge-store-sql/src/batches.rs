@@ -11,9 +11,6 @@ use time::OffsetDateTime;
 
 use crate::{Args, Conn, Db, DbRow, Dialect, SqlStore, Value, db};
 
-/// How a claimed row ends: its state, and why it failed.
-type Ending<'a> = (&'a str, Option<&'a str>);
-
 impl<D: Dialect> Batches for SqlStore<D>
 where
     for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
@@ -141,10 +138,10 @@ where
             return Ok(Vec::new());
         }
         const ROWS: &str = "SELECT r.batch_id, r.line, r.name, r.phone, r.masked_id, r.zones, r.valid_from, \
-             r.valid_to, r.vehicle_plate, r.status_index, b.organisation_id, o.category \
+             r.valid_to, r.vehicle_plate, b.organisation_id, o.category \
              FROM batch_rows r JOIN batches b ON b.id = r.batch_id JOIN organisations o ON o.id = b.organisation_id";
         let mut tx = self.writer.begin().await.map_err(db)?;
-        // Rows whose worker stopped come first: they keep their status index and their batch waits on them.
+        // Rows whose worker stopped come first: their batch waits on them.
         let lapsed = sqlx::query(&format!(
             "{ROWS} WHERE r.state = 'claimed' AND r.claimed_until <= $1 ORDER BY r.batch_id, r.line LIMIT $2{}",
             D::SKIP_LOCKED_ROWS
@@ -154,35 +151,42 @@ where
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
-        let mut rows = lapsed.iter().map(crate::rows::pending).collect::<Result<Vec<_>, _>>()?;
-        let room = i64::from(limit) - rows.len() as i64;
-        if room > 0 {
-            let pending = sqlx::query(&format!(
+        let room = i64::from(limit) - lapsed.len() as i64;
+        let pending = if room > 0 {
+            sqlx::query(&format!(
                 "{ROWS} WHERE r.state = 'pending' ORDER BY r.batch_id, r.line LIMIT $1{}",
                 D::SKIP_LOCKED_ROWS
             ))
             .bind(room)
             .fetch_all(&mut *tx)
             .await
-            .map_err(db)?;
-            let indexes = D::allocate_status_indexes(&mut tx, pending.len()).await?;
-            for (row, index) in pending.iter().zip(indexes) {
-                let mut fresh = crate::rows::pending(row)?;
-                fresh.status_index = index as u64;
-                rows.push(fresh);
-            }
+            .map_err(db)?
+        } else {
+            Vec::new()
+        };
+        // Every claim signs with fresh status indexes: an index a stopped worker signed with is never used.
+        let mut rows = lapsed.iter().chain(&pending).map(crate::rows::pending).collect::<Result<Vec<_>, _>>()?;
+        let indexes = D::allocate_status_indexes(&mut tx, rows.len()).await?;
+        for (row, index) in rows.iter_mut().zip(indexes) {
+            row.status_index = index as u64;
         }
-        // One statement per chunk: each row's status index comes from a VALUES list joined on the primary key.
-        const ROW_BINDS: usize = 3;
-        for chunk in rows.chunks((D::MAX_BINDS - 2) / ROW_BINDS) {
-            let mut q = QueryBuilder::<Db<D>>::new("UPDATE batch_rows SET state = 'claimed', claim = ");
-            q.push_bind(claim.to_vec()).push(", claimed_until = ").push_bind(until.unix_timestamp());
-            q.push(", status_index = v.column3 FROM (");
-            q.push_values(chunk, |mut b, row| {
-                b.push_bind(row.batch_id).push_bind(i64::from(row.row.line)).push_bind(row.status_index as i64);
-            });
-            q.push(") AS v WHERE batch_rows.batch_id = v.column1 AND batch_rows.line = v.column2");
-            D::build(&mut q).execute(&mut *tx).await.map_err(db)?;
+        // One statement per batch: `batch_id = ? AND line IN (…)` searches the primary key.
+        let mut by_batch: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for row in &rows {
+            by_batch.entry(row.batch_id).or_default().push(i64::from(row.row.line));
+        }
+        for (batch, lines) in by_batch {
+            for chunk in lines.chunks(D::MAX_BINDS - 3) {
+                let mut q = QueryBuilder::<Db<D>>::new("UPDATE batch_rows SET state = 'claimed', claim = ");
+                q.push_bind(claim.to_vec()).push(", claimed_until = ").push_bind(until.unix_timestamp());
+                q.push(" WHERE batch_id = ").push_bind(batch).push(" AND line IN (");
+                let mut list = q.separated(", ");
+                for line in chunk {
+                    list.push_bind(*line);
+                }
+                q.push(")");
+                D::build(&mut q).execute(&mut *tx).await.map_err(db)?;
+            }
         }
         tx.commit().await.map_err(db)?;
         Ok(rows)
@@ -196,7 +200,8 @@ where
         now: OffsetDateTime,
     ) -> Result<IssueOutcome, StoreError> {
         let mut tx = self.writer.begin().await.map_err(db)?;
-        // The rows still under this claim, locked: a claim that lapsed and was taken again belongs to its new worker.
+        // The rows still under this claim are marked issued at once, which also locks them: a claim that lapsed and
+        // was taken again belongs to its new worker. The few that end otherwise are marked failed below.
         let mut lines: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
         for row in issued.iter().map(|(row, _)| row).chain(refused.iter().map(|(row, _)| row)) {
             lines.entry(row.batch_id).or_default().push(i64::from(row.row.line));
@@ -204,14 +209,17 @@ where
         let mut ours = HashSet::new();
         for (batch, lines) in &lines {
             for chunk in lines.chunks(D::MAX_BINDS - 2) {
-                let mut q = QueryBuilder::<Db<D>>::new("SELECT batch_id, line FROM batch_rows WHERE batch_id = ");
+                let mut q = QueryBuilder::<Db<D>>::new(
+                    "UPDATE batch_rows SET state = 'issued', failure = NULL, claim = NULL, claimed_until = NULL \
+                     WHERE batch_id = ",
+                );
                 q.push_bind(*batch).push(" AND claim = ").push_bind(claim.to_vec());
                 q.push(" AND state = 'claimed' AND line IN (");
                 let mut list = q.separated(", ");
                 for line in chunk {
                     list.push_bind(*line);
                 }
-                q.push(")").push(D::FOR_UPDATE);
+                q.push(") RETURNING batch_id, line");
                 for r in D::build(&mut q).fetch_all(&mut *tx).await.map_err(db)? {
                     let key: (i64, i64) = (r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?);
                     ours.insert(key);
@@ -271,8 +279,8 @@ where
         }
         let mut outcome = IssueOutcome::default();
         let mut per_batch: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
-        // Rows by the state and failure they end in: issued, refused as a second active pass, or not signed.
-        let mut ends: BTreeMap<Ending<'_>, Vec<(i64, i64)>> = BTreeMap::new();
+        // Rows that got no pass, by reason: refused as a second active pass, or not signed.
+        let mut failures: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
         const SECOND_PASS: &str = "this person or vehicle already has an active pass";
         let outcomes = issued
             .iter()
@@ -284,28 +292,25 @@ where
                 Ok(()) => {
                     entry.1 += 1;
                     outcome.issued += 1;
-                    ends.entry(("issued", None)).or_default().push(key(row));
                 }
                 Err(reason) => {
                     entry.2 += 1;
                     outcome.failed += 1;
-                    ends.entry(("failed", Some(reason))).or_default().push(key(row));
+                    failures.entry(reason).or_default().push(key(row));
                 }
             }
         }
-        // One statement per batch and ending, not one per row: each statement is a round trip to SQLite's thread.
+        // One statement per batch and reason, not one per row: each statement is a round trip to SQLite's thread.
         // `batch_id = ? AND line IN (…)` searches the primary key; a row-value IN would scan the table.
-        for ((state, failure), keys) in ends {
+        for (reason, keys) in failures {
             let mut by_batch: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
             for (batch, line) in keys {
                 by_batch.entry(batch).or_default().push(line);
             }
             for (batch, lines) in by_batch {
-                for chunk in lines.chunks(D::MAX_BINDS - 3) {
-                    let mut q = QueryBuilder::<Db<D>>::new("UPDATE batch_rows SET state = ");
-                    q.push_bind(state).push(", failure = ").push_bind(failure);
-                    q.push(", claim = NULL, claimed_until = NULL WHERE batch_id = ").push_bind(batch);
-                    q.push(" AND line IN (");
+                for chunk in lines.chunks(D::MAX_BINDS - 2) {
+                    let mut q = QueryBuilder::<Db<D>>::new("UPDATE batch_rows SET state = 'failed', failure = ");
+                    q.push_bind(reason).push(" WHERE batch_id = ").push_bind(batch).push(" AND line IN (");
                     let mut list = q.separated(", ");
                     for line in chunk {
                         list.push_bind(*line);

@@ -100,14 +100,13 @@ where
     i64: Column<R::Database>,
     String: Column<R::Database>,
     Option<String>: Column<R::Database>,
-    Option<i64>: Column<R::Database>,
 {
     Ok(PendingRow {
         batch_id: row.read("batch_id")?,
         organisation_id: row.read("organisation_id")?,
         category: row.read("category")?,
-        // A pending row has none yet: the claim gives it one.
-        status_index: row.read::<Option<i64>>("status_index")?.map_or(0, |i| i.max(0) as u64),
+        // The claim gives it one.
+        status_index: 0,
         row: EmployeeRow {
             line: u32::try_from(row.read::<i64>("line")?).map_err(|_| StoreError::Corrupt("line".into()))?,
             name: row.read("name")?,

@@ -353,13 +353,14 @@ pub async fn a_lapsed_claim_is_taken_again_and_the_first_workers_late_write_is_r
     let lease = Duration::minutes(2);
     let first = store.claim_rows([1; 16], 10, NOW, NOW + lease).await.unwrap();
     assert_eq!(first.len(), 3);
-    let indexes: Vec<u64> = first.iter().map(|r| r.status_index).collect();
     let held = store.claim_rows([2; 16], 10, NOW + Duration::minutes(1), NOW + lease).await.unwrap();
     assert!(held.is_empty(), "rows under a live claim are not claimed again");
-    // The first worker stopped; after its lease another takes the rows, with the same status indexes.
+    // The first worker stopped; after its lease another takes the same rows, with fresh status indexes.
     let later = NOW + Duration::minutes(3);
     let second = store.claim_rows([3; 16], 10, later, later + lease).await.unwrap();
-    assert_eq!(second.iter().map(|r| r.status_index).collect::<Vec<_>>(), indexes);
+    let key = |r: &PendingRow| (r.batch_id, r.row.line);
+    assert_eq!(second.iter().map(key).collect::<Vec<_>>(), first.iter().map(key).collect::<Vec<_>>());
+    assert!(second.iter().all(|r| first.iter().all(|f| f.status_index != r.status_index)));
     let signed = |rows: &[PendingRow]| -> Vec<(PendingRow, IssuedPass)> {
         rows.iter().map(|r| (r.clone(), fake_sign(r, r.status_index).unwrap())).collect()
     };
@@ -370,7 +371,12 @@ pub async fn a_lapsed_claim_is_taken_again_and_the_first_workers_late_write_is_r
     assert_eq!(done, IssueOutcome { issued: 3, failed: 0 });
     assert_eq!(store.counts().await.unwrap(), (3, 3));
     assert!(store.claim_rows([4; 16], 10, later + Duration::hours(1), later + lease).await.unwrap().is_empty());
-    assert_eq!(store.status_list_len().await.unwrap(), 3, "no status index was spent twice");
+    for row in &second {
+        assert_eq!(store.pass_by_status_index(row.status_index).await.unwrap().holder, row.row.name);
+    }
+    for row in &first {
+        assert!(matches!(store.pass_by_status_index(row.status_index).await, Err(StoreError::NotFound)));
+    }
 }
 
 pub async fn concurrent_workers_never_issue_a_row_twice<S: Store>(store: &S) {
