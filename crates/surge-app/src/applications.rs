@@ -179,7 +179,7 @@ pub async fn submit_application<S: Access + Applications + AuditLog + Passes, R:
             reason_ko: decision.reason_ko,
             decided_by,
         };
-        match approve(store, signer, rng, id, &decision, now).await {
+        match approve(store, signer, rng, id, &new.application, &new.phone, &decision, now).await {
             Ok(index) => {
                 submitted.status = ApplicationStatus::Approved;
                 submitted.status_index = Some(index);
@@ -201,11 +201,14 @@ pub async fn submit_application<S: Access + Applications + AuditLog + Passes, R:
     Ok(submitted)
 }
 
+#[expect(clippy::too_many_arguments, reason = "the application, its decision and the signer's inputs")]
 async fn approve<S: Applications + Passes, R: RngCore + CryptoRng + Send>(
     store: &S,
     signer: &PassSigner,
     rng: &mut R,
     id: i64,
+    app: &Application,
+    phone: &str,
     decision: &ApplicationDecision,
     now: OffsetDateTime,
 ) -> Result<u64, AppError> {
@@ -217,15 +220,13 @@ async fn approve<S: Applications + Passes, R: RngCore + CryptoRng + Send>(
     };
     // Signed before the write transaction opens, so the database waits on no signature; an application never
     // changes after it is submitted, and the transaction checks it is still in review.
-    let record = store.application(id).await?;
-    let app = &record.application;
     let mut zones = vec![app.from_zone.clone()];
     if app.to_zone != app.from_zone {
         zones.push(app.to_zone.clone());
     }
     let request = PassRequest {
         holder: &app.holder,
-        phone: &record.phone,
+        phone,
         masked_id: &app.masked_id,
         vehicle_plate: app.vehicle_plate.as_deref(),
         zones: &zones,
@@ -237,8 +238,6 @@ async fn approve<S: Applications + Passes, R: RngCore + CryptoRng + Send>(
     };
     let status_index = store.reserve_status_index().await?;
     let pass = signer.sign(rng, &request, status_index, now)?;
-    // An expired pass no longer counts as the person's or vehicle's one active pass.
-    store.expire_passes(now).await?;
     store.approve_application(id, decision, &audit, &pass, now).await?;
     Ok(status_index)
 }
@@ -303,7 +302,7 @@ pub async fn decide_application<S: Applications + Passes, R: RngCore + CryptoRng
         decided_by: official.actor.to_owned(),
     };
     if approve_it {
-        approve(store, signer, rng, id, &decision, now).await?;
+        approve(store, signer, rng, id, &record.application, &record.phone, &decision, now).await?;
     } else {
         reject(store, signer, id, &record.phone, &decision, lang, now).await?;
     }

@@ -272,7 +272,8 @@ pub trait Applications: Send + Sync {
 
     /// Approves an application in review and writes its pass (signed beforehand at a reserved status index), the
     /// pass's SMS, the application's state and the audit entry in one transaction. `Conflict` if it is no longer
-    /// in review; `ActivePassExists` (and nothing written) if the person or vehicle holds an active pass.
+    /// in review; `ActivePassExists` (and nothing written) if the person or vehicle holds a pass still in force (an
+    /// expired one is marked inactive in the same transaction).
     fn approve_application(
         &self,
         id: i64,

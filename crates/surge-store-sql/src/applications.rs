@@ -215,6 +215,20 @@ where
         }
         let app = &record.application;
         let status_index = pass.status_index as i64;
+        // Within the transaction, for this holder only: an approval costs one write transaction, and the one-active-
+        // pass index then sees only passes still in force.
+        sqlx::query(&format!(
+            "UPDATE passes SET active = FALSE WHERE active = {} AND expires <= $1 \
+                 AND ((phone = $2 AND masked_id = $3) OR vehicle_plate = $4)",
+            D::TRUE
+        ))
+        .bind(now.unix_timestamp())
+        .bind(&record.phone)
+        .bind(&app.masked_id)
+        .bind(&app.vehicle_plate)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         let mut zones = vec![app.from_zone.clone()];
         if app.to_zone != app.from_zone {
             zones.push(app.to_zone.clone());

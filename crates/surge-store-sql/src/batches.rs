@@ -3,13 +3,42 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use sqlx::{ColumnIndex, Encode, QueryBuilder, Row, Type};
+use sqlx::{ColumnIndex, Database, Encode, QueryBuilder, Row, Type};
 use surge_app::store::columns;
 use surge_app::{BatchCreated, BatchRecord, Batches, IssueOutcome, IssuedPass, PendingRow, StoreError};
 use surge_domain::EmployeeRow;
 use time::OffsetDateTime;
 
 use crate::{Args, Conn, Db, DbRow, Dialect, SqlStore, Value, db};
+
+/// A claimed row's key.
+fn key(row: &PendingRow) -> (i64, i64) {
+    (row.batch_id, i64::from(row.row.line))
+}
+
+/// Row keys grouped by batch, for statements that name rows as `batch_id = ? AND line IN (…)`: one statement per
+/// batch, not one per row (each statement is a round trip to SQLite's thread), and it searches the primary key
+/// where a row-value IN would scan the table.
+fn by_batch(keys: impl IntoIterator<Item = (i64, i64)>) -> BTreeMap<i64, Vec<i64>> {
+    let mut grouped: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for (batch, line) in keys {
+        grouped.entry(batch).or_default().push(line);
+    }
+    grouped
+}
+
+/// Ends a statement's condition with `batch_id = <batch> AND line IN (<lines>)`.
+fn push_rows<DB: Database>(q: &mut QueryBuilder<'_, DB>, batch: i64, lines: &[i64])
+where
+    i64: Value<DB>,
+{
+    q.push("batch_id = ").push_bind(batch).push(" AND line IN (");
+    let mut list = q.separated(", ");
+    for line in lines {
+        list.push_bind(*line);
+    }
+    list.push_unseparated(")");
+}
 
 impl<D: Dialect> Batches for SqlStore<D>
 where
@@ -170,21 +199,12 @@ where
         for (row, index) in rows.iter_mut().zip(indexes) {
             row.status_index = index as u64;
         }
-        // One statement per batch: `batch_id = ? AND line IN (…)` searches the primary key.
-        let mut by_batch: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-        for row in &rows {
-            by_batch.entry(row.batch_id).or_default().push(i64::from(row.row.line));
-        }
-        for (batch, lines) in by_batch {
+        for (batch, lines) in by_batch(rows.iter().map(key)) {
             for chunk in lines.chunks(D::MAX_BINDS - 3) {
                 let mut q = QueryBuilder::<Db<D>>::new("UPDATE batch_rows SET state = 'claimed', claim = ");
                 q.push_bind(claim.to_vec()).push(", claimed_until = ").push_bind(until.unix_timestamp());
-                q.push(" WHERE batch_id = ").push_bind(batch).push(" AND line IN (");
-                let mut list = q.separated(", ");
-                for line in chunk {
-                    list.push_bind(*line);
-                }
-                q.push(")");
+                q.push(" WHERE ");
+                push_rows(&mut q, batch, chunk);
                 D::build(&mut q).execute(&mut *tx).await.map_err(db)?;
             }
         }
@@ -202,31 +222,23 @@ where
         let mut tx = self.writer.begin().await.map_err(db)?;
         // The rows still under this claim are marked issued at once, which also locks them: a claim that lapsed and
         // was taken again belongs to its new worker. The few that end otherwise are marked failed below.
-        let mut lines: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-        for row in issued.iter().map(|(row, _)| row).chain(refused.iter().map(|(row, _)| row)) {
-            lines.entry(row.batch_id).or_default().push(i64::from(row.row.line));
-        }
+        let claimed = issued.iter().map(|(row, _)| key(row)).chain(refused.iter().map(|(row, _)| key(row)));
         let mut ours = HashSet::new();
-        for (batch, lines) in &lines {
+        for (batch, lines) in by_batch(claimed) {
             for chunk in lines.chunks(D::MAX_BINDS - 2) {
                 let mut q = QueryBuilder::<Db<D>>::new(
                     "UPDATE batch_rows SET state = 'issued', failure = NULL, claim = NULL, claimed_until = NULL \
-                     WHERE batch_id = ",
+                     WHERE claim = ",
                 );
-                q.push_bind(*batch).push(" AND claim = ").push_bind(claim.to_vec());
-                q.push(" AND state = 'claimed' AND line IN (");
-                let mut list = q.separated(", ");
-                for line in chunk {
-                    list.push_bind(*line);
-                }
-                q.push(") RETURNING batch_id, line");
+                q.push_bind(claim.to_vec()).push(" AND state = 'claimed' AND ");
+                push_rows(&mut q, batch, chunk);
+                q.push(" RETURNING batch_id, line");
                 for r in D::build(&mut q).fetch_all(&mut *tx).await.map_err(db)? {
                     let key: (i64, i64) = (r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?);
                     ours.insert(key);
                 }
             }
         }
-        let key = |row: &PendingRow| (row.batch_id, i64::from(row.row.line));
         let issued: Vec<&(PendingRow, IssuedPass)> =
             issued.iter().filter(|(row, _)| ours.contains(&key(row))).collect();
         let refused: Vec<&(PendingRow, String)> = refused.iter().filter(|(row, _)| ours.contains(&key(row))).collect();
@@ -300,22 +312,12 @@ where
                 }
             }
         }
-        // One statement per batch and reason, not one per row: each statement is a round trip to SQLite's thread.
-        // `batch_id = ? AND line IN (…)` searches the primary key; a row-value IN would scan the table.
         for (reason, keys) in failures {
-            let mut by_batch: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-            for (batch, line) in keys {
-                by_batch.entry(batch).or_default().push(line);
-            }
-            for (batch, lines) in by_batch {
+            for (batch, lines) in by_batch(keys) {
                 for chunk in lines.chunks(D::MAX_BINDS - 2) {
                     let mut q = QueryBuilder::<Db<D>>::new("UPDATE batch_rows SET state = 'failed', failure = ");
-                    q.push_bind(reason).push(" WHERE batch_id = ").push_bind(batch).push(" AND line IN (");
-                    let mut list = q.separated(", ");
-                    for line in chunk {
-                        list.push_bind(*line);
-                    }
-                    q.push(")");
+                    q.push_bind(reason).push(" WHERE ");
+                    push_rows(&mut q, batch, chunk);
                     D::build(&mut q).execute(&mut *tx).await.map_err(db)?;
                 }
             }
