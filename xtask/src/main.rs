@@ -319,6 +319,18 @@ fn storage_rules(root: &Path, files: &[PathBuf], problems: &mut Vec<String>) -> 
             }
         }
     }
+    // The API answers typed wire structs, from which the OpenAPI document is derived; a `json!` answer would be
+    // invisible to it.
+    for file in files.iter().filter(|f| f.starts_with(crates.join("surge-web/src")) && !is_test(f)) {
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let answers = ["api.rs", "error.rs", "openapi.rs", "metrics.rs", "verify_json.rs"].contains(&name);
+        if answers && std::fs::read_to_string(file)?.contains("json!(") {
+            problems.push(format!(
+                "{}: builds an answer with json!; answer a wire struct deriving Serialize and ToSchema",
+                file.display()
+            ));
+        }
+    }
     let postgres = statements("surge-store-postgres")?;
     for sql in statements("surge-store-sqlite")?.into_iter().filter(|s| postgres.contains(s)) {
         problems.push(format!("both backends hold the statement {sql:?}; write it once in surge-store-sql"));

@@ -121,6 +121,36 @@ pub async fn bulk_approve<S: Organisations>(
     }
 }
 
+/// Bulk approval within the official's scope: each of their zones and categories, narrowed by the request (a zone
+/// inside one of theirs is fine, since a zone takes in its sub-zones). A zone or category outside it is
+/// `Forbidden`.
+pub async fn bulk_approve_in_scope<S: Organisations>(
+    store: &S,
+    zone: Option<String>,
+    category: Option<String>,
+    official: &Official<'_>,
+    now: OffsetDateTime,
+) -> Result<Vec<i64>, AppError> {
+    let pick = |requested: Option<String>, allowed: &[String]| -> Result<Vec<Option<String>>, AppError> {
+        match (requested, allowed.is_empty()) {
+            (requested, true) => Ok(vec![requested]),
+            (Some(r), false) if allowed.iter().any(|a| surge_domain::zone_covers(a, &r) || *a == r) => {
+                Ok(vec![Some(r)])
+            }
+            (Some(_), false) => Err(AppError::Forbidden),
+            (None, false) => Ok(allowed.iter().cloned().map(Some).collect()),
+        }
+    };
+    let mut approved = Vec::new();
+    for zone in pick(zone, &official.scope.zones)? {
+        for category in pick(category.clone(), &official.scope.categories)? {
+            let filter = OrgFilter { category, zone: zone.clone(), ..OrgFilter::default() };
+            approved.extend(bulk_approve(store, &filter, official, now).await?);
+        }
+    }
+    Ok(approved)
+}
+
 /// Checks an approved organisation's employee file and stores it as a batch for background issuance. A file
 /// with any bad row is refused whole; the same file twice gives the first batch back.
 #[tracing::instrument(skip_all, fields(organisation_id))]

@@ -20,11 +20,12 @@ pub async fn change_pass_status<S: Passes>(
     now: OffsetDateTime,
 ) -> Result<i64, AppError> {
     let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 200 {
+    // The reason goes into the holder's text message and the audit log: no control characters in either.
+    if reason.is_empty() || reason.chars().count() > 200 || reason.chars().any(char::is_control) {
         return Err(AppError::InvalidForm(vec![surge_domain::FieldError {
             field: "reason",
             code: "reason_invalid",
-            message: "Give a reason of 1 to 200 characters; the holder sees it".into(),
+            message: "Give a reason of 1 to 200 characters, without control characters; the holder sees it".into(),
         }]));
     }
     let pass = store.pass_by_status_index(status_index).await?;

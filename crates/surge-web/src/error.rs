@@ -4,15 +4,64 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
 use surge_app::{AppError, StoreError};
+use utoipa::ToSchema;
+
+/// Every error answer: `{"error": {"code", "message", "details"?}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// A stable code to act on, words for people, and, for a refused form or file, each field or row at fault.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Details>,
+}
+
+/// What a refused request got wrong, one entry for each problem: fields of a form, rows of a file, or rules of a
+/// policy document.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Details {
+    Fields(Vec<FieldProblem>),
+    Rows(Vec<RowProblem>),
+    Rules(Vec<RuleProblem>),
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// A row of an uploaded file: its line (1 is the header) and, where one is at fault, its column.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RowProblem {
+    pub line: u32,
+    pub column: Option<&'static str>,
+    pub reason: String,
+}
+
+/// A policy rule by position (0-based; null for the document itself) and its field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleProblem {
+    pub rule: Option<usize>,
+    pub field: &'static str,
+    pub message: String,
+}
 
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
-    pub details: Option<Value>,
+    pub details: Option<Details>,
 }
 
 impl ApiError {
@@ -35,11 +84,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = json!({"code": self.code, "message": self.message});
-        if let Some(details) = self.details {
-            error["details"] = details;
-        }
-        (self.status, Json(json!({ "error": error }))).into_response()
+        let error = ErrorDetail { code: self.code, message: self.message, details: self.details };
+        (self.status, Json(ErrorBody { error })).into_response()
     }
 }
 
@@ -51,21 +97,19 @@ impl From<AppError> for ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code,
                 message: format!("{} fields need correcting", fields.len()),
-                details: Some(json!(
+                details: Some(Details::Fields(
                     fields
-                        .iter()
-                        .map(|f| json!({"field": f.field, "code": f.code, "message": f.message}))
-                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .map(|f| FieldProblem { field: f.field, code: f.code, message: f.message })
+                        .collect(),
                 )),
             },
             AppError::InvalidFile(rows) => Self {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code,
                 message: format!("the file was not accepted: {} problems; nothing was stored", rows.len()),
-                details: Some(json!(
-                    rows.iter()
-                        .map(|r| json!({"line": r.line, "column": r.column, "reason": r.reason}))
-                        .collect::<Vec<_>>()
+                details: Some(Details::Rows(
+                    rows.into_iter().map(|r| RowProblem { line: r.line, column: r.column, reason: r.reason }).collect(),
                 )),
             },
             AppError::Transition(t) => Self::new(StatusCode::CONFLICT, code, t.to_string()),
@@ -80,7 +124,8 @@ impl From<AppError> for ApiError {
             AppError::BadRequest(message) => Self::new(StatusCode::BAD_REQUEST, code, message),
             AppError::InvalidPolicy(problems) => crate::policy::api::problems_error(&problems),
             AppError::Unprocessable { code, field, message } => Self {
-                details: field.map(|field| json!([{"field": field, "code": code, "message": message}])),
+                details: field
+                    .map(|field| Details::Fields(vec![FieldProblem { field, code, message: message.clone() }])),
                 ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             },
             AppError::Forbidden => Self::forbidden(),

@@ -1,258 +1,251 @@
-//! The OpenAPI 3.1 document for every JSON endpoint, written out by hand: the API is small, and a test checks that
-//! every route the router serves is documented here.
+//! The OpenAPI 3.1 document, derived from the handlers' `#[utoipa::path]` annotations and the wire types they take
+//! and answer with, so it cannot drift from them. A test checks both ways: every JSON route the router declares is
+//! here, and every operation here is served.
 
 use axum::Json;
-use serde_json::{Value, json};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
+use utoipa::{Modify, OpenApi};
 
-/// Every (method, path) the JSON API serves, in OpenAPI's path syntax.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("get", "/healthz"),
-    ("get", "/api/trust-list"),
-    ("post", "/api/organisations"),
-    ("get", "/api/organisations"),
-    ("post", "/api/organisations/bulk-approve"),
-    ("get", "/api/organisations/{id}"),
-    ("post", "/api/organisations/{id}/decision"),
-    ("post", "/api/organisations/{id}/employees"),
-    ("get", "/api/batches/{id}"),
-    ("post", "/api/api-keys"),
-    ("post", "/api/api-keys/{id}/revoke"),
-    ("post", "/api/accounts"),
-    ("get", "/api/v1/trust-list"),
-    ("post", "/api/v1/verify"),
-    ("post", "/api/v1/passes/{index}/status"),
-    ("get", "/api/v1/revocations"),
-    ("get", "/api/v1/status-list"),
-    ("post", "/api/v1/checkpoints"),
-    ("get", "/api/v1/checkpoints"),
-    ("get", "/api/v1/alerts"),
-    ("post", "/api/v1/scans"),
-    ("post", "/api/v1/results/registrations"),
-    ("post", "/api/v1/results/hl7"),
-    ("get", "/api/v1/results/queue"),
-    ("post", "/api/v1/results/csv"),
-    ("post", "/api/v1/fhir/Bundle"),
-    ("post", "/api/v1/results/{id}/action"),
-    ("get", "/api/v1/lake/sql"),
-    ("get", "/api/v1/policy"),
-    ("post", "/api/v1/policy"),
-    ("post", "/api/v1/policy/try"),
-    ("post", "/api/messages"),
-    ("get", "/api/messages"),
-    ("get", "/api/messages/{id}"),
-    ("get", "/api/notify/kannel/receipt"),
-    ("get", "/api/notify/kannel/inbound"),
-    ("post", "/api/notify/webhook/receipt"),
-];
+use crate::error::ErrorBody;
+use crate::{access, checkpoints, messages, metrics, organisations, passes, policy, results, situation};
 
-fn error_responses(codes: &[&str]) -> Value {
-    let mut responses = serde_json::Map::new();
-    for code in codes {
-        let description = match *code {
-            "400" => "The request is malformed",
-            "401" => "No valid API key or session",
-            "403" => "The caller may not do this, or a session request lacks X-CSRF-Token",
-            "404" => "Not found",
-            "409" => "Not allowed in the current state (status, quota)",
-            "422" => "Validation failed; details name each field or row",
-            _ => "Error",
-        };
-        responses.insert(
-            (*code).to_owned(),
-            json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
-        );
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Surge e-Pass API",
+        version = "1",
+        description = "Organisations, passes, checkpoints, messages, lab results and the situation lake. \
+            Callers present an API key as `Authorization: Bearer …`; a signed-in page may call with its session \
+            cookie and `X-CSRF-Token`. Every error answers `{\"error\": {\"code\", \"message\", \"details\"?}}`."
+    ),
+    paths(
+        metrics::healthz,
+        passes::api::trust_list_first,
+        passes::api::trust_list,
+        passes::api::set_status,
+        passes::api::revocations,
+        passes::api::status_list,
+        organisations::api::register,
+        organisations::api::list_organisations,
+        organisations::api::bulk_approve,
+        organisations::api::organisation,
+        organisations::api::decide,
+        organisations::api::upload,
+        organisations::api::batch,
+        access::api::create_api_key,
+        access::api::revoke_api_key,
+        access::api::create_account,
+        checkpoints::api::verify,
+        checkpoints::api::create_checkpoint,
+        checkpoints::api::list_checkpoints,
+        checkpoints::api::alerts,
+        checkpoints::api::upload_scans,
+        results::api::register,
+        results::api::upload_hl7,
+        results::api::queue,
+        results::api::upload_csv,
+        results::api::fhir_bundle,
+        results::api::act,
+        situation::lake::sql,
+        policy::api::current,
+        policy::api::replace,
+        policy::api::try_policy,
+        messages::api::send,
+        messages::api::history,
+        messages::api::message,
+        messages::api::kannel_receipt_callback,
+        messages::api::kannel_inbound,
+        messages::api::webhook_receipt,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&Conventions)
+)]
+struct ApiDoc;
+
+/// What every operation shares, added once instead of in each annotation: the API-key scheme, operation ids named
+/// by context, and for each error status its meaning and the `ErrorBody` it answers with.
+struct Conventions;
+
+fn error_meaning(status: &str) -> &'static str {
+    match status {
+        "400" => "The request is malformed",
+        "401" => "No valid API key or session",
+        "403" => "The caller may not do this, or a session request lacks X-CSRF-Token",
+        "404" => "Not found, or not configured on this server",
+        "409" => "Not allowed in the current state (status, quota)",
+        "422" => "Validation failed; details name each field or row",
+        "429" => "Too many requests from this address; try again later",
+        _ => "Something went wrong on the server's side",
     }
-    Value::Object(responses)
 }
 
-fn with(mut base: Value, ok: (&str, &str), errors: &[&str]) -> Value {
-    let mut responses = error_responses(errors);
-    responses[ok.0] = json!({"description": ok.1, "content": {"application/json": {}}});
-    base["responses"] = responses;
-    base
-}
-
-pub fn spec() -> Value {
-    let secured = json!([{"apiKey": []}]);
-    let id = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]);
-    json!({
-        "openapi": "3.1.0",
-        "info": {"title": "Surge e-Pass API", "version": "1"},
-        "components": {
-            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
-                    "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {}}}}},
-                "Registration": {"type": "object", "properties": {
-                    "legal_name": {"type": "string"}, "registry_number": {"type": "string"}, "category": {"type": "string"},
-                    "address": {"type": "string"}, "zone": {"type": "string"}, "contact_phone": {"type": "string"},
-                    "contact_email": {"type": "string"}, "requested_quota": {"type": ["integer", "string"]}}},
-                "Decision": {"type": "object", "required": ["action"], "properties": {
-                    "action": {"enum": ["approve", "reject", "ask", "set_quota", "resubmit"]},
-                    "quota": {"type": "integer"}, "reason": {"type": "string"}, "question": {"type": "string"}}}
-            }
-        },
-        "paths": {
-            "/healthz": {"get": with(json!({"summary": "Ready to serve (the database answers)"}), ("200", "Healthy"), &[])},
-            "/api/trust-list": {"get": with(json!({"summary": "The signed trust list for offline verifiers"}), ("200", "The list"), &[])},
-            "/api/organisations": {
-                "post": with(json!({"summary": "Register an organisation (anyone); returns its admin's API key once",
-                    "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Registration"}}}}}),
-                    ("201", "Registered and screened"), &["400", "422"]),
-                "get": with(json!({"summary": "The screening queue (admin, official)", "security": secured,
-                    "parameters": [
-                        {"name": "status", "in": "query", "schema": {"enum": ["in_review", "approved", "rejected", "info_requested"]}},
-                        {"name": "category", "in": "query", "schema": {"type": "string"}},
-                        {"name": "zone", "in": "query", "schema": {"type": "string"}},
-                        {"name": "passed_all_rules", "in": "query", "schema": {"type": "boolean"}},
-                        {"name": "after", "in": "query", "schema": {"type": "integer"}},
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}]}),
-                    ("200", "A page of organisations, with next_after"), &["400", "401", "403"])
-            },
-            "/api/organisations/bulk-approve": {"post": with(json!({"summary": "Approve all in review that passed every rule (admin, official)",
-                "security": secured}), ("200", "Approved ids"), &["401", "403"])},
-            "/api/organisations/{id}": {"get": with(json!({"summary": "One organisation (staff, or its own admin)",
-                "security": secured, "parameters": id}), ("200", "The organisation"), &["401", "403", "404"])},
-            "/api/organisations/{id}/decision": {"post": with(json!({"summary": "Approve, reject, ask, set quota (staff); resubmit (its admin)",
-                "security": secured, "parameters": id,
-                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Decision"}}}}}),
-                ("200", "The new status"), &["400", "401", "403", "404", "409"])},
-            "/api/organisations/{id}/employees": {"post": with(json!({"summary": "Upload the employee CSV (its admin, admin); issued in the background",
-                "security": secured, "parameters": id,
-                "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}}),
-                ("202", "Accepted: batch id and progress URL"), &["401", "403", "404", "409", "422"])},
-            "/api/batches/{id}": {"get": with(json!({"summary": "Issuance progress (staff, or the organisation's admin)",
-                "security": secured, "parameters": id}), ("200", "Rows, issued, failed, percent"), &["401", "403", "404"])},
-            "/api/api-keys": {"post": with(json!({"summary": "Create an API key (admin): roles admin, official, organisation_admin, checkpoint, clinician, lab", "security": secured}),
-                ("201", "The key, shown once"), &["400", "401", "403", "404"])},
-            "/api/api-keys/{id}/revoke": {"post": with(json!({"summary": "Revoke an API key at once (admin)", "security": secured,
-                "parameters": id}), ("204", "Revoked"), &["401", "403", "404"])},
-            "/api/messages": {
-                "post": with(json!({"summary": "Send a templated message (admin, official); Idempotency-Key required, a repeat answers with the first",
-                    "security": secured,
-                    "parameters": [{"name": "Idempotency-Key", "in": "header", "required": true, "schema": {"type": "string", "maxLength": 200}}],
-                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["to"], "properties": {
-                        "to": {"type": "string"}, "kind": {"type": "string", "default": "test_message"},
-                        "lang": {"enum": ["en", "ko"]}, "values": {"type": "object", "additionalProperties": {"type": "string"}}}}}}}}),
-                    ("201", "Queued (200 when the key was used before)"), &["400", "401", "403", "422"]),
-                "get": with(json!({"summary": "Message history, newest first, phones masked, with counts by state (admin, official)",
-                    "security": secured,
-                    "parameters": [
-                        {"name": "state", "in": "query", "schema": {"enum": ["created", "sending", "sent", "delivered", "temporary-failure", "permanent-failure", "technical-failure"]}},
-                        {"name": "kind", "in": "query", "schema": {"type": "string"}},
-                        {"name": "before", "in": "query", "schema": {"type": "integer"}},
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}]}),
-                    ("200", "Messages, next_before and counts"), &["400", "401", "403"])
-            },
-            "/api/messages/{id}": {"get": with(json!({"summary": "One message's state, attempts, gateway and failure (admin, official)",
-                "security": secured, "parameters": id}), ("200", "The message"), &["401", "403", "404"])},
-            "/api/notify/kannel/receipt": {"get": with(json!({"summary": "Kannel delivery report callback (signed URL given with each message)",
-                "parameters": [
-                    {"name": "id", "in": "query", "required": true, "schema": {"type": "integer"}},
-                    {"name": "sig", "in": "query", "required": true, "schema": {"type": "string"}},
-                    {"name": "type", "in": "query", "required": true, "schema": {"type": "integer"}}]}),
-                ("200", "Recorded; state is null when the report changed nothing"), &["400", "403", "404"])},
-            "/api/notify/kannel/inbound": {"get": with(json!({"summary": "A text sent to the service, from Kannel's sms-service: STOP, START; the answer body is the reply",
-                "parameters": [
-                    {"name": "key", "in": "query", "required": true, "schema": {"type": "string"}},
-                    {"name": "from", "in": "query", "required": true, "schema": {"type": "string"}},
-                    {"name": "text", "in": "query", "schema": {"type": "string"}}]}),
-                ("200", "The reply text"), &["400", "403", "422"])},
-            "/api/notify/webhook/receipt": {"post": with(json!({"summary": "A webhook provider's delivery report, signed with X-Surge-Signature: sha256=<HMAC of the body>",
-                "parameters": [{"name": "X-Surge-Signature", "in": "header", "required": true, "schema": {"type": "string"}}],
-                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["id", "status"], "properties": {
-                    "id": {"type": "integer"}, "status": {"enum": ["delivered", "undelivered", "rejected", "accepted"]}}}}}}}),
-                ("200", "Recorded; state is null when the report changed nothing"), &["400", "403", "404"])},
-            "/api/v1/trust-list": {"get": with(json!({"summary": "The signed trust list for offline verifiers"}), ("200", "The list"), &[])},
-            "/api/v1/verify": {"post": with(json!({"summary": "Verify a pass online (checkpoint, official, admin): the offline checks plus live status",
-                "security": secured,
-                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
-                    "text": {"type": "string", "description": "EP1:…"}, "control_code": {"type": "string"},
-                    "zone": {"type": "string"}, "checkpoint_id": {"type": "integer"}}}}}}}),
-                ("200", "valid, checks (with reason codes), pass, live_status"), &["400", "401", "403", "404", "422"])},
-            "/api/v1/passes/{index}/status": {"post": with(json!({"summary": "Suspend, reinstate or revoke a pass with a reason (official, admin); the holder is told by SMS",
-                "security": secured,
-                "parameters": [{"name": "index", "in": "path", "required": true, "schema": {"type": "integer"}}],
-                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["action", "reason"], "properties": {
-                    "action": {"enum": ["suspend", "reinstate", "revoke"]}, "reason": {"type": "string"}, "lang": {"enum": ["ko", "en"]}}}}}}}),
-                ("200", "The new status and its sequence number"), &["400", "401", "403", "404", "409", "422"])},
-            "/api/v1/revocations": {"get": with(json!({"summary": "Status changes after a sequence number, for verifiers to keep their lists current",
-                "parameters": [{"name": "since", "in": "query", "schema": {"type": "integer"}},
-                    {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 10000}}]}),
-                ("200", "changes and next_since"), &["400"])},
-            "/api/v1/status-list": {"get": {"summary": "The signed status list (head and chunks, 2 bits a pass: 0 valid, 1 revoked, 2 suspended)",
-                "responses": {"200": {"description": "The list", "content": {"application/octet-stream": {}}}}}},
-            "/api/v1/checkpoints": {
-                "post": with(json!({"summary": "Register a checkpoint with its position (admin)", "security": secured,
-                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["name", "zone", "lat", "lon"],
-                        "properties": {"name": {"type": "string"}, "zone": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"}}}}}}}),
-                    ("201", "The checkpoint's id"), &["400", "401", "403", "422"]),
-                "get": with(json!({"summary": "The checkpoints (checkpoint, official, admin)", "security": secured}),
-                    ("200", "checkpoints"), &["401", "403"])
-            },
-            "/api/v1/policy": {
-                "get": with(json!({"summary": "The pass policy in force and its version (official, admin)", "security": secured}),
-                    ("200", "version and policy"), &["401", "403"]),
-                "post": with(json!({"summary": "Replace the policy with a new version (admin): {\"rules\": [{id, outcome, when (CertLogic), reason {en, ko}}]}",
-                    "security": secured, "requestBody": {"content": {"application/json": {}}}}),
-                    ("201", "The new version"), &["400", "401", "403", "422"])
-            },
-            "/api/v1/policy/try": {"post": with(json!({"summary": "Try a policy (or the one in force) on sample application facts (official, admin)",
-                "security": secured, "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["samples"],
-                    "properties": {"policy": {"type": "object"}, "samples": {"type": "array", "items": {"type": "object"}}}}}}}}),
-                ("200", "One result per sample: outcome, rule, reason"), &["400", "401", "403", "422"])},
-            "/api/v1/alerts": {"get": with(json!({"summary": "Alerts for officials, newest first: possible cloned passes", "security": secured}),
-                ("200", "alerts"), &["401", "403"])},
-            "/api/v1/scans": {"post": with(json!({"summary": "Upload checks a checkpoint made without a network (at most 1000), with their own times; they go through the cloned-pass check",
-                "security": secured,
-                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["scans"], "properties": {
-                    "scans": {"type": "array", "items": {"type": "object", "required": ["valid", "at"], "properties": {
-                        "id": {"type": "string"}, "checkpoint_id": {"type": ["integer", "null"]},
-                        "status_index": {"type": ["integer", "null"]}, "valid": {"type": "boolean"},
-                        "reason": {"type": ["string", "null"]}, "at": {"type": "string", "format": "date-time"}}}}}}}}}}),
-                ("200", "How many were received, recorded (a scan whose id was uploaded before is not recorded again) and raised an alert"), &["400", "401", "403", "422"])},
-            "/api/v1/results/registrations": {"post": with(json!({"summary": "A patient registers for their result (public; 30 per client address in 15 minutes)",
-                "requestBody": {"content": {"application/json": {"schema": {"type": "object",
-                    "required": ["specimen_id", "family", "given", "birth_date", "phone"], "properties": {
-                    "specimen_id": {"type": "string"}, "family": {"type": "string"}, "given": {"type": "string"},
-                    "birth_date": {"type": "string", "format": "date"}, "phone": {"type": "string"}}}}}}}),
-                ("201", "The registration's id"), &["400", "404", "422", "429"])},
-            "/api/v1/results/hl7": {"post": with(json!({"summary": "Upload an HL7 v2 file (ORU^R01, 2.3 to 2.5.1; one message, several, or an FHS/BHS batch) for labs without MLLP (a lab's key, or admin); one ACK per message",
-                "security": secured,
-                "requestBody": {"content": {"text/plain": {"schema": {"type": "string"}}}}}),
-                ("200", "Each message's ACK code and ACK text, and how many results were texted or queued"), &["401", "403", "404"])},
-            "/api/v1/fhir/Bundle": {"post": with(json!({"summary": "A FHIR R4 Bundle of results (DiagnosticReport, Observation, Patient, Specimen; a lab's key, or admin); routed like HL7 v2; answers an OperationOutcome",
-                "security": secured,
-                "requestBody": {"content": {"application/fhir+json": {"schema": {"type": "object"}}}}}),
-                ("200", "An OperationOutcome: accepted, with how many results were texted or queued"), &["401", "403", "404", "422"])},
-            "/api/v1/results/csv": {"post": with(json!({"summary": "Results as CSV for small labs (a lab's key, or admin): columns lab, filler_order, specimen_id, test_code (LOINC), result (SNOMED code or words), status (F, C, P), family, given, birth_date, collected_at, and optionally phone; any bad row refuses the file",
-                "security": secured,
-                "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}}),
-                ("200", "How many results were texted or queued, and whether the same file came before"), &["401", "403", "404", "422"])},
-            "/api/v1/results/queue": {"get": with(json!({"summary": "Results that were not texted, most urgent first, then oldest (clinician, admin)", "security": secured}),
-                ("200", "The queue"), &["401", "403"])},
-            "/api/v1/results/{id}/action": {"post": with(json!({"summary": "Record a call (called_reached, called_not_reached) or release one negative by text to the registered phone (clinician, admin)",
-                "security": secured,
-                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["action"], "properties": {
-                    "action": {"enum": ["called_reached", "called_not_reached", "release"]}}}}}}}),
-                ("200", "The new state"), &["400", "401", "403", "404", "409", "422"])},
-            "/api/v1/lake/sql": {"get": with(json!({"summary": "Run one read-only SQL query (DataFusion's dialect) over the situation lake's tables (official, admin); rows beyond the server's limit are left off and X-Truncated says so",
-                "security": secured,
-                "parameters": [
-                    {"name": "q", "in": "query", "required": true, "schema": {"type": "string"}, "example": "SELECT source, count(*) FROM daily_cases GROUP BY source"},
-                    {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}]}),
-                ("200", "The rows: a JSON array of objects, or CSV with a header"), &["400", "401", "403", "404"])},
-            "/api/accounts": {"post": with(json!({"summary": "Create a staff account (admin); returns a one-time password to change at first sign-in",
-                "security": secured,
-                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["username", "role"], "properties": {
-                    "username": {"type": "string"}, "role": {"enum": ["admin", "official", "checkpoint", "clinician"]},
-                    "zones": {"type": "array", "items": {"type": "string"}}, "categories": {"type": "array", "items": {"type": "string"}},
-                    "personal_phone": {"type": "string", "description": "The staff member's own mobile; they may not decide on applications or organisations with it"}}}}}}}),
-                ("201", "The account id and its one-time password"), &["400", "401", "403", "409", "422"])}
+impl Modify for Conventions {
+    fn modify(&self, document: &mut Document) {
+        if let Some(components) = document.components.as_mut() {
+            components.add_security_scheme(
+                "apiKey",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
         }
-    })
+        for item in document.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                // Handlers in different contexts share names (`register`): the context makes the id unique, as
+                // client generators need.
+                let context = operation.tags.as_ref().and_then(|tags| tags.first()).cloned().unwrap_or_default();
+                if let Some(id) = operation.operation_id.as_mut() {
+                    *id = format!("{context}_{id}");
+                }
+                for (status, response) in &mut operation.responses.responses {
+                    let RefOr::T(response) = response else { continue };
+                    if !(status.starts_with('4') || status.starts_with('5')) {
+                        continue;
+                    }
+                    if response.description.is_empty() {
+                        response.description = error_meaning(status).to_owned();
+                    }
+                    if response.content.is_empty() {
+                        let error = Content::new(Some(Ref::from_schema_name("ErrorBody")));
+                        response.content.insert("application/json".to_owned(), RefOr::T(error));
+                    }
+                }
+            }
+        }
+    }
 }
 
-pub async fn document() -> Json<Value> {
+/// The document, built once per request (it is small, and asked for rarely).
+pub fn spec() -> Document {
+    ApiDoc::openapi()
+}
+
+pub async fn document() -> Json<Document> {
     Json(spec())
+}
+
+/// Every (method, path) the document lists, in OpenAPI's path syntax, methods in lower case.
+pub fn routes() -> Vec<(String, String)> {
+    let document = spec();
+    let mut routes = Vec::new();
+    for (path, item) in &document.paths.paths {
+        let operations = [
+            ("get", &item.get),
+            ("post", &item.post),
+            ("put", &item.put),
+            ("delete", &item.delete),
+            ("patch", &item.patch),
+        ];
+        for (method, operation) in operations {
+            if operation.is_some() {
+                routes.push((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// The files that declare routes. A context added without its file here fails the count below.
+    const ROUTE_FILES: &[(&str, &str)] = &[
+        ("lib.rs", include_str!("lib.rs")),
+        ("access/mod.rs", include_str!("access/mod.rs")),
+        ("applications/mod.rs", include_str!("applications/mod.rs")),
+        ("checkpoints/mod.rs", include_str!("checkpoints/mod.rs")),
+        ("messages/mod.rs", include_str!("messages/mod.rs")),
+        ("organisations/mod.rs", include_str!("organisations/mod.rs")),
+        ("passes/mod.rs", include_str!("passes/mod.rs")),
+        ("policy/mod.rs", include_str!("policy/mod.rs")),
+        ("results/mod.rs", include_str!("results/mod.rs")),
+        ("situation/mod.rs", include_str!("situation/mod.rs")),
+    ];
+
+    /// The JSON routes the router declares: each `.route("/api/…" | "/healthz", get(…).post(…))`, with its methods.
+    fn declared() -> BTreeSet<(String, String)> {
+        let mut routes = BTreeSet::new();
+        for (_, source) in ROUTE_FILES {
+            for call in source.split(".route(").skip(1) {
+                // The call's arguments: up to the parenthesis that closes `.route(`.
+                let mut depth = 1;
+                let end = call
+                    .char_indices()
+                    .find(|(_, c)| {
+                        depth += match c {
+                            '(' => 1,
+                            ')' => -1,
+                            _ => 0,
+                        };
+                        depth == 0
+                    })
+                    .map_or(call.len(), |(i, _)| i);
+                let arguments = call[..end].trim_start();
+                let Some((path, methods)) = arguments.strip_prefix('"').and_then(|rest| rest.split_once('"')) else {
+                    continue;
+                };
+                // The document itself is not an operation of the API.
+                if !(path.starts_with("/api/") || path == "/healthz") || path == "/api/openapi.json" {
+                    continue;
+                }
+                for method in ["get", "post", "put", "delete", "patch"] {
+                    let called = methods
+                        .match_indices(&format!("{method}("))
+                        .any(|(at, _)| !methods[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':'));
+                    if called {
+                        routes.insert((method.to_owned(), path.to_owned()));
+                    }
+                }
+            }
+        }
+        routes
+    }
+
+    #[test]
+    fn every_json_route_the_router_declares_is_documented_and_nothing_else_is() {
+        let declared = declared();
+        assert!(declared.len() >= 37, "the route files were not read: {declared:?}");
+        let documented: BTreeSet<(String, String)> = super::routes().into_iter().collect();
+        let undocumented: Vec<_> = declared.difference(&documented).collect();
+        assert!(undocumented.is_empty(), "served but not in the OpenAPI document: {undocumented:?}");
+        let unserved: Vec<_> = documented.difference(&declared).collect();
+        assert!(unserved.is_empty(), "in the OpenAPI document but not declared: {unserved:?}");
+    }
+
+    #[test]
+    fn every_error_answer_is_described_with_the_error_body_and_every_operation_has_its_own_id() {
+        let document = serde_json::to_value(super::spec()).unwrap();
+        let mut errors = 0;
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                assert!(operation["summary"].is_string(), "{method} {path} has no summary");
+                for (status, response) in operation["responses"].as_object().unwrap() {
+                    assert!(
+                        response["description"].as_str().is_some_and(|d| !d.is_empty()),
+                        "{method} {path} {status}"
+                    );
+                    // A FHIR Bundle is refused with a FHIR OperationOutcome, as FHIR clients expect.
+                    if status.starts_with('4') && !(path == "/api/v1/fhir/Bundle" && status == "422") {
+                        errors += 1;
+                        assert_eq!(
+                            response["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody",
+                            "{method} {path} {status}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(errors > 50, "only {errors} error answers documented");
+        let ids: Vec<&str> = document["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values().map(|op| op["operationId"].as_str().unwrap()))
+            .collect();
+        let unique: BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), ids.len(), "operation ids repeat: {ids:?}");
+        assert!(unique.contains("organisations_register") && unique.contains("results_register"));
+        assert_eq!(document["components"]["securitySchemes"]["apiKey"]["scheme"], "bearer");
+    }
 }

@@ -3,18 +3,20 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use surge_app::{KeyScope, Role, Store};
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::access::auth::Principal;
 use crate::error::ApiError;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewKeyRequest {
+    /// `admin`, `official`, `organisation_admin`, `checkpoint`, `clinician` or `lab`.
     role: String,
+    /// For an organisation admin: their organisation.
     organisation_id: Option<i64>,
     #[serde(default)]
     label: String,
@@ -25,12 +27,26 @@ pub struct NewKeyRequest {
     categories: Vec<String>,
 }
 
-/// Admins make keys for officials, checkpoints, other admins and organisation admins.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewKey {
+    id: i64,
+    role: &'static str,
+    /// The key, shown only here.
+    api_key: String,
+}
+
+/// Create an API key (admin)
+///
+/// Admins make keys for officials, checkpoints, clinicians, labs, other admins and organisation admins; the key
+/// and its audit entry are written together.
+#[utoipa::path(post, path = "/api/api-keys", tag = "access", request_body = NewKeyRequest, security(("apiKey" = [])),
+    responses((status = 201, description = "The key, shown once", body = NewKey),
+        (status = 400), (status = 401), (status = 403), (status = 404)))]
 pub async fn create_api_key<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     body: Result<Json<NewKeyRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<NewKey>), ApiError> {
     principal.require(&[Role::Admin])?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let role = Role::parse(&body.role).ok_or_else(|| ApiError::bad_request(format!("unknown role {:?}", body.role)))?;
@@ -49,11 +65,16 @@ pub async fn create_api_key<S: Store>(
         (state.clock)(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id, "role": role.as_str(), "api_key": key.reveal()}))))
+    Ok((StatusCode::CREATED, Json(NewKey { id, role: role.as_str(), api_key: key.reveal().to_owned() })))
 }
 
+/// Revoke an API key at once (admin)
+///
 /// Admins revoke any key; it stops working at once. Organisation admins revoke their own organisation's key by
 /// asking an admin, since a key cannot be trusted to revoke itself after a leak.
+#[utoipa::path(post, path = "/api/api-keys/{id}/revoke", tag = "access", params(("id" = i64, Path)),
+    security(("apiKey" = [])),
+    responses((status = 204, description = "Revoked"), (status = 401), (status = 403), (status = 404)))]
 pub async fn revoke_api_key<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
@@ -65,11 +86,13 @@ pub async fn revoke_api_key<S: Store>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccountRequest {
     username: String,
+    /// `admin`, `official`, `checkpoint` or `clinician`.
     role: String,
+    /// For officials: the zones and categories they may screen; none means all.
     #[serde(default)]
     zones: Vec<String>,
     #[serde(default)]
@@ -79,12 +102,26 @@ pub struct NewAccountRequest {
     personal_phone: Option<String>,
 }
 
-/// Admins make staff accounts; the answer carries a one-time password that must be changed at first sign-in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewAccount {
+    id: i64,
+    /// As stored: trimmed and in lower case.
+    username: String,
+    role: &'static str,
+    /// A one-time password, to be changed at first sign-in.
+    password: String,
+}
+
+/// Create a staff account (admin); returns a one-time password to change at first sign-in
+#[utoipa::path(post, path = "/api/accounts", tag = "access", request_body = NewAccountRequest,
+    security(("apiKey" = [])),
+    responses((status = 201, description = "The account id and its one-time password", body = NewAccount),
+        (status = 400), (status = 401), (status = 403), (status = 409), (status = 422)))]
 pub async fn create_account<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     body: Result<Json<NewAccountRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<NewAccount>), ApiError> {
     principal.require(&[Role::Admin])?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let role = Role::parse(&body.role).filter(|r| Role::STAFF.contains(r)).ok_or_else(|| {
@@ -118,8 +155,6 @@ pub async fn create_account<S: Store>(
     tracing::info!(account_id = id, role = role.as_str(), "staff account created");
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({"id": id, "username": body.username.trim().to_lowercase(), "role": role.as_str(), "password": password}),
-        ),
+        Json(NewAccount { id, username: body.username.trim().to_lowercase(), role: role.as_str(), password }),
     ))
 }

@@ -4,18 +4,21 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use surge_app::{AppError, PassStatus, Role, Store};
 use surge_pass::{ControlCode, Verifier};
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::access::auth::Principal;
 use crate::error::ApiError;
+use crate::passes::verify_json::{CheckOut, LiveStatus, Verified};
 
-#[derive(Debug, Deserialize)]
+/// Either the scanned text or the control code typed from a printed pass.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
+    /// `EP1:…` (or `HC1:…` for an EU health certificate).
     text: Option<String>,
     control_code: Option<String>,
     /// The checkpoint's zone, to check the pass covers it.
@@ -30,14 +33,14 @@ fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
 
 /// Verifies a pass as a checkpoint would offline, then adds what only the server knows: whether it has been
 /// suspended or revoked since. A typed control code finds the stored pass, whose signed text is then verified.
-/// Returns the answer (JSON) and, when the signature held, the pass's status index. Shared by the API and the
-/// checkpoint page.
+/// Returns the answer and, when the signature held, the pass's status index. Shared by the API and the checkpoint
+/// page.
 pub async fn check<S: Store>(
     state: &AppState<S>,
     text: Option<String>,
     control_code: Option<String>,
     zone: Option<&str>,
-) -> Result<(Value, Option<u64>), ApiError> {
+) -> Result<(Verified, Option<u64>), ApiError> {
     let text = match (text, control_code) {
         (Some(text), None) => {
             let text = text.trim().to_owned();
@@ -53,7 +56,7 @@ pub async fn check<S: Store>(
                 };
                 // A health certificate has no Surge status: its verdict is the answer.
                 let verification = surge_pass::dcc::verify_hc1(&text, trust, (state.clock)());
-                return Ok((crate::passes::verify_json::dcc_verification_json(&verification), None));
+                return Ok((Verified::Dcc(crate::passes::verify_json::dcc_verification_json(&verification)), None));
             }
             text
         }
@@ -90,30 +93,22 @@ pub async fn check<S: Store>(
                 // Changed on another server: the reason is in the database.
                 (_, None) => surge_app::passes::status_reason(&state.store, index).await,
             };
-            json!({"status": status.as_str(), "reason": reason})
+            Some(LiveStatus { status: status.as_str(), reason })
         }
-        None => Value::Null,
+        None => None,
     };
-    if matches!(live["status"].as_str(), Some("revoked" | "suspended")) {
-        answer["valid"] = json!(false);
-        let code = live["status"].clone();
-        if let Some(checks) = answer["checks"].as_array_mut() {
-            checks.push(json!({"check": "live_status", "result": "fail", "code": code, "message": live["reason"]}));
-        }
+    if let Some(live) = live.as_ref().filter(|l| matches!(l.status, "revoked" | "suspended")) {
+        answer.valid = false;
+        answer.checks.push(CheckOut {
+            check: "live_status",
+            result: "fail",
+            message: live.reason.clone(),
+            code: Some(live.status),
+        });
     }
-    answer["live_status"] = live;
+    answer.live_status = Some(live);
     state.metrics.verifications.inc();
-    Ok((answer, index))
-}
-
-/// The first failure's code in an answer, for the scan log.
-pub fn failure_code(answer: &Value) -> Option<String> {
-    answer["checks"]
-        .as_array()?
-        .iter()
-        .find(|c| c["result"] == "fail")
-        .and_then(|c| c["code"].as_str())
-        .map(str::to_owned)
+    Ok((Verified::Pass(Box::new(answer)), index))
 }
 
 /// Records a check made at a checkpoint; answers whether it raised an alert.
@@ -121,36 +116,48 @@ pub async fn log_scan<S: Store>(
     state: &AppState<S>,
     principal: &Principal,
     checkpoint_id: i64,
-    answer: &Value,
+    answer: &Verified,
     index: Option<u64>,
 ) -> Result<bool, ApiError> {
     let scan = surge_app::NewScan {
         checkpoint_id: Some(checkpoint_id),
         actor: principal.actor(),
         status_index: index,
-        valid: answer["valid"] == json!(true),
-        reason: failure_code(answer),
+        valid: answer.valid(),
+        reason: answer.failure_code().map(str::to_owned),
         at: (state.clock)(),
         client_id: None,
     };
     Ok(surge_app::scans::record_scan(&state.store, &scan).await?)
 }
 
+/// Verify a pass online (checkpoint, official, admin): the offline checks plus live status
+///
+/// With `checkpoint_id` the check is logged there and goes through the cloned-pass check (`alert`).
+#[utoipa::path(post, path = "/api/v1/verify", tag = "checkpoints", request_body = VerifyRequest,
+    security(("apiKey" = [])),
+    responses((status = 200, description = "valid, checks (with reason codes), pass, live_status", body = Verified),
+        (status = 400), (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn verify<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     body: Result<Json<VerifyRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Verified>, ApiError> {
     principal.require(&[Role::Admin, Role::Official, Role::Checkpoint])?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let (mut answer, index) = check(&state, body.text, body.control_code, body.zone.as_deref()).await?;
     if let Some(checkpoint_id) = body.checkpoint_id {
-        answer["alert"] = json!(log_scan(&state, &principal, checkpoint_id, &answer, index).await?);
+        let alert = log_scan(&state, &principal, checkpoint_id, &answer, index).await?;
+        match &mut answer {
+            Verified::Pass(pass) => pass.alert = Some(alert),
+            // A health certificate is logged, but has no Surge status to clone.
+            Verified::Dcc(_) => {}
+        }
     }
     Ok(Json(answer))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCheckpointRequest {
     name: String,
@@ -159,12 +166,23 @@ pub struct NewCheckpointRequest {
     lon: f64,
 }
 
-/// Admins register checkpoints with their positions (for the cloned-pass check).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    id: i64,
+}
+
+/// Register a checkpoint with its position (admin)
+///
+/// The position feeds the cloned-pass check: one pass seen at two places too far apart in the time between.
+#[utoipa::path(post, path = "/api/v1/checkpoints", tag = "checkpoints", request_body = NewCheckpointRequest,
+    security(("apiKey" = [])),
+    responses((status = 201, description = "The checkpoint's id", body = Created),
+        (status = 400), (status = 401), (status = 403), (status = 422)))]
 pub async fn create_checkpoint<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     body: Result<Json<NewCheckpointRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     principal.require(&[Role::Admin])?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let id = surge_app::scans::register_checkpoint(
@@ -176,31 +194,79 @@ pub async fn create_checkpoint<S: Store>(
         (state.clock)(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id}))))
+    Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckpointOut {
+    id: i64,
+    name: String,
+    zone: String,
+    lat: f64,
+    lon: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Checkpoints {
+    checkpoints: Vec<CheckpointOut>,
+}
+
+/// The checkpoints (checkpoint, official, admin)
+#[utoipa::path(get, path = "/api/v1/checkpoints", tag = "checkpoints", security(("apiKey" = [])),
+    responses((status = 200, description = "checkpoints", body = Checkpoints), (status = 401), (status = 403)))]
 pub async fn list_checkpoints<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Checkpoints>, ApiError> {
     principal.require(&[Role::Admin, Role::Official, Role::Checkpoint])?;
     let checkpoints = surge_app::scans::checkpoints(&state.store).await?;
-    Ok(Json(json!({"checkpoints": checkpoints.iter().map(|c| json!({
-        "id": c.id, "name": c.name, "zone": c.zone, "lat": c.lat, "lon": c.lon,
-    })).collect::<Vec<_>>()})))
+    let checkpoints = checkpoints
+        .into_iter()
+        .map(|c| CheckpointOut { id: c.id, name: c.name, zone: c.zone, lat: c.lat, lon: c.lon })
+        .collect();
+    Ok(Json(Checkpoints { checkpoints }))
 }
 
-/// Alerts for officials, newest first: possible cloned passes.
-pub async fn alerts<S: Store>(State(state): State<AppState<S>>, principal: Principal) -> Result<Json<Value>, ApiError> {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertOut {
+    id: i64,
+    /// `possible_cloned_pass`.
+    kind: String,
+    status_index: Option<u64>,
+    detail: String,
+    /// Unix seconds.
+    at: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Alerts {
+    alerts: Vec<AlertOut>,
+}
+
+/// Alerts for officials, newest first: possible cloned passes
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "checkpoints", security(("apiKey" = [])),
+    responses((status = 200, description = "alerts", body = Alerts), (status = 401), (status = 403)))]
+pub async fn alerts<S: Store>(
+    State(state): State<AppState<S>>,
+    principal: Principal,
+) -> Result<Json<Alerts>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
     let alerts = surge_app::scans::alerts(&state.store, 100).await?;
-    Ok(Json(json!({"alerts": alerts.iter().map(|a| json!({
-        "id": a.id, "kind": a.kind, "status_index": a.status_index, "detail": a.detail, "at": a.at.unix_timestamp(),
-    })).collect::<Vec<_>>()})))
+    let alerts = alerts
+        .into_iter()
+        .map(|a| AlertOut {
+            id: a.id,
+            kind: a.kind,
+            status_index: a.status_index,
+            detail: a.detail,
+            at: a.at.unix_timestamp(),
+        })
+        .collect();
+    Ok(Json(Alerts { alerts }))
 }
 
 /// One check made without a network, as the checkpoint page queued it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OfflineScan {
     /// The page's own id for the scan: the same scan uploaded twice is recorded once.
@@ -214,19 +280,35 @@ pub struct OfflineScan {
     at: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OfflineScans {
+    /// At most 1000.
     scans: Vec<OfflineScan>,
 }
 
-/// Records the scans a checkpoint made offline, with their own times, through the same cloned-pass check as live
-/// scans. Every scan is checked before any is recorded, and a bad one is named by its position.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScansUploaded {
+    received: usize,
+    /// A scan whose id was uploaded before is not recorded again.
+    recorded: usize,
+    /// How many raised an alert.
+    alerts: usize,
+}
+
+/// Upload checks a checkpoint made without a network, with their own times
+///
+/// They go through the same cloned-pass check as live scans. Every scan is checked before any is recorded, and a
+/// bad one is named by its position.
+#[utoipa::path(post, path = "/api/v1/scans", tag = "checkpoints", request_body = OfflineScans,
+    security(("apiKey" = [])),
+    responses((status = 200, description = "How many were received, recorded and raised an alert", body = ScansUploaded),
+        (status = 400), (status = 401), (status = 403), (status = 422)))]
 pub async fn upload_scans<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     body: Result<Json<OfflineScans>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ScansUploaded>, ApiError> {
     principal.require(&[Role::Admin, Role::Official, Role::Checkpoint])?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let upload: Vec<surge_app::scans::OfflineScan> = body
@@ -242,5 +324,5 @@ pub async fn upload_scans<S: Store>(
         })
         .collect();
     let done = surge_app::scans::record_offline(&state.store, &principal.actor(), &upload, (state.clock)()).await?;
-    Ok(Json(json!({"received": done.received, "recorded": done.recorded, "alerts": done.alerts})))
+    Ok(Json(ScansUploaded { received: done.received, recorded: done.recorded, alerts: done.alerts }))
 }

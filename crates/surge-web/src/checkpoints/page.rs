@@ -122,6 +122,29 @@ fn offline_strings(lang: Lang) -> String {
     )
 }
 
+/// A signing key the offline page trusts.
+#[derive(Debug, serde::Serialize)]
+struct OfflineKey {
+    kid: String,
+    /// COSE algorithm: -8 Ed25519, -7 ES256.
+    alg: i8,
+    /// The public key, base64.
+    public: String,
+    valid_from: i64,
+    valid_until: i64,
+}
+
+/// What the checkpoint page needs to check passes with no network.
+#[derive(Debug, serde::Serialize)]
+struct OfflineData {
+    issuer: String,
+    generated_at: i64,
+    keys: Vec<OfflineKey>,
+    /// The passes that are not plainly valid, by status index.
+    statuses: std::collections::BTreeMap<u64, &'static str>,
+    status_len: u64,
+}
+
 /// The trust keys and the passes that are not plainly valid, for the page to check passes with no network. Only
 /// for checkpoint staff; the service worker keeps the last copy.
 pub async fn offline_data<S: Store>(
@@ -131,40 +154,29 @@ pub async fn offline_data<S: Store>(
     principal.require(&ROLES)?;
     state.caches.refresh_statuses(&state.store).await?;
     let now = (state.clock)();
-    let keys: Vec<Value> = state
+    let keys = state
         .trust
         .active_keys()
-        .map(|k| {
-            serde_json::json!({
-                "kid": k.kid().to_hex(),
-                "alg": match k.key.algorithm() { surge_pass::Algorithm::Ed25519 => -8, surge_pass::Algorithm::Es256 => -7 },
-                "public": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, k.key.to_bytes()),
-                "valid_from": k.valid_from.unix_timestamp(),
-                "valid_until": k.valid_until.unix_timestamp(),
-            })
+        .map(|k| OfflineKey {
+            kid: k.kid().to_hex(),
+            alg: match k.key.algorithm() {
+                surge_pass::Algorithm::Ed25519 => -8,
+                surge_pass::Algorithm::Es256 => -7,
+            },
+            public: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, k.key.to_bytes()),
+            valid_from: k.valid_from.unix_timestamp(),
+            valid_until: k.valid_until.unix_timestamp(),
         })
         .collect();
-    let statuses: serde_json::Map<String, Value> = state
-        .caches
-        .not_valid()
-        .into_iter()
-        .map(|(index, status)| (index.to_string(), Value::from(status.as_str())))
-        .collect();
-    let body = serde_json::json!({
-        "issuer": state.trust.issuer,
-        "generated_at": now.unix_timestamp(),
-        "keys": keys,
-        "statuses": statuses,
-        "status_len": surge_app::passes::status_list_len(&state.store).await?,
-    });
-    Ok((
-        [
-            (axum::http::header::CACHE_CONTROL, "private, no-store"),
-            (axum::http::header::CONTENT_TYPE, "application/json"),
-        ],
-        body.to_string(),
-    )
-        .into_response())
+    let statuses = state.caches.not_valid().into_iter().map(|(index, status)| (index, status.as_str())).collect();
+    let body = OfflineData {
+        issuer: state.trust.issuer.clone(),
+        generated_at: now.unix_timestamp(),
+        keys,
+        statuses,
+        status_len: surge_app::passes::status_list_len(&state.store).await?,
+    };
+    Ok(([(axum::http::header::CACHE_CONTROL, "private, no-store")], axum::Json(body)).into_response())
 }
 
 pub async fn script() -> Response {
@@ -245,36 +257,28 @@ pub async fn submit<S: Store>(
             tracing::error!(code = e.code, "logging a scan failed");
         }
     }
-    let valid = answer["valid"] == Value::Bool(true);
-    let pass = &answer["pass"];
-    let details = if pass.is_object() {
-        let date = |key: &str| pass[key].as_str().and_then(|t| t.get(..10)).unwrap_or("").to_owned();
-        format!(
+    let valid = answer.valid();
+    let details = match answer.pass() {
+        Some(pass) => format!(
             "<dl><dt>{holder_l}</dt><dd>{holder}</dd><dt>{id_l}</dt><dd>{masked}</dd><dt>{zones_l}</dt><dd>{zones}</dd>\
              <dt>{from_l}</dt><dd>{from}</dd><dt>{until_l}</dt><dd>{until}</dd></dl>",
             holder_l = lang.t("pass.holder"),
-            holder = escape(pass["holder"].as_str().unwrap_or("")),
+            holder = escape(&pass.holder),
             id_l = lang.t("check.masked_id"),
-            masked = escape(pass["masked_id"].as_str().unwrap_or("—")),
+            masked = escape(pass.masked_id.as_deref().unwrap_or("—")),
             zones_l = lang.t("pass.zones"),
-            zones = escape(
-                &pass["zones"]
-                    .as_array()
-                    .map(|z| z.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
-                    .unwrap_or_default()
-            ),
+            zones = escape(&pass.zones.join(", ")),
             from_l = lang.t("pass.from"),
-            from = date("not_before"),
+            from = pass.not_before.get(..10).unwrap_or(""),
             until_l = lang.t("check.expires"),
-            until = date("expires"),
-        )
-    } else {
-        String::new()
+            until = pass.expires.get(..10).unwrap_or(""),
+        ),
+        None => String::new(),
     };
     let verdict = if valid {
         format!("<div class=\"verdict valid\" role=\"status\"><p class=\"big\">{}</p></div>", lang.t("check.valid"))
     } else {
-        let reason = crate::checkpoints::api::failure_code(&answer).map(|c| reason_words(lang, &c)).unwrap_or_default();
+        let reason = answer.failure_code().map(|c| reason_words(lang, c)).unwrap_or_default();
         format!(
             "<div class=\"verdict invalid\" role=\"alert\"><p class=\"big\">{}</p><p>{}</p></div>",
             lang.t("check.invalid"),

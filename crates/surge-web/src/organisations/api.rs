@@ -5,18 +5,16 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use surge_app::{ApiKey, BatchRecord, OrgFilter, OrganisationRecord, Role, Store};
 use surge_domain::{OrgStatus, RegistrationInput, Transition};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::access::auth::Principal;
 use crate::error::ApiError;
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
+use crate::wire::rfc3339;
 
 /// Numbers may come as JSON numbers or as the text typed in a form.
 fn text_of(value: &Value) -> String {
@@ -27,7 +25,8 @@ fn text_of(value: &Value) -> String {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// An organisation's registration: every field is checked, and each problem is named by its field.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     #[serde(default)]
@@ -44,43 +43,109 @@ pub struct RegisterRequest {
     contact_phone: String,
     #[serde(default)]
     contact_email: String,
+    /// A number, or the text typed in a form.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     requested_quota: Value,
 }
 
-fn organisation_json(org: &OrganisationRecord) -> Value {
-    let (quota, note) = match &org.status {
-        OrgStatus::Approved { quota } => (Some(*quota), None),
-        OrgStatus::Rejected { reason } => (None, Some(reason.clone())),
-        OrgStatus::InfoRequested { question } => (None, Some(question.clone())),
-        OrgStatus::InReview => (None, None),
-    };
-    json!({
-        "id": org.id,
-        "legal_name": org.legal_name,
-        "registry_number": org.registry_number,
-        "category": org.category,
-        "address": org.address,
-        "zone": org.zone,
-        "contact_phone": org.contact_phone,
-        "contact_email": org.contact_email,
-        "requested_quota": org.requested_quota,
-        "status": org.status.code(),
-        "quota": quota,
-        "status_note": note,
-        "findings": org.findings.iter().map(|(rule, passed, detail)| json!({"rule": rule, "passed": passed, "detail": detail})).collect::<Vec<_>>(),
-        "passed_all_rules": org.passed_all_rules,
-        "passes_used": org.passes_used,
-        "created_at": rfc3339(org.created_at),
-        "updated_at": rfc3339(org.updated_at),
-    })
+/// One screening rule's verdict on a registration.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FindingOut {
+    /// `category_allowed`, `registry_number_valid`, `registry_number_unique` or `name_unique_in_zone`.
+    rule: String,
+    passed: bool,
+    detail: String,
 }
 
-/// Anyone may register an organisation. The answer carries the organisation admin's API key, shown only here.
+/// An organisation as staff (or its own admin) see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganisationOut {
+    id: i64,
+    legal_name: String,
+    registry_number: String,
+    category: String,
+    address: String,
+    zone: String,
+    contact_phone: String,
+    contact_email: String,
+    requested_quota: u32,
+    /// `in_review`, `approved`, `rejected` or `info_requested`.
+    status: &'static str,
+    /// The quota, once approved.
+    quota: Option<u32>,
+    /// The reason for a rejection, or the question asked.
+    status_note: Option<String>,
+    findings: Vec<FindingOut>,
+    passed_all_rules: bool,
+    passes_used: u64,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&OrganisationRecord> for OrganisationOut {
+    fn from(org: &OrganisationRecord) -> Self {
+        let (quota, status_note) = match &org.status {
+            OrgStatus::Approved { quota } => (Some(*quota), None),
+            OrgStatus::Rejected { reason } => (None, Some(reason.clone())),
+            OrgStatus::InfoRequested { question } => (None, Some(question.clone())),
+            OrgStatus::InReview => (None, None),
+        };
+        Self {
+            id: org.id,
+            legal_name: org.legal_name.clone(),
+            registry_number: org.registry_number.clone(),
+            category: org.category.clone(),
+            address: org.address.clone(),
+            zone: org.zone.clone(),
+            contact_phone: org.contact_phone.clone(),
+            contact_email: org.contact_email.clone(),
+            requested_quota: org.requested_quota,
+            status: org.status.code(),
+            quota,
+            status_note,
+            findings: org
+                .findings
+                .iter()
+                .map(|(rule, passed, detail)| FindingOut {
+                    rule: rule.clone(),
+                    passed: *passed,
+                    detail: detail.clone(),
+                })
+                .collect(),
+            passed_all_rules: org.passed_all_rules,
+            passes_used: org.passes_used,
+            created_at: rfc3339(org.created_at),
+            updated_at: rfc3339(org.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScreeningOut {
+    passed_all_rules: bool,
+    findings: Vec<FindingOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registered {
+    id: i64,
+    /// Always `in_review`: an official decides.
+    status: &'static str,
+    screening: ScreeningOut,
+    /// The organisation admin's API key, shown only here.
+    api_key: String,
+}
+
+/// Register an organisation (anyone); returns its admin's API key once
+///
+/// The registration is screened at once; an official decides.
+#[utoipa::path(post, path = "/api/organisations", tag = "organisations", request_body = RegisterRequest,
+    responses((status = 201, description = "Registered and screened", body = Registered), (status = 400), (status = 422)))]
 pub async fn register<S: Store>(
     State(state): State<AppState<S>>,
     body: Result<Json<RegisterRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Registered>), ApiError> {
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let input = RegistrationInput {
         legal_name: body.legal_name,
@@ -97,35 +162,55 @@ pub async fn register<S: Store>(
         surge_app::register_organisation(&state.store, &state.config, &input, Some(key.hash()), (state.clock)())
             .await?;
     state.metrics.organisations_registered.inc();
-    let findings: Vec<Value> =
-        screening.findings.iter().map(|f| json!({"rule": f.rule, "passed": f.passed, "detail": f.detail})).collect();
+    let findings = screening
+        .findings
+        .iter()
+        .map(|f| FindingOut { rule: f.rule.to_owned(), passed: f.passed, detail: f.detail.clone() })
+        .collect();
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "id": id,
-            "status": "in_review",
-            "screening": {"passed_all_rules": screening.passed_all(), "findings": findings},
-            "api_key": key.reveal(),
-        })),
+        Json(Registered {
+            id,
+            status: "in_review",
+            screening: ScreeningOut { passed_all_rules: screening.passed_all(), findings },
+            api_key: key.reveal().to_owned(),
+        }),
     ))
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `in_review`, `approved`, `rejected` or `info_requested`.
     status: Option<String>,
     category: Option<String>,
     zone: Option<String>,
     passed_all_rules: Option<bool>,
+    /// The last id of the page before (`next_after`).
     after: Option<i64>,
+    /// At most 1000; 100 when absent.
     limit: Option<u32>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganisationPage {
+    organisations: Vec<OrganisationOut>,
+    /// Where the next page starts; null on the last.
+    next_after: Option<i64>,
+}
+
+/// The screening queue (admin, official)
+///
+/// Only the organisations within the official's zones and categories.
+#[utoipa::path(get, path = "/api/organisations", tag = "organisations", params(ListQuery), security(("apiKey" = [])),
+    responses((status = 200, description = "A page of organisations", body = OrganisationPage),
+        (status = 400), (status = 401), (status = 403)))]
 pub async fn list_organisations<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OrganisationPage>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let filter = OrgFilter {
@@ -138,37 +223,56 @@ pub async fn list_organisations<S: Store>(
         limit: q.limit.unwrap_or(100),
     };
     let page = surge_app::organisations::list_in_scope(&state.store, &filter, &principal.scope()).await?;
-    let visible: Vec<Value> = page.visible.iter().map(organisation_json).collect();
-    Ok(Json(json!({"organisations": visible, "next_after": page.next_after})))
+    let organisations = page.visible.iter().map(OrganisationOut::from).collect();
+    Ok(Json(OrganisationPage { organisations, next_after: page.next_after }))
 }
 
+/// One organisation (staff, or its own admin)
+#[utoipa::path(get, path = "/api/organisations/{id}", tag = "organisations", params(("id" = i64, Path)),
+    security(("apiKey" = [])),
+    responses((status = 200, description = "The organisation", body = OrganisationOut),
+        (status = 401), (status = 403), (status = 404)))]
 pub async fn organisation<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OrganisationOut>, ApiError> {
     principal.require(&[Role::Admin, Role::Official, Role::OrganisationAdmin])?;
     let org = surge_app::organisations::organisation(&state.store, id).await?;
     principal.require_for(&org)?;
-    Ok(Json(organisation_json(&org)))
+    Ok(Json(OrganisationOut::from(&org)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
+    /// `approve`, `reject`, `ask`, `set_quota` or `resubmit`.
     action: String,
     quota: Option<u32>,
     reason: Option<String>,
     question: Option<String>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Decided {
+    id: i64,
+    /// The new status.
+    status: &'static str,
+}
+
+/// Approve, reject, ask, set quota (staff); resubmit (its admin)
+///
 /// Officials approve, reject, ask for information or change a quota; an organisation's admin answers a question.
+#[utoipa::path(post, path = "/api/organisations/{id}/decision", tag = "organisations", params(("id" = i64, Path)),
+    request_body = DecisionRequest, security(("apiKey" = [])),
+    responses((status = 200, description = "The new status", body = Decided),
+        (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn decide<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     Path(id): Path<i64>,
     body: Result<Json<DecisionRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Decided>, ApiError> {
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let transition = match body.action.as_str() {
         "approve" => {
@@ -195,67 +299,75 @@ pub async fn decide<S: Store>(
     let (actor, scope) = (principal.actor(), principal.scope());
     let official = surge_app::Official { actor: &actor, phone: principal.own_phone(), scope: &scope };
     let status = surge_app::decide(&state.store, id, &transition, &official, (state.clock)()).await?;
-    Ok(Json(json!({"id": id, "status": status.code()})))
+    Ok(Json(Decided { id, status: status.code() }))
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkApproveRequest {
     category: Option<String>,
     zone: Option<String>,
 }
 
-/// Approves every organisation in review that passed every rule (optionally of one category or zone).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkApproved {
+    approved: usize,
+    ids: Vec<i64>,
+}
+
+/// Approve all in review that passed every rule (admin, official)
+///
+/// Optionally of one category or zone, always within the caller's own.
+#[utoipa::path(post, path = "/api/organisations/bulk-approve", tag = "organisations",
+    request_body(content = Option<BulkApproveRequest>), security(("apiKey" = [])),
+    responses((status = 200, description = "Approved ids", body = BulkApproved), (status = 401), (status = 403)))]
 pub async fn bulk_approve<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     body: Option<Json<BulkApproveRequest>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BulkApproved>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
     let body = body.map(|Json(b)| b).unwrap_or_default();
     let approved = scoped_bulk_approve(&state, &principal, body.zone, body.category).await?;
-    Ok(Json(json!({"approved": approved.len(), "ids": approved})))
+    Ok(Json(BulkApproved { approved: approved.len(), ids: approved }))
 }
 
-/// Approves the organisations in review that passed every rule, within the caller's scope: each zone and category
-/// of it, narrowed by the request. Shared by the API and the screening page.
+/// Approves the organisations in review that passed every rule, within the caller's scope. Shared by the API and
+/// the screening page.
 pub async fn scoped_bulk_approve<S: Store>(
     state: &AppState<S>,
     principal: &Principal,
     zone: Option<String>,
     category: Option<String>,
 ) -> Result<Vec<i64>, ApiError> {
-    let scope = principal.scope();
-    let pick = |requested: Option<String>, allowed: &[String]| -> Result<Vec<Option<String>>, ApiError> {
-        match (requested, allowed.is_empty()) {
-            (requested, true) => Ok(vec![requested]),
-            // A requested zone inside an allowed one is fine: the filter takes in sub-zones.
-            (Some(r), false) if allowed.iter().any(|a| surge_domain::zone_covers(a, &r) || *a == r) => {
-                Ok(vec![Some(r)])
-            }
-            (Some(_), false) => Err(ApiError::forbidden()),
-            (None, false) => Ok(allowed.iter().cloned().map(Some).collect()),
-        }
-    };
-    let mut approved = Vec::new();
-    for zone in pick(zone, &scope.zones)? {
-        for category in pick(category.clone(), &scope.categories)? {
-            let filter = OrgFilter { category: category.clone(), zone: zone.clone(), ..OrgFilter::default() };
-            let actor = principal.actor();
-            let official = surge_app::Official { actor: &actor, phone: principal.own_phone(), scope: &scope };
-            approved.extend(surge_app::bulk_approve(&state.store, &filter, &official, (state.clock)()).await?);
-        }
-    }
-    Ok(approved)
+    let (actor, scope) = (principal.actor(), principal.scope());
+    let official = surge_app::Official { actor: &actor, phone: principal.own_phone(), scope: &scope };
+    Ok(surge_app::organisations::bulk_approve_in_scope(&state.store, zone, category, &official, (state.clock)())
+        .await?)
 }
 
-/// An organisation's admin uploads its employee list (CSV). Accepted files are issued in the background.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchAccepted {
+    batch_id: i64,
+    /// The same file was uploaded before: this is its batch.
+    duplicate: bool,
+    /// Where to follow the batch.
+    progress: String,
+}
+
+/// Upload the employee CSV (its admin, admin); issued in the background
+///
+/// Any bad row refuses the file, each problem named by line and column.
+#[utoipa::path(post, path = "/api/organisations/{id}/employees", tag = "organisations", params(("id" = i64, Path)),
+    request_body(content = String, content_type = "text/csv"), security(("apiKey" = [])),
+    responses((status = 202, description = "Accepted: batch id and progress URL", body = BatchAccepted),
+        (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
 pub async fn upload<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     Path(id): Path<i64>,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<BatchAccepted>), ApiError> {
     principal.require(&[Role::Admin, Role::OrganisationAdmin])?;
     principal.require_for(&surge_app::organisations::organisation(&state.store, id).await?)?;
     match surge_app::upload_employees(&state.store, &state.config, id, &body, (state.clock)()).await {
@@ -263,11 +375,11 @@ pub async fn upload<S: Store>(
             state.metrics.batches_accepted.inc();
             Ok((
                 StatusCode::ACCEPTED,
-                Json(json!({
-                    "batch_id": created.id,
-                    "duplicate": created.duplicate,
-                    "progress": format!("/api/batches/{}", created.id),
-                })),
+                Json(BatchAccepted {
+                    batch_id: created.id,
+                    duplicate: created.duplicate,
+                    progress: format!("/api/batches/{}", created.id),
+                }),
             ))
         }
         Err(e) => {
@@ -277,28 +389,49 @@ pub async fn upload<S: Store>(
     }
 }
 
-fn batch_json(b: &BatchRecord) -> Value {
-    let done = b.issued + b.failed;
-    json!({
-        "id": b.id,
-        "organisation_id": b.organisation_id,
-        "rows": b.rows,
-        "issued": b.issued,
-        "failed": b.failed,
-        "status": b.status.as_str(),
-        "percent": (done * 100).checked_div(b.rows).unwrap_or(100),
-        "created_at": rfc3339(b.created_at),
-    })
+/// An employee list's issuance.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchOut {
+    id: i64,
+    organisation_id: i64,
+    rows: u64,
+    issued: u64,
+    /// Rows that could not be issued (the person or vehicle already has an active pass).
+    failed: u64,
+    status: &'static str,
+    percent: u64,
+    created_at: String,
 }
 
+impl From<&BatchRecord> for BatchOut {
+    fn from(b: &BatchRecord) -> Self {
+        let done = b.issued + b.failed;
+        Self {
+            id: b.id,
+            organisation_id: b.organisation_id,
+            rows: b.rows,
+            issued: b.issued,
+            failed: b.failed,
+            status: b.status.as_str(),
+            percent: (done * 100).checked_div(b.rows).unwrap_or(100),
+            created_at: rfc3339(b.created_at),
+        }
+    }
+}
+
+/// Issuance progress (staff, or the organisation's admin)
+#[utoipa::path(get, path = "/api/batches/{id}", tag = "organisations", params(("id" = i64, Path)),
+    security(("apiKey" = [])),
+    responses((status = 200, description = "Rows, issued, failed, percent", body = BatchOut),
+        (status = 401), (status = 403), (status = 404)))]
 pub async fn batch<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BatchOut>, ApiError> {
     // Check the caller before saying whether the batch exists.
     principal.require(&[Role::Admin, Role::Official, Role::OrganisationAdmin])?;
     let batch = surge_app::organisations::batch(&state.store, id).await?;
     principal.require_for(&surge_app::organisations::organisation(&state.store, batch.organisation_id).await?)?;
-    Ok(Json(batch_json(&batch)))
+    Ok(Json(BatchOut::from(&batch)))
 }

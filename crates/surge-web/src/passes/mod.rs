@@ -14,7 +14,7 @@ use crate::AppState;
 
 pub(crate) fn routes<S: Store + Clone + 'static>() -> Router<AppState<S>> {
     Router::new()
-        .route("/api/trust-list", get(api::trust_list::<S>))
+        .route("/api/trust-list", get(api::trust_list_first::<S>))
         .route("/api/v1/trust-list", get(api::trust_list::<S>))
         .route("/api/v1/passes/{index}/status", post(api::set_status::<S>))
         .route("/api/v1/revocations", get(api::revocations::<S>))

@@ -5,22 +5,20 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use surge_app::policy::{Policy, PolicyProblem};
 use surge_app::{Role, Store};
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::access::auth::Principal;
-use crate::error::ApiError;
+use crate::error::{ApiError, Details, RuleProblem};
 
 pub(crate) fn problems_error(problems: &[PolicyProblem]) -> ApiError {
     ApiError {
-        details: Some(json!(
-            problems
-                .iter()
-                .map(|p| json!({"rule": p.rule, "field": p.field, "message": p.message}))
-                .collect::<Vec<_>>()
+        details: Some(Details::Rules(
+            problems.iter().map(|p| RuleProblem { rule: p.rule, field: p.field, message: p.message.clone() }).collect(),
         )),
         ..ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -34,42 +32,96 @@ async fn in_force<S: Store>(state: &AppState<S>) -> Result<(i64, Value), ApiErro
     Ok(surge_app::policy::in_force(&state.store).await?)
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyInForce {
+    version: i64,
+    /// `{"rules": [{id, outcome, when (CertLogic), reason {en, ko}}]}`.
+    #[schema(value_type = Object)]
+    policy: Value,
+}
+
+/// The pass policy in force and its version (official, admin)
+#[utoipa::path(get, path = "/api/v1/policy", tag = "policy", security(("apiKey" = [])),
+    responses((status = 200, description = "version and policy", body = PolicyInForce), (status = 401), (status = 403)))]
 pub async fn current<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PolicyInForce>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
-    let (version, document) = in_force(&state).await?;
-    Ok(Json(json!({"version": version, "policy": document})))
+    let (version, policy) = in_force(&state).await?;
+    Ok(Json(PolicyInForce { version, policy }))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyVersion {
+    version: i64,
+}
+
+/// Replace the policy with a new version (admin)
+///
+/// `{"rules": [{id, outcome, when (CertLogic), reason {en, ko}}]}`. Every problem in a bad document is listed by
+/// rule and field, and nothing is stored; the new version and its audit entry are written together.
+#[utoipa::path(post, path = "/api/v1/policy", tag = "policy", request_body(content = Object),
+    security(("apiKey" = [])),
+    responses((status = 201, description = "The new version", body = PolicyVersion),
+        (status = 400), (status = 401), (status = 403), (status = 422)))]
 pub async fn replace<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<PolicyVersion>), ApiError> {
     principal.require(&[Role::Admin])?;
     let Json(document) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let (version, _) =
         surge_app::policy::replace_policy(&state.store, &principal.actor(), &document, (state.clock)()).await?;
-    Ok((StatusCode::CREATED, Json(json!({"version": version}))))
+    Ok((StatusCode::CREATED, Json(PolicyVersion { version })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TryRequest {
     /// A policy to try; the one in force when absent.
+    #[schema(value_type = Option<Object>)]
     policy: Option<Value>,
-    /// Sample applications: each the facts a rule sees (`application`, `applicant`, optionally `external`).
+    /// 1 to 1000 sample applications: each the facts a rule sees (`application`, `applicant`, optionally
+    /// `external`).
+    #[schema(value_type = Vec<Object>)]
     samples: Vec<Value>,
 }
 
-/// Runs a policy over sample facts and says, for each, what it would decide and which rule would fire.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reason {
+    en: String,
+    ko: String,
+}
+
+/// What the policy would decide on one sample.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TryOutcome {
+    /// `approve`, `review` or `reject`.
+    outcome: &'static str,
+    /// The rule that fired; null when none did.
+    rule: Option<String>,
+    reason: Reason,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TryResults {
+    results: Vec<TryOutcome>,
+}
+
+/// Try a policy (or the one in force) on sample application facts (official, admin)
+///
+/// Says, for each sample, what the policy would decide and which rule would fire.
+#[utoipa::path(post, path = "/api/v1/policy/try", tag = "policy", request_body = TryRequest,
+    security(("apiKey" = [])),
+    responses((status = 200, description = "One result per sample: outcome, rule, reason", body = TryResults),
+        (status = 400), (status = 401), (status = 403), (status = 422)))]
 pub async fn try_policy<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     body: Result<Json<TryRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TryResults>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     if body.samples.is_empty() || body.samples.len() > 1000 {
@@ -81,20 +133,21 @@ pub async fn try_policy<S: Store>(
     };
     let policy = Policy::parse(&document).map_err(|p| problems_error(&p))?;
     let clock = (state.clock)().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    let results: Vec<Value> = body
+    let results = body
         .samples
         .into_iter()
         .map(|mut facts| {
             if facts.get("external").is_none() && facts.is_object() {
-                facts["external"] = json!({"validationClock": clock});
+                let external = serde_json::Map::from_iter([("validationClock".to_owned(), Value::from(clock.clone()))]);
+                facts["external"] = Value::Object(external);
             }
             let decision = policy.decide(&facts);
-            json!({
-                "outcome": decision.outcome.as_str(),
-                "rule": decision.rule,
-                "reason": {"en": decision.reason_en, "ko": decision.reason_ko},
-            })
+            TryOutcome {
+                outcome: decision.outcome.as_str(),
+                rule: decision.rule,
+                reason: Reason { en: decision.reason_en, ko: decision.reason_ko },
+            }
         })
         .collect();
-    Ok(Json(json!({"results": results})))
+    Ok(Json(TryResults { results }))
 }

@@ -5,12 +5,12 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use surge_app::results::{
     ClinicianAction, RegistrationForm, ResultsConfig, handle_queued, receive_batch, register_for_results,
 };
 use surge_app::{Role, Store};
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::access::auth::Principal;
@@ -27,9 +27,10 @@ fn config<S>(state: &AppState<S>) -> Result<&ResultsConfig, ApiError> {
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationRequest {
+    /// The number on the sample's label.
     specimen_id: String,
     family: String,
     given: String,
@@ -38,12 +39,22 @@ pub struct RegistrationRequest {
     phone: String,
 }
 
-/// A patient registers for their result: the number on the sample's label, name, date of birth and phone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    id: i64,
+}
+
+/// A patient registers for their result (public; 30 per client address in 15 minutes)
+///
+/// The number on the sample's label, name, date of birth and phone.
+#[utoipa::path(post, path = "/api/v1/results/registrations", tag = "results", request_body = RegistrationRequest,
+    responses((status = 201, description = "The registration's id", body = Created),
+        (status = 400), (status = 404), (status = 422), (status = 429)))]
 pub async fn register<S: Store>(
     State(state): State<AppState<S>>,
     ClientAddress(address): ClientAddress,
     body: Result<Json<RegistrationRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let config = config(&state)?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let form = RegistrationForm {
@@ -54,15 +65,39 @@ pub async fn register<S: Store>(
         phone: &body.phone,
     };
     let id = register_for_results(&state.store, config, &form, &address, (state.clock)()).await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id}))))
+    Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
-/// A lab uploads an HL7 v2 file (one message, several, or an FHS/BHS batch); each message gets its ACK.
+/// One HL7 v2 message's answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AckOut {
+    /// `AA` accepted, `AE` error, `AR` rejected.
+    ack_code: &'static str,
+    /// The ACK message itself (HL7 v2 text).
+    ack: String,
+    /// The message came before and was not taken again.
+    duplicate: bool,
+    texted: usize,
+    queued: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Acks {
+    messages: Vec<AckOut>,
+}
+
+/// Upload an HL7 v2 file for labs without MLLP (a lab's key, or admin); one ACK per message
+///
+/// ORU^R01, 2.3 to 2.5.1; one message, several, or an FHS/BHS batch.
+#[utoipa::path(post, path = "/api/v1/results/hl7", tag = "results",
+    request_body(content = String, content_type = "text/plain"), security(("apiKey" = [])),
+    responses((status = 200, description = "Each message's ACK, and how many results were texted or queued", body = Acks),
+        (status = 401), (status = 403), (status = 404)))]
 pub async fn upload_hl7<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     body: String,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Acks>, ApiError> {
     principal.require(&SENDERS)?;
     let config = config(&state)?;
     let now = (state.clock)();
@@ -74,22 +109,63 @@ pub async fn upload_hl7<S: Store>(
     };
     let answers = receive_batch(&state.store, config, &body, now, &mut ack_id).await?;
     tracing::info!(actor, messages = answers.len(), "HL7 file uploaded");
-    Ok(Json(json!({"messages": answers.iter().map(|a| json!({
-        "ack_code": a.code.as_str(),
-        "ack": a.ack,
-        "duplicate": a.duplicate,
-        "texted": a.texted,
-        "queued": a.queued,
-    })).collect::<Vec<_>>()})))
+    let messages = answers
+        .into_iter()
+        .map(|a| AckOut {
+            ack_code: a.code.as_str(),
+            ack: a.ack,
+            duplicate: a.duplicate,
+            texted: a.texted,
+            queued: a.queued,
+        })
+        .collect();
+    Ok(Json(Acks { messages }))
 }
 
-/// A lab posts a FHIR R4 Bundle (DiagnosticReport, Observation, Patient, Specimen). The answer is a FHIR
-/// OperationOutcome: accepted, or why not (the same rules as HL7 v2; a Bundle received before is not taken twice).
+/// A FHIR OperationOutcome, with Surge's count of what was done.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OperationOutcome {
+    /// `OperationOutcome`.
+    #[serde(rename = "resourceType")]
+    resource_type: &'static str,
+    issue: Vec<OutcomeIssue>,
+    surge: Taken,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutcomeIssue {
+    /// `information` or `error`.
+    severity: &'static str,
+    /// `informational` or `invalid`.
+    code: &'static str,
+    diagnostics: String,
+}
+
+/// What was done with a file or Bundle.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Taken {
+    /// The same file came before and was not taken again.
+    duplicate: bool,
+    /// Results texted to the patient (final, not detected, registered).
+    texted: usize,
+    /// Results put in the clinicians' queue.
+    queued: usize,
+}
+
+/// A FHIR R4 Bundle of results (a lab's key, or admin); routed like HL7 v2; answers an OperationOutcome
+///
+/// DiagnosticReport, Observation, Patient, Specimen. The same rules as HL7 v2; a Bundle received before is not
+/// taken twice.
+#[utoipa::path(post, path = "/api/v1/fhir/Bundle", tag = "results",
+    request_body(content = Object, content_type = "application/fhir+json"), security(("apiKey" = [])),
+    responses((status = 200, description = "Accepted, with how many results were texted or queued", body = OperationOutcome),
+        (status = 422, description = "Not accepted: why, as an OperationOutcome", body = OperationOutcome),
+        (status = 401), (status = 403), (status = 404)))]
 pub async fn fhir_bundle<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     body: String,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<OperationOutcome>), ApiError> {
     principal.require(&SENDERS)?;
     let config = config(&state)?;
     let taken = surge_app::results::receive_fhir(&state.store, config, &body, (state.clock)()).await?;
@@ -99,63 +175,128 @@ pub async fn fhir_bundle<S: Store>(
     };
     Ok((
         status,
-        Json(json!({
-            "resourceType": "OperationOutcome",
-            "issue": [{"severity": severity, "code": if status == StatusCode::OK { "informational" } else { "invalid" },
-                       "diagnostics": text}],
-            "surge": {"duplicate": taken.duplicate, "texted": taken.texted, "queued": taken.queued},
-        })),
+        Json(OperationOutcome {
+            resource_type: "OperationOutcome",
+            issue: vec![OutcomeIssue {
+                severity,
+                code: if status == StatusCode::OK { "informational" } else { "invalid" },
+                diagnostics: text,
+            }],
+            surge: Taken { duplicate: taken.duplicate, texted: taken.texted, queued: taken.queued },
+        }),
     ))
 }
 
-/// A small lab uploads results as CSV (the documented template). Any bad row refuses the whole file, with every
+/// Results as CSV for small labs (a lab's key, or admin)
+///
+/// Columns lab, filler_order, specimen_id, test_code (LOINC), result (SNOMED code or words), status (F, C, P),
+/// family, given, birth_date, collected_at, and optionally phone. Any bad row refuses the whole file, with every
 /// problem listed by line and column.
+#[utoipa::path(post, path = "/api/v1/results/csv", tag = "results",
+    request_body(content = String, content_type = "text/csv"), security(("apiKey" = [])),
+    responses((status = 200, description = "How many results were texted or queued, and whether the same file came before", body = Taken),
+        (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn upload_csv<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Taken>, ApiError> {
     principal.require(&SENDERS)?;
     let config = config(&state)?;
     let taken = surge_app::results::receive_csv(&state.store, config, &body, (state.clock)()).await?;
-    Ok(Json(json!({"duplicate": taken.duplicate, "texted": taken.texted, "queued": taken.queued})))
+    Ok(Json(Taken { duplicate: taken.duplicate, texted: taken.texted, queued: taken.queued }))
 }
 
-/// The clinicians' queue: results that were not texted, most urgent first, then oldest.
-pub async fn queue<S: Store>(State(state): State<AppState<S>>, principal: Principal) -> Result<Json<Value>, ApiError> {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PatientOut {
+    family: String,
+    given: String,
+    birth_date: Option<String>,
+}
+
+/// A result waiting for a clinician.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueuedResult {
+    id: i64,
+    /// Why it was not texted.
+    reason: Option<String>,
+    /// Lower is more urgent.
+    urgency: u8,
+    test_code: String,
+    test_name: String,
+    /// OBX-11: F final, C corrected, P preliminary.
+    status: String,
+    interpretation: String,
+    value: String,
+    filler_order: String,
+    specimen_id: String,
+    patient: PatientOut,
+    registration_id: Option<i64>,
+    /// Unix seconds.
+    received_at: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Queue {
+    results: Vec<QueuedResult>,
+}
+
+/// Results that were not texted, most urgent first, then oldest (clinician, admin)
+#[utoipa::path(get, path = "/api/v1/results/queue", tag = "results", security(("apiKey" = [])),
+    responses((status = 200, description = "The queue", body = Queue), (status = 401), (status = 403)))]
+pub async fn queue<S: Store>(State(state): State<AppState<S>>, principal: Principal) -> Result<Json<Queue>, ApiError> {
     principal.require(&CLINICAL)?;
     let items = surge_app::results::clinician_queue(&state.store, 200).await?;
-    Ok(Json(json!({"results": items.iter().map(|r| json!({
-        "id": r.id,
-        "reason": r.result.reason,
-        "urgency": r.result.urgency,
-        "test_code": r.result.test_code,
-        "test_name": r.result.test_name,
-        "status": r.result.status,
-        "interpretation": r.result.interpretation,
-        "value": r.result.value,
-        "filler_order": r.result.filler_order,
-        "specimen_id": r.result.specimen_id,
-        "patient": {"family": r.result.family, "given": r.result.given, "birth_date": r.result.birth_date.map(|d| d.to_string())},
-        "registration_id": r.result.registration_id,
-        "received_at": r.received_at.unix_timestamp(),
-    })).collect::<Vec<_>>()})))
+    let results = items
+        .into_iter()
+        .map(|r| QueuedResult {
+            id: r.id,
+            reason: r.result.reason,
+            urgency: r.result.urgency,
+            test_code: r.result.test_code,
+            test_name: r.result.test_name,
+            status: r.result.status,
+            interpretation: r.result.interpretation,
+            value: r.result.value,
+            filler_order: r.result.filler_order,
+            specimen_id: r.result.specimen_id,
+            patient: PatientOut {
+                family: r.result.family,
+                given: r.result.given,
+                birth_date: r.result.birth_date.map(|d| d.to_string()),
+            },
+            registration_id: r.result.registration_id,
+            received_at: r.received_at.unix_timestamp(),
+        })
+        .collect();
+    Ok(Json(Queue { results }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     /// `called_reached`, `called_not_reached` or `release`.
     action: String,
 }
 
-/// A clinician records a call, or releases one negative by text to the registered phone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Handled {
+    id: i64,
+    /// `called_reached`, `called_not_reached` or `released`.
+    state: &'static str,
+}
+
+/// Record a call, or release one negative by text to the registered phone (clinician, admin)
+#[utoipa::path(post, path = "/api/v1/results/{id}/action", tag = "results", params(("id" = i64, Path)),
+    request_body = ActionRequest, security(("apiKey" = [])),
+    responses((status = 200, description = "The new state", body = Handled),
+        (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
 pub async fn act<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     Path(id): Path<i64>,
     body: Result<Json<ActionRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Handled>, ApiError> {
     principal.require(&CLINICAL)?;
     let config = config(&state)?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
@@ -166,5 +307,5 @@ pub async fn act<S: Store>(
         ))
     })?;
     handle_queued(&state.store, config, id, action, &principal.actor(), (state.clock)()).await?;
-    Ok(Json(json!({"id": id, "state": action.state()})))
+    Ok(Json(Handled { id, state: action.state() }))
 }

@@ -1,7 +1,7 @@
 //! Test results: labs send HL7 v2, FHIR or CSV; patients register for their result; clinicians work the queue of
 //! results that must be told by a person; patients see their own negatives.
 
-mod api;
+pub(crate) mod api;
 mod pages;
 
 use axum::Router;

@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use surge_app::{Role, Store};
+use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::access::auth::Principal;
@@ -48,13 +49,23 @@ pub trait LakeQuery: Send + Sync + std::fmt::Debug {
     fn query(&self, sql: String, format: LakeFormat) -> LakeFuture;
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SqlParams {
+    /// One read-only query, e.g. `SELECT source, count(*) FROM daily_cases GROUP BY source`.
     q: String,
+    /// `json` (the default) or `csv`.
     format: Option<String>,
 }
 
+/// Run one read-only SQL query over the situation lake's tables (official, admin)
+///
+/// DataFusion's dialect. Rows beyond the server's limit are left off, and `X-Truncated` says so.
+#[utoipa::path(get, path = "/api/v1/lake/sql", tag = "situation", params(SqlParams), security(("apiKey" = [])),
+    responses((status = 200, description = "The rows: a JSON array of objects, or CSV with a header",
+            content((Vec<Object> = "application/json"), (String = "text/csv"))),
+        (status = 400), (status = 401), (status = 403), (status = 404)))]
 pub async fn sql<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,

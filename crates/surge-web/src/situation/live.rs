@@ -262,15 +262,27 @@ pub async fn events<S: Store>(
         async move {
             rx.changed().await.ok()?;
             let view = rx.borrow_and_update().scoped(&scope);
-            let data = serde_json::json!({
-                "counts": counts_html(&view, lang),
-                "alerts": alerts_html(&view, lang),
-                "updated": updated_text(&view),
-            });
-            Some((Ok::<Event, Infallible>(Event::default().event("live").data(data.to_string())), rx))
+            let update = LiveUpdate {
+                counts: counts_html(&view, lang),
+                alerts: alerts_html(&view, lang),
+                updated: updated_text(&view),
+            };
+            let event = Event::default()
+                .event("live")
+                .json_data(&update)
+                .unwrap_or_else(|_| Event::default().comment("skipped"));
+            Some((Ok::<Event, Infallible>(event), rx))
         }
     });
     sse(stream).into_response()
+}
+
+/// One push to an official's live page: the fragments to swap in.
+#[derive(Debug, serde::Serialize)]
+struct LiveUpdate {
+    counts: String,
+    alerts: String,
+    updated: String,
 }
 
 fn sse(stream: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -> impl IntoResponse {

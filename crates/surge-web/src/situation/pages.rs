@@ -2,6 +2,7 @@
 //! platform's own figures, and a page per region and area with its charts, its figures as a table, links to the
 //! same figures as CSV and JSON, and the sources to credit. Pure rendering: `dashboard` decides when and serves.
 
+use serde::Serialize;
 use std::fmt::Write as _;
 
 use surge_app::facts::PlatformFigures;
@@ -320,33 +321,62 @@ pub fn place_csv(situation: &Situation, place: &Place) -> String {
     out
 }
 
+/// One day of a place, as `/situation/….json` gives it.
+#[derive(Debug, Serialize)]
+struct DayOut {
+    date: String,
+    new_confirmed: Option<i64>,
+    cumulative_confirmed: Option<i64>,
+    new_deaths: Option<i64>,
+    cumulative_deaths: Option<i64>,
+    new_tests: Option<f64>,
+    positive_rate: Option<f64>,
+}
+
+/// A place's days, with the source to credit.
+#[derive(Debug, Serialize)]
+struct PlaceOut<'a> {
+    source: &'a str,
+    attribution: &'a str,
+    region: &'a str,
+    sub_region: &'a str,
+    name: &'a str,
+    population: Option<f64>,
+    days: Vec<DayOut>,
+}
+
 /// A place's days as JSON, with the source to credit.
 pub fn place_json(situation: &Situation, place: &Place) -> String {
-    let days: Vec<_> = place
+    let days = place
         .days
         .iter()
-        .map(|d| {
-            serde_json::json!({
-                "date": d.date.to_string(),
-                "new_confirmed": d.new_confirmed,
-                "cumulative_confirmed": d.cumulative_confirmed,
-                "new_deaths": d.new_deaths,
-                "cumulative_deaths": d.cumulative_deaths,
-                "new_tests": d.new_tests,
-                "positive_rate": d.positive_rate,
-            })
+        .map(|d| DayOut {
+            date: d.date.to_string(),
+            new_confirmed: d.new_confirmed,
+            cumulative_confirmed: d.cumulative_confirmed,
+            new_deaths: d.new_deaths,
+            cumulative_deaths: d.cumulative_deaths,
+            new_tests: d.new_tests,
+            positive_rate: d.positive_rate,
         })
         .collect();
-    serde_json::json!({
-        "source": situation.source,
-        "attribution": situation.attribution,
-        "region": place.region,
-        "sub_region": place.sub_region,
-        "name": place.name,
-        "population": place.population,
-        "days": days,
+    to_json(&PlaceOut {
+        source: &situation.source,
+        attribution: &situation.attribution,
+        region: &place.region,
+        sub_region: &place.sub_region,
+        name: &place.name,
+        population: place.population,
+        days,
     })
-    .to_string()
+}
+
+/// Plain data always serialises; an empty answer would only follow a bug, and is logged.
+fn to_json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "writing situation JSON failed");
+        String::new()
+    })
 }
 
 /// The comparison of regions as CSV.
@@ -375,27 +405,48 @@ pub fn comparison_csv(situation: &Situation) -> String {
     out
 }
 
+/// A region's latest figures, in the comparison.
+#[derive(Debug, Serialize)]
+struct RegionOut<'a> {
+    region: &'a str,
+    name: &'a str,
+    path: String,
+    latest_day: Option<String>,
+    cases_7d: Option<i64>,
+    cases_7d_per_100k: Option<f64>,
+    cumulative_confirmed: Option<i64>,
+    deaths_7d: Option<i64>,
+    cumulative_deaths: Option<i64>,
+    positive_rate: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct ComparisonOut<'a> {
+    source: &'a str,
+    attribution: &'a str,
+    regions: Vec<RegionOut<'a>>,
+}
+
 /// The comparison of regions as JSON.
 pub fn comparison_json(situation: &Situation) -> String {
-    let regions: Vec<_> = situation
+    let regions = situation
         .regions
         .iter()
         .map(|place| {
             let l = place.latest();
-            serde_json::json!({
-                "region": place.region,
-                "name": place.name,
-                "path": format!("/situation/{}", place.path()),
-                "latest_day": l.date.map(|d| d.to_string()),
-                "cases_7d": l.week_confirmed,
-                "cases_7d_per_100k": l.week_per_100k,
-                "cumulative_confirmed": l.cumulative_confirmed,
-                "deaths_7d": l.week_deaths,
-                "cumulative_deaths": l.cumulative_deaths,
-                "positive_rate": l.positive_rate,
-            })
+            RegionOut {
+                region: &place.region,
+                name: &place.name,
+                path: format!("/situation/{}", place.path()),
+                latest_day: l.date.map(|d| d.to_string()),
+                cases_7d: l.week_confirmed,
+                cases_7d_per_100k: l.week_per_100k,
+                cumulative_confirmed: l.cumulative_confirmed,
+                deaths_7d: l.week_deaths,
+                cumulative_deaths: l.cumulative_deaths,
+                positive_rate: l.positive_rate,
+            }
         })
         .collect();
-    serde_json::json!({"source": situation.source, "attribution": situation.attribution, "regions": regions})
-        .to_string()
+    to_json(&ComparisonOut { source: &situation.source, attribution: &situation.attribution, regions })
 }
