@@ -462,8 +462,28 @@ pub async fn create_api_key<S: Access + Organisations, R: RngCore + CryptoRng>(
     Ok((id, key))
 }
 
-/// Revokes an API key with its audit entry in one transaction; it stops working at once.
-pub async fn revoke_api_key<S: Access>(store: &S, actor: &str, id: i64, now: OffsetDateTime) -> Result<(), AppError> {
+/// Revokes an API key with its audit entry in one transaction; it stops working at once. `caller_key` is the key the request came with, if any: a key revoking itself when
+/// it is the last admin key and no admin account exists would leave no way in, and is refused
+/// (`last_admin_key`).
+pub async fn revoke_api_key<S: Access>(
+    store: &S,
+    actor: &str,
+    id: i64,
+    caller_key: Option<i64>,
+    now: OffsetDateTime,
+) -> Result<(), AppError> {
+    // Only admins revoke keys, so a key revoking itself is an admin key.
+    if caller_key == Some(id)
+        && store.count_api_keys(Role::Admin).await? <= 1
+        && store.count_accounts(Role::Admin).await? == 0
+    {
+        return Err(AppError::Refused {
+            code: "last_admin_key",
+            message:
+                "this is the last admin key and there is no admin account: make another admin key or account first"
+                    .into(),
+        });
+    }
     let audit = AuditEntry {
         actor: actor.to_owned(),
         action: "api_key.revoked".into(),

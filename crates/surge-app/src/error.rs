@@ -45,6 +45,9 @@ pub enum AppError {
     /// The caller's scope (zones, categories, own organisation) does not cover what they asked for.
     #[error("you may not do that")]
     Forbidden,
+    /// Refused because of what it would leave behind, with its own code: the last admin key revoking itself.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
 }
 
 impl AppError {
@@ -67,6 +70,7 @@ impl AppError {
             Self::InvalidPolicy(_) => "policy_invalid",
             Self::Unprocessable { code, .. } => code,
             Self::Forbidden => "forbidden",
+            Self::Refused { code, .. } => code,
         }
     }
 }

@@ -79,6 +79,16 @@ pub async fn register_checkpoint<S: Checkpoints>(
     Ok(store.insert_checkpoint(name.trim(), &zone, lat, lon, now).await?)
 }
 
+/// A registered checkpoint: where a check is made, and so the zone it is made for. An unknown id is the caller's
+/// mistake (422 `checkpoint_unknown` on `checkpoint_id`), never a storage failure.
+pub async fn checkpoint<S: Checkpoints>(store: &S, id: i64) -> Result<Checkpoint, AppError> {
+    store.checkpoints().await?.into_iter().find(|c| c.id == id).ok_or_else(|| AppError::Unprocessable {
+        code: "checkpoint_unknown",
+        field: Some("checkpoint_id"),
+        message: format!("no checkpoint has the id {id}"),
+    })
+}
+
 /// The checkpoints, for officers to choose theirs and for the map.
 pub async fn checkpoints<S: Checkpoints>(store: &S) -> Result<Vec<Checkpoint>, AppError> {
     Ok(store.checkpoints().await?)

@@ -164,6 +164,9 @@ pub fn parse_employee_csv(bytes: &[u8], rules: &ListRules<'_>) -> Result<Employe
             bad("name", "is empty".into());
         } else if name.chars().count() > 40 {
             bad("name", "must be 40 characters or fewer (initials are enough)".into());
+        } else if name.chars().any(char::is_control) {
+            // A newline or NUL would reach the signed pass, the text message and the officer's screen.
+            bad("name", "must not contain control characters (line breaks, tabs, NUL)".into());
         }
         let phone = match Phone::parse(get("phone"), rules.phone_region) {
             Ok(p) => Some(p),
@@ -220,6 +223,9 @@ pub fn parse_employee_csv(bytes: &[u8], rules: &ListRules<'_>) -> Result<Employe
             None
         } else if plate.chars().count() > 16 {
             bad("vehicle_plate", "must be 16 characters or fewer".into());
+            None
+        } else if plate.chars().any(char::is_control) {
+            bad("vehicle_plate", "must not contain control characters".into());
             None
         } else {
             Some(plate.to_owned())

@@ -129,6 +129,7 @@ impl From<AppError> for ApiError {
                 ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             },
             AppError::Forbidden => Self::forbidden(),
+            AppError::Refused { code, message } => Self::new(StatusCode::CONFLICT, code, message),
             AppError::Store(_) | AppError::Signing(_) => {
                 tracing::error!(error = ?e, "request failed");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")

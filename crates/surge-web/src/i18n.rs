@@ -452,6 +452,10 @@ impl Lang {
                 "확인 코드가 잘못 입력되었습니다: 각 글자를 확인하십시오",
             ),
             "reason.pass_not_found" => ("No pass has this control code", "이 확인 코드의 허가증이 없습니다"),
+            "reason.checkpoint_unknown" => (
+                "This checkpoint is not registered: choose yours again",
+                "등록되지 않은 검문소입니다. 검문소를 다시 선택하십시오",
+            ),
             "reason.bad_prefix" => ("This is not a movement pass", "이동 허가증이 아닙니다"),
             "reason.bad_base45" | "reason.bad_compression" | "reason.bad_cose" | "reason.too_large" => {
                 ("The code is damaged or not a pass", "코드가 손상되었거나 허가증이 아닙니다")

@@ -431,13 +431,24 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         ("GET", "/situation".into(), Value::Null, yes),
         ("GET", "/situation.csv".into(), Value::Null, yes),
     ]);
+    // The own organisation exists, so 404 on its paths can only be a refusal: to another organisation's admin it
+    // is not found, as a missing one is.
+    let refused = |status: StatusCode, path: &str| {
+        status == StatusCode::UNAUTHORIZED
+            || status == StatusCode::FORBIDDEN
+            || (status == StatusCode::NOT_FOUND && path.starts_with(&org))
+    };
     for (method, path, body, allowed) in &table {
         for ((name, caller), expect) in who.iter().zip(allowed) {
             let (status, response) = t.json_as(method, path, caller, body.clone()).await;
-            let denied = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
-            assert_eq!(!denied, *expect, "{method} {path} as {name}: {status} {response}");
+            assert_eq!(!refused(status, path), *expect, "{method} {path} as {name}: {status} {response}");
         }
     }
+    // Another organisation's admin cannot tell an organisation that exists from one that does not.
+    let (theirs, theirs_body) = t.json("GET", &org, Some(&other_key), Value::Null).await;
+    let (missing, missing_body) = t.json("GET", "/api/organisations/999999", Some(&other_key), Value::Null).await;
+    assert_eq!((theirs, &theirs_body), (missing, &missing_body));
+    assert_eq!(theirs, StatusCode::NOT_FOUND);
     // A lab's key sends results and does nothing else.
     let (status, lab) =
         t.json("POST", "/api/api-keys", Some(&t.admin), json!({"role": "lab", "label": "Busan lab"})).await;
@@ -469,7 +480,8 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
     let batch_allowed = [false, true, true, true, false, false, true, true, false, true, false];
     for ((name, caller), expect) in who.iter().zip(batch_allowed) {
         let (status, response) = t.json_as("GET", &batch, caller, Value::Null).await;
-        let denied = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+        // The batch exists: 404 is a refusal here too.
+        let denied = refused(status, &org) || status == StatusCode::NOT_FOUND;
         assert_eq!(!denied, expect, "GET {batch} as {name}: {status} {response}");
     }
     let (status, _) = t.json("GET", "/api/organisations", Some("surge_not_a_key"), Value::Null).await;
@@ -506,6 +518,24 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
             assert_eq!(status, wanted, "GET {path} as {name}: {html}");
         }
     }
+}
+
+#[tokio::test]
+async fn the_last_admin_key_may_not_revoke_itself_while_no_admin_account_exists() {
+    let t = spawn().await;
+    assert_eq!(t.store.count_accounts(Role::Admin).await.unwrap(), 0, "the test starts with admin keys only");
+    let own = t.store.api_key(surge_app::ApiKey::hash_of(&t.admin)).await.unwrap();
+    let revoke = format!("/api/api-keys/{}/revoke", own.id);
+    let (status, body) = t.json("POST", &revoke, Some(&t.admin), Value::Null).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("last_admin_key")), "{body}");
+    let (status, _) = t.json("GET", "/api/organisations", Some(&t.admin), Value::Null).await;
+    assert_eq!(status, StatusCode::OK, "the admin key still works");
+    // With an admin account there is another way in: the key may go.
+    t.staff(Role::Admin, "root2").await;
+    let (status, _) = t.json("POST", &revoke, Some(&t.admin), Value::Null).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = t.json("GET", "/api/organisations", Some(&t.admin), Value::Null).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "revoked at once");
 }
 
 #[tokio::test]
@@ -860,6 +890,26 @@ async fn checkpoints_verify_online_by_text_or_control_code_and_see_revocations_a
     let (_, alerts) = t.json("GET", "/api/v1/alerts", Some(&t.official), Value::Null).await;
     assert_eq!(alerts["alerts"][0]["kind"], "possible_cloned_pass");
     assert_eq!(alerts["alerts"][0]["status_index"], 1);
+    // A check at a checkpoint is for the checkpoint's zone, whatever zone the client names; an unknown checkpoint
+    // is the caller's mistake, answered with its code and never a 500.
+    let (status, body) = t
+        .json(
+            "POST",
+            "/api/v1/checkpoints",
+            Some(&t.admin),
+            json!({"name": "Gwanghwamun", "zone": "KR-11", "lat": 37.5759, "lon": 126.9768}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let in_seoul = body["id"].as_i64().unwrap();
+    let (status, at_kr11) = verify(json!({"text": second.token, "checkpoint_id": in_seoul, "zone": "KR-26"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(at_kr11["valid"], false, "a KR-26 pass at a KR-11 checkpoint: {at_kr11}");
+    assert!(at_kr11["checks"].as_array().unwrap().iter().any(|c| c["code"] == "wrong_zone"), "{at_kr11}");
+    let (status, unknown) = verify(json!({"text": second.token, "checkpoint_id": 999_999})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{unknown}");
+    assert_eq!(unknown["error"]["code"], "checkpoint_unknown");
+    assert_eq!(unknown["error"]["details"][0]["field"], "checkpoint_id");
 
     // Officers without data text VERIFY and the control code.
     let key = surge_web::inbound_key(b"receipt secret");

@@ -105,3 +105,19 @@ fn limits_on_validity_and_duplicates_hold() {
         vec!["line 3, column vehicle_plate: the same plate is on line 2"]
     );
 }
+
+#[test]
+fn a_name_or_plate_with_control_characters_is_refused_with_its_line_and_column() {
+    // A quoted line break, a NUL and a tab: each would have reached the signed pass and the holder's text message.
+    let csv = format!(
+        "{HEADER}\"Kim\nJ.\",010-1234-5678,1234,KR-26,2026-03-01,2026-03-07,\n\
+         Lee\u{0}S.,010-1234-5679,1235,KR-26,2026-03-01,2026-03-07,\n\
+         Park,010-1234-5670,1236,KR-26,2026-03-01,2026-03-07,12\t3456\n\
+         Choi,010-1234-5671,1237,KR-26,2026-03-01,2026-03-07,\n"
+    );
+    let found = errors(&csv);
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(found[0].starts_with("line 2, column name: must not contain control characters"), "{found:?}");
+    assert!(found[1].contains("column name: must not contain control characters"), "{found:?}");
+    assert!(found[2].contains("column vehicle_plate: must not contain control characters"), "{found:?}");
+}

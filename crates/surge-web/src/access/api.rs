@@ -74,14 +74,19 @@ pub async fn create_api_key<S: Store>(
 /// asking an admin, since a key cannot be trusted to revoke itself after a leak.
 #[utoipa::path(post, path = "/api/api-keys/{id}/revoke", tag = "access", params(("id" = i64, Path)),
     security(("apiKey" = [])),
-    responses((status = 204, description = "Revoked"), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 204, description = "Revoked"), (status = 401), (status = 403), (status = 404),
+        (status = 409, description = "The last admin key may not revoke itself (`last_admin_key`)")))]
 pub async fn revoke_api_key<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(&[Role::Admin])?;
-    surge_app::access::revoke_api_key(&state.store, &principal.actor(), id, (state.clock)()).await?;
+    let caller_key = match principal {
+        Principal::Key { key_id, .. } => Some(key_id),
+        _ => None,
+    };
+    surge_app::access::revoke_api_key(&state.store, &principal.actor(), id, caller_key, (state.clock)()).await?;
     state.caches.forget_key(id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -80,13 +80,15 @@ impl Principal {
     }
 
     /// Allowed for admins, for officials whose scope covers the organisation, and for that organisation's admin
-    /// (its API key, or the citizen whose phone is its contact phone).
+    /// (its API key, or the citizen whose phone is its contact phone). To an organisation's admin another
+    /// organisation is not found, as a missing one is: the answer does not tell which ids exist.
     pub fn require_for(&self, org: &OrganisationRecord) -> Result<(), ApiError> {
+        let unknown = || ApiError::from(surge_app::AppError::NotFound);
         match self {
             Self::Key { role: Role::OrganisationAdmin, organisation_id: Some(own), .. } if *own == org.id => Ok(()),
-            Self::Key { role: Role::OrganisationAdmin, .. } => Err(ApiError::forbidden()),
+            Self::Key { role: Role::OrganisationAdmin, .. } => Err(unknown()),
             Self::Citizen { phone, .. } if *phone == org.contact_phone => Ok(()),
-            Self::Citizen { .. } => Err(ApiError::forbidden()),
+            Self::Citizen { .. } => Err(unknown()),
             Self::Key { role: Role::Official, scope, .. } | Self::Staff { role: Role::Official, scope, .. }
                 if !scope.covers(&org.zone, &org.category) =>
             {

@@ -21,9 +21,10 @@ pub struct VerifyRequest {
     /// `EP1:…` (or `HC1:…` for an EU health certificate).
     text: Option<String>,
     control_code: Option<String>,
-    /// The checkpoint's zone, to check the pass covers it.
+    /// The zone to check the pass covers, when no `checkpoint_id` is given.
     zone: Option<String>,
-    /// Where the check is made: the scan is logged, and the cloned-pass check runs.
+    /// Where the check is made: the pass must cover the checkpoint's zone (whatever `zone` says), the scan is
+    /// logged, and the cloned-pass check runs.
     checkpoint_id: Option<i64>,
 }
 
@@ -133,7 +134,8 @@ pub async fn log_scan<S: Store>(
 
 /// Verify a pass online (checkpoint, official, admin): the offline checks plus live status
 ///
-/// With `checkpoint_id` the check is logged there and goes through the cloned-pass check (`alert`).
+/// With `checkpoint_id` the pass must cover that checkpoint's zone, and the check is logged there and goes through
+/// the cloned-pass check (`alert`); an unknown checkpoint is 422 `checkpoint_unknown`.
 #[utoipa::path(post, path = "/api/v1/verify", tag = "checkpoints", request_body = VerifyRequest,
     security(("apiKey" = [])),
     responses((status = 200, description = "valid, checks (with reason codes), pass, live_status", body = Verified),
@@ -145,7 +147,12 @@ pub async fn verify<S: Store>(
 ) -> Result<Json<Verified>, ApiError> {
     principal.require(&[Role::Admin, Role::Official, Role::Checkpoint])?;
     let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let (mut answer, index) = check(&state, body.text, body.control_code, body.zone.as_deref()).await?;
+    // A check at a checkpoint is for the checkpoint's zone: a pass for another zone is not valid there.
+    let zone = match body.checkpoint_id {
+        Some(id) => Some(surge_app::scans::checkpoint(&state.store, id).await?.zone),
+        None => body.zone,
+    };
+    let (mut answer, index) = check(&state, body.text, body.control_code, zone.as_deref()).await?;
     if let Some(checkpoint_id) = body.checkpoint_id {
         let alert = log_scan(&state, &principal, checkpoint_id, &answer, index).await?;
         match &mut answer {

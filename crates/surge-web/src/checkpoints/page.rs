@@ -229,10 +229,22 @@ pub async fn submit<S: Store>(
     } else {
         (None, Some(typed.clone()))
     };
+    // A check at a checkpoint is for its zone: a pass for another zone is NOT VALID there.
+    let zone = match chosen {
+        Some(id) => match surge_app::scans::checkpoint(&state.store, id).await {
+            Ok(checkpoint) => Ok(Some(checkpoint.zone)),
+            Err(e) => Err(crate::error::ApiError::from(e)),
+        },
+        None => Ok(None),
+    };
     let outcome = if typed.is_empty() {
         Err(input_error(lang.t("check.code.missing")))
     } else {
-        match crate::checkpoints::api::check(&state, text, control_code, None).await {
+        let checked = match zone {
+            Ok(zone) => crate::checkpoints::api::check(&state, text, control_code, zone.as_deref()).await,
+            Err(e) => Err(e),
+        };
+        match checked {
             Ok(found) => Ok(found),
             Err(e) if e.status.is_client_error() => Err(reason_words(lang, e.code)),
             Err(e) => {
