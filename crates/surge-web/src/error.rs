@@ -56,6 +56,9 @@ pub struct RuleProblem {
     pub message: String,
 }
 
+/// The most problems of a refused file one answer lists.
+pub const MAX_LISTED_ROWS: usize = 1000;
+
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -104,14 +107,26 @@ impl From<AppError> for ApiError {
                         .collect(),
                 )),
             },
-            AppError::InvalidFile(rows) => Self {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code,
-                message: format!("the file was not accepted: {} problems; nothing was stored", rows.len()),
-                details: Some(Details::Rows(
-                    rows.into_iter().map(|r| RowProblem { line: r.line, column: r.column, reason: r.reason }).collect(),
-                )),
-            },
+            AppError::InvalidFile(rows) => {
+                // A file of 100,000 bad rows would make an answer of megabytes: the first problems are enough to
+                // start correcting, and the count says how many there are.
+                let listed = if rows.len() > MAX_LISTED_ROWS {
+                    format!("; the first {MAX_LISTED_ROWS} are listed")
+                } else {
+                    String::new()
+                };
+                Self {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    code,
+                    message: format!("the file was not accepted: {} problems{listed}; nothing was stored", rows.len()),
+                    details: Some(Details::Rows(
+                        rows.into_iter()
+                            .take(MAX_LISTED_ROWS)
+                            .map(|r| RowProblem { line: r.line, column: r.column, reason: r.reason })
+                            .collect(),
+                    )),
+                }
+            }
             AppError::Transition(t) => Self::new(StatusCode::CONFLICT, code, t.to_string()),
             AppError::NotApproved => Self::new(StatusCode::CONFLICT, code, e.to_string()),
             AppError::QuotaExceeded { .. } => Self::new(StatusCode::CONFLICT, code, e.to_string()),

@@ -260,6 +260,18 @@ async fn the_bulk_flow_works_end_to_end_over_http() {
     let (status, body, _) = upload(org_key.clone(), csv.replacen("+821010000002", "12", 1)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["code"], "csv_row_invalid");
+    // A file with thousands of problems lists the first 1,000 and says how many there were.
+    let mut many = String::from("name,phone,id_last4,zones,valid_from,valid_to,vehicle_plate\n");
+    for _ in 0..1500 {
+        many.push_str(",12,1,KR-26,2026-03-01,2026-03-07,\n");
+    }
+    let (many_status, many_body, _) = upload(org_key.clone(), many).await;
+    assert_eq!(many_status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(many_body["error"]["details"].as_array().unwrap().len(), 1000);
+    let message = many_body["error"]["message"].as_str().unwrap();
+    let count: usize = message.split(' ').nth(5).and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(count >= 4500, "every problem is counted: {message}");
+    assert!(message.contains("problems; the first 1000 are listed; nothing was stored"), "{message}");
     assert_eq!(
         body["error"]["details"][0],
         json!({"line": 4, "column": "phone", "reason": "\"12\" is not a valid phone number"})
