@@ -84,5 +84,29 @@ pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         .await
         .map_err(|e| StoreError::Database(e.to_string()))?;
     let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await.map_err(db)?;
+    owner_only(path)?;
     Ok(SqlStore::new(writer, reader))
+}
+
+/// The database holds personal data: only the service's own user may read it. SQLite makes its WAL and
+/// shared-memory files with the database file's mode, and both exist once the migrations have run.
+#[cfg(unix)]
+fn owner_only(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let file = Path::new(&file);
+        if file.exists() {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
+                StoreError::Database(format!("making {} readable by this user only: {e}", file.display()))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn owner_only(_path: &Path) -> Result<(), StoreError> {
+    Ok(())
 }

@@ -12,6 +12,23 @@ async fn fresh() -> (SqliteStore, tempfile::TempDir) {
 
 surge_testkit::conformance_tests!(fresh);
 
+/// The database, its WAL and its shared memory hold personal data and live sign-in codes: only the service's user
+/// may read them, whatever the umask, and a database made by an older version is tightened when opened.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("surge.db");
+    std::fs::write(&path, b"").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _store = surge_store_sqlite::open(&path).await.unwrap();
+    for name in ["surge.db", "surge.db-wal", "surge.db-shm"] {
+        let mode = std::fs::metadata(dir.path().join(name)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name} is {mode:o}");
+    }
+}
+
 /// What every database made so far has applied: sqlx refuses to start when an applied migration's text changed, so
 /// rendering the shared templates must give these exact texts (SHA-384, as sqlx checks them).
 const APPLIED: &[(i64, &str)] = &[
