@@ -92,13 +92,6 @@ pub struct PassVerification {
     pub alert: Option<bool>,
 }
 
-impl PassVerification {
-    /// The first failed check's code, for the scan log and the officer's screen.
-    pub fn failure_code(&self) -> Option<&'static str> {
-        self.checks.iter().find(|c| c.result == "fail").and_then(|c| c.code)
-    }
-}
-
 pub fn verification_json(v: &Verification) -> PassVerification {
     let pass = v.claims.as_ref().map(|c| PassOut {
         id: c.pass.id.to_string(),
@@ -217,7 +210,7 @@ impl Verified {
         }
     }
 
-    /// The first failed check's code.
+    /// The first failed check's code, for the scan log and the officer's screen.
     pub fn failure_code(&self) -> Option<&'static str> {
         self.checks().iter().find(|c| c.result == "fail").and_then(|c| c.code)
     }
