@@ -9,10 +9,10 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 /// Python packages for the interoperability tests, pinned: pycose 1.1 cannot read cbor2 6's tuples.
-/// Interop peers for the tests: COSE and CBOR decoders, DuckDB (reads the lake's tables), and moto's S3 server (an
-/// S3-compatible store on 127.0.0.1 for the lake).
+/// Interop peers for the tests: COSE and CBOR decoders, DuckDB (reads the lake's tables), moto's S3 server (an
+/// S3-compatible store on 127.0.0.1 for the lake), and schemathesis (checks the API against its OpenAPI document).
 const PYTHON_PACKAGES: &[&str] =
-    &["pycose==1.1.0", "cbor2==5.9.0", "base45==0.4.4", "duckdb==2.0.0", "moto[server]==5.2.5"];
+    &["pycose==1.1.0", "cbor2==5.9.0", "base45==0.4.4", "duckdb==2.0.0", "moto[server]==5.2.5", "schemathesis==4.32.5"];
 
 /// Crates that make up the offline verifier's brain and the domain: they may not depend on any of these.
 const NO_IO_CRATES: &[&str] = &["surge-pass", "surge-domain", "surge-certlogic", "surge-results", "surge-stream"];

@@ -27,10 +27,16 @@ pub struct AccessPolicy {
     /// Codes requested from one client address per `code_window`.
     pub codes_per_address: u32,
     pub code_window: Duration,
-    /// Password attempts per username, and per client address, in `password_window`.
+    /// Password attempts per username from one client address, and per client address, in `password_window`.
     pub passwords_per_user: u32,
     pub passwords_per_address: u32,
     pub password_window: Duration,
+    /// Failed passwords for one username from addresses it has never signed in from, in `username_window`: the
+    /// slower, longer limit on guessing from many addresses. An address the user signed in from within
+    /// `known_address_days` is not held by it, so a guesser cannot lock the real user out.
+    pub failures_per_username: u32,
+    pub username_window: Duration,
+    pub known_address_days: i64,
     pub session_lifetime: Duration,
     pub min_password_chars: usize,
 }
@@ -46,6 +52,9 @@ impl Default for AccessPolicy {
             passwords_per_user: 10,
             passwords_per_address: 50,
             password_window: Duration::minutes(15),
+            failures_per_username: 30,
+            username_window: Duration::hours(1),
+            known_address_days: 30,
             session_lifetime: Duration::hours(12),
             min_password_chars: 12,
         }
@@ -251,7 +260,20 @@ pub async fn sign_in_with_password<S: Access + AuditLog, R: RngCore + CryptoRng>
         policy.passwords_per_address,
     )
     .await?;
-    limited(store, format!("password-user:{username}"), now, policy.password_window, policy.passwords_per_user).await?;
+    // Guessing one username from one address is stopped quickly; the limit holds that address only.
+    let here = format!("password-user:{username}@{client_address}");
+    limited(store, here, now, policy.password_window, policy.passwords_per_user).await?;
+    // Guessing it from many addresses is stopped more slowly, except from an address the user signs in from.
+    let known_bucket = format!("password-ok:{username}@{client_address}");
+    let failures_bucket = format!("password-failed:{username}");
+    let known = store.count_events(&known_bucket, now - Duration::days(policy.known_address_days)).await? > 0;
+    if !known
+        && store.count_events(&failures_bucket, now - policy.username_window).await?
+            >= u64::from(policy.failures_per_username)
+    {
+        tracing::warn!(bucket = "password-failed", "rate limit reached");
+        return Err(AppError::RateLimited { retry_after_seconds: policy.username_window.whole_seconds() });
+    }
     let account = match store.account_by_username(&username).await {
         Ok(account) => Some(account),
         Err(crate::StoreError::NotFound) => None,
@@ -275,11 +297,14 @@ pub async fn sign_in_with_password<S: Access + AuditLog, R: RngCore + CryptoRng>
     };
     match account {
         Some(account) if matches => {
+            let known_for = policy.known_address_days * 86_400;
+            store.rate_limit(&known_bucket, now, known_for, u32::MAX).await?;
             let token = open_session(store, policy, &account, now, rng).await?;
             store.append_audit(&audit("staff.sign_in", format!("account:{}", account.id)), now).await?;
             Ok((token, account))
         }
         _ => {
+            store.rate_limit(&failures_bucket, now, policy.username_window.whole_seconds(), u32::MAX).await?;
             store.append_audit(&audit("staff.sign_in_failed", format!("username:{username}")), now).await?;
             Err(AppError::SignInFailed)
         }
@@ -414,6 +439,9 @@ pub struct KeyRequest {
     /// For officials: the zones and categories they may act on; none means all.
     pub zones: Vec<String>,
     pub categories: Vec<String>,
+    /// For labs: the lab the key sends for, as its messages name it (MSH-4, the CSV's `lab`, the FHIR
+    /// organisation). Required: a lab's key may send only its own lab's results.
+    pub lab: Option<String>,
 }
 
 /// Makes an API key, stored as a hash with its audit entry in one transaction. Returns its id and the key, which is
@@ -425,14 +453,19 @@ pub async fn create_api_key<S: Access + Organisations, R: RngCore + CryptoRng>(
     request: KeyRequest,
     now: OffsetDateTime,
 ) -> Result<(i64, crate::ApiKey), AppError> {
-    let bad = |message: &str| Err(AppError::BadRequest(message.to_owned()));
+    // A well-formed request that asks for a key that cannot be: the field at fault is named.
+    let bad = |field: &'static str, message: &str| {
+        Err(AppError::Unprocessable { code: "key_request_invalid", field: Some(field), message: message.to_owned() })
+    };
     match (request.role, request.organisation_id) {
         (Role::OrganisationAdmin, Some(organisation)) => {
             store.organisation(organisation).await?;
         }
-        (Role::OrganisationAdmin, None) => return bad("an organisation_admin key needs organisation_id"),
-        (_, Some(_)) => return bad("only organisation_admin keys belong to an organisation"),
-        (Role::Applicant, None) => return bad("applicants sign in with their phone; they have no API keys"),
+        (Role::OrganisationAdmin, None) => {
+            return bad("organisation_id", "an organisation_admin key needs organisation_id");
+        }
+        (_, Some(_)) => return bad("organisation_id", "only organisation_admin keys belong to an organisation"),
+        (Role::Applicant, None) => return bad("role", "applicants sign in with their phone; they have no API keys"),
         (_, None) => {}
     }
     let scope = KeyScope {
@@ -440,7 +473,17 @@ pub async fn create_api_key<S: Access + Organisations, R: RngCore + CryptoRng>(
         categories: request.categories.iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect(),
     };
     if request.role != Role::Official && !scope.is_unlimited() {
-        return bad("only official keys have zones and categories");
+        return bad("zones", "only official keys have zones and categories");
+    }
+    let lab = request.lab.as_deref().map(str::trim).filter(|l| !l.is_empty());
+    match (request.role, lab) {
+        (Role::Lab, None) => return bad("lab", "a lab key needs lab: the lab it sends for, as its messages name it"),
+        (Role::Lab, Some(lab)) if lab.chars().count() > 100 || lab.chars().any(char::is_control) => {
+            return bad("lab", "lab must be at most 100 characters, without control characters");
+        }
+        (Role::Lab, Some(_)) => {}
+        (_, Some(_)) => return bad("lab", "only lab keys belong to a lab"),
+        (_, None) => {}
     }
     let key = crate::ApiKey::generate(rng);
     let new = NewApiKey {
@@ -449,6 +492,7 @@ pub async fn create_api_key<S: Access + Organisations, R: RngCore + CryptoRng>(
         organisation_id: request.organisation_id,
         scope,
         label: request.label,
+        lab: lab.map(str::to_owned),
         created_at: now,
     };
     let audit = AuditEntry {
@@ -501,9 +545,11 @@ pub async fn api_key<S: Access>(store: &S, presented: &str) -> Result<ApiKeyReco
     Ok(store.api_key(crate::ApiKey::hash_of(presented)).await?)
 }
 
-/// Whether storage answers a read, for the health check: healthy means able to serve.
-pub async fn ready<S: Access>(store: &S) -> Result<(), AppError> {
+/// Whether storage answers a read and takes a write, for the health check: healthy means able to serve, and a
+/// database that has become read-only, full or deleted is not.
+pub async fn ready<S: Access>(store: &S, now: OffsetDateTime) -> Result<(), AppError> {
     store.count_api_keys(Role::Admin).await?;
+    store.probe_write(now).await?;
     Ok(())
 }
 

@@ -62,6 +62,7 @@ impl AppError {
             Self::Conflict => "conflict",
             Self::RateLimited { .. } => "rate_limited",
             Self::SignInFailed => "sign_in_failed",
+            Self::Store(StoreError::Unavailable(_)) => "storage_unavailable",
             Self::Store(_) => "store_failed",
             Self::Signing(_) => "signing_failed",
             Self::ActivePassExists => "active_pass_exists",

@@ -1,5 +1,6 @@
 //! Texts people send to the service, and the one-line answers: STOP and START (opt out and back in), VERIFY with a
-//! control code (a pass's verdict for an officer without data), RESULT with a specimen number and birth date
+//! control code (a pass's verdict for an officer without data; only from the mobile of a checkpoint, official or
+//! admin account, as the answer names the holder), RESULT with a specimen number and birth date
 //! (registering for a test result). The answer is in the script the text came in: Hangul in, Korean out.
 
 use surge_domain::Phone;
@@ -9,10 +10,10 @@ use time::OffsetDateTime;
 
 use crate::lab::LabStore;
 use crate::outbox::Outbox;
-use crate::{AppError, PassStatus, Passes, StoreError};
+use crate::{Access, AppError, PassStatus, Passes, Role, StoreError};
 
 /// Acts on a text from `phone` and returns the reply to send back.
-pub async fn answer_text<S: Outbox + Passes + LabStore>(
+pub async fn answer_text<S: Outbox + Passes + LabStore + Access>(
     store: &S,
     trust: &TrustList,
     phone: &Phone,
@@ -22,7 +23,18 @@ pub async fn answer_text<S: Outbox + Passes + LabStore>(
     let templates = Templates::builtin();
     let lang = if text.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)) { "ko" } else { "en" };
     let reply_kind = match parse_command(text) {
-        InboundCommand::Verify(code) => return verify(store, trust, &code, lang, now).await,
+        InboundCommand::Verify(code) => {
+            // The answer names the holder: only an officer's registered mobile may have it.
+            let officer = matches!(
+                store.staff_role_of_phone(phone.as_str()).await?,
+                Some(Role::Checkpoint | Role::Official | Role::Admin)
+            );
+            if !officer {
+                tracing::info!("VERIFY by SMS from an unregistered phone; neutral reply");
+                return Ok(templates.render("verify_unregistered", lang, &[]).unwrap_or_default());
+            }
+            return verify(store, trust, &code, lang, now).await;
+        }
         InboundCommand::Stop => {
             store.set_opt_out(phone.as_str(), true, now).await?;
             tracing::info!("opt-out by SMS");
@@ -61,6 +73,7 @@ async fn verify<S: Passes>(
     let pass = match store.pass_by_control_code(&code.to_string()).await {
         Ok(pass) => pass,
         Err(StoreError::NotFound) => return Ok(invalid("pass_not_found")),
+        Err(StoreError::Conflict) => return Ok(invalid("control_code_ambiguous")),
         Err(e) => return Err(e.into()),
     };
     let verification = Verifier::new(trust).verify(&pass.token, now, None);

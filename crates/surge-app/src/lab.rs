@@ -1,5 +1,5 @@
 //! The lab results port: raw messages (kept for audit, deduped by sending facility and control id), results (deduped
-//! by filler order, test and status) written with their SMS in one transaction, registrations for results, and the
+//! by lab, filler order, test and status) written with their SMS in one transaction, registrations for results, and the
 //! clinicians' queue. Both SQL stores implement it and pass the conformance suite.
 
 use std::future::Future;
@@ -26,6 +26,10 @@ pub struct NewLabMessage {
 /// One result to keep, with where it went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLabResult {
+    /// The lab that sent it: MSH-4, the CSV's `lab`, the FHIR Bundle's organisation.
+    pub lab: String,
+    /// The whole filler order identifier with its namespace (`surge_results::Order::filler_order_id`); with the
+    /// lab, test code and status, what makes a result unique.
     pub filler_order: String,
     pub test_code: String,
     /// OBX-11.
@@ -47,6 +51,17 @@ pub struct NewLabResult {
     pub reason: Option<String>,
     /// Lower is more urgent.
     pub urgency: u8,
+}
+
+/// The key of a result's text to its patient, and of its events: its stored id, which no lab's identifiers can make
+/// collide with another result's. The store gives each result's SMS this key when it stores the result.
+pub fn result_text_key(id: i64) -> String {
+    format!("result:{id}")
+}
+
+/// The key of the duty clinician's alert for a result.
+pub fn result_alert_key(id: i64) -> String {
+    format!("result-alert:{id}")
 }
 
 /// A result as stored.
@@ -86,13 +101,16 @@ pub struct Recorded {
     pub duplicate: bool,
     /// Results stored now (a result seen before is skipped, and its SMS with it).
     pub new_results: usize,
+    /// Of those, the ones texted automatically.
+    pub new_texted: usize,
 }
 
 pub trait LabStore: Send + Sync {
     /// Stores a message and its results, each with its SMS (the patient's text for a texted result, the duty
-    /// clinician's alert for a queued one), in one transaction; a message seen before stores nothing. A texted
+    /// clinician's alert for a queued one), in one transaction; a message seen before stores nothing. Each SMS is
+    /// keyed by its result's id (`result_text_key`, `result_alert_key`), whatever key it came with. A texted
     /// result gets a status-list slot; a result queued as `corrected_after_text`
-    /// revokes the slots of the negatives texted before for the same order and test.
+    /// revokes the slots of the negatives texted before for the same lab, order and test.
     fn record_lab_message(
         &self,
         message: &NewLabMessage,
@@ -124,9 +142,10 @@ pub trait LabStore: Send + Sync {
         phones: &[String],
     ) -> impl Future<Output = Result<Vec<Registration>, StoreError>> + Send;
 
-    /// Whether a not-detected result for this order and test was texted.
+    /// Whether a not-detected result from this lab for this order and test was texted.
     fn texted_negative(
         &self,
+        lab: &str,
         filler_order: &str,
         test_code: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
@@ -146,8 +165,8 @@ pub trait LabStore: Send + Sync {
     /// Returns how many were cleared.
     fn purge_lab_messages(&self, before: OffsetDateTime) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// Closes an open queue item as `state`, with its audit entry and, for a release, the SMS (and a status-list
-    /// slot); `Conflict` if it is not open.
+    /// Closes an open queue item as `state`, with its audit entry and, for a release, the SMS (keyed by
+    /// `result_text_key`) and a status-list slot; `Conflict` if it is not open.
     fn handle_lab_result(
         &self,
         id: i64,

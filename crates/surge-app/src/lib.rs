@@ -5,6 +5,7 @@
 pub mod access;
 pub mod analytics;
 pub mod applications;
+pub mod dcc;
 mod error;
 pub mod facts;
 pub mod inbound;
@@ -39,7 +40,7 @@ impl<'a> Official<'a> {
     }
 }
 pub use issuance::{ApiKey, IssuanceWorker, LinkToken, PassRequest, PassSigner, pass_sms_text};
-pub use organisations::{Config, bulk_approve, decide, register_organisation, upload_employees};
+pub use organisations::{Config, bulk_approve, decide, register_from_public, register_organisation, upload_employees};
 pub mod store;
 pub use lab::LabStore;
 pub use outbox::{ClaimedMessage, MessageFilter, MessageRecord, Outbox, SendResult};

@@ -22,6 +22,8 @@ pub struct Config {
     pub phone_region: String,
     /// The longest validity a bulk-issued pass may have.
     pub max_pass_days: i64,
+    /// The most passes a registration may ask for; an official may approve more later.
+    pub max_requested_quota: u32,
     /// Citizens' applications: purposes, limits, documents.
     pub applications: crate::applications::ApplicationConfig,
 }
@@ -35,8 +37,7 @@ pub async fn register_organisation<S: Organisations>(
     admin_key_hash: Option<[u8; 32]>,
     now: OffsetDateTime,
 ) -> Result<(i64, Screening), AppError> {
-    let registration = validate_registration(input, config.registry_scheme, &config.categories, &config.phone_region)
-        .map_err(AppError::InvalidForm)?;
+    let registration = validated(config, input)?;
     let candidates = store.screening_candidates(&registration.registry_number, &registration.zone).await?;
     let screening = screen(&registration, &config.categories, &candidates);
     let id = store
@@ -49,6 +50,54 @@ pub async fn register_organisation<S: Organisations>(
         .await?;
     tracing::info!(organisation_id = id, passed_all = screening.passed_all(), "organisation registered");
     Ok((id, screening))
+}
+
+/// The form checked, and the quota asked for within the deployment's cap.
+fn validated(config: &Config, input: &RegistrationInput) -> Result<surge_domain::Registration, AppError> {
+    let registration = validate_registration(input, config.registry_scheme, &config.categories, &config.phone_region)
+        .map_err(AppError::InvalidForm)?;
+    if registration.requested_quota > config.max_requested_quota {
+        return Err(AppError::InvalidForm(vec![surge_domain::FieldError::new(
+            "requested_quota",
+            "quota_invalid",
+            format!(
+                "Enter a number of passes from 1 to {}; an official can approve more later",
+                config.max_requested_quota
+            ),
+        )]));
+    }
+    Ok(registration)
+}
+
+/// Registrations one client address may make in an hour, and one contact phone in a day.
+pub const REGISTRATIONS_PER_ADDRESS_HOUR: u32 = 10;
+pub const REGISTRATIONS_PER_PHONE_DAY: u32 = 3;
+
+/// A registration from the public (the form or the API): as `register_organisation`, after limits on the client
+/// address and the contact phone, so that no one fills the screening queue with registrations.
+pub async fn register_from_public<S: Organisations + crate::Access>(
+    store: &S,
+    config: &Config,
+    input: &RegistrationInput,
+    admin_key_hash: Option<[u8; 32]>,
+    client_address: &str,
+    now: OffsetDateTime,
+) -> Result<(i64, Screening), AppError> {
+    // The form is checked first, so a mistyped form costs no attempt; the phone limit needs a valid phone.
+    let registration = validated(config, input)?;
+    let hour = time::Duration::hours(1);
+    let limit = |bucket: String, window: time::Duration, most: u32| async move {
+        if store.rate_limit(&bucket, now, window.whole_seconds(), most).await? {
+            Ok(())
+        } else {
+            tracing::warn!(bucket = bucket.split(':').next().unwrap_or(""), "registration limit reached");
+            Err(AppError::RateLimited { retry_after_seconds: window.whole_seconds() })
+        }
+    };
+    limit(format!("org-register-address:{client_address}"), hour, REGISTRATIONS_PER_ADDRESS_HOUR).await?;
+    let phone = registration.contact_phone.as_str().to_owned();
+    limit(format!("org-register-phone:{phone}"), time::Duration::days(1), REGISTRATIONS_PER_PHONE_DAY).await?;
+    register_organisation(store, config, input, admin_key_hash, now).await
 }
 
 /// The audit entry for an organisation's new status.

@@ -55,9 +55,17 @@ pub async fn change_pass_status<S: Passes>(
     Ok(seq)
 }
 
-/// A pass by the control code printed on it (already checked for typing mistakes).
+/// A pass by the control code printed on it (already checked for typing mistakes). Two passes that share the
+/// code (made before codes were unique) are refused as `control_code_ambiguous`: either could be the wrong holder.
 pub async fn by_control_code<S: Passes>(store: &S, code: &str) -> Result<PassRecord, AppError> {
-    Ok(store.pass_by_control_code(code).await?)
+    match store.pass_by_control_code(code).await {
+        Err(crate::StoreError::Conflict) => Err(AppError::Unprocessable {
+            code: "control_code_ambiguous",
+            field: Some("control_code"),
+            message: "two passes share this control code: scan the QR code instead".into(),
+        }),
+        other => Ok(other?),
+    }
 }
 
 /// A pass by its status index, for officials.
@@ -70,11 +78,18 @@ pub async fn by_link<S: Passes>(store: &S, status_index: u64, token: &LinkToken)
     Ok(store.pass_by_link(status_index, token.hash()).await?)
 }
 
-/// A pass an official may act on: one with a zone their scope covers (an unlimited scope covers every pass).
+/// A pass an official may act on: one with a zone their scope covers, issued under a category it covers (an
+/// unlimited scope covers every pass; a pass whose category is unknown is covered only without categories).
 pub async fn in_scope<S: Passes>(store: &S, scope: &KeyScope, status_index: u64) -> Result<PassRecord, AppError> {
     let pass = store.pass_by_status_index(status_index).await?;
     if !scope.zones.is_empty() && !pass.zones.iter().any(|z| scope.zones.iter().any(|s| zone_covers(s, z))) {
         return Err(AppError::Forbidden);
+    }
+    if !scope.categories.is_empty() {
+        let category = store.pass_category(status_index).await?;
+        if !category.is_some_and(|c| scope.categories.contains(&c)) {
+            return Err(AppError::Forbidden);
+        }
     }
     Ok(pass)
 }

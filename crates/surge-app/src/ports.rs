@@ -53,6 +53,9 @@ pub trait AuditLog: Send + Sync {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// The newest audit entry, for publishing the chain's head.
+    fn last_audit_entry(&self) -> impl Future<Output = Result<Option<AuditRecord>, StoreError>> + Send;
+
     /// Audit entries after `after_seq`, in order, at most `limit`.
     fn audit_entries(
         &self,
@@ -137,7 +140,18 @@ pub trait Passes: Send + Sync {
     /// The pass at this status index.
     fn pass_by_status_index(&self, status_index: u64) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
 
-    /// The pass with this control code (as stored: 10 characters, no dash).
+    /// The category a pass was issued under: its organisation's, or its application's; `None` if neither is known.
+    fn pass_category(&self, status_index: u64) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// Where a phone belongs: the zones and category of each pass, application and organisation it is the phone
+    /// of (at most 100), to check an official's scope before texting it.
+    fn places_of_phone(
+        &self,
+        phone: &str,
+    ) -> impl Future<Output = Result<Vec<(Vec<String>, String)>, StoreError>> + Send;
+
+    /// The pass with this control code (as stored: 10 characters, no dash); `Conflict` when two passes share it
+    /// (made before codes were unique), since showing either could show the wrong holder.
     fn pass_by_control_code(&self, control_code: &str) -> impl Future<Output = Result<PassRecord, StoreError>> + Send;
 
     /// Suspends, revokes or reinstates a pass, appends the change to the feed and the audit log and queues the
@@ -312,6 +326,9 @@ pub trait Access: Send + Sync {
     /// Stores an account; `Conflict` if its username or phone is taken.
     fn insert_account(&self, account: &NewAccount) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
+    /// The role of the enabled staff account whose own mobile (`personal_phone`) is `phone`, if any.
+    fn staff_role_of_phone(&self, phone: &str) -> impl Future<Output = Result<Option<Role>, StoreError>> + Send;
+
     /// The enabled staff account with this username.
     fn account_by_username(&self, username: &str) -> impl Future<Output = Result<AccountRecord, StoreError>> + Send;
 
@@ -331,6 +348,13 @@ pub trait Access: Send + Sync {
 
     /// Enabled accounts with this role (to make the first admin on first start).
     fn count_accounts(&self, role: Role) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Writes the health probe's one row: `Unavailable` when the database cannot take writes.
+    fn probe_write(&self, now: OffsetDateTime) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// How many events `bucket` holds since `since` (recording none).
+    fn count_events(&self, bucket: &str, since: OffsetDateTime)
+    -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// Records one event in `bucket` and answers true if, with it, no more than `limit` fell in the last
     /// `window_seconds`; otherwise records nothing and answers false. Shared by every server on the database.

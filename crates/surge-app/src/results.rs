@@ -94,9 +94,10 @@ pub fn negative_text(result: &NewLabResult, config: &ResultsConfig) -> Result<St
         .map_err(|e| AppError::Signing(e.to_string()))
 }
 
+/// The patient's text. Its key is given by the store from the result's id (`crate::lab::result_text_key`).
 fn result_sms(result: &NewLabResult, phone: &str, config: &ResultsConfig) -> Result<OutboxMessage, AppError> {
     Ok(OutboxMessage {
-        idempotency_key: format!("result:{}:{}:{}", result.filler_order, result.test_code, result.status),
+        idempotency_key: String::new(),
         kind: "result_negative".into(),
         recipient: phone.to_owned(),
         body: negative_text(result, config)?,
@@ -126,7 +127,8 @@ fn corrected_alert(result: &NewLabResult, duty: &str, config: &ResultsConfig) ->
         )
         .map_err(|e| AppError::Signing(e.to_string()))?;
     Ok(OutboxMessage {
-        idempotency_key: format!("result-alert:{}:{}:{}", result.filler_order, result.test_code, result.status),
+        // Given by the store from the result's id (`crate::lab::result_alert_key`).
+        idempotency_key: String::new(),
         kind: "result_corrected_alert".into(),
         recipient: duty.to_owned(),
         body,
@@ -155,7 +157,8 @@ async fn route_results<S: LabStore>(
         for obs in order.observations.iter().filter(|o| !o.is_order_entry_answer()) {
             let name = config.tests.name(&obs.test);
             let interpretation = interpret(obs);
-            let texted_before = store.texted_negative(&order.filler_order, &obs.test.code).await?;
+            let lab = &message.header.sending_facility;
+            let texted_before = store.texted_negative(lab, &order.filler_order_id, &obs.test.code).await?;
             let decision = route(&obs.status, name.is_some(), interpretation, &identity, texted_before);
             let registration_id = match &identity {
                 surge_results::Identity::Matched { registration, .. } => Some(*registration),
@@ -166,7 +169,8 @@ async fn route_results<S: LabStore>(
                 Route::Clinician(reason) => (false, Some(*reason)),
             };
             let result = NewLabResult {
-                filler_order: order.filler_order.clone(),
+                lab: lab.clone(),
+                filler_order: order.filler_order_id.clone(),
                 test_code: obs.test.code.clone(),
                 status: obs.status.clone(),
                 specimen_id: order.specimen_id.clone(),
@@ -265,8 +269,9 @@ async fn take<S: LabStore>(
         let error = error.map(|e| (ErrorCode::ApplicationError, e));
         return Ok(Taken { code, error, duplicate: true, texted: 0, queued: 0 });
     }
-    let texted = routed.iter().filter(|(r, _)| r.texted).count();
-    let queued = routed.len() - texted;
+    // What was stored, not what was routed: a result this lab sent before is not stored again.
+    let texted = recorded.new_texted;
+    let queued = recorded.new_results - recorded.new_texted;
     tracing::info!(
         message_id = recorded.message_id,
         ack = code.as_str(),
@@ -278,12 +283,22 @@ async fn take<S: LabStore>(
     Ok(Taken { code, error, duplicate: recorded.duplicate, texted, queued })
 }
 
+/// The lab a sender may send as: any (an admin, or MLLP from an allowed address), or the one its key belongs to.
+fn foreign_lab(bound_lab: Option<&str>, sending: &str, field: &str) -> Option<String> {
+    let own = bound_lab?;
+    (sending != own)
+        .then(|| format!("{field} {sending:?} is not {own:?}, the lab this key sends for; nothing was stored"))
+}
+
 /// Takes one HL7 v2 message: keeps it, routes its results, and returns its ACK. A message received before is
-/// answered as it was the first time, and nothing is done twice. `ack_id` names the ACK.
+/// answered as it was the first time, and nothing is done twice. `ack_id` names the ACK. With `bound_lab`, a
+/// message from another sending facility is rejected (`AR`) and not kept, so that it cannot take the real lab's
+/// control id.
 pub async fn receive_message<S: LabStore>(
     store: &S,
     config: &ResultsConfig,
     text: &str,
+    bound_lab: Option<&str>,
     now: OffsetDateTime,
     ack_id: &str,
 ) -> Result<Received, AppError> {
@@ -293,6 +308,17 @@ pub async fn receive_message<S: LabStore>(
         Ok(message) => Some(message.header.clone()),
         Err(_) => read_header(text).ok(),
     };
+    let sending = header.as_ref().map(|h| h.sending_facility.as_str()).unwrap_or_default();
+    if let Some(refusal) = foreign_lab(bound_lab, sending, "MSH-4 (sending facility)") {
+        let error = Some((ErrorCode::ApplicationError, refusal.as_str()));
+        return Ok(Received {
+            ack: ack(header.as_ref(), AckCode::Reject, error, now, ack_id),
+            code: AckCode::Reject,
+            duplicate: false,
+            texted: 0,
+            queued: 0,
+        });
+    }
     let key = message_key(header.as_ref(), text);
     let taken = take(store, config, key, text, parsed.map(|m| vec![m]), now).await?;
     let error = taken.error.as_ref().map(|(code, text)| (*code, text.as_str()));
@@ -332,12 +358,19 @@ pub async fn receive_fhir<S: LabStore>(
     store: &S,
     config: &ResultsConfig,
     raw: &str,
+    bound_lab: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<BundleTaken, AppError> {
     let parsed = serde_json::from_str::<serde_json::Value>(raw)
-        .map_err(|e| Hl7Error::NotHl7(format!("not JSON: {e}")))
+        .map_err(|e| Hl7Error::NotFhir(format!("not JSON: {e}")))
         .and_then(|bundle| surge_results::parse_bundle(&bundle));
     let header = parsed.as_ref().ok().map(|m| m.header.clone());
+    let sending = header.as_ref().map(|h| h.sending_facility.as_str()).unwrap_or_default();
+    if parsed.is_ok()
+        && let Some(refusal) = foreign_lab(bound_lab, sending, "the sending organisation")
+    {
+        return Ok(BundleTaken { code: AckCode::Reject, error: Some(refusal), duplicate: false, texted: 0, queued: 0 });
+    }
     let key = message_key(header.as_ref(), raw);
     let taken = take(store, config, key, raw, parsed.map(|m| vec![m]), now).await?;
     Ok(taken.into())
@@ -349,9 +382,10 @@ pub async fn receive_csv<S: LabStore>(
     store: &S,
     config: &ResultsConfig,
     bytes: &[u8],
+    bound_lab: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<BundleTaken, AppError> {
-    let messages = surge_results::parse_results_csv(bytes).map_err(|problems| {
+    let messages = surge_results::parse_results_csv(bytes, bound_lab).map_err(|problems| {
         AppError::InvalidFile(
             problems
                 .into_iter()
@@ -375,6 +409,7 @@ pub async fn receive_batch<S: LabStore>(
     store: &S,
     config: &ResultsConfig,
     text: &str,
+    bound_lab: Option<&str>,
     now: OffsetDateTime,
     ack_id: &mut (dyn FnMut() -> String + Send),
 ) -> Result<Vec<Received>, AppError> {
@@ -385,7 +420,7 @@ pub async fn receive_batch<S: LabStore>(
     };
     let mut answers = Vec::with_capacity(messages.len());
     for message in messages {
-        answers.push(receive_message(store, config, &message, now, &ack_id()).await?);
+        answers.push(receive_message(store, config, &message, bound_lab, now, &ack_id()).await?);
     }
     Ok(answers)
 }
@@ -467,6 +502,8 @@ pub async fn register_for_results<S: LabStore + Access>(
     for (field, value, what) in [("family", family, "family name"), ("given", given, "given name")] {
         if value.trim().is_empty() || value.chars().count() > 60 {
             errors.push(FieldError::new(field, "required", format!("Enter your {what} as the test centre wrote it")));
+        } else if value.chars().any(char::is_control) {
+            errors.push(FieldError::new(field, "invalid", format!("Enter your {what} without line breaks or tabs")));
         }
     }
     let birth = birth_date_of(birth_date, now);
@@ -529,7 +566,9 @@ impl ClinicianAction {
 /// The phone of the person a result was matched to: the only one a release may text, never one typed by staff.
 async fn registered_phone<S: LabStore>(store: &S, record: &LabResultRecord) -> Result<Option<String>, AppError> {
     let Some(registration) = record.result.registration_id else { return Ok(None) };
-    let specimens = [record.result.specimen_id.clone(), record.result.filler_order.clone()];
+    // A registration matched on the filler's number names it without its namespace (the first `^` part).
+    let filler = record.result.filler_order.split('^').next().unwrap_or_default().to_owned();
+    let specimens = [record.result.specimen_id.clone(), filler];
     let found = store.registrations_for(&specimens, &[]).await?;
     Ok(found.into_iter().find(|r| r.id == registration).and_then(|r| r.phone))
 }

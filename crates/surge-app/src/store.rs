@@ -17,6 +17,10 @@ pub enum StoreError {
     QuotaExceeded { quota: u32, used: u64, requested: u64 },
     #[error("database: {0}")]
     Database(String),
+    /// The database cannot take writes (or answer) just now: read-only, disk full, its file gone, the server
+    /// unreachable. Worth retrying later; nothing was stored.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
     /// The person or vehicle already holds an active pass.
@@ -31,6 +35,7 @@ impl StoreError {
             Self::Conflict => "conflict",
             Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::Database(_) => "database_error",
+            Self::Unavailable(_) => "storage_unavailable",
             Self::Corrupt(_) => "data_corrupt",
             Self::ActivePassExists => "active_pass_exists",
         }
@@ -56,6 +61,8 @@ pub struct NewApiKey {
     pub organisation_id: Option<i64>,
     pub scope: KeyScope,
     pub label: String,
+    /// Set for labs: the one lab (sending facility) whose results the key may send.
+    pub lab: Option<String>,
     pub created_at: OffsetDateTime,
 }
 
@@ -67,6 +74,7 @@ pub struct ApiKeyRecord {
     pub organisation_id: Option<i64>,
     pub scope: KeyScope,
     pub label: String,
+    pub lab: Option<String>,
 }
 
 /// An organisation as stored.
@@ -174,11 +182,13 @@ pub struct OutboxMessage {
 pub struct IssueOutcome {
     pub issued: usize,
     pub failed: usize,
+    /// Rows sent back to be signed again: their control code was already taken.
+    pub requeued: usize,
 }
 
 impl IssueOutcome {
     pub fn is_idle(&self) -> bool {
-        self.issued == 0 && self.failed == 0
+        self.issued == 0 && self.failed == 0 && self.requeued == 0
     }
 }
 

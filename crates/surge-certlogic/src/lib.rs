@@ -3,6 +3,8 @@
 //! expressions, so rules are data an admin can change and test, not code. No IO; time comes in the data
 //! (`external.validationClock` by convention).
 
+pub mod rules;
+
 use serde_json::{Map, Number, Value};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};

@@ -144,7 +144,7 @@ pub fn validate_application(
         errors.push(FieldError::new("holder", "required", "Enter the name to show on the pass"));
     } else if holder.chars().count() > 40 {
         errors.push(FieldError::new("holder", "too_long", "The name must be 40 characters or fewer"));
-    } else if holder.chars().any(char::is_control) {
+    } else if holder.chars().any(crate::is_unsafe_char) {
         errors.push(FieldError::new("holder", "invalid", "The name must not contain control characters"));
     }
     let masked_id = input.id_last4.trim().to_ascii_uppercase();
@@ -164,7 +164,7 @@ pub fn validate_application(
     let plate = input.vehicle_plate.trim();
     let vehicle_plate = if plate.is_empty() {
         None
-    } else if plate.chars().count() > 16 || plate.chars().any(char::is_control) {
+    } else if plate.chars().count() > 16 || plate.chars().any(crate::is_unsafe_char) {
         errors.push(FieldError::new("vehicle_plate", "invalid", "The plate must be 16 characters or fewer"));
         None
     } else {

@@ -1,5 +1,7 @@
 //! The audit log's hash chain: each entry carries the SHA-256 of the one before and of its own content, so editing,
 //! removing or reordering any entry breaks every hash after it. `verify_chain` names the first entry that breaks.
+//! Deleting the newest entries leaves a shorter chain that is still whole, so the chain's head (its last sequence
+//! number and hash) is published, signed, from time to time: `check_head` then names the entries that are gone.
 
 use sha2::{Digest, Sha256};
 
@@ -74,9 +76,63 @@ pub fn verify_chain<'a>(
     Ok(prev)
 }
 
+/// A point of the chain as published: entry `seq` had `hash`, as seen at `at` (Unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainHead {
+    pub seq: i64,
+    pub hash: [u8; 32],
+    pub at: i64,
+}
+
+impl ChainHead {
+    /// The bytes the authority signs: a fixed format, so a signature cannot be taken for anything else.
+    pub fn signing_text(&self) -> Vec<u8> {
+        format!("surge-audit-head/1\n{}\n{}\n{}", self.seq, hex::encode(self.hash), self.at).into_bytes()
+    }
+}
+
+/// What a whole chain says about a published head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadCheck {
+    /// The chain holds the head's entry with the head's hash.
+    Holds,
+    /// The chain ends before the head: entries `from` to `to` are gone.
+    Missing { from: i64, to: i64 },
+    /// The chain's entry at the head's number has another hash: the log was rewritten from there back.
+    Differs,
+}
+
+/// Checks a verified chain against a head: `last_seq` is the chain's last entry (0 when empty), `hash_at_head` the
+/// hash of its entry `head.seq`, if it has one.
+pub fn check_head(head: &ChainHead, last_seq: i64, hash_at_head: Option<[u8; 32]>) -> HeadCheck {
+    if head.seq == 0 {
+        return HeadCheck::Holds;
+    }
+    match hash_at_head {
+        _ if last_seq < head.seq => HeadCheck::Missing { from: last_seq + 1, to: head.seq },
+        Some(hash) if hash == head.hash => HeadCheck::Holds,
+        _ => HeadCheck::Differs,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_head_names_the_entries_cut_from_the_end() {
+        let records = chain(5);
+        let head = ChainHead { seq: 5, hash: records[4].hash, at: 2_000 };
+        assert_eq!(check_head(&head, 5, Some(records[4].hash)), HeadCheck::Holds);
+        // The newest two deleted: the rest still verifies, but the head names what is gone.
+        assert_eq!(verify_chain(&records[..3], GENESIS, 1), Ok(records[2].hash));
+        assert_eq!(check_head(&head, 3, None), HeadCheck::Missing { from: 4, to: 5 });
+        assert_eq!(check_head(&head, 0, None), HeadCheck::Missing { from: 1, to: 5 });
+        assert_eq!(check_head(&head, 7, Some(records[3].hash)), HeadCheck::Differs, "rewritten");
+        let empty = ChainHead { seq: 0, hash: GENESIS, at: 0 };
+        assert_eq!(check_head(&empty, 0, None), HeadCheck::Holds);
+        assert!(String::from_utf8(head.signing_text()).unwrap().starts_with("surge-audit-head/1\n5\n"));
+    }
 
     fn chain(n: i64) -> Vec<AuditRecord> {
         let mut prev = GENESIS;

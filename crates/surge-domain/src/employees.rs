@@ -103,6 +103,9 @@ pub fn parse_employee_csv(bytes: &[u8], rules: &ListRules<'_>) -> Result<Employe
     if std::str::from_utf8(bytes).is_err() {
         return Err(file_error("the file is not UTF-8 text: save it as \"CSV UTF-8\""));
     }
+    if let Some(line) = crate::csv_quotes::unclosed_quote_line(bytes) {
+        return Err(vec![RowError { line, column: None, reason: crate::csv_quotes::UNCLOSED_QUOTE.into() }]);
+    }
     let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);
     let headers = match reader.headers() {
         Ok(h) => h.iter().map(|h| h.to_ascii_lowercase()).collect::<Vec<_>>(),
@@ -164,7 +167,7 @@ pub fn parse_employee_csv(bytes: &[u8], rules: &ListRules<'_>) -> Result<Employe
             bad("name", "is empty".into());
         } else if name.chars().count() > 40 {
             bad("name", "must be 40 characters or fewer (initials are enough)".into());
-        } else if name.chars().any(char::is_control) {
+        } else if name.chars().any(crate::is_unsafe_char) {
             // A newline or NUL would reach the signed pass, the text message and the officer's screen.
             bad("name", "must not contain control characters (line breaks, tabs, NUL)".into());
         }
@@ -224,7 +227,7 @@ pub fn parse_employee_csv(bytes: &[u8], rules: &ListRules<'_>) -> Result<Employe
         } else if plate.chars().count() > 16 {
             bad("vehicle_plate", "must be 16 characters or fewer".into());
             None
-        } else if plate.chars().any(char::is_control) {
+        } else if plate.chars().any(crate::is_unsafe_char) {
             bad("vehicle_plate", "must not contain control characters".into());
             None
         } else {

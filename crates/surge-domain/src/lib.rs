@@ -3,6 +3,7 @@
 
 mod application;
 pub mod audit;
+pub mod csv_quotes;
 mod employees;
 mod field;
 mod kinds;
@@ -19,7 +20,7 @@ pub use application::{
     validate_application,
 };
 pub use employees::{EmployeeList, EmployeeRow, ListRules, MAX_ROWS, RowError, parse_employee_csv, zone_covers};
-pub use field::FieldError;
+pub use field::{FieldError, is_unsafe_char};
 pub use kinds::{BatchStatus, FactKind, KeyScope, PassStatus, Role};
 pub use organisation::{
     DEFAULT_CATEGORIES, OrgStatus, Registration, RegistrationInput, Transition, TransitionError, validate_registration,

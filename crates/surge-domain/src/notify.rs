@@ -10,8 +10,9 @@ pub mod throttle;
 
 pub use inbound::{InboundCommand, parse_command};
 pub use message::{
-    MessageState, Receipt, RetryPolicy, SendOutcome, after_receipt, kannel_receipt, receipt_signature,
-    receipt_signature_valid, smpp_receipt, webhook_signature, webhook_signature_valid,
+    MessageState, Receipt, RetryPolicy, SECRET_UNTIL_DELIVERED, SECRET_UNTIL_SENT, SendOutcome, after_receipt,
+    kannel_receipt, kind_in, receipt_signature, receipt_signature_valid, smpp_receipt, webhook_signature,
+    webhook_signature_valid,
 };
 pub use template::{Template, TemplateError, Templates};
 pub use text::{Encoding, SmsText, TextError, split};

@@ -45,7 +45,7 @@ fn text_field(errors: &mut Vec<FieldError>, field: &'static str, value: &str, la
         errors.push(FieldError::new(field, "required", format!("Enter the {label}")));
     } else if value.chars().count() > max {
         errors.push(FieldError::new(field, "too_long", format!("The {label} must be {max} characters or fewer")));
-    } else if value.chars().any(char::is_control) {
+    } else if value.chars().any(crate::is_unsafe_char) {
         errors.push(FieldError::new(field, "invalid", format!("The {label} must not contain control characters")));
     }
     value.to_owned()

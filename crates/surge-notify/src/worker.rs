@@ -1,5 +1,7 @@
-//! The outbox worker. `run_once` claims what the gateways can take in about a second, checks and sends each
-//! message, and records all results in one transaction; `sweep` puts back messages whose sender died and deletes
+//! The outbox worker. `run_once` sends what the gateways can take in about a second, a window at a time: it
+//! claims only the window it is about to hand to the gateways, checks and sends each message, and records the
+//! window's results in one transaction before claiming the next, so a sender killed mid-way repeats at most one
+//! window; `sweep` puts back messages whose sender died and deletes
 //! old bodies. The server loops them; tests call them directly.
 
 use std::future::Future;
@@ -32,9 +34,9 @@ pub struct WorkerConfig {
     pub max_segments: usize,
     /// Region for numbers stored without a country code (there should be none; the check is a last guard).
     pub phone_region: String,
-    /// Most messages claimed at once.
+    /// Most messages one `run_once` sends.
     pub batch: u32,
-    /// Messages in flight to the gateways at once.
+    /// Messages claimed and in flight to the gateways at once: after a crash, at most these are sent twice.
     pub window: usize,
     /// A message left `sending` this long had a sender that died; it is sent again.
     pub sending_timeout: Duration,
@@ -111,9 +113,33 @@ impl NotifyWorker {
         }
     }
 
-    /// Claims, checks, sends and records one batch. Idle (all zero) when nothing is due.
+    /// Sends up to a second's budget, a window at a time. Idle (all zero) when nothing is due.
     pub async fn run_once<S: Outbox>(&self, store: &S, now: OffsetDateTime) -> Result<WorkOutcome, StoreError> {
-        let claimed = store.claim_messages(self.budget(), now).await?;
+        let budget = self.budget() as usize;
+        let window = self.config.window.clamp(1, budget.max(1));
+        let mut outcome = WorkOutcome::default();
+        while outcome.claimed < budget {
+            let want = window.min(budget - outcome.claimed);
+            let done = self.send_window(store, want as u32, now).await?;
+            outcome.claimed += done.claimed;
+            outcome.accepted += done.accepted;
+            outcome.retried += done.retried;
+            outcome.failed += done.failed;
+            if done.claimed < want {
+                break;
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Claims at most `limit` messages, sends them at once, and records their results.
+    async fn send_window<S: Outbox>(
+        &self,
+        store: &S,
+        limit: u32,
+        now: OffsetDateTime,
+    ) -> Result<WorkOutcome, StoreError> {
+        let claimed = store.claim_messages(limit, now).await?;
         if claimed.is_empty() {
             return Ok(WorkOutcome::default());
         }

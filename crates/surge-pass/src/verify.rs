@@ -32,6 +32,8 @@ pub enum CheckName {
     Revocation,
     /// A DCC signer's extended key usage against the certificate type.
     KeyUsage,
+    /// A DCC's content against the business rules in force (one check per rule).
+    Rules,
 }
 
 impl CheckName {
@@ -46,6 +48,7 @@ impl CheckName {
             Self::Zone => "zone",
             Self::Revocation => "revocation",
             Self::KeyUsage => "key_usage",
+            Self::Rules => "rules",
         }
     }
 }
@@ -92,6 +95,8 @@ pub enum Reason {
     WrongKeyUsage,
     /// A test result shown as a movement pass, or the other way round.
     WrongKind,
+    /// A DCC whose content breaks a business rule (a positive test, an incomplete series); the check names it.
+    RuleFailed,
 }
 
 impl Reason {
@@ -115,6 +120,7 @@ impl Reason {
             Self::StatusUnknown => "status_unknown",
             Self::WrongKeyUsage => "wrong_key_usage",
             Self::WrongKind => "wrong_kind",
+            Self::RuleFailed => "rule_failed",
         }
     }
 }

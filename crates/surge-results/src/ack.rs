@@ -60,7 +60,7 @@ impl Hl7Error {
             Self::UnsupportedType(_) => (AckCode::Reject, ErrorCode::UnsupportedMessageType),
             Self::UnsupportedVersion(_) => (AckCode::Reject, ErrorCode::UnsupportedVersion),
             Self::Missing { .. } => (AckCode::Error, ErrorCode::RequiredFieldMissing),
-            Self::NotHl7(_) | Self::TooLarge => (AckCode::Error, ErrorCode::ApplicationError),
+            Self::NotHl7(_) | Self::NotFhir(_) | Self::TooLarge => (AckCode::Error, ErrorCode::ApplicationError),
         }
     }
 }

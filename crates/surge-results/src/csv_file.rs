@@ -52,13 +52,17 @@ fn date(text: &str) -> Option<Date> {
     Date::parse(text.trim(), format_description!("[year]-[month]-[day]")).ok()
 }
 
-/// Reads a results CSV into one message per row. Returns every problem when any row is bad.
-pub fn parse_results_csv(bytes: &[u8]) -> Result<Vec<OruMessage>, Vec<CsvProblem>> {
+/// Reads a results CSV into one message per row. Returns every problem when any row is bad. With `bound_lab` (the
+/// sender's key belongs to one lab), a row naming another lab is a problem.
+pub fn parse_results_csv(bytes: &[u8], bound_lab: Option<&str>) -> Result<Vec<OruMessage>, Vec<CsvProblem>> {
     let problem =
         |line: u64, column: Option<&'static str>, reason: &str| CsvProblem { line, column, reason: reason.into() };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if std::str::from_utf8(bytes).is_err() {
         return Err(vec![problem(1, None, "the file is not UTF-8 text: save it as \"CSV UTF-8\"")]);
+    }
+    if let Some(line) = surge_domain::csv_quotes::unclosed_quote_line(bytes) {
+        return Err(vec![problem(u64::from(line), None, surge_domain::csv_quotes::UNCLOSED_QUOTE)]);
     }
     let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);
     let headers: Vec<String> = match reader.headers() {
@@ -99,6 +103,13 @@ pub fn parse_results_csv(bytes: &[u8]) -> Result<Vec<OruMessage>, Vec<CsvProblem
         }
         let get = |name: &str| index(name).and_then(|i| record.get(i)).unwrap_or("").trim().to_owned();
         let before = problems.len();
+        // A line break, NUL or tab in a value would reach the patient's text and the clinicians' screen.
+        for (i, name) in headers.iter().enumerate() {
+            if record.get(i).is_some_and(|v| v.chars().any(char::is_control)) {
+                let column = COLUMNS.iter().find(|c| **c == name.as_str()).copied();
+                problems.push(problem(line, column, "must not contain control characters (line breaks, tabs, NUL)"));
+            }
+        }
         for column in REQUIRED {
             if get(column).is_empty() && *column != "collected_at" {
                 problems.push(problem(line, Some(column), "is empty"));
@@ -111,6 +122,12 @@ pub fn parse_results_csv(bytes: &[u8]) -> Result<Vec<OruMessage>, Vec<CsvProblem
         let birth = date(&get("birth_date"));
         if birth.is_none() && !get("birth_date").is_empty() {
             problems.push(problem(line, Some("birth_date"), "must be a date like 1980-04-25"));
+        }
+        if let Some(own) = bound_lab {
+            let lab = get("lab");
+            if !lab.is_empty() && lab != own {
+                problems.push(problem(line, Some("lab"), &format!("is not {own:?}, the lab this key sends for")));
+            }
         }
         let collected = get("collected_at");
         if !collected.is_empty() && date(&collected).is_none() {
@@ -134,6 +151,7 @@ pub fn parse_results_csv(bytes: &[u8]) -> Result<Vec<OruMessage>, Vec<CsvProblem
             orders: vec![Order {
                 placer_order: String::new(),
                 filler_order: get("filler_order"),
+                filler_order_id: get("filler_order"),
                 specimen_id: get("specimen_id"),
                 collected_at: collected.replace('-', ""),
                 observations: vec![Observation {
@@ -170,7 +188,7 @@ mod tests {
 
     #[test]
     fn a_good_file_reads_one_message_per_row() {
-        let messages = parse_results_csv(GOOD.as_bytes()).unwrap();
+        let messages = parse_results_csv(GOOD.as_bytes(), None).unwrap();
         assert_eq!(messages.len(), 2);
         let first = &messages[0].orders[0];
         assert_eq!((first.filler_order.as_str(), first.collected_at.as_str()), ("F-1", "20260301"));
@@ -185,21 +203,31 @@ mod tests {
         let bad = "lab,filler_order,specimen_id,test_code,result,status,family,given,birth_date,collected_at\n\
             Busan Lab,F-1,S-1,94500-6,Negative,X,Kim,Minji,1990-13-02,2026-03-01\n\
             Busan Lab,,S-2,94558-4,Detected,F,Lee,Jun,1985-05-05,yesterday\n";
-        let problems = parse_results_csv(bad.as_bytes()).unwrap_err();
+        let problems = parse_results_csv(bad.as_bytes(), None).unwrap_err();
         let found: Vec<(u64, Option<&str>)> = problems.iter().map(|p| (p.line, p.column)).collect();
         assert_eq!(
             found,
             [(2, Some("status")), (2, Some("birth_date")), (3, Some("filler_order")), (3, Some("collected_at"))]
         );
-        let missing = parse_results_csv(b"lab,result\nX,Y\n").unwrap_err();
+        let missing = parse_results_csv(b"lab,result\nX,Y\n", None).unwrap_err();
         assert!(missing.iter().any(|p| p.column == Some("filler_order")));
         assert_eq!(
             parse_results_csv(
-                b"lab,filler_order,specimen_id,test_code,result,status,family,given,birth_date,collected_at\n"
+                b"lab,filler_order,specimen_id,test_code,result,status,family,given,birth_date,collected_at\n",
+                None
             )
             .unwrap_err()[0]
                 .reason,
             "the file has no results"
         );
+    }
+
+    #[test]
+    fn a_row_of_another_lab_is_refused_when_the_key_belongs_to_one_lab() {
+        let problems = parse_results_csv(GOOD.replace("Busan Lab,F-2", "Seoul Lab,F-2").as_bytes(), Some("Busan Lab"))
+            .unwrap_err();
+        let found: Vec<(u64, Option<&str>)> = problems.iter().map(|p| (p.line, p.column)).collect();
+        assert_eq!(found, [(3, Some("lab"))]);
+        assert!(parse_results_csv(GOOD.as_bytes(), Some("Busan Lab")).is_ok());
     }
 }

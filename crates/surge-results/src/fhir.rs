@@ -55,7 +55,7 @@ fn missing(what: &'static str) -> Hl7Error {
 /// Reads a FHIR R4 Bundle of lab results.
 pub fn parse_bundle(bundle: &Value) -> Result<OruMessage, Hl7Error> {
     if text(bundle, "resourceType") != "Bundle" {
-        return Err(Hl7Error::NotHl7("expected a FHIR Bundle".into()));
+        return Err(Hl7Error::NotFhir("its resourceType is not \"Bundle\"".into()));
     }
     let resources: Vec<&Value> = bundle
         .get("entry")
@@ -105,18 +105,21 @@ pub fn parse_bundle(bundle: &Value) -> Result<OruMessage, Hl7Error> {
     let mut orders = Vec::new();
     for report in of("DiagnosticReport") {
         let identifiers = report.get("identifier").and_then(Value::as_array).cloned().unwrap_or_default();
-        let typed = |code: &str| {
-            identifiers
-                .iter()
-                .find(|i| {
-                    i.get("type")
-                        .and_then(|t| t.get("coding"))
-                        .and_then(Value::as_array)
-                        .is_some_and(|c| c.iter().any(|c| text(c, "code") == code))
-                })
-                .map(|i| text(i, "value"))
+        let identifier = |code: &str| {
+            identifiers.iter().find(|i| {
+                i.get("type")
+                    .and_then(|t| t.get("coding"))
+                    .and_then(Value::as_array)
+                    .is_some_and(|c| c.iter().any(|c| text(c, "code") == code))
+            })
         };
+        let typed = |code: &str| identifier(code).map(|i| text(i, "value"));
         let filler = typed("FILL").filter(|f| !f.is_empty()).unwrap_or_else(|| text(report, "id"));
+        // The identifier's system is its namespace, as OBR-3.2 is in HL7 v2.
+        let filler_order_id = match identifier("FILL").map(|i| text(i, "system")).filter(|s| !s.is_empty()) {
+            Some(system) => format!("{filler}^{system}"),
+            None => filler.clone(),
+        };
         let specimen = report
             .get("specimen")
             .and_then(Value::as_array)
@@ -160,6 +163,7 @@ pub fn parse_bundle(bundle: &Value) -> Result<OruMessage, Hl7Error> {
         orders.push(Order {
             placer_order: typed("PLAC").unwrap_or_default(),
             filler_order: filler,
+            filler_order_id,
             specimen_id,
             collected_at,
             observations,

@@ -21,9 +21,14 @@ pub fn frame(message: &[u8]) -> Vec<u8> {
 pub enum FrameError {
     #[error("{0} bytes outside a frame were skipped")]
     OutsideFrame(usize),
-    #[error("a message longer than {0} bytes was dropped")]
-    TooLarge(usize),
+    /// With the message's first bytes (`HEAD_BYTES` at most), enough for its header, so that the refusal can name
+    /// the message it answers.
+    #[error("a message longer than {max} bytes was dropped")]
+    TooLarge { max: usize, head: Vec<u8> },
 }
+
+/// How much of a dropped message is kept to answer it: the MSH segment.
+pub const HEAD_BYTES: usize = 4096;
 
 /// Reassembles framed messages from a byte stream.
 #[derive(Debug)]
@@ -32,13 +37,20 @@ pub struct Decoder {
     in_frame: bool,
     skipped: usize,
     dropping: bool,
+    /// The first bytes of a message being dropped.
+    head: Vec<u8>,
     max: usize,
 }
 
 impl Decoder {
     /// `max`: the longest message accepted; a longer one is dropped whole and reported.
     pub fn new(max: usize) -> Self {
-        Self { buffer: Vec::new(), in_frame: false, skipped: 0, dropping: false, max }
+        Self { buffer: Vec::new(), in_frame: false, skipped: 0, dropping: false, head: Vec::new(), max }
+    }
+
+    /// Whether a message has started and not yet ended: the sender owes its end.
+    pub fn in_frame(&self) -> bool {
+        self.in_frame
     }
 
     /// Feeds bytes; returns the messages (or problems) they completed, in order.
@@ -52,6 +64,7 @@ impl Decoder {
                     }
                     self.in_frame = true;
                     self.dropping = false;
+                    self.head.clear();
                     self.buffer.clear();
                 } else if !matches!(byte, b'\r' | b'\n') {
                     // Line ends between frames are common and harmless; anything else is noise worth a log line.
@@ -63,7 +76,7 @@ impl Decoder {
                 self.buffer.pop();
                 self.in_frame = false;
                 if self.dropping {
-                    out.push(Err(FrameError::TooLarge(self.max)));
+                    out.push(Err(FrameError::TooLarge { max: self.max, head: std::mem::take(&mut self.head) }));
                 } else {
                     out.push(Ok(std::mem::take(&mut self.buffer)));
                 }
@@ -87,6 +100,7 @@ impl Decoder {
             self.buffer.push(byte);
             if self.buffer.len() > self.max + 1 {
                 self.dropping = true;
+                self.head = self.buffer[..HEAD_BYTES.min(self.buffer.len())].to_vec();
                 self.buffer.clear();
                 self.buffer.push(byte);
             }

@@ -22,6 +22,9 @@ pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 pub enum Hl7Error {
     #[error("not an HL7 v2 message: {0}")]
     NotHl7(String),
+    /// The FHIR interface's own: a body that is not a FHIR R4 Bundle.
+    #[error("not a FHIR Bundle: {0}")]
+    NotFhir(String),
     #[error("unsupported message type {0:?}; this interface takes ORU^R01")]
     UnsupportedType(String),
     #[error("unsupported HL7 version {0:?}; this interface takes 2.3 to 2.5.1")]
@@ -37,6 +40,7 @@ impl Hl7Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::NotHl7(_) => "hl7_unreadable",
+            Self::NotFhir(_) => "fhir_unreadable",
             Self::UnsupportedType(_) => "hl7_unsupported_type",
             Self::UnsupportedVersion(_) => "hl7_unsupported_version",
             Self::Missing { .. } => "hl7_field_missing",
@@ -123,8 +127,12 @@ impl Observation {
 pub struct Order {
     /// OBR-2.1.
     pub placer_order: String,
-    /// OBR-3.1: with the test code and status, what makes a result unique.
+    /// OBR-3.1, the filler's order number as people read it.
     pub filler_order: String,
+    /// The whole filler order identifier with its namespace (OBR-3.1 to 3.4, trailing empty parts dropped): with
+    /// the sending lab, the test code and the status, what makes a result unique. Two labs, or two namespaces of
+    /// one lab, may use the same number.
+    pub filler_order_id: String,
     /// SPM-2 (2.5+) or else OBR-3: the number on the sample tube.
     pub specimen_id: String,
     /// OBR-7 or SPM-17, as sent.
@@ -188,6 +196,14 @@ fn decode(separators: &Separators, value: &str) -> String {
 /// The text of a field's first repeat, escapes decoded.
 fn text(separators: &Separators, field: Option<&Field<'_>>) -> String {
     field.and_then(|f| f.repeat(1)).map(|r| decode(separators, r.raw_value())).unwrap_or_default()
+}
+
+/// An EI (entity identifier) field's four parts joined by `^`, trailing empty parts dropped, so that `F1` and
+/// `F1^` are one identifier and `F1^LAB-A` another.
+fn entity_identifier(separators: &Separators, field: Option<&Field<'_>>) -> String {
+    let parts: Vec<String> = (1..=4).map(|n| component(separators, field, n)).collect();
+    let used = parts.iter().rposition(|p| !p.is_empty()).map_or(0, |i| i + 1);
+    parts[..used].join("^")
 }
 
 /// The text of one component of a field's first repeat.
@@ -331,6 +347,7 @@ pub fn parse_oru(input: &str) -> Result<OruMessage, Hl7Error> {
             "OBR" => orders.push(Order {
                 placer_order: component(s, field(segment, 2), 1),
                 filler_order: component(s, field(segment, 3), 1),
+                filler_order_id: entity_identifier(s, field(segment, 3)),
                 specimen_id: component(s, field(segment, 3), 1),
                 collected_at: component(s, field(segment, 7), 1),
                 observations: Vec::new(),

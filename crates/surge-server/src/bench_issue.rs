@@ -83,6 +83,7 @@ async fn measure<S: Store>(store: &S, orgs: usize, passes: usize, backend: &'sta
         categories: DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
         phone_region: "KR".into(),
         max_pass_days: 90,
+        max_requested_quota: 100_000,
         applications: surge_app::applications::ApplicationConfig::default(),
     };
     let now = crate::now();

@@ -97,7 +97,12 @@ pub async fn run(results: usize, connections: usize) -> anyhow::Result<Outcome> 
 
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let server = tokio::spawn(crate::mllp::listen(listener, store.clone(), config.clone()));
+    let limits = crate::mllp::Limits {
+        allow: Vec::new(),
+        max_connections: 1024,
+        frame_timeout: std::time::Duration::from_secs(30),
+    };
+    let server = tokio::spawn(crate::mllp::listen(listener, store.clone(), config.clone(), limits));
     let gateway = timed(dir.path(), "sms.log")?;
     let worker = NotifyWorker::new(
         vec![Route { gateway: gateway.clone(), weight: 1, rate: 0.0 }],

@@ -206,7 +206,7 @@ fn run_case(case: &Json) -> CaseOutcome {
             },
             "EXPECTEDDECODE" => Ok(decoded_dcc(case).is_some()),
             "EXPECTEDVALIDJSON" => match (decoded_dcc(case), case.get("JSON")) {
-                (Some(value), Some(json)) => Ok(same_json(&surge_web::cbor_to_json(&value), json)),
+                (Some(value), Some(json)) => Ok(same_json(&surge_app::dcc::payload_json(&value), json)),
                 (None, Some(_)) => Ok(false),
                 (_, None) => Err("no JSON in the case".into()),
             },

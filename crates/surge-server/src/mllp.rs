@@ -1,32 +1,114 @@
 //! The MLLP listener labs connect to (`surge serve --mllp ADDR`): each framed message (or FHS/BHS batch) is taken by
-//! `surge_app::results` and answered with its ACK, framed, on the same connection, in order.
+//! `surge_app::results` and answered with its ACK, framed, on the same connection, in order. Only listed addresses
+//! may connect, at most so many at once; a message too large, or begun and not ended in time, is answered with a
+//! rejection (`AR`) rather than silence, so the lab stops sending it again; an idle connection is closed.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use surge_app::Store;
 use surge_app::results::{ResultsConfig, receive_batch};
-use surge_results::mllp::{Decoder, frame};
+use surge_results::mllp::{Decoder, FrameError, frame};
 use surge_results::oru::MAX_MESSAGE_BYTES;
+use surge_results::{AckCode, ErrorCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 
-/// A connection idle this long is closed; labs reconnect.
+/// A connection idle this long between messages is closed; labs reconnect.
 const IDLE: Duration = Duration::from_secs(300);
 
+/// Who may connect, and how long a connection may hold a message half-sent.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Networks labs may connect from, as (address, prefix length); empty: this machine only.
+    pub allow: Vec<(IpAddr, u8)>,
+    /// Connections at once; more are closed at once.
+    pub max_connections: usize,
+    /// A message begun must end within this; otherwise it is answered `AR` and the connection closed.
+    pub frame_timeout: Duration,
+}
+
+/// Reads `results.mllp_allow`: addresses or CIDR blocks, comma-separated (`10.20.0.0/16, 192.0.2.7, ::1`).
+pub fn parse_allow(text: &str) -> Result<Vec<(IpAddr, u8)>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let (address, prefix) = item.split_once('/').map_or((item, None), |(a, p)| (a, Some(p)));
+            let address: IpAddr =
+                address.trim().parse().map_err(|_| format!("{item:?} is not an IP address or CIDR block"))?;
+            let most = if address.is_ipv4() { 32 } else { 128 };
+            let prefix = match prefix {
+                None => most,
+                Some(p) => p
+                    .trim()
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|p| *p <= most)
+                    .ok_or_else(|| format!("{item:?}: the prefix length must be 0 to {most}"))?,
+            };
+            Ok((address, prefix))
+        })
+        .collect()
+}
+
+/// Whether `peer` is in the allowed networks (loopback when none are listed).
+fn allowed(allow: &[(IpAddr, u8)], peer: IpAddr) -> bool {
+    let peer = peer.to_canonical();
+    if allow.is_empty() {
+        return peer.is_loopback();
+    }
+    allow.iter().any(|(network, prefix)| match (network.to_canonical(), peer) {
+        (IpAddr::V4(n), IpAddr::V4(p)) => same_prefix(&n.octets(), &p.octets(), *prefix),
+        (IpAddr::V6(n), IpAddr::V6(p)) => same_prefix(&n.octets(), &p.octets(), *prefix),
+        _ => false,
+    })
+}
+
+fn same_prefix(a: &[u8], b: &[u8], prefix: u8) -> bool {
+    let bits = usize::from(prefix);
+    let whole = bits / 8;
+    if a[..whole] != b[..whole] {
+        return false;
+    }
+    let rest = bits % 8;
+    rest == 0 || {
+        let mask = 0xffu8 << (8 - rest);
+        (a[whole] & mask) == (b[whole] & mask)
+    }
+}
+
 /// Accepts connections until the task is aborted.
-pub async fn listen<S: Store + Clone + 'static>(listener: TcpListener, store: S, config: Arc<ResultsConfig>) {
+pub async fn listen<S: Store + Clone + 'static>(
+    listener: TcpListener,
+    store: S,
+    config: Arc<ResultsConfig>,
+    limits: Limits,
+) {
     let counter = Arc::new(AtomicU64::new(0));
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let limits = Arc::new(limits);
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
-                let (store, config, counter) = (store.clone(), config.clone(), counter.clone());
+                if !allowed(&limits.allow, peer.ip()) {
+                    tracing::warn!(%peer, "MLLP connection refused: the address is not in results.mllp_allow");
+                    continue;
+                }
+                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                    tracing::warn!(%peer, most = limits.max_connections, "MLLP connection refused: too many at once");
+                    continue;
+                };
+                let (store, config, counter, limits) = (store.clone(), config.clone(), counter.clone(), limits.clone());
                 tokio::spawn(async move {
                     tracing::info!(%peer, "lab connected");
-                    if let Err(e) = connection(stream, &store, &config, &counter).await {
+                    if let Err(e) = connection(stream, &store, &config, &counter, &limits).await {
                         tracing::warn!(%peer, error = %e, "lab connection ended with an error");
                     }
+                    drop(slot);
                 });
             }
             Err(e) => {
@@ -37,25 +119,64 @@ pub async fn listen<S: Store + Clone + 'static>(listener: TcpListener, store: S,
     }
 }
 
+/// A framed rejection (`AR`) naming the message by what of its header could be read.
+fn refusal(head: &[u8], why: &str, counter: &AtomicU64) -> Vec<u8> {
+    let now = crate::now();
+    // The MSH segment alone: the rest of a cut-off message may not parse.
+    let msh = head.split(|b| matches!(b, b'\r' | b'\n')).next().unwrap_or_default();
+    let header = surge_results::read_header(&String::from_utf8_lossy(msh)).ok();
+    let id = format!("SURGE{}{:06}", now.unix_timestamp(), counter.fetch_add(1, Ordering::Relaxed) % 1_000_000);
+    let answer =
+        surge_results::ack(header.as_ref(), AckCode::Reject, Some((ErrorCode::ApplicationError, why)), now, &id);
+    frame(answer.as_bytes())
+}
+
 async fn connection<S: Store>(
     mut stream: TcpStream,
     store: &S,
     config: &ResultsConfig,
     counter: &AtomicU64,
+    limits: &Limits,
 ) -> std::io::Result<()> {
     let mut decoder = Decoder::new(MAX_MESSAGE_BYTES);
     let mut buffer = vec![0u8; 64 * 1024];
+    // The first bytes of the message being received, to name it if it never ends.
+    let mut started: Vec<u8> = Vec::new();
     loop {
-        let n = match tokio::time::timeout(IDLE, stream.read(&mut buffer)).await {
+        let wait = if decoder.in_frame() { limits.frame_timeout } else { IDLE };
+        let n = match tokio::time::timeout(wait, stream.read(&mut buffer)).await {
             Ok(read) => read?,
+            Err(_) if decoder.in_frame() => {
+                let why = format!(
+                    "the message did not end (0x1C 0x0D) within {} s; nothing was stored; send it again whole",
+                    limits.frame_timeout.as_secs()
+                );
+                stream.write_all(&refusal(&started, &why, counter)).await?;
+                stream.flush().await?;
+                return Ok(());
+            }
             Err(_) => return Ok(()),
         };
         if n == 0 {
             return Ok(());
         }
-        for item in decoder.push(&buffer[..n]) {
+        let chunk = &buffer[..n];
+        if let Some(at) = chunk.iter().rposition(|b| *b == surge_results::mllp::START) {
+            started = chunk[at + 1..].iter().take(surge_results::mllp::HEAD_BYTES).copied().collect();
+        } else if started.len() < surge_results::mllp::HEAD_BYTES {
+            let room = surge_results::mllp::HEAD_BYTES - started.len();
+            started.extend(chunk.iter().take(room));
+        }
+        for item in decoder.push(chunk) {
             let bytes = match item {
                 Ok(bytes) => bytes,
+                Err(FrameError::TooLarge { max, head }) => {
+                    tracing::warn!(max, "MLLP message too large; answered AR");
+                    let why = format!("the message is larger than {max} bytes; nothing was stored");
+                    stream.write_all(&refusal(&head, &why, counter)).await?;
+                    stream.flush().await?;
+                    continue;
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "MLLP framing");
                     continue;
@@ -66,7 +187,7 @@ async fn connection<S: Store>(
             let now = crate::now();
             let mut ack_id =
                 || format!("SURGE{}{:06}", now.unix_timestamp(), counter.fetch_add(1, Ordering::Relaxed) % 1_000_000);
-            match receive_batch(store, config, &text, now, &mut ack_id).await {
+            match receive_batch(store, config, &text, None, now, &mut ack_id).await {
                 Ok(answers) => {
                     for answer in answers {
                         stream.write_all(&frame(answer.ack.as_bytes())).await?;
@@ -78,8 +199,8 @@ async fn connection<S: Store>(
                     let header = surge_results::read_header(&text).ok();
                     let answer = surge_results::ack(
                         header.as_ref(),
-                        surge_results::AckCode::Error,
-                        Some((surge_results::ErrorCode::ApplicationError, "temporary failure; send again")),
+                        AckCode::Error,
+                        Some((ErrorCode::ApplicationError, "temporary failure; send again")),
                         now,
                         &ack_id(),
                     );
@@ -88,5 +209,36 @@ async fn connection<S: Store>(
             }
             stream.flush().await?;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_listed_networks_may_connect_and_loopback_when_none_are() {
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        assert!(allowed(&[], ip("127.0.0.1")) && allowed(&[], ip("::1")));
+        assert!(!allowed(&[], ip("10.1.2.3")));
+        let list = parse_allow("10.20.0.0/16, 192.0.2.7, 2001:db8::/32").unwrap();
+        assert!(allowed(&list, ip("10.20.255.1")));
+        assert!(!allowed(&list, ip("10.21.0.1")));
+        assert!(allowed(&list, ip("192.0.2.7")) && !allowed(&list, ip("192.0.2.8")));
+        assert!(allowed(&list, ip("::ffff:10.20.0.9")), "an IPv4 peer on an IPv6 socket");
+        assert!(allowed(&list, ip("2001:db8:1::5")) && !allowed(&list, ip("2001:db9::5")));
+        assert!(!allowed(&list, ip("127.0.0.1")), "a list replaces the loopback default");
+        assert!(allowed(&parse_allow("10.0.0.0/9").unwrap(), ip("10.127.0.1")));
+        assert!(!allowed(&parse_allow("10.0.0.0/9").unwrap(), ip("10.128.0.1")));
+    }
+
+    #[test]
+    fn a_bad_allow_list_is_named() {
+        assert_eq!(
+            parse_allow("lab.example.org").unwrap_err(),
+            "\"lab.example.org\" is not an IP address or CIDR block"
+        );
+        assert!(parse_allow("10.0.0.0/33").unwrap_err().contains("0 to 32"));
+        assert_eq!(parse_allow(" , ").unwrap(), []);
     }
 }

@@ -298,7 +298,9 @@ fn read_anchor(path: &Path) -> anyhow::Result<surge_pass::VerifyingKey> {
 fn verify_dcc(text: &str, trust: &Path, now: OffsetDateTime, format: &str) -> anyhow::Result<Outcome> {
     let pem = fs::read_to_string(trust).with_context(|| format!("reading {}", trust.display()))?;
     let signers = SignerCertificate::from_pem_bundle(&pem).with_context(|| trust.display().to_string())?;
-    let v = surge_pass::dcc::verify_hc1(text, &DccTrustList { signers }, now);
+    // Offline, the built-in business rules apply (a positive test is signed as carefully as a negative one).
+    let rules = surge_app::dcc::default_rules();
+    let v = surge_app::dcc::verify(text, &DccTrustList { signers }, &rules, "", "en", now);
     if format == "json" {
         let json = surge_web::dcc_verification_json(&v);
         println!("{}", serde_json::to_string_pretty(&json)?);

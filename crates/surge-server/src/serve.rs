@@ -82,15 +82,33 @@ fn init_tracing() {
 }
 
 /// The pass key and trust root under `DATA_DIR/keys`, made on first start, and a freshly signed trust list.
-fn authority_keys(data_dir: &Path, issuer: &str) -> anyhow::Result<(Issuer, Vec<u8>)> {
+///
+/// Keys are made only when the store has never been started (`started_before` false). A key missing later is
+/// refused: a new pass key would silently make every pass already issued fail `unknown_kid`.
+fn authority_keys(data_dir: &Path, issuer: &str, started_before: bool) -> anyhow::Result<(Issuer, Vec<u8>)> {
     let keys = data_dir.join("keys");
     let now = crate::now();
     for (dir, role) in [("trust-root", KeyRole::TrustRoot), ("pass", KeyRole::Pass)] {
         let path = keys.join(dir);
-        if !path.join(files::PRIVATE_FILE).exists() {
-            let public = crate::keys_cmd::generate_key_dir(&path, Algorithm::Ed25519, role, issuer, 365, now)?;
-            tracing::info!(kid = %public.kid, role = ?role, "generated authority key");
+        let private = path.join(files::PRIVATE_FILE);
+        if private.exists() {
+            continue;
         }
+        if started_before {
+            anyhow::bail!(
+                "{} is missing, but this service has been started before (its database has admin accounts or \
+                 keys), so passes were signed with the key that file held. Restore the whole directory {} from \
+                 your backup and start again. Surge does not make a new key here: every pass already issued would \
+                 stop verifying. To start over with new keys on purpose, make them with `surge keys generate \
+                 --role {} --out {}` and tell every holder and checkpoint.",
+                private.display(),
+                path.display(),
+                dir,
+                path.display(),
+            );
+        }
+        let public = crate::keys_cmd::generate_key_dir(&path, Algorithm::Ed25519, role, issuer, 365, now)?;
+        tracing::info!(kid = %public.kid, role = ?role, "generated authority key");
     }
     let root = files::read_key_dir(&keys.join("trust-root"))?;
     let pass = files::read_key_dir(&keys.join("pass"))?;
@@ -106,6 +124,17 @@ fn authority_keys(data_dir: &Path, issuer: &str) -> anyhow::Result<(Issuer, Vec<
     Ok((Issuer::new(pass.key), signed))
 }
 
+/// The EU DCC business rules: the file named in the settings (the EU gateway's format), or the built-in set.
+fn dcc_rules(path: &str) -> anyhow::Result<Vec<surge_app::dcc::Rule>> {
+    if path.is_empty() {
+        return Ok(surge_app::dcc::default_rules());
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading authority.dcc_rules {path}"))?;
+    let rules = surge_app::dcc::parse_rules(&text).map_err(|e| anyhow::anyhow!("authority.dcc_rules {path}: {e}"))?;
+    tracing::info!(rules = rules.len(), "DCC business rules loaded");
+    Ok(rules)
+}
+
 /// The DCC signer certificates named in the settings, if any.
 fn dcc_trust(path: &str) -> anyhow::Result<Option<surge_pass::dcc::DccTrustList>> {
     if path.is_empty() {
@@ -119,7 +148,9 @@ fn dcc_trust(path: &str) -> anyhow::Result<Option<surge_pass::dcc::DccTrustList>
 }
 
 async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_dir: &Path) -> anyhow::Result<()> {
-    let (issuer, trust_list) = authority_keys(data_dir, &settings.authority.issuer)?;
+    // First start is a store with neither admin accounts nor admin keys: both are made just below.
+    let started_before = store.count_accounts(Role::Admin).await? > 0 || store.count_api_keys(Role::Admin).await? > 0;
+    let (issuer, trust_list) = authority_keys(data_dir, &settings.authority.issuer, started_before)?;
     let receipt_secret = receipt_secret(data_dir)?;
     // The pass key also signs the status list; read again, as the issuance worker owns the first copy.
     let status_key = files::read_key_dir(&data_dir.join("keys").join("pass"))?;
@@ -150,6 +181,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
                     organisation_id: None,
                     scope: KeyScope::default(),
                     label: "first admin".into(),
+                    lab: None,
                     created_at: crate::now(),
                 },
                 &AuditEntry {
@@ -168,6 +200,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         categories: settings.authority.categories.clone(),
         phone_region: settings.authority.phone_region.clone(),
         max_pass_days: settings.authority.max_pass_days,
+        max_requested_quota: settings.authority.max_requested_quota,
         applications: settings.applications.config()?,
     };
     let signer = PassSigner {
@@ -229,9 +262,12 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             access: AccessPolicy::default(),
             receipt_secret: receipt_secret.clone(),
             webhook_secret: settings.notify.webhook.secret.as_bytes().to_vec(),
+            // Derived from the data directory's secret, so every server of a deployment shares it.
+            csrf_secret: surge_domain::mac::hmac_sha256(&receipt_secret, b"surge csrf key").to_vec(),
         }),
         signer: Some(Arc::new(signer.clone())),
         dcc_trust: dcc_trust(&settings.authority.dcc_signer_certs)?.map(Arc::new),
+        dcc_rules: Arc::new(dcc_rules(&settings.authority.dcc_rules)?),
         documents_dir: Some(Arc::new(documents_dir)),
         results: Some(results_config.clone()),
         dashboard: dashboard.clone(),
@@ -253,7 +289,13 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             .await
             .with_context(|| format!("listening for MLLP on {}", settings.results.mllp_listen))?;
         println!("listening for HL7 v2 (MLLP) on {}", mllp_listener.local_addr()?);
-        Some(tokio::spawn(crate::mllp::listen(mllp_listener, store.clone(), results_config.clone())))
+        let limits = crate::mllp::Limits {
+            allow: crate::mllp::parse_allow(&settings.results.mllp_allow)
+                .map_err(|e| anyhow::anyhow!("results.mllp_allow: {e}"))?,
+            max_connections: settings.results.mllp_max_connections,
+            frame_timeout: Duration::from_secs(settings.results.mllp_frame_timeout_s.max(1)),
+        };
+        Some(tokio::spawn(crate::mllp::listen(mllp_listener, store.clone(), results_config.clone(), limits)))
     };
     let listener = tokio::net::TcpListener::bind(&settings.server.listen)
         .await
@@ -317,6 +359,32 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             }
         })
     };
+    // The audit log's signed head, every ten minutes when the log has grown: entries later cut from its end are
+    // then named by `surge audit verify`.
+    let head_key = files::read_key_dir(&data_dir.join("keys").join("pass"))?.key;
+    let audit_heads = {
+        let (store, data_dir) = (store.clone(), data_dir.to_owned());
+        tokio::spawn(async move {
+            let mut published = None;
+            loop {
+                let seq = match store.last_audit_entry().await {
+                    Ok(last) => Some(last.map_or(0, |l| l.seq)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reading the audit log's head failed");
+                        None
+                    }
+                };
+                if seq.is_some() && seq != published {
+                    let now = crate::now().unix_timestamp();
+                    match crate::audit_cmd::publish_head(&store, &head_key, &data_dir, now).await {
+                        Ok(head) => published = Some(head.seq),
+                        Err(e) => tracing::warn!(error = %e, "publishing the audit log's head failed"),
+                    }
+                }
+                tokio::time::sleep(AUDIT_HEAD_EVERY).await;
+            }
+        })
+    };
     let dashboard_task =
         tokio::spawn(crate::lake_serve::keep_dashboard(store.clone(), lake, dashboard, settings.lake.clone()));
     let live_task = settings
@@ -338,6 +406,12 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     sms.await.context("joining the SMS sender")?;
     status_feed.abort();
     retention.abort();
+    audit_heads.abort();
+    // One last head, so that the log as it stands at the stop is recorded.
+    let final_key = files::read_key_dir(&data_dir.join("keys").join("pass"))?.key;
+    if let Err(e) = crate::audit_cmd::publish_head(&store, &final_key, data_dir, crate::now().unix_timestamp()).await {
+        tracing::warn!(error = %e, "publishing the audit log's head at the stop failed");
+    }
     dashboard_task.abort();
     if let Some(live) = live_task {
         live.abort();
@@ -348,6 +422,9 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How often the running server signs and records the audit log's head (when it has grown).
+const AUDIT_HEAD_EVERY: Duration = Duration::from_secs(600);
 
 /// Issues passes until told to stop. A stop request waits for the transaction in progress, which either commits
 /// or, if the process dies first, rolls back and is claimed again after restart.

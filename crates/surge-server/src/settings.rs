@@ -200,6 +200,13 @@ impl LakeSettings {
 pub struct ResultsSettings {
     /// `host:port` for the MLLP listener labs send HL7 v2 to; empty: off.
     pub mllp_listen: String,
+    /// Addresses labs may connect from over MLLP: IPs or CIDR blocks, comma-separated (`10.20.0.0/16, 192.0.2.7`);
+    /// empty: this machine only (127.0.0.1, ::1). Others are closed at once and logged.
+    pub mllp_allow: String,
+    /// MLLP connections at once; more are closed at once. Each may hold one message of up to 1 MiB.
+    pub mllp_max_connections: usize,
+    /// Seconds a message begun over MLLP has to end; then it is answered AR and the connection closed.
+    pub mllp_frame_timeout_s: u64,
     /// Where patients call with questions; printed in every result text.
     #[serde(deserialize_with = "text_or_number")]
     pub help_phone: String,
@@ -221,6 +228,9 @@ impl Default for ResultsSettings {
     fn default() -> Self {
         Self {
             mllp_listen: String::new(),
+            mllp_allow: String::new(),
+            mllp_max_connections: 64,
+            mllp_frame_timeout_s: 30,
             help_phone: "1339".into(),
             sms_language: "ko".into(),
             raw_retention_days: 90,
@@ -492,10 +502,15 @@ pub struct AuthoritySettings {
     pub categories: Vec<String>,
     /// The longest validity of a bulk-issued pass, in days.
     pub max_pass_days: i64,
+    /// The most passes an organisation's registration may ask for; an official may approve more later.
+    pub max_requested_quota: u32,
     /// The language of pass text messages: `ko` or `en`. Sign-in codes follow the page's language.
     pub sms_language: String,
     /// A PEM bundle of EU DCC signer certificates; with it, `POST /api/v1/verify` also verifies `HC1:` codes.
     pub dcc_signer_certs: String,
+    /// EU DCC business rules in the EU gateway's format (a JSON array); empty: the built-in set (negative and
+    /// recent tests, complete vaccination series, recovery within its window).
+    pub dcc_rules: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -523,8 +538,10 @@ impl Default for Settings {
                 registry_scheme: "kr-brn".into(),
                 categories: surge_domain::DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
                 max_pass_days: 90,
+                max_requested_quota: 10_000,
                 sms_language: "ko".into(),
                 dcc_signer_certs: String::new(),
+                dcc_rules: String::new(),
             },
             issuance: IssuanceSettings { batch_size: 1000, idle_poll_ms: 500 },
             notify: NotifySettings::default(),

@@ -48,6 +48,7 @@ impl surge_store_sql::Dialect for PgDialect {
     const OWN_MIGRATIONS: &'static [(i64, &'static str, &'static str)] = &[
         (1, "epass", include_str!("../migrations/0001_epass.sql")),
         (14, "events", include_str!("../migrations/0014_events.sql")),
+        (18, "lab identity", include_str!("../migrations/0018_lab_identity.sql")),
     ];
 
     fn rows_affected(result: &PgQueryResult) -> u64 {

@@ -30,8 +30,8 @@ where
     async fn insert_api_key(&self, key: &NewApiKey, audit: &AuditEntry) -> Result<i64, StoreError> {
         let mut tx = self.writer.begin().await.map_err(db)?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_keys (key_hash, role, organisation_id, label, zones, categories, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO api_keys (key_hash, role, organisation_id, label, zones, categories, created_at, lab) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(&key.key_hash[..])
         .bind(key.role.as_str())
@@ -40,6 +40,7 @@ where
         .bind(columns::from_zones(&key.scope.zones))
         .bind(columns::from_zones(&key.scope.categories))
         .bind(key.created_at.unix_timestamp())
+        .bind(&key.lab)
         .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
@@ -50,13 +51,15 @@ where
     }
 
     async fn api_key(&self, key_hash: [u8; 32]) -> Result<ApiKeyRecord, StoreError> {
-        let row =
-            sqlx::query("SELECT id, role, organisation_id, label, zones, categories FROM api_keys WHERE key_hash = $1 AND NOT revoked")
-                .bind(&key_hash[..])
-                .fetch_optional(&self.reader)
-                .await
-                .map_err(db)?
-                .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(
+            "SELECT id, role, organisation_id, label, zones, categories, lab FROM api_keys \
+                 WHERE key_hash = $1 AND NOT revoked",
+        )
+        .bind(&key_hash[..])
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound)?;
         crate::rows::api_key(&row)
     }
 
@@ -102,6 +105,18 @@ where
         .map_err(|e| if crate::rows::is_unique_violation(&e) { StoreError::Conflict } else { db(e) })
     }
 
+    async fn staff_role_of_phone(&self, phone: &str) -> Result<Option<Role>, StoreError> {
+        let roles: Vec<String> = sqlx::query_scalar(
+            "SELECT role FROM accounts WHERE personal_phone = $1 AND NOT disabled AND role <> 'applicant' \
+             ORDER BY id LIMIT 1",
+        )
+        .bind(phone)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?;
+        Ok(roles.first().and_then(|r| Role::parse(r)))
+    }
+
     async fn account_by_username(&self, username: &str) -> Result<AccountRecord, StoreError> {
         let sql = format!("SELECT {} FROM accounts WHERE username = $1 AND NOT disabled", crate::rows::ACCOUNT_COLUMNS);
         let row = sqlx::query(&sql)
@@ -138,6 +153,25 @@ where
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE role = $1 AND NOT disabled")
             .bind(role.as_str())
             .fetch_one(&self.reader)
+            .await
+            .map_err(db)?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn probe_write(&self, now: OffsetDateTime) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO health_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at")
+            .bind(now.unix_timestamp())
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn count_events(&self, bucket: &str, since: OffsetDateTime) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_events WHERE bucket = $1 AND at > $2")
+            .bind(bucket)
+            .bind(since.unix_timestamp())
+            .fetch_one(&self.writer)
             .await
             .map_err(db)?;
         Ok(n.max(0) as u64)

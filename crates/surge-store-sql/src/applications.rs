@@ -233,6 +233,16 @@ where
         if app.to_zone != app.from_zone {
             zones.push(app.to_zone.clone());
         }
+        // A control code finds one pass: one already handed out is refused, and the approval may be tried again
+        // (it signs with a new code).
+        let reserved = sqlx::query("INSERT INTO control_codes (code) VALUES ($1) ON CONFLICT (code) DO NOTHING")
+            .bind(&pass.control_code)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if D::rows_affected(&reserved) != 1 {
+            return Err(StoreError::Conflict);
+        }
         let inserted = sqlx::query(
             "INSERT INTO passes (id, status_index, holder, phone, masked_id, vehicle_plate, zones, not_before, \
              expires, control_code, token, link_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",

@@ -31,6 +31,16 @@ where
         tx.commit().await.map_err(db)
     }
 
+    async fn last_audit_entry(&self) -> Result<Option<AuditRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(crate::rows::audit_record).transpose()
+    }
+
     async fn audit_entries(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log WHERE seq > $1 \

@@ -242,6 +242,33 @@ where
         let issued: Vec<&(PendingRow, IssuedPass)> =
             issued.iter().filter(|(row, _)| ours.contains(&key(row))).collect();
         let refused: Vec<&(PendingRow, String)> = refused.iter().filter(|(row, _)| ours.contains(&key(row))).collect();
+        // A control code finds one pass. A row whose code another pass has (or another row of this claim) goes
+        // back to pending, to be signed again with a new code; it is neither issued nor failed.
+        let mut reserved = HashSet::new();
+        for chunk in issued.chunks(D::MAX_BINDS) {
+            let mut q = QueryBuilder::<Db<D>>::new("INSERT INTO control_codes (code) ");
+            q.push_values(chunk, |mut b, (_, pass)| {
+                b.push_bind(pass.control_code.clone());
+            });
+            q.push(" ON CONFLICT (code) DO NOTHING RETURNING code");
+            for r in D::build(&mut q).fetch_all(&mut *tx).await.map_err(db)? {
+                reserved.insert(r.try_get::<String, _>(0).map_err(db)?);
+            }
+        }
+        let (issued, collided): (Vec<_>, Vec<_>) =
+            issued.into_iter().partition(|(_, pass)| reserved.remove(&pass.control_code));
+        if !collided.is_empty() {
+            tracing::warn!(rows = collided.len(), "control codes already taken; the rows will be signed again");
+        }
+        for (batch, lines) in by_batch(collided.iter().map(|(row, _)| key(row))) {
+            for chunk in lines.chunks(D::MAX_BINDS - 2) {
+                let mut q = QueryBuilder::<Db<D>>::new(
+                    "UPDATE batch_rows SET state = 'pending', claim = NULL, claimed_until = NULL WHERE ",
+                );
+                push_rows(&mut q, batch, chunk);
+                D::build(&mut q).execute(&mut *tx).await.map_err(db)?;
+            }
+        }
         let mut inserted = HashSet::new();
         const PASS_COLUMNS: usize = 16;
         for chunk in issued.chunks(D::MAX_BINDS / PASS_COLUMNS) {
@@ -289,7 +316,7 @@ where
             q.push(" ON CONFLICT (idempotency_key) DO NOTHING");
             D::build(&mut q).execute(&mut *tx).await.map_err(db)?;
         }
-        let mut outcome = IssueOutcome::default();
+        let mut outcome = IssueOutcome { requeued: collided.len(), ..IssueOutcome::default() };
         let mut per_batch: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
         // Rows that got no pass, by reason: refused as a second active pass, or not signed.
         let mut failures: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();

@@ -2,7 +2,10 @@
 //! registrations, and the clinicians' queue.
 
 use sqlx::{ColumnIndex, Encode, Pool, QueryBuilder, Row, Type};
-use surge_app::lab::{LabResultRecord, LabStore, NewLabMessage, NewLabResult, NewRegistration, Recorded};
+use surge_app::lab::{
+    LabResultRecord, LabStore, NewLabMessage, NewLabResult, NewRegistration, Recorded, result_alert_key,
+    result_text_key,
+};
 use surge_app::{OutboxMessage, StoreError};
 use surge_domain::audit::AuditEntry;
 use surge_results::{QueueReason, Registration};
@@ -11,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::{Args, Conn, Db, DbRow, Dialect, SqlStore, Value, db};
 
-const RESULT_COLUMNS: &str = "id, message_id, filler_order, test_code, status, specimen_id, test_name, \
+const RESULT_COLUMNS: &str = "id, message_id, lab, filler_order, test_code, status, specimen_id, test_name, \
     interpretation, value, family, given, birth_date, collected_at, performing_lab, registration_id, texted, reason, \
     urgency, queue_state, handled_by, received_at, status_index, certificate";
 
@@ -193,17 +196,17 @@ where
             .fetch_one(&mut *tx)
             .await
             .map_err(db)?;
-        return Ok(Recorded { message_id: id, duplicate: true, new_results: 0 });
+        return Ok(Recorded { message_id: id, duplicate: true, new_results: 0, new_texted: 0 });
     };
-    let mut new_results = 0;
+    let (mut new_results, mut new_texted) = (0, 0);
     for (result, sms) in results {
         let r = result;
         let stored: Option<i64> = sqlx::query_scalar(
             "INSERT INTO lab_results (message_id, filler_order, test_code, status, specimen_id, test_name, \
              interpretation, value, family, given, birth_date, collected_at, performing_lab, registration_id, \
-             texted, reason, urgency, queue_state, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
-             ON CONFLICT (filler_order, test_code, status) DO NOTHING RETURNING id",
+             texted, reason, urgency, queue_state, received_at, lab) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+             ON CONFLICT (lab, filler_order, test_code, status) DO NOTHING RETURNING id",
         )
         .bind(message_id)
         .bind(&r.filler_order)
@@ -224,35 +227,41 @@ where
         .bind(i64::from(r.urgency))
         .bind((!r.texted).then_some("open"))
         .bind(now)
+        .bind(&r.lab)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
         let Some(id) = stored else { continue };
         new_results += 1;
+        new_texted += usize::from(r.texted);
         if let Some(sms) = sms {
-            // A texted result gets its status slot; a queued one's message is the duty clinician's alert.
+            // A texted result gets its status slot; a queued one's message is the duty clinician's alert. Either
+            // is keyed by the result's id, which no lab's identifiers can make collide with another's.
+            let key = if r.texted { result_text_key(id) } else { result_alert_key(id) };
             if r.texted {
                 certify::<D>(tx, id).await?;
             }
-            crate::outbox::insert::<D>(tx, sms, message.received_at).await?;
+            let sms = OutboxMessage { idempotency_key: key, ..sms.clone() };
+            crate::outbox::insert::<D>(tx, &sms, message.received_at).await?;
         }
         if r.reason.as_deref() == Some(QueueReason::CorrectedAfterText.code()) {
             // What was texted is no longer true: its signed result stops verifying.
             sqlx::query(
                 "INSERT INTO revocations (status_index, status, reason, actor, at) \
                  SELECT status_index, 'revoked', 'corrected result', 'lab', $1 FROM lab_results \
-                 WHERE filler_order = $2 AND test_code = $3 AND status_index IS NOT NULL \
+                 WHERE lab = $4 AND filler_order = $2 AND test_code = $3 AND status_index IS NOT NULL \
                  AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.status_index = lab_results.status_index)",
             )
             .bind(now)
             .bind(&r.filler_order)
             .bind(&r.test_code)
+            .bind(&r.lab)
             .execute(&mut *tx)
             .await
             .map_err(db)?;
         }
     }
-    Ok(Recorded { message_id, duplicate: false, new_results })
+    Ok(Recorded { message_id, duplicate: false, new_results, new_texted })
 }
 
 impl<D: Dialect> LabStore for SqlStore<D>
@@ -371,13 +380,14 @@ where
         rows.iter().map(crate::rows::registration).collect()
     }
 
-    async fn texted_negative(&self, filler_order: &str, test_code: &str) -> Result<bool, StoreError> {
+    async fn texted_negative(&self, lab: &str, filler_order: &str, test_code: &str) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM lab_results WHERE filler_order = $1 AND test_code = $2 \
+            "SELECT COUNT(*) FROM lab_results WHERE lab = $3 AND filler_order = $1 AND test_code = $2 \
              AND interpretation = 'not_detected' AND (texted OR queue_state = 'released')",
         )
         .bind(filler_order)
         .bind(test_code)
+        .bind(lab)
         .fetch_one(&self.reader)
         .await
         .map_err(db)?;
@@ -459,7 +469,8 @@ where
         }
         if let Some(sms) = sms {
             certify::<D>(&mut tx, id).await?;
-            crate::outbox::insert::<D>(&mut tx, sms, now).await?;
+            let sms = OutboxMessage { idempotency_key: result_text_key(id), ..sms.clone() };
+            crate::outbox::insert::<D>(&mut tx, &sms, now).await?;
         }
         crate::audit::append::<D>(&mut tx, audit, now).await?;
         tx.commit().await.map_err(db)?;

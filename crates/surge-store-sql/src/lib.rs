@@ -111,9 +111,35 @@ impl<D: Dialect> Clone for SqlStore<D> {
     }
 }
 
-/// Reduces a driver error to the port's error; the driver's types stay here.
+/// Reduces a driver error to the port's error; the driver's types stay here. Errors that say the database cannot
+/// be written or reached just now become `Unavailable` (answered 503, worth retrying), the rest `Database`.
 pub fn db(e: sqlx::Error) -> StoreError {
-    StoreError::Database(e.to_string())
+    let unavailable = match &e {
+        sqlx::Error::Database(d) => d.code().is_some_and(|code| unavailable_code(&code)),
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        _ => false,
+    };
+    if unavailable { StoreError::Unavailable(e.to_string()) } else { StoreError::Database(e.to_string()) }
+}
+
+/// Whether a database error code says "cannot write or reach the database now". PostgreSQL's codes are five-character
+/// SQLSTATEs; SQLite's are its (extended) result codes as decimal numbers, never five digits long.
+fn unavailable_code(code: &str) -> bool {
+    if code.len() == 5 {
+        // Connection exceptions, read-only transaction, insufficient resources (disk full, out of memory),
+        // operator intervention (shutdown, recovery), system errors (I/O).
+        return code.starts_with("08")
+            || code == "25006"
+            || code.starts_with("53")
+            || code.starts_with("57P")
+            || code.starts_with("58");
+    }
+    // BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN: the low byte is the primary result code.
+    code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 8 | 10 | 13 | 14))
 }
 
 // Each impl block in this crate restates the same `where` clause (the database's connections execute, and it binds
@@ -149,5 +175,30 @@ impl<D: Dialect> SqlStore<D> {
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unavailable_code;
+
+    #[test]
+    fn read_only_full_missing_and_unreachable_databases_are_unavailable_and_other_errors_are_not() {
+        // SQLite: READONLY, READONLY_DBMOVED (8 | 4 << 8), IOERR_WRITE, FULL, CANTOPEN, BUSY.
+        for code in ["8", "1032", "778", "13", "14", "5"] {
+            assert!(unavailable_code(code), "{code}");
+        }
+        // SQLite: CONSTRAINT_UNIQUE, ERROR, MISMATCH.
+        for code in ["2067", "1", "20"] {
+            assert!(!unavailable_code(code), "{code}");
+        }
+        // PostgreSQL: read-only transaction, disk full, admin shutdown, connection failure.
+        for code in ["25006", "53100", "57P01", "08006", "58030"] {
+            assert!(unavailable_code(code), "{code}");
+        }
+        // PostgreSQL: unique violation, serialization failure, syntax error.
+        for code in ["23505", "40001", "42601"] {
+            assert!(!unavailable_code(code), "{code}");
+        }
     }
 }

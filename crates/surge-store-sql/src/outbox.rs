@@ -3,7 +3,7 @@
 
 use sqlx::{ColumnIndex, Encode, QueryBuilder, Row, Type};
 use surge_app::{ClaimedMessage, MessageFilter, MessageRecord, Outbox, OutboxMessage, SendResult, StoreError};
-use surge_domain::notify::{MessageState, Receipt, after_receipt};
+use surge_domain::notify::{MessageState, Receipt, SECRET_UNTIL_DELIVERED, SECRET_UNTIL_SENT, after_receipt, kind_in};
 use time::OffsetDateTime;
 
 use crate::{Args, Conn, Db, DbRow, Dialect, SqlStore, Value, db};
@@ -64,16 +64,19 @@ where
 
     async fn record_results(&self, results: &[(i64, SendResult)], now: OffsetDateTime) -> Result<(), StoreError> {
         let now = now.unix_timestamp();
+        let accepted_sql = format!(
+            "UPDATE outbox SET state = CASE WHEN state = 'sending' THEN 'sent' ELSE state END, \
+             body = CASE WHEN {} THEN NULL ELSE body END, \
+             gateway = $1, gateway_message_id = $2, sent_at = $3 WHERE id = $4",
+            kind_in(SECRET_UNTIL_SENT)
+        );
         let mut tx = self.writer.begin().await.map_err(db)?;
         for (id, result) in results {
             let query = match result {
-                SendResult::Accepted { gateway, gateway_message_id } => sqlx::query(
-                    "UPDATE outbox SET state = CASE WHEN state = 'sending' THEN 'sent' ELSE state END, \
-                     gateway = $1, gateway_message_id = $2, sent_at = $3 WHERE id = $4",
-                )
-                .bind(gateway)
-                .bind(gateway_message_id)
-                .bind(now),
+                // A sign-in code is not kept once a gateway has it.
+                SendResult::Accepted { gateway, gateway_message_id } => {
+                    sqlx::query(&accepted_sql).bind(gateway).bind(gateway_message_id).bind(now)
+                }
                 SendResult::Retry { at, reason } => sqlx::query(
                     "UPDATE outbox SET state = 'created', next_attempt_at = $1, failure = $2 \
                      WHERE id = $3 AND state = 'sending'",
@@ -108,13 +111,20 @@ where
         let current = MessageState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?;
         let next = after_receipt(current, receipt);
         if let Some(next) = next {
-            sqlx::query("UPDATE outbox SET state = $1, done_at = $2 WHERE id = $3")
-                .bind(next.as_str())
-                .bind(now.unix_timestamp())
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            // A pass link is kept only until the phone has it.
+            let delivered = next == MessageState::Delivered;
+            sqlx::query(&format!(
+                "UPDATE outbox SET state = $1, done_at = $2, body = CASE WHEN $4 AND {} THEN NULL ELSE body END \
+                 WHERE id = $3",
+                kind_in(SECRET_UNTIL_DELIVERED)
+            ))
+            .bind(next.as_str())
+            .bind(now.unix_timestamp())
+            .bind(id)
+            .bind(delivered)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
         Ok(next)

@@ -1,7 +1,8 @@
 //! Issued passes: found by link, status index or control code; suspended, revoked or reinstated with the feed
 //! verifiers follow.
 
-use sqlx::{ColumnIndex, Encode, Type};
+use sqlx::{ColumnIndex, Encode, Row, Type};
+use surge_app::store::columns;
 use surge_app::{OutboxMessage, PassRecord, PassStatus, Passes, StatusChange, StoreError};
 use surge_domain::audit::AuditEntry;
 use time::OffsetDateTime;
@@ -83,18 +84,56 @@ where
         crate::rows::pass(&row)
     }
 
+    async fn pass_category(&self, status_index: u64) -> Result<Option<String>, StoreError> {
+        let category: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT COALESCE(o.category, a.category) FROM passes p \
+             LEFT JOIN organisations o ON o.id = p.organisation_id \
+             LEFT JOIN applications a ON a.status_index = p.status_index WHERE p.status_index = $1",
+        )
+        .bind(status_index as i64)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db)?;
+        match category {
+            None => Err(StoreError::NotFound),
+            Some(category) => Ok(category),
+        }
+    }
+
+    async fn places_of_phone(&self, phone: &str) -> Result<Vec<(Vec<String>, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.zones AS zones, COALESCE(o.category, a.category, '') AS category FROM passes p \
+             LEFT JOIN organisations o ON o.id = p.organisation_id \
+             LEFT JOIN applications a ON a.status_index = p.status_index WHERE p.phone = $1 \
+             UNION ALL SELECT from_zone || ';' || to_zone, category FROM applications WHERE phone = $1 \
+             UNION ALL SELECT zone, category FROM organisations WHERE contact_phone = $1 \
+             LIMIT 100",
+        )
+        .bind(phone)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let zones: String = r.try_get("zones").map_err(db)?;
+                let category: String = r.try_get("category").map_err(db)?;
+                Ok((columns::to_zones(&zones), category))
+            })
+            .collect()
+    }
+
     async fn pass_by_control_code(&self, control_code: &str) -> Result<PassRecord, StoreError> {
         let sql = format!(
-            "SELECT {} FROM passes WHERE control_code = $1 ORDER BY status_index DESC LIMIT 1",
+            "SELECT {} FROM passes WHERE control_code = $1 ORDER BY status_index DESC LIMIT 2",
             crate::rows::PASS_COLUMNS
         );
-        let row = sqlx::query(&sql)
-            .bind(control_code)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db)?
-            .ok_or(StoreError::NotFound)?;
-        crate::rows::pass(&row)
+        let rows = sqlx::query(&sql).bind(control_code).fetch_all(&self.reader).await.map_err(db)?;
+        match rows.as_slice() {
+            [] => Err(StoreError::NotFound),
+            [row] => crate::rows::pass(row),
+            // Two passes made before codes were unique: showing either could show the wrong holder.
+            _ => Err(StoreError::Conflict),
+        }
     }
 
     async fn set_pass_status(

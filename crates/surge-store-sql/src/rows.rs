@@ -195,6 +195,7 @@ where
     i64: Column<R::Database>,
     String: Column<R::Database>,
     Option<i64>: Column<R::Database>,
+    Option<String>: Column<R::Database>,
 {
     let role: String = row.read("role")?;
     Ok(ApiKeyRecord {
@@ -206,6 +207,7 @@ where
             categories: columns::to_zones(&row.read::<String>("categories")?),
         },
         label: row.read("label")?,
+        lab: row.read("lab")?,
     })
 }
 
@@ -417,6 +419,7 @@ where
         id: row.read("id")?,
         message_id: row.read("message_id")?,
         result: surge_app::lab::NewLabResult {
+            lab: row.read("lab")?,
             filler_order: row.read("filler_order")?,
             test_code: row.read("test_code")?,
             status: row.read("status")?,
@@ -476,13 +479,13 @@ pub const FACT_QUERIES: [(surge_app::FactKind, &str); 6] = {
                  FROM outbox WHERE created_at >= $1 GROUP BY 1, 2, 3",
         ),
         (
-            // A negative's automatic text carries the result's key (`surge_app::results`); the unique index on the
-            // key finds it.
+            // A negative's automatic text carries the result's key (`surge_app::lab::result_text_key`); the unique
+            // index on the key finds it.
             FactKind::ResultTextMinutes,
             "SELECT r.received_at / 86400 * 86400 AS bucket, '' AS place, \
                  CAST((o.sent_at - r.received_at) / 60 AS TEXT) AS outcome, COUNT(*) AS n \
                  FROM lab_results r JOIN outbox o \
-                 ON o.idempotency_key = 'result:' || r.filler_order || ':' || r.test_code || ':' || r.status \
+                 ON o.idempotency_key = 'result:' || r.id \
                  WHERE o.sent_at IS NOT NULL AND o.sent_at >= r.received_at AND r.received_at >= $1 \
                  GROUP BY 1, 3",
         ),

@@ -8,7 +8,7 @@ use std::time::Duration;
 use sqlx::query::Query;
 use sqlx::sqlite::SqliteArguments;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult, SqliteSynchronous};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 use surge_app::StoreError;
 use surge_store_sql::{Serial, SqlStore, db};
 
@@ -38,6 +38,7 @@ impl surge_store_sql::Dialect for SqliteDialect {
     const OWN_MIGRATIONS: &'static [(i64, &'static str, &'static str)] = &[
         (1, "epass", include_str!("../migrations/0001_epass.sql")),
         (14, "events", include_str!("../migrations/0014_events.sql")),
+        (18, "lab identity", include_str!("../migrations/0018_lab_identity.sql")),
     ];
 
     fn rows_affected(result: &SqliteQueryResult) -> u64 {
@@ -65,11 +66,18 @@ impl surge_store_sql::Dialect for SqliteDialect {
     }
 }
 
-/// Opens (creating if needed) the database file and brings its schema up to date.
+/// Opens (creating if needed) the database file and brings its schema up to date. Every error names the file.
 pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+    open_file(path).await.map_err(|e| match e {
+        StoreError::Database(m) => StoreError::Database(format!("{}: {m}", path.display())),
+        StoreError::Unavailable(m) => StoreError::Unavailable(format!("{}: {m}", path.display())),
+        other => other,
+    })
+}
+
+async fn open_file(path: &Path) -> Result<SqliteStore, StoreError> {
     let options = SqliteConnectOptions::new()
         .filename(path)
-        .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         // FULL makes every commit durable, so an accepted upload survives a power cut, not only a crash.
         .synchronous(SqliteSynchronous::Full)
@@ -78,14 +86,65 @@ pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         // cache per connection keeps those pages in memory instead of the default 8 MiB.
         .pragma("cache_size", "-65536")
         .foreign_keys(true);
-    let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.map_err(db)?;
+    // The file is created and migrated on a connection of its own; the pools never create it, so a database
+    // deleted while the service runs fails the next write instead of silently starting an empty one.
+    let mut first = SqliteConnection::connect_with(&options.clone().create_if_missing(true)).await.map_err(db)?;
     surge_store_sql::migrations::migrator::<SqliteDialect>()
-        .run(&writer)
+        .run(&mut first)
         .await
         .map_err(|e| StoreError::Database(e.to_string()))?;
-    let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await.map_err(db)?;
+    first.close().await.map_err(db)?;
     owner_only(path)?;
+    let opened = FileIdentity::of(path)?;
+    let (on_acquire, on_connect) = ((path.to_owned(), opened), (path.to_owned(), opened));
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        // A write must land in the file the service opened: once the file is deleted or replaced (say, the data
+        // directory removed while running), writes would go to an unlinked file and vanish at restart.
+        .before_acquire(move |_, _| {
+            let same = still_opened(&on_acquire.0, on_acquire.1);
+            Box::pin(async move { same.map(|()| true) })
+        })
+        .after_connect(move |_, _| {
+            let same = still_opened(&on_connect.0, on_connect.1);
+            Box::pin(async move { same })
+        })
+        .connect_with(options.clone())
+        .await
+        .map_err(db)?;
+    let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await.map_err(db)?;
     Ok(SqlStore::new(writer, reader))
+}
+
+/// The device and inode of the database file, to tell the file the service opened from one put in its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileIdentity(u64, u64);
+
+impl FileIdentity {
+    #[cfg(unix)]
+    fn of(path: &Path) -> Result<Self, StoreError> {
+        use std::os::unix::fs::MetadataExt;
+        let meta =
+            std::fs::metadata(path).map_err(|e| StoreError::Unavailable(format!("reading {}: {e}", path.display())))?;
+        Ok(Self(meta.dev(), meta.ino()))
+    }
+
+    #[cfg(not(unix))]
+    fn of(path: &Path) -> Result<Self, StoreError> {
+        std::fs::metadata(path).map_err(|e| StoreError::Unavailable(format!("reading {}: {e}", path.display())))?;
+        Ok(Self(0, 0))
+    }
+}
+
+/// `Ok` while `path` is still the file the store opened.
+fn still_opened(path: &Path, opened: FileIdentity) -> Result<(), sqlx::Error> {
+    match FileIdentity::of(path) {
+        Ok(now) if now == opened => Ok(()),
+        _ => Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{} was deleted or replaced while the service ran; restore it and restart", path.display()),
+        ))),
+    }
 }
 
 /// The database holds personal data: only the service's own user may read it. SQLite makes its WAL and

@@ -16,6 +16,7 @@ pub fn config() -> Config {
         categories: DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
         phone_region: "KR".into(),
         max_pass_days: 90,
+        max_requested_quota: 10_000,
         applications: surge_app::applications::ApplicationConfig::default(),
     }
 }
@@ -104,7 +105,8 @@ pub fn fake_sign(row: &PendingRow, status_index: u64) -> Result<IssuedPass, Stri
     Ok(IssuedPass {
         pass_id: id,
         status_index,
-        control_code: "0000000000".into(),
+        // Unique, as a signer's random codes are (the store refuses a code twice).
+        control_code: format!("B{status_index:09}"),
         token: format!("EP1:FAKE-{}-{}", row.batch_id, row.row.line),
         link_hash,
         sms: OutboxMessage {
@@ -147,7 +149,7 @@ pub fn fake_sign_application(record: &surge_app::ApplicationRecord, status_index
     Ok(IssuedPass {
         pass_id: id,
         status_index,
-        control_code: "1111111111".into(),
+        control_code: format!("A{status_index:09}"),
         token: format!("EP1:FAKE-A{}", record.id),
         link_hash: [7; 32],
         sms: OutboxMessage {
@@ -179,6 +181,7 @@ pub fn lab_result(
     reason: Option<&str>,
 ) -> surge_app::lab::NewLabResult {
     surge_app::lab::NewLabResult {
+        lab: "FLH".into(),
         filler_order: filler.into(),
         test_code: "94500-6".into(),
         status: status.into(),

@@ -164,7 +164,12 @@
     return false;
   }
 
-  async function verify(text, now) {
+  // A pass zone covers the checkpoint's zone and its sub-zones (KR-26 covers KR-26-110), as on the server.
+  function coversZone(zones, zone) {
+    return zones.some((z) => zone === z || (zone.startsWith(z) && zone.slice(z.length).startsWith("-")));
+  }
+
+  async function verify(text, now, zone) {
     text = text.trim();
     if (!text.startsWith("EP1:")) throw new Refusal(text.startsWith("HC1:") ? "needs_network" : "bad_prefix");
     let bytes = base45(text.slice(4));
@@ -213,6 +218,7 @@
     const skew = 300;
     if (now + skew < nbf) return { ...shown, reason: "not_yet_valid" };
     if (now - skew >= exp) return { ...shown, reason: "expired" };
+    if (zone && !coversZone(shown.zones, zone)) return { ...shown, reason: "wrong_zone" };
     if (claims.get(1) !== data.issuer) return { ...shown, reason: "status_unknown", warning: true };
     if (data.statuses[String(index)]) return { ...shown, reason: "revoked" };
     if (index >= data.status_len) return { ...shown, reason: "status_unknown", warning: true };
@@ -227,15 +233,18 @@
     return new Date(seconds * 1000).toISOString().slice(0, 10);
   }
 
+  // Three verdicts, each in its own colour and words: VALID; NOT VALID with the reason; CANNOT CHECK HERE with
+  // what to do, for what this phone cannot decide without the network, so that no valid holder is turned away.
   function show(outcome) {
     result.replaceChildren();
     const valid = !outcome.reason || outcome.warning;
+    const cannot = outcome.reason === "needs_network";
     const box = document.createElement("div");
-    box.className = "verdict " + (valid ? "valid" : "invalid");
-    box.setAttribute("role", valid ? "status" : "alert");
+    box.className = "verdict " + (cannot ? "unknown" : valid ? "valid" : "invalid");
+    box.setAttribute("role", valid || cannot ? "status" : "alert");
     const big = document.createElement("p");
     big.className = "big";
-    big.textContent = valid ? strings.valid : strings.invalid;
+    big.textContent = cannot ? strings.cannot_check : valid ? strings.valid : strings.invalid;
     box.append(big);
     if (outcome.reason) {
       const why = document.createElement("p");
@@ -323,10 +332,12 @@
     if (navigator.onLine || !data) return;
     event.preventDefault();
     const typed = form.querySelector("#code").value;
-    const checkpoint = form.querySelector("#checkpoint").value;
+    const select = form.querySelector("#checkpoint");
+    const checkpoint = select.value;
+    const zone = select.selectedOptions[0]?.dataset.zone || null;
     let outcome;
     try {
-      outcome = await verify(typed, Math.floor(Date.now() / 1000));
+      outcome = await verify(typed, Math.floor(Date.now() / 1000), zone);
     } catch (e) {
       if (!(e instanceof Refusal)) console.error(e);
       outcome = { reason: e instanceof Refusal ? e.code : "bad_cose" };

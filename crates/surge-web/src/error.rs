@@ -33,7 +33,9 @@ pub enum Details {
     Rules(Vec<RuleProblem>),
 }
 
+// `deny_unknown_fields` makes each problem's schema closed, so that the three kinds of details are told apart.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FieldProblem {
     pub field: &'static str,
     pub code: &'static str,
@@ -42,6 +44,7 @@ pub struct FieldProblem {
 
 /// A row of an uploaded file: its line (1 is the header) and, where one is at fault, its column.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RowProblem {
     pub line: u32,
     pub column: Option<&'static str>,
@@ -50,6 +53,7 @@ pub struct RowProblem {
 
 /// A policy rule by position (0-based; null for the document itself) and its field.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RuleProblem {
     pub rule: Option<usize>,
     pub field: &'static str,
@@ -83,6 +87,68 @@ impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "request_invalid", message)
     }
+
+    /// A well-formed request whose one field cannot be taken: 422 with its code, naming the field.
+    pub fn field(code: &'static str, field: &'static str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self {
+            details: Some(Details::Fields(vec![FieldProblem { field, code, message: message.clone() }])),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+        }
+    }
+
+    /// What an extractor refused (a JSON body, a query, a path), with its own status where it says more than
+    /// "bad request": a body over its limit is 413, a wrong content type 415.
+    pub fn rejected(status: StatusCode, message: impl Into<String>) -> Self {
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(status, "body_too_large", message),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(status, "unsupported_media_type", message),
+            _ => Self::bad_request(message),
+        }
+    }
+}
+
+/// The code for a status that a layer below the handlers answered.
+fn code_of(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "request_invalid",
+        s if s.is_server_error() => "internal",
+        _ => "request_invalid",
+    }
+}
+
+/// Answers every refusal under `/api/` (and `/healthz`) in the one JSON shape. Handlers answer so already; this
+/// catches what is refused before a handler runs, which axum answers in plain text: a body over its limit, text
+/// that is not UTF-8, a path number that is not a number, a wrong method, an unknown path.
+pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = request.uri().path();
+    let api = path.starts_with("/api/") || path == "/healthz";
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("json"));
+    if !api || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Such answers are a line of text; more is not read.
+    let text = match axum::body::to_bytes(body, 16 * 1024).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_owned(),
+        Err(_) => String::new(),
+    };
+    let message = if text.is_empty() { status.canonical_reason().unwrap_or("refused").to_owned() } else { text };
+    let error = ErrorBody { error: ErrorDetail { code: code_of(status), message, details: None } };
+    let body = serde_json::to_vec(&error).unwrap_or_default();
+    parts.headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 impl IntoResponse for ApiError {
@@ -145,6 +211,14 @@ impl From<AppError> for ApiError {
             },
             AppError::Forbidden => Self::forbidden(),
             AppError::Refused { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            AppError::Store(StoreError::Unavailable(cause)) => {
+                tracing::error!(error = %cause, "storage unavailable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    "the service cannot save anything just now; nothing was stored; try again in a few minutes",
+                )
+            }
             AppError::Store(_) | AppError::Signing(_) => {
                 tracing::error!(error = ?e, "request failed");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")

@@ -197,8 +197,10 @@ impl Lang {
             ),
             "limited.title" => ("Too many attempts", "시도 횟수가 너무 많습니다"),
             "limited.body" => (
-                "For your security we have paused sign-in for a while. Wait 15 minutes and try again.",
-                "보안을 위해 로그인을 잠시 중지했습니다. 15분 후에 다시 시도하십시오.",
+                "There were too many attempts, so for your security we have paused this for a while. Nothing was \
+                 changed. Wait {minutes} minutes and try again.",
+                "시도가 너무 많아 보안을 위해 잠시 중지했습니다. 아무것도 변경되지 않았습니다. {minutes}분 후에 다시 \
+                 시도하십시오.",
             ),
             "login.title" => ("Sign in with your mobile phone", "휴대전화로 로그인"),
             "login.lead" => (
@@ -430,6 +432,7 @@ impl Lang {
             "check.submit" => ("Check", "확인"),
             "check.valid" => ("VALID", "유효"),
             "check.invalid" => ("NOT VALID", "무효"),
+            "check.cannot" => ("CANNOT CHECK HERE", "여기서 확인 불가"),
             "check.masked_id" => ("ID (last 4)", "신분증 (끝 4자리)"),
             "check.expires" => ("Valid until (not including)", "유효 기간 만료 (해당일 제외)"),
             "check.next" => ("Check another pass", "다른 허가증 확인"),
@@ -452,6 +455,14 @@ impl Lang {
                 "확인 코드가 잘못 입력되었습니다: 각 글자를 확인하십시오",
             ),
             "reason.pass_not_found" => ("No pass has this control code", "이 확인 코드의 허가증이 없습니다"),
+            "reason.rule_failed" => (
+                "The certificate does not meet a rule in force (a negative recent test, a complete vaccination series)",
+                "증명서가 현재 규칙(최근 음성 검사, 예방접종 완료)을 충족하지 않습니다",
+            ),
+            "reason.control_code_ambiguous" => (
+                "Two passes share this control code: scan the QR code instead",
+                "이 확인 코드를 쓰는 허가증이 둘 있습니다. QR 코드를 스캔하십시오",
+            ),
             "reason.checkpoint_unknown" => (
                 "This checkpoint is not registered: choose yours again",
                 "등록되지 않은 검문소입니다. 검문소를 다시 선택하십시오",
@@ -644,6 +655,10 @@ impl Lang {
             "messages.showing" => ("Showing messages that are", "다음 상태의 메시지만 표시:"),
             "messages.all" => ("Show all", "모두 보기"),
             "messages.none" => ("No messages.", "메시지가 없습니다."),
+            "messages.withheld" => (
+                "Your account covers some zones or categories only. Messages are not kept by zone, so only the counts are shown here.",
+                "계정이 일부 구역이나 분야만 맡고 있습니다. 메시지는 구역별로 보관되지 않으므로 여기에는 건수만 표시합니다.",
+            ),
             "messages.kind" => ("Kind", "종류"),
             "messages.to" => ("To", "받는 사람"),
             "messages.attempts" => ("Attempts", "시도"),

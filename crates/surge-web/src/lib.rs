@@ -34,7 +34,7 @@ pub use messages::api::inbound_key;
 pub use metrics::Metrics;
 pub use openapi::routes as documented_routes;
 pub use passes::caches::{Caches, StatusSigner};
-pub use passes::verify_json::{cbor_to_json, checks_json, dcc_verification_json, verification_json};
+pub use passes::verify_json::{checks_json, dcc_verification_json, verification_json};
 pub use situation::dashboard::{Dashboard, MAX_AREA_PAGES};
 pub use situation::lake::{LakeAnswer, LakeFormat, LakeFuture, LakeQuery, LakeQueryError};
 pub use situation::live::{LiveAlert, LiveBoard, LiveRow, LiveView};
@@ -61,6 +61,8 @@ pub struct AppState<S> {
     pub signer: Option<Arc<surge_app::PassSigner>>,
     /// EU DCC signer certificates, for `HC1:` codes sent to the verification API; `None` refuses them.
     pub dcc_trust: Option<Arc<surge_pass::dcc::DccTrustList>>,
+    /// The business rules an `HC1:` certificate must also meet (a negative test, a complete series).
+    pub dcc_rules: Arc<Vec<surge_app::dcc::Rule>>,
     /// Lab results: known tests, phone region, SMS language; `None` takes no results.
     pub results: Option<Arc<surge_app::results::ResultsConfig>>,
     /// Where supporting documents are kept: a directory that nothing serves or lists.
@@ -94,5 +96,6 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .merge(messages::routes())
         .merge(policy::routes())
         .merge(situation::routes())
+        .layer(axum::middleware::from_fn(error::json_errors))
         .with_state(state)
 }

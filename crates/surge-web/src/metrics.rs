@@ -77,10 +77,13 @@ pub struct Health {
     status: &'static str,
 }
 
-/// Ready to serve (the database answers)
+/// Ready to serve (the database answers a read and takes a write)
+///
+/// 503 `storage_unavailable` when the database cannot be written (read-only, full, its file deleted, the server
+/// unreachable).
 #[utoipa::path(get, path = "/healthz", tag = "operations",
-    responses((status = 200, description = "Healthy", body = Health), (status = 500)))]
+    responses((status = 200, description = "Healthy", body = Health), (status = 500), (status = 503)))]
 pub async fn healthz<S: Store>(State(state): State<AppState<S>>) -> Result<Json<Health>, ApiError> {
-    surge_app::access::ready(&state.store).await?;
+    surge_app::access::ready(&state.store, (state.clock)()).await?;
     Ok(Json(Health { status: "ok" }))
 }

@@ -74,8 +74,11 @@ fn error_meaning(status: &str) -> &'static str {
         "403" => "The caller may not do this, or a session request lacks X-CSRF-Token",
         "404" => "Not found, or not configured on this server",
         "409" => "Not allowed in the current state (status, quota)",
+        "413" => "The body is larger than this operation takes",
+        "415" => "The body is not of the content type this operation takes",
         "422" => "Validation failed; details name each field or row",
         "429" => "Too many requests from this address; try again later",
+        "503" => "The database cannot take writes just now (`storage_unavailable`); nothing was stored; retry later",
         _ => "Something went wrong on the server's side",
     }
 }
@@ -96,6 +99,25 @@ impl Modify for Conventions {
                 let context = operation.tags.as_ref().and_then(|tags| tags.first()).cloned().unwrap_or_default();
                 if let Some(id) = operation.operation_id.as_mut() {
                     *id = format!("{context}_{id}");
+                }
+                // Any operation may meet a database that cannot be written (full, read-only, gone); one that takes
+                // parameters or a body may get them malformed (a path number out of range); one that takes a body
+                // may get one too large or of another content type.
+                let has_input = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let has_body = operation.request_body.is_some();
+                let mut statuses = vec!["503"];
+                if has_input || has_body {
+                    statuses.push("400");
+                }
+                if has_body {
+                    statuses.extend(["413", "415"]);
+                }
+                for status in statuses {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::T(utoipa::openapi::Response::new("")));
                 }
                 for (status, response) in &mut operation.responses.responses {
                     let RefOr::T(response) = response else { continue };

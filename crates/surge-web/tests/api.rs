@@ -50,6 +50,7 @@ async fn spawn() -> TestApp {
                     organisation_id: None,
                     scope: KeyScope::default(),
                     label: role.as_str().into(),
+                    lab: None,
                     created_at: NOW,
                 },
                 &surge_domain::audit::AuditEntry {
@@ -95,6 +96,7 @@ async fn spawn() -> TestApp {
         web: Arc::new(WebConfig {
             receipt_secret: b"receipt secret".to_vec(),
             webhook_secret: b"webhook secret".to_vec(),
+            csrf_secret: b"csrf secret".to_vec(),
             ..WebConfig::default()
         }),
         signer: Some(Arc::new(PassSigner {
@@ -108,6 +110,7 @@ async fn spawn() -> TestApp {
         lake: None,
         live: Arc::default(),
         dcc_trust: Some(Arc::new(surge_pass::dcc::DccTrustList { signers: vec![dcc_case().1] })),
+        dcc_rules: Arc::new(surge_app::dcc::default_rules()),
         results: Some(Arc::new(surge_app::results::ResultsConfig {
             tests: surge_results::TestTable::seeded(),
             phone_region: "KR".into(),
@@ -157,7 +160,7 @@ impl TestApp {
             Caller::Key(key) => request = request.header("authorization", format!("Bearer {key}")),
             Caller::Session(token) => {
                 request = request.header("cookie", format!("surge_session={token}"));
-                request = request.header("x-csrf-token", csrf_token(token));
+                request = request.header("x-csrf-token", csrf_token(b"csrf secret", token));
             }
         }
         let response = self.app.clone().oneshot(request.body(body.unwrap_or_else(Body::empty)).unwrap()).await.unwrap();
@@ -341,6 +344,36 @@ async fn a_registration_error_names_each_field() {
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("request_invalid")));
 }
 
+/// Issue 20 #16: registration was anonymous and unlimited: sixty in a row, each asking for 100,000 passes.
+#[tokio::test]
+async fn registrations_are_limited_by_address_and_phone_and_the_quota_asked_is_capped() {
+    let t = spawn().await;
+    let mut greedy = registration("Greedy Foods", "220-81-62517");
+    greedy["requested_quota"] = json!(100_000);
+    let (status, body) = t.json("POST", "/api/organisations", None, greedy).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["details"][0]["field"], "requested_quota");
+    assert!(body["error"]["details"][0]["message"].as_str().unwrap().contains("1 to 10000"), "{body}");
+    // Three a day for one contact phone; a mistyped form costs no attempt.
+    for i in 0..3 {
+        let (status, body) =
+            t.json("POST", "/api/organisations", None, registration(&format!("Shop {i}"), "220-81-62517")).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, body) = t.json("POST", "/api/organisations", None, registration("Shop 4", "220-81-62517")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+    // Ten an hour from one address, whatever the phones.
+    let mut answers = Vec::new();
+    for i in 0..8 {
+        let mut other = registration(&format!("Store {i}"), "220-81-62517");
+        other["contact_phone"] = json!(format!("010-7000-{i:04}"));
+        answers.push(t.json("POST", "/api/organisations", None, other).await.0);
+    }
+    let created = answers.iter().filter(|s| **s == StatusCode::CREATED).count();
+    assert_eq!(created, 6, "ten in the hour, four already used (three created, one refused by the phone limit)");
+    assert!(answers[6..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{answers:?}");
+}
+
 /// Every endpoint against every kind of caller: allowed means neither 401 nor 403. Callers with sessions send
 /// the CSRF header, so what is tested is the role.
 #[tokio::test]
@@ -462,8 +495,9 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
     assert_eq!((theirs, &theirs_body), (missing, &missing_body));
     assert_eq!(theirs, StatusCode::NOT_FOUND);
     // A lab's key sends results and does nothing else.
-    let (status, lab) =
-        t.json("POST", "/api/api-keys", Some(&t.admin), json!({"role": "lab", "label": "Busan lab"})).await;
+    let (status, lab) = t
+        .json("POST", "/api/api-keys", Some(&t.admin), json!({"role": "lab", "label": "Busan lab", "lab": "FLH"}))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{lab}");
     let lab_key = lab["api_key"].as_str().unwrap().to_owned();
     let (status, _) = t.json("POST", "/api/v1/fhir/Bundle", Some(&lab_key), json!({"resourceType": "Bundle"})).await;
@@ -589,7 +623,7 @@ async fn an_official_sees_and_decides_only_within_their_zones_and_categories() {
     let scoped = body["api_key"].as_str().unwrap().to_owned();
     let (status, _) =
         t.json("POST", "/api/api-keys", Some(&t.admin), json!({"role": "checkpoint", "zones": ["KR-11"]})).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "only officials have a scope");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "only officials have a scope");
 
     let (_, list) = t.json("GET", "/api/organisations", Some(&scoped), Value::Null).await;
     let ids: Vec<i64> = list["organisations"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();
@@ -810,11 +844,15 @@ async fn checkpoints_verify_online_by_text_or_control_code_and_see_revocations_a
         .filter(|c| c["result"] == "fail")
         .filter_map(|c| c["code"].as_str())
         .collect();
-    assert_eq!(failed, ["expired"], "{body}");
+    // The first of two doses: the business rules refuse it too, naming the rule.
+    assert_eq!(failed, ["expired", "rule_failed"], "{body}");
     let (status, body) = verify(json!({"text": "HC1:6BF"})).await;
     assert_eq!((status, body["valid"].as_bool()), (StatusCode::OK, Some(false)), "{body}");
-    let (status, _) = verify(json!({})).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body) = verify(json!({})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("text_or_control_code"))
+    );
     let (status, _) = verify(json!({"text": "x".repeat(5000)})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -933,8 +971,21 @@ async fn checkpoints_verify_online_by_text_or_control_code_and_see_revocations_a
             t.call("GET", &path, None, None, "text/plain").await.2
         }
     };
-    assert!(sms_verify(pass.control_code.clone()).await.starts_with("NOT VALID (revoked)"));
+    // Issue 20 #11: the answer names the holder, so a phone no officer's account carries gets a neutral reply.
     let other = t.store.pass_by_status_index(1).await.unwrap();
+    let stranger = sms_verify(other.control_code.clone()).await;
+    assert!(stranger.starts_with("Surge: this phone cannot check passes by text"), "{stranger}");
+    assert!(!stranger.contains("Employee 1") && !stranger.contains("VALID"), "{stranger}");
+    let (status, body) = t
+        .json(
+            "POST",
+            "/api/accounts",
+            Some(&t.admin),
+            json!({"username": "gate-sms", "role": "checkpoint", "personal_phone": "010-9999-8888"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(sms_verify(pass.control_code.clone()).await.starts_with("NOT VALID (revoked)"));
     let reply = sms_verify(other.control_code.clone()).await;
     assert!(reply.starts_with("VALID: Employee 1, zones KR-26, until 2026-03-07"), "{reply}");
     assert!(sms_verify("ABCDE".into()).await.contains("control_code_invalid"));
@@ -988,4 +1039,300 @@ fn dcc_case() -> (String, surge_pass::dcc::SignerCertificate) {
     let pem = format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"));
     let mut signers = surge_pass::dcc::SignerCertificate::from_pem_bundle(&pem).unwrap();
     (case["PREFIX"].as_str().unwrap().to_owned(), signers.remove(0))
+}
+
+/// Issue 20 #2: a lab's key is bound to its lab. It may not be made without one, and a message naming another lab
+/// (MSH-4, the CSV's `lab`, the Bundle's organisation) is refused and not kept, so that it cannot take the real
+/// lab's control id or correct its results.
+#[tokio::test]
+async fn a_lab_key_sends_only_its_own_labs_results() {
+    use surge_app::LabStore;
+    const NEGATIVE: &str = include_str!("../../surge-results/tests/data/01_reportstream_pcr_94500-6_negative_v2.3.hl7");
+    let t = spawn().await;
+    let (status, body) = t.json("POST", "/api/api-keys", Some(&t.admin), json!({"role": "lab"})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str(), body["error"]["details"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("key_request_invalid"), Some("lab"))
+    );
+    let (status, body) =
+        t.json("POST", "/api/api-keys", Some(&t.admin), json!({"role": "official", "lab": "FLH"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let mut keys = Vec::new();
+    for lab in ["SEOUL-LAB", "FLH"] {
+        let (status, body) = t.json("POST", "/api/api-keys", Some(&t.admin), json!({"role": "lab", "lab": lab})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        keys.push(body["api_key"].as_str().unwrap().to_owned());
+    }
+    let (seoul, flh) = (keys[0].clone(), keys[1].clone());
+
+    // Seoul's key sends a message whose MSH-4 is FLH: rejected (AR), nothing kept.
+    let (status, body, _) =
+        t.call("POST", "/api/v1/results/hl7", Some(&seoul), Some(Body::from(NEGATIVE)), "text/plain").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let answer = &body["messages"][0];
+    assert_eq!(answer["ack_code"], "AR", "{body}");
+    assert!(answer["ack"].as_str().unwrap().contains("SEOUL-LAB"), "the ACK says why: {body}");
+    assert!(t.store.lab_message_ack("FLH", "04903212").await.unwrap().is_none(), "nothing was kept");
+    // The real lab's message with the same control id is then taken as new.
+    let (status, body, _) =
+        t.call("POST", "/api/v1/results/hl7", Some(&flh), Some(Body::from(NEGATIVE)), "text/plain").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["messages"][0]["ack_code"].as_str(), body["messages"][0]["duplicate"].as_bool()),
+        (Some("AA"), Some(false))
+    );
+    assert_eq!(body["messages"][0]["queued"].as_u64().unwrap() + body["messages"][0]["texted"].as_u64().unwrap(), 1);
+    // Sent again: a duplicate, and it says nothing new was texted or queued.
+    let (_, body, _) =
+        t.call("POST", "/api/v1/results/hl7", Some(&flh), Some(Body::from(NEGATIVE)), "text/plain").await;
+    assert_eq!(
+        (
+            body["messages"][0]["duplicate"].as_bool(),
+            body["messages"][0]["texted"].as_u64(),
+            body["messages"][0]["queued"].as_u64()
+        ),
+        (Some(true), Some(0), Some(0))
+    );
+
+    // A CSV row naming another lab is refused by line and column.
+    let csv = "lab,filler_order,specimen_id,test_code,result,status,family,given,birth_date,collected_at\n\
+        SEOUL-LAB,S-1,S-1,94500-6,260415000,F,Kim,Minji,1990-01-02,2026-03-01\n\
+        FLH,S-2,S-2,94500-6,260415000,F,Lee,Jun,1990-01-02,2026-03-01\n";
+    let (status, body, _) =
+        t.call("POST", "/api/v1/results/csv", Some(&seoul), Some(Body::from(csv)), "text/csv").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["details"][0]["line"], 3, "{body}");
+    assert_eq!(body["error"]["details"][0]["column"], "lab", "{body}");
+}
+
+/// Issue 20 #17: ten wrong passwords for a username from any address locked its real owner out. Guessing from one
+/// address holds that address; guessing from many is held by a slower limit on the username that does not hold an
+/// address the owner signs in from.
+#[tokio::test]
+async fn password_guessing_holds_the_guesser_and_not_the_owner_at_a_known_address() {
+    use surge_app::AppError;
+    use surge_app::access::{AccessPolicy, create_staff_account, sign_in_with_password};
+    let t = spawn().await;
+    let policy = AccessPolicy::default();
+    let mut rng = rand_core::OsRng;
+    let (_, password) =
+        create_staff_account(&t.store, "test", Role::Admin, "chief", KeyScope::default(), None, NOW, &mut rng)
+            .await
+            .unwrap();
+    let try_from = |address: &'static str, secret: String| {
+        let (store, policy) = (&t.store, &policy);
+        async move { sign_in_with_password(store, policy, "chief", &secret, address, NOW, &mut rand_core::OsRng).await }
+    };
+    // The owner signs in from the office.
+    assert!(try_from("10.0.0.1", password.clone()).await.is_ok());
+    // A guesser at one address: ten tries, then held there.
+    for _ in 0..10 {
+        assert!(matches!(try_from("192.0.2.1", "wrong".into()).await, Err(AppError::SignInFailed)));
+    }
+    assert!(matches!(try_from("192.0.2.1", password.clone()).await, Err(AppError::RateLimited { .. })));
+    // The owner is not held at another address.
+    assert!(try_from("10.0.0.1", password.clone()).await.is_ok(), "the owner is not locked out");
+    // Guessing from twenty more addresses reaches the username's slower limit ...
+    const OTHERS: [&str; 20] = [
+        "198.51.100.1",
+        "198.51.100.2",
+        "198.51.100.3",
+        "198.51.100.4",
+        "198.51.100.5",
+        "198.51.100.6",
+        "198.51.100.7",
+        "198.51.100.8",
+        "198.51.100.9",
+        "198.51.100.10",
+        "198.51.100.11",
+        "198.51.100.12",
+        "198.51.100.13",
+        "198.51.100.14",
+        "198.51.100.15",
+        "198.51.100.16",
+        "198.51.100.17",
+        "198.51.100.18",
+        "198.51.100.19",
+        "198.51.100.20",
+    ];
+    for address in OTHERS {
+        assert!(matches!(try_from(address, "wrong".into()).await, Err(AppError::SignInFailed)));
+    }
+    match try_from("203.0.113.9", password.clone()).await {
+        Err(AppError::RateLimited { retry_after_seconds }) => assert_eq!(retry_after_seconds, 3600),
+        other => panic!("an unknown address is held once the username was guessed 30 times: {other:?}"),
+    }
+    // ... which still does not hold the owner at the office.
+    assert!(try_from("10.0.0.1", password).await.is_ok(), "the owner is not locked out");
+}
+
+/// Issue 20 #15 and #19: an official limited to healthcare suspended a food-supply pass, a scoped official read
+/// every zone's messages, and officials could text anything (a link) to anyone.
+#[tokio::test]
+async fn scope_holds_on_passes_and_messages_and_staff_texts_carry_no_links() {
+    use surge_app::AuditLog;
+    let t = spawn().await;
+    let (org, org_key) = t.register("Busan Fresh Foods", "220-81-62517").await;
+    t.json("POST", "/api/organisations/bulk-approve", Some(&t.official), json!({})).await;
+    let csv = employees_csv(&employees(0, 2));
+    let (status, _, _) = t
+        .call("POST", &format!("/api/organisations/{org}/employees"), Some(&org_key), Some(Body::from(csv)), "text/csv")
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mut worker = IssuanceWorker {
+        signer: PassSigner {
+            issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))),
+            issuer_id: "KR-26".into(),
+            public_base_url: "http://localhost".into(),
+            sms_language: "en".into(),
+        },
+        rng: StdRng::seed_from_u64(3),
+        batch_size: 100,
+    };
+    assert_eq!(worker.run_once(&t.store, NOW).await.unwrap().issued, 2);
+    let key_for = |categories: Value| {
+        let t = &t;
+        async move {
+            let request = json!({"role": "official", "zones": ["KR-26"], "categories": categories});
+            let (status, body) = t.json("POST", "/api/api-keys", Some(&t.admin), request).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            body["api_key"].as_str().unwrap().to_owned()
+        }
+    };
+    let health = key_for(json!(["healthcare"])).await;
+    let food = key_for(json!(["food-supply"])).await;
+
+    let suspend = json!({"action": "suspend", "reason": "checking", "lang": "en"});
+    let (status, _) = t.json("POST", "/api/v1/passes/0/status", Some(&health), suspend.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a food-supply pass is outside a healthcare official's scope");
+    assert_eq!(t.store.pass_by_status_index(0).await.unwrap().status, surge_app::PassStatus::Valid);
+    let (status, body) = t.json("POST", "/api/v1/passes/0/status", Some(&food), suspend).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Messages are not kept by zone: a scoped official sees the counts only.
+    let (status, page) = t.json("GET", "/api/messages", Some(&food), Value::Null).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((page["withheld"].as_bool(), page["messages"].as_array().map(Vec::len)), (Some(true), Some(0)));
+    assert!(page["counts"]["created"].as_u64().unwrap() >= 2, "{page}");
+    let (status, _) = t.json("GET", "/api/messages/1", Some(&food), Value::Null).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, page) = t.json("GET", "/api/messages", Some(&t.official), Value::Null).await;
+    assert_eq!(page["withheld"], false);
+
+    let holder = t.store.pass_by_status_index(1).await.unwrap().phone;
+    let send = |key: &str, idempotency: &'static str, body: Value| {
+        let t = &t;
+        let auth = format!("Bearer {key}");
+        async move {
+            let request = Request::builder()
+                .method("POST")
+                .uri("/api/messages")
+                .header("content-type", "application/json")
+                .header("authorization", auth)
+                .header("idempotency-key", idempotency)
+                .body(Body::from(body.to_string()))
+                .unwrap();
+            let response = t.app.clone().oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+        }
+    };
+    let code = |body: &Value| body["error"]["code"].as_str().map(str::to_owned);
+    let (status, body) = send(
+        &food,
+        "m1",
+        json!({"to": holder, "kind": "pass_suspended", "values": {"control_code": "X", "reason": "call us"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "a holder of a pass in scope: {body}");
+    let (status, body) = send(&food, "m2", json!({"to": "010-5555-1212", "values": {"reference": "T"}})).await;
+    assert_eq!((status, code(&body).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("recipient_out_of_scope")));
+    let (status, body) = send(&health, "m3", json!({"to": holder, "values": {"reference": "T"}})).await;
+    assert_eq!((status, code(&body).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("recipient_out_of_scope")));
+    for (key, values) in [
+        ("m4", json!({"reference": "visit http://pay.example/now"})),
+        ("m5", json!({"reference": "go to bit.ly/abc"})),
+        ("m6", json!({"reference": "www.example.org"})),
+        ("m7", json!({"reference": "x".repeat(201)})),
+        ("m8", json!({"reference": "line\nbreak"})),
+    ] {
+        let (status, body) = send(&t.official, key, json!({"to": holder, "values": values})).await;
+        assert_eq!(
+            (status, code(&body).as_deref()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("value_invalid")),
+            "{values}"
+        );
+    }
+    let (status, body) =
+        send(&t.official, "m9", json!({"to": holder, "kind": "pass_issued", "values": {"link": "x"}})).await;
+    assert_eq!((status, code(&body).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("template_not_allowed")));
+    let (status, _) =
+        send(&t.official, "m10", json!({"to": "010-5555-1212", "values": {"reference": "Dr. Kim, 3.5 km"}})).await;
+    assert_eq!(status, StatusCode::CREATED, "an unlimited official may text anyone; words with dots are no links");
+    let entries = t.store.audit_entries(0, 1000).await.unwrap();
+    let sent = entries.iter().filter(|e| e.entry.action == "message.sent").count();
+    assert_eq!(sent, 2, "each message staff sent is in the audit log");
+}
+
+/// Counts of what an ingest path could store: none may change on hostile input.
+async fn stored(store: &SqliteStore) -> Vec<(&'static str, i64)> {
+    let mut counts = Vec::new();
+    for table in ["organisations", "batches", "batch_rows", "passes", "lab_results", "result_registrations", "scans"] {
+        let n: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&store.reader).await.unwrap();
+        counts.push((table, n));
+    }
+    counts
+}
+
+/// Issue 20: the hostile corpus (`tests/hostile/cases.tsv`) through every ingest path. Each request gets its
+/// status and its error code in the one JSON shape, and nothing is stored.
+#[tokio::test]
+async fn hostile_input_is_refused_with_its_code_and_nothing_is_stored() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile");
+    let t = spawn().await;
+    let (org, org_key) = t.register("Busan Fresh Foods", "220-81-62517").await;
+    let (status, _) = t.json("POST", "/api/organisations/bulk-approve", Some(&t.admin), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let cases = std::fs::read_to_string(dir.join("cases.tsv")).unwrap();
+    let mut tried = 0;
+    for line in cases.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [method, path, caller, content_type, body, status, code] = f[..] else { panic!("bad case line: {line}") };
+        let path = path.replace("{org}", &org.to_string());
+        let body: Vec<u8> = match body.split(':').collect::<Vec<_>>()[..] {
+            ["file", name] => std::fs::read(dir.join(name)).unwrap(),
+            ["gen", "deep", n] => {
+                let n: usize = n.parse().unwrap();
+                format!("{}{}", "[".repeat(n), "]".repeat(n)).into_bytes()
+            }
+            ["gen", "huge", n] => vec![b'x'; n.parse().unwrap()],
+            ["gen", "long_name", n] => {
+                let mut registration = registration("x", "220-81-62517");
+                registration["legal_name"] = json!("가".repeat(n.parse().unwrap()));
+                registration.to_string().into_bytes()
+            }
+            _ => panic!("unknown body {body}"),
+        };
+        let key = match caller {
+            "none" => None,
+            "admin" => Some(t.admin.as_str()),
+            "org" => Some(org_key.as_str()),
+            other => panic!("unknown caller {other}"),
+        };
+        let before = stored(&t.store).await;
+        let (got, answer, text) = t.call(method, &path, key, Some(Body::from(body)), content_type).await;
+        let what = format!("{method} {path} with {line}: {got} {}", text.chars().take(400).collect::<String>());
+        assert_eq!(got.as_u16().to_string(), status, "{what}");
+        match code.split_once(':') {
+            Some(("outcome", issue)) => assert_eq!(answer["issue"][0]["code"], issue, "{what}"),
+            Some(("verdict", valid)) => assert_eq!(answer["valid"].to_string(), valid, "{what}"),
+            Some(("ack", ack)) => assert_eq!(answer["messages"][0]["ack_code"], ack, "{what}"),
+            _ => assert_eq!(answer["error"]["code"], code, "{what}"),
+        }
+        assert_eq!(stored(&t.store).await, before, "nothing is stored: {what}");
+        tried += 1;
+    }
+    assert!(tried >= 25, "the corpus was read: {tried} cases");
 }

@@ -20,6 +20,7 @@ fn config(lang: &str) -> ResultsConfig {
 
 fn result(lab: &str) -> NewLabResult {
     NewLabResult {
+        lab: lab.into(),
         filler_order: "2107662558".into(),
         test_code: "94500-6".into(),
         status: "F".into(),

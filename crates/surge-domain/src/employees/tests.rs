@@ -121,3 +121,18 @@ fn a_name_or_plate_with_control_characters_is_refused_with_its_line_and_column()
     assert!(found[1].contains("column name: must not contain control characters"), "{found:?}");
     assert!(found[2].contains("column vehicle_plate: must not contain control characters"), "{found:?}");
 }
+
+/// Issue 20 #21: an unclosed quote was reported as "name too long" (the reader ran the quote to the end of the file).
+#[test]
+fn an_unclosed_quote_is_named_on_its_line_not_as_a_long_name() {
+    let csv = format!(
+        "{HEADER}Kim,010-1234-5678,1234,KR-26,2026-03-01,2026-03-07,\n\
+         \"Lee,010-1234-5679,1235,KR-26,2026-03-01,2026-03-07,\n\
+         Park,010-1234-5670,1236,KR-26,2026-03-01,2026-03-07,\n"
+    );
+    let found = errors(&csv);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("line 3"), "{found:?}");
+    assert!(found[0].contains("never closed"), "{found:?}");
+    assert!(!found[0].contains("too long"), "{found:?}");
+}

@@ -49,6 +49,20 @@ impl MessageState {
     }
 }
 
+/// Kinds whose text is a live secret (a sign-in code): its body is dropped as soon as a gateway takes it. The code's
+/// hash stays with the sign-in, which is all the check needs.
+pub const SECRET_UNTIL_SENT: &[&str] = &["login_code"];
+
+/// Kinds whose text carries a pass link: its body is dropped once the phone has it (delivered). Until then a lost
+/// message can be looked at and sent again; the pass itself stays with its holder's account.
+pub const SECRET_UNTIL_DELIVERED: &[&str] = &["pass_issued"];
+
+/// `kind IN ('a', 'b')` for SQL, from one of the lists above (constants, so no value from outside is spliced in).
+pub fn kind_in(kinds: &[&str]) -> String {
+    let quoted: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.replace('\'', "''"))).collect();
+    format!("kind IN ({})", quoted.join(", "))
+}
+
 /// What a delivery receipt says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Receipt {

@@ -199,6 +199,16 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ("verify_valid", "ko", "유효: {holder}, 구역 {zones}, {valid_until}까지."),
     ("verify_invalid", "en", "NOT VALID ({reason}). Do not accept this pass."),
     ("verify_invalid", "ko", "무효 ({reason}). 이 허가증을 인정하지 마십시오."),
+    (
+        "verify_unregistered",
+        "en",
+        "Surge: this phone cannot check passes by text. Officers: ask your administrator to add this number to your account.",
+    ),
+    (
+        "verify_unregistered",
+        "ko",
+        "Surge: 이 전화로는 문자로 허가증을 확인할 수 없습니다. 담당자는 관리자에게 이 번호를 계정에 등록해 달라고 요청하십시오.",
+    ),
     ("inbound_help", "en", "Surge: reply STOP to stop texts, START to get them again."),
     ("inbound_help", "ko", "Surge: 문자를 그만 받으려면 STOP, 다시 받으려면 START라고 답장하십시오."),
     ("opted_out", "ko", "Surge 문자를 더 이상 받지 않습니다. 다시 받으려면 START라고 답장하십시오."),

@@ -149,3 +149,43 @@ async fn a_permanent_refusal_is_final_and_a_stuck_message_is_sent_again() {
     let (passes, _) = store.counts().await.unwrap();
     assert_eq!(passes, 0);
 }
+
+/// A gateway that notes, at each send, how many messages the outbox holds as `sending`.
+#[derive(Debug)]
+struct Watching {
+    store: SqliteStore,
+    most_sending: Mutex<u64>,
+}
+
+impl SmsGateway for Watching {
+    fn name(&self) -> &str {
+        "watching"
+    }
+
+    fn send<'a>(&'a self, _sms: OutgoingSms<'a>) -> SendFuture<'a> {
+        Box::pin(async move {
+            let counts = self.store.message_counts().await.unwrap();
+            let sending = counts.iter().find(|(s, _)| *s == MessageState::Sending).map_or(0, |(_, n)| *n);
+            let mut most = self.most_sending.lock().unwrap();
+            *most = (*most).max(sending);
+            SendOutcome::Accepted { gateway_message_id: None }
+        })
+    }
+}
+
+/// Issue 20 #3: a worker killed while sending left its whole claimed batch (500) `sending`, and every one of them
+/// was sent again after the timeout. Only the window about to go to the gateways may be claimed.
+#[tokio::test]
+async fn only_the_window_being_sent_is_claimed_so_a_crash_repeats_at_most_that() {
+    let (store, _dir) = store().await;
+    for i in 0..100 {
+        enqueue(&store, &format!("w{i}"), &format!("+8210{:08}", 20_000_000 + i), "Hello").await;
+    }
+    let gateway = Arc::new(Watching { store: store.clone(), most_sending: Mutex::new(0) });
+    let routes = vec![Route { gateway: gateway.clone() as Arc<dyn SmsGateway>, weight: 1, rate: 0.0 }];
+    let worker = NotifyWorker::new(routes, WorkerConfig { window: 16, ..WorkerConfig::default() });
+    let outcome = worker.run_once(&store, NOW).await.unwrap();
+    assert_eq!((outcome.claimed, outcome.accepted), (100, 100), "one pass still sends the whole budget");
+    let most = *gateway.most_sending.lock().unwrap();
+    assert!((1..=16).contains(&most), "{most} messages were claimed at once; the window is 16");
+}

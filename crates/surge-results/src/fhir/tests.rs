@@ -54,7 +54,7 @@ fn statuses_and_results_map_like_hl7() {
     assert_eq!(interpret(&corrected.orders[0].observations[0]), Interpretation::Detected);
     let odd = parse_bundle(&bundle("final", "260415000", "Detected")).unwrap();
     assert_eq!(interpret(&odd.orders[0].observations[0]), Interpretation::Unknown, "code and display disagree");
-    assert_eq!(parse_bundle(&json!({"resourceType": "Patient"})).unwrap_err().code(), "hl7_unreadable");
+    assert_eq!(parse_bundle(&json!({"resourceType": "Patient"})).unwrap_err().code(), "fhir_unreadable");
     let mut empty = bundle("final", "260415000", "Not detected");
     empty["entry"].as_array_mut().unwrap().retain(|e| e["resource"]["resourceType"] != "DiagnosticReport");
     assert_eq!(parse_bundle(&empty).unwrap_err().code(), "hl7_field_missing");

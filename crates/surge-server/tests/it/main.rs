@@ -12,6 +12,7 @@ mod kannel;
 mod lake;
 mod pass_cli;
 mod results;
+mod schemathesis;
 mod serve;
 mod smpp;
 mod stream;

@@ -328,6 +328,62 @@ fn random_and_mutated_messages_never_break_the_listener_and_never_text_anyone() 
     assert_eq!(texts(dir.path(), "+821032000099"), Vec::<String>::new(), "no text from any mutated positive");
 }
 
+/// Issue 20 #6: an oversized or unterminated frame got no answer (the lab kept resending), and any address could
+/// connect and hold memory with partial frames.
+#[test]
+fn mllp_answers_oversized_and_unended_messages_with_ar_and_takes_only_listed_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mllp = format!("127.0.0.1:{port}");
+    let server = start_env(
+        dir.path(),
+        "127.0.0.1:0",
+        &["--mllp", &mllp],
+        &[("SURGE_RESULTS__MLLP_FRAME_TIMEOUT_S", "1"), ("SURGE_RESULTS__MLLP_MAX_CONNECTIONS", "2")],
+    );
+    // Over 1 MiB: refused with AR naming the message (its MSH-10), and the connection keeps serving.
+    let mut lab = TcpStream::connect(&mllp).unwrap();
+    lab.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let huge = format!("{}\rNTE|1||{}", NEGATIVE.trim_end().replace('\n', "\r"), "x".repeat(1_100_000));
+    let acks = send(&mut lab, &huge, 1);
+    assert_eq!(msa(&acks[0]), ("AR".to_owned(), "04903212".to_owned()), "{:?}", &acks[0]);
+    assert!(acks[0].contains("larger than"), "{:?}", &acks[0]);
+    assert_eq!(msa(&send(&mut lab, NEGATIVE, 1)[0]).0, "AA", "the same connection still serves");
+
+    // Begun and never ended: refused with AR after the frame timeout, then closed.
+    let mut partial = TcpStream::connect(&mllp).unwrap();
+    partial.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let begun = &frame(DETECTED.replace('\n', "\r").as_bytes())[..200];
+    partial.write_all(begun).unwrap();
+    let mut answer = Vec::new();
+    partial.read_to_end(&mut answer).unwrap();
+    let mut decoder = Decoder::new(1 << 20);
+    let acks: Vec<String> = decoder.push(&answer).into_iter().map(|a| String::from_utf8(a.unwrap()).unwrap()).collect();
+    assert_eq!(acks.len(), 1, "one answer, then the connection is closed");
+    assert_eq!(msa(&acks[0]).0, "AR");
+    assert!(acks[0].contains("did not end"), "{:?}", &acks[0]);
+
+    // Two connections are the most: a third is closed at once.
+    let _second = TcpStream::connect(&mllp).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut third = TcpStream::connect(&mllp).unwrap();
+    third.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut byte = [0u8; 1];
+    assert_eq!(third.read(&mut byte).unwrap_or(0), 0, "the third connection was closed");
+    drop((lab, server));
+
+    // An allow-list without this machine: the connection is closed before any message is read.
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mllp = format!("127.0.0.1:{port}");
+    let _server =
+        start_env(dir.path(), "127.0.0.1:0", &["--mllp", &mllp], &[("SURGE_RESULTS__MLLP_ALLOW", "10.20.0.0/16")]);
+    let mut outsider = TcpStream::connect(&mllp).unwrap();
+    outsider.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = outsider.write_all(&frame(NEGATIVE.as_bytes()));
+    assert_eq!(outsider.read(&mut byte).unwrap_or(0), 0, "closed without an answer");
+}
+
 #[test]
 fn the_results_benchmark_texts_every_registered_negative_and_ends_with_its_figures() {
     let dir = tempfile::tempdir().unwrap();

@@ -41,6 +41,8 @@ pub fn start_env(data_dir: &Path, listen: &str, extra: &[&str], env: &[(&str, &s
         .args(extra)
         .envs(env.iter().copied())
         .env("SURGE_ISSUANCE__BATCH_SIZE", "200")
+        // The crash tests register organisations asking for 100,000 passes.
+        .env("SURGE_AUTHORITY__MAX_REQUESTED_QUOTA", "1000000")
         .env("SURGE_ISSUANCE__IDLE_POLL_MS", "50")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -129,6 +131,48 @@ fn first_start_makes_keys_and_an_admin_key_once_and_sigterm_stops_cleanly() {
     let (status, _) = http(&again.addr, "GET", "/api/organisations", Some(&admin), "text/plain", "");
     assert_eq!(status, 200, "the first key still works after a restart");
     assert!(stop(again).success());
+}
+
+#[test]
+fn a_lost_pass_key_stops_the_start_and_is_named_instead_of_being_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    // Serving (its signal handlers are in place) before it is stopped.
+    assert_eq!(http(&server.addr, "GET", "/healthz", None, "text/plain", "").0, 200);
+    assert!(stop(server).success());
+    let pass_dir = dir.path().join("keys/pass");
+    let before = std::fs::read(pass_dir.join("public.json")).unwrap();
+    std::fs::remove_file(pass_dir.join("private.pem")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_surge"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "the start is refused");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("keys/pass/private.pem is missing"), "names the file: {stderr}");
+    assert!(stderr.contains("backup"), "says how to restore it: {stderr}");
+    assert!(!pass_dir.join("private.pem").exists(), "no new key was made");
+    assert_eq!(std::fs::read(pass_dir.join("public.json")).unwrap(), before, "the old public entry is kept");
+}
+
+#[test]
+fn health_fails_with_503_once_the_database_file_is_deleted_and_writes_are_refused_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let admin = server.admin_key.clone().unwrap();
+    let (status, _) = http(&server.addr, "GET", "/healthz", None, "text/plain", "");
+    assert_eq!(status, 200);
+    for name in ["surge.db", "surge.db-wal", "surge.db-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(name));
+    }
+    let (status, body) = http(&server.addr, "GET", "/healthz", None, "text/plain", "");
+    assert_eq!((status, body["error"]["code"].as_str()), (503, Some("storage_unavailable")), "{body}");
+    let checkpoint = json!({"name": "Gate 1", "zone": "KR-11", "lat": 37.5, "lon": 127.0}).to_string();
+    let (status, body) =
+        http(&server.addr, "POST", "/api/v1/checkpoints", Some(&admin), "application/json", &checkpoint);
+    assert_eq!((status, body["error"]["code"].as_str()), (503, Some("storage_unavailable")), "{body}");
+    assert!(!dir.path().join("surge.db").exists(), "no new empty database was made in its place");
 }
 
 /// Registers an organisation through `register`, approves it through `approve` with the admin key, and uploads

@@ -15,8 +15,10 @@ use crate::error::ApiError;
 #[serde(deny_unknown_fields)]
 pub struct NewKeyRequest {
     /// `admin`, `official`, `organisation_admin`, `checkpoint`, `clinician` or `lab`.
+    #[schema(pattern = "^(admin|official|organisation_admin|checkpoint|clinician|lab)$")]
     role: String,
     /// For an organisation admin: their organisation.
+    #[serde(default, deserialize_with = "crate::wire::whole")]
     organisation_id: Option<i64>,
     #[serde(default)]
     label: String,
@@ -25,6 +27,9 @@ pub struct NewKeyRequest {
     zones: Vec<String>,
     #[serde(default)]
     categories: Vec<String>,
+    /// For a lab: the lab it sends for, as its messages name it (MSH-4, the CSV's `lab`, the FHIR organisation);
+    /// the key may send only that lab's results.
+    lab: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,14 +46,15 @@ pub struct NewKey {
 /// and its audit entry are written together.
 #[utoipa::path(post, path = "/api/api-keys", tag = "access", request_body = NewKeyRequest, security(("apiKey" = [])),
     responses((status = 201, description = "The key, shown once", body = NewKey),
-        (status = 400), (status = 401), (status = 403), (status = 404)))]
+        (status = 400), (status = 401), (status = 403), (status = 404),
+        (status = 422, description = "The key asked for cannot be (`key_request_invalid`, naming the field)")))]
 pub async fn create_api_key<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     body: Result<Json<NewKeyRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<NewKey>), ApiError> {
     principal.require(&[Role::Admin])?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     let role = Role::parse(&body.role).ok_or_else(|| ApiError::bad_request(format!("unknown role {:?}", body.role)))?;
     let request = surge_app::access::KeyRequest {
         role,
@@ -56,6 +62,7 @@ pub async fn create_api_key<S: Store>(
         label: body.label,
         zones: body.zones,
         categories: body.categories,
+        lab: body.lab,
     };
     let (id, key) = surge_app::access::create_api_key(
         &state.store,
@@ -96,6 +103,7 @@ pub async fn revoke_api_key<S: Store>(
 pub struct NewAccountRequest {
     username: String,
     /// `admin`, `official`, `checkpoint` or `clinician`.
+    #[schema(pattern = "^(admin|official|checkpoint|clinician)$")]
     role: String,
     /// For officials: the zones and categories they may screen; none means all.
     #[serde(default)]
@@ -128,7 +136,7 @@ pub async fn create_account<S: Store>(
     body: Result<Json<NewAccountRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<NewAccount>), ApiError> {
     principal.require(&[Role::Admin])?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     let role = Role::parse(&body.role).filter(|r| Role::STAFF.contains(r)).ok_or_else(|| {
         ApiError::bad_request(format!("role {:?} is not admin, official, checkpoint or clinician", body.role))
     })?;
@@ -137,12 +145,12 @@ pub async fn create_account<S: Store>(
         categories: body.categories.iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect(),
     };
     if role != Role::Official && !scope.is_unlimited() {
-        return Err(ApiError::bad_request("only officials have zones and categories"));
+        return Err(ApiError::field("scope_not_allowed", "zones", "only officials have zones and categories"));
     }
     let personal_phone = match body.personal_phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(text) => Some(
             surge_domain::Phone::parse(text, &state.config.phone_region)
-                .map_err(|e| ApiError::bad_request(format!("personal_phone: {e}")))?,
+                .map_err(|e| ApiError::field("phone_invalid", "personal_phone", format!("personal_phone: {e}")))?,
         ),
         None => None,
     };

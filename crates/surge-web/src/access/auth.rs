@@ -22,6 +22,8 @@ pub enum Principal {
         role: Role,
         organisation_id: Option<i64>,
         scope: KeyScope,
+        /// A lab's key: the one lab it sends results for.
+        lab: Option<String>,
     },
     Staff {
         account_id: i64,
@@ -98,6 +100,14 @@ impl Principal {
         }
     }
 
+    /// The lab a results sender may send as: `None` for any (an admin), the key's lab for a lab's key.
+    pub fn bound_lab(&self) -> Option<&str> {
+        match self {
+            Self::Key { lab, .. } => lab.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Who did it, for the audit log: `account:7`, `api-key:3`.
     pub fn actor(&self) -> String {
         match self {
@@ -155,7 +165,7 @@ impl<S: Store + Clone + 'static> FromRequestParts<AppState<S>> for Principal {
             let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
             if principal != Self::Anonymous && !safe {
                 let token = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
-                if !csrf_valid(&parts.headers, token) {
+                if !csrf_valid(&parts.headers, &state.web.csrf_secret, token) {
                     return Err(ApiError::new(
                         StatusCode::FORBIDDEN,
                         "csrf_failed",
@@ -178,6 +188,7 @@ impl<S: Store + Clone + 'static> FromRequestParts<AppState<S>> for Principal {
                 role: record.role,
                 organisation_id: record.organisation_id,
                 scope: record.scope,
+                lab: record.lab,
             }),
             Err(AppError::NotFound) => Err(ApiError::unauthenticated()),
             Err(e) => Err(e.into()),

@@ -58,11 +58,13 @@ pub async fn login_form<S: Store>(State(state): State<AppState<S>>, Query(query)
     ctx.render(StatusCode::OK, title, &body, Some("/login"))
 }
 
-pub(crate) fn rate_limited(ctx: PageCtx, back: &str) -> Response {
+/// The page for a refusal by a rate limit, saying how long to wait.
+pub(crate) fn rate_limited(ctx: PageCtx, back: &str, retry_after_seconds: i64) -> Response {
+    let minutes = ((retry_after_seconds.max(60) + 59) / 60).to_string();
     let body = format!(
         "<h1>{}</h1><p>{}</p><p><a href=\"{back}\">{}</a></p>",
         ctx.t("limited.title"),
-        ctx.t("limited.body"),
+        ctx.t("limited.body").replace("{minutes}", &minutes),
         ctx.t("back")
     );
     let title = ctx.t("limited.title");
@@ -103,7 +105,7 @@ pub async fn login_submit<S: Store>(
             let title = format!("{} {}", ctx.t("error.prefix"), ctx.t("login.title"));
             ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &title, &body, Some("/login"))
         }
-        Err(AppError::RateLimited { .. }) => rate_limited(ctx, "/login"),
+        Err(AppError::RateLimited { retry_after_seconds }) => rate_limited(ctx, "/login", retry_after_seconds),
         Err(e) => {
             tracing::error!(error = ?e, "sending a sign-in code failed");
             sorry(ctx.lang)
@@ -292,7 +294,9 @@ pub async fn staff_submit<S: Store>(
             Err(AppError::SignInFailed) => {
                 errors.push(("username".to_owned(), ctx.t("staff.wrong").to_owned()));
             }
-            Err(AppError::RateLimited { .. }) => return rate_limited(ctx, "/login/staff"),
+            Err(AppError::RateLimited { retry_after_seconds }) => {
+                return rate_limited(ctx, "/login/staff", retry_after_seconds);
+            }
             Err(e) => {
                 tracing::error!(error = ?e, "staff sign-in failed");
                 return sorry(ctx.lang);

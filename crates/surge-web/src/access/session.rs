@@ -1,6 +1,7 @@
 //! Page sessions: the session cookie (HttpOnly, SameSite=Lax, Secure unless turned off for plain-HTTP testing),
-//! and CSRF tokens. A token is derived from the session token, or before sign-in from a random pre-session cookie,
-//! so any server behind the load balancer can check it without shared memory.
+//! and CSRF tokens. A token is an HMAC, under the server's secret, of the session token, or before sign-in of a
+//! random pre-session cookie, so any server behind the load balancer can check it without shared memory, and a
+//! cookie planted by someone else yields no token they can compute.
 
 use std::net::SocketAddr;
 
@@ -8,7 +9,6 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::COOKIE;
 use axum::http::{HeaderMap, HeaderValue, request::Parts};
 use rand_core::RngCore;
-use sha2::{Digest, Sha256};
 
 pub const SESSION_COOKIE: &str = "surge_session";
 pub const CSRF_COOKIE: &str = "surge_csrf";
@@ -27,6 +27,8 @@ pub struct WebConfig {
     pub receipt_secret: Vec<u8>,
     /// Shared with the webhook provider; its delivery reports are signed with it. Empty: none accepted.
     pub webhook_secret: Vec<u8>,
+    /// Keys the CSRF tokens; the same on every server of one deployment.
+    pub csrf_secret: Vec<u8>,
 }
 
 impl Default for WebConfig {
@@ -37,6 +39,7 @@ impl Default for WebConfig {
             access: surge_app::access::AccessPolicy::default(),
             receipt_secret: Vec::new(),
             webhook_secret: Vec::new(),
+            csrf_secret: Vec::new(),
         }
     }
 }
@@ -54,12 +57,16 @@ pub fn set_cookie(config: &WebConfig, name: &str, value: &str, max_age_seconds: 
     format!("{name}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}").parse().ok()
 }
 
-/// The CSRF token that goes with a session or pre-session cookie value.
-pub fn csrf_token(seed: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(b"surge-csrf\0");
-    hasher.update(seed.as_bytes());
-    hex::encode(&hasher.finalize()[..16])
+/// The CSRF token that goes with a session or pre-session cookie value, keyed by the server's secret.
+pub fn csrf_token(secret: &[u8], seed: &str) -> String {
+    let message = [b"surge-csrf\0".as_slice(), seed.as_bytes()].concat();
+    hex::encode(&surge_domain::mac::hmac_sha256(secret, &message)[..16])
+}
+
+/// Compares in constant time.
+fn same_token(expected: &str, submitted: &str) -> bool {
+    expected.len() == submitted.len()
+        && expected.bytes().zip(submitted.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 /// What a form needs for CSRF: the token to embed, and a pre-session cookie to set if the visitor had none.
@@ -70,24 +77,22 @@ pub struct Csrf {
 }
 
 /// The token for a page's forms: bound to the session if there is one, else to a pre-session cookie.
-pub fn csrf_for(headers: &HeaderMap) -> Csrf {
+pub fn csrf_for(headers: &HeaderMap, secret: &[u8]) -> Csrf {
     if let Some(seed) = cookie(headers, SESSION_COOKIE).or_else(|| cookie(headers, CSRF_COOKIE)) {
-        return Csrf { token: csrf_token(seed), new_cookie: None };
+        return Csrf { token: csrf_token(secret, seed), new_cookie: None };
     }
     let mut bytes = [0u8; 16];
     rand_core::OsRng.fill_bytes(&mut bytes);
     let seed = hex::encode(bytes);
-    Csrf { token: csrf_token(&seed), new_cookie: Some(seed) }
+    Csrf { token: csrf_token(secret, &seed), new_cookie: Some(seed) }
 }
 
-/// Whether `submitted` is the token for this request's session or pre-session cookie.
-pub fn csrf_valid(headers: &HeaderMap, submitted: Option<&str>) -> bool {
+/// Whether `submitted` is this request's own token: the session's when there is a session (a pre-session cookie
+/// beside it counts for nothing), else the pre-session cookie's.
+pub fn csrf_valid(headers: &HeaderMap, secret: &[u8], submitted: Option<&str>) -> bool {
     let Some(submitted) = submitted else { return false };
-    [SESSION_COOKIE, CSRF_COOKIE].iter().filter_map(|name| cookie(headers, name)).any(|seed| {
-        let expected = csrf_token(seed);
-        expected.len() == submitted.len()
-            && expected.bytes().zip(submitted.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-    })
+    let Some(seed) = cookie(headers, SESSION_COOKIE).or_else(|| cookie(headers, CSRF_COOKIE)) else { return false };
+    same_token(&csrf_token(secret, seed), submitted)
 }
 
 /// The client's address, for rate limits: the socket peer, or the proxy's `X-Forwarded-For` when trusted.

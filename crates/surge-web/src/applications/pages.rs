@@ -247,7 +247,7 @@ pub async fn apply_submit<S: Store>(
             return ctx.render(StatusCode::BAD_REQUEST, title, &body, None);
         }
     };
-    if !PageCtx::form_is_genuine(&headers, &values) {
+    if !ctx.form_is_genuine(&headers, &state.web.csrf_secret, &values) {
         return ctx.stale_form();
     }
     let lang = ctx.lang;
@@ -312,7 +312,9 @@ pub async fn apply_submit<S: Store>(
             let body = apply_form(&state, &ctx, &values, &errors);
             ctx.render(StatusCode::UNPROCESSABLE_ENTITY, lang.t("apply.title.error"), &body, None)
         }
-        Err(AppError::RateLimited { .. }) => crate::access::pages::rate_limited(ctx, "/account"),
+        Err(AppError::RateLimited { retry_after_seconds }) => {
+            crate::access::pages::rate_limited(ctx, "/account", retry_after_seconds)
+        }
         Err(e) => {
             tracing::error!(error = ?e, "submitting an application failed");
             sorry(lang)

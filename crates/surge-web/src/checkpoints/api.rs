@@ -25,6 +25,7 @@ pub struct VerifyRequest {
     zone: Option<String>,
     /// Where the check is made: the pass must cover the checkpoint's zone (whatever `zone` says), the scan is
     /// logged, and the cloned-pass check runs.
+    #[serde(default, deserialize_with = "crate::wire::whole")]
     checkpoint_id: Option<i64>,
 }
 
@@ -55,8 +56,10 @@ pub async fn check<S: Store>(
                         "this server holds no DCC signer certificates (authority.dcc_signer_certs)",
                     ));
                 };
-                // A health certificate has no Surge status: its verdict is the answer.
-                let verification = surge_pass::dcc::verify_hc1(&text, trust, (state.clock)());
+                // A health certificate has no Surge status: its verdict, with the business rules, is the answer.
+                let country = &state.config.phone_region;
+                let now = (state.clock)();
+                let verification = surge_app::dcc::verify(&text, trust, &state.dcc_rules, country, "en", now);
                 return Ok((Verified::Dcc(crate::passes::verify_json::dcc_verification_json(&verification)), None));
             }
             text
@@ -77,7 +80,7 @@ pub async fn check<S: Store>(
                 Err(e) => return Err(e.into()),
             }
         }
-        _ => return Err(ApiError::bad_request("send either \"text\" (EP1:…) or \"control_code\"")),
+        _ => return Err(unprocessable("text_or_control_code", "send either \"text\" (EP1:…) or \"control_code\"")),
     };
     let now = (state.clock)();
     let verification = Verifier::new(&state.trust).verify(&text, now, zone);
@@ -146,7 +149,7 @@ pub async fn verify<S: Store>(
     body: Result<Json<VerifyRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Verified>, ApiError> {
     principal.require(&[Role::Admin, Role::Official, Role::Checkpoint])?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     // A check at a checkpoint is for the checkpoint's zone: a pass for another zone is not valid there.
     let zone = match body.checkpoint_id {
         Some(id) => Some(surge_app::scans::checkpoint(&state.store, id).await?.zone),
@@ -191,7 +194,7 @@ pub async fn create_checkpoint<S: Store>(
     body: Result<Json<NewCheckpointRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     principal.require(&[Role::Admin])?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     let id = surge_app::scans::register_checkpoint(
         &state.store,
         &body.name,
@@ -279,11 +282,14 @@ pub struct OfflineScan {
     /// The page's own id for the scan: the same scan uploaded twice is recorded once.
     #[serde(default)]
     id: Option<String>,
+    #[serde(default, deserialize_with = "crate::wire::whole")]
     checkpoint_id: Option<i64>,
+    #[serde(default, deserialize_with = "crate::wire::whole")]
     status_index: Option<u64>,
     valid: bool,
     reason: Option<String>,
     /// When the officer checked the pass (RFC 3339).
+    #[schema(format = DateTime)]
     at: String,
 }
 
@@ -317,7 +323,7 @@ pub async fn upload_scans<S: Store>(
     body: Result<Json<OfflineScans>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<ScansUploaded>, ApiError> {
     principal.require(&[Role::Admin, Role::Official, Role::Checkpoint])?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     let upload: Vec<surge_app::scans::OfflineScan> = body
         .scans
         .into_iter()

@@ -40,11 +40,12 @@ async fn form<S: Store>(
     let mut options = format!("<option value=\"\">{}</option>", lang.t("check.no_checkpoint"));
     for c in &checkpoints {
         let selected = if Some(c.id) == chosen { " selected" } else { "" };
+        // The zone also goes to the offline script, which checks it as the server does.
         options.push_str(&format!(
-            "<option value=\"{}\"{selected}>{} ({})</option>",
+            "<option value=\"{}\" data-zone=\"{zone}\"{selected}>{} ({zone})</option>",
             c.id,
             escape(&c.name),
-            escape(&c.zone)
+            zone = escape(&c.zone)
         ));
     }
     let errors: Vec<(String, String)> = error.map(|e| vec![("code".to_owned(), e.to_owned())]).unwrap_or_default();
@@ -91,6 +92,7 @@ fn offline_strings(lang: Lang) -> String {
         "wrong_kind",
         "status_unknown",
         "needs_network",
+        "wrong_zone",
     ]
     .into_iter()
     .map(|code| (code.to_owned(), Value::from(reason_words(lang, code))))
@@ -98,6 +100,7 @@ fn offline_strings(lang: Lang) -> String {
     let strings = serde_json::json!({
         "valid": lang.t("check.valid"),
         "invalid": lang.t("check.invalid"),
+        "cannot_check": lang.t("check.cannot"),
         "holder": lang.t("pass.holder"),
         "masked_id": lang.t("check.masked_id"),
         "zones": lang.t("pass.zones"),

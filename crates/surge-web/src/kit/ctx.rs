@@ -39,16 +39,17 @@ impl PageCtx {
         Ok(Self {
             lang,
             principal,
-            csrf: csrf_for(headers),
+            csrf: csrf_for(headers, &state.web.csrf_secret),
             query_lang: query.contains_key("lang"),
             cookies: Vec::new(),
             secure: state.web.secure_cookies,
         })
     }
 
-    /// Whether a submitted form carries this visitor's CSRF token.
-    pub fn form_is_genuine(headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
-        csrf_valid(headers, form.get("csrf").map(String::as_str))
+    /// Whether a submitted form carries this visitor's CSRF token: the one this page would embed, of the session
+    /// if there is one. A visitor who came without any cookie has no token yet.
+    pub fn form_is_genuine(&self, headers: &HeaderMap, secret: &[u8], form: &HashMap<String, String>) -> bool {
+        self.csrf.new_cookie.is_none() && csrf_valid(headers, secret, form.get("csrf").map(String::as_str))
     }
 
     pub fn add_cookie(&mut self, value: Option<HeaderValue>) {

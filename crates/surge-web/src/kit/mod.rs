@@ -25,7 +25,7 @@ macro_rules! page_ctx {
 macro_rules! form_ctx {
     ($state:expr, $headers:expr, $query:expr, $form:expr) => {{
         let ctx = page_ctx!($state, $headers, $query);
-        if !$crate::kit::ctx::PageCtx::form_is_genuine(&$headers, &$form) {
+        if !ctx.form_is_genuine(&$headers, &$state.web.csrf_secret, &$form) {
             return ctx.stale_form();
         }
         ctx
@@ -69,7 +69,7 @@ fieldset{border:0;padding:0;margin:1.5rem 0}legend{font-weight:700;font-size:1.2
 .radio label{font-weight:400}.secondary{background:#f3f2f1;color:#0b0c0c;box-shadow:0 2px 0 #929191}\
 .inset{border-left:5px solid #b1b4b6;padding-left:1rem}\
 .verdict{padding:1.25rem;margin:1rem 0;color:#fff;text-align:center}.verdict.valid{background:#00703c}\
-.verdict.invalid{background:#d4351c}.verdict .big{font-size:3rem;font-weight:700;margin:0}.field{margin:1.5rem 0}label{display:block;font-weight:700}.hint{color:#505a5f;margin:.25rem 0}\
+.verdict.invalid{background:#d4351c}.verdict.unknown{background:#ffdd00;color:#0b0c0c}.verdict .big{font-size:3rem;font-weight:700;margin:0}.field{margin:1.5rem 0}label{display:block;font-weight:700}.hint{color:#505a5f;margin:.25rem 0}\
 input,select{font:inherit;width:100%;max-width:30rem;box-sizing:border-box;padding:.4rem;border:2px solid #0b0c0c}\
 input:focus,select:focus,a:focus,button:focus{outline:3px solid #fd0;outline-offset:0}\
 .field-error{border-left:5px solid #d4351c;padding-left:.75rem}.error-message{color:#d4351c;font-weight:700;margin:.25rem 0}\

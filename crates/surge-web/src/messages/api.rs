@@ -60,13 +60,16 @@ impl From<&MessageRecord> for MessageOut {
 pub struct SendRequest {
     /// The recipient's phone.
     to: String,
-    /// The template: `test_message` when absent.
+    /// The template: `test_message` when absent; staff may send `test_message`, `pass_suspended`,
+    /// `pass_revoked` and `pass_reinstated`.
     #[serde(default = "test_kind")]
+    #[schema(pattern = "^(test_message|pass_suspended|pass_revoked|pass_reinstated)$")]
     kind: String,
     /// `en` (the default) or `ko`.
     #[serde(default = "english")]
+    #[schema(pattern = "^(en|ko)$")]
     lang: String,
-    /// The template's values by name.
+    /// The template's values by name: at most 200 characters each, no control characters, no links.
     #[serde(default)]
     values: HashMap<String, String>,
 }
@@ -92,7 +95,9 @@ pub struct Queued {
 /// The `Idempotency-Key` header is required: a retried request with the same key gets the first message back (200)
 /// instead of a second message (201).
 #[utoipa::path(post, path = "/api/messages", tag = "messages", request_body = SendRequest,
-    params(("Idempotency-Key" = String, Header, description = "At most 200 characters")), security(("apiKey" = [])),
+    params(("Idempotency-Key" = String, Header, description = "1 to 200 characters, not only spaces",
+        min_length = 1, max_length = 200, pattern = "\\S")),
+    security(("apiKey" = [])),
     responses((status = 201, description = "Queued", body = Queued),
         (status = 200, description = "The key was used before: the first message", body = Queued),
         (status = 400), (status = 401), (status = 403), (status = 422)))]
@@ -103,7 +108,7 @@ pub async fn send<S: Store>(
     body: Result<Json<SendRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Queued>), ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("");
     let values: Vec<(&str, &str)> = body.values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let request = surge_app::messages::SendRequest {
@@ -114,7 +119,9 @@ pub async fn send<S: Store>(
         to: &body.to,
         region: &state.config.phone_region,
     };
-    let sent = surge_app::messages::send(&state.store, &request, (state.clock)()).await?;
+    let sent =
+        surge_app::messages::send(&state.store, &request, &principal.scope(), &principal.actor(), (state.clock)())
+            .await?;
     let (id, message_state, created) = (sent.id, sent.state, sent.created);
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(Queued { id, state: message_state.as_str(), created })))
@@ -131,7 +138,7 @@ pub async fn message<S: Store>(
     Path(id): Path<i64>,
 ) -> Result<Json<MessageOut>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
-    Ok(Json(MessageOut::from(&surge_app::messages::message(&state.store, id).await?)))
+    Ok(Json(MessageOut::from(&surge_app::messages::message(&state.store, id, &principal.scope()).await?)))
 }
 
 #[derive(Debug, Deserialize, Default, IntoParams)]
@@ -139,12 +146,14 @@ pub async fn message<S: Store>(
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// One state only.
+    #[param(pattern = "^(created|sending|sent|delivered|temporary-failure|permanent-failure|technical-failure)$")]
     state: Option<String>,
     /// One template only.
     kind: Option<String>,
     /// The page before (`next_before`).
     before: Option<i64>,
-    /// At most 1000.
+    /// 1 to 1000; 100 when absent.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
@@ -155,6 +164,9 @@ pub struct MessagePage {
     next_before: Option<i64>,
     /// How many messages are in each state.
     counts: BTreeMap<&'static str, u64>,
+    /// True for an official limited to some zones or categories: messages are not kept by zone, so only the
+    /// counts are shown.
+    withheld: bool,
 }
 
 /// Message history, newest first, phones masked, with counts by state (admin, official)
@@ -167,19 +179,24 @@ pub async fn history<S: Store>(
     query: Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<MessagePage>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     let message_state = match q.state.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(s) => Some(MessageState::parse(s).ok_or_else(|| ApiError::bad_request(format!("unknown state {s:?}")))?),
     };
-    let filter =
-        MessageFilter { state: message_state, kind: q.kind, before_id: q.before, limit: q.limit.unwrap_or(100) };
-    let history = surge_app::messages::history(&state.store, &filter).await?;
+    let filter = MessageFilter {
+        state: message_state,
+        kind: q.kind,
+        before_id: q.before,
+        limit: crate::wire::page_limit(q.limit, 100, 1000)?,
+    };
+    let history = surge_app::messages::history(&state.store, &filter, &principal.scope()).await?;
     let counts = history.counts.into_iter().map(|(s, n)| (s.as_str(), n)).collect();
     Ok(Json(MessagePage {
         messages: history.messages.iter().map(MessageOut::from).collect(),
         next_before: history.next_before,
         counts,
+        withheld: history.withheld,
     }))
 }
 
@@ -214,7 +231,7 @@ pub async fn kannel_receipt_callback<S: Store>(
     State(state): State<AppState<S>>,
     query: Result<Query<ReceiptQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ReceiptRecorded>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     if !receipt_signature_valid(&state.web.receipt_secret, q.id, &q.sig) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "receipt_signature_invalid", "the receipt is not signed"));
     }
@@ -251,7 +268,7 @@ pub async fn kannel_inbound<S: Store>(
     State(state): State<AppState<S>>,
     query: Result<Query<InboundQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<(StatusCode, String), ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     if !receipt_signature_valid(&state.web.receipt_secret, 0, &q.key) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "inbound_key_invalid", "the inbound key is wrong"));
     }

@@ -37,13 +37,14 @@ pub async fn messages_page<S: Store>(
         before_id: query.get("before").and_then(|b| b.parse().ok()),
         limit: PAGE,
     };
-    let (messages, counts) = match surge_app::messages::history(&state.store, &filter).await {
-        Ok(history) => (history.messages, history.counts),
-        Err(e) => {
-            tracing::error!(error = %e, "reading the message history failed");
-            return sorry(lang);
-        }
-    };
+    let (messages, counts, withheld) =
+        match surge_app::messages::history(&state.store, &filter, &ctx.principal.scope()).await {
+            Ok(history) => (history.messages, history.counts, history.withheld),
+            Err(e) => {
+                tracing::error!(error = %e, "reading the message history failed");
+                return sorry(lang);
+            }
+        };
     let count = |s: MessageState| counts.iter().find(|(state, _)| *state == s).map_or(0, |(_, n)| *n);
     let mut body = format!(
         "<div class=\"wide\"><h1>{}</h1><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
@@ -70,7 +71,9 @@ pub async fn messages_page<S: Store>(
             lang.t("messages.all")
         ));
     }
-    if messages.is_empty() {
+    if withheld {
+        body.push_str(&format!("<p class=\"inset\">{}</p>", lang.t("messages.withheld")));
+    } else if messages.is_empty() {
         body.push_str(&format!("<p>{}</p>", lang.t("messages.none")));
     } else {
         body.push_str(&format!(

@@ -13,8 +13,14 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::access::auth::Principal;
+use crate::access::session::ClientAddress;
 use crate::error::ApiError;
 use crate::wire::rfc3339;
+
+/// An approval or quota change without its quota: well-formed, but it cannot be applied.
+fn needs_quota(action: &str) -> ApiError {
+    ApiError::field("quota_required", "quota", format!("{action} needs a quota"))
+}
 
 /// Numbers may come as JSON numbers or as the text typed in a form.
 fn text_of(value: &Value) -> String {
@@ -141,12 +147,14 @@ pub struct Registered {
 ///
 /// The registration is screened at once; an official decides.
 #[utoipa::path(post, path = "/api/organisations", tag = "organisations", request_body = RegisterRequest,
-    responses((status = 201, description = "Registered and screened", body = Registered), (status = 400), (status = 422)))]
+    responses((status = 201, description = "Registered and screened", body = Registered), (status = 400), (status = 422),
+        (status = 429, description = "Too many registrations from this address (10 an hour) or for this contact phone (3 a day)")))]
 pub async fn register<S: Store>(
     State(state): State<AppState<S>>,
+    ClientAddress(address): ClientAddress,
     body: Result<Json<RegisterRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Registered>), ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     let input = RegistrationInput {
         legal_name: body.legal_name,
         registry_number: body.registry_number,
@@ -158,9 +166,15 @@ pub async fn register<S: Store>(
         requested_quota: text_of(&body.requested_quota),
     };
     let key = ApiKey::generate(&mut rand_core::OsRng);
-    let (id, screening) =
-        surge_app::register_organisation(&state.store, &state.config, &input, Some(key.hash()), (state.clock)())
-            .await?;
+    let (id, screening) = surge_app::register_from_public(
+        &state.store,
+        &state.config,
+        &input,
+        Some(key.hash()),
+        &address,
+        (state.clock)(),
+    )
+    .await?;
     state.metrics.organisations_registered.inc();
     let findings = screening
         .findings
@@ -189,7 +203,8 @@ pub struct ListQuery {
     passed_all_rules: Option<bool>,
     /// The last id of the page before (`next_after`).
     after: Option<i64>,
-    /// At most 1000; 100 when absent.
+    /// 1 to 1000; 100 when absent.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
@@ -212,7 +227,7 @@ pub async fn list_organisations<S: Store>(
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<OrganisationPage>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     let filter = OrgFilter {
         status: q.status,
         category: q.category,
@@ -220,7 +235,7 @@ pub async fn list_organisations<S: Store>(
         passed_all_rules: q.passed_all_rules,
         contact_phone: None,
         after_id: q.after,
-        limit: q.limit.unwrap_or(100),
+        limit: crate::wire::page_limit(q.limit, 100, 1000)?,
     };
     let page = surge_app::organisations::list_in_scope(&state.store, &filter, &principal.scope()).await?;
     let organisations = page.visible.iter().map(OrganisationOut::from).collect();
@@ -247,7 +262,9 @@ pub async fn organisation<S: Store>(
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
     /// `approve`, `reject`, `ask`, `set_quota` or `resubmit`.
+    #[schema(pattern = "^(approve|reject|ask|set_quota|resubmit)$")]
     action: String,
+    #[serde(default, deserialize_with = "crate::wire::whole")]
     quota: Option<u32>,
     reason: Option<String>,
     question: Option<String>,
@@ -266,21 +283,18 @@ pub struct Decided {
 #[utoipa::path(post, path = "/api/organisations/{id}/decision", tag = "organisations", params(("id" = i64, Path)),
     request_body = DecisionRequest, security(("apiKey" = [])),
     responses((status = 200, description = "The new status", body = Decided),
-        (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
+        (status = 400), (status = 401), (status = 403), (status = 404), (status = 409),
+        (status = 422, description = "An approval or quota change without its quota (`quota_required`)")))]
 pub async fn decide<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     Path(id): Path<i64>,
     body: Result<Json<DecisionRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Decided>, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     let transition = match body.action.as_str() {
-        "approve" => {
-            Transition::Approve { quota: body.quota.ok_or_else(|| ApiError::bad_request("approve needs a quota"))? }
-        }
-        "set_quota" => {
-            Transition::SetQuota { quota: body.quota.ok_or_else(|| ApiError::bad_request("set_quota needs a quota"))? }
-        }
+        "approve" => Transition::Approve { quota: body.quota.ok_or_else(|| needs_quota("approve"))? },
+        "set_quota" => Transition::SetQuota { quota: body.quota.ok_or_else(|| needs_quota("set_quota"))? },
         "reject" => Transition::Reject { reason: body.reason.unwrap_or_default() },
         "ask" => Transition::AskForInformation { question: body.question.unwrap_or_default() },
         "resubmit" => Transition::Resubmit,
@@ -324,10 +338,21 @@ pub struct BulkApproved {
 pub async fn bulk_approve<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
-    body: Option<Json<BulkApproveRequest>>,
+    body: Bytes,
 ) -> Result<Json<BulkApproved>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
-    let body = body.map(|Json(b)| b).unwrap_or_default();
+    // No body, `null` and `{}` all mean "everything in my scope"; anything else must be the request's object.
+    let refused = |e: String| ApiError::bad_request(format!("the body is not a bulk approval: {e}"));
+    let value: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body).map_err(|e| refused(e.to_string()))?
+    };
+    let body: BulkApproveRequest = match value {
+        Value::Null => BulkApproveRequest::default(),
+        Value::Object(_) => serde_json::from_value(value).map_err(|e| refused(e.to_string()))?,
+        _ => return Err(refused("expected an object".into())),
+    };
     let approved = scoped_bulk_approve(&state, &principal, body.zone, body.category).await?;
     Ok(Json(BulkApproved { approved: approved.len(), ids: approved }))
 }

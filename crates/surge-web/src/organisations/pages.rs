@@ -458,7 +458,7 @@ pub async fn upload_submit<S: Store>(
         }
     };
     let form = HashMap::from([("csrf".to_owned(), csrf)]);
-    if !PageCtx::form_is_genuine(&headers, &form) {
+    if !ctx.form_is_genuine(&headers, &state.web.csrf_secret, &form) {
         return ctx.stale_form();
     }
     if file.is_empty() {

@@ -11,6 +11,7 @@ use surge_app::{ApiKey, AppError, Store};
 use surge_domain::{FieldError, RegistrationInput};
 
 use crate::AppState;
+use crate::access::session::ClientAddress;
 use crate::i18n::Lang;
 use crate::kit::escape;
 
@@ -100,6 +101,7 @@ pub async fn register_submit<S: Store>(
     State(state): State<AppState<S>>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
+    ClientAddress(address): ClientAddress,
     Form(values): Form<HashMap<String, String>>,
 ) -> Response {
     let ctx = form_ctx!(state, headers, query, values);
@@ -116,8 +118,16 @@ pub async fn register_submit<S: Store>(
         requested_quota: get("requested_quota"),
     };
     let key = ApiKey::generate(&mut rand_core::OsRng);
-    match surge_app::register_organisation(&state.store, &state.config, &input, Some(key.hash()), (state.clock)()).await
-    {
+    let registered = surge_app::register_from_public(
+        &state.store,
+        &state.config,
+        &input,
+        Some(key.hash()),
+        &address,
+        (state.clock)(),
+    )
+    .await;
+    match registered {
         Ok((id, screening)) => {
             state.metrics.organisations_registered.inc();
             let flagged =
@@ -140,6 +150,9 @@ pub async fn register_submit<S: Store>(
             let body = registration_form(lang, &ctx.csrf_input(), &state.config.categories, &values, &errors);
             let title = format!("{} {}", lang.t("error.prefix"), lang.t("register.title"));
             ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &title, &body, Some("/register"))
+        }
+        Err(AppError::RateLimited { retry_after_seconds }) => {
+            crate::access::pages::rate_limited(ctx, "/register", retry_after_seconds)
         }
         Err(e) => {
             tracing::error!(error = ?e, "registration page failed");

@@ -18,11 +18,13 @@ use base64::Engine;
 #[serde(deny_unknown_fields)]
 pub struct StatusRequest {
     /// `suspend`, `reinstate` or `revoke`.
+    #[schema(pattern = "^(suspend|reinstate|revoke)$")]
     action: String,
     /// Told to the holder, and kept in the audit log.
     reason: String,
     /// The language of the holder's SMS: `ko` (the default) or `en`.
     #[serde(default = "korean")]
+    #[schema(pattern = "^(en|ko)$")]
     lang: String,
 }
 
@@ -52,7 +54,7 @@ pub async fn set_status<S: Store>(
     body: Result<Json<StatusRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<StatusSet>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     let status = match body.action.as_str() {
         "suspend" => PassStatus::Suspended,
         "reinstate" => PassStatus::Valid,
@@ -74,7 +76,8 @@ pub async fn set_status<S: Store>(
 pub struct SinceQuery {
     /// The last sequence number already seen (`next_since`); 0 when absent.
     since: Option<i64>,
-    /// At most 10000.
+    /// 1 to 10000; 1000 when absent.
+    #[param(minimum = 1, maximum = 10000)]
     limit: Option<u32>,
 }
 
@@ -105,8 +108,9 @@ pub async fn revocations<S: Store>(
     State(state): State<AppState<S>>,
     query: Result<Query<SinceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Changes>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let (changes, next_since) = surge_app::passes::status_feed(&state.store, q.since, q.limit).await?;
+    let Query(q) = query.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
+    let limit = crate::wire::page_limit(q.limit, 1000, 10_000)?;
+    let (changes, next_since) = surge_app::passes::status_feed(&state.store, q.since, Some(limit)).await?;
     let changes = changes
         .iter()
         .map(|c| ChangeOut {

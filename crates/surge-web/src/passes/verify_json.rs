@@ -128,27 +128,6 @@ pub fn verification_json(v: &Verification) -> PassVerification {
     }
 }
 
-pub fn cbor_to_json(value: &ciborium::Value) -> Value {
-    use ciborium::Value as C;
-    match value {
-        C::Integer(i) => i64::try_from(*i).map(Value::from).unwrap_or(Value::Null),
-        C::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
-        C::Text(s) => Value::String(s.clone()),
-        C::Bool(b) => Value::Bool(*b),
-        C::Null => Value::Null,
-        C::Bytes(b) => Value::String(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b)),
-        C::Array(items) => Value::Array(items.iter().map(cbor_to_json).collect()),
-        C::Map(entries) => Value::Object(
-            entries
-                .iter()
-                .map(|(k, v)| (k.as_text().map(str::to_owned).unwrap_or_else(|| format!("{k:?}")), cbor_to_json(v)))
-                .collect(),
-        ),
-        C::Tag(_, inner) => cbor_to_json(inner),
-        _ => Value::Null,
-    }
-}
-
 /// What an EU health certificate says, once its signature held.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DccOut {
@@ -181,7 +160,7 @@ pub fn dcc_verification_json(v: &surge_pass::dcc::DccVerification) -> DccVerific
             issued_at: rfc3339(c.issued_at),
             expires: rfc3339(c.expires),
             certificate_type: c.certificate_type().map(|t| t.as_str()),
-            payload: cbor_to_json(&c.payload),
+            payload: surge_app::dcc::payload_json(&c.payload),
         }),
         kid: v.kid.map(|k| k.to_hex()),
     }

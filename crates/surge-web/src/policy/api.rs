@@ -71,7 +71,7 @@ pub async fn replace<S: Store>(
     body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<PolicyVersion>), ApiError> {
     principal.require(&[Role::Admin])?;
-    let Json(document) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(document) = body.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     let (version, _) =
         surge_app::policy::replace_policy(&state.store, &principal.actor(), &document, (state.clock)()).await?;
     Ok((StatusCode::CREATED, Json(PolicyVersion { version })))
@@ -85,7 +85,7 @@ pub struct TryRequest {
     policy: Option<Value>,
     /// 1 to 1000 sample applications: each the facts a rule sees (`application`, `applicant`, optionally
     /// `external`).
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<Object>, min_items = 1, max_items = 1000)]
     samples: Vec<Value>,
 }
 
@@ -123,9 +123,12 @@ pub async fn try_policy<S: Store>(
     body: Result<Json<TryRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<TryResults>, ApiError> {
     principal.require(&[Role::Admin, Role::Official])?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     if body.samples.is_empty() || body.samples.len() > 1000 {
         return Err(ApiError::bad_request("send 1 to 1000 samples"));
+    }
+    if let Some(at) = body.samples.iter().position(|s| !s.is_object()) {
+        return Err(ApiError::bad_request(format!("samples[{at}] is not an object of application and applicant")));
     }
     let document = match body.policy {
         Some(document) => document,

@@ -56,7 +56,7 @@ pub async fn register<S: Store>(
     body: Result<Json<RegistrationRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let config = config(&state)?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     let form = RegistrationForm {
         specimen_id: &body.specimen_id,
         family: &body.family,
@@ -92,7 +92,7 @@ pub struct Acks {
 #[utoipa::path(post, path = "/api/v1/results/hl7", tag = "results",
     request_body(content = String, content_type = "text/plain"), security(("apiKey" = [])),
     responses((status = 200, description = "Each message's ACK, and how many results were texted or queued", body = Acks),
-        (status = 401), (status = 403), (status = 404)))]
+        (status = 401), (status = 403), (status = 404), (status = 422, description = "The body is empty (`hl7_empty`)")))]
 pub async fn upload_hl7<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
@@ -100,6 +100,13 @@ pub async fn upload_hl7<S: Store>(
 ) -> Result<Json<Acks>, ApiError> {
     principal.require(&SENDERS)?;
     let config = config(&state)?;
+    if body.trim().is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "hl7_empty",
+            "the body is empty: send one or more HL7 v2 messages",
+        ));
+    }
     let now = (state.clock)();
     let mut n = 0u32;
     let actor = principal.actor();
@@ -107,7 +114,7 @@ pub async fn upload_hl7<S: Store>(
         n += 1;
         format!("SURGE{}{n:04}", now.unix_timestamp())
     };
-    let answers = receive_batch(&state.store, config, &body, now, &mut ack_id).await?;
+    let answers = receive_batch(&state.store, config, &body, principal.bound_lab(), now, &mut ack_id).await?;
     tracing::info!(actor, messages = answers.len(), "HL7 file uploaded");
     let messages = answers
         .into_iter()
@@ -168,7 +175,8 @@ pub async fn fhir_bundle<S: Store>(
 ) -> Result<(StatusCode, Json<OperationOutcome>), ApiError> {
     principal.require(&SENDERS)?;
     let config = config(&state)?;
-    let taken = surge_app::results::receive_fhir(&state.store, config, &body, (state.clock)()).await?;
+    let taken =
+        surge_app::results::receive_fhir(&state.store, config, &body, principal.bound_lab(), (state.clock)()).await?;
     let (status, severity, text) = match (&taken.code, &taken.error) {
         (surge_results::AckCode::Accept, _) => (StatusCode::OK, "information", "accepted".to_owned()),
         (_, error) => (StatusCode::UNPROCESSABLE_ENTITY, "error", error.clone().unwrap_or_default()),
@@ -203,7 +211,8 @@ pub async fn upload_csv<S: Store>(
 ) -> Result<Json<Taken>, ApiError> {
     principal.require(&SENDERS)?;
     let config = config(&state)?;
-    let taken = surge_app::results::receive_csv(&state.store, config, &body, (state.clock)()).await?;
+    let taken =
+        surge_app::results::receive_csv(&state.store, config, &body, principal.bound_lab(), (state.clock)()).await?;
     Ok(Json(Taken { duplicate: taken.duplicate, texted: taken.texted, queued: taken.queued }))
 }
 
@@ -276,6 +285,7 @@ pub async fn queue<S: Store>(State(state): State<AppState<S>>, principal: Princi
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     /// `called_reached`, `called_not_reached` or `release`.
+    #[schema(pattern = "^(called_reached|called_not_reached|release)$")]
     action: String,
 }
 
@@ -299,7 +309,7 @@ pub async fn act<S: Store>(
 ) -> Result<Json<Handled>, ApiError> {
     principal.require(&CLINICAL)?;
     let config = config(&state)?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::rejected(e.status(), e.body_text()))?;
     let action = ClinicianAction::parse(&body.action).ok_or_else(|| {
         ApiError::bad_request(format!(
             "unknown action {:?}: called_reached, called_not_reached or release",

@@ -102,7 +102,9 @@ pub async fn register_submit<S: Store>(
             let title = lang.t("results.registered.title");
             ctx.render(StatusCode::OK, title, &body, None)
         }
-        Err(AppError::RateLimited { .. }) => crate::access::pages::rate_limited(ctx, "/results/register"),
+        Err(AppError::RateLimited { retry_after_seconds }) => {
+            crate::access::pages::rate_limited(ctx, "/results/register", retry_after_seconds)
+        }
         Err(AppError::InvalidForm(problems)) => {
             let errors = field_errors(lang, &problems);
             let body = register_form(&ctx, &form, &errors);

@@ -54,8 +54,10 @@ pub trait LakeQuery: Send + Sync + std::fmt::Debug {
 #[into_params(parameter_in = Query)]
 pub struct SqlParams {
     /// One read-only query, e.g. `SELECT source, count(*) FROM daily_cases GROUP BY source`.
+    #[param(min_length = 1)]
     q: String,
     /// `json` (the default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
 }
 
@@ -65,7 +67,8 @@ pub struct SqlParams {
 #[utoipa::path(get, path = "/api/v1/lake/sql", tag = "situation", params(SqlParams), security(("apiKey" = [])),
     responses((status = 200, description = "The rows: a JSON array of objects, or CSV with a header",
             content((Vec<Object> = "application/json"), (String = "text/csv"))),
-        (status = 400), (status = 401), (status = 403), (status = 404)))]
+        (status = 400), (status = 401), (status = 403), (status = 404),
+        (status = 422, description = "The query cannot be run: not SQL, not read-only, an unknown table")))]
 pub async fn sql<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
@@ -100,7 +103,8 @@ pub async fn sql<S: Store>(
             Ok(response)
         }
         Err(e) => {
-            let status = if e.input { StatusCode::BAD_REQUEST } else { StatusCode::INTERNAL_SERVER_ERROR };
+            // A query that does not parse, names no known table or writes is well-formed but cannot be run: 422.
+            let status = if e.input { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::INTERNAL_SERVER_ERROR };
             Err(ApiError::new(status, e.code, e.message))
         }
     }

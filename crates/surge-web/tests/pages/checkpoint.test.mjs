@@ -211,5 +211,25 @@ test('with the network cut, the page still verifies a pass issued before, refuse
   const alerts = (await api(surge.base, 'GET', '/api/v1/alerts', { key: adminKey })).alerts;
   assert.equal(alerts.length, before + 1, `the upload raised one alert: ${JSON.stringify(alerts)}`);
   assert.match(alerts[0].detail, /Seoul station.*Haeundae gate/, 'the newest alert: from Seoul to the gate');
+
+  // Issue 20 #7 and #10, offline again: the checkpoint's zone is checked as the server checks it, and a typed
+  // control code (which needs the server) is CANNOT CHECK HERE in its own colour, not NOT VALID.
+  await context.setOffline(true);
+  await page.getByLabel('Checkpoint').selectOption({ label: 'Seoul station (KR-11)' });
+  await fill(page, { 'Control code or pass text': texts[0] });
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page.locator('#offline-result .verdict.invalid').waitFor();
+  assert.match(await page.locator('#offline-result').textContent(), /NOT VALID\s*Not valid in this zone/);
+  const waiting = JSON.parse(await page.evaluate(() => localStorage.getItem('surge.scan-queue') || '[]')).length;
+  await fill(page, { 'Control code or pass text': passes[0].code });
+  await page.getByRole('button', { name: 'Check' }).click();
+  const cannot = page.locator('#offline-result .verdict.unknown');
+  await cannot.waitFor();
+  assert.match(await cannot.textContent(), /^CANNOT CHECK HERE\s*Without a network, scan the QR code/);
+  assert.equal(await cannot.getAttribute('role'), 'status', 'not announced as a refusal');
+  assert.equal(await cannot.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(255, 221, 0)');
+  assert.doesNotMatch(await page.locator('#offline-result').textContent(), /NOT VALID/);
+  const after = JSON.parse(await page.evaluate(() => localStorage.getItem('surge.scan-queue') || '[]')).length;
+  assert.equal(after, waiting, 'a check that could not be made is not logged as a scan');
   await context.close();
 });

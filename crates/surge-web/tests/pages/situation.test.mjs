@@ -129,7 +129,7 @@ test('officials query the lake read-only over the API', async () => {
   const rows = await api(surge.base, 'GET', `/api/v1/lake/sql?q=${sql}`, { key: surge.adminKey });
   assert.deepEqual(rows.map((r) => r.region), ['ABW', 'AFG']);
   const refused = await api(surge.base, 'GET', `/api/v1/lake/sql?q=${encodeURIComponent('DELETE FROM daily_cases')}`,
-    { key: surge.adminKey, expect: [400] });
+    { key: surge.adminKey, expect: [422] });
   assert.equal(refused.error.code, 'query_not_read_only');
   const anonymous = await fetch(`${surge.base}/api/v1/lake/sql?q=${sql}`);
   assert.equal(anonymous.status, 401);
