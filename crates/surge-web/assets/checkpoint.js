@@ -251,9 +251,12 @@
       why.textContent = words(outcome.reason);
       box.append(why);
     }
-    const note = document.createElement("p");
-    note.textContent = strings.checked_offline;
-    box.append(note);
+    // A check that could not be made is not "checked on this phone".
+    if (!cannot) {
+      const note = document.createElement("p");
+      note.textContent = strings.checked_offline;
+      box.append(note);
+    }
     result.append(box);
     if (outcome.holder) {
       const list = document.createElement("dl");

@@ -196,6 +196,12 @@ impl Lang {
                 "뒤로 가서 페이지를 새로 고친 뒤 다시 시도하십시오. 아무것도 변경되지 않았습니다.",
             ),
             "limited.title" => ("Too many attempts", "시도 횟수가 너무 많습니다"),
+            "limited.body.hours" => (
+                "There were too many attempts, so for your security we have paused this for a while. Nothing was \
+                 changed. Wait {hours} hours and try again.",
+                "시도가 너무 많아 보안을 위해 잠시 중지했습니다. 아무것도 변경되지 않았습니다. {hours}시간 후에 다시 \
+                 시도하십시오.",
+            ),
             "limited.body" => (
                 "There were too many attempts, so for your security we have paused this for a while. Nothing was \
                  changed. Wait {minutes} minutes and try again.",

@@ -216,6 +216,28 @@ impl TestApp {
         Caller::Session(token.reveal().to_owned())
     }
 
+    /// A food-supply organisation in KR-26, approved, whose two employees' passes (status indexes 0 and 1) are
+    /// issued.
+    async fn two_passes_issued(&self) {
+        let (org, org_key) = self.register("Busan Fresh Foods", "220-81-62517").await;
+        self.json("POST", "/api/organisations/bulk-approve", Some(&self.official), json!({})).await;
+        let csv = employees_csv(&employees(0, 2));
+        let path = format!("/api/organisations/{org}/employees");
+        let (status, _, _) = self.call("POST", &path, Some(&org_key), Some(Body::from(csv)), "text/csv").await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let mut worker = IssuanceWorker {
+            signer: PassSigner {
+                issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))),
+                issuer_id: "KR-26".into(),
+                public_base_url: "http://localhost".into(),
+                sms_language: "en".into(),
+            },
+            rng: StdRng::seed_from_u64(3),
+            batch_size: 100,
+        };
+        assert_eq!(worker.run_once(&self.store, NOW).await.unwrap().issued, 2);
+    }
+
     async fn register(&self, name: &str, number: &str) -> (i64, String) {
         self.register_with_phone(name, number, "010-1234-5678").await
     }
@@ -790,24 +812,7 @@ async fn webhook_delivery_reports_count_only_when_signed_with_the_shared_secret(
 #[tokio::test]
 async fn checkpoints_verify_online_by_text_or_control_code_and_see_revocations_at_once() {
     let t = spawn().await;
-    let (org, org_key) = t.register("Busan Fresh Foods", "220-81-62517").await;
-    t.json("POST", "/api/organisations/bulk-approve", Some(&t.official), json!({})).await;
-    let csv = employees_csv(&employees(0, 2));
-    let (status, _, _) = t
-        .call("POST", &format!("/api/organisations/{org}/employees"), Some(&org_key), Some(Body::from(csv)), "text/csv")
-        .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
-    let mut worker = IssuanceWorker {
-        signer: PassSigner {
-            issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))),
-            issuer_id: "KR-26".into(),
-            public_base_url: "http://localhost".into(),
-            sms_language: "en".into(),
-        },
-        rng: StdRng::seed_from_u64(3),
-        batch_size: 100,
-    };
-    assert_eq!(worker.run_once(&t.store, NOW).await.unwrap().issued, 2);
+    t.two_passes_issued().await;
     let pass = t.store.pass_by_status_index(0).await.unwrap();
     let verify = |body: Value| t.json("POST", "/api/v1/verify", Some(&t.checkpoint), body);
 
@@ -1172,24 +1177,7 @@ async fn password_guessing_holds_the_guesser_and_not_the_owner_at_a_known_addres
 async fn scope_holds_on_passes_and_messages_and_staff_texts_carry_no_links() {
     use surge_app::AuditLog;
     let t = spawn().await;
-    let (org, org_key) = t.register("Busan Fresh Foods", "220-81-62517").await;
-    t.json("POST", "/api/organisations/bulk-approve", Some(&t.official), json!({})).await;
-    let csv = employees_csv(&employees(0, 2));
-    let (status, _, _) = t
-        .call("POST", &format!("/api/organisations/{org}/employees"), Some(&org_key), Some(Body::from(csv)), "text/csv")
-        .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
-    let mut worker = IssuanceWorker {
-        signer: PassSigner {
-            issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))),
-            issuer_id: "KR-26".into(),
-            public_base_url: "http://localhost".into(),
-            sms_language: "en".into(),
-        },
-        rng: StdRng::seed_from_u64(3),
-        batch_size: 100,
-    };
-    assert_eq!(worker.run_once(&t.store, NOW).await.unwrap().issued, 2);
+    t.two_passes_issued().await;
     let key_for = |categories: Value| {
         let t = &t;
         async move {

@@ -5,6 +5,21 @@ use surge_domain::audit::AuditEntry;
 
 use crate::surge;
 
+/// Five pass revocations in the audit log of the database at `db`.
+async fn five_decisions(db: &std::path::Path) {
+    let store = surge_store_sqlite::open(db).await.unwrap();
+    for i in 1..=5 {
+        let entry = AuditEntry {
+            actor: "account:1".into(),
+            action: "pass.revoked".into(),
+            subject: format!("pass:{i}"),
+            detail: "reported stolen".into(),
+        };
+        store.append_audit(&entry, surge_testkit::fixtures::NOW).await.unwrap();
+    }
+    store.close().await;
+}
+
 #[test]
 fn audit_verify_passes_an_intact_log_and_names_the_tampered_entry() {
     let dir = tempfile::tempdir().unwrap();
@@ -12,19 +27,7 @@ fn audit_verify_passes_an_intact_log_and_names_the_tampered_entry() {
     std::fs::create_dir_all(&data).unwrap();
     let db = data.join("surge.db");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    runtime.block_on(async {
-        let store = surge_store_sqlite::open(&db).await.unwrap();
-        for i in 1..=5 {
-            let entry = AuditEntry {
-                actor: "account:1".into(),
-                action: "pass.revoked".into(),
-                subject: format!("pass:{i}"),
-                detail: "reported stolen".into(),
-            };
-            store.append_audit(&entry, surge_testkit::fixtures::NOW).await.unwrap();
-        }
-        store.close().await;
-    });
+    runtime.block_on(five_decisions(&db));
     let out = surge(dir.path(), &["audit", "verify", "--data-dir", "data"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("audit log intact: 5 entries"));
@@ -56,19 +59,7 @@ fn entries_cut_from_the_end_are_named_against_a_signed_head() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let db = data.join("surge.db");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    runtime.block_on(async {
-        let store = surge_store_sqlite::open(&db).await.unwrap();
-        for i in 1..=5 {
-            let entry = AuditEntry {
-                actor: "account:1".into(),
-                action: "pass.revoked".into(),
-                subject: format!("pass:{i}"),
-                detail: "reported stolen".into(),
-            };
-            store.append_audit(&entry, surge_testkit::fixtures::NOW).await.unwrap();
-        }
-        store.close().await;
-    });
+    runtime.block_on(five_decisions(&db));
     let out = surge(dir.path(), &["audit", "head", "--data-dir", "data"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let head: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -60,13 +60,15 @@ pub async fn login_form<S: Store>(State(state): State<AppState<S>>, Query(query)
 
 /// The page for a refusal by a rate limit, saying how long to wait.
 pub(crate) fn rate_limited(ctx: PageCtx, back: &str, retry_after_seconds: i64) -> Response {
-    let minutes = ((retry_after_seconds.max(60) + 59) / 60).to_string();
-    let body = format!(
-        "<h1>{}</h1><p>{}</p><p><a href=\"{back}\">{}</a></p>",
-        ctx.t("limited.title"),
-        ctx.t("limited.body").replace("{minutes}", &minutes),
-        ctx.t("back")
-    );
+    // Up to two hours in minutes, longer in hours: "1440 minutes" reads as a number, not as a wait.
+    let minutes = (retry_after_seconds.max(60) + 59) / 60;
+    let wait = if minutes <= 120 {
+        ctx.t("limited.body").replace("{minutes}", &minutes.to_string())
+    } else {
+        ctx.t("limited.body.hours").replace("{hours}", &((minutes + 59) / 60).to_string())
+    };
+    let body =
+        format!("<h1>{}</h1><p>{}</p><p><a href=\"{back}\">{}</a></p>", ctx.t("limited.title"), wait, ctx.t("back"));
     let title = ctx.t("limited.title");
     ctx.render(StatusCode::TOO_MANY_REQUESTS, title, &body, None)
 }
