@@ -396,3 +396,106 @@ fn the_results_benchmark_texts_every_registered_negative_and_ends_with_its_figur
         assert!(last[figure].as_f64().is_some_and(|v| v > 0.0), "{figure} in {last}");
     }
 }
+
+/// Sends `messages` on one MLLP connection, one at a time, counting each ACK in `acked`; stops when the server
+/// goes away. Returns the ACK codes received.
+fn send_all(mllp: &str, messages: &[String], acked: &std::sync::atomic::AtomicUsize) -> Vec<String> {
+    let mut codes = Vec::new();
+    let Ok(mut stream) = TcpStream::connect(mllp) else { return codes };
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut decoder = Decoder::new(1 << 20);
+    let mut buffer = [0u8; 4096];
+    for message in messages {
+        if stream.write_all(&frame(message.as_bytes())).is_err() {
+            return codes;
+        }
+        let answer = loop {
+            let Ok(n) = stream.read(&mut buffer) else { return codes };
+            if n == 0 {
+                return codes;
+            }
+            if let Some(Ok(ack)) = decoder.push(&buffer[..n]).into_iter().next() {
+                break String::from_utf8(ack).unwrap();
+            }
+        };
+        codes.push(msa(&answer).0);
+        acked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    codes
+}
+
+/// Issue 20 #2 and its proof: the server is killed (-9) during a burst of results from two labs that use the same
+/// order numbers; after a restart both labs send everything again. Every result is stored exactly once per lab.
+#[test]
+fn kill_9_during_a_burst_from_two_labs_sharing_order_numbers_stores_every_result_once() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const PER_LAB: usize = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let message = |lab: &str, i: usize| {
+        NEGATIVE
+            .replace('\n', "\r")
+            .replace("|FLH|SCM|", &format!("|{lab}|SCM|"))
+            .replace("04903212", &format!("{lab}-{i}"))
+            .replace("2107662558", &format!("9{i:09}"))
+    };
+    let labs: Vec<Vec<String>> =
+        ["LAB-A", "LAB-B"].iter().map(|lab| (0..PER_LAB).map(|i| message(lab, i)).collect()).collect();
+
+    let mllp = format!("127.0.0.1:{}", free());
+    let mut server = start_env(dir.path(), "127.0.0.1:0", &["--mllp", &mllp], &[]);
+    let acked = Arc::new(AtomicUsize::new(0));
+    let senders: Vec<_> = labs
+        .iter()
+        .map(|messages| {
+            let (mllp, messages, acked) = (mllp.clone(), messages.clone(), acked.clone());
+            std::thread::spawn(move || send_all(&mllp, &messages, &acked))
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while acked.load(Ordering::SeqCst) < PER_LAB / 2 {
+        assert!(Instant::now() < deadline, "the burst did not get going");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    crate::serve::kill_hard(&mut server);
+    let before_kill: usize = senders.into_iter().map(|s| s.join().unwrap().len()).sum();
+    assert!(before_kill < 2 * PER_LAB, "everything was acknowledged before the kill; send more");
+
+    // Restarted; both labs send every message again, acknowledged or not.
+    let mllp = format!("127.0.0.1:{}", free());
+    let server = start_env(dir.path(), "127.0.0.1:0", &["--mllp", &mllp], &[]);
+    let again = AtomicUsize::new(0);
+    for messages in &labs {
+        let codes = send_all(&mllp, messages, &again);
+        assert_eq!(codes.len(), PER_LAB);
+        assert!(codes.iter().all(|c| c == "AA"), "{codes:?}");
+    }
+    assert!(crate::serve::stop(server).success());
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (total, twice, per_lab): (i64, i64, Vec<(String, i64)>) = runtime.block_on(async {
+        use sqlx::Connection;
+        let db = format!("sqlite://{}", dir.path().join("surge.db").display());
+        let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        let total = sqlx::query_scalar("SELECT COUNT(*) FROM lab_results").fetch_one(&mut conn).await.unwrap();
+        let twice = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT lab, filler_order FROM lab_results GROUP BY lab, filler_order \
+             HAVING COUNT(*) > 1)",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        let per_lab = sqlx::query_as("SELECT lab, COUNT(*) FROM lab_results GROUP BY lab ORDER BY lab")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        (total, twice, per_lab)
+    });
+    println!("kill -9 after {before_kill} of {} acknowledged; stored {total}, stored twice {twice}", 2 * PER_LAB);
+    assert_eq!(twice, 0, "no result is stored twice");
+    assert_eq!(per_lab, [("LAB-A".to_owned(), PER_LAB as i64), ("LAB-B".to_owned(), PER_LAB as i64)]);
+    assert_eq!(total, 2 * PER_LAB as i64, "every result of both labs is stored once");
+}
