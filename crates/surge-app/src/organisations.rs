@@ -38,6 +38,17 @@ pub async fn register_organisation<S: Organisations>(
     now: OffsetDateTime,
 ) -> Result<(i64, Screening), AppError> {
     let registration = validated(config, input)?;
+    store_registration(store, config, registration, admin_key_hash, now).await
+}
+
+/// Screens a validated registration against known organisations and stores it for review.
+async fn store_registration<S: Organisations>(
+    store: &S,
+    config: &Config,
+    registration: surge_domain::Registration,
+    admin_key_hash: Option<[u8; 32]>,
+    now: OffsetDateTime,
+) -> Result<(i64, Screening), AppError> {
     let candidates = store.screening_candidates(&registration.registry_number, &registration.zone).await?;
     let screening = screen(&registration, &config.categories, &candidates);
     let id = store
@@ -97,7 +108,7 @@ pub async fn register_from_public<S: Organisations + crate::Access>(
     limit(format!("org-register-address:{client_address}"), hour, REGISTRATIONS_PER_ADDRESS_HOUR).await?;
     let phone = registration.contact_phone.as_str().to_owned();
     limit(format!("org-register-phone:{phone}"), time::Duration::days(1), REGISTRATIONS_PER_PHONE_DAY).await?;
-    register_organisation(store, config, input, admin_key_hash, now).await
+    store_registration(store, config, registration, admin_key_hash, now).await
 }
 
 /// The audit entry for an organisation's new status.

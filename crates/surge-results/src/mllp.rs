@@ -53,6 +53,12 @@ impl Decoder {
         self.in_frame
     }
 
+    /// The first bytes (at most `HEAD_BYTES`) of the message in progress, to answer it by its header if it never
+    /// ends.
+    pub fn pending_head(&self) -> &[u8] {
+        if self.dropping { &self.head } else { &self.buffer[..HEAD_BYTES.min(self.buffer.len())] }
+    }
+
     /// Feeds bytes; returns the messages (or problems) they completed, in order.
     pub fn push(&mut self, bytes: &[u8]) -> Vec<Result<Vec<u8>, FrameError>> {
         let mut out = Vec::new();

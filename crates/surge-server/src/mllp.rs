@@ -140,8 +140,6 @@ async fn connection<S: Store>(
 ) -> std::io::Result<()> {
     let mut decoder = Decoder::new(MAX_MESSAGE_BYTES);
     let mut buffer = vec![0u8; 64 * 1024];
-    // The first bytes of the message being received, to name it if it never ends.
-    let mut started: Vec<u8> = Vec::new();
     loop {
         let wait = if decoder.in_frame() { limits.frame_timeout } else { IDLE };
         let n = match tokio::time::timeout(wait, stream.read(&mut buffer)).await {
@@ -151,7 +149,7 @@ async fn connection<S: Store>(
                     "the message did not end (0x1C 0x0D) within {} s; nothing was stored; send it again whole",
                     limits.frame_timeout.as_secs()
                 );
-                stream.write_all(&refusal(&started, &why, counter)).await?;
+                stream.write_all(&refusal(decoder.pending_head(), &why, counter)).await?;
                 stream.flush().await?;
                 return Ok(());
             }
@@ -160,14 +158,7 @@ async fn connection<S: Store>(
         if n == 0 {
             return Ok(());
         }
-        let chunk = &buffer[..n];
-        if let Some(at) = chunk.iter().rposition(|b| *b == surge_results::mllp::START) {
-            started = chunk[at + 1..].iter().take(surge_results::mllp::HEAD_BYTES).copied().collect();
-        } else if started.len() < surge_results::mllp::HEAD_BYTES {
-            let room = surge_results::mllp::HEAD_BYTES - started.len();
-            started.extend(chunk.iter().take(room));
-        }
-        for item in decoder.push(chunk) {
+        for item in decoder.push(&buffer[..n]) {
             let bytes = match item {
                 Ok(bytes) => bytes,
                 Err(FrameError::TooLarge { max, head }) => {

@@ -154,6 +154,8 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     let receipt_secret = receipt_secret(data_dir)?;
     // The pass key also signs the status list; read again, as the issuance worker owns the first copy.
     let status_key = files::read_key_dir(&data_dir.join("keys").join("pass"))?;
+    // The same key signs the audit log's heads.
+    let head_key = status_key.key.clone();
     let status_signer = surge_web::StatusSigner { issuer: status_key.public.issuer.clone(), key: status_key.key };
     if store.count_accounts(Role::Admin).await? == 0 {
         let (_, password) = surge_app::access::create_staff_account(
@@ -361,9 +363,8 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     };
     // The audit log's signed head, every ten minutes when the log has grown: entries later cut from its end are
     // then named by `surge audit verify`.
-    let head_key = files::read_key_dir(&data_dir.join("keys").join("pass"))?.key;
     let audit_heads = {
-        let (store, data_dir) = (store.clone(), data_dir.to_owned());
+        let (store, data_dir, head_key) = (store.clone(), data_dir.to_owned(), head_key.clone());
         tokio::spawn(async move {
             let mut published = None;
             loop {
@@ -408,8 +409,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     retention.abort();
     audit_heads.abort();
     // One last head, so that the log as it stands at the stop is recorded.
-    let final_key = files::read_key_dir(&data_dir.join("keys").join("pass"))?.key;
-    if let Err(e) = crate::audit_cmd::publish_head(&store, &final_key, data_dir, crate::now().unix_timestamp()).await {
+    if let Err(e) = crate::audit_cmd::publish_head(&store, &head_key, data_dir, crate::now().unix_timestamp()).await {
         tracing::warn!(error = %e, "publishing the audit log's head at the stop failed");
     }
     dashboard_task.abort();

@@ -168,10 +168,11 @@ where
     }
 
     async fn count_events(&self, bucket: &str, since: OffsetDateTime) -> Result<u64, StoreError> {
+        // A read: on SQLite the one writer connection stays free for the writes a sign-in makes.
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_events WHERE bucket = $1 AND at > $2")
             .bind(bucket)
             .bind(since.unix_timestamp())
-            .fetch_one(&self.writer)
+            .fetch_one(&self.reader)
             .await
             .map_err(db)?;
         Ok(n.max(0) as u64)

@@ -204,11 +204,10 @@ impl From<AppError> for ApiError {
             AppError::OwnCase => Self::new(StatusCode::FORBIDDEN, code, e.to_string()),
             AppError::BadRequest(message) => Self::new(StatusCode::BAD_REQUEST, code, message),
             AppError::InvalidPolicy(problems) => crate::policy::api::problems_error(&problems),
-            AppError::Unprocessable { code, field, message } => Self {
-                details: field
-                    .map(|field| Details::Fields(vec![FieldProblem { field, code, message: message.clone() }])),
-                ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
-            },
+            AppError::Unprocessable { code, field: Some(field), message } => Self::field(code, field, message),
+            AppError::Unprocessable { code, field: None, message } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
             AppError::Forbidden => Self::forbidden(),
             AppError::Refused { code, message } => Self::new(StatusCode::CONFLICT, code, message),
             AppError::Store(StoreError::Unavailable(cause)) => {

@@ -69,3 +69,12 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_head_of_a_message_in_progress_is_kept_to_answer_it() {
+    let mut decoder = Decoder::new(8);
+    assert!(decoder.push(b"\x0bMSH|abc").is_empty());
+    assert_eq!((decoder.in_frame(), decoder.pending_head()), (true, b"MSH|abc".as_slice()));
+    decoder.push(b"defghij");
+    assert_eq!(decoder.pending_head(), b"MSH|abcdef".as_slice(), "past the limit: the head it kept");
+}
