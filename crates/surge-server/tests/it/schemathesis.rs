@@ -21,7 +21,9 @@ fn run(bin: &std::path::Path, addr: &str, key: Option<&str>, report: &std::path:
     command.current_dir(report.parent().unwrap_or(std::path::Path::new(".")));
     command
         .args(["--config-file", config, "run", &format!("http://{addr}/api/openapi.json")])
-        .args(["--checks", "all", "--max-examples", "8", "--seed", "20", "--workers", "2"])
+        // One worker: with two threads, hypothesis's lambda-source cache can race and report a runtime error of
+        // its own (seen once here), which is not a finding about the API.
+        .args(["--checks", "all", "--max-examples", "8", "--seed", "20", "--workers", "1"])
         .args(["--phases", "examples,coverage,fuzzing", "--request-timeout", "20"])
         // Revoking keys would revoke the caller's own.
         .args(["--exclude-path-regex", "/revoke$"])
