@@ -11,7 +11,7 @@ use surge_domain::{FieldError, Phone};
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    Access, AccountRecord, ApiKeyRecord, AppError, AuditLog, KeyScope, NewAccount, NewApiKey, NewLoginCode,
+    Access, AccountRecord, ApiKeyRecord, AppError, AuditLog, CodeCheck, KeyScope, NewAccount, NewApiKey, NewLoginCode,
     Organisations, OutboxMessage, Role,
 };
 
@@ -216,8 +216,9 @@ async fn open_session<S: Access, R: RngCore + CryptoRng>(
     Ok(token)
 }
 
-/// Signs in with the code sent to `phone` (E.164, as `request_login_code` returned it).
-pub async fn sign_in_with_code<S: Access, R: RngCore + CryptoRng>(
+/// Signs in with the code sent to `phone` (E.164, as `request_login_code` returned it). The code proves the phone:
+/// organisations registered with it as their contact and waiting for that go to officials.
+pub async fn sign_in_with_code<S: Access + crate::Organisations, R: RngCore + CryptoRng>(
     store: &S,
     policy: &AccessPolicy,
     phone: &str,
@@ -233,9 +234,12 @@ pub async fn sign_in_with_code<S: Access, R: RngCore + CryptoRng>(
             message: "Enter the 6-digit code from the text message".into(),
         }]));
     }
-    if !store.use_login_code(phone, code_hash(phone, &code), now, policy.code_attempts).await? {
-        return Err(AppError::SignInFailed);
+    match store.use_login_code(phone, code_hash(phone, &code), now, policy.code_attempts).await? {
+        CodeCheck::Matched => {}
+        CodeCheck::Wrong { attempts_left } => return Err(AppError::CodeWrong { attempts_left }),
+        CodeCheck::Spent => return Err(AppError::CodeSpent),
     }
+    crate::organisations::confirm_contact(store, phone, now).await?;
     let account = store.phone_account(phone, now).await?;
     let token = open_session(store, policy, &account, now, rng).await?;
     Ok((token, account))

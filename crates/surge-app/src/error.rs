@@ -24,6 +24,12 @@ pub enum AppError {
     RateLimited { retry_after_seconds: i64 },
     #[error("the sign-in details are not right")]
     SignInFailed,
+    /// A wrong sign-in code that may be tried `attempts_left` more times (0: that was the last try).
+    #[error("the code is not right; {attempts_left} tries left")]
+    CodeWrong { attempts_left: u32 },
+    /// No sign-in code is live for the phone (expired, used, or tried too often): a new one must be asked for.
+    #[error("the code can no longer be used; ask for a new one")]
+    CodeSpent,
     #[error("storage failed")]
     Store(#[source] StoreError),
     #[error("signing failed: {0}")]
@@ -62,6 +68,8 @@ impl AppError {
             Self::Conflict => "conflict",
             Self::RateLimited { .. } => "rate_limited",
             Self::SignInFailed => "sign_in_failed",
+            Self::CodeWrong { .. } => "code_wrong",
+            Self::CodeSpent => "code_spent",
             Self::Store(StoreError::Unavailable(_)) => "storage_unavailable",
             Self::Store(_) => "store_failed",
             Self::Signing(_) => "signing_failed",

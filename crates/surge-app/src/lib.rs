@@ -40,7 +40,9 @@ impl<'a> Official<'a> {
     }
 }
 pub use issuance::{ApiKey, IssuanceWorker, LinkToken, PassRequest, PassSigner, pass_sms_text};
-pub use organisations::{Config, bulk_approve, decide, register_from_public, register_organisation, upload_employees};
+pub use organisations::{
+    Config, Registrant, bulk_approve, decide, register_from_public, register_organisation, upload_employees,
+};
 pub mod store;
 pub use lab::LabStore;
 pub use outbox::{ClaimedMessage, MessageFilter, MessageRecord, Outbox, SendResult};
@@ -48,8 +50,8 @@ pub use passes::change_pass_status;
 pub use ports::{Access, Applications, AuditLog, Batches, Checkpoints, EventLog, Facts, Organisations, Passes, Store};
 pub use store::{
     AccountRecord, Alert, ApiKeyRecord, ApplicationDecision, ApplicationFilter, ApplicationRecord, BatchCreated,
-    BatchRecord, BatchStatus, Checkpoint, EventPosition, FactCount, FactKind, IssueOutcome, IssuedPass, KeyScope,
-    LastScan, LateRow, LoggedEvent, NewAccount, NewApiKey, NewApplication, NewLoginCode, NewOrganisation, NewScan,
-    OrgFilter, OrganisationRecord, OutboxMessage, PassRecord, PassStatus, PendingRow, Role, StatusChange, StoreError,
-    StoredDocument, StreamAlert, StreamPlace, StreamSave, WindowRow,
+    BatchRecord, BatchStatus, Checkpoint, CodeCheck, EventPosition, FactCount, FactKind, IssueOutcome, IssuedPass,
+    KeyScope, LastScan, LateRow, LoggedEvent, NewAccount, NewApiKey, NewApplication, NewLoginCode, NewOrganisation,
+    NewScan, OrgFilter, OrganisationRecord, OutboxMessage, PassRecord, PassStatus, PendingRow, Role, StatusChange,
+    StoreError, StoredDocument, StreamAlert, StreamPlace, StreamSave, WindowRow,
 };

@@ -38,15 +38,17 @@ pub async fn register_organisation<S: Organisations>(
     now: OffsetDateTime,
 ) -> Result<(i64, Screening), AppError> {
     let registration = validated(config, input)?;
-    store_registration(store, config, registration, admin_key_hash, now).await
+    store_registration(store, config, registration, admin_key_hash, true, now).await
 }
 
-/// Screens a validated registration against known organisations and stores it for review.
+/// Screens a validated registration against known organisations and stores it: for review, or, from the public,
+/// until its contact phone is confirmed.
 async fn store_registration<S: Organisations>(
     store: &S,
     config: &Config,
     registration: surge_domain::Registration,
     admin_key_hash: Option<[u8; 32]>,
+    contact_confirmed: bool,
     now: OffsetDateTime,
 ) -> Result<(i64, Screening), AppError> {
     let candidates = store.screening_candidates(&registration.registry_number, &registration.zone).await?;
@@ -57,6 +59,7 @@ async fn store_registration<S: Organisations>(
             screening: screening.clone(),
             created_at: now,
             admin_key_hash,
+            contact_confirmed,
         })
         .await?;
     tracing::info!(organisation_id = id, passed_all = screening.passed_all(), "organisation registered");
@@ -84,18 +87,33 @@ fn validated(config: &Config, input: &RegistrationInput) -> Result<surge_domain:
 pub const REGISTRATIONS_PER_ADDRESS_HOUR: u32 = 10;
 pub const REGISTRATIONS_PER_PHONE_DAY: u32 = 3;
 
-/// A registration from the public (the form or the API): as `register_organisation`, after limits on the client
-/// address and the contact phone, so that no one fills the screening queue with registrations.
+/// Who is registering an organisation, which decides what it must prove.
+#[derive(Debug, Clone, Copy)]
+pub enum Registrant<'a> {
+    /// An admin or official registering an organisation they know: no limits, and it goes to review at once.
+    Staff,
+    /// Anyone, from `client_address`; `proven_phone` is the caller's phone when they signed in with a code texted
+    /// to it, which confirms the contact phone if it is the same.
+    Public { client_address: &'a str, proven_phone: Option<&'a str> },
+}
+
+/// A registration from the form or the API. From the public: after limits on the client address and the contact
+/// phone, and kept from officials until the contact phone signs in with a code texted to it (`confirm_contact`),
+/// so that no one fills the screening queue with registrations in others' names.
 pub async fn register_from_public<S: Organisations + crate::Access>(
     store: &S,
     config: &Config,
     input: &RegistrationInput,
     admin_key_hash: Option<[u8; 32]>,
-    client_address: &str,
+    registrant: Registrant<'_>,
     now: OffsetDateTime,
-) -> Result<(i64, Screening), AppError> {
+) -> Result<(i64, Screening, OrgStatus), AppError> {
     // The form is checked first, so a mistyped form costs no attempt; the phone limit needs a valid phone.
     let registration = validated(config, input)?;
+    let Registrant::Public { client_address, proven_phone } = registrant else {
+        let (id, screening) = store_registration(store, config, registration, admin_key_hash, true, now).await?;
+        return Ok((id, screening, OrgStatus::InReview));
+    };
     let hour = time::Duration::hours(1);
     let limit = |bucket: String, window: time::Duration, most: u32| async move {
         if store.rate_limit(&bucket, now, window.whole_seconds(), most).await? {
@@ -108,7 +126,18 @@ pub async fn register_from_public<S: Organisations + crate::Access>(
     limit(format!("org-register-address:{client_address}"), hour, REGISTRATIONS_PER_ADDRESS_HOUR).await?;
     let phone = registration.contact_phone.as_str().to_owned();
     limit(format!("org-register-phone:{phone}"), time::Duration::days(1), REGISTRATIONS_PER_PHONE_DAY).await?;
-    store_registration(store, config, registration, admin_key_hash, now).await
+    let confirmed = proven_phone == Some(phone.as_str());
+    let (id, screening) = store_registration(store, config, registration, admin_key_hash, confirmed, now).await?;
+    Ok((id, screening, if confirmed { OrgStatus::InReview } else { OrgStatus::AwaitingContact }))
+}
+
+/// The contact phone signed in with a code texted to it: its registrations waiting for that go to officials.
+pub async fn confirm_contact<S: Organisations>(store: &S, phone: &str, now: OffsetDateTime) -> Result<usize, AppError> {
+    let confirmed = store.confirm_contact(phone, now).await?;
+    if !confirmed.is_empty() {
+        tracing::info!(organisations = ?confirmed, "contact phone confirmed; registrations sent to officials");
+    }
+    Ok(confirmed.len())
 }
 
 /// The audit entry for an organisation's new status.
@@ -117,7 +146,7 @@ fn status_audit(actor: &str, id: i64, status: &OrgStatus) -> AuditEntry {
         OrgStatus::Approved { quota } => format!("quota {quota}"),
         OrgStatus::Rejected { reason } => reason.clone(),
         OrgStatus::InfoRequested { question } => question.clone(),
-        OrgStatus::InReview => String::new(),
+        OrgStatus::InReview | OrgStatus::AwaitingContact => String::new(),
     };
     AuditEntry {
         actor: actor.to_owned(),

@@ -42,6 +42,14 @@ pub trait Organisations: Send + Sync {
         now: OffsetDateTime,
         audit: &AuditEntry,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Sends every organisation awaiting confirmation of this contact phone (E.164) to officials
+    /// (`contact_unconfirmed` → `in_review`), each with an audit entry, in one transaction; returns their ids.
+    fn confirm_contact(
+        &self,
+        phone: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Vec<i64>, StoreError>> + Send;
 }
 
 /// The hash-chained audit log and the pass policy, whose every version is an audit entry.
@@ -370,14 +378,14 @@ pub trait Access: Send + Sync {
     fn create_login_code(&self, code: &NewLoginCode) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Checks a typed code against the phone's live code. A match uses it up; a miss counts, and the code stops
-    /// working after `max_attempts` misses. False when nothing matched.
+    /// working after `max_attempts` misses.
     fn use_login_code(
         &self,
         phone: &str,
         code_hash: [u8; 32],
         now: OffsetDateTime,
         max_attempts: u32,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    ) -> impl Future<Output = Result<CodeCheck, StoreError>> + Send;
 
     fn insert_session(
         &self,

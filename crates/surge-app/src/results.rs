@@ -286,8 +286,9 @@ async fn take<S: LabStore>(
 /// The lab a sender may send as: any (an admin, or MLLP from an allowed address), or the one its key belongs to.
 fn foreign_lab(bound_lab: Option<&str>, sending: &str, field: &str) -> Option<String> {
     let own = bound_lab?;
-    (sending != own)
-        .then(|| format!("{field} {sending:?} is not {own:?}, the lab this key sends for; nothing was stored"))
+    (sending != own).then(|| {
+        format!("{field} {sending:?} is not {own:?}, the lab this key or certificate sends for; nothing was stored")
+    })
 }
 
 /// Takes one HL7 v2 message: keeps it, routes its results, and returns its ACK. A message received before is
@@ -425,11 +426,9 @@ pub async fn receive_batch<S: LabStore>(
     Ok(answers)
 }
 
-/// A date of birth typed as `YYYY-MM-DD`, not in the future.
-fn birth_date_of(text: &str, now: OffsetDateTime) -> Option<Date> {
-    Date::parse(text.trim(), time::macros::format_description!("[year]-[month]-[day]"))
-        .ok()
-        .filter(|d| *d <= now.date())
+/// A date of birth in any of the common forms (`surge_domain::parse_date_of_birth`), not in the future.
+fn birth_date_of(text: &str, now: OffsetDateTime) -> Result<Date, surge_domain::BirthDateError> {
+    surge_domain::parse_date_of_birth(text, now.date())
 }
 
 /// A patient registers by SMS (`RESULT <sample> <date of birth>`): the phone is the sender's, the names are not
@@ -441,7 +440,7 @@ pub async fn register_by_sms<S: LabStore>(
     birth_date: &str,
     now: OffsetDateTime,
 ) -> Result<i64, AppError> {
-    let birth = birth_date_of(birth_date, now);
+    let birth = birth_date_of(birth_date, now).ok();
     let specimen = specimen_id.trim();
     let (Some(birth), true) = (birth, !specimen.is_empty() && specimen.len() <= 64) else {
         return Err(AppError::InvalidForm(vec![FieldError::new(
@@ -506,10 +505,14 @@ pub async fn register_for_results<S: LabStore + Access>(
             errors.push(FieldError::new(field, "invalid", format!("Enter your {what} without line breaks or tabs")));
         }
     }
-    let birth = birth_date_of(birth_date, now);
-    if birth.is_none() {
-        errors.push(FieldError::new("birth_date", "invalid", "Enter your date of birth like 1980-04-25"));
-    }
+    let birth = match birth_date_of(birth_date, now) {
+        Ok(birth) => Some(birth),
+        Err(e) => {
+            let code = if e == surge_domain::BirthDateError::InTheFuture { "in_future" } else { "invalid" };
+            errors.push(FieldError::new("birth_date", code, e.message()));
+            None
+        }
+    };
     let phone = match Phone::parse(phone, &config.phone_region) {
         Ok(p) => Some(p),
         Err(_) => {

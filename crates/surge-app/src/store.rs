@@ -50,6 +50,21 @@ pub struct NewOrganisation {
     pub created_at: OffsetDateTime,
     /// The hash of the API key handed to the organisation's admin, stored with the organisation.
     pub admin_key_hash: Option<[u8; 32]>,
+    /// Whether it goes to officials at once (staff registered it) or waits for its contact phone to be confirmed
+    /// (`OrgStatus::AwaitingContact`, a registration from the public).
+    pub contact_confirmed: bool,
+}
+
+/// What a typed sign-in code came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    Matched,
+    /// Not the code; it may be tried `attempts_left` more times (0: it has just stopped working).
+    Wrong {
+        attempts_left: u32,
+    },
+    /// No code is live for the phone: it expired, was used, or was tried too often. A new one must be asked for.
+    Spent,
 }
 
 /// A key to store: only its SHA-256, never the key.
@@ -475,6 +490,7 @@ pub mod columns {
     /// Status code, approved quota and the reason or question, as three columns.
     pub fn from_status(status: &OrgStatus) -> (&'static str, Option<i64>, Option<String>) {
         match status {
+            OrgStatus::AwaitingContact => ("contact_unconfirmed", None, None),
             OrgStatus::InReview => ("in_review", None, None),
             OrgStatus::Approved { quota } => ("approved", Some(i64::from(*quota)), None),
             OrgStatus::Rejected { reason } => ("rejected", None, Some(reason.clone())),
@@ -485,6 +501,7 @@ pub mod columns {
     pub fn to_status(code: &str, quota: Option<i64>, note: Option<String>) -> Result<OrgStatus, StoreError> {
         let corrupt = || StoreError::Corrupt(format!("organisation status {code:?}"));
         Ok(match code {
+            "contact_unconfirmed" => OrgStatus::AwaitingContact,
             "in_review" => OrgStatus::InReview,
             "approved" => OrgStatus::Approved { quota: quota.and_then(|q| u32::try_from(q).ok()).ok_or_else(corrupt)? },
             "rejected" => OrgStatus::Rejected { reason: note.unwrap_or_default() },

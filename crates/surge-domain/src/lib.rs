@@ -7,6 +7,7 @@ pub mod csv_quotes;
 mod employees;
 mod field;
 mod kinds;
+pub mod korean;
 pub mod mac;
 pub mod notify;
 mod organisation;
@@ -20,7 +21,7 @@ pub use application::{
     validate_application,
 };
 pub use employees::{EmployeeList, EmployeeRow, ListRules, MAX_ROWS, RowError, parse_employee_csv, zone_covers};
-pub use field::{FieldError, is_unsafe_char};
+pub use field::{BirthDateError, FieldError, is_unsafe_char, parse_date_of_birth};
 pub use kinds::{BatchStatus, FactKind, KeyScope, PassStatus, Role};
 pub use organisation::{
     DEFAULT_CATEGORIES, OrgStatus, Registration, RegistrationInput, Transition, TransitionError, validate_registration,

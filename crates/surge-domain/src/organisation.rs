@@ -129,6 +129,9 @@ pub fn validate_registration(
 /// Where an organisation stands in screening.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrgStatus {
+    /// Registered by the public and not yet seen by officials: the contact phone must first be confirmed by
+    /// signing in with a code texted to it, so that no one fills the screening queue in another's name.
+    AwaitingContact,
     /// Waiting for an official; automatic findings are attached.
     InReview,
     Approved {
@@ -146,6 +149,7 @@ pub enum OrgStatus {
 impl OrgStatus {
     pub fn code(&self) -> &'static str {
         match self {
+            Self::AwaitingContact => "contact_unconfirmed",
             Self::InReview => "in_review",
             Self::Approved { .. } => "approved",
             Self::Rejected { .. } => "rejected",
@@ -172,6 +176,8 @@ pub enum Transition {
     SetQuota {
         quota: u32,
     },
+    /// The contact phone signed in with a code texted to it: the registration goes to officials.
+    ConfirmContact,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -215,12 +221,14 @@ impl OrgStatus {
                 Ok(Self::InfoRequested { question: question.trim().to_owned() })
             }
             (Self::InfoRequested { .. }, Transition::Resubmit) => Ok(Self::InReview),
+            (Self::AwaitingContact, Transition::ConfirmContact) => Ok(Self::InReview),
             (Self::Approved { .. }, Transition::SetQuota { quota }) => Ok(Self::Approved { quota: *quota }),
             (_, Transition::Approve { .. }) => Err(not_allowed("approved")),
             (_, Transition::Reject { .. }) => Err(not_allowed("rejected")),
             (_, Transition::AskForInformation { .. }) => Err(not_allowed("asked for information")),
             (_, Transition::Resubmit) => Err(not_allowed("resubmitted")),
             (_, Transition::SetQuota { .. }) => Err(not_allowed("given a new quota")),
+            (_, Transition::ConfirmContact) => Err(not_allowed("confirmed")),
         }
     }
 }

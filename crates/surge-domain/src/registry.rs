@@ -41,7 +41,7 @@ impl RegistryScheme {
             Self::KrBrn => {
                 let digits: Vec<u32> = normalised.chars().filter_map(|c| c.to_digit(10)).collect();
                 if digits.len() != 10 || normalised.len() != 10 {
-                    return Err("must be 10 digits, like 123-45-67890".into());
+                    return Err("must be 10 digits, like 123-45-67891".into());
                 }
                 let weights = [1, 3, 7, 1, 3, 7, 1, 3, 5];
                 let mut sum: u32 = digits.iter().zip(weights).map(|(d, w)| d * w).sum();

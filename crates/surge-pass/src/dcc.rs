@@ -365,3 +365,34 @@ pub fn verify_hc1(text: &str, trust: &DccTrustList, now: OffsetDateTime) -> DccV
     v.certificate = Some(hc);
     v
 }
+
+/// Why a published list (business rules, value sets) is not taken as its publisher's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListSignatureError {
+    #[error("the publisher's key is not an ECDSA P-256 public key in PEM")]
+    BadKey,
+    #[error("the signature is neither DER nor 64-byte ECDSA")]
+    BadSignature,
+    #[error("the signature does not match the list: it was changed, or signed by another key")]
+    Mismatch,
+}
+
+impl ListSignatureError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadKey => "list_key_invalid",
+            Self::BadSignature => "list_signature_invalid",
+            Self::Mismatch => "list_signature_mismatch",
+        }
+    }
+}
+
+/// Checks a list a national backend publishes (the EU gateway's business rules, for one) against its publisher's
+/// key: an ECDSA P-256 / SHA-256 signature over the exact bytes, DER or r‖s, as sent in the `X-SIGNATURE` header.
+pub fn verify_list_signature(publisher_pem: &str, body: &[u8], signature: &[u8]) -> Result<(), ListSignatureError> {
+    let key = p256::ecdsa::VerifyingKey::from_public_key_pem(publisher_pem).map_err(|_| ListSignatureError::BadKey)?;
+    let signature = p256::ecdsa::Signature::from_der(signature)
+        .or_else(|_| p256::ecdsa::Signature::from_slice(signature))
+        .map_err(|_| ListSignatureError::BadSignature)?;
+    key.verify(body, &signature).map_err(|_| ListSignatureError::Mismatch)
+}

@@ -102,7 +102,7 @@ pub async fn run(results: usize, connections: usize) -> anyhow::Result<Outcome> 
         max_connections: 1024,
         frame_timeout: std::time::Duration::from_secs(30),
     };
-    let server = tokio::spawn(crate::mllp::listen(listener, store.clone(), config.clone(), limits));
+    let server = tokio::spawn(crate::mllp::listen(listener, store.clone(), config.clone(), limits, None));
     let gateway = timed(dir.path(), "sms.log")?;
     let worker = NotifyWorker::new(
         vec![Route { gateway: gateway.clone(), weight: 1, rate: 0.0 }],

@@ -8,6 +8,7 @@ mod bench_lake;
 mod bench_notify;
 mod bench_results;
 mod bench_stream;
+mod dcc_rules;
 mod dcc_testdata;
 mod files;
 mod keys_cmd;

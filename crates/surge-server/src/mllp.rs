@@ -1,9 +1,12 @@
 //! The MLLP listener labs connect to (`surge serve --mllp ADDR`): each framed message (or FHS/BHS batch) is taken by
 //! `surge_app::results` and answered with its ACK, framed, on the same connection, in order. Only listed addresses
 //! may connect, at most so many at once; a message too large, or begun and not ended in time, is answered with a
-//! rejection (`AR`) rather than silence, so the lab stops sending it again; an idle connection is closed.
+//! rejection (`AR`) rather than silence, so the lab stops sending it again; an idle connection is closed. With
+//! `results.mllp_tls_*` set, the listener speaks TLS only and every lab must show a client certificate from the
+//! authority's lab CA; the certificate's common name is the one sending facility (MSH-4) the connection may send for.
 
 use std::net::IpAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -13,9 +16,15 @@ use surge_app::results::{ResultsConfig, receive_batch};
 use surge_results::mllp::{Decoder, FrameError, frame};
 use surge_results::oru::MAX_MESSAGE_BYTES;
 use surge_results::{AckCode, ErrorCode};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::server::WebPkiClientVerifier;
+use tokio_rustls::rustls::{RootCertStore, ServerConfig, crypto};
+use x509_cert::der::Decode;
 
 /// A connection idle this long between messages is closed; labs reconnect.
 const IDLE: Duration = Duration::from_secs(300);
@@ -81,12 +90,60 @@ fn same_prefix(a: &[u8], b: &[u8], prefix: u8) -> bool {
     }
 }
 
-/// Accepts connections until the task is aborted.
+/// The TLS side of the listener from `results.mllp_tls_cert`, `_key` and `_client_ca` (PEM files): Surge's
+/// certificate chain and key, and the authority that signs labs' client certificates. A lab without a certificate
+/// from that authority cannot connect. Errors name the setting and the file.
+pub fn tls_acceptor(cert: &Path, key: &Path, client_ca: &Path) -> Result<TlsAcceptor, String> {
+    let named = |setting: &str, path: &Path, what: String| format!("results.{setting} ({}): {what}", path.display());
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| named("mllp_tls_cert", cert, e.to_string()))?;
+    if chain.is_empty() {
+        return Err(named("mllp_tls_cert", cert, "holds no PEM certificate".into()));
+    }
+    let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| named("mllp_tls_key", key, e.to_string()))?;
+    let mut roots = RootCertStore::empty();
+    let authorities = CertificateDer::pem_file_iter(client_ca)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| named("mllp_tls_client_ca", client_ca, e.to_string()))?;
+    for authority in authorities {
+        roots.add(authority).map_err(|e| named("mllp_tls_client_ca", client_ca, e.to_string()))?;
+    }
+    if roots.is_empty() {
+        return Err(named("mllp_tls_client_ca", client_ca, "holds no PEM certificate".into()));
+    }
+    // Named explicitly: the lake's object store builds rustls with a second provider, so no default is chosen.
+    let provider = Arc::new(crypto::ring::default_provider());
+    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| named("mllp_tls_client_ca", client_ca, e.to_string()))?;
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key_der)
+        .map_err(|e| named("mllp_tls_key", key, format!("does not fit the certificate: {e}")))?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The lab a client certificate speaks for: its subject's common name, as the lab writes it in MSH-4.
+pub fn certificate_lab(der: &[u8]) -> Option<String> {
+    const COMMON_NAME: x509_cert::der::asn1::ObjectIdentifier =
+        x509_cert::der::asn1::ObjectIdentifier::new_unwrap("2.5.4.3");
+    let certificate = x509_cert::Certificate::from_der(der).ok()?;
+    let name =
+        certificate.tbs_certificate.subject.0.iter().flat_map(|rdn| rdn.0.iter()).find(|a| a.oid == COMMON_NAME)?;
+    let text = std::str::from_utf8(name.value.value()).ok()?.trim();
+    (!text.is_empty() && !text.chars().any(char::is_control)).then(|| text.to_owned())
+}
+
+/// Accepts connections until the task is aborted; over TLS when `tls` is given.
 pub async fn listen<S: Store + Clone + 'static>(
     listener: TcpListener,
     store: S,
     config: Arc<ResultsConfig>,
     limits: Limits,
+    tls: Option<TlsAcceptor>,
 ) {
     let counter = Arc::new(AtomicU64::new(0));
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -103,9 +160,40 @@ pub async fn listen<S: Store + Clone + 'static>(
                     continue;
                 };
                 let (store, config, counter, limits) = (store.clone(), config.clone(), counter.clone(), limits.clone());
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    tracing::info!(%peer, "lab connected");
-                    if let Err(e) = connection(stream, &store, &config, &counter, &limits).await {
+                    let ended = match tls {
+                        None => {
+                            tracing::info!(%peer, "lab connected");
+                            connection(stream, None, &store, &config, &counter, &limits).await
+                        }
+                        Some(acceptor) => {
+                            match tokio::time::timeout(limits.frame_timeout, acceptor.accept(stream)).await {
+                                Ok(Ok(stream)) => {
+                                    let lab = stream.get_ref().1.peer_certificates().and_then(|c| c.first());
+                                    match lab.and_then(|c| certificate_lab(c)) {
+                                        Some(lab) => {
+                                            tracing::info!(%peer, lab, "lab connected over TLS");
+                                            connection(stream, Some(&lab), &store, &config, &counter, &limits).await
+                                        }
+                                        None => {
+                                            tracing::warn!(%peer, "MLLP over TLS refused: the certificate names no lab (subject CN)");
+                                            Ok(())
+                                        }
+                                    }
+                                }
+                                Ok(Err(e)) => {
+                                    tracing::warn!(%peer, error = %e, "MLLP over TLS refused: the handshake failed");
+                                    Ok(())
+                                }
+                                Err(_) => {
+                                    tracing::warn!(%peer, "MLLP over TLS refused: the handshake did not finish in time");
+                                    Ok(())
+                                }
+                            }
+                        }
+                    };
+                    if let Err(e) = ended {
                         tracing::warn!(%peer, error = %e, "lab connection ended with an error");
                     }
                     drop(slot);
@@ -131,8 +219,10 @@ fn refusal(head: &[u8], why: &str, counter: &AtomicU64) -> Vec<u8> {
     frame(answer.as_bytes())
 }
 
-async fn connection<S: Store>(
-    mut stream: TcpStream,
+/// One lab's connection, plain or TLS; `lab` is the sending facility its certificate binds it to.
+async fn connection<S: Store, C: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: C,
+    lab: Option<&str>,
     store: &S,
     config: &ResultsConfig,
     counter: &AtomicU64,
@@ -178,7 +268,7 @@ async fn connection<S: Store>(
             let now = crate::now();
             let mut ack_id =
                 || format!("SURGE{}{:06}", now.unix_timestamp(), counter.fetch_add(1, Ordering::Relaxed) % 1_000_000);
-            match receive_batch(store, config, &text, None, now, &mut ack_id).await {
+            match receive_batch(store, config, &text, lab, now, &mut ack_id).await {
                 Ok(answers) => {
                     for answer in answers {
                         stream.write_all(&frame(answer.ack.as_bytes())).await?;
@@ -231,5 +321,28 @@ mod tests {
         );
         assert!(parse_allow("10.0.0.0/33").unwrap_err().contains("0 to 32"));
         assert_eq!(parse_allow(" , ").unwrap(), []);
+    }
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tls").join(name)
+    }
+
+    #[test]
+    fn a_client_certificate_speaks_for_the_lab_its_common_name_names() {
+        let der = CertificateDer::from_pem_file(fixture("lab-flh.pem")).unwrap();
+        assert_eq!(certificate_lab(&der).as_deref(), Some("FLH"));
+        // The CA's subject has a CN too; a certificate without one, or no certificate at all, names no lab.
+        assert_eq!(certificate_lab(b"not a certificate"), None);
+    }
+
+    #[test]
+    fn tls_settings_that_do_not_fit_are_named_with_their_file() {
+        assert!(tls_acceptor(&fixture("server.pem"), &fixture("server.key"), &fixture("ca.pem")).is_ok());
+        let e = tls_acceptor(&fixture("missing.pem"), &fixture("server.key"), &fixture("ca.pem")).err().unwrap();
+        assert!(e.starts_with("results.mllp_tls_cert (") && e.contains("missing.pem"), "{e}");
+        let e = tls_acceptor(&fixture("server.pem"), &fixture("lab-flh.key"), &fixture("ca.pem")).err().unwrap();
+        assert!(e.starts_with("results.mllp_tls_key") && e.contains("does not fit"), "{e}");
+        let e = tls_acceptor(&fixture("server.pem"), &fixture("server.key"), &fixture("README.md")).err().unwrap();
+        assert!(e.starts_with("results.mllp_tls_client_ca") && e.contains("no PEM certificate"), "{e}");
     }
 }

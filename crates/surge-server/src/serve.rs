@@ -124,17 +124,6 @@ fn authority_keys(data_dir: &Path, issuer: &str, started_before: bool) -> anyhow
     Ok((Issuer::new(pass.key), signed))
 }
 
-/// The EU DCC business rules: the file named in the settings (the EU gateway's format), or the built-in set.
-fn dcc_rules(path: &str) -> anyhow::Result<Vec<surge_app::dcc::Rule>> {
-    if path.is_empty() {
-        return Ok(surge_app::dcc::default_rules());
-    }
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading authority.dcc_rules {path}"))?;
-    let rules = surge_app::dcc::parse_rules(&text).map_err(|e| anyhow::anyhow!("authority.dcc_rules {path}: {e}"))?;
-    tracing::info!(rules = rules.len(), "DCC business rules loaded");
-    Ok(rules)
-}
-
 /// The DCC signer certificates named in the settings, if any.
 fn dcc_trust(path: &str) -> anyhow::Result<Option<surge_pass::dcc::DccTrustList>> {
     if path.is_empty() {
@@ -148,10 +137,31 @@ fn dcc_trust(path: &str) -> anyhow::Result<Option<surge_pass::dcc::DccTrustList>
 }
 
 async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_dir: &Path) -> anyhow::Result<()> {
+    // Bound first: links in text messages follow the address Surge really listens on, unless one is set.
+    let listener = tokio::net::TcpListener::bind(&settings.server.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.server.listen))?;
+    let host_name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok();
+    let (public_base_url, warning) = settings.server.public_base_url(listener.local_addr()?, host_name.as_deref());
+    if let Some(warning) = warning {
+        tracing::warn!("{warning}");
+        println!("warning: {warning}");
+    }
+    let mut settings = settings.clone();
+    settings.server.public_base_url = public_base_url;
+    let settings = &settings;
     // First start is a store with neither admin accounts nor admin keys: both are made just below.
     let started_before = store.count_accounts(Role::Admin).await? > 0 || store.count_api_keys(Role::Admin).await? > 0;
     let (issuer, trust_list) = authority_keys(data_dir, &settings.authority.issuer, started_before)?;
     let receipt_secret = receipt_secret(data_dir)?;
+    let rule_source =
+        crate::dcc_rules::RuleSource::new(&settings.authority.dcc_rules, &settings.authority.dcc_rules_key, data_dir)?;
+    let dcc_rules = Arc::new(std::sync::RwLock::new(Arc::new(crate::dcc_rules::load(&rule_source).await?)));
+    let rules_refresh = tokio::spawn(crate::dcc_rules::refresh(
+        rule_source,
+        dcc_rules.clone(),
+        Duration::from_secs(settings.authority.dcc_rules_refresh_minutes.max(1) * 60),
+    ));
     // The pass key also signs the status list; read again, as the issuance worker owns the first copy.
     let status_key = files::read_key_dir(&data_dir.join("keys").join("pass"))?;
     // The same key signs the audit log's heads.
@@ -269,7 +279,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         }),
         signer: Some(Arc::new(signer.clone())),
         dcc_trust: dcc_trust(&settings.authority.dcc_signer_certs)?.map(Arc::new),
-        dcc_rules: Arc::new(dcc_rules(&settings.authority.dcc_rules)?),
+        dcc_rules: dcc_rules.clone(),
         documents_dir: Some(Arc::new(documents_dir)),
         results: Some(results_config.clone()),
         dashboard: dashboard.clone(),
@@ -290,18 +300,25 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         let mllp_listener = tokio::net::TcpListener::bind(&settings.results.mllp_listen)
             .await
             .with_context(|| format!("listening for MLLP on {}", settings.results.mllp_listen))?;
-        println!("listening for HL7 v2 (MLLP) on {}", mllp_listener.local_addr()?);
         let limits = crate::mllp::Limits {
             allow: crate::mllp::parse_allow(&settings.results.mllp_allow)
                 .map_err(|e| anyhow::anyhow!("results.mllp_allow: {e}"))?,
             max_connections: settings.results.mllp_max_connections,
             frame_timeout: Duration::from_secs(settings.results.mllp_frame_timeout_s.max(1)),
         };
-        Some(tokio::spawn(crate::mllp::listen(mllp_listener, store.clone(), results_config.clone(), limits)))
+        let tls = settings.results.mllp_tls().map_err(|e| anyhow::anyhow!(e))?;
+        let tls = match tls {
+            Some((cert, key, ca)) => Some(crate::mllp::tls_acceptor(cert, key, ca).map_err(|e| anyhow::anyhow!(e))?),
+            None => None,
+        };
+        println!(
+            "listening for HL7 v2 (MLLP{}) on {}",
+            if tls.is_some() { " over TLS, client certificates required" } else { "" },
+            mllp_listener.local_addr()?
+        );
+        Some(tokio::spawn(crate::mllp::listen(mllp_listener, store.clone(), results_config.clone(), limits, tls)))
     };
-    let listener = tokio::net::TcpListener::bind(&settings.server.listen)
-        .await
-        .with_context(|| format!("listening on {}", settings.server.listen))?;
+    println!("links in text messages open {}", settings.server.public_base_url);
     println!("listening on http://{}", listener.local_addr()?);
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -419,6 +436,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     if let Some(mllp) = mllp {
         mllp.abort();
     }
+    rules_refresh.abort();
     tracing::info!("stopped");
     Ok(())
 }

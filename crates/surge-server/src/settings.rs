@@ -184,6 +184,66 @@ impl Default for LakeSettings {
     }
 }
 
+impl ServerSettings {
+    /// The address text-message links use, given where Surge listens and the machine's name; with a warning when
+    /// links would reach no one but this machine while Surge listens beyond it.
+    pub fn public_base_url(
+        &self,
+        listening: std::net::SocketAddr,
+        host_name: Option<&str>,
+    ) -> (String, Option<String>) {
+        let configured = self.public_base_url.trim().trim_end_matches('/');
+        let ip = listening.ip();
+        if !configured.is_empty() {
+            let host = configured.split("://").nth(1).unwrap_or(configured).split(['/', ':']).next().unwrap_or("");
+            let loopback = host == "localhost" || host.starts_with("127.") || configured.contains("[::1]");
+            let warning = (loopback && !ip.is_loopback()).then(|| {
+                format!(
+                    "server.public_base_url is {configured}, which only this machine can open, but Surge listens on \
+                     {listening}: links in text messages will not work for anyone else"
+                )
+            });
+            return (configured.to_owned(), warning);
+        }
+        let port = listening.port();
+        if ip.is_unspecified() {
+            return match host_name.map(str::trim).filter(|h| !h.is_empty()) {
+                Some(host) => (format!("http://{host}:{port}"), None),
+                None => (
+                    format!("http://127.0.0.1:{port}"),
+                    Some(format!(
+                        "Surge listens on {listening} but knows no name for this machine: set \
+                         server.public_base_url to the address holders open, or links in text messages will not work"
+                    )),
+                ),
+            };
+        }
+        (format!("http://{listening}"), None)
+    }
+}
+
+impl ResultsSettings {
+    /// The TLS files for MLLP (certificate, key, client CA) when all three are set; an error naming the missing
+    /// ones when only some are, since a half-configured TLS listener must not quietly run in plain text.
+    pub fn mllp_tls(&self) -> Result<Option<(&Path, &Path, &Path)>, String> {
+        let files = [
+            ("results.mllp_tls_cert", &self.mllp_tls_cert),
+            ("results.mllp_tls_key", &self.mllp_tls_key),
+            ("results.mllp_tls_client_ca", &self.mllp_tls_client_ca),
+        ];
+        let missing: Vec<&str> = files.iter().filter(|(_, v)| v.trim().is_empty()).map(|(k, _)| *k).collect();
+        match missing.len() {
+            3 => Ok(None),
+            0 => Ok(Some((
+                Path::new(self.mllp_tls_cert.trim()),
+                Path::new(self.mllp_tls_key.trim()),
+                Path::new(self.mllp_tls_client_ca.trim()),
+            ))),
+            _ => Err(format!("MLLP over TLS needs all three files; {} not set", missing.join(" and "))),
+        }
+    }
+}
+
 impl LakeSettings {
     pub fn location(&self, data_dir: &Path) -> String {
         if self.location.is_empty() {
@@ -207,6 +267,14 @@ pub struct ResultsSettings {
     pub mllp_max_connections: usize,
     /// Seconds a message begun over MLLP has to end; then it is answered AR and the connection closed.
     pub mllp_frame_timeout_s: u64,
+    /// MLLP over TLS: Surge's certificate chain (PEM). With `mllp_tls_key` and `mllp_tls_client_ca`, the listener
+    /// speaks TLS only; all three or none.
+    pub mllp_tls_cert: String,
+    /// MLLP over TLS: the private key (PEM) of `mllp_tls_cert`.
+    pub mllp_tls_key: String,
+    /// MLLP over TLS: the CA certificate(s) (PEM) that sign labs' client certificates. Every lab must present one;
+    /// its subject common name is the sending facility (MSH-4) it may send for, any other is answered AR.
+    pub mllp_tls_client_ca: String,
     /// Where patients call with questions; printed in every result text.
     #[serde(deserialize_with = "text_or_number")]
     pub help_phone: String,
@@ -231,6 +299,9 @@ impl Default for ResultsSettings {
             mllp_allow: String::new(),
             mllp_max_connections: 64,
             mllp_frame_timeout_s: 30,
+            mllp_tls_cert: String::new(),
+            mllp_tls_key: String::new(),
+            mllp_tls_client_ca: String::new(),
             help_phone: "1339".into(),
             sms_language: "ko".into(),
             raw_retention_days: 90,
@@ -472,7 +543,8 @@ impl Default for KannelSettings {
 pub struct ServerSettings {
     /// Address to listen on; port 0 picks a free port (printed at start).
     pub listen: String,
-    /// The address holders reach, used in pass links sent by SMS.
+    /// The address holders reach, used in pass links sent by SMS; empty: the address Surge listens on (the
+    /// machine's name when it listens on every interface).
     pub public_base_url: String,
     /// Mark session cookies `Secure` (sent over HTTPS only; browsers also accept them from http://127.0.0.1 and
     /// localhost). Turn off only to test over plain HTTP on another address.
@@ -508,9 +580,15 @@ pub struct AuthoritySettings {
     pub sms_language: String,
     /// A PEM bundle of EU DCC signer certificates; with it, `POST /api/v1/verify` also verifies `HC1:` codes.
     pub dcc_signer_certs: String,
-    /// EU DCC business rules in the EU gateway's format (a JSON array); empty: the built-in set (negative and
-    /// recent tests, complete vaccination series, recovery within its window).
+    /// EU DCC business rules in the EU gateway's format (a JSON array): a file, or an `https://` address they are
+    /// published at; empty: the built-in set (negative and recent tests, complete vaccination series, recovery
+    /// within its window).
     pub dcc_rules: String,
+    /// The rules' publisher's ECDSA P-256 public key (a PEM file); with it, rules are taken only with its
+    /// signature: the `X-SIGNATURE` header of the address, or a `.sig` file (base64) beside the rules file.
+    pub dcc_rules_key: String,
+    /// Minutes between fetches of rules published at an address; a failed fetch keeps the rules in force.
+    pub dcc_rules_refresh_minutes: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -527,7 +605,7 @@ impl Default for Settings {
         Self {
             server: ServerSettings {
                 listen: "127.0.0.1:8080".into(),
-                public_base_url: "http://127.0.0.1:8080".into(),
+                public_base_url: String::new(),
                 secure_cookies: true,
                 trust_forwarded_for: false,
             },
@@ -542,6 +620,8 @@ impl Default for Settings {
                 sms_language: "ko".into(),
                 dcc_signer_certs: String::new(),
                 dcc_rules: String::new(),
+                dcc_rules_key: String::new(),
+                dcc_rules_refresh_minutes: 60,
             },
             issuance: IssuanceSettings { batch_size: 1000, idle_poll_ms: 500 },
             notify: NotifySettings::default(),
@@ -637,4 +717,46 @@ fn text_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<S
         Raw::Integer(n) => n.to_string(),
         Raw::Float(x) => x.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_follow_the_listen_address_unless_set_and_a_loopback_link_for_the_world_is_warned_of() {
+        let server = ServerSettings::default();
+        let at = |text: &str| text.parse::<std::net::SocketAddr>().unwrap();
+        assert_eq!(server.public_base_url(at("127.0.0.1:3000"), None), ("http://127.0.0.1:3000".into(), None));
+        assert_eq!(server.public_base_url(at("10.1.2.3:80"), None), ("http://10.1.2.3:80".into(), None));
+        assert_eq!(server.public_base_url(at("[2001:db8::5]:8080"), None).0, "http://[2001:db8::5]:8080");
+        assert_eq!(
+            server.public_base_url(at("0.0.0.0:8080"), Some("pass-gw-1\n")),
+            ("http://pass-gw-1:8080".into(), None)
+        );
+        let (base, warning) = server.public_base_url(at("0.0.0.0:8080"), None);
+        assert_eq!(base, "http://127.0.0.1:8080");
+        assert!(warning.unwrap().contains("server.public_base_url"));
+
+        let set = ServerSettings { public_base_url: "https://pass.example.go.kr/".into(), ..ServerSettings::default() };
+        assert_eq!(set.public_base_url(at("0.0.0.0:8080"), None), ("https://pass.example.go.kr".into(), None));
+        let loopback = ServerSettings { public_base_url: "http://localhost:8080".into(), ..ServerSettings::default() };
+        assert!(loopback.public_base_url(at("0.0.0.0:8080"), None).1.is_some(), "every interface, a local link");
+        assert!(loopback.public_base_url(at("127.0.0.1:8080"), None).1.is_none(), "a local trial");
+    }
+
+    #[test]
+    fn mllp_tls_is_all_three_files_or_none_and_a_half_set_is_named() {
+        let mut results = ResultsSettings::default();
+        assert_eq!(results.mllp_tls(), Ok(None));
+        results.mllp_tls_cert = "cert.pem".into();
+        assert_eq!(
+            results.mllp_tls(),
+            Err("MLLP over TLS needs all three files; results.mllp_tls_key and results.mllp_tls_client_ca not set"
+                .into())
+        );
+        results.mllp_tls_key = "key.pem".into();
+        results.mllp_tls_client_ca = " ca.pem ".into();
+        assert_eq!(results.mllp_tls(), Ok(Some((Path::new("cert.pem"), Path::new("key.pem"), Path::new("ca.pem")))));
+    }
 }

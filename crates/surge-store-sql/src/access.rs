@@ -3,7 +3,9 @@
 
 use sqlx::{ColumnIndex, Encode, Row, Type};
 use surge_app::store::columns;
-use surge_app::{Access, AccountRecord, ApiKeyRecord, NewAccount, NewApiKey, NewLoginCode, Role, StoreError};
+use surge_app::{
+    Access, AccountRecord, ApiKeyRecord, CodeCheck, NewAccount, NewApiKey, NewLoginCode, Role, StoreError,
+};
 use surge_domain::audit::AuditEntry;
 use time::OffsetDateTime;
 
@@ -239,7 +241,7 @@ where
         code_hash: [u8; 32],
         now: OffsetDateTime,
         max_attempts: u32,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<CodeCheck, StoreError> {
         let mut tx = self.writer.begin().await.map_err(db)?;
         let live = sqlx::query(&format!(
             "SELECT id, code_hash, attempts FROM login_codes WHERE phone = $1 AND NOT used AND expires_at > $2 \
@@ -251,7 +253,7 @@ where
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        let Some(live) = live else { return Ok(false) };
+        let Some(live) = live else { return Ok(CodeCheck::Spent) };
         let id: i64 = live.try_get("id").map_err(db)?;
         let stored: Vec<u8> = live.try_get("code_hash").map_err(db)?;
         let attempts: i64 = live.try_get("attempts").map_err(db)?;
@@ -265,7 +267,12 @@ where
             .await
             .map_err(db)?;
         tx.commit().await.map_err(db)?;
-        Ok(matched)
+        Ok(if matched {
+            CodeCheck::Matched
+        } else {
+            let left = i64::from(max_attempts) - (attempts + 1);
+            CodeCheck::Wrong { attempts_left: u32::try_from(left.max(0)).unwrap_or(0) }
+        })
     }
 
     async fn insert_session(

@@ -32,7 +32,8 @@ where
 {
     async fn insert_organisation(&self, org: &NewOrganisation) -> Result<i64, StoreError> {
         let r = &org.registration;
-        let (status, quota, note) = columns::from_status(&OrgStatus::InReview);
+        let initial = if org.contact_confirmed { OrgStatus::InReview } else { OrgStatus::AwaitingContact };
+        let (status, quota, note) = columns::from_status(&initial);
         let now = org.created_at.unix_timestamp();
         let mut tx = self.writer.begin().await.map_err(db)?;
         let id: i64 = sqlx::query_scalar(
@@ -92,7 +93,7 @@ where
     ) -> Result<Vec<ExistingOrganisation>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, legal_name, registry_number, zone FROM organisations \
-             WHERE (registry_number = $1 OR zone = $2) AND status <> 'rejected'",
+             WHERE (registry_number = $1 OR zone = $2) AND status NOT IN ('rejected', 'contact_unconfirmed')",
         )
         .bind(registry_number)
         .bind(zone)
@@ -162,5 +163,30 @@ where
         // Either it does not exist or it changed meanwhile.
         self.organisation(id).await?;
         Err(StoreError::Conflict)
+    }
+
+    async fn confirm_contact(&self, phone: &str, now: OffsetDateTime) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let mut ids: Vec<i64> = sqlx::query_scalar(
+            "UPDATE organisations SET status = 'in_review', updated_at = $1 \
+             WHERE status = 'contact_unconfirmed' AND contact_phone = $2 RETURNING id",
+        )
+        .bind(now.unix_timestamp())
+        .bind(phone)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        ids.sort_unstable();
+        for id in &ids {
+            let audit = AuditEntry {
+                actor: "contact phone".into(),
+                action: "organisation.contact_confirmed".into(),
+                subject: format!("organisation:{id}"),
+                detail: String::new(),
+            };
+            crate::audit::append::<D>(&mut tx, &audit, now).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(ids)
     }
 }

@@ -3,8 +3,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use surge_app::{
-    BatchStatus, IssueOutcome, KeyScope, MessageFilter, NewAccount, NewLoginCode, NewOrganisation, OrgFilter,
-    OutboxMessage, Role, SendResult, Store, StoreError,
+    BatchStatus, CodeCheck, IssueOutcome, KeyScope, MessageFilter, NewAccount, NewLoginCode, NewOrganisation,
+    OrgFilter, OutboxMessage, Role, SendResult, Store, StoreError,
 };
 use surge_domain::OrgStatus;
 use surge_domain::audit::AuditEntry;
@@ -23,6 +23,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@each $fresh;
             organisations_read_back_as_stored,
             screening_candidates_match_number_or_zone_and_skip_rejected,
+            a_registration_waits_for_its_contact_phone_and_only_that_phone_sends_it_to_officials,
             status_changes_only_from_the_expected_status,
             the_queue_filters_and_pages_in_id_order,
             a_batch_is_refused_whole_beyond_the_quota,
@@ -85,6 +86,7 @@ fn audit() -> surge_domain::audit::AuditEntry {
 async fn approved_org<S: Store>(store: &S, name: &str, number: &str, quota: u32) -> i64 {
     let id = store
         .insert_organisation(&NewOrganisation {
+            contact_confirmed: true,
             registration: registration(name, number, "KR-26"),
             screening: screening_passed(),
             created_at: NOW,
@@ -193,6 +195,7 @@ async fn drain<S: Store>(store: &S) -> IssueOutcome {
 pub async fn organisations_read_back_as_stored<S: Store>(store: &S) {
     let id = store
         .insert_organisation(&NewOrganisation {
+            contact_confirmed: true,
             registration: registration("Busan Fresh Foods", "2208162517", "KR-26"),
             screening: screening_passed(),
             created_at: NOW,
@@ -219,6 +222,7 @@ pub async fn screening_candidates_match_number_or_zone_and_skip_rejected<S: Stor
     let insert = |name: &'static str, number: &'static str, zone: &'static str| async move {
         store
             .insert_organisation(&NewOrganisation {
+                contact_confirmed: true,
                 registration: registration(name, number, zone),
                 screening: screening_passed(),
                 created_at: NOW,
@@ -239,6 +243,42 @@ pub async fn screening_candidates_match_number_or_zone_and_skip_rejected<S: Stor
     found.sort();
     assert_eq!(found, vec![a, b]);
     assert!(store.screening_candidates("1248100998", "KR-99").await.unwrap().is_empty(), "rejected ones are skipped");
+}
+
+pub async fn a_registration_waits_for_its_contact_phone_and_only_that_phone_sends_it_to_officials<S: Store>(store: &S) {
+    let insert = |name: &'static str, confirmed: bool| async move {
+        store
+            .insert_organisation(&NewOrganisation {
+                registration: registration(name, "2208162517", "KR-26"),
+                screening: screening_passed(),
+                created_at: NOW,
+                admin_key_hash: None,
+                contact_confirmed: confirmed,
+            })
+            .await
+            .unwrap()
+    };
+    let waiting = insert("Waiting Foods", false).await;
+    assert_eq!(store.organisation(waiting).await.unwrap().status, OrgStatus::AwaitingContact);
+    let queue = || async {
+        let filter = OrgFilter { status: Some("in_review".into()), limit: 100, ..OrgFilter::default() };
+        store.list_organisations(&filter).await.unwrap().iter().map(|o| o.id).collect::<Vec<i64>>()
+    };
+    assert_eq!(queue().await, Vec::<i64>::new());
+    assert!(store.screening_candidates("2208162517", "KR-99").await.unwrap().is_empty(), "no duplicate of a decoy");
+    let staff = insert("Staff Foods", true).await;
+    assert_eq!(queue().await, vec![staff]);
+
+    assert_eq!(store.confirm_contact("+821099990000", NOW).await.unwrap(), Vec::<i64>::new(), "another phone");
+    let later = NOW + time::Duration::minutes(5);
+    assert_eq!(store.confirm_contact("+821012345678", later).await.unwrap(), vec![waiting]);
+    let org = store.organisation(waiting).await.unwrap();
+    assert_eq!((org.status, org.updated_at), (OrgStatus::InReview, later));
+    assert_eq!(queue().await, vec![waiting, staff]);
+    assert_eq!(store.confirm_contact("+821012345678", later).await.unwrap(), Vec::<i64>::new(), "once");
+    let audit: Vec<(String, String)> =
+        store.audit_entries(0, 100).await.unwrap().into_iter().map(|r| (r.entry.action, r.entry.subject)).collect();
+    assert_eq!(audit, [("organisation.contact_confirmed".to_owned(), format!("organisation:{waiting}"))]);
 }
 
 pub async fn status_changes_only_from_the_expected_status<S: Store>(store: &S) {
@@ -270,6 +310,7 @@ pub async fn the_queue_filters_and_pages_in_id_order<S: Store>(store: &S) {
         screening.findings[0].passed = i % 2 == 0;
         let id = store
             .insert_organisation(&NewOrganisation {
+                contact_confirmed: true,
                 registration: registration(&format!("Org {i}"), "1111111119", if i < 3 { "KR-26" } else { "KR-11" }),
                 screening,
                 created_at: NOW,
@@ -310,6 +351,7 @@ pub async fn a_batch_is_refused_whole_beyond_the_quota<S: Store>(store: &S) {
     );
     let in_review = store
         .insert_organisation(&NewOrganisation {
+            contact_confirmed: true,
             registration: registration("B", "2208162517", "KR-26"),
             screening: screening_passed(),
             created_at: NOW,
@@ -478,6 +520,7 @@ pub async fn api_keys_are_found_by_hash_only<S: Store>(store: &S) {
     assert_eq!(store.count_api_keys(Role::Admin).await.unwrap(), 1);
     let org = store
         .insert_organisation(&NewOrganisation {
+            contact_confirmed: true,
             registration: registration("A", "1111111119", "KR-26"),
             screening: screening_passed(),
             created_at: NOW,
@@ -516,8 +559,13 @@ pub async fn the_zone_filter_takes_in_sub_zones_and_contact_phones_find_their_or
         if i == 3 {
             registration.contact_phone = surge_domain::Phone::parse("010-9999-0000", "KR").unwrap();
         }
-        let new =
-            NewOrganisation { registration, screening: screening_passed(), created_at: NOW, admin_key_hash: None };
+        let new = NewOrganisation {
+            registration,
+            screening: screening_passed(),
+            created_at: NOW,
+            admin_key_hash: None,
+            contact_confirmed: true,
+        };
         ids.push(store.insert_organisation(&new).await.unwrap());
     }
     let list = |filter: OrgFilter| async move {
@@ -604,22 +652,25 @@ pub async fn a_login_code_works_once_and_stops_after_too_many_misses<S: Store>(s
     let phone = "+821012345678";
     store.create_login_code(&login_code(phone, 7, "a")).await.unwrap();
     assert_eq!(store.counts().await.unwrap().1, 1, "the SMS is in the outbox with the code");
-    assert!(!store.use_login_code(phone, [8; 32], NOW, 3).await.unwrap());
-    assert!(!store.use_login_code("+821099999999", [7; 32], NOW, 3).await.unwrap(), "another phone's code");
-    assert!(store.use_login_code(phone, [7; 32], NOW, 3).await.unwrap());
-    assert!(!store.use_login_code(phone, [7; 32], NOW, 3).await.unwrap(), "used up");
+    let check = |phone: &'static str, hash: u8, at: OffsetDateTime| async move {
+        store.use_login_code(phone, [hash; 32], at, 3).await.unwrap()
+    };
+    assert_eq!(check(phone, 8, NOW).await, CodeCheck::Wrong { attempts_left: 2 });
+    assert_eq!(check("+821099999999", 7, NOW).await, CodeCheck::Spent, "another phone's code");
+    assert_eq!(check(phone, 7, NOW).await, CodeCheck::Matched);
+    assert_eq!(check(phone, 7, NOW).await, CodeCheck::Spent, "used up");
 
     store.create_login_code(&login_code(phone, 9, "b")).await.unwrap();
-    for _ in 0..3 {
-        assert!(!store.use_login_code(phone, [1; 32], NOW, 3).await.unwrap());
+    for left in [2, 1, 0] {
+        assert_eq!(check(phone, 1, NOW).await, CodeCheck::Wrong { attempts_left: left });
     }
-    assert!(!store.use_login_code(phone, [9; 32], NOW, 3).await.unwrap(), "burned after three misses");
+    assert_eq!(check(phone, 9, NOW).await, CodeCheck::Spent, "burned after three misses");
 
     store.create_login_code(&login_code(phone, 10, "c")).await.unwrap();
     store.create_login_code(&login_code(phone, 11, "d")).await.unwrap();
-    assert!(!store.use_login_code(phone, [10; 32], NOW, 3).await.unwrap(), "a newer code replaces the older");
-    assert!(!store.use_login_code(phone, [11; 32], NOW + Duration::minutes(5), 3).await.unwrap(), "expired");
-    assert!(store.use_login_code(phone, [11; 32], NOW + Duration::minutes(4), 3).await.unwrap());
+    assert_eq!(check(phone, 10, NOW).await, CodeCheck::Wrong { attempts_left: 2 }, "a newer code replaces the older");
+    assert_eq!(check(phone, 11, NOW + Duration::minutes(5)).await, CodeCheck::Spent, "expired");
+    assert_eq!(check(phone, 11, NOW + Duration::minutes(4)).await, CodeCheck::Matched);
 }
 
 pub async fn rate_limits_count_events_within_the_window<S: Store>(store: &S) {

@@ -199,7 +199,9 @@ impl From<AppError> for ApiError {
             AppError::NotFound => Self::new(StatusCode::NOT_FOUND, code, "not found"),
             AppError::Conflict => Self::new(StatusCode::CONFLICT, code, e.to_string()),
             AppError::RateLimited { .. } => Self::new(StatusCode::TOO_MANY_REQUESTS, code, e.to_string()),
-            AppError::SignInFailed => Self::new(StatusCode::UNAUTHORIZED, code, e.to_string()),
+            AppError::SignInFailed | AppError::CodeWrong { .. } | AppError::CodeSpent => {
+                Self::new(StatusCode::UNAUTHORIZED, code, e.to_string())
+            }
             AppError::ActivePassExists => Self::new(StatusCode::CONFLICT, code, e.to_string()),
             AppError::OwnCase => Self::new(StatusCode::FORBIDDEN, code, e.to_string()),
             AppError::BadRequest(message) => Self::new(StatusCode::BAD_REQUEST, code, message),

@@ -76,7 +76,7 @@ impl Lang {
             ),
             "legal_name" => ("Legal name of the organisation", "기관의 법적 명칭"),
             "registry_number" => ("Business registration number", "사업자등록번호"),
-            "registry_number.hint" => ("For example, 123-45-67890", "예: 123-45-67890"),
+            "registry_number.hint" => ("For example, 123-45-67891", "예: 123-45-67891"),
             "category" => ("Essential category", "필수 업무 분류"),
             "address" => ("Address", "주소"),
             "zone" => ("Zone code", "구역 코드"),
@@ -97,6 +97,11 @@ impl Lang {
                 "An official will check your registration. You will be told when it is approved, rejected or if more information is needed.",
                 "담당 공무원이 등록 내용을 확인합니다. 승인, 반려 또는 추가 정보 요청 시 알려 드립니다.",
             ),
+            "done.confirm" => (
+                "Next, confirm your contact mobile number: sign in with the code we text to it. Officials see your registration only after that, and you will be told when it is approved, rejected or if more information is needed.",
+                "다음으로 담당자 휴대전화 번호를 확인해 주십시오. 이 번호로 받은 인증번호로 로그인하면 확인됩니다. 확인된 뒤에 담당 공무원이 등록 내용을 검토하며, 승인, 반려 또는 추가 정보 요청 시 알려 드립니다.",
+            ),
+            "done.view" => ("See your registration", "등록 내용 보기"),
             "done.flagged" => (
                 "Some automatic checks need an official's attention, which may take longer.",
                 "일부 자동 점검 항목은 담당자 확인이 필요하여 시간이 더 걸릴 수 있습니다.",
@@ -187,8 +192,49 @@ impl Lang {
                 "현재 계정으로는 이 내용을 보거나 변경할 수 없습니다. 로그아웃한 뒤 알맞은 계정으로 로그인하십시오.",
             ),
             "notfound.title" => ("Page not found", "페이지를 찾을 수 없습니다"),
+            "start.title" => ("Emergency public services", "긴급 공공 서비스"),
+            "start.lead" => (
+                "Movement passes, test results and the situation in your area, in one place. Choose what you need to do.",
+                "이동 허가증, 검사 결과, 지역 상황을 한곳에서 확인하십시오. 필요한 일을 고르십시오.",
+            ),
+            "start.apply" => ("Apply for a movement pass", "이동 허가증 신청"),
+            "start.apply.who" => (
+                "For a person who must travel during the restrictions, for a reason on the official list. You need your mobile phone.",
+                "제한 기간에 공식 사유로 이동해야 하는 분이 신청합니다. 휴대전화가 필요합니다.",
+            ),
+            "start.apply.go" => ("Apply for a pass", "허가증 신청하기"),
+            "start.register" => ("Register an essential organisation", "필수 업무 기관 등록"),
+            "start.register.who" => (
+                "For a business or service that must keep working: register once, then get passes for your staff from one list.",
+                "계속 운영해야 하는 사업장이나 기관이 한 번 등록한 뒤 직원 명단으로 허가증을 받습니다.",
+            ),
+            "start.register.go" => ("Register your organisation", "기관 등록하기"),
+            "start.results" => ("Get your test result by text message", "검사 결과 문자로 받기"),
+            "start.results.who" => (
+                "For a person who has been tested: register with the number on your sample label.",
+                "검사를 받은 분이 검체 라벨의 번호로 등록합니다.",
+            ),
+            "start.results.go" => ("Register for your result", "결과 받기 등록"),
+            "start.account" => ("See your applications and your organisation", "내 신청과 기관 보기"),
+            "start.account.who" => {
+                ("Sign in with a code we text to your mobile phone.", "휴대전화로 받은 코드로 로그인합니다.")
+            }
+            "start.account.go" => ("Sign in with your mobile phone", "휴대전화로 로그인"),
+            "start.situation" => ("The situation in your area", "지역 상황"),
+            "start.situation.who" => (
+                "Cases, tests and vaccinations by region, for everyone.",
+                "지역별 확진, 검사, 예방접종 현황을 누구나 볼 수 있습니다.",
+            ),
+            "start.situation.go" => ("See the situation", "상황 보기"),
+            "start.staff" => ("Staff", "직원"),
+            "start.staff.who" => (
+                "For officials, checkpoint officers and clinicians: screening, checks at checkpoints and results to call.",
+                "담당 공무원, 검문소 담당자, 의료진: 심사, 검문소 확인, 연락할 결과.",
+            ),
+            "start.staff.go" => ("Staff sign in", "직원 로그인"),
+            "notfound.start" => ("Go to the start page", "처음 화면으로 가기"),
             "notfound.body" => {
-                ("Check the address, or go back to your account.", "주소를 확인하거나 내 계정으로 돌아가십시오.")
+                ("Check the address you typed or the link you followed.", "입력한 주소나 누른 링크를 확인하십시오.")
             }
             "csrf.title" => ("Your form has expired", "양식이 만료되었습니다"),
             "csrf.body" => (
@@ -226,6 +272,18 @@ impl Lang {
             "code.hint" => ("The code is 6 digits and expires after 5 minutes", "코드는 6자리이며 5분 후에 만료됩니다"),
             "code.submit" => ("Continue", "계속"),
             "code.again" => ("Not received a code? Send a new one", "코드를 받지 못했습니까? 새 코드 받기"),
+            "code.wrong_left" => (
+                "The code is not right. Check the text message and try again: {n} tries left",
+                "코드가 맞지 않습니다. 문자 메시지를 확인하고 다시 입력하십시오. 남은 횟수: {n}번",
+            ),
+            "code.last_try" => (
+                "The code is not right, and that was the last try: this code no longer works. Ask for a new code",
+                "코드가 맞지 않습니다. 마지막 시도였으므로 이 코드는 더 이상 쓸 수 없습니다. 새 코드를 받으십시오",
+            ),
+            "code.spent" => (
+                "This code can no longer be used: it has expired, was already used, or was tried too often. Ask for a new code",
+                "이 코드는 더 이상 쓸 수 없습니다. 만료되었거나 이미 사용했거나 너무 여러 번 틀렸습니다. 새 코드를 받으십시오",
+            ),
             "code.wrong" => (
                 "The code is not right or has expired. Check the text message, or ask for a new code",
                 "코드가 틀렸거나 만료되었습니다. 문자 메시지를 확인하거나 새 코드를 받으십시오",
@@ -515,7 +573,9 @@ impl Lang {
             "results.given" => ("Given name", "이름"),
             "results.given.hint" => ("As the test centre wrote it", "검사소에 적은 그대로"),
             "results.birth_date" => ("Date of birth", "생년월일"),
-            "results.birth_date.hint" => ("For example, 1980-04-25", "예: 1980-04-25"),
+            "results.birth_date.hint" => {
+                ("Year, month, day: for example, 1980-04-25", "연, 월, 일 순서로. 예: 1980-04-25 또는 1980.04.25")
+            }
             "results.phone" => ("Mobile phone number", "휴대전화 번호"),
             "results.phone.hint" => ("We text your result here", "이 번호로 결과를 보내 드립니다"),
             "results.register.submit" => ("Register for my result", "결과 받기 등록"),
@@ -671,15 +731,29 @@ impl Lang {
             "messages.created" => ("Created (UTC)", "생성 (UTC)"),
             "messages.failure" => ("Reason", "사유"),
             "messages.older" => ("Older messages", "이전 메시지"),
-            "done.signin" => (
-                "To follow your registration and upload your staff list, sign in with your contact mobile number.",
-                "등록 진행 상황을 확인하고 직원 명단을 올리려면 담당자 휴대전화 번호로 로그인하십시오.",
-            ),
+            "done.signin" => ("Confirm your mobile number and sign in", "휴대전화 번호 확인 및 로그인"),
             "pass.text" => (
                 "The pass as text, for an officer whose camera cannot read the code",
                 "카메라로 코드를 읽을 수 없는 담당자를 위한 허가증 텍스트",
             ),
-            "pass.inactive" => ("This pass is no longer active.", "이 허가증은 더 이상 유효하지 않습니다."),
+            "pass.inactive" => ("This pass is no longer active", "이 허가증은 더 이상 유효하지 않습니다"),
+            "pass.suspended.title" => ("This pass is suspended", "이 허가증은 사용이 일시 정지되었습니다"),
+            "pass.suspended.next" => (
+                "Do not use it at checkpoints for now. An official may make it valid again; you will get a text message if they do. If you think this is a mistake, ask the organisation that gave you the pass.",
+                "지금은 검문소에서 사용할 수 없습니다. 담당 공무원이 다시 유효하게 하면 문자로 알려 드립니다. 잘못되었다고 생각하면 허가증을 받은 기관에 문의하십시오.",
+            ),
+            "pass.revoked.title" => ("This pass has been withdrawn", "이 허가증은 취소되었습니다"),
+            "pass.revoked.next" => (
+                "It cannot be used again. If you still need to travel, ask your organisation for a new pass or apply for one.",
+                "다시 사용할 수 없습니다. 계속 이동해야 한다면 소속 기관에 새 허가증을 요청하거나 새로 신청하십시오.",
+            ),
+            "pass.reason" => ("Reason given:", "사유:"),
+            "pass.notfound.title" => ("Pass not found", "허가증을 찾을 수 없습니다"),
+            "pass.notfound.body" => (
+                "Check that you opened the whole link from your text message. If the message is lost, ask the organisation or office that gave you the pass.",
+                "문자 메시지의 링크 전체를 열었는지 확인하십시오. 문자를 잃어버렸다면 허가증을 발급한 기관이나 기관 담당 부서에 문의하십시오.",
+            ),
+
             "apply.title" => ("Apply for a movement pass", "이동 허가증 신청"),
             "apply.title.error" => ("Error: Apply for a movement pass", "오류: 이동 허가증 신청"),
             "apply.lead" => (
@@ -781,14 +855,28 @@ impl Lang {
             ("purpose", "required") => "목록에서 이동 사유를 선택하십시오",
             ("valid_from" | "valid_to", "invalid") => "날짜를 2026-03-01 형식으로 입력하십시오",
             ("id_last4", "too_long") => "신분증 번호는 마지막 4자리만 입력하십시오. 전체 번호는 입력하지 마십시오",
+            ("birth_date", "invalid") => {
+                "생년월일을 1985-07-14처럼 연, 월, 일 순서로 입력하십시오 (1985.07.14도 됩니다)"
+            }
+            ("birth_date", "in_future") => "생년월일은 미래 날짜일 수 없습니다",
             _ => "",
         };
         if !ko.is_empty() {
             return self.pick(english, ko).to_owned();
         }
         let ko = match code {
-            "required" => return self.pick(english.to_owned(), format!("{label}을(를) 입력하십시오")),
-            "too_long" => return self.pick(english.to_owned(), format!("{label}이(가) 너무 깁니다")),
+            "required" => {
+                return self.pick(
+                    english.to_owned(),
+                    surge_domain::korean::fill("{label}을(를) 입력하십시오", &[("label", label)]),
+                );
+            }
+            "too_long" => {
+                return self.pick(
+                    english.to_owned(),
+                    surge_domain::korean::fill("{label}이(가) 너무 깁니다", &[("label", label)]),
+                );
+            }
             "registry_number_invalid" => "사업자등록번호가 올바르지 않습니다. 번호를 확인하십시오",
             "category_not_allowed" => "목록에서 필수 업무 분류를 선택하십시오",
             "zone_invalid" => "KR-26과 같은 구역 코드를 입력하십시오",
@@ -827,6 +915,9 @@ impl Lang {
     /// An organisation status, by its code.
     pub fn status(self, code: &str) -> &'static str {
         let (en, ko) = match code {
+            "contact_unconfirmed" => {
+                ("Waiting for the contact mobile number to be confirmed", "담당자 휴대전화 번호 확인 대기")
+            }
             "in_review" => ("In review", "심사 중"),
             "approved" => ("Approved", "승인"),
             "rejected" => ("Rejected", "반려"),

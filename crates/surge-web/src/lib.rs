@@ -62,7 +62,7 @@ pub struct AppState<S> {
     /// EU DCC signer certificates, for `HC1:` codes sent to the verification API; `None` refuses them.
     pub dcc_trust: Option<Arc<surge_pass::dcc::DccTrustList>>,
     /// The business rules an `HC1:` certificate must also meet (a negative test, a complete series).
-    pub dcc_rules: Arc<Vec<surge_app::dcc::Rule>>,
+    pub dcc_rules: Arc<std::sync::RwLock<Arc<Vec<surge_app::dcc::Rule>>>>,
     /// Lab results: known tests, phone region, SMS language; `None` takes no results.
     pub results: Option<Arc<surge_app::results::ResultsConfig>>,
     /// Where supporting documents are kept: a directory that nothing serves or lists.
@@ -82,6 +82,26 @@ impl<S> std::fmt::Debug for AppState<S> {
 }
 
 /// Every context's routes, with the service's own (health, metrics, the OpenAPI document).
+/// An address nothing serves: the API answers its JSON 404; people get the not-found page in their language, with
+/// the layout, the language switch and a way on.
+async fn unknown<S: Store>(
+    axum::extract::State(state): axum::extract::State<AppState<S>>,
+    uri: axum::http::Uri,
+    query: Result<
+        axum::extract::Query<std::collections::HashMap<String, String>>,
+        axum::extract::rejection::QueryRejection,
+    >,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") || uri.path() == "/healthz" {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    }
+    let query = query.map(|q| q.0).unwrap_or_default();
+    let ctx = page_ctx!(state, headers, query);
+    kit::ctx::not_found_at(ctx, &kit::escape(uri.path()))
+}
+
 pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
     Router::new()
         .route("/healthz", get(metrics::healthz::<S>))
@@ -96,6 +116,7 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .merge(messages::routes())
         .merge(policy::routes())
         .merge(situation::routes())
+        .fallback(unknown::<S>)
         .layer(axum::middleware::from_fn(error::json_errors))
         .with_state(state)
 }

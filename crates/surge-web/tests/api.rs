@@ -110,7 +110,7 @@ async fn spawn() -> TestApp {
         lake: None,
         live: Arc::default(),
         dcc_trust: Some(Arc::new(surge_pass::dcc::DccTrustList { signers: vec![dcc_case().1] })),
-        dcc_rules: Arc::new(surge_app::dcc::default_rules()),
+        dcc_rules: Arc::new(std::sync::RwLock::new(Arc::new(surge_app::dcc::default_rules()))),
         results: Some(Arc::new(surge_app::results::ResultsConfig {
             tests: surge_results::TestTable::seeded(),
             phone_region: "KR".into(),
@@ -245,8 +245,10 @@ impl TestApp {
     async fn register_with_phone(&self, name: &str, number: &str, phone: &str) -> (i64, String) {
         let mut body = registration(name, number);
         body["contact_phone"] = json!(phone);
-        let (status, body) = self.json("POST", "/api/organisations", None, body).await;
+        // As the admin: a public registration waits for its contact phone to sign in before officials see it.
+        let (status, body) = self.json("POST", "/api/organisations", Some(&self.admin), body).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["status"], "in_review", "{body}");
         (body["id"].as_i64().unwrap(), body["api_key"].as_str().unwrap().to_owned())
     }
 }
@@ -345,6 +347,24 @@ async fn the_bulk_flow_works_end_to_end_over_http() {
     let wrong = format!("{}{other}", &path[..path.len() - 1]);
     let (status, _, html) = t.call("GET", &wrong, None, None, "text/html").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{html}");
+    // Issue 21: the not-found page was English only, with no language switch and no way on.
+    let (_, _, missing) = t.call("GET", &format!("{wrong}?lang=ko"), None, None, "text/html").await;
+    assert!(missing.contains("허가증을 찾을 수 없습니다") && missing.contains("href=\"/\""), "{missing}");
+    assert!(missing.contains("lang=en") || missing.contains("English"), "a language switch: {missing}");
+
+    // Issue 21: a withdrawn pass's page still showed its QR code and "show this code at a checkpoint".
+    let index: u64 = path.trim_start_matches("/p/").split('/').next().unwrap().parse().unwrap();
+    let status_path = format!("/api/v1/passes/{index}/status");
+    let revoke = json!({"action": "revoke", "reason": "left the company"});
+    let (status, body) = t.json("POST", &status_path, Some(&t.official), revoke).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, withdrawn) = t.call("GET", path, None, None, "text/html").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!withdrawn.contains("<svg") && !withdrawn.contains("Show this code"), "{withdrawn}");
+    assert!(
+        withdrawn.contains("This pass has been withdrawn") && withdrawn.contains("left the company"),
+        "{withdrawn}"
+    );
 
     let (status, _, metrics) = t.call("GET", "/metrics", None, None, "text/plain").await;
     assert_eq!(status, StatusCode::OK);
@@ -394,6 +414,39 @@ async fn registrations_are_limited_by_address_and_phone_and_the_quota_asked_is_c
     let created = answers.iter().filter(|s| **s == StatusCode::CREATED).count();
     assert_eq!(created, 6, "ten in the hour, four already used (three created, one refused by the phone limit)");
     assert!(answers[6..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{answers:?}");
+}
+
+/// Issue 20 #16: anyone could put a registration in the screening queue in anyone's name. A registration from the
+/// public waits until its contact phone signs in with a texted code (`confirm_contact`); until then officials do
+/// not see it in the queue, cannot approve it, and it does not make a real organisation look like a duplicate.
+#[tokio::test]
+async fn a_public_registration_reaches_officials_only_after_its_contact_phone_is_confirmed() {
+    let t = spawn().await;
+    let (status, body) = t.json("POST", "/api/organisations", None, registration("Decoy Foods", "220-81-62517")).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::CREATED, Some("contact_unconfirmed")), "{body}");
+    let decoy = body["id"].as_i64().unwrap();
+    async fn queue(t: &TestApp) -> Vec<i64> {
+        let (_, list) = t.json("GET", "/api/organisations?status=in_review", Some(&t.admin), Value::Null).await;
+        list["organisations"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect()
+    }
+    assert_eq!(queue(&t).await, Vec::<i64>::new(), "not in the screening queue");
+    let (status, body) = t.json("POST", "/api/organisations/bulk-approve", Some(&t.admin), json!({})).await;
+    assert_eq!((status, body["ids"].clone()), (StatusCode::OK, json!([])), "{body}");
+    let path = format!("/api/organisations/{decoy}/decision");
+    let (status, body) = t.json("POST", &path, Some(&t.admin), json!({"action": "approve", "quota": 5})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("transition_not_allowed")));
+
+    // The real organisation, registered by staff with the same registry number, is not flagged as a duplicate
+    // of a registration nobody confirmed.
+    let (real, _) = t.register("Busan Fresh Foods", "220-81-62517").await;
+    let (_, org) = t.json("GET", &format!("/api/organisations/{real}"), Some(&t.admin), Value::Null).await;
+    assert_eq!(org["passed_all_rules"], true, "{org}");
+
+    // Another phone signing in confirms nothing; the contact phone sends the decoy to officials.
+    assert_eq!(surge_app::organisations::confirm_contact(&t.store, "+821099990000", NOW).await.unwrap(), 0);
+    assert_eq!(surge_app::organisations::confirm_contact(&t.store, "+821012345678", NOW).await.unwrap(), 1);
+    assert_eq!(queue(&t).await, vec![decoy, real]);
+    assert_eq!(surge_app::organisations::confirm_contact(&t.store, "+821012345678", NOW).await.unwrap(), 0, "once");
 }
 
 /// Every endpoint against every kind of caller: allowed means neither 401 nor 403. Callers with sessions send
@@ -629,7 +682,7 @@ async fn an_official_sees_and_decides_only_within_their_zones_and_categories() {
     let (busan, _) = t.register("Busan Fresh Foods", "220-81-62517").await;
     let mut seoul = registration("Seoul Logistics", "124-81-00998");
     seoul["zone"] = json!("KR-11");
-    let (status, body) = t.json("POST", "/api/organisations", None, seoul).await;
+    let (status, body) = t.json("POST", "/api/organisations", Some(&t.admin), seoul).await;
     assert_eq!(status, StatusCode::CREATED);
     let seoul = body["id"].as_i64().unwrap();
 
@@ -664,6 +717,11 @@ async fn an_official_sees_and_decides_only_within_their_zones_and_categories() {
     assert_eq!(busan_now["status"], "in_review");
     let (status, _) = t.json("POST", &format!("/api/organisations/{busan}/decision"), Some(&t.official), approve).await;
     assert_eq!(status, StatusCode::OK, "an official without a scope may decide anywhere");
+    // Results carry no zone, so they are for clinicians and admins only: no official, scoped or not, sees them.
+    for key in [&scoped, &t.official] {
+        let (status, _) = t.json("GET", "/api/v1/results/queue", Some(key), Value::Null).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
 }
 
 #[tokio::test]

@@ -93,9 +93,24 @@ impl Template {
 
     fn render(&self, kind: &str, values: &[(&str, &str)]) -> Result<String, TemplateError> {
         let mut out = String::new();
+        // A particle marker right after a value (`{control_code}이(가)`) takes the form that value needs.
+        let mut after_value: Option<&str> = None;
         for piece in &self.0 {
             match piece {
-                Piece::Text(text) => out.push_str(text),
+                Piece::Text(text) => {
+                    let marker = after_value.and_then(|value| {
+                        let (marker, particle) = crate::korean::marker_at(text)?;
+                        Some((marker.len(), crate::korean::particle(value, marker).unwrap_or(particle)))
+                    });
+                    match marker {
+                        Some((len, particle)) => {
+                            out.push_str(particle);
+                            out.push_str(&text[len..]);
+                        }
+                        None => out.push_str(text),
+                    }
+                    after_value = None;
+                }
                 Piece::Value(name) => {
                     let value = values
                         .iter()
@@ -103,6 +118,7 @@ impl Template {
                         .map(|(_, v)| *v)
                         .ok_or_else(|| TemplateError::MissingValue { kind: kind.to_owned(), name: name.clone() })?;
                     out.push_str(value);
+                    after_value = Some(value);
                 }
             }
         }

@@ -77,3 +77,14 @@ fn screening_moves_only_along_allowed_transitions() {
     assert_eq!(approved.apply(&Transition::SetQuota { quota: 20 }), Ok(OrgStatus::Approved { quota: 20 }));
     assert_eq!(review.apply(&Transition::SetQuota { quota: 20 }).unwrap_err().code(), "transition_not_allowed");
 }
+
+#[test]
+fn a_registration_awaiting_its_contact_phone_can_only_be_confirmed() {
+    let waiting = OrgStatus::AwaitingContact;
+    assert_eq!(waiting.code(), "contact_unconfirmed");
+    assert_eq!(waiting.apply(&Transition::ConfirmContact), Ok(OrgStatus::InReview));
+    let err = waiting.apply(&Transition::Approve { quota: 5 }).unwrap_err();
+    assert_eq!(err.to_string(), "an organisation that is contact_unconfirmed cannot be approved");
+    assert!(waiting.apply(&Transition::AskForInformation { question: "Who are you?".into() }).is_err());
+    assert_eq!(OrgStatus::InReview.apply(&Transition::ConfirmContact).unwrap_err().code(), "transition_not_allowed");
+}

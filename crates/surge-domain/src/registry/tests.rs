@@ -10,6 +10,9 @@ fn check(scheme: RegistryScheme, input: &str, expect: Option<&str>) {
 fn korean_business_numbers_are_checked_by_their_check_digit() {
     check(RegistryScheme::KrBrn, "220-81-62517", Some("2208162517"));
     check(RegistryScheme::KrBrn, "1248100998", Some("1248100998"));
+    // Issue 21: the form's hint gave an example its own check refused.
+    check(RegistryScheme::KrBrn, "123-45-67891", Some("1234567891"));
+    check(RegistryScheme::KrBrn, "123-45-67890", None);
     check(RegistryScheme::KrBrn, "220-81-62518", None);
     check(RegistryScheme::KrBrn, "220-81-6251", None);
     check(RegistryScheme::KrBrn, "22O-81-62517", None);

@@ -94,3 +94,26 @@ fn the_record_type_comes_from_the_one_record_present() {
     let v = verify_hc1(c["PREFIX"].as_str().unwrap(), &trust_of(&c), clock_of(&c));
     assert_eq!(v.certificate.unwrap().certificate_type(), Some(CertificateType::Recovery));
 }
+
+/// A publisher's key and its signature of `[{"Identifier":"TEST"}]`, made with `openssl dgst -sha256 -sign`.
+const PUBLISHER: &str = "-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAErUM1TzvwEQ5+83bfl67JJ6IqitSN
+fB7ZFYntR6PkBYLy2ab/ZdULxP4rhsxA3bOBszVVsO4xkpzqEWP4sinBmw==
+-----END PUBLIC KEY-----
+";
+const SIGNED: &[u8] = br#"[{"Identifier":"TEST"}]"#;
+const SIGNATURE: &str =
+    "MEYCIQCYqby51COO/Ao5jl9dSESXKSwa54tY1Um1Z5yEcBuMaAIhAJzUoXz+ZLpsopIZISZDLwHBlJY79XFHGL68LItmemH2";
+
+#[test]
+fn a_published_list_is_taken_only_with_its_publishers_signature_over_the_exact_bytes() {
+    let der = STANDARD.decode(SIGNATURE).unwrap();
+    assert_eq!(verify_list_signature(PUBLISHER, SIGNED, &der), Ok(()));
+    // The same signature as r‖s.
+    let raw = p256::ecdsa::Signature::from_der(&der).unwrap().to_bytes();
+    assert_eq!(verify_list_signature(PUBLISHER, SIGNED, &raw), Ok(()));
+    let changed = br#"[{"Identifier":"TESU"}]"#;
+    assert_eq!(verify_list_signature(PUBLISHER, changed, &der), Err(ListSignatureError::Mismatch));
+    assert_eq!(verify_list_signature(PUBLISHER, SIGNED, b"not a signature"), Err(ListSignatureError::BadSignature));
+    assert_eq!(verify_list_signature("not a key", SIGNED, &der), Err(ListSignatureError::BadKey));
+}

@@ -6,10 +6,14 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use surge_results::mllp::{Decoder, frame};
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::serve::{http, start_env};
 
@@ -21,7 +25,7 @@ const GLUCOSE: &str =
     include_str!("../../../surge-results/tests/data/07_python-hl7_hl7-normative_glucose_ORU_R01_v2.4.hl7");
 
 /// Sends one framed message and reads `expect` framed answers.
-fn send(stream: &mut TcpStream, message: &str, expect: usize) -> Vec<String> {
+fn send<S: Read + Write>(stream: &mut S, message: &str, expect: usize) -> Vec<String> {
     stream.write_all(&frame(message.as_bytes())).unwrap();
     let mut decoder = Decoder::new(1 << 20);
     let mut answers = Vec::new();
@@ -101,6 +105,16 @@ fn samples_over_mllp_are_acknowledged_and_only_the_registered_negative_is_texted
     let fields: Vec<&str> =
         body["error"]["details"].as_array().unwrap().iter().filter_map(|d| d["field"].as_str()).collect();
     assert_eq!(fields, ["specimen_id", "family", "birth_date", "phone"]);
+    // Issue 21: a Korean date of birth, `1985.07.14`, was refused with a vague message.
+    let register = |sample: &str, birth: &str| {
+        let body = json!({"specimen_id": sample, "family": "KIM", "given": "MINJI", "birth_date": birth, "phone": "010-5555-0101"});
+        http(&server.addr, "POST", "/api/v1/results/registrations", None, "application/json", &body.to_string())
+    };
+    let (status, body) = register("KR-99-1", "1985.07.14");
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = register("KR-99-2", "14.07.1985");
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["details"][0]["message"].as_str().unwrap().contains("like 1985-07-14"), "{body}");
 
     let mut lab = TcpStream::connect(&mllp).unwrap();
     lab.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
@@ -382,6 +396,114 @@ fn mllp_answers_oversized_and_unended_messages_with_ar_and_takes_only_listed_add
     outsider.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let _ = outsider.write_all(&frame(NEGATIVE.as_bytes()));
     assert_eq!(outsider.read(&mut byte).unwrap_or(0), 0, "closed without an answer");
+}
+
+/// A TLS client to the MLLP listener trusting the test lab CA, showing `identity` (a certificate and key under
+/// `tests/data/tls`) when given.
+fn tls_lab(mllp: &str, identity: Option<&str>) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tls");
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from_pem_file(dir.join("ca.pem")).unwrap()).unwrap();
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    let config = match identity {
+        Some(name) => builder
+            .with_client_auth_cert(
+                vec![CertificateDer::from_pem_file(dir.join(format!("{name}.pem"))).unwrap()],
+                PrivateKeyDer::from_pem_file(dir.join(format!("{name}.key"))).unwrap(),
+            )
+            .unwrap(),
+        None => builder.with_no_client_auth(),
+    };
+    let connection = rustls::ClientConnection::new(Arc::new(config), "localhost".try_into().unwrap()).unwrap();
+    let socket = TcpStream::connect(mllp).unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    rustls::StreamOwned::new(connection, socket)
+}
+
+/// Sends one framed message and reads everything until the server closes: what a refused client gets back.
+fn send_refused<S: Read + Write>(stream: &mut S, message: &str) -> Vec<u8> {
+    let _ = stream.write_all(&frame(message.as_bytes())).and_then(|()| stream.flush());
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut buffer) {
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buffer[..n]);
+    }
+    answer
+}
+
+/// Issue 20 #6: labs send health data, so MLLP may run over TLS with a client certificate per lab. A client without
+/// a certificate, with one from another authority, or speaking plain MLLP to the TLS port stores nothing; a lab's
+/// certificate sends only for the lab it names (its common name is MSH-4), so a lab cannot send as another.
+#[test]
+fn mllp_over_tls_takes_only_labs_with_a_client_certificate_and_each_only_for_its_own_facility() {
+    let tls = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tls");
+    let file = |name: &str| tls.join(name).to_string_lossy().into_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let mllp =
+        format!("127.0.0.1:{}", std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+    let server = start_env(
+        dir.path(),
+        "127.0.0.1:0",
+        &["--mllp", &mllp],
+        &[
+            ("SURGE_RESULTS__MLLP_TLS_CERT", &file("server.pem")),
+            ("SURGE_RESULTS__MLLP_TLS_KEY", &file("server.key")),
+            ("SURGE_RESULTS__MLLP_TLS_CLIENT_CA", &file("ca.pem")),
+            ("SURGE_RESULTS__MLLP_FRAME_TIMEOUT_S", "2"),
+        ],
+    );
+    let admin = server.admin_key.clone().unwrap();
+    let queue = || {
+        let (status, body) = http(&server.addr, "GET", "/api/v1/results/queue", Some(&admin), "application/json", "");
+        assert_eq!(status, 200, "{body}");
+        body["results"].as_array().unwrap().clone()
+    };
+    // A positive from FLH, sent by everyone who may not send it: it would top the clinicians' queue if stored.
+    let positive = NEGATIVE.replacen("04903212", "04903277", 1).replacen(
+        "||NEGATIVE||NEGATIVE|N|||F|",
+        "||POSITIVE||NEGATIVE|A|||F|",
+        1,
+    );
+    assert!(positive.contains("|POSITIVE|"), "the sample changed; update the test");
+
+    let mut plain = TcpStream::connect(&mllp).unwrap();
+    plain.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let answer = send_refused(&mut plain, &positive);
+    assert!(!answer.contains(&0x0b), "plain MLLP to the TLS port got an MLLP answer: {answer:?}");
+    assert!(send_refused(&mut tls_lab(&mllp, None), &positive).is_empty(), "no client certificate");
+    assert!(send_refused(&mut tls_lab(&mllp, Some("lab-rogue")), &positive).is_empty(), "another authority's FLH");
+    assert_eq!(queue(), Vec::<Value>::new(), "nothing from a refused client was stored");
+
+    // FLH with its certificate: its own messages are taken; one naming another facility is refused and not kept.
+    let mut lab = tls_lab(&mllp, Some("lab-flh"));
+    assert_eq!(msa(&send(&mut lab, &positive, 1)[0]), ("AA".to_owned(), "04903277".to_owned()));
+    let foreign = send(&mut lab, DETECTED, 1);
+    assert_eq!(msa(&foreign[0]).0, "AR", "{}", foreign[0]);
+    assert!(foreign[0].contains("is not \"FLH\""), "{}", foreign[0]);
+    assert_eq!(msa(&send(&mut lab, NEGATIVE, 1)[0]).0, "AA", "the connection still serves after a refusal");
+    let items = queue();
+    assert!(items.iter().any(|r| r["reason"] == "detected"), "FLH's positive is queued: {items:?}");
+    let other = items.iter().filter(|r| r["filler_order"].as_str().unwrap_or("").starts_with("3ad338c6"));
+    assert_eq!(other.count(), 0, "the other facility's results were not stored: {items:?}");
+    drop(server);
+
+    // Half the TLS settings must not start a listener in plain text.
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_surge"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--mllp", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("SURGE_RESULTS__MLLP_TLS_CERT", file("server.pem"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("results.mllp_tls_key and results.mllp_tls_client_ca not set"), "{stderr}");
 }
 
 #[test]

@@ -183,8 +183,9 @@ pub fn register_approve_upload(register: &str, approve: &str, admin: &str, rows:
         "address": "1 Jungang-daero", "zone": "KR-26", "contact_phone": "010-1234-5678",
         "contact_email": "ops@example.org", "requested_quota": rows
     });
+    // Registered by the admin: a public registration would wait for its contact phone to sign in.
     let (status, body) =
-        http(register, "POST", "/api/organisations", None, "application/json", &registration.to_string());
+        http(register, "POST", "/api/organisations", Some(admin), "application/json", &registration.to_string());
     assert_eq!(status, 201, "{body}");
     let (org, org_key) = (body["id"].as_i64().unwrap(), body["api_key"].as_str().unwrap().to_owned());
     let (status, _) = http(approve, "POST", "/api/organisations/bulk-approve", Some(admin), "application/json", "{}");
@@ -238,6 +239,28 @@ fn a_batch_interrupted_by_kill_9_completes_after_restart_with_nothing_lost_or_do
     assert_eq!(metric(&server.addr, "surge_passes"), u64::from(rows));
     assert_eq!(metric(&server.addr, "surge_outbox_messages"), u64::from(rows));
     assert!(stop(server).success());
+}
+
+/// Issue 21: `server.public_base_url` defaulted to 127.0.0.1:8080 whatever `--listen` said, so on a first run every
+/// pass link in a text message was dead. Unset, links follow the address Surge listens on, and they open.
+#[test]
+fn pass_links_in_text_messages_open_on_the_address_surge_listens_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let admin = server.admin_key.clone().unwrap();
+    register_approve_upload(&server.addr, &server.addr, &admin, 2);
+    first_pass_from_sms_log(dir.path());
+    let log = std::fs::read_to_string(dir.path().join("sms.log")).unwrap();
+    let body = serde_json::from_str::<Value>(log.lines().next().unwrap()).unwrap()["body"].as_str().unwrap().to_owned();
+    let link = body.split_whitespace().find(|w| w.starts_with("http")).expect("a link in the text").to_owned();
+    let prefix = format!("http://{}/p/", server.addr);
+    assert!(link.starts_with(&prefix), "{link} is not on {prefix}");
+    let path = &link[prefix.len() - 3..];
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.addr).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{}", answer.lines().next().unwrap_or(""));
 }
 
 /// The control code and status index of a pass whose SMS the log gateway wrote.

@@ -100,6 +100,21 @@ impl Principal {
         }
     }
 
+    /// Who registers an organisation: staff (admins, officials) vouch for it; anyone else is the public, whose
+    /// contact phone is confirmed at once only when they signed in with that phone.
+    pub fn registrant<'a>(&'a self, client_address: &'a str) -> surge_app::Registrant<'a> {
+        match self {
+            Self::Key { role: Role::Admin | Role::Official, .. }
+            | Self::Staff { role: Role::Admin | Role::Official, must_change_password: false, .. } => {
+                surge_app::Registrant::Staff
+            }
+            Self::Citizen { phone, .. } => {
+                surge_app::Registrant::Public { client_address, proven_phone: Some(phone.as_str()) }
+            }
+            _ => surge_app::Registrant::Public { client_address, proven_phone: None },
+        }
+    }
+
     /// The lab a results sender may send as: `None` for any (an admin), the key's lab for a lab's key.
     pub fn bound_lab(&self) -> Option<&str> {
         match self {

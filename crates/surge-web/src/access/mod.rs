@@ -5,6 +5,7 @@ pub(crate) mod api;
 pub(crate) mod auth;
 pub(crate) mod pages;
 pub(crate) mod session;
+pub(crate) mod start;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -23,5 +24,5 @@ pub(crate) fn routes<S: Store + Clone + 'static>() -> Router<AppState<S>> {
         .route("/logout", post(pages::logout::<S>))
         .route("/account", get(pages::account_page::<S>))
         .route("/account/password", get(pages::password_page::<S>).post(pages::password_submit::<S>))
-        .route("/", get(|| async { crate::kit::kit_redirect("/account") }))
+        .route("/", get(start::start_page::<S>))
 }

@@ -193,8 +193,18 @@ pub async fn code_submit<S: Store>(
             let title = format!("{} {}", ctx.t("error.prefix"), ctx.t("code.title"));
             ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &title, &body, None)
         }
-        Err(AppError::SignInFailed) => {
-            let errors = vec![("code".to_owned(), ctx.t("code.wrong").to_owned())];
+        Err(e @ (AppError::SignInFailed | AppError::CodeWrong { .. } | AppError::CodeSpent)) => {
+            // Say how many tries are left, and when a code has stopped working, that a new one is needed: the
+            // person was otherwise locked out without being told.
+            let message = match e {
+                AppError::CodeWrong { attempts_left: 0 } => ctx.t("code.last_try").to_owned(),
+                AppError::CodeWrong { attempts_left } => {
+                    ctx.t("code.wrong_left").replace("{n}", &attempts_left.to_string())
+                }
+                AppError::CodeSpent => ctx.t("code.spent").to_owned(),
+                _ => ctx.t("code.wrong").to_owned(),
+            };
+            let errors = vec![("code".to_owned(), message)];
             let body = code_form(&ctx, &query, &phone, &errors);
             let title = format!("{} {}", ctx.t("error.prefix"), ctx.t("code.title"));
             ctx.render(StatusCode::UNAUTHORIZED, &title, &body, None)
@@ -360,7 +370,7 @@ pub async fn password_page<S: Store>(
     headers: HeaderMap,
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
-    let Some(account) = staff_account(&state, &headers).await else { return ctx.refuse("/account/password") };
+    let Some(account) = staff_account(&state, &headers).await else { return ctx.refuse_staff("/account/password") };
     let body = password_form(&ctx, account.must_change_password, &[]);
     let title = ctx.t("password.title");
     ctx.render(StatusCode::OK, title, &body, Some("/account/password"))
@@ -373,7 +383,7 @@ pub async fn password_submit<S: Store>(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let ctx = form_ctx!(state, headers, query, form);
-    let Some(account) = staff_account(&state, &headers).await else { return ctx.refuse("/account/password") };
+    let Some(account) = staff_account(&state, &headers).await else { return ctx.refuse_staff("/account/password") };
     let get = |name: &str| form.get(name).cloned().unwrap_or_default();
     let result = access::change_password(
         &state.store,

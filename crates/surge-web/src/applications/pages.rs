@@ -626,7 +626,7 @@ pub async fn queue_page<S: Store>(State(state): State<AppState<S>>, Query(query)
         return ctx.redirect("/account");
     }
     if ctx.principal.require(&STAFF).is_err() {
-        return ctx.refuse("/applications");
+        return ctx.refuse_staff("/applications");
     }
     let lang = ctx.lang;
     let after = query.get("after").and_then(|a| a.parse().ok());

@@ -59,7 +59,8 @@ pub async fn check<S: Store>(
                 // A health certificate has no Surge status: its verdict, with the business rules, is the answer.
                 let country = &state.config.phone_region;
                 let now = (state.clock)();
-                let verification = surge_app::dcc::verify(&text, trust, &state.dcc_rules, country, "en", now);
+                let rules = state.dcc_rules.read().map(|held| std::sync::Arc::clone(&held)).unwrap_or_default();
+                let verification = surge_app::dcc::verify(&text, trust, &rules, country, "en", now);
                 return Ok((Verified::Dcc(crate::passes::verify_json::dcc_verification_json(&verification)), None));
             }
             text

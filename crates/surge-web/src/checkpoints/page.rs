@@ -202,7 +202,7 @@ pub async fn page<S: Store>(
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
     if ctx.principal.require(&ROLES).is_err() {
-        return ctx.refuse("/checkpoint");
+        return ctx.refuse_staff("/checkpoint");
     }
     let chosen = query.get("checkpoint").and_then(|c| c.parse().ok());
     let body = match form(&state, &ctx, chosen, None).await {
@@ -221,7 +221,7 @@ pub async fn submit<S: Store>(
 ) -> Response {
     let ctx = form_ctx!(state, headers, query, values);
     if ctx.principal.require(&ROLES).is_err() {
-        return ctx.refuse("/checkpoint");
+        return ctx.refuse_staff("/checkpoint");
     }
     let lang = ctx.lang;
     let chosen: Option<i64> = values.get("checkpoint").and_then(|c| c.parse().ok());

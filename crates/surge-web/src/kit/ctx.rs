@@ -110,8 +110,17 @@ impl PageCtx {
 
     /// Anonymous visitors go to sign in and come back; others who may not see the page get a plain refusal.
     pub fn refuse(self, here: &str) -> Response {
+        self.refuse_to(here, "/login")
+    }
+
+    /// As `refuse`, for a page only staff use: anonymous visitors go to the staff sign-in, not the citizens'.
+    pub fn refuse_staff(self, here: &str) -> Response {
+        self.refuse_to(here, "/login/staff")
+    }
+
+    fn refuse_to(self, here: &str, sign_in: &str) -> Response {
         if self.principal == Principal::Anonymous {
-            return self.redirect(&format!("/login?next={}", percent_encode(here)));
+            return self.redirect(&format!("{sign_in}?next={}", percent_encode(here)));
         }
         if self.principal.must_change_password() {
             return self.redirect("/account/password");
@@ -131,9 +140,23 @@ impl PageCtx {
 
 /// The page for something that does not exist, or that the caller may not know exists.
 pub fn not_found(ctx: PageCtx) -> Response {
-    let body = format!("<h1>{}</h1><p>{}</p>", ctx.t("notfound.title"), ctx.t("notfound.body"));
+    not_found_page(ctx, None)
+}
+
+/// The not-found page for an address nothing serves, with the language switch back to the same address.
+pub fn not_found_at(ctx: PageCtx, escaped_path: &str) -> Response {
+    not_found_page(ctx, Some(escaped_path))
+}
+
+fn not_found_page(ctx: PageCtx, switch_path: Option<&str>) -> Response {
+    let body = format!(
+        "<h1>{}</h1><p>{}</p><p><a href=\"/\">{}</a></p>",
+        ctx.t("notfound.title"),
+        ctx.t("notfound.body"),
+        ctx.t("notfound.start")
+    );
     let title = ctx.t("notfound.title");
-    ctx.render(StatusCode::NOT_FOUND, title, &body, None)
+    ctx.render(StatusCode::NOT_FOUND, title, &body, switch_path)
 }
 
 pub fn see_other(location: &str) -> Response {

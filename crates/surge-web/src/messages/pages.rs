@@ -27,7 +27,7 @@ pub async fn messages_page<S: Store>(
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
     if ctx.principal.require(&[Role::Admin, Role::Official]).is_err() {
-        return ctx.refuse("/messages");
+        return ctx.refuse_staff("/messages");
     }
     let lang = ctx.lang;
     let chosen = query.get("state").and_then(|s| MessageState::parse(s));

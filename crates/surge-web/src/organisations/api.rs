@@ -95,7 +95,7 @@ impl From<&OrganisationRecord> for OrganisationOut {
             OrgStatus::Approved { quota } => (Some(*quota), None),
             OrgStatus::Rejected { reason } => (None, Some(reason.clone())),
             OrgStatus::InfoRequested { question } => (None, Some(question.clone())),
-            OrgStatus::InReview => (None, None),
+            OrgStatus::InReview | OrgStatus::AwaitingContact => (None, None),
         };
         Self {
             id: org.id,
@@ -136,7 +136,9 @@ pub struct ScreeningOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Registered {
     id: i64,
-    /// Always `in_review`: an official decides.
+    /// `in_review` when staff registered it or the caller signed in with the contact phone; otherwise
+    /// `contact_unconfirmed` until the contact phone signs in at `/login` with a code texted to it; only then do
+    /// officials see it.
     status: &'static str,
     screening: ScreeningOut,
     /// The organisation admin's API key, shown only here.
@@ -151,6 +153,7 @@ pub struct Registered {
         (status = 429, description = "Too many registrations from this address (10 an hour) or for this contact phone (3 a day)")))]
 pub async fn register<S: Store>(
     State(state): State<AppState<S>>,
+    principal: Principal,
     ClientAddress(address): ClientAddress,
     body: Result<Json<RegisterRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Registered>), ApiError> {
@@ -166,12 +169,12 @@ pub async fn register<S: Store>(
         requested_quota: text_of(&body.requested_quota),
     };
     let key = ApiKey::generate(&mut rand_core::OsRng);
-    let (id, screening) = surge_app::register_from_public(
+    let (id, screening, status) = surge_app::register_from_public(
         &state.store,
         &state.config,
         &input,
         Some(key.hash()),
-        &address,
+        principal.registrant(&address),
         (state.clock)(),
     )
     .await?;
@@ -185,7 +188,7 @@ pub async fn register<S: Store>(
         StatusCode::CREATED,
         Json(Registered {
             id,
-            status: "in_review",
+            status: status.code(),
             screening: ScreeningOut { passed_all_rules: screening.passed_all(), findings },
             api_key: key.reveal().to_owned(),
         }),

@@ -234,7 +234,7 @@ async fn render_org<S: Store>(
                 ));
             }
         }
-        OrgStatus::InReview | OrgStatus::Approved { .. } => {}
+        OrgStatus::InReview | OrgStatus::Approved { .. } | OrgStatus::AwaitingContact => {}
     }
     if staff {
         body.push_str(&findings_table(lang, org));
@@ -600,7 +600,7 @@ pub async fn screening_page<S: Store>(
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
     if ctx.principal.require(&[Role::Admin, Role::Official]).is_err() {
-        return ctx.refuse("/screening");
+        return ctx.refuse_staff("/screening");
     }
     let lang = ctx.lang;
     let get = |name: &str| query.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -644,7 +644,7 @@ pub async fn screening_page<S: Store>(
     };
     let status_current = status.as_deref().unwrap_or("any");
     let mut statuses = option("any", lang.t("queue.any"), Some(status_current));
-    for code in ["in_review", "info_requested", "approved", "rejected"] {
+    for code in ["in_review", "info_requested", "approved", "rejected", "contact_unconfirmed"] {
         statuses.push_str(&option(code, lang.status(code), Some(status_current)));
     }
     let category_current = filter.category.as_deref();
@@ -749,13 +749,13 @@ pub async fn screening_approve<S: Store>(
 ) -> Response {
     let ctx = form_ctx!(state, headers, query, form);
     if ctx.principal.require(&[Role::Admin, Role::Official]).is_err() {
-        return ctx.refuse("/screening");
+        return ctx.refuse_staff("/screening");
     }
     let get = |name: &str| form.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let zone = get("zone").map(|z| z.to_ascii_uppercase());
     match crate::organisations::api::scoped_bulk_approve(&state, &ctx.principal, zone, get("category")).await {
         Ok(ids) => ctx.redirect(&format!("/screening?approved={}", ids.len())),
-        Err(e) if e.status == StatusCode::FORBIDDEN => ctx.refuse("/screening"),
+        Err(e) if e.status == StatusCode::FORBIDDEN => ctx.refuse_staff("/screening"),
         Err(e) => {
             tracing::error!(code = e.code, "bulk approval failed");
             sorry(ctx.lang)

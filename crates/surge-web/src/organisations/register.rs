@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use surge_app::{ApiKey, AppError, Store};
-use surge_domain::{FieldError, RegistrationInput};
+use surge_domain::{FieldError, OrgStatus, RegistrationInput};
 
 use crate::AppState;
 use crate::access::session::ClientAddress;
@@ -123,23 +123,34 @@ pub async fn register_submit<S: Store>(
         &state.config,
         &input,
         Some(key.hash()),
-        &address,
+        ctx.principal.registrant(&address),
         (state.clock)(),
     )
     .await;
     match registered {
-        Ok((id, screening)) => {
+        Ok((id, screening, status)) => {
             state.metrics.organisations_registered.inc();
             let flagged =
                 if screening.passed_all() { String::new() } else { format!("<p>{}</p>", lang.t("done.flagged")) };
+            // From the public, officials see it only once the contact phone has signed in with a texted code.
+            let next = if status == OrgStatus::AwaitingContact {
+                format!(
+                    "<p>{}</p><p><a class=\"button\" href=\"/login?next=/organisations/{id}\">{}</a></p>",
+                    lang.t("done.confirm"),
+                    lang.t("done.signin")
+                )
+            } else {
+                format!(
+                    "<p>{}</p><p><a href=\"/organisations/{id}\">{}</a></p>",
+                    lang.t("done.next"),
+                    lang.t("done.view")
+                )
+            };
             let body = format!(
-                "<div class=\"panel\"><h1>{}</h1><p>{}<br><strong>{id}</strong></p></div>\
-                 <p>{}</p><p><a href=\"/login?next=/organisations/{id}\">{}</a></p>{flagged}\
+                "<div class=\"panel\"><h1>{}</h1><p>{}<br><strong>{id}</strong></p></div>{next}{flagged}\
                  <p>{}</p><p class=\"key\">{}</p>",
                 lang.t("done.title"),
                 lang.t("done.reference"),
-                lang.t("done.next"),
-                lang.t("done.signin"),
                 lang.t("done.key"),
                 escape(key.reveal()),
             );

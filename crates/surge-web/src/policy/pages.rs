@@ -110,7 +110,7 @@ pub async fn page<S: Store>(
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
     if ctx.principal.require(&[Role::Admin, Role::Official]).is_err() {
-        return ctx.refuse("/policy");
+        return ctx.refuse_staff("/policy");
     }
     let (version, document) = match in_force(&state).await {
         Ok(found) => found,
@@ -134,7 +134,7 @@ pub async fn submit<S: Store>(
     let saving = values.get("action").map(String::as_str) == Some("save");
     let roles: &[Role] = if saving { &[Role::Admin] } else { &[Role::Admin, Role::Official] };
     if ctx.principal.require(roles).is_err() {
-        return ctx.refuse("/policy");
+        return ctx.refuse_staff("/policy");
     }
     let lang = ctx.lang;
     let version = match in_force(&state).await {

@@ -96,7 +96,7 @@ pub async fn register_submit<S: Store>(
             let body = format!(
                 "<div class=\"panel\"><h1>{}</h1></div><p>{}</p><p>{}</p>",
                 lang.t("results.registered.title"),
-                lang.t("results.registered.body").replace("{phone}", &escape(&masked)),
+                surge_domain::korean::fill(lang.t("results.registered.body"), &[("phone", &escape(&masked))]),
                 lang.t("results.registered.next"),
             );
             let title = lang.t("results.registered.title");
@@ -123,7 +123,7 @@ pub async fn register_submit<S: Store>(
 pub async fn label_page<S: Store>(State(state): State<AppState<S>>, Query(query): Q, headers: HeaderMap) -> Response {
     let ctx = page_ctx!(state, headers, query);
     if ctx.principal.require(&CLINICAL).is_err() {
-        return ctx.refuse("/results/label");
+        return ctx.refuse_staff("/results/label");
     }
     let lang = ctx.lang;
     let specimen = query.get("specimen").map(|s| s.trim().to_owned()).unwrap_or_default();
@@ -285,7 +285,7 @@ fn reason_words(lang: Lang, code: &str) -> String {
 pub async fn queue_page<S: Store>(State(state): State<AppState<S>>, Query(query): Q, headers: HeaderMap) -> Response {
     let ctx = page_ctx!(state, headers, query);
     if ctx.principal.require(&CLINICAL).is_err() {
-        return ctx.refuse("/results/queue");
+        return ctx.refuse_staff("/results/queue");
     }
     render_queue(&state, ctx, &query, &[]).await
 }
@@ -375,7 +375,7 @@ pub async fn action_submit<S: Store>(
 ) -> Response {
     let ctx = form_ctx!(state, headers, query, form);
     if ctx.principal.require(&CLINICAL).is_err() {
-        return ctx.refuse("/results/queue");
+        return ctx.refuse_staff("/results/queue");
     }
     let lang = ctx.lang;
     let Some(config) = state.results.clone() else { return sorry(lang) };

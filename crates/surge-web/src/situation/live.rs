@@ -219,7 +219,7 @@ pub async fn page<S: Store>(
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
     if ctx.principal.require(&[Role::Admin, Role::Official]).is_err() {
-        return ctx.refuse("/live");
+        return ctx.refuse_staff("/live");
     }
     let lang = ctx.lang;
     let view = state.live.current().scoped(&scope_of(&ctx.principal));

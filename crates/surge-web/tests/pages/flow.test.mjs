@@ -83,6 +83,10 @@ test('the whole bulk flow: register, sign in by code, screen, upload with errors
   await form.getByRole('button', { name: 'Submit registration' }).click();
   assert.equal(await heading(form), 'Registration received');
   const reference = (await form.locator('.panel strong').textContent()).trim();
+  // Issue 20 #16: officials see it only once its contact phone has signed in with a texted code.
+  assert.equal(await form.getByRole('link', { name: 'Confirm your mobile number and sign in' }).count(), 1);
+  await admin.goto(`${surge.base}/screening`);
+  assert.equal(await admin.locator('tbody tr', { hasText: 'Gwangan Medical Supplies' }).count(), 0, 'not before the phone is confirmed');
 
   // Its contact signs in with a code and sees it in review.
   const account = await signInByPhone(citizen, '010-2222-3333', '+821022223333');
@@ -188,20 +192,44 @@ test('sign-in codes are limited per phone, with a page that says so', async () =
   await context.close();
 });
 
-test('a wrong code is refused with the error next to the field', async () => {
-  const context = await browser.newContext({ locale: 'en-GB' });
+// Asks for a sign-in code for a phone; returns the code page, the code texted and a code that is not it.
+async function codePage(context, typed, e164) {
   const page = await context.newPage();
   await page.goto(`${surge.base}/login`);
-  await fill(page, { 'Mobile phone number': '010-6666-7777' });
+  await fill(page, { 'Mobile phone number': typed });
   await page.getByRole('button', { name: 'Send the code' }).click();
-  const code = await signInCode(surge.dir, '+821066667777');
-  const wrong = code === '000000' ? '111111' : '000000';
+  const code = await signInCode(surge.dir, e164);
+  return { page, code, wrong: code === '000000' ? '111111' : '000000' };
+}
+
+test('a wrong code is refused with the error next to the field', async () => {
+  const context = await browser.newContext({ locale: 'en-GB' });
+  const { page, code, wrong } = await codePage(context, '010-6666-7777', '+821066667777');
   await fill(page, { 'Text message code': wrong });
   await page.getByRole('button', { name: 'Continue' }).click();
-  assert.match(await page.locator('#code-error').textContent(), /not right or has expired/);
+  assert.match(await page.locator('#code-error').textContent(), /not right.*4 tries left/);
   await fill(page, { 'Text message code': code });
   await page.getByRole('button', { name: 'Continue' }).click();
   assert.equal(await heading(page), 'Your account');
+  await context.close();
+});
+
+// Issue 21: after five wrong codes the person was locked out without being told.
+test('five wrong codes say that the code no longer works and how to get a new one', async () => {
+  const context = await browser.newContext({ locale: 'en-GB' });
+  const { page, code, wrong } = await codePage(context, '010-6666-8888', '+821066668888');
+  for (const left of [4, 3, 2, 1]) {
+    await fill(page, { 'Text message code': wrong });
+    await page.getByRole('button', { name: 'Continue' }).click();
+    assert.match(await page.locator('#code-error').textContent(), new RegExp(`${left} tries left`));
+  }
+  await fill(page, { 'Text message code': wrong });
+  await page.getByRole('button', { name: 'Continue' }).click();
+  assert.match(await page.locator('#code-error').textContent(), /last try: this code no longer works/);
+  await fill(page, { 'Text message code': code });
+  await page.getByRole('button', { name: 'Continue' }).click();
+  assert.match(await page.locator('#code-error').textContent(), /can no longer be used.*Ask for a new code/);
+  assert.ok(await page.getByRole('link', { name: 'Not received a code? Send a new one' }).count(), 'a way to a new code');
   await context.close();
 });
 
@@ -215,5 +243,19 @@ test('the sign-in pages speak Korean and fit a phone screen', async () => {
   assert.equal(overflow, 0);
   await page.getByRole('link', { name: 'English' }).click();
   assert.equal(await heading(page), 'Sign in with your mobile phone');
+  await context.close();
+});
+
+// Issue 21: staff pages opened while signed out went to the citizens' phone sign-in.
+test('a staff page opened while signed out goes to the staff sign-in and back', async () => {
+  const context = await browser.newContext({ locale: 'en-GB' });
+  const page = await context.newPage();
+  for (const path of ['/screening', '/messages', '/results/queue', '/policy', '/live']) {
+    await page.goto(`${surge.base}${path}`);
+    assert.equal(await heading(page), 'Staff sign in', path);
+    assert.equal(new URL(page.url()).searchParams.get('next'), path, path);
+  }
+  await page.goto(`${surge.base}/apply`);
+  assert.equal(await heading(page), 'Sign in with your mobile phone', 'a citizen page keeps the phone sign-in');
   await context.close();
 });

@@ -46,3 +46,29 @@ fn malformed_templates_are_refused_with_where() {
         }
     }
 }
+
+/// Issue 21: Korean texts read `ABCDE-FGH12이(가) 취소되었습니다`, a placeholder left in.
+#[test]
+fn a_korean_particle_after_a_value_takes_the_form_the_value_needs() {
+    let templates = Templates::builtin();
+    let revoked = |code: &str| templates.render("pass_revoked", "ko", &[("control_code", code), ("reason", "퇴사")]);
+    assert_eq!(revoked("ABCDE-FGH12").unwrap(), "이동 허가증 ABCDE-FGH12가 취소되었습니다: 퇴사", "2 is read 이");
+    assert_eq!(revoked("ABCDE-FGH13").unwrap(), "이동 허가증 ABCDE-FGH13이 취소되었습니다: 퇴사", "3 is read 삼");
+    let reinstated = templates.render("pass_reinstated", "ko", &[("control_code", "ABCDE-FGH1A"), ("reason", "")]);
+    assert!(reinstated.unwrap().contains("ABCDE-FGH1A를 다시"));
+    for (kind, lang, text) in DEFAULTS {
+        if *lang == "ko" {
+            let template = Template::parse(text).unwrap();
+            let values: Vec<(&str, &str)> = template
+                .0
+                .iter()
+                .filter_map(|p| if let Piece::Value(name) = p { Some((name.as_str(), "값")) } else { None })
+                .collect();
+            let rendered = templates.render(kind, lang, &values).unwrap();
+            assert!(
+                !rendered.contains("(가)") && !rendered.contains("(를)") && !rendered.contains("(으)로"),
+                "{rendered}"
+            );
+        }
+    }
+}
