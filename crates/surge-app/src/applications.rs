@@ -31,6 +31,19 @@ pub struct ApplicationConfig {
     pub document_max_bytes: usize,
 }
 
+impl ApplicationConfig {
+    /// The rules a form is checked against at `now`, with validity days in `zone`.
+    pub fn rules(&self, zone: surge_domain::LocalZone, now: OffsetDateTime) -> ApplicationRules<'_> {
+        ApplicationRules {
+            purposes: &self.purposes,
+            zone,
+            today: zone.date_of(now),
+            max_days: self.max_days,
+            max_days_ahead: self.max_days_ahead,
+        }
+    }
+}
+
 impl Default for ApplicationConfig {
     fn default() -> Self {
         Self {
@@ -119,13 +132,7 @@ pub async fn submit_application<S: Access + Applications + AuditLog + Passes, R:
     lang: &str,
     now: OffsetDateTime,
 ) -> Result<Submitted, AppError> {
-    let rules = ApplicationRules {
-        purposes: &config.purposes,
-        today: now.date(),
-        max_days: config.max_days,
-        max_days_ahead: config.max_days_ahead,
-    };
-    let application = validate_application(input, &rules).map_err(AppError::InvalidForm)?;
+    let application = validate_application(input, &config.rules(signer.zone, now)).map_err(AppError::InvalidForm)?;
     if !store.rate_limit(&format!("apply:{phone}"), now, 3600, config.per_hour).await? {
         return Err(AppError::RateLimited { retry_after_seconds: 3600 });
     }

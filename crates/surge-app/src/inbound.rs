@@ -3,8 +3,8 @@
 //! admin account, as the answer names the holder), RESULT with a specimen number and birth date
 //! (registering for a test result). The answer is in the script the text came in: Hangul in, Korean out.
 
-use surge_domain::Phone;
 use surge_domain::notify::{InboundCommand, Templates, parse_command};
+use surge_domain::{LocalZone, Phone};
 use surge_pass::{ControlCode, TrustList, Verifier};
 use time::OffsetDateTime;
 
@@ -12,12 +12,13 @@ use crate::lab::LabStore;
 use crate::outbox::Outbox;
 use crate::{Access, AppError, PassStatus, Passes, Role, StoreError};
 
-/// Acts on a text from `phone` and returns the reply to send back.
+/// Acts on a text from `phone` and returns the reply to send back; dates in it are days of `zone`.
 pub async fn answer_text<S: Outbox + Passes + LabStore + Access>(
     store: &S,
     trust: &TrustList,
     phone: &Phone,
     text: &str,
+    zone: LocalZone,
     now: OffsetDateTime,
 ) -> Result<String, AppError> {
     let templates = Templates::builtin();
@@ -33,7 +34,7 @@ pub async fn answer_text<S: Outbox + Passes + LabStore + Access>(
                 tracing::info!("VERIFY by SMS from an unregistered phone; neutral reply");
                 return Ok(templates.render("verify_unregistered", lang, &[]).unwrap_or_default());
             }
-            return verify(store, trust, &code, lang, now).await;
+            return verify(store, trust, &code, lang, zone, now).await;
         }
         InboundCommand::Stop => {
             store.set_opt_out(phone.as_str(), true, now).await?;
@@ -65,6 +66,7 @@ async fn verify<S: Passes>(
     trust: &TrustList,
     code: &str,
     lang: &str,
+    zone: LocalZone,
     now: OffsetDateTime,
 ) -> Result<String, AppError> {
     let templates = Templates::builtin();
@@ -83,7 +85,7 @@ async fn verify<S: Passes>(
     if pass.status != PassStatus::Valid {
         return Ok(invalid(pass.status.as_str()));
     }
-    let until = (pass.expires - time::Duration::seconds(1)).date().to_string();
+    let until = zone.last_day(pass.expires).to_string();
     let zones = pass.zones.join(", ");
     Ok(templates
         .render("verify_valid", lang, &[("holder", &pass.holder), ("zones", &zones), ("valid_until", &until)])

@@ -82,8 +82,9 @@ pub fn pass_sms_text(
     link: &str,
     control_code: &ControlCode,
     expires: OffsetDateTime,
+    zone: surge_domain::LocalZone,
 ) -> Result<String, TemplateError> {
-    let until = (expires - time::Duration::seconds(1)).date().to_string();
+    let until = zone.last_day(expires).to_string();
     let code = control_code.grouped();
     Templates::builtin().render(
         "pass_issued",
@@ -118,6 +119,8 @@ pub struct PassSigner {
     pub public_base_url: String,
     /// The language of the pass SMS (`en`, `ko`).
     pub sms_language: String,
+    /// The authority's time zone, whose days the SMS names.
+    pub zone: surge_domain::LocalZone,
 }
 
 impl PassSigner {
@@ -166,8 +169,15 @@ impl PassSigner {
                 idempotency_key: format!("pass-issued:{status_index}"),
                 kind: "pass_issued".into(),
                 recipient: request.phone.to_owned(),
-                body: pass_sms_text(&self.sms_language, request.holder, &url, &control_code, request.valid_to)
-                    .map_err(|e| AppError::Signing(e.to_string()))?,
+                body: pass_sms_text(
+                    &self.sms_language,
+                    request.holder,
+                    &url,
+                    &control_code,
+                    request.valid_to,
+                    self.zone,
+                )
+                .map_err(|e| AppError::Signing(e.to_string()))?,
             },
         })
     }

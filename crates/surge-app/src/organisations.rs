@@ -26,6 +26,8 @@ pub struct Config {
     pub max_requested_quota: u32,
     /// Citizens' applications: purposes, limits, documents.
     pub applications: crate::applications::ApplicationConfig,
+    /// The authority's time zone: validity days are its days, and pages show its time.
+    pub zone: surge_domain::LocalZone,
 }
 
 /// Validates the form, screens it against known organisations and stores it for review.
@@ -258,7 +260,8 @@ pub async fn upload_employees<S: Batches + Organisations>(
     let rules = ListRules {
         phone_region: &config.phone_region,
         allowed_zones: &zones,
-        today: now.date(),
+        zone: config.zone,
+        today: config.zone.date_of(now),
         max_days: config.max_pass_days,
     };
     let list = parse_employee_csv(bytes, &rules).map_err(AppError::InvalidFile)?;

@@ -13,7 +13,7 @@ use surge_results::{
     AckCode, ErrorCode, Header, Hl7Error, Interpretation, OruMessage, QueueReason, Route, TestTable, ack, interpret,
     match_identity, parse_oru, read_header, route, split_batch,
 };
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::lab::{LabResultRecord, NewLabMessage, NewLabResult, NewRegistration};
 use crate::{Access, AppError, LabStore, OutboxMessage, PassSigner};
@@ -426,11 +426,6 @@ pub async fn receive_batch<S: LabStore>(
     Ok(answers)
 }
 
-/// A date of birth in any of the common forms (`surge_domain::parse_date_of_birth`), not in the future.
-fn birth_date_of(text: &str, now: OffsetDateTime) -> Result<Date, surge_domain::BirthDateError> {
-    surge_domain::parse_date_of_birth(text, now.date())
-}
-
 /// A patient registers by SMS (`RESULT <sample> <date of birth>`): the phone is the sender's, the names are not
 /// asked, so only the sample number with the date of birth can match.
 pub async fn register_by_sms<S: LabStore>(
@@ -440,7 +435,7 @@ pub async fn register_by_sms<S: LabStore>(
     birth_date: &str,
     now: OffsetDateTime,
 ) -> Result<i64, AppError> {
-    let birth = birth_date_of(birth_date, now).ok();
+    let birth = surge_domain::parse_date_of_birth(birth_date, now.date()).ok();
     let specimen = specimen_id.trim();
     let (Some(birth), true) = (birth, !specimen.is_empty() && specimen.len() <= 64) else {
         return Err(AppError::InvalidForm(vec![FieldError::new(
@@ -505,7 +500,7 @@ pub async fn register_for_results<S: LabStore + Access>(
             errors.push(FieldError::new(field, "invalid", format!("Enter your {what} without line breaks or tabs")));
         }
     }
-    let birth = match birth_date_of(birth_date, now) {
+    let birth = match surge_domain::parse_date_of_birth(birth_date, now.date()) {
         Ok(birth) => Some(birth),
         Err(e) => {
             let code = if e == surge_domain::BirthDateError::InTheFuture { "in_future" } else { "invalid" };

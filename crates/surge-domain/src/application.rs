@@ -5,7 +5,7 @@
 mod tests;
 
 use time::macros::format_description;
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, OffsetDateTime};
 
 use crate::FieldError;
 use crate::employees::zone_ok;
@@ -71,7 +71,8 @@ pub struct Application {
 impl Application {
     /// Days the pass would be valid.
     pub fn days(&self) -> i64 {
-        (self.valid_to - self.valid_from).whole_days()
+        // Rounded, since local days over a daylight-saving change are 23 or 25 hours long.
+        ((self.valid_to - self.valid_from).whole_hours() + 12).div_euclid(24)
     }
 }
 
@@ -79,6 +80,8 @@ impl Application {
 #[derive(Debug, Clone)]
 pub struct ApplicationRules<'a> {
     pub purposes: &'a [Purpose],
+    /// The authority's time zone: a pass is valid from the start of its first local day to the end of its last.
+    pub zone: crate::LocalZone,
     pub today: Date,
     /// The longest validity one pass may have.
     pub max_days: i64,
@@ -176,8 +179,8 @@ pub fn validate_application(
             category: purpose.category.clone(),
             from_zone,
             to_zone,
-            valid_from: from.midnight().assume_utc(),
-            valid_to: to.midnight().assume_utc() + Duration::days(1),
+            valid_from: rules.zone.start_of(from),
+            valid_to: rules.zone.end_of(to),
             holder: holder.to_owned(),
             masked_id,
             vehicle_plate,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, OffsetDateTime};
 
 use crate::Phone;
 
@@ -65,16 +65,17 @@ pub struct ListRules<'a> {
     pub phone_region: &'a str,
     /// Passes may only be for these zones and their sub-zones.
     pub allowed_zones: &'a [String],
+    /// The authority's time zone: a date is a local day, from its start to its end.
+    pub zone: crate::LocalZone,
     pub today: Date,
     /// The longest validity one pass may have.
     pub max_days: i64,
 }
 
-fn parse_time(text: &str, end_of_day: bool) -> Option<OffsetDateTime> {
+fn parse_time(text: &str, end_of_day: bool, zone: crate::LocalZone) -> Option<OffsetDateTime> {
     let text = text.trim();
     if let Ok(date) = Date::parse(text, format_description!("[year]-[month]-[day]")) {
-        let start = date.midnight().assume_utc();
-        return Some(if end_of_day { start + Duration::days(1) } else { start });
+        return Some(if end_of_day { zone.end_of(date) } else { zone.start_of(date) });
     }
     OffsetDateTime::parse(text, &Rfc3339).ok().map(|t| t.replace_nanosecond(0).unwrap_or(t))
 }
@@ -204,8 +205,8 @@ pub fn parse_employee_csv(bytes: &[u8], rules: &ListRules<'_>) -> Result<Employe
                 );
             }
         }
-        let from = parse_time(get("valid_from"), false);
-        let to = parse_time(get("valid_to"), true);
+        let from = parse_time(get("valid_from"), false, rules.zone);
+        let to = parse_time(get("valid_to"), true, rules.zone);
         if from.is_none() {
             bad("valid_from", "must be a date like 2026-03-01".into());
         }
@@ -215,9 +216,11 @@ pub fn parse_employee_csv(bytes: &[u8], rules: &ListRules<'_>) -> Result<Employe
         if let (Some(from), Some(to)) = (from, to) {
             if to <= from {
                 bad("valid_to", "must be on or after valid_from".into());
-            } else if to <= rules.today.midnight().assume_utc() {
+            } else if to <= rules.zone.start_of(rules.today) {
                 bad("valid_to", "is in the past".into());
-            } else if (to - from).whole_days() > rules.max_days {
+            } else if (to - from).whole_hours() > rules.max_days * 24 + 1 {
+                // Counted in hours with one to spare, so that a span over a daylight-saving change of clocks
+                // (a 25-hour day) is not one day too long.
                 bad("valid_to", format!("a pass may be valid for at most {} days", rules.max_days));
             }
         }

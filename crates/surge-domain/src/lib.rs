@@ -8,6 +8,7 @@ mod employees;
 mod field;
 mod kinds;
 pub mod korean;
+mod local_time;
 pub mod mac;
 pub mod notify;
 mod organisation;
@@ -23,6 +24,7 @@ pub use application::{
 pub use employees::{EmployeeList, EmployeeRow, ListRules, MAX_ROWS, RowError, parse_employee_csv, zone_covers};
 pub use field::{BirthDateError, FieldError, is_unsafe_char, parse_date_of_birth};
 pub use kinds::{BatchStatus, FactKind, KeyScope, PassStatus, Role};
+pub use local_time::{LocalZone, UnknownZone};
 pub use organisation::{
     DEFAULT_CATEGORIES, OrgStatus, Registration, RegistrationInput, Transition, TransitionError, validate_registration,
 };

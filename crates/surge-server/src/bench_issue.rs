@@ -85,6 +85,7 @@ async fn measure<S: Store>(store: &S, orgs: usize, passes: usize, backend: &'sta
         max_pass_days: 90,
         max_requested_quota: 100_000,
         applications: surge_app::applications::ApplicationConfig::default(),
+        zone: surge_domain::LocalZone::default(),
     };
     let now = crate::now();
     let mut rng = StdRng::seed_from_u64(1);
@@ -161,6 +162,7 @@ async fn measure<S: Store>(store: &S, orgs: usize, passes: usize, backend: &'sta
             issuer_id: "KR".into(),
             public_base_url: "https://pass.example.org".into(),
             sms_language: "en".into(),
+            zone: surge_domain::LocalZone::default(),
         },
         rng: StdRng::from_rng(rand_core::OsRng).context("seeding")?,
         batch_size: 1000,

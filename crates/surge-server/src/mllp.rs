@@ -167,31 +167,13 @@ pub async fn listen<S: Store + Clone + 'static>(
                             tracing::info!(%peer, "lab connected");
                             connection(stream, None, &store, &config, &counter, &limits).await
                         }
-                        Some(acceptor) => {
-                            match tokio::time::timeout(limits.frame_timeout, acceptor.accept(stream)).await {
-                                Ok(Ok(stream)) => {
-                                    let lab = stream.get_ref().1.peer_certificates().and_then(|c| c.first());
-                                    match lab.and_then(|c| certificate_lab(c)) {
-                                        Some(lab) => {
-                                            tracing::info!(%peer, lab, "lab connected over TLS");
-                                            connection(stream, Some(&lab), &store, &config, &counter, &limits).await
-                                        }
-                                        None => {
-                                            tracing::warn!(%peer, "MLLP over TLS refused: the certificate names no lab (subject CN)");
-                                            Ok(())
-                                        }
-                                    }
-                                }
-                                Ok(Err(e)) => {
-                                    tracing::warn!(%peer, error = %e, "MLLP over TLS refused: the handshake failed");
-                                    Ok(())
-                                }
-                                Err(_) => {
-                                    tracing::warn!(%peer, "MLLP over TLS refused: the handshake did not finish in time");
-                                    Ok(())
-                                }
+                        Some(acceptor) => match handshake(&acceptor, stream, peer, limits.frame_timeout).await {
+                            Some((stream, lab)) => {
+                                tracing::info!(%peer, lab, "lab connected over TLS");
+                                connection(stream, Some(&lab), &store, &config, &counter, &limits).await
                             }
-                        }
+                            None => Ok(()),
+                        },
                     };
                     if let Err(e) = ended {
                         tracing::warn!(%peer, error = %e, "lab connection ended with an error");
@@ -203,6 +185,35 @@ pub async fn listen<S: Store + Clone + 'static>(
                 tracing::warn!(error = %e, "accepting an MLLP connection failed");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
+        }
+    }
+}
+
+/// The TLS handshake, within `timeout`, and the lab the client certificate names (its subject CN); `None`, logged,
+/// when either fails.
+async fn handshake(
+    acceptor: &TlsAcceptor,
+    stream: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
+    timeout: Duration,
+) -> Option<(tokio_rustls::server::TlsStream<tokio::net::TcpStream>, String)> {
+    let stream = match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(e)) => {
+            tracing::warn!(%peer, error = %e, "MLLP over TLS refused: the handshake failed");
+            return None;
+        }
+        Err(_) => {
+            tracing::warn!(%peer, "MLLP over TLS refused: the handshake did not finish in time");
+            return None;
+        }
+    };
+    let lab = stream.get_ref().1.peer_certificates().and_then(|c| c.first()).and_then(|c| certificate_lab(c));
+    match lab {
+        Some(lab) => Some((stream, lab)),
+        None => {
+            tracing::warn!(%peer, "MLLP over TLS refused: the certificate names no lab (subject CN)");
+            None
         }
     }
 }

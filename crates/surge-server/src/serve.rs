@@ -207,6 +207,8 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         // Shown once, on the console of whoever started the service; only its hash is stored.
         println!("admin API key (shown once, keep it safe): {}", key.reveal());
     }
+    let zone = surge_domain::LocalZone::named(&settings.authority.time_zone)
+        .map_err(|e| anyhow::anyhow!("authority.time_zone: {e}"))?;
     let config = Config {
         registry_scheme: RegistryScheme::parse(&settings.authority.registry_scheme).map_err(anyhow::Error::msg)?,
         categories: settings.authority.categories.clone(),
@@ -214,12 +216,14 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         max_pass_days: settings.authority.max_pass_days,
         max_requested_quota: settings.authority.max_requested_quota,
         applications: settings.applications.config()?,
+        zone,
     };
     let signer = PassSigner {
         issuer,
         issuer_id: settings.authority.issuer.clone(),
         public_base_url: settings.server.public_base_url.clone(),
         sms_language: settings.authority.sms_language.clone(),
+        zone,
     };
     let tests = if settings.results.tests_file.is_empty() {
         surge_results::TestTable::seeded()
@@ -256,7 +260,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     let location = settings.lake.location(data_dir);
     let lake = surge_lake_delta::Lake::open_with(&location, settings.lake.storage.clone())
         .with_context(|| format!("opening the lake at {location}"))?;
-    let dashboard = Arc::new(surge_web::Dashboard::default());
+    let dashboard = Arc::new(surge_web::Dashboard::new(zone));
     let live = Arc::new(surge_web::LiveBoard::default());
     let state = AppState {
         store: store.clone(),

@@ -578,6 +578,9 @@ pub struct AuthoritySettings {
     pub max_requested_quota: u32,
     /// The language of pass text messages: `ko` or `en`. Sign-in codes follow the page's language.
     pub sms_language: String,
+    /// The authority's time zone (an IANA name): passes are valid for its days, and pages, texts and CSV files show
+    /// its time; the API writes RFC 3339 times with their offset.
+    pub time_zone: String,
     /// A PEM bundle of EU DCC signer certificates; with it, `POST /api/v1/verify` also verifies `HC1:` codes.
     pub dcc_signer_certs: String,
     /// EU DCC business rules in the EU gateway's format (a JSON array): a file, or an `https://` address they are
@@ -618,6 +621,7 @@ impl Default for Settings {
                 max_pass_days: 90,
                 max_requested_quota: 10_000,
                 sms_language: "ko".into(),
+                time_zone: "Asia/Seoul".into(),
                 dcc_signer_certs: String::new(),
                 dcc_rules: String::new(),
                 dcc_rules_key: String::new(),

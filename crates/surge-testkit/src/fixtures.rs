@@ -18,6 +18,7 @@ pub fn config() -> Config {
         max_pass_days: 90,
         max_requested_quota: 10_000,
         applications: surge_app::applications::ApplicationConfig::default(),
+        zone: surge_domain::LocalZone::default(),
     }
 }
 

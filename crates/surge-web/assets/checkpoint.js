@@ -229,8 +229,33 @@
     return strings.reasons[code] || code;
   }
 
+  // The authority's local time, in the form the server writes it: 2026-12-06 07:04 KST.
+  const localParts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: strings.time_zone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "longOffset",
+  });
+
+  function parts(seconds) {
+    const p = {};
+    for (const part of localParts.formatToParts(new Date(seconds * 1000))) p[part.type] = part.value;
+    return p;
+  }
+
   function date(seconds) {
-    return new Date(seconds * 1000).toISOString().slice(0, 10);
+    const p = parts(seconds);
+    return `${p.year}-${p.month}-${p.day}`;
+  }
+
+  function when(seconds) {
+    const p = parts(seconds);
+    const name = strings.zone_names[p.timeZoneName] || p.timeZoneName.replace("GMT", "UTC");
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${name}`;
   }
 
   // Three verdicts, each in its own colour and words: VALID; NOT VALID with the reason; CANNOT CHECK HERE with
@@ -265,7 +290,7 @@
         [strings.masked_id, outcome.masked_id],
         [strings.zones, outcome.zones.join(", ")],
         [strings.from, date(outcome.not_before)],
-        [strings.until, date(outcome.expires - 1)],
+        [strings.until, `${date(outcome.expires - 1)} ${strings.end_of_day}`],
       ];
       for (const [label, value] of rows) {
         const dt = document.createElement("dt");
@@ -291,7 +316,7 @@
     const waiting = queue().length;
     let text = strings.ready
       .replace("{keys}", String(data.keys.length))
-      .replace("{time}", new Date(data.generated_at * 1000).toISOString().slice(0, 16).replace("T", " "));
+      .replace("{time}", when(data.generated_at));
     if (waiting) text += " " + strings.queued.replace("{n}", String(waiting));
     banner.textContent = text;
     banner.hidden = false;

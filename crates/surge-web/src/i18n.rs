@@ -284,10 +284,6 @@ impl Lang {
                 "This code can no longer be used: it has expired, was already used, or was tried too often. Ask for a new code",
                 "이 코드는 더 이상 쓸 수 없습니다. 만료되었거나 이미 사용했거나 너무 여러 번 틀렸습니다. 새 코드를 받으십시오",
             ),
-            "code.wrong" => (
-                "The code is not right or has expired. Check the text message, or ask for a new code",
-                "코드가 틀렸거나 만료되었습니다. 문자 메시지를 확인하거나 새 코드를 받으십시오",
-            ),
             "staff.title" => ("Staff sign in", "직원 로그인"),
             "staff.username" => ("Username", "아이디"),
             "staff.password" => ("Password", "비밀번호"),
@@ -498,7 +494,6 @@ impl Lang {
             "check.invalid" => ("NOT VALID", "무효"),
             "check.cannot" => ("CANNOT CHECK HERE", "여기서 확인 불가"),
             "check.masked_id" => ("ID (last 4)", "신분증 (끝 4자리)"),
-            "check.expires" => ("Valid until (not including)", "유효 기간 만료 (해당일 제외)"),
             "check.next" => ("Check another pass", "다른 허가증 확인"),
             "reason.revoked" => ("The pass has been revoked", "취소된 허가증입니다"),
             "reason.suspended" => ("The pass is suspended", "사용이 정지된 허가증입니다"),
@@ -550,8 +545,8 @@ impl Lang {
                 "네트워크가 없을 때는 QR 코드를 스캔하거나 허가증 텍스트를 붙여 넣으십시오. 확인 코드 입력은 네트워크가 필요합니다",
             ),
             "check.offline.ready" => (
-                "Ready to check passes with no network: {keys} keys, status list of {time} UTC.",
-                "네트워크 없이 확인할 준비가 되었습니다: 키 {keys}개, {time} UTC 기준 취소 목록.",
+                "Ready to check passes with no network: {keys} keys, status list of {time}.",
+                "네트워크 없이 확인할 준비가 되었습니다: 키 {keys}개, {time} 기준 취소 목록.",
             ),
             // Field names, for the error messages that name them.
             "specimen_id" => ("Number on your sample label", "검체 라벨의 번호"),

@@ -94,7 +94,7 @@ async fn unknown<S: Store>(
     headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if uri.path().starts_with("/api/") || uri.path() == "/healthz" {
+    if uri.path().starts_with("/api/") {
         return axum::http::StatusCode::NOT_FOUND.into_response();
     }
     let query = query.map(|q| q.0).unwrap_or_default();

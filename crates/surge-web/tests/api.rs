@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail by panicking")]
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use axum::Router;
 use axum::body::Body;
@@ -33,10 +34,17 @@ struct TestApp {
     admin: String,
     official: String,
     checkpoint: String,
+    /// The service's clock, in Unix seconds; tests may move it.
+    clock: Arc<AtomicI64>,
     _dir: tempfile::TempDir,
 }
 
 async fn spawn() -> TestApp {
+    spawn_at(surge_domain::LocalZone::default(), NOW).await
+}
+
+/// A service whose authority keeps `zone`'s time, its clock set to `now`.
+async fn spawn_at(zone: surge_domain::LocalZone, now: time::OffsetDateTime) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = surge_store_sqlite::open(&dir.path().join("surge.db")).await.unwrap();
     let mut keys = Vec::new();
@@ -80,13 +88,15 @@ async fn spawn() -> TestApp {
         }],
     };
     let signed = trust.sign(&root).unwrap();
+    let clock = Arc::new(AtomicI64::new(now.unix_timestamp()));
+    let read = clock.clone();
     let state = AppState {
         store: store.clone(),
-        config: Arc::new(config()),
+        config: Arc::new(surge_app::Config { zone, ..config() }),
         trust: Arc::new(trust),
         trust_list: Arc::new(signed),
         metrics: Arc::new(Metrics::default()),
-        clock: Arc::new(|| NOW),
+        clock: Arc::new(move || time::OffsetDateTime::from_unix_timestamp(read.load(Ordering::Relaxed)).unwrap()),
         qr_cache: Arc::default(),
         caches: Arc::new(surge_web::Caches::new()),
         status_signer: Some(Arc::new(surge_web::StatusSigner {
@@ -104,6 +114,7 @@ async fn spawn() -> TestApp {
             issuer_id: "KR-26".into(),
             public_base_url: "http://localhost".into(),
             sms_language: "en".into(),
+            zone,
         })),
         documents_dir: Some(Arc::new(dir.path().join("documents"))),
         dashboard: Arc::default(),
@@ -129,6 +140,7 @@ async fn spawn() -> TestApp {
         admin: keys[0].clone(),
         official: keys[1].clone(),
         checkpoint: keys[2].clone(),
+        clock,
         _dir: dir,
     }
 }
@@ -212,7 +224,8 @@ impl TestApp {
 
     async fn session_for(&self, account_id: i64) -> Caller {
         let token = surge_app::access::SessionToken::generate(&mut rand_core::OsRng);
-        self.store.insert_session(token.hash(), account_id, NOW, NOW + time::Duration::hours(1)).await.unwrap();
+        let now = time::OffsetDateTime::from_unix_timestamp(self.clock.load(Ordering::Relaxed)).unwrap();
+        self.store.insert_session(token.hash(), account_id, now, now + time::Duration::hours(1)).await.unwrap();
         Caller::Session(token.reveal().to_owned())
     }
 
@@ -231,6 +244,7 @@ impl TestApp {
                 issuer_id: "KR-26".into(),
                 public_base_url: "http://localhost".into(),
                 sms_language: "en".into(),
+                zone: surge_domain::LocalZone::default(),
             },
             rng: StdRng::seed_from_u64(3),
             batch_size: 100,
@@ -316,6 +330,7 @@ async fn the_bulk_flow_works_end_to_end_over_http() {
             issuer_id: "KR-26".into(),
             public_base_url: "http://localhost".into(),
             sms_language: "en".into(),
+            zone: surge_domain::LocalZone::default(),
         },
         rng: StdRng::seed_from_u64(3),
         batch_size: 100,
@@ -1381,4 +1396,123 @@ async fn hostile_input_is_refused_with_its_code_and_nothing_is_stored() {
         tried += 1;
     }
     assert!(tried >= 25, "the corpus was read: {tried} cases");
+}
+
+/// Passes issued, verified, shown and texted around local midnight: validity days are the authority's days, in
+/// Seoul and across both of Berlin's daylight-saving changes, and pages show local times.
+#[tokio::test]
+async fn validity_days_are_local_days_around_midnight_and_across_daylight_saving_changes() {
+    use time::macros::datetime;
+    struct Case {
+        zone: &'static str,
+        /// Just after local midnight of `day`.
+        issued: time::OffsetDateTime,
+        day: &'static str,
+        /// The day's first and last second, and the first second after it.
+        first: time::OffsetDateTime,
+        last: time::OffsetDateTime,
+        after: time::OffsetDateTime,
+        shown: &'static str,
+    }
+    let cases = [
+        Case {
+            zone: "Asia/Seoul",
+            issued: datetime!(2026-12-06 00:00:30 +09:00),
+            day: "2026-12-06",
+            first: datetime!(2026-12-05 15:00 UTC),
+            last: datetime!(2026-12-06 14:59:59 UTC),
+            after: datetime!(2026-12-06 15:00 UTC),
+            shown: "2026-12-06 00:00 KST",
+        },
+        // Clocks go forward at 02:00: a 23-hour day.
+        Case {
+            zone: "Europe/Berlin",
+            issued: datetime!(2026-03-29 00:00:30 +01:00),
+            day: "2026-03-29",
+            first: datetime!(2026-03-28 23:00 UTC),
+            last: datetime!(2026-03-29 21:59:59 UTC),
+            after: datetime!(2026-03-29 22:00 UTC),
+            shown: "2026-03-29 00:00 CET",
+        },
+        // Clocks go back at 03:00: a 25-hour day.
+        Case {
+            zone: "Europe/Berlin",
+            issued: datetime!(2026-10-25 00:00:30 +02:00),
+            day: "2026-10-25",
+            first: datetime!(2026-10-24 22:00 UTC),
+            last: datetime!(2026-10-25 22:59:59 UTC),
+            after: datetime!(2026-10-25 23:00 UTC),
+            shown: "2026-10-25 00:00 CEST",
+        },
+    ];
+    for case in cases {
+        let zone = surge_domain::LocalZone::named(case.zone).unwrap();
+        let t = spawn_at(zone, case.issued).await;
+        let at = |when: time::OffsetDateTime| t.clock.store(when.unix_timestamp(), Ordering::Relaxed);
+        let (org, org_key) = t.register("Busan Fresh Foods", "220-81-62517").await;
+        t.json("POST", "/api/organisations/bulk-approve", Some(&t.official), json!({})).await;
+        let header = "name,phone,id_last4,zones,valid_from,valid_to,vehicle_plate\n";
+        let path = format!("/api/organisations/{org}/employees");
+        // Just after local midnight, yesterday is past, though it is still that date in UTC.
+        let yesterday = (zone.date_of(case.issued) - time::Duration::days(1)).to_string();
+        let stale = format!("{header}Kim,010-2000-0001,0001,KR-26,{yesterday},{yesterday},\n");
+        let (status, body, _) = t.call("POST", &path, Some(&org_key), Some(Body::from(stale)), "text/csv").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}: {body}", case.zone);
+        assert_eq!(body["error"]["details"][0]["reason"], "is in the past", "{}", case.zone);
+        let csv = format!("{header}Kim,010-2000-0001,0001,KR-26,{day},{day},\n", day = case.day);
+        let (status, body, _) = t.call("POST", &path, Some(&org_key), Some(Body::from(csv)), "text/csv").await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{}: {body}", case.zone);
+        let mut worker = IssuanceWorker {
+            signer: PassSigner {
+                issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))),
+                issuer_id: "KR-26".into(),
+                public_base_url: "http://localhost".into(),
+                sms_language: "en".into(),
+                zone,
+            },
+            rng: StdRng::seed_from_u64(3),
+            batch_size: 100,
+        };
+        assert_eq!(worker.run_once(&t.store, case.issued).await.unwrap().issued, 1);
+        let pass = t.store.pass_by_status_index(0).await.unwrap();
+        assert_eq!((pass.not_before, pass.expires), (case.first, case.after), "{}", case.zone);
+
+        // The text names the local last day.
+        let texts = t.store.outbox_messages(0, 10).await.unwrap();
+        let text = &texts.iter().find(|(_, m)| m.kind == "pass_issued").unwrap().1.body;
+        assert!(text.ends_with(&format!("Valid until {}.", case.day)), "{}: {text}", case.zone);
+
+        // Checkpoints: valid from the day's first second to its last; outside it once past the five minutes a
+        // checkpoint's clock may be off.
+        let skew = time::Duration::seconds(300);
+        for (when, valid, code) in [
+            (case.first - skew - time::Duration::seconds(1), false, Some("not_yet_valid")),
+            (case.first, true, None),
+            (case.last, true, None),
+            (case.after + skew, false, Some("expired")),
+        ] {
+            at(when);
+            let (_, verdict) = t.json("POST", "/api/v1/verify", Some(&t.checkpoint), json!({"text": pass.token})).await;
+            assert_eq!(verdict["valid"].as_bool(), Some(valid), "{} at {when}: {verdict}", case.zone);
+            let failed = verdict["checks"].as_array().unwrap().iter().find(|c| c["result"] == "fail");
+            assert_eq!(failed.and_then(|c| c["code"].as_str()), code, "{} at {when}", case.zone);
+            if valid {
+                // The API keeps RFC 3339 with its offset.
+                let expires = verdict["pass"]["expires"].as_str().unwrap();
+                let parsed = time::OffsetDateTime::parse(expires, &time::format_description::well_known::Rfc3339);
+                assert_eq!(parsed.ok(), Some(case.after), "{verdict}");
+            }
+        }
+
+        // The holder's page says the local days; the official's message list, the local time.
+        at(case.first);
+        let link = text.split_whitespace().find(|w| w.starts_with("http://")).unwrap();
+        let (_, _, page) = t.call("GET", link.trim_start_matches("http://localhost"), None, None, "").await;
+        assert!(page.contains(&format!("<dd>{}</dd>", case.day)), "{}: {page}", case.zone);
+        assert!(page.contains(&format!("<dd>{} (end of day)</dd>", case.day)), "{}: {page}", case.zone);
+        let official = t.staff(Role::Official, "official").await;
+        let (_, _, messages) = t.call_as("GET", "/messages?lang=en", &official, None, "").await;
+        assert!(messages.contains(case.shown), "{}: {messages}", case.zone);
+        assert!(!messages.contains(" UTC"), "{}: {messages}", case.zone);
+    }
 }

@@ -21,8 +21,39 @@ fn check(input: &ApplicationInput) -> Result<Application, Vec<FieldError>> {
     let purposes = default_purposes();
     validate_application(
         input,
-        &ApplicationRules { purposes: &purposes, today: date!(2026 - 03 - 01), max_days: 14, max_days_ahead: 7 },
+        &ApplicationRules {
+            purposes: &purposes,
+            zone: crate::LocalZone::UTC,
+            today: date!(2026 - 03 - 01),
+            max_days: 14,
+            max_days_ahead: 7,
+        },
     )
+}
+
+#[test]
+fn validity_days_are_the_authority_s_local_days() {
+    let purposes = default_purposes();
+    let in_zone = |zone: &str, from: &str, to: &str| {
+        let zone = crate::LocalZone::named(zone).unwrap();
+        let rules = ApplicationRules {
+            purposes: &purposes,
+            zone,
+            today: date!(2026 - 03 - 01),
+            max_days: 14,
+            max_days_ahead: 60,
+        };
+        validate_application(&ApplicationInput { valid_from: from.into(), valid_to: to.into(), ..input() }, &rules)
+            .expect("valid")
+    };
+    let seoul = in_zone("Asia/Seoul", "2026-03-01", "2026-03-03");
+    assert_eq!(seoul.valid_from, time::macros::datetime!(2026-03-01 00:00 +09:00));
+    assert_eq!(seoul.valid_to, time::macros::datetime!(2026-03-04 00:00 +09:00));
+    // Over Berlin's spring change (29 March) the span is 71 hours, and still three days.
+    let berlin = in_zone("Europe/Berlin", "2026-03-28", "2026-03-30");
+    assert_eq!(berlin.valid_from, time::macros::datetime!(2026-03-28 00:00 +01:00));
+    assert_eq!(berlin.valid_to, time::macros::datetime!(2026-03-31 00:00 +02:00));
+    assert_eq!(berlin.days(), 3);
 }
 
 #[test]

@@ -8,7 +8,39 @@ use super::*;
 const HEADER: &str = "name,phone,id_last4,zones,valid_from,valid_to,vehicle_plate\n";
 
 fn rules<'a>(zones: &'a [String]) -> ListRules<'a> {
-    ListRules { phone_region: "KR", allowed_zones: zones, today: date!(2026 - 03 - 01), max_days: 90 }
+    ListRules {
+        phone_region: "KR",
+        allowed_zones: zones,
+        zone: crate::LocalZone::UTC,
+        today: date!(2026 - 03 - 01),
+        max_days: 90,
+    }
+}
+
+#[test]
+fn list_dates_are_local_days_and_the_longest_span_holds_across_a_clock_change() {
+    let zones = vec!["KR-26".to_owned()];
+    let seoul = ListRules { zone: crate::LocalZone::default(), ..rules(&zones) };
+    let csv = format!("{HEADER}Kim J.,010-1234-5678,123a,KR-26,2026-03-01,2026-03-07,\n");
+    let row = &parse_employee_csv(csv.as_bytes(), &seoul).unwrap().rows[0];
+    assert_eq!(row.valid_from, datetime!(2026-03-01 00:00 +09:00), "from local midnight, not 09:00");
+    assert_eq!(row.valid_to, datetime!(2026-03-08 00:00 +09:00));
+    // Berlin's autumn day is 25 hours: 2026-10-01 to 2026-12-29 is 90 local days and is allowed; one more is not.
+    let berlin = ListRules {
+        zone: crate::LocalZone::named("Europe/Berlin").unwrap(),
+        today: date!(2026 - 09 - 30),
+        ..rules(&zones)
+    };
+    let ninety = format!("{HEADER}Kim J.,010-1234-5678,123a,KR-26,2026-10-01,2026-12-29,\n");
+    assert!(parse_employee_csv(ninety.as_bytes(), &berlin).is_ok());
+    let ninety_one = format!("{HEADER}Kim J.,010-1234-5678,123a,KR-26,2026-10-01,2026-12-30,\n");
+    assert!(parse_employee_csv(ninety_one.as_bytes(), &berlin).is_err());
+    // A list sent at 08:00 in Seoul on 2 March may still end on 2 March; ending on 1 March is in the past.
+    let late = ListRules { today: date!(2026 - 03 - 02), ..seoul };
+    let today = format!("{HEADER}Kim J.,010-1234-5678,123a,KR-26,2026-03-01,2026-03-02,\n");
+    assert!(parse_employee_csv(today.as_bytes(), &late).is_ok());
+    let past = format!("{HEADER}Kim J.,010-1234-5678,123a,KR-26,2026-02-28,2026-03-01,\n");
+    assert!(parse_employee_csv(past.as_bytes(), &late).is_err());
 }
 
 fn errors(csv: &str) -> Vec<String> {

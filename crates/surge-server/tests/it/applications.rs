@@ -45,6 +45,7 @@ async fn world() -> World {
         issuer_id: "KR".into(),
         public_base_url: "https://pass.example.org".into(),
         sms_language: "en".into(),
+        zone: surge_domain::LocalZone::default(),
     };
     World { _dir: dir, store, signer, key, config: ApplicationConfig::default(), rng }
 }
@@ -105,7 +106,9 @@ async fn the_policy_approves_reviews_and_rejects_and_an_approval_issues_a_pass_t
     assert!(verdict.is_valid(), "{:#?}", verdict.checks);
     let claims = verdict.claims.unwrap();
     assert_eq!((claims.pass.purpose.as_str(), claims.pass.category.as_str()), ("medical-emergency", "healthcare"));
-    assert_eq!(claims.expires, NOW.date().midnight().assume_utc() + Duration::days(3), "to the end of the third day");
+    // Validity days are Seoul's: the third day ends at its local midnight.
+    assert_eq!(claims.expires, time::macros::datetime!(2026-03-04 00:00 +09:00), "to the end of the third day");
+    assert_eq!(claims.not_before, time::macros::datetime!(2026-03-01 00:00 +09:00), "from the first day's start");
     let texts = w.store.outbox_messages(0, 10).await.unwrap();
     assert_eq!(texts.len(), 1, "one SMS: the pass itself");
     assert!(texts[0].1.body.starts_with("Kim Minji, your movement pass is ready"), "{}", texts[0].1.body);

@@ -73,6 +73,7 @@ async fn an_organisation_is_screened_approved_and_its_employees_get_passes_that_
             issuer_id: "KR-26".into(),
             public_base_url: "https://pass.example.org/".into(),
             sms_language: "en".into(),
+            zone: surge_domain::LocalZone::default(),
         },
         rng,
         batch_size: 2,

@@ -193,7 +193,7 @@ pub async fn code_submit<S: Store>(
             let title = format!("{} {}", ctx.t("error.prefix"), ctx.t("code.title"));
             ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &title, &body, None)
         }
-        Err(e @ (AppError::SignInFailed | AppError::CodeWrong { .. } | AppError::CodeSpent)) => {
+        Err(e @ (AppError::CodeWrong { .. } | AppError::CodeSpent)) => {
             // Say how many tries are left, and when a code has stopped working, that a new one is needed: the
             // person was otherwise locked out without being told.
             let message = match e {
@@ -201,8 +201,7 @@ pub async fn code_submit<S: Store>(
                 AppError::CodeWrong { attempts_left } => {
                     ctx.t("code.wrong_left").replace("{n}", &attempts_left.to_string())
                 }
-                AppError::CodeSpent => ctx.t("code.spent").to_owned(),
-                _ => ctx.t("code.wrong").to_owned(),
+                _ => ctx.t("code.spent").to_owned(),
             };
             let errors = vec![("code".to_owned(), message)];
             let body = code_form(&ctx, &query, &phone, &errors);

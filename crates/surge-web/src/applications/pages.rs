@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use rand_core::RngCore;
 use surge_app::applications::{in_scope, review_queue};
 use surge_app::{AppError, ApplicationRecord, Role, Store, StoredDocument};
-use surge_domain::{ApplicationInput, ApplicationRules, ApplicationStatus, DocumentKind};
+use surge_domain::{ApplicationInput, ApplicationStatus, DocumentKind};
 use time::OffsetDateTime;
 
 use crate::AppState;
@@ -254,13 +254,7 @@ pub async fn apply_submit<S: Store>(
     let now = (state.clock)();
     let input = input_from(&values);
     // The form is checked before the document is kept, so a refused form leaves no file behind.
-    let rules = ApplicationRules {
-        purposes: &config.purposes,
-        today: now.date(),
-        max_days: config.max_days,
-        max_days_ahead: config.max_days_ahead,
-    };
-    let mut errors = match surge_domain::validate_application(&input, &rules) {
+    let mut errors = match surge_domain::validate_application(&input, &config.rules(signer.zone, now)) {
         Ok(_) => Vec::new(),
         Err(problems) => field_errors(lang, &problems),
     };
@@ -362,24 +356,24 @@ async fn visible<S: Store>(
 
 fn details<S>(state: &AppState<S>, lang: Lang, record: &ApplicationRecord, now: OffsetDateTime) -> String {
     let app = &record.application;
-    let last_day = (app.valid_to - time::Duration::days(1)).date();
+    let zone = state.config.zone;
+    let last_day = zone.last_day(app.valid_to);
     let kind = match &app.vehicle_plate {
         Some(plate) => format!("{} ({})", lang.t("kind.vehicle"), escape(plate)),
         None => lang.t("kind.person").to_owned(),
     };
-    let submitted =
-        format!("{} {:02}:{:02}", record.created_at.date(), record.created_at.hour(), record.created_at.minute());
+    let submitted = zone.display(record.created_at);
     let mut html = format!(
         "<dl><dt>{purpose_l}</dt><dd>{purpose}</dd><dt>{journey_l}</dt><dd>{from} → {to}</dd>\
          <dt>{dates_l}</dt><dd>{start} – {last_day}</dd><dt>{holder_l}</dt><dd>{holder}</dd>\
-         <dt>{id_l}</dt><dd>{masked}</dd><dt>{kind_l}</dt><dd>{kind}</dd><dt>{submitted_l}</dt><dd>{submitted} UTC</dd>",
+         <dt>{id_l}</dt><dd>{masked}</dd><dt>{kind_l}</dt><dd>{kind}</dd><dt>{submitted_l}</dt><dd>{submitted}</dd>",
         purpose_l = lang.t("application.purpose"),
         purpose = escape(&purpose_name(state, lang, &app.purpose)),
         journey_l = lang.t("apply.journey"),
         from = escape(&app.from_zone),
         to = escape(&app.to_zone),
         dates_l = lang.t("application.dates"),
-        start = app.valid_from.date(),
+        start = zone.date_of(app.valid_from),
         holder_l = lang.t("pass.holder"),
         holder = escape(&app.holder),
         id_l = lang.t("check.masked_id"),
@@ -670,8 +664,8 @@ pub async fn queue_page<S: Store>(State(state): State<AppState<S>>, Query(query)
                 purpose = escape(&purpose_name(&state, lang, &app.purpose)),
                 from = escape(&app.from_zone),
                 to = escape(&app.to_zone),
-                start = app.valid_from.date(),
-                end = (app.valid_to - time::Duration::days(1)).date(),
+                start = ctx.zone.date_of(app.valid_from),
+                end = ctx.zone.last_day(app.valid_to),
                 waited = waited(lang, record.created_at, now),
             ));
         }

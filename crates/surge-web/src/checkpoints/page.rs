@@ -74,7 +74,7 @@ async fn form<S: Store>(
 }
 
 /// The words the offline script shows, in the page's language.
-fn offline_strings(lang: Lang) -> String {
+fn offline_strings(lang: Lang, zone: surge_domain::LocalZone, now: time::OffsetDateTime) -> String {
     let reasons: serde_json::Map<String, Value> = [
         "revoked",
         "expired",
@@ -106,6 +106,10 @@ fn offline_strings(lang: Lang) -> String {
         "zones": lang.t("pass.zones"),
         "from": lang.t("pass.from"),
         "until": lang.t("pass.until"),
+        "end_of_day": lang.t("pass.end_of_day"),
+        // Dates and times are the authority's local ones, as on every other page.
+        "time_zone": zone.name(),
+        "zone_names": zone.names_by_offset(now).into_iter().map(|(k, v)| (k, Value::from(v))).collect::<serde_json::Map<_, _>>(),
         "ready": lang.t("check.offline.ready"),
         "queued": lang.t("check.offline.queued"),
         "no_data": lang.t("check.offline.none"),
@@ -195,6 +199,11 @@ pub async fn service_worker() -> Response {
     crate::kit::javascript(include_str!("../../assets/checkpoint-sw.js"))
 }
 
+/// A time as the API writes it (RFC 3339).
+fn wire_time(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
 pub async fn page<S: Store>(
     State(state): State<AppState<S>>,
     Query(query): Query<HashMap<String, String>>,
@@ -206,7 +215,9 @@ pub async fn page<S: Store>(
     }
     let chosen = query.get("checkpoint").and_then(|c| c.parse().ok());
     let body = match form(&state, &ctx, chosen, None).await {
-        Ok(form) => format!("<h1>{}</h1>{form}{}", ctx.t("check.title"), offline_strings(ctx.lang)),
+        Ok(form) => {
+            format!("<h1>{}</h1>{form}{}", ctx.t("check.title"), offline_strings(ctx.lang, ctx.zone, (state.clock)()))
+        }
         Err(response) => return response,
     };
     let title = ctx.t("check.title");
@@ -284,9 +295,10 @@ pub async fn submit<S: Store>(
             zones_l = lang.t("pass.zones"),
             zones = escape(&pass.zones.join(", ")),
             from_l = lang.t("pass.from"),
-            from = pass.not_before.get(..10).unwrap_or(""),
-            until_l = lang.t("check.expires"),
-            until = pass.expires.get(..10).unwrap_or(""),
+            from = wire_time(&pass.not_before).map(|t| ctx.zone.from_text(t)).unwrap_or_default(),
+            until_l = lang.t("pass.until"),
+            until =
+                wire_time(&pass.expires).map(|t| ctx.zone.until_text(t, lang.t("pass.end_of_day"))).unwrap_or_default(),
         ),
         None => String::new(),
     };

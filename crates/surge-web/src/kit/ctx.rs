@@ -20,6 +20,8 @@ pub struct PageCtx {
     pub lang: Lang,
     pub principal: Principal,
     pub csrf: Csrf,
+    /// The authority's time zone, in which every time on a page is shown.
+    pub zone: surge_domain::LocalZone,
     query_lang: bool,
     cookies: Vec<HeaderValue>,
     secure: bool,
@@ -40,6 +42,7 @@ impl PageCtx {
             lang,
             principal,
             csrf: csrf_for(headers, &state.web.csrf_secret),
+            zone: state.config.zone,
             query_lang: query.contains_key("lang"),
             cookies: Vec::new(),
             secure: state.web.secure_cookies,
@@ -54,6 +57,11 @@ impl PageCtx {
 
     pub fn add_cookie(&mut self, value: Option<HeaderValue>) {
         self.cookies.extend(value);
+    }
+
+    /// A time as every page shows one: local, with the zone's name (`2026-12-06 07:04 KST`).
+    pub fn when(&self, t: time::OffsetDateTime) -> String {
+        self.zone.display(t)
     }
 
     pub fn t(&self, key: &str) -> &'static str {

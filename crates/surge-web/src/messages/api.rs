@@ -274,7 +274,15 @@ pub async fn kannel_inbound<S: Store>(
     }
     let phone = Phone::parse(&q.from, &state.config.phone_region)
         .map_err(|reason| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "phone_invalid", reason))?;
-    let reply = surge_app::inbound::answer_text(&state.store, &state.trust, &phone, &q.text, (state.clock)()).await?;
+    let reply = surge_app::inbound::answer_text(
+        &state.store,
+        &state.trust,
+        &phone,
+        &q.text,
+        state.config.zone,
+        (state.clock)(),
+    )
+    .await?;
     Ok((StatusCode::OK, reply))
 }
 

@@ -16,10 +16,6 @@ use crate::kit::escape;
 
 const PAGE: u32 = 50;
 
-fn time_text(t: time::OffsetDateTime) -> String {
-    format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
-}
-
 pub async fn messages_page<S: Store>(
     State(state): State<AppState<S>>,
     Query(query): Query<HashMap<String, String>>,
@@ -98,7 +94,7 @@ pub async fn messages_page<S: Store>(
                 to = escape(&to),
                 state = lang.message_state(m.state.as_str()),
                 attempts = m.attempts,
-                created = time_text(m.created_at),
+                created = ctx.when(m.created_at),
                 failure = escape(m.failure.as_deref().unwrap_or("")),
             ));
         }

@@ -45,15 +45,12 @@ async fn visible_org<S: Store>(
     Ok((ctx, org))
 }
 
-fn date(t: time::OffsetDateTime) -> String {
-    t.date().to_string()
-}
-
 fn status_tag(lang: Lang, status: &OrgStatus) -> String {
     format!("<span class=\"tag {}\">{}</span>", status.code(), lang.status(status.code()))
 }
 
-fn batches_table(lang: Lang, batches: &[BatchRecord]) -> String {
+fn batches_table(ctx: &PageCtx, batches: &[BatchRecord]) -> String {
+    let lang = ctx.lang;
     if batches.is_empty() {
         return format!("<p>{}</p>", lang.t("org.no_batches"));
     }
@@ -71,7 +68,7 @@ fn batches_table(lang: Lang, batches: &[BatchRecord]) -> String {
         html.push_str(&format!(
             "<tr><td><a href=\"/batches/{id}\">{when}</a></td><td>{rows}</td><td>{issued}</td><td>{failed}</td><td>{status}</td></tr>",
             id = b.id,
-            when = date(b.created_at),
+            when = ctx.when(b.created_at),
             rows = b.rows,
             issued = b.issued,
             failed = b.failed,
@@ -209,7 +206,7 @@ async fn render_org<S: Store>(
         used_l = lang.t("org.used"),
         used = org.passes_used,
         reg_l = lang.t("org.registered"),
-        reg = date(org.created_at),
+        reg = ctx.when(org.created_at),
     ));
     match &org.status {
         OrgStatus::Rejected { reason } => body.push_str(&format!(
@@ -258,7 +255,7 @@ async fn render_org<S: Store>(
                 lang.t("org.upload_link")
             ));
         }
-        body.push_str(&batches_table(lang, &batches));
+        body.push_str(&batches_table(&ctx, &batches));
     }
     let title = if errors.is_empty() {
         org.legal_name.clone()

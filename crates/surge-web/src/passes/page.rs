@@ -41,8 +41,7 @@ pub async fn pass_page<S: Store>(
             return (StatusCode::INTERNAL_SERVER_ERROR, Html(sorry)).into_response();
         }
     };
-    let date = |t: time::OffsetDateTime| t.date().to_string();
-    let last_day = pass.expires - time::Duration::seconds(1);
+    let zone = state.config.zone;
     let split = 5.min(pass.control_code.len());
     let code = format!("{}-{}", &pass.control_code[..split], &pass.control_code[split..]);
     // Not valid: no code to show at a checkpoint, but what happened, why, and what to do next.
@@ -73,13 +72,13 @@ pub async fn pass_page<S: Store>(
     let qr = state.qr_cache.get_or_render(pass.status_index, &pass.token);
     let body = format!(
         "<h1>{title}</h1><div class=\"qr\">{qr}</div>\
-         <dl><dt>{holder}</dt><dd>{}</dd><dt>{from}</dt><dd>{}</dd><dt>{until}</dt><dd>{} {end}</dd>\
+         <dl><dt>{holder}</dt><dd>{}</dd><dt>{from}</dt><dd>{}</dd><dt>{until}</dt><dd>{}</dd>\
          <dt>{zones}</dt><dd>{}</dd><dt>{code_label}</dt><dd class=\"code\">{}</dd></dl>\
          <p class=\"noprint\">{show}</p><details class=\"noprint\"><summary>{as_text}</summary>\
          <p class=\"key\" id=\"pass-text\">{}</p></details>",
         escape(&pass.holder),
-        date(pass.not_before),
-        date(last_day),
+        zone.from_text(pass.not_before),
+        zone.until_text(pass.expires, lang.t("pass.end_of_day")),
         escape(&pass.zones.join(", ")),
         escape(&code),
         escape(&pass.token),
@@ -88,7 +87,6 @@ pub async fn pass_page<S: Store>(
         holder = lang.t("pass.holder"),
         from = lang.t("pass.from"),
         until = lang.t("pass.until"),
-        end = lang.t("pass.end_of_day"),
         zones = lang.t("pass.zones"),
         code_label = lang.t("pass.code"),
         show = lang.t("pass.show"),

@@ -261,7 +261,7 @@ async fn certificate_html<S: Store>(
         }
     };
     let until = surge_pass::decode_unverified(&text)
-        .map(|c| (c.expires - time::Duration::seconds(1)).date().to_string())
+        .map(|c| state.config.zone.until_text(c.expires, lang.t("pass.end_of_day")))
         .unwrap_or_default();
     format!(
         "<h3>{title}</h3><p>{lead}</p><div class=\"qr\">{qr}</div><dl><dt>{until_l}</dt><dd>{until}</dd></dl>\

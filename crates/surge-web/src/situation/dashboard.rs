@@ -50,23 +50,31 @@ type Pages = HashMap<String, Rendered>;
 #[derive(Debug)]
 pub struct Dashboard {
     pages: RwLock<Arc<Pages>>,
+    /// The authority's time zone, in which pages say when they were updated.
+    zone: surge_domain::LocalZone,
 }
 
 impl Default for Dashboard {
     fn default() -> Self {
-        let dashboard = Self { pages: RwLock::new(Arc::new(Pages::new())) };
-        dashboard.publish(None, &PlatformFigures::default(), OffsetDateTime::UNIX_EPOCH);
-        dashboard
+        Self::new(surge_domain::LocalZone::default())
     }
 }
 
 const LANGS: [Lang; 2] = [Lang::En, Lang::Ko];
 
 impl Dashboard {
+    pub fn new(zone: surge_domain::LocalZone) -> Self {
+        let dashboard = Self { pages: RwLock::new(Arc::new(Pages::new())), zone };
+        dashboard.publish(None, &PlatformFigures::default(), OffsetDateTime::UNIX_EPOCH);
+        dashboard
+    }
+
     /// Renders every page and its data, then serves them in place of the old ones. Returns how many were rendered.
     pub fn publish(&self, situation: Option<&Situation>, figures: &PlatformFigures, now: OffsetDateTime) -> usize {
         let mut pages = Pages::new();
         let html = "text/html; charset=utf-8";
+        let updated = self.zone.display(now);
+        let now = updated.as_str();
         for lang in LANGS {
             pages.insert(
                 format!("{}:/situation", lang.code()),
@@ -167,13 +175,7 @@ pub async fn place<S: Store>(
 }
 
 /// A place's page in each language, and its figures as CSV and JSON.
-fn insert_place(
-    pages: &mut Pages,
-    s: &Situation,
-    place: &Place,
-    areas: &[(&Place, Option<String>)],
-    now: OffsetDateTime,
-) {
+fn insert_place(pages: &mut Pages, s: &Situation, place: &Place, areas: &[(&Place, Option<String>)], now: &str) {
     let path = format!("/situation/{}", place.path());
     for lang in LANGS {
         let html = render::place_page(lang, s, place, areas, now);

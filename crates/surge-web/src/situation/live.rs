@@ -14,6 +14,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::Stream;
 use surge_app::{KeyScope, Role, Store};
+use surge_domain::LocalZone;
 use tokio::sync::watch;
 
 use crate::AppState;
@@ -119,9 +120,9 @@ impl LiveBoard {
     }
 }
 
-fn time_text(ms: i64) -> String {
+fn time_text(ms: i64, zone: LocalZone) -> String {
     match time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) {
-        Ok(t) => format!("{} {:02}:{:02}:{:02} UTC", t.date(), t.hour(), t.minute(), t.second()),
+        Ok(t) => zone.display(t),
         Err(_) => "—".into(),
     }
 }
@@ -190,7 +191,7 @@ fn counts_html(view: &LiveView, lang: Lang) -> String {
     html
 }
 
-fn alerts_html(view: &LiveView, lang: Lang) -> String {
+fn alerts_html(view: &LiveView, lang: Lang, zone: LocalZone) -> String {
     if view.alerts.is_empty() {
         return format!("<p>{}</p>", lang.t("live.no_alerts"));
     }
@@ -200,7 +201,7 @@ fn alerts_html(view: &LiveView, lang: Lang) -> String {
             "<li><strong>{}</strong> ({}, {}): {}</li>",
             rule_text(&alert.rule, lang),
             escape(&alert.subject),
-            time_text(alert.at_ms),
+            time_text(alert.at_ms, zone),
             escape(&alert.detail),
         ));
     }
@@ -208,8 +209,8 @@ fn alerts_html(view: &LiveView, lang: Lang) -> String {
     html
 }
 
-fn updated_text(view: &LiveView) -> String {
-    view.watermark_ms.map_or_else(|| "—".to_owned(), time_text)
+fn updated_text(view: &LiveView, zone: LocalZone) -> String {
+    view.watermark_ms.map_or_else(|| "—".to_owned(), |ms| time_text(ms, zone))
 }
 
 pub async fn page<S: Store>(
@@ -232,11 +233,11 @@ pub async fn page<S: Store>(
         title = lang.t("live.title"),
         lead = lang.t("live.lead"),
         updated_label = lang.t("live.updated"),
-        updated = updated_text(&view),
+        updated = updated_text(&view, ctx.zone),
         refresh = lang.t("live.refresh"),
         counts = counts_html(&view, lang),
         alerts_title = lang.t("live.alerts"),
-        alerts = alerts_html(&view, lang),
+        alerts = alerts_html(&view, lang, ctx.zone),
     );
     ctx.render(StatusCode::OK, lang.t("live.title"), &body, Some("/live"))
 }
@@ -253,6 +254,7 @@ pub async fn events<S: Store>(
         return StatusCode::FORBIDDEN.into_response();
     }
     let lang = ctx.lang;
+    let zone = ctx.zone;
     let scope = Arc::new(scope_of(&ctx.principal));
     let mut rx = state.live.tx.subscribe();
     // The view the page was rendered with may be old by the time this connects: it is sent first.
@@ -264,8 +266,8 @@ pub async fn events<S: Store>(
             let view = rx.borrow_and_update().scoped(&scope);
             let update = LiveUpdate {
                 counts: counts_html(&view, lang),
-                alerts: alerts_html(&view, lang),
-                updated: updated_text(&view),
+                alerts: alerts_html(&view, lang, zone),
+                updated: updated_text(&view, zone),
             };
             let event = Event::default()
                 .event("live")

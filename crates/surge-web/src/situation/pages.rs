@@ -8,7 +8,6 @@ use std::fmt::Write as _;
 use surge_app::facts::PlatformFigures;
 use surge_lake::csv_field;
 use surge_lake::situation::{Latest, Place, Situation};
-use time::OffsetDateTime;
 
 use super::chart::{DailyChart, daily_chart, figure, moving_average};
 use crate::i18n::Lang;
@@ -50,15 +49,14 @@ fn sources(lang: Lang, situation: &Situation) -> String {
     )
 }
 
-fn stamp(lang: Lang, situation: &Situation, latest: Option<time::Date>, now: OffsetDateTime) -> String {
+fn stamp(lang: Lang, situation: &Situation, latest: Option<time::Date>, updated: &str) -> String {
     let day = latest.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned());
     format!(
-        "<p class=\"hint\">{up_to} {day}. {source}: {attribution}. {updated} {at} UTC.</p>",
+        "<p class=\"hint\">{up_to} {day}. {source}: {attribution}. {updated_l} {updated}.</p>",
         up_to = lang.t("situation.up_to"),
         source = lang.t("situation.source"),
         attribution = escape(&situation.attribution),
-        updated = lang.t("situation.updated"),
-        at = format_args!("{} {:02}:{:02}", now.date(), now.hour(), now.minute()),
+        updated_l = lang.t("situation.updated"),
     )
 }
 
@@ -172,7 +170,7 @@ fn elsewhere(lang: Lang, situation: &Situation, place: &Place) -> String {
 }
 
 /// `/situation`: the regions compared, the platform's figures, the sources.
-pub fn index_page(lang: Lang, situation: Option<&Situation>, figures: &PlatformFigures, now: OffsetDateTime) -> String {
+pub fn index_page(lang: Lang, situation: Option<&Situation>, figures: &PlatformFigures, now: &str) -> String {
     let title = lang.t("situation.title");
     let mut body = format!("<h1>{title}</h1>");
     match situation {
@@ -206,7 +204,7 @@ pub fn place_page(
     situation: &Situation,
     place: &Place,
     areas: &[(&Place, Option<String>)],
-    now: OffsetDateTime,
+    now: &str,
 ) -> String {
     let latest = place.latest();
     let path = format!("/situation/{}", place.path());

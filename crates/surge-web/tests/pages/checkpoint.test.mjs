@@ -168,6 +168,8 @@ test('with the network cut, the page still verifies a pass issued before, refuse
   const banner = page.locator('#offline-status');
   await banner.waitFor();
   assert.match(await banner.textContent(), /Ready to check passes with no network: 1 keys/);
+  // In the authority's local time (Asia/Seoul by default), named as the server names it, not UTC.
+  assert.match(await banner.textContent(), /status list of \d{4}-\d\d-\d\d \d\d:\d\d KST\./);
 
   // The same pass was checked in Seoul a few minutes ago; Busan is too far for the time between.
   const seoul = (await api(surge.base, 'GET', '/api/v1/checkpoints', { key: surge.adminKey })).checkpoints.find((c) => c.name === 'Seoul station');
@@ -190,6 +192,7 @@ test('with the network cut, the page still verifies a pass issued before, refuse
   assert.match(await verdict.textContent(), /^VALID.*without the network/);
   assert.equal(await verdict.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(0, 112, 60)');
   assert.match(await page.locator('#offline-result dl').textContent(), /Kim Minji.*4321.*KR-26/s);
+  assert.match(await page.locator('#offline-result dl').textContent(), /Valid until\d{4}-\d\d-\d\d \(end of day\)/);
 
   await fill(page, { 'Control code or pass text': texts[1] });
   await page.getByRole('button', { name: 'Check' }).click();
