@@ -4,7 +4,7 @@
 use rand_core::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
 use surge_domain::notify::{TemplateError, Templates};
-use surge_pass::{ControlCode, Issuer, Pass, PassClaims, PassId, PassKind};
+use surge_pass::{ControlCode, Pass, PassClaims, PassId, PassKind};
 
 use time::{Duration, OffsetDateTime};
 
@@ -112,7 +112,8 @@ pub struct PassRequest<'a> {
 /// Signs passes with the authority's key and writes the holder's SMS.
 #[derive(Debug, Clone)]
 pub struct PassSigner {
-    pub issuer: Issuer,
+    /// The key that signs now; swapped when keys rotate.
+    pub issuer: crate::keys::SigningSlot,
     /// The authority id written as each pass's issuer.
     pub issuer_id: String,
     /// Where holders open their pass: `{base}/p/{status_index}/{token}`.

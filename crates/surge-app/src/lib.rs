@@ -10,6 +10,7 @@ mod error;
 pub mod facts;
 pub mod inbound;
 mod issuance;
+pub mod keys;
 pub mod lab;
 pub mod messages;
 pub mod organisations;

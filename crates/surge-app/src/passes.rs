@@ -118,3 +118,59 @@ pub async fn status_feed<S: Passes>(
 pub async fn status_list_len<S: Passes>(store: &S) -> Result<u64, AppError> {
     Ok(store.status_list_len().await?)
 }
+
+/// The passes issued to a holder's phone, newest first: what a worker whose text was deleted signs in to find.
+pub async fn holder_passes<S: Passes>(store: &S, phone: &str) -> Result<Vec<PassRecord>, AppError> {
+    Ok(store.passes_of_phone(phone, 50).await?)
+}
+
+/// One of the holder's own passes (another phone's is `NotFound`, not `Forbidden`: it says nothing of others).
+pub async fn holder_pass<S: Passes>(store: &S, phone: &str, status_index: u64) -> Result<PassRecord, AppError> {
+    let pass = store.pass_by_status_index(status_index).await?;
+    if pass.phone != phone {
+        return Err(AppError::NotFound);
+    }
+    Ok(pass)
+}
+
+/// Texts a holder their pass again, with a new link: the old link, which may sit in a lost phone, opens it no more.
+/// Only a valid pass is sent, at most three times an hour.
+#[expect(clippy::too_many_arguments, reason = "who asks, for which pass, in which language, and the service's parts")]
+pub async fn resend_pass_text<S: Passes + crate::Access, R: rand_core::RngCore + rand_core::CryptoRng>(
+    store: &S,
+    signer: &crate::PassSigner,
+    rng: &mut R,
+    actor: &str,
+    phone: &str,
+    status_index: u64,
+    lang: &str,
+    now: OffsetDateTime,
+) -> Result<(), AppError> {
+    let pass = holder_pass(store, phone, status_index).await?;
+    if pass.status != PassStatus::Valid || !pass.active || pass.expires <= now {
+        return Err(AppError::Conflict);
+    }
+    if !store.rate_limit(&format!("resend:{status_index}"), now, 3600, 3).await? {
+        return Err(AppError::RateLimited { retry_after_seconds: 3600 });
+    }
+    let link = LinkToken::generate(rng);
+    let url = format!("{}/p/{status_index}/{link}", signer.public_base_url.trim_end_matches('/'));
+    let code = surge_pass::ControlCode::parse(&pass.control_code).map_err(|e| AppError::Signing(e.to_string()))?;
+    let body = crate::pass_sms_text(lang, &pass.holder, &url, &code, pass.expires, signer.zone)
+        .map_err(|e| AppError::Signing(e.to_string()))?;
+    let sms = OutboxMessage {
+        // A new link each time: each text is its own message.
+        idempotency_key: format!("pass-resent:{status_index}:{}", hex::encode(&link.hash()[..8])),
+        kind: "pass_issued".into(),
+        recipient: phone.to_owned(),
+        body,
+    };
+    let audit = AuditEntry {
+        actor: actor.to_owned(),
+        action: "pass.resent".into(),
+        subject: format!("pass:{status_index}"),
+        detail: "a new link; the old one no longer opens the pass".into(),
+    };
+    store.relink_pass(status_index, link.hash(), &sms, &audit, now).await?;
+    Ok(())
+}

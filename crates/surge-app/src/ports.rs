@@ -175,6 +175,24 @@ pub trait Passes: Send + Sync {
         sms: Option<&OutboxMessage>,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
+    /// The passes issued to this phone (E.164), newest first, at most `limit`: the holder's own list.
+    fn passes_of_phone(
+        &self,
+        phone: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<PassRecord>, StoreError>> + Send;
+
+    /// Gives the pass a new link, so the old one opens it no more, and queues the text carrying it, with the audit
+    /// entry, in one transaction.
+    fn relink_pass(
+        &self,
+        status_index: u64,
+        link_hash: [u8; 32],
+        sms: &OutboxMessage,
+        audit: &AuditEntry,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Status changes after `since`, in order, at most `limit`.
     fn status_changes(
         &self,

@@ -78,17 +78,12 @@ impl SignedHead {
         }
     }
 
-    /// The head, once its signature checks with the pass key in `key_dir`.
-    fn open(&self, key_dir: &Path) -> anyhow::Result<ChainHead> {
+    /// The head, once its signature checks with the pass key it names, among this service's pass keys (signing,
+    /// next or retired: heads signed before a rotation still check).
+    fn open(&self, data_dir: &Path) -> anyhow::Result<ChainHead> {
         anyhow::ensure!(self.format == HEAD_FORMAT, "the head's format is {:?}, not {HEAD_FORMAT}", self.format);
-        let public = files::read_public(key_dir)?;
-        anyhow::ensure!(
-            public.kid == self.kid,
-            "the head was signed with key {}, not this service's pass key {} ({})",
-            self.kid,
-            public.kid,
-            key_dir.display()
-        );
+        let public = crate::pass_keys::public_by_kid(data_dir, &self.kid)
+            .with_context(|| format!("the head was signed with key {}, not one of this service's", self.kid))?;
         let hash: [u8; 32] = hex::decode(&self.hash)
             .ok()
             .and_then(|h| h.try_into().ok())
@@ -183,7 +178,7 @@ async fn verify<S: Store>(store: &S, format: &str, head: Option<&Path>, data_dir
         None if recorded.is_file() => last_head(&recorded)?,
         None => None,
     };
-    let head = signed.map(|s| s.open(&data_dir.join("keys").join("pass"))).transpose()?;
+    let head = signed.map(|s| s.open(data_dir)).transpose()?;
 
     const PAGE: u32 = 10_000;
     let (mut prev, mut next_seq, mut count) = (GENESIS, 1i64, 0u64);

@@ -158,7 +158,7 @@ async fn measure<S: Store>(store: &S, orgs: usize, passes: usize, backend: &'sta
     let key = SigningKey::generate(Algorithm::Ed25519, &mut rand_core::OsRng);
     let mut worker = IssuanceWorker {
         signer: PassSigner {
-            issuer: Issuer::new(key.clone()),
+            issuer: Issuer::new(key.clone()).into(),
             issuer_id: "KR".into(),
             public_base_url: "https://pass.example.org".into(),
             sms_language: "en".into(),

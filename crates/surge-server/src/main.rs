@@ -18,6 +18,7 @@ mod live;
 mod mllp;
 mod notify_cmd;
 mod pass_cmd;
+mod pass_keys;
 mod serve;
 mod settings;
 mod stream_cmd;

@@ -10,6 +10,7 @@ use anyhow::Context;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use surge_app::access::AccessPolicy;
+use surge_app::keys::{KeyAdmin, KeyStep, KeyUse, RotationPolicy};
 use surge_app::{ApiKey, Config, IssuanceWorker, KeyScope, NewApiKey, PassSigner, Role, Store};
 use surge_domain::RegistryScheme;
 use surge_domain::audit::AuditEntry;
@@ -17,12 +18,11 @@ use surge_notify::{
     KannelConfig, KannelGateway, LogGateway, NotifyWorker, Route, SmppConfig, SmppGateway, SmppReceipt, WebhookConfig,
     WebhookGateway, WorkerConfig,
 };
-use surge_pass::{Algorithm, Issuer, TrustList};
 use surge_web::{AppState, Metrics, WebConfig};
 use tokio::sync::watch;
 
 use crate::Outcome;
-use crate::files::{self, Role as KeyRole};
+use crate::pass_keys::PassKeys;
 use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
@@ -81,47 +81,25 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
 }
 
-/// The pass key and trust root under `DATA_DIR/keys`, made on first start, and a freshly signed trust list.
-///
-/// Keys are made only when the store has never been started (`started_before` false). A key missing later is
-/// refused: a new pass key would silently make every pass already issued fail `unknown_kid`.
-fn authority_keys(data_dir: &Path, issuer: &str, started_before: bool) -> anyhow::Result<(Issuer, Vec<u8>)> {
-    let keys = data_dir.join("keys");
-    let now = crate::now();
-    for (dir, role) in [("trust-root", KeyRole::TrustRoot), ("pass", KeyRole::Pass)] {
-        let path = keys.join(dir);
-        let private = path.join(files::PRIVATE_FILE);
-        if private.exists() {
-            continue;
-        }
-        if started_before {
-            anyhow::bail!(
-                "{} is missing, but this service has been started before (its database has admin accounts or \
-                 keys), so passes were signed with the key that file held. Restore the whole directory {} from \
-                 your backup and start again. Surge does not make a new key here: every pass already issued would \
-                 stop verifying. To start over with new keys on purpose, make them with `surge keys generate \
-                 --role {} --out {}` and tell every holder and checkpoint.",
-                private.display(),
-                path.display(),
-                dir,
-                path.display(),
-            );
-        }
-        let public = crate::keys_cmd::generate_key_dir(&path, Algorithm::Ed25519, role, issuer, 365, now)?;
-        tracing::info!(kid = %public.kid, role = ?role, "generated authority key");
-    }
-    let root = files::read_key_dir(&keys.join("trust-root"))?;
-    let pass = files::read_key_dir(&keys.join("pass"))?;
-    let list = TrustList {
-        issuer: pass.public.issuer.clone(),
-        sequence: now.unix_timestamp().max(0) as u64,
-        issued_at: now,
-        root: root.key.verifying_key(),
-        keys: vec![pass.public.trusted_key()?],
+/// Records an automatic key change in the audit log.
+async fn audit_key_step<S: Store>(store: &S, keys: &PassKeys, step: KeyStep) -> anyhow::Result<()> {
+    let action = match step {
+        KeyStep::Nothing => return Ok(()),
+        KeyStep::Announce => "pass_key.announced",
+        KeyStep::Rotate => "pass_key.rotated",
     };
-    let signed = list.sign(&root.key)?;
-    files::write_trust(&data_dir.join("trust.json"), &signed)?;
-    Ok((Issuer::new(pass.key), signed))
+    let kid = match step {
+        KeyStep::Announce => keys.keys()?.into_iter().find(|k| k.key_use == KeyUse::Next).map(|k| k.kid),
+        _ => Some(keys.signing.key().kid().to_hex()),
+    };
+    let entry = AuditEntry {
+        actor: "system".into(),
+        action: action.into(),
+        subject: format!("key:{}", kid.unwrap_or_default()),
+        detail: "on schedule".into(),
+    };
+    store.append_audit(&entry, crate::now()).await?;
+    Ok(())
 }
 
 /// The DCC signer certificates named in the settings, if any.
@@ -152,7 +130,12 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     let settings = &settings;
     // First start is a store with neither admin accounts nor admin keys: both are made just below.
     let started_before = store.count_accounts(Role::Admin).await? > 0 || store.count_api_keys(Role::Admin).await? > 0;
-    let (issuer, trust_list) = authority_keys(data_dir, &settings.authority.issuer, started_before)?;
+    let (keys, step) =
+        PassKeys::open(data_dir, &settings.authority.issuer, started_before, RotationPolicy::default(), crate::now())?;
+    let keys = Arc::new(keys);
+    if let Some(step) = step {
+        audit_key_step(&store, &keys, step).await?;
+    }
     let receipt_secret = receipt_secret(data_dir)?;
     let rule_source =
         crate::dcc_rules::RuleSource::new(&settings.authority.dcc_rules, &settings.authority.dcc_rules_key, data_dir)?;
@@ -162,11 +145,10 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         dcc_rules.clone(),
         Duration::from_secs(settings.authority.dcc_rules_refresh_minutes.max(1) * 60),
     ));
-    // The pass key also signs the status list; read again, as the issuance worker owns the first copy.
-    let status_key = files::read_key_dir(&data_dir.join("keys").join("pass"))?;
-    // The same key signs the audit log's heads.
-    let head_key = status_key.key.clone();
-    let status_signer = surge_web::StatusSigner { issuer: status_key.public.issuer.clone(), key: status_key.key };
+    // The pass key also signs the status list and the audit log's heads: whichever key signs passes now.
+    let status_signer =
+        surge_web::StatusSigner { issuer: settings.authority.issuer.clone(), key: keys.signing.clone() };
+    let head_key = keys.signing.clone();
     if store.count_accounts(Role::Admin).await? == 0 {
         let (_, password) = surge_app::access::create_staff_account(
             &store,
@@ -219,7 +201,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         zone,
     };
     let signer = PassSigner {
-        issuer,
+        issuer: keys.signing.clone(),
         issuer_id: settings.authority.issuer.clone(),
         public_base_url: settings.server.public_base_url.clone(),
         sms_language: settings.authority.sms_language.clone(),
@@ -265,8 +247,8 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     let state = AppState {
         store: store.clone(),
         config: Arc::new(config),
-        trust: Arc::new(TrustList::from_signed(&trust_list, None)?),
-        trust_list: Arc::new(trust_list),
+        trust: keys.trust.clone(),
+        keys: Some(keys.clone() as Arc<dyn surge_app::keys::KeyAdmin>),
         metrics: metrics.clone(),
         clock: Arc::new(crate::now),
         qr_cache: Arc::default(),
@@ -398,12 +380,30 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
                 };
                 if seq.is_some() && seq != published {
                     let now = crate::now().unix_timestamp();
-                    match crate::audit_cmd::publish_head(&store, &head_key, &data_dir, now).await {
+                    match crate::audit_cmd::publish_head(&store, &head_key.key(), &data_dir, now).await {
                         Ok(head) => published = Some(head.seq),
                         Err(e) => tracing::warn!(error = %e, "publishing the audit log's head failed"),
                     }
                 }
                 tokio::time::sleep(AUDIT_HEAD_EVERY).await;
+            }
+        })
+    };
+    // Keys rotate on schedule while the service runs: checked hourly.
+    let key_rotation = {
+        let (store, keys) = (store.clone(), keys.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                match keys.due(crate::now()) {
+                    Ok(Some(step)) => {
+                        if let Err(e) = audit_key_step(&store, &keys, step).await {
+                            tracing::warn!(error = %e, "recording a key change in the audit log failed");
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::error!(error = %e, "rotating the pass key failed; the current key still signs"),
+                }
             }
         })
     };
@@ -429,8 +429,11 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     status_feed.abort();
     retention.abort();
     audit_heads.abort();
+    key_rotation.abort();
     // One last head, so that the log as it stands at the stop is recorded.
-    if let Err(e) = crate::audit_cmd::publish_head(&store, &head_key, data_dir, crate::now().unix_timestamp()).await {
+    if let Err(e) =
+        crate::audit_cmd::publish_head(&store, &head_key.key(), data_dir, crate::now().unix_timestamp()).await
+    {
         tracing::warn!(error = %e, "publishing the audit log's head at the stop failed");
     }
     dashboard_task.abort();

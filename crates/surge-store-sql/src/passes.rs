@@ -186,6 +186,44 @@ where
         Ok(seq)
     }
 
+    async fn passes_of_phone(&self, phone: &str, limit: u32) -> Result<Vec<PassRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM passes WHERE phone = $1 ORDER BY status_index DESC LIMIT $2",
+            crate::rows::PASS_COLUMNS
+        );
+        let rows = sqlx::query(&sql)
+            .bind(phone)
+            .bind(i64::from(limit.clamp(1, 1000)))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db)?;
+        rows.iter().map(crate::rows::pass).collect()
+    }
+
+    async fn relink_pass(
+        &self,
+        status_index: u64,
+        link_hash: [u8; 32],
+        sms: &OutboxMessage,
+        audit: &AuditEntry,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let changed = sqlx::query("UPDATE passes SET link_hash = $1 WHERE status_index = $2")
+            .bind(&link_hash[..])
+            .bind(status_index as i64)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if D::rows_affected(&changed) == 0 {
+            return Err(StoreError::NotFound);
+        }
+        crate::outbox::insert::<D>(&mut tx, sms, now).await?;
+        crate::audit::append::<D>(&mut tx, audit, now).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
     async fn status_changes(&self, since: i64, limit: u32) -> Result<Vec<StatusChange>, StoreError> {
         let rows =
             sqlx::query("SELECT seq, status_index, status, at FROM revocations WHERE seq > $1 ORDER BY seq LIMIT $2")

@@ -47,6 +47,7 @@ macro_rules! conformance_tests {
             stuck_messages_are_requeued_and_opt_outs_are_listed,
             history_lists_newest_first_and_purging_keeps_the_counts,
             pass_status_changes_are_kept_fed_and_final_once_revoked,
+            a_holder_finds_their_own_passes_and_a_new_link_replaces_the_old,
             the_audit_log_chains_every_decision_and_verifies,
             scans_at_far_checkpoints_in_too_little_time_raise_an_alert,
             policy_versions_grow_and_the_newest_is_in_force,
@@ -871,6 +872,36 @@ pub async fn pass_status_changes_are_kept_fed_and_final_once_revoked<S: Store>(s
     let summary: Vec<(u64, PassStatus)> = feed.iter().map(|c| (c.status_index, c.status)).collect();
     assert_eq!(summary, vec![(0, PassStatus::Suspended), (0, PassStatus::Revoked)]);
     assert_eq!(store.status_changes(s1, 10).await.unwrap().len(), 1, "since a sequence number");
+}
+
+/// Issue 21: a worker whose text was deleted signs in and finds their passes; a resent text carries a new link
+/// and the old one opens the pass no more.
+pub async fn a_holder_finds_their_own_passes_and_a_new_link_replaces_the_old<S: Store>(store: &S) {
+    let org = approved_org(store, "A", "1111111119", 10).await;
+    store.create_batch(org, [7; 32], &employees(0, 2), NOW).await.unwrap();
+    drain(store).await;
+    let mine = store.passes_of_phone("+821010000000", 50).await.unwrap();
+    assert_eq!(mine.iter().map(|p| (p.status_index, p.holder.as_str())).collect::<Vec<_>>(), vec![(0, "Employee 0")]);
+    assert!(store.passes_of_phone("+821099999999", 50).await.unwrap().is_empty());
+    let sms = |key: &str| OutboxMessage {
+        idempotency_key: key.into(),
+        kind: "pass_issued".into(),
+        recipient: "+821010000000".into(),
+        body: "again".into(),
+    };
+    let (_, outbox_before) = store.counts().await.unwrap();
+    store.relink_pass(0, [9; 32], &sms("pass-resent:0:a"), &audit(), NOW).await.unwrap();
+    assert_eq!(store.pass_by_link(0, [9; 32]).await.unwrap().holder, "Employee 0");
+    store.relink_pass(0, [8; 32], &sms("pass-resent:0:b"), &audit(), NOW).await.unwrap();
+    assert!(matches!(store.pass_by_link(0, [9; 32]).await, Err(StoreError::NotFound)), "the old link is dead");
+    assert_eq!(store.pass_by_link(0, [8; 32]).await.unwrap().status_index, 0);
+    assert_eq!(store.counts().await.unwrap().1, outbox_before + 2, "each new link is texted");
+    // No such pass: nothing is queued.
+    assert!(matches!(
+        store.relink_pass(99, [7; 32], &sms("pass-resent:99:a"), &audit(), NOW).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.counts().await.unwrap().1, outbox_before + 2);
 }
 
 pub async fn the_audit_log_chains_every_decision_and_verifies<S: Store>(store: &S) {

@@ -837,6 +837,84 @@ impl Lang {
                 "You cannot decide on an organisation you belong to. Another official must decide it.",
                 "소속 기관은 결정할 수 없습니다. 다른 담당 공무원이 결정해야 합니다.",
             ),
+            "keys.title" => ("Pass keys", "허가증 서명 키"),
+            "keys.lead" => (
+                "New passes are signed with key {kid}. The next key takes over on {at}; it is published in the trust list two weeks before, so that offline checkpoints learn it first.",
+                "새 허가증을 서명하는 키: {kid}. 다음 키가 {at}에 서명을 넘겨받습니다. 오프라인 검문소가 미리 알 수 있도록 2주 전에 신뢰 목록에 게시됩니다.",
+            ),
+            "keys.key" => ("Key", "키"),
+            "keys.use" => ("Use", "용도"),
+            "keys.from" => ("Signs from", "서명 시작"),
+            "keys.until" => ("Signs until", "서명 종료"),
+            "keys.action" => ("Action", "작업"),
+            "keys.use.signing" => ("Signs new passes", "새 허가증 서명 중"),
+            "keys.use.next" => ("Published, signs next", "게시됨, 다음에 서명"),
+            "keys.use.retired" => ("Retired, still verifies", "사용 종료, 검증은 계속"),
+            "keys.use.withdrawn" => ("Withdrawn", "폐기됨"),
+            "keys.withdraw" => ("Withdraw", "폐기"),
+            "keys.rotate.title" => ("Rotate now", "지금 교체"),
+            "keys.rotate.lead" => (
+                "A new key signs new passes from now. Passes already issued keep verifying. Checkpoints that work offline must download the new trust list before they can check the new passes.",
+                "지금부터 새 키로 새 허가증을 서명합니다. 이미 발급된 허가증은 계속 유효합니다. 오프라인으로 확인하는 검문소는 새 허가증을 확인하기 전에 새 신뢰 목록을 내려받아야 합니다.",
+            ),
+            "keys.rotate.button" => ("Rotate the pass key now", "서명 키 지금 교체"),
+            "keys.trust.title" => ("Trust list for checkpoints", "검문소용 신뢰 목록"),
+            "keys.trust.lead" => (
+                "The signed list of keys checkpoints trust. Checkpoint phones download it themselves when they are online; download it here to load it into other verifiers.",
+                "검문소가 신뢰하는 키의 서명된 목록입니다. 검문소 휴대전화는 온라인일 때 스스로 내려받습니다. 다른 검증 장치에 넣으려면 여기서 내려받으십시오.",
+            ),
+            "keys.trust.download" => ("Download the trust list (trust.json)", "신뢰 목록 내려받기 (trust.json)"),
+            "keys.done.rotated" => (
+                "The pass key was rotated. New passes are signed with the new key.",
+                "서명 키를 교체했습니다. 새 허가증은 새 키로 서명합니다.",
+            ),
+            "keys.done.withdrawn" => (
+                "The key was withdrawn. Passes it signed no longer verify.",
+                "키를 폐기했습니다. 이 키로 서명한 허가증은 더 이상 유효하지 않습니다.",
+            ),
+            "keys.withdraw.title" => ("Withdraw key {kid}", "키 {kid} 폐기"),
+            "keys.withdraw.warning" => (
+                "Every pass signed with this key stops verifying: online at once, and at offline checkpoints once they download the new trust list. Holders will need new passes. Do this only if the key may be compromised.",
+                "이 키로 서명한 모든 허가증이 더 이상 유효하지 않게 됩니다. 온라인 확인에서는 즉시, 오프라인 검문소에서는 새 신뢰 목록을 내려받은 뒤부터입니다. 소지자는 새 허가증이 필요합니다. 키가 유출되었을 수 있을 때만 하십시오.",
+            ),
+            "keys.withdraw.signing" => (
+                "This key signs new passes now: a new key takes over first, so passes can still be issued.",
+                "이 키는 지금 새 허가증을 서명하고 있습니다. 먼저 새 키가 서명을 넘겨받으므로 허가증은 계속 발급할 수 있습니다.",
+            ),
+            "keys.withdraw.reason" => ("Why is the key withdrawn?", "키를 폐기하는 이유"),
+            "keys.withdraw.reason.hint" => ("This goes into the audit log.", "감사 기록에 남습니다."),
+            "keys.withdraw.button" => ("Withdraw the key", "키 폐기"),
+            "keys.withdraw.cancel" => ("Cancel", "취소"),
+            "account.keys" => ("Pass keys", "허가증 서명 키"),
+            "pass.list.title" => ("Your passes", "내 허가증"),
+            "pass.list.none" => {
+                ("No pass has been issued to this mobile number.", "이 휴대전화 번호로 발급된 허가증이 없습니다.")
+            }
+            "pass.list.valid" => ("Valid", "유효"),
+            "pass.list.not_yet" => ("Not yet valid", "아직 유효 기간 전"),
+            "pass.list.ended" => ("Ended", "기간 종료"),
+            "pass.list.suspended" => ("Suspended", "정지됨"),
+            "pass.list.revoked" => ("Withdrawn", "취소됨"),
+            "pass.list.back" => ("Back to your account", "내 계정으로 돌아가기"),
+            "pass.resend.title" => ("Lost the text message?", "문자 메시지를 잃어버렸습니까?"),
+            "pass.resend.lead" => (
+                "We can text this pass to your phone again, with a new link. The old link will stop working.",
+                "이 허가증을 새 링크와 함께 휴대전화로 다시 보내 드립니다. 이전 링크는 더 이상 열리지 않습니다.",
+            ),
+            "pass.resend.button" => ("Text me this pass again", "허가증 문자 다시 받기"),
+            "pass.resend.done" => (
+                "We have texted the pass to your phone again. The old link no longer opens it.",
+                "허가증을 휴대전화로 다시 보냈습니다. 이전 링크는 더 이상 열리지 않습니다.",
+            ),
+            "pass.resend.limit" => (
+                "This pass has been texted 3 times in the last hour. Try again in an hour, or show this page at the checkpoint.",
+                "지난 1시간 동안 이 허가증을 3번 보냈습니다. 1시간 뒤에 다시 시도하거나 검문소에서 이 화면을 보여 주십시오.",
+            ),
+            "pass.resend.not_valid" => {
+                ("Only a valid pass can be texted again.", "유효한 허가증만 다시 보낼 수 있습니다.")
+            }
+            "account.live" => ("Live checkpoint counts", "실시간 검문 현황"),
+            "account.situation" => ("Situation dashboard", "상황 대시보드"),
             _ => ("", ""),
         };
         self.pick(en, ko)
@@ -854,6 +932,7 @@ impl Lang {
                 "생년월일을 1985-07-14처럼 연, 월, 일 순서로 입력하십시오 (1985.07.14도 됩니다)"
             }
             ("birth_date", "in_future") => "생년월일은 미래 날짜일 수 없습니다",
+            ("reason", "required") => "키를 폐기하는 이유를 500자 이내로 입력하십시오",
             _ => "",
         };
         if !ko.is_empty() {

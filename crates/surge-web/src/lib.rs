@@ -11,6 +11,7 @@ mod applications;
 mod checkpoints;
 mod error;
 mod i18n;
+mod keys;
 mod messages;
 mod metrics;
 mod openapi;
@@ -44,10 +45,11 @@ pub use situation::live::{LiveAlert, LiveBoard, LiveRow, LiveView};
 pub struct AppState<S> {
     pub store: S,
     pub config: Arc<Config>,
-    /// The signed trust list (COSE bytes) that checkpoints download.
-    pub trust_list: Arc<Vec<u8>>,
-    /// The same list, read, for verifying passes online.
-    pub trust: Arc<surge_pass::TrustList>,
+    /// The trust list: signed, for checkpoints to download, and read, for verifying passes online; swapped when
+    /// keys rotate.
+    pub trust: surge_app::keys::TrustSlot,
+    /// The authority's pass keys, for the admin's keys page; `None` shows none.
+    pub keys: Option<Arc<dyn surge_app::keys::KeyAdmin>>,
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
     pub qr_cache: Arc<QrCache>,
@@ -115,6 +117,7 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .merge(results::routes())
         .merge(messages::routes())
         .merge(policy::routes())
+        .merge(keys::routes())
         .merge(situation::routes())
         .fallback(unknown::<S>)
         .layer(axum::middleware::from_fn(error::json_errors))

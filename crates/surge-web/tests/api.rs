@@ -93,14 +93,14 @@ async fn spawn_at(zone: surge_domain::LocalZone, now: time::OffsetDateTime) -> T
     let state = AppState {
         store: store.clone(),
         config: Arc::new(surge_app::Config { zone, ..config() }),
-        trust: Arc::new(trust),
-        trust_list: Arc::new(signed),
+        trust: surge_app::keys::TrustSlot::new(signed).unwrap(),
+        keys: None,
         metrics: Arc::new(Metrics::default()),
         clock: Arc::new(move || time::OffsetDateTime::from_unix_timestamp(read.load(Ordering::Relaxed)).unwrap()),
         qr_cache: Arc::default(),
         caches: Arc::new(surge_web::Caches::new()),
         status_signer: Some(Arc::new(surge_web::StatusSigner {
-            key: SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2)),
+            key: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))).into(),
             issuer: "KR-26".into(),
         })),
         web: Arc::new(WebConfig {
@@ -110,7 +110,7 @@ async fn spawn_at(zone: surge_domain::LocalZone, now: time::OffsetDateTime) -> T
             ..WebConfig::default()
         }),
         signer: Some(Arc::new(PassSigner {
-            issuer: surge_pass::Issuer::new(pass_key.clone()),
+            issuer: surge_pass::Issuer::new(pass_key.clone()).into(),
             issuer_id: "KR-26".into(),
             public_base_url: "http://localhost".into(),
             sms_language: "en".into(),
@@ -134,7 +134,7 @@ async fn spawn_at(zone: surge_domain::LocalZone, now: time::OffsetDateTime) -> T
         })),
     };
     TestApp {
-        trust_list: state.trust_list.to_vec(),
+        trust_list: state.trust.current().signed.clone(),
         app: router(state),
         store,
         admin: keys[0].clone(),
@@ -240,7 +240,7 @@ impl TestApp {
         assert_eq!(status, StatusCode::ACCEPTED);
         let mut worker = IssuanceWorker {
             signer: PassSigner {
-                issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))),
+                issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))).into(),
                 issuer_id: "KR-26".into(),
                 public_base_url: "http://localhost".into(),
                 sms_language: "en".into(),
@@ -326,7 +326,7 @@ async fn the_bulk_flow_works_end_to_end_over_http() {
 
     let mut worker = IssuanceWorker {
         signer: PassSigner {
-            issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))),
+            issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))).into(),
             issuer_id: "KR-26".into(),
             public_base_url: "http://localhost".into(),
             sms_language: "en".into(),
@@ -1464,7 +1464,7 @@ async fn validity_days_are_local_days_around_midnight_and_across_daylight_saving
         assert_eq!(status, StatusCode::ACCEPTED, "{}: {body}", case.zone);
         let mut worker = IssuanceWorker {
             signer: PassSigner {
-                issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))),
+                issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))).into(),
                 issuer_id: "KR-26".into(),
                 public_base_url: "http://localhost".into(),
                 sms_language: "en".into(),

@@ -41,7 +41,7 @@ async fn world() -> World {
     let mut rng = StdRng::seed_from_u64(5);
     let key = SigningKey::generate(Algorithm::Ed25519, &mut rng);
     let signer = PassSigner {
-        issuer: Issuer::new(key.clone()),
+        issuer: Issuer::new(key.clone()).into(),
         issuer_id: "KR".into(),
         public_base_url: "https://pass.example.org".into(),
         sms_language: "en".into(),

@@ -69,7 +69,7 @@ async fn an_organisation_is_screened_approved_and_its_employees_get_passes_that_
     let key = SigningKey::generate(Algorithm::Ed25519, &mut rng);
     let mut worker = IssuanceWorker {
         signer: PassSigner {
-            issuer: Issuer::new(key.clone()),
+            issuer: Issuer::new(key.clone()).into(),
             issuer_id: "KR-26".into(),
             public_base_url: "https://pass.example.org/".into(),
             sms_language: "en".into(),

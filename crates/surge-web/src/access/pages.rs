@@ -433,10 +433,22 @@ pub async fn account_page<S: Store>(State(state): State<AppState<S>>, Query(quer
                 body.push_str(&format!("<li><a href=\"/applications\">{}</a></li>", ctx.t("applications.title")));
                 body.push_str(&format!("<li><a href=\"/messages\">{}</a></li>", ctx.t("messages.title")));
                 body.push_str(&format!("<li><a href=\"/policy\">{}</a></li>", ctx.t("policy.title")));
+                body.push_str(&format!("<li><a href=\"/live\">{}</a></li>", ctx.t("account.live")));
+                body.push_str(&format!("<li><a href=\"/situation\">{}</a></li>", ctx.t("account.situation")));
+            }
+            if *role == Role::Admin {
+                body.push_str(&format!("<li><a href=\"/admin/keys\">{}</a></li>", ctx.t("account.keys")));
             }
             body.push_str(&format!("<li><a href=\"/account/password\">{}</a></li></ul>", ctx.t("password.title")));
         }
         Principal::Citizen { phone, .. } => {
+            match crate::passes::holder::holder_list(&state, &ctx, phone).await {
+                Ok(list) => body.push_str(&list),
+                Err(e) => {
+                    tracing::error!(error = %e, "listing a holder's passes failed");
+                    return sorry(ctx.lang);
+                }
+            }
             match crate::applications::pages::citizen_list(&state, ctx.lang, phone).await {
                 Ok(list) => body.push_str(&list),
                 Err(e) => {

@@ -84,7 +84,7 @@ pub async fn check<S: Store>(
         _ => return Err(unprocessable("text_or_control_code", "send either \"text\" (EP1:…) or \"control_code\"")),
     };
     let now = (state.clock)();
-    let verification = Verifier::new(&state.trust).verify(&text, now, zone);
+    let verification = Verifier::new(&state.trust.current().list).verify(&text, now, zone);
     let mut answer = crate::passes::verify_json::verification_json(&verification);
     // A pass with a good signature was issued by this authority; its status index is its own. Statuses come from
     // memory, kept current from the feed, so a check costs no database read.

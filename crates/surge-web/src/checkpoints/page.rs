@@ -161,8 +161,9 @@ pub async fn offline_data<S: Store>(
     principal.require(&ROLES)?;
     state.caches.refresh_statuses(&state.store).await?;
     let now = (state.clock)();
-    let keys = state
-        .trust
+    let trust = state.trust.current();
+    let keys = trust
+        .list
         .active_keys()
         .map(|k| OfflineKey {
             kid: k.kid().to_hex(),
@@ -177,7 +178,7 @@ pub async fn offline_data<S: Store>(
         .collect();
     let statuses = state.caches.not_valid().into_iter().map(|(index, status)| (index, status.as_str())).collect();
     let body = OfflineData {
-        issuer: state.trust.issuer.clone(),
+        issuer: trust.list.issuer.clone(),
         generated_at: now.unix_timestamp(),
         keys,
         statuses,

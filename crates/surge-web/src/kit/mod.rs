@@ -76,7 +76,7 @@ input:focus,select:focus,a:focus,button:focus{outline:3px solid #fd0;outline-off
 input[aria-invalid=true]{border-color:#d4351c}.error-summary{border:5px solid #d4351c;padding:1rem;margin:1rem 0}\
 .error-summary a{color:#d4351c;font-weight:700}.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\
 button,a.button{font:inherit;background:#00703c;color:#fff;border:0;padding:.6rem 1rem;box-shadow:0 2px 0 #002d18;cursor:pointer}\
-a.button{display:inline-block;text-decoration:none}\
+button.danger{background:#d4351c;box-shadow:0 2px 0 #55150b}a.button{display:inline-block;text-decoration:none}\
 .panel{background:#00703c;color:#fff;padding:1.5rem;text-align:center}.key{font-family:monospace;word-break:break-all;background:#f3f2f1;padding:.5rem}\
 .chart{width:100%;height:auto;max-width:40rem}.chart .bar{fill:#1d70b8}.chart .line{stroke:#d4351c;stroke-width:2}\
 .chart .grid{stroke:#b1b4b6;stroke-width:.5}.chart .tick{font-size:11px;fill:#505a5f}\

@@ -276,7 +276,7 @@ pub async fn kannel_inbound<S: Store>(
         .map_err(|reason| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "phone_invalid", reason))?;
     let reply = surge_app::inbound::answer_text(
         &state.store,
-        &state.trust,
+        &state.trust.current().list,
         &phone,
         &q.text,
         state.config.zone,

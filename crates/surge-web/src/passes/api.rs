@@ -157,7 +157,7 @@ pub struct TrustListOut {
 pub async fn trust_list<S: Store>(State(state): State<AppState<S>>) -> Json<TrustListOut> {
     Json(TrustListOut {
         format: "surge-trust-list/1",
-        signed: base64::engine::general_purpose::STANDARD.encode(state.trust_list.as_slice()),
+        signed: base64::engine::general_purpose::STANDARD.encode(&state.trust.current().signed),
     })
 }
 

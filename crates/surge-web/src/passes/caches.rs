@@ -12,7 +12,8 @@ use surge_app::{ApiKeyRecord, AppError, PassStatus, Store};
 const KEY_TTL: Duration = Duration::from_secs(2);
 
 /// A signed status list: the change sequence and length it was built for, and its bytes.
-type Published = (i64, u64, std::sync::Arc<Vec<u8>>);
+/// A status list as signed: its sequence, length, signing key and bytes.
+type Published = (i64, u64, surge_pass::Kid, std::sync::Arc<Vec<u8>>);
 
 #[derive(Debug, Default)]
 pub struct Caches {
@@ -102,7 +103,8 @@ impl Caches {
 /// The key and issuer that sign status lists (the authority's pass key).
 #[derive(Debug)]
 pub struct StatusSigner {
-    pub key: surge_pass::SigningKey,
+    /// The pass key's slot: status lists are signed by whichever key signs passes now.
+    pub key: surge_app::keys::SigningSlot,
     pub issuer: String,
 }
 
@@ -123,8 +125,9 @@ impl Caches {
         let seq = self.status_seq.load(Ordering::Acquire).max(0);
         {
             let published = self.published.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some((s, l, bytes)) = published.as_ref() {
-                if *s == seq && *l == len {
+            if let Some((s, l, kid, bytes)) = published.as_ref() {
+                // Signed again after the keys rotate: the old key may have been withdrawn.
+                if *s == seq && *l == len && *kid == signer.key.key().kid() {
                     return Ok(bytes.clone());
                 }
             }
@@ -139,9 +142,11 @@ impl Caches {
             }
         }
         list.set_sequence(seq as u64);
-        let file = list.publish(&signer.key, &signer.issuer, now, None).map_err(|e| e.to_string())?;
+        let key = signer.key.key();
+        let file = list.publish(&key, &signer.issuer, now, None).map_err(|e| e.to_string())?;
         let bytes = std::sync::Arc::new(file.to_bytes().map_err(|e| e.to_string())?);
-        *self.published.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((seq, len, bytes.clone()));
+        *self.published.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((seq, len, key.kid(), bytes.clone()));
         Ok(bytes)
     }
 }

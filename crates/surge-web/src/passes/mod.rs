@@ -3,6 +3,7 @@
 
 pub(crate) mod api;
 pub(crate) mod caches;
+pub(crate) mod holder;
 mod page;
 pub(crate) mod verify_json;
 
@@ -20,4 +21,6 @@ pub(crate) fn routes<S: Store + Clone + 'static>() -> Router<AppState<S>> {
         .route("/api/v1/revocations", get(api::revocations::<S>))
         .route("/api/v1/status-list", get(api::status_list::<S>))
         .route("/p/{index}/{token}", get(page::pass_page::<S>))
+        .route("/account/passes/{index}", get(holder::page::<S>))
+        .route("/account/passes/{index}/resend", post(holder::resend::<S>))
 }

@@ -41,6 +41,14 @@ pub async fn pass_page<S: Store>(
             return (StatusCode::INTERNAL_SERVER_ERROR, Html(sorry)).into_response();
         }
     };
+    let (title, body) = pass_body(&state, lang, &pass);
+    let html = layout(lang, title, &body, Some(&path));
+    with_lang_cookie(query.get("lang"), lang, Html(html).into_response())
+}
+
+/// The pass as its holder sees it, by its link or signed in: the title and the page's body. A pass that is not
+/// valid shows no code to present.
+pub(crate) fn pass_body<S>(state: &AppState<S>, lang: Lang, pass: &surge_app::PassRecord) -> (&'static str, String) {
     let zone = state.config.zone;
     let split = 5.min(pass.control_code.len());
     let code = format!("{}-{}", &pass.control_code[..split], &pass.control_code[split..]);
@@ -66,8 +74,7 @@ pub async fn pass_page<S: Store>(
             lang.t("pass.code"),
             escape(&code),
         );
-        let html = layout(lang, lang.t(title), &body, Some(&path));
-        return with_lang_cookie(query.get("lang"), lang, Html(html).into_response());
+        return (lang.t(title), body);
     }
     let qr = state.qr_cache.get_or_render(pass.status_index, &pass.token);
     let body = format!(
@@ -91,6 +98,5 @@ pub async fn pass_page<S: Store>(
         code_label = lang.t("pass.code"),
         show = lang.t("pass.show"),
     );
-    let html = layout(lang, lang.t("pass.title"), &body, Some(&path));
-    with_lang_cookie(query.get("lang"), lang, Html(html).into_response())
+    (lang.t("pass.title"), body)
 }
