@@ -127,18 +127,35 @@ fn time_text(ms: i64, zone: LocalZone) -> String {
     }
 }
 
-/// A scope in words: `zone:KR-26` is "Zone KR-26", `checkpoint:3` "Checkpoint 3".
-fn place_text(scope: &str, lang: Lang) -> String {
+/// Checkpoint names by id, read when a page or its live feed opens, for rows that name a checkpoint.
+type Names = HashMap<i64, String>;
+
+async fn checkpoint_names<S: Store>(state: &AppState<S>) -> Names {
+    match state.store.checkpoints().await {
+        Ok(checkpoints) => checkpoints.into_iter().map(|c| (c.id, format!("{} ({})", c.name, c.zone))).collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "reading checkpoint names failed; rows show their numbers");
+            Names::new()
+        }
+    }
+}
+
+/// A scope in words: `zone:KR-26` is "Zone KR-26", `checkpoint:3` the checkpoint's name and zone; a scan with no
+/// checkpoint or zone says so rather than "Checkpoint 0" or "Zone —".
+fn place_text(scope: &str, lang: Lang, names: &Names) -> String {
     let (kind, name) = scope.split_once(':').unwrap_or(("", scope));
-    let kind = match (kind, lang) {
-        ("zone", Lang::Ko) => "구역",
-        ("zone", _) => "Zone",
-        ("checkpoint", Lang::Ko) => "검문소",
-        ("checkpoint", _) => "Checkpoint",
-        _ => "",
-    };
-    let name = if name.is_empty() { "—" } else { name };
-    format!("{kind} {}", escape(name))
+    match kind {
+        "checkpoint" => match name.parse::<i64>().ok().and_then(|id| names.get(&id)) {
+            Some(named) => escape(named),
+            None if name.is_empty() || name.parse::<i64>().is_ok_and(|id| id <= 0) => {
+                lang.t("live.no_checkpoint").to_owned()
+            }
+            None => format!("{} {}", lang.t("live.checkpoint"), escape(name)),
+        },
+        "zone" if name.is_empty() => lang.t("live.no_zone").to_owned(),
+        "zone" => format!("{} {}", lang.t("live.zone"), escape(name)),
+        _ => escape(scope),
+    }
 }
 
 /// A measure in words.
@@ -157,7 +174,7 @@ fn rule_text(rule: &str, lang: Lang) -> &'static str {
     }
 }
 
-fn counts_html(view: &LiveView, lang: Lang) -> String {
+fn counts_html(view: &LiveView, lang: Lang, names: &Names) -> String {
     let late = format!("<p>{} <strong id=\"live-late\">{}</strong></p>", lang.t("live.late"), view.late_total());
     if view.rows.is_empty() {
         return format!("<p>{}</p>{late}", lang.t("live.none"));
@@ -182,7 +199,7 @@ fn counts_html(view: &LiveView, lang: Lang) -> String {
             row.hour,
             scope = escape(&row.scope),
             measure = escape(&row.measure),
-            place = place_text(&row.scope, lang),
+            place = place_text(&row.scope, lang, names),
             what = measure_text(&row.measure, lang),
         ));
     }
@@ -224,6 +241,7 @@ pub async fn page<S: Store>(
     }
     let lang = ctx.lang;
     let view = state.live.current().scoped(&scope_of(&ctx.principal));
+    let names = checkpoint_names(&state).await;
     let body = format!(
         "<div class=\"wide\"><h1>{title}</h1><p>{lead}</p>\
          <p>{updated_label}: <span id=\"live-updated\">{updated}</span>. <a href=\"/live\">{refresh}</a></p>\
@@ -235,7 +253,7 @@ pub async fn page<S: Store>(
         updated_label = lang.t("live.updated"),
         updated = updated_text(&view, ctx.zone),
         refresh = lang.t("live.refresh"),
-        counts = counts_html(&view, lang),
+        counts = counts_html(&view, lang, &names),
         alerts_title = lang.t("live.alerts"),
         alerts = alerts_html(&view, lang, ctx.zone),
     );
@@ -255,17 +273,18 @@ pub async fn events<S: Store>(
     }
     let lang = ctx.lang;
     let zone = ctx.zone;
+    let names = Arc::new(checkpoint_names(&state).await);
     let scope = Arc::new(scope_of(&ctx.principal));
     let mut rx = state.live.tx.subscribe();
     // The view the page was rendered with may be old by the time this connects: it is sent first.
     rx.mark_changed();
     let stream = futures_util::stream::unfold(rx, move |mut rx| {
-        let scope = scope.clone();
+        let (scope, names) = (scope.clone(), names.clone());
         async move {
             rx.changed().await.ok()?;
             let view = rx.borrow_and_update().scoped(&scope);
             let update = LiveUpdate {
-                counts: counts_html(&view, lang),
+                counts: counts_html(&view, lang, &names),
                 alerts: alerts_html(&view, lang, zone),
                 updated: updated_text(&view, zone),
             };
@@ -313,6 +332,17 @@ mod tests {
         assert_eq!(measure_text("drone.sighted", Lang::Ko), "기타");
         assert_eq!(rule_text("possible_cloned_pass", Lang::En), "Possible copied pass");
         assert_eq!(rule_text("new_rule", Lang::En), "Alert");
+    }
+
+    #[test]
+    fn places_are_named_with_the_checkpoint_s_name_and_missing_ones_in_words() {
+        let names: Names = [(3, "Haeundae gate (KR-26)".to_owned())].into_iter().collect();
+        assert_eq!(place_text("checkpoint:3", Lang::En, &names), "Haeundae gate (KR-26)");
+        assert_eq!(place_text("checkpoint:0", Lang::Ko, &names), "검문소를 고르지 않고 확인");
+        assert_eq!(place_text("checkpoint:9", Lang::En, &names), "Checkpoint 9");
+        assert_eq!(place_text("zone:", Lang::En, &names), "Zone not known");
+        assert_eq!(place_text("zone:KR-26", Lang::Ko, &names), "구역 KR-26");
+        assert_eq!(place_text("checkpoint:<b>", Lang::En, &names), "Checkpoint &lt;b&gt;");
     }
 
     #[test]

@@ -59,6 +59,8 @@ test('counts and alerts reach an open live board without a reload', async () => 
   }
   assert.equal(invalid, 2, 'the two scans that were not valid, counted on the open page');
   assert.equal(await fifteen(page, scope, 'scan.valid'), 1);
+  // Rows name the checkpoint, not its number.
+  assert.equal((await page.locator(`tr[data-scope="${scope}"] th`).first().textContent()).trim(), 'Haeundae gate (KR-26)');
   assert.equal(await fifteen(page, 'zone:KR-26', 'scan.invalid'), 2, 'and under the zone');
   // The alert needs Seoul's scan, so once it shows, Seoul's counts are in the view too: this official, of KR-26
   // only, is not shown them, but is shown the alert about the pass.
