@@ -325,6 +325,11 @@ pub async fn batch<S: Batches>(store: &S, id: i64) -> Result<BatchRecord, AppErr
     Ok(store.batch(id).await?)
 }
 
+/// The rows of a batch that got no pass, with why (the first 1,000).
+pub async fn failed_rows<S: Batches>(store: &S, batch_id: i64) -> Result<Vec<crate::FailedRow>, AppError> {
+    Ok(store.failed_rows(batch_id, 1000).await?)
+}
+
 /// An organisation's batches, newest first.
 pub async fn batches_of<S: Batches>(store: &S, organisation_id: i64) -> Result<Vec<BatchRecord>, AppError> {
     Ok(store.batches_of(organisation_id).await?)

@@ -97,6 +97,10 @@ pub trait Batches: Send + Sync {
 
     fn batch(&self, id: i64) -> impl Future<Output = Result<BatchRecord, StoreError>> + Send;
 
+    /// The rows of a batch that got no pass, by line, with the reason; at most `limit`.
+    fn failed_rows(&self, batch_id: i64, limit: u32)
+    -> impl Future<Output = Result<Vec<FailedRow>, StoreError>> + Send;
+
     /// Claims up to `limit` rows to issue, under the random `claim` until `until`: first rows whose earlier claim
     /// lapsed (their worker stopped), then pending rows, in batch and line order; rows other workers hold are
     /// skipped. Each claimed row is given a fresh status index. With nothing to claim it reads one index entry and

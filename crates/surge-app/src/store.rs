@@ -157,6 +157,16 @@ pub struct BatchRecord {
     pub created_at: OffsetDateTime,
 }
 
+/// A row of a batch that got no pass, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedRow {
+    /// The line in the uploaded file.
+    pub line: u32,
+    pub name: String,
+    /// Why, as the issuance worker recorded it.
+    pub reason: String,
+}
+
 /// A row claimed for its pass, as the issuance worker receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingRow {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use sqlx::{ColumnIndex, Database, Encode, QueryBuilder, Row, Type};
 use surge_app::store::columns;
-use surge_app::{BatchCreated, BatchRecord, Batches, IssueOutcome, IssuedPass, PendingRow, StoreError};
+use surge_app::{BatchCreated, BatchRecord, Batches, FailedRow, IssueOutcome, IssuedPass, PendingRow, StoreError};
 use surge_domain::EmployeeRow;
 use time::OffsetDateTime;
 
@@ -145,6 +145,28 @@ where
                 .map_err(db)?
                 .ok_or(StoreError::NotFound)?;
         crate::rows::batch(&row)
+    }
+
+    async fn failed_rows(&self, batch_id: i64, limit: u32) -> Result<Vec<FailedRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT line, name, failure FROM batch_rows WHERE batch_id = $1 AND state = 'failed' ORDER BY line LIMIT $2",
+        )
+        .bind(batch_id)
+        .bind(i64::from(limit.clamp(1, 10_000)))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let line: i64 = r.try_get("line").map_err(db)?;
+                let reason: Option<String> = r.try_get("failure").map_err(db)?;
+                Ok(FailedRow {
+                    line: u32::try_from(line).unwrap_or(0),
+                    name: r.try_get("name").map_err(db)?,
+                    reason: reason.unwrap_or_default(),
+                })
+            })
+            .collect()
     }
 
     async fn claim_rows(

@@ -414,6 +414,11 @@ pub async fn a_person_gets_at_most_one_active_pass<S: Store>(store: &S) {
     assert_eq!((batch.issued, batch.failed, batch.status), (2, 1, BatchStatus::Completed));
     assert_eq!(store.organisation(b).await.unwrap().passes_used, 2, "the failed row gave its quota back");
     assert_eq!(store.counts().await.unwrap(), (5, 5));
+    // The organisation sees which row failed and why.
+    let failed = store.failed_rows(second.id, 100).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!((failed[0].line, failed[0].name.as_str()), (2, "Employee 2"));
+    assert!(failed[0].reason.contains("already has an active pass"), "{}", failed[0].reason);
 
     // Once the first pass has expired, the same person may be issued a new one.
     let mut later = employees(0, 1);
@@ -437,6 +442,8 @@ pub async fn a_row_that_cannot_be_signed_fails_alone_and_gives_its_quota_back<S:
     let batch = store.batch(batch.id).await.unwrap();
     assert_eq!((batch.issued, batch.failed, batch.status), (3, 1, BatchStatus::Completed));
     assert_eq!(store.organisation(org).await.unwrap().passes_used, 3, "the failed row gave its quota back");
+    let failed = store.failed_rows(batch.id, 100).await.unwrap();
+    assert_eq!(failed.iter().map(|f| f.reason.as_str()).collect::<Vec<_>>(), ["the pass could not be signed"]);
     assert!(drain(store).await.is_idle(), "nothing is left to claim");
 }
 

@@ -890,6 +890,22 @@ impl Lang {
             "keys.withdraw.button" => ("Withdraw the key", "키 폐기"),
             "keys.withdraw.cancel" => ("Cancel", "취소"),
             "account.keys" => ("Pass keys", "허가증 서명 키"),
+            "batch.failed.title" => ("Rows that got no pass", "허가증이 발급되지 않은 행"),
+            "batch.failed.lead" => (
+                "Fix these rows and send them again in a new file; the other rows' passes were issued.",
+                "이 행들을 고쳐 새 파일로 다시 보내십시오. 나머지 행의 허가증은 발급되었습니다.",
+            ),
+            "batch.failed.line" => ("Line", "줄"),
+            "batch.failed.name" => ("Name", "이름"),
+            "batch.failed.why" => ("Why", "이유"),
+            "batch.failed.active_pass" => (
+                "This person or vehicle already has a pass in force. Wait until it ends, or ask an official to withdraw it.",
+                "이 사람 또는 차량은 이미 유효한 허가증이 있습니다. 기간이 끝날 때까지 기다리거나 담당 공무원에게 취소를 요청하십시오.",
+            ),
+            "batch.failed.not_signed" => (
+                "The pass could not be signed. Send the row again; if it happens again, call the help desk.",
+                "허가증에 서명하지 못했습니다. 이 행을 다시 보내십시오. 다시 일어나면 지원 센터에 문의하십시오.",
+            ),
             "pass.list.title" => ("Your passes", "내 허가증"),
             "pass.list.none" => {
                 ("No pass has been issued to this mobile number.", "이 휴대전화 번호로 발급된 허가증이 없습니다.")

@@ -1516,3 +1516,44 @@ async fn validity_days_are_local_days_around_midnight_and_across_daylight_saving
         assert!(!messages.contains(" UTC"), "{}: {messages}", case.zone);
     }
 }
+
+/// Issue 21: a batch said only "failed: 1"; its page now lists each row that got no pass, with why, in the page's
+/// language.
+#[tokio::test]
+async fn a_batch_page_lists_each_row_that_got_no_pass_with_why() {
+    let t = spawn().await;
+    t.two_passes_issued().await;
+    // Another organisation lists the same two people and a third: two already hold passes.
+    let (org, org_key) = t.register("Haeundae Logistics", "1111111119").await;
+    t.json("POST", "/api/organisations/bulk-approve", Some(&t.official), json!({})).await;
+    let csv = employees_csv(&employees(0, 3));
+    let path = format!("/api/organisations/{org}/employees");
+    let (status, body, _) = t.call("POST", &path, Some(&org_key), Some(Body::from(csv)), "text/csv").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let batch = body["batch_id"].as_i64().unwrap();
+    let mut worker = IssuanceWorker {
+        signer: PassSigner {
+            issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))).into(),
+            issuer_id: "KR-26".into(),
+            public_base_url: "http://localhost".into(),
+            sms_language: "en".into(),
+            zone: surge_domain::LocalZone::default(),
+        },
+        rng: StdRng::seed_from_u64(4),
+        batch_size: 100,
+    };
+    let outcome = worker.run_once(&t.store, NOW).await.unwrap();
+    assert_eq!((outcome.issued, outcome.failed), (1, 2));
+    let official = t.staff(Role::Official, "official").await;
+    let (status, _, page) = t.call_as("GET", &format!("/batches/{batch}?lang=en"), &official, None, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Rows that got no pass"), "{page}");
+    assert!(page.contains("<td>2</td><td>Employee 0</td>") && page.contains("<td>3</td><td>Employee 1</td>"), "{page}");
+    assert!(!page.contains("<td>Employee 2</td>"), "the issued row is not listed");
+    assert!(page.contains("already has a pass in force"), "{page}");
+    let (_, _, korean) = t.call_as("GET", &format!("/batches/{batch}?lang=ko"), &official, None, "").await;
+    assert!(
+        korean.contains("허가증이 발급되지 않은 행") && korean.contains("이미 유효한 허가증이 있습니다"),
+        "{korean}"
+    );
+}

@@ -568,11 +568,22 @@ pub async fn batch_page<S: Store>(
             done_text = serde_json::Value::from(lang.t("batch.completed")),
         )
     };
+    let failed = if batch.failed > 0 {
+        match surge_app::organisations::failed_rows(&state.store, batch.id).await {
+            Ok(rows) => failed_rows_table(lang, &rows),
+            Err(e) => {
+                tracing::error!(error = %e, "reading a batch's failed rows failed");
+                return sorry(lang);
+            }
+        }
+    } else {
+        String::new()
+    };
     let body = format!(
         "{duplicate}<p class=\"hint\">{org}</p><h1>{title}</h1>\
          <label for=\"progress\">{label}</label><progress id=\"progress\" max=\"{max}\" value=\"{done}\"></progress>\
          <p id=\"progress-text\" aria-live=\"polite\" data-template=\"{template}\">{text}</p>\
-         <p><strong id=\"batch-state\" aria-live=\"polite\">{state}</strong></p>\
+         <p><strong id=\"batch-state\" aria-live=\"polite\">{state}</strong></p>{failed}\
          <p><a href=\"/organisations/{org_id}\">{back}</a></p>{script}",
         org = escape(&org.legal_name),
         title = lang.t("batch.title"),
@@ -586,6 +597,30 @@ pub async fn batch_page<S: Store>(
     );
     let title = lang.t("batch.title");
     ctx.render(StatusCode::OK, title, &body, Some(&here))
+}
+
+/// The rows that got no pass, by line, with why in the page's language: what to fix and send again.
+fn failed_rows_table(lang: Lang, rows: &[surge_app::FailedRow]) -> String {
+    let mut html = format!(
+        "<h2>{h}</h2><p>{p}</p><table><caption class=\"visually-hidden\">{h}</caption><thead><tr>\
+         <th scope=\"col\">{line}</th><th scope=\"col\">{name}</th><th scope=\"col\">{why}</th></tr></thead><tbody>",
+        h = lang.t("batch.failed.title"),
+        p = lang.t("batch.failed.lead"),
+        line = lang.t("batch.failed.line"),
+        name = lang.t("batch.failed.name"),
+        why = lang.t("batch.failed.why"),
+    );
+    for row in rows {
+        // The worker records its reasons in English; the known ones are said in the page's language.
+        let why = match row.reason.as_str() {
+            "this person or vehicle already has an active pass" => lang.t("batch.failed.active_pass").to_owned(),
+            "the pass could not be signed" => lang.t("batch.failed.not_signed").to_owned(),
+            other => escape(other),
+        };
+        html.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{why}</td></tr>", row.line, escape(&row.name)));
+    }
+    html.push_str("</tbody></table>");
+    html
 }
 
 const QUEUE_PAGE: u32 = 50;
