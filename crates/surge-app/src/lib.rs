@@ -53,6 +53,7 @@ pub use store::{
     AccountRecord, Alert, ApiKeyRecord, ApplicationDecision, ApplicationFilter, ApplicationRecord, BatchCreated,
     BatchRecord, BatchStatus, Checkpoint, CodeCheck, EventPosition, FactCount, FactKind, FailedRow, IssueOutcome,
     IssuedPass, KeyScope, LastScan, LateRow, LoggedEvent, NewAccount, NewApiKey, NewApplication, NewLoginCode,
-    NewOrganisation, NewScan, OrgFilter, OrganisationRecord, OutboxMessage, PassRecord, PassStatus, PendingRow, Role,
-    StatusChange, StoreError, StoredDocument, StreamAlert, StreamPlace, StreamSave, WindowRow,
+    NewOrganisation, NewScan, OrgFilter, OrganisationRecord, OutboxMessage, PassEvent, PassRecord, PassSearch,
+    PassStatus, PendingRow, Role, StatusChange, StoreError, StoredDocument, StreamAlert, StreamPlace, StreamSave,
+    WindowRow,
 };

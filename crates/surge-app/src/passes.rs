@@ -174,3 +174,36 @@ pub async fn resend_pass_text<S: Passes + crate::Access, R: rand_core::RngCore +
     store.relink_pass(status_index, link.hash(), &sms, &audit, now).await?;
     Ok(())
 }
+
+/// Passes an official looks up, only those their scope covers (zones, and categories when it names any).
+pub async fn search<S: Passes>(
+    store: &S,
+    scope: &KeyScope,
+    search: &crate::PassSearch,
+) -> Result<Vec<PassRecord>, AppError> {
+    let found = store.search_passes(search).await?;
+    if scope.zones.is_empty() && scope.categories.is_empty() {
+        return Ok(found);
+    }
+    let mut covered = Vec::with_capacity(found.len());
+    for pass in found {
+        // One look-up per pass for its category, on at most a page of results.
+        match in_scope(store, scope, pass.status_index).await {
+            Ok(_) => covered.push(pass),
+            Err(AppError::Forbidden) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(covered)
+}
+
+/// A pass in the official's scope and what happened to it.
+pub async fn with_history<S: Passes>(
+    store: &S,
+    scope: &KeyScope,
+    status_index: u64,
+) -> Result<(PassRecord, Vec<crate::PassEvent>), AppError> {
+    let pass = in_scope(store, scope, status_index).await?;
+    let history = store.pass_history(status_index).await?;
+    Ok((pass, history))
+}

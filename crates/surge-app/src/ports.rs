@@ -179,6 +179,12 @@ pub trait Passes: Send + Sync {
         sms: Option<&OutboxMessage>,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
+    /// Passes matching every given part of `search`, newest first.
+    fn search_passes(&self, search: &PassSearch) -> impl Future<Output = Result<Vec<PassRecord>, StoreError>> + Send;
+
+    /// What happened to a pass, oldest first: its issue, its status changes, and its latest 50 scans.
+    fn pass_history(&self, status_index: u64) -> impl Future<Output = Result<Vec<PassEvent>, StoreError>> + Send;
+
     /// The passes issued to this phone (E.164), newest first, at most `limit`: the holder's own list.
     fn passes_of_phone(
         &self,

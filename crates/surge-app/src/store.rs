@@ -157,6 +157,38 @@ pub struct BatchRecord {
     pub created_at: OffsetDateTime,
 }
 
+/// What an official looks passes up by; every given part must match. Newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassSearch {
+    /// Part of the holder's name, in any case.
+    pub name: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    /// As stored: 10 characters, no dash.
+    pub control_code: Option<String>,
+    pub organisation_id: Option<i64>,
+    pub batch_id: Option<i64>,
+    /// Only passes older than this status index: the next page.
+    pub before_index: Option<u64>,
+    pub limit: u32,
+}
+
+/// One thing that happened to a pass, for its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PassEvent {
+    Issued { at: OffsetDateTime, batch_id: Option<i64> },
+    Status { at: OffsetDateTime, status: PassStatus, reason: String, actor: String },
+    Scan { at: OffsetDateTime, checkpoint: Option<String>, valid: bool, reason: Option<String> },
+}
+
+impl PassEvent {
+    pub fn at(&self) -> OffsetDateTime {
+        match self {
+            Self::Issued { at, .. } | Self::Status { at, .. } | Self::Scan { at, .. } => *at,
+        }
+    }
+}
+
 /// A row of a batch that got no pass, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedRow {

@@ -1,9 +1,9 @@
 //! Issued passes: found by link, status index or control code; suspended, revoked or reinstated with the feed
 //! verifiers follow.
 
-use sqlx::{ColumnIndex, Encode, Row, Type};
+use sqlx::{ColumnIndex, Encode, QueryBuilder, Row, Type};
 use surge_app::store::columns;
-use surge_app::{OutboxMessage, PassRecord, PassStatus, Passes, StatusChange, StoreError};
+use surge_app::{OutboxMessage, PassEvent, PassRecord, PassSearch, PassStatus, Passes, StatusChange, StoreError};
 use surge_domain::audit::AuditEntry;
 use time::OffsetDateTime;
 
@@ -184,6 +184,83 @@ where
         crate::audit::append::<D>(&mut tx, audit, now).await?;
         tx.commit().await.map_err(db)?;
         Ok(seq)
+    }
+
+    async fn search_passes(&self, search: &PassSearch) -> Result<Vec<PassRecord>, StoreError> {
+        let mut q = QueryBuilder::<Db<D>>::new(format!(
+            "SELECT {} FROM passes WHERE status_index < ",
+            crate::rows::PASS_COLUMNS
+        ));
+        q.push_bind(search.before_index.map_or(i64::MAX, |i| i as i64));
+        if let Some(name) = search.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            // A part of the name, whatever its case; the wildcards a person might type are taken literally.
+            let escaped = name.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            q.push(" AND LOWER(holder) LIKE ").push_bind(format!("%{escaped}%")).push(" ESCAPE '\\'");
+        }
+        if let Some(phone) = &search.phone {
+            q.push(" AND phone = ").push_bind(phone.clone());
+        }
+        if let Some(code) = &search.control_code {
+            q.push(" AND control_code = ").push_bind(code.clone());
+        }
+        if let Some(org) = search.organisation_id {
+            q.push(" AND organisation_id = ").push_bind(org);
+        }
+        if let Some(batch) = search.batch_id {
+            q.push(" AND batch_id = ").push_bind(batch);
+        }
+        q.push(" ORDER BY status_index DESC LIMIT ").push_bind(i64::from(search.limit.clamp(1, 1000)));
+        let rows = D::build(&mut q).fetch_all(&self.reader).await.map_err(db)?;
+        rows.iter().map(crate::rows::pass).collect()
+    }
+
+    async fn pass_history(&self, status_index: u64) -> Result<Vec<PassEvent>, StoreError> {
+        let index = status_index as i64;
+        let issued = sqlx::query("SELECT created_at, batch_id FROM passes WHERE status_index = $1")
+            .bind(index)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound)?;
+        let time =
+            |seconds: i64| OffsetDateTime::from_unix_timestamp(seconds).map_err(|e| StoreError::Corrupt(e.to_string()));
+        let mut events = vec![PassEvent::Issued {
+            at: time(issued.try_get("created_at").map_err(db)?)?,
+            batch_id: issued.try_get("batch_id").map_err(db)?,
+        }];
+        let changes =
+            sqlx::query("SELECT status, reason, actor, at FROM revocations WHERE status_index = $1 ORDER BY seq")
+                .bind(index)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(db)?;
+        for row in &changes {
+            let status: String = row.try_get("status").map_err(db)?;
+            events.push(PassEvent::Status {
+                at: time(row.try_get("at").map_err(db)?)?,
+                status: PassStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
+                reason: row.try_get("reason").map_err(db)?,
+                actor: row.try_get("actor").map_err(db)?,
+            });
+        }
+        let scans = sqlx::query(
+            "SELECT s.at AS at, s.valid AS valid, s.reason AS reason, c.name AS checkpoint FROM scans s \
+             LEFT JOIN checkpoints c ON c.id = s.checkpoint_id WHERE s.status_index = $1 ORDER BY s.id DESC LIMIT 50",
+        )
+        .bind(index)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?;
+        for row in &scans {
+            events.push(PassEvent::Scan {
+                at: time(row.try_get("at").map_err(db)?)?,
+                checkpoint: row.try_get("checkpoint").map_err(db)?,
+                valid: row.try_get("valid").map_err(db)?,
+                reason: row.try_get("reason").map_err(db)?,
+            });
+        }
+        events.sort_by_key(PassEvent::at);
+        Ok(events)
     }
 
     async fn passes_of_phone(&self, phone: &str, limit: u32) -> Result<Vec<PassRecord>, StoreError> {

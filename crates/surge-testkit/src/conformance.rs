@@ -48,6 +48,7 @@ macro_rules! conformance_tests {
             history_lists_newest_first_and_purging_keeps_the_counts,
             pass_status_changes_are_kept_fed_and_final_once_revoked,
             a_holder_finds_their_own_passes_and_a_new_link_replaces_the_old,
+            officials_find_passes_by_any_part_and_see_what_happened_to_each,
             the_audit_log_chains_every_decision_and_verifies,
             scans_at_far_checkpoints_in_too_little_time_raise_an_alert,
             policy_versions_grow_and_the_newest_is_in_force,
@@ -909,6 +910,58 @@ pub async fn a_holder_finds_their_own_passes_and_a_new_link_replaces_the_old<S: 
         Err(StoreError::NotFound)
     ));
     assert_eq!(store.counts().await.unwrap().1, outbox_before + 2);
+}
+
+/// Issue 21: officials find passes by name, phone, control code, organisation or batch, and see a pass's history.
+pub async fn officials_find_passes_by_any_part_and_see_what_happened_to_each<S: Store>(store: &S) {
+    use surge_app::{PassEvent, PassSearch, PassStatus};
+    let a = approved_org(store, "A", "1111111119", 10).await;
+    let b = approved_org(store, "B", "2208162517", 10).await;
+    let first = store.create_batch(a, [1; 32], &employees(0, 3), NOW).await.unwrap();
+    let mut odd = employees(10, 1);
+    odd[0].name = "Kim 100%_\\x".into();
+    store.create_batch(b, [2; 32], &odd, NOW).await.unwrap();
+    drain(store).await;
+    let find = |search: PassSearch| async move {
+        let found = store.search_passes(&PassSearch { limit: 50, ..search }).await.unwrap();
+        found.into_iter().map(|p| p.holder).collect::<Vec<_>>()
+    };
+    assert_eq!(find(PassSearch::default()).await, ["Kim 100%_\\x", "Employee 2", "Employee 1", "Employee 0"]);
+    assert_eq!(find(PassSearch { name: Some("employee 1".into()), ..PassSearch::default() }).await, ["Employee 1"]);
+    // Wildcards typed in a name are letters, not wildcards.
+    assert_eq!(find(PassSearch { name: Some("0%_\\".into()), ..PassSearch::default() }).await, ["Kim 100%_\\x"]);
+    assert!(
+        find(PassSearch { name: Some("%".into()), organisation_id: Some(a), ..PassSearch::default() }).await.is_empty()
+    );
+    assert_eq!(find(PassSearch { phone: Some("+821010000002".into()), ..PassSearch::default() }).await, ["Employee 2"]);
+    let code = store.pass_by_status_index(0).await.unwrap().control_code;
+    assert_eq!(find(PassSearch { control_code: Some(code), ..PassSearch::default() }).await, ["Employee 0"]);
+    assert_eq!(find(PassSearch { organisation_id: Some(b), ..PassSearch::default() }).await.len(), 1);
+    assert_eq!(find(PassSearch { batch_id: Some(first.id), ..PassSearch::default() }).await.len(), 3);
+    let page = PassSearch { before_index: Some(2), limit: 1, ..PassSearch::default() };
+    assert_eq!(store.search_passes(&page).await.unwrap()[0].status_index, 1, "the next page");
+
+    store
+        .set_pass_status(1, PassStatus::Suspended, "checking", &audit(), NOW + Duration::hours(1), None)
+        .await
+        .unwrap();
+    let scan = surge_app::NewScan {
+        checkpoint_id: None,
+        actor: "account:3".into(),
+        status_index: Some(1),
+        valid: false,
+        reason: Some("suspended".into()),
+        at: NOW + Duration::hours(2),
+        client_id: None,
+    };
+    surge_app::scans::record(store, &scan).await.unwrap();
+    let history = store.pass_history(1).await.unwrap();
+    assert!(matches!(history[0], PassEvent::Issued { batch_id: Some(id), .. } if id == first.id), "{history:?}");
+    assert!(
+        matches!(&history[1], PassEvent::Status { status: PassStatus::Suspended, reason, .. } if reason == "checking")
+    );
+    assert!(matches!(&history[2], PassEvent::Scan { valid: false, checkpoint: None, .. }), "{history:?}");
+    assert!(matches!(store.pass_history(99).await, Err(StoreError::NotFound)));
 }
 
 pub async fn the_audit_log_chains_every_decision_and_verifies<S: Store>(store: &S) {

@@ -890,6 +890,59 @@ impl Lang {
             "keys.withdraw.button" => ("Withdraw the key", "키 폐기"),
             "keys.withdraw.cancel" => ("Cancel", "취소"),
             "account.keys" => ("Pass keys", "허가증 서명 키"),
+            "passes.title" => ("Find passes", "허가증 찾기"),
+            "passes.lead" => (
+                "Search by any of these; passes outside your zones and categories are not shown.",
+                "아래 항목 중 아무것으로나 찾으십시오. 담당 구역과 분류 밖의 허가증은 보이지 않습니다.",
+            ),
+            "passes.search.name" => ("Holder's name, or part of it", "소지자 이름 (일부도 가능)"),
+            "passes.search.phone" => ("Mobile phone number", "휴대전화 번호"),
+            "passes.search.code" => ("Control code", "확인 코드"),
+            "passes.search.organisation" => ("Organisation number", "기관 번호"),
+            "passes.search.batch" => ("Employee list number", "직원 명단 번호"),
+            "passes.search.button" => ("Find passes", "허가증 찾기"),
+            "passes.search.phone_invalid" => {
+                ("Enter a mobile number, like 010-1234-5678", "010-1234-5678처럼 휴대전화 번호를 입력하십시오")
+            }
+            "passes.search.code_invalid" => (
+                "Enter the 10-character control code, like ABCDE-FGHJK; check it for mistyped characters",
+                "ABCDE-FGHJK처럼 10자리 확인 코드를 입력하십시오. 잘못 입력한 글자가 있는지 확인하십시오",
+            ),
+            "passes.search.number_invalid" => ("Enter a number, like 12", "12처럼 숫자를 입력하십시오"),
+            "passes.results" => ("Passes found", "찾은 허가증"),
+            "passes.none" => ("No passes match.", "맞는 허가증이 없습니다."),
+            "passes.more" => ("Older passes", "이전 허가증"),
+            "passes.phone" => ("Phone", "전화"),
+            "passes.pass_title" => ("Pass", "허가증"),
+            "passes.organisation" => ("Organisation", "기관"),
+            "passes.history" => ("History", "기록"),
+            "passes.history.issued" => ("Issued", "발급됨"),
+            "passes.history.issued_batch" => ("Issued from employee list {batch}", "직원 명단 {batch}에서 발급됨"),
+            "passes.history.suspended" => ("Suspended", "정지됨"),
+            "passes.history.reinstated" => ("Reinstated", "다시 유효"),
+            "passes.history.revoked" => ("Revoked", "취소됨"),
+            "passes.history.scan" => ("Checked", "검문"),
+            "passes.actions" => ("Change this pass", "이 허가증 변경"),
+            "passes.action.suspend" => ("Suspend the pass", "허가증 정지"),
+            "passes.action.reinstate" => ("Reinstate the pass", "허가증 다시 유효하게 하기"),
+            "passes.action.revoke" => ("Revoke the pass", "허가증 취소"),
+            "passes.action.lead" => (
+                "The holder is told by text message, with your reason. Checkpoints see the change at once online, and offline when they next download the list.",
+                "소지자에게 이유와 함께 문자 메시지로 알립니다. 검문소는 온라인에서는 즉시, 오프라인에서는 다음에 목록을 내려받을 때 변경을 확인합니다.",
+            ),
+            "passes.action.reason" => ("Reason", "이유"),
+            "passes.action.reason.hint" => {
+                ("The holder reads this; up to 200 characters.", "소지자가 읽습니다. 200자 이내로 쓰십시오.")
+            }
+            "passes.status.done" => {
+                ("The pass was changed and its holder texted.", "허가증을 변경하고 소지자에게 문자를 보냈습니다.")
+            }
+            "passes.back" => ("Find other passes", "다른 허가증 찾기"),
+            "passes.org.title" => ("Passes issued to this organisation", "이 기관에 발급된 허가증"),
+            "passes.org.lead" => (
+                "Choose a pass to revoke it, for someone who no longer works here.",
+                "더 이상 근무하지 않는 사람의 허가증을 취소하려면 허가증을 고르십시오.",
+            ),
             "batch.failed.title" => ("Rows that got no pass", "허가증이 발급되지 않은 행"),
             "batch.failed.lead" => (
                 "Fix these rows and send them again in a new file; the other rows' passes were issued.",
@@ -953,6 +1006,7 @@ impl Lang {
             }
             ("birth_date", "in_future") => "생년월일은 미래 날짜일 수 없습니다",
             ("reason", "required") => "키를 폐기하는 이유를 500자 이내로 입력하십시오",
+            ("reason", "reason_invalid") => "이유를 1자에서 200자 사이로 입력하십시오. 소지자가 읽습니다",
             _ => "",
         };
         if !ko.is_empty() {

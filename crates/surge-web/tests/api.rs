@@ -1557,3 +1557,89 @@ async fn a_batch_page_lists_each_row_that_got_no_pass_with_why() {
         "{korean}"
     );
 }
+
+/// Issue 21: officials find passes and change them in the pages, with a reason and the holder told; an
+/// organisation revokes a departed employee's pass; neither sees passes beyond what it may.
+#[tokio::test]
+async fn officials_and_organisations_manage_passes_in_the_pages() {
+    let t = spawn().await;
+    t.two_passes_issued().await;
+    let official = t.staff(Role::Official, "official").await;
+    let page = |caller: Caller, path: String| {
+        let t = &t;
+        async move {
+            let (status, _, html) = t.call_as("GET", &path, &caller, None, "").await;
+            (status, html)
+        }
+    };
+    let (status, found) = page(official.clone(), "/passes?name=employee+1&lang=en".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(found.contains("href=\"/passes/1\">Employee 1</a>") && !found.contains("Employee 0"), "{found}");
+    let (status, bad) = page(official.clone(), "/passes?code=ABC&phone=12&lang=en".into()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("Enter the 10-character control code") && bad.contains("Enter a mobile number"), "{bad}");
+    let (_, by_phone) = page(official.clone(), "/passes?phone=010-1000-0000".into()).await;
+    assert!(by_phone.contains("Employee 0") && !by_phone.contains("Employee 1"), "{by_phone}");
+
+    // Suspending asks for a reason; then the holder is texted and the history says who and why.
+    let form = |reason: &str| {
+        let token = match &official {
+            Caller::Session(token) => token.clone(),
+            _ => unreachable!(),
+        };
+        Body::from(format!("csrf={}&reason={}", csrf_token(b"csrf secret", &token), reason))
+    };
+    let form_type = "application/x-www-form-urlencoded";
+    let (status, _, empty) = t.call_as("POST", "/passes/1/suspend", &official, Some(form("")), form_type).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{empty}");
+    let (status, _, _) =
+        t.call_as("POST", "/passes/1/suspend", &official, Some(form("checking+a+report")), form_type).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, pass_page) = page(official.clone(), "/passes/1?lang=en".into()).await;
+    assert!(pass_page.contains("Suspended: checking a report (account:"), "{pass_page}");
+    assert!(pass_page.contains("href=\"/passes/1/reinstate\""), "{pass_page}");
+    let texts = t.store.outbox_messages(0, 20).await.unwrap();
+    assert!(texts.iter().any(|(_, m)| m.kind == "pass_suspended" && m.body.contains("checking a report")));
+
+    // An official of another zone finds nothing and cannot open or change the pass.
+    let (id, _) = surge_app::access::create_staff_account(
+        &t.store,
+        "system:test",
+        Role::Official,
+        "seoul",
+        KeyScope { zones: vec!["KR-11".into()], categories: Vec::new() },
+        None,
+        NOW,
+        &mut StdRng::seed_from_u64(11),
+    )
+    .await
+    .unwrap();
+    t.store.set_password(id, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", false).await.unwrap();
+    let seoul = t.session_for(id).await;
+    let (_, none) = page(seoul.clone(), "/passes?name=employee&lang=en".into()).await;
+    assert!(none.contains("No passes match."), "{none}");
+    assert_eq!(page(seoul.clone(), "/passes/1".into()).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(page(seoul, "/passes/1/revoke".into()).await.0, StatusCode::NOT_FOUND);
+
+    // The organisation, signed in with its contact phone, lists its passes and revokes one.
+    let org_admin = t.citizen("+821012345678").await;
+    let (status, listed) = page(org_admin.clone(), "/organisations/1/passes?lang=en".into()).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert!(listed.contains("/organisations/1/passes/0/revoke") && listed.contains("Employee 1"), "{listed}");
+    let token = match &org_admin {
+        Caller::Session(token) => token.clone(),
+        _ => unreachable!(),
+    };
+    let body = Body::from(format!("csrf={}&reason=left+the+company", csrf_token(b"csrf secret", &token)));
+    let (status, _, _) = t.call_as("POST", "/organisations/1/passes/0/revoke", &org_admin, Some(body), form_type).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(t.store.pass_by_status_index(0).await.unwrap().status, surge_app::PassStatus::Revoked);
+    assert_eq!(
+        page(org_admin.clone(), "/organisations/1/passes/0/revoke".into()).await.0,
+        StatusCode::NOT_FOUND,
+        "revoked once"
+    );
+    // Not another organisation's list.
+    let stranger = t.citizen("+821099990000").await;
+    assert_ne!(page(stranger, "/organisations/1/passes".into()).await.0, StatusCode::OK);
+}

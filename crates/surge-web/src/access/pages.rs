@@ -431,6 +431,7 @@ pub async fn account_page<S: Store>(State(state): State<AppState<S>>, Query(quer
             if matches!(role, Role::Admin | Role::Official) {
                 body.push_str(&format!("<li><a href=\"/screening\">{}</a></li>", ctx.t("account.screening")));
                 body.push_str(&format!("<li><a href=\"/applications\">{}</a></li>", ctx.t("applications.title")));
+                body.push_str(&format!("<li><a href=\"/passes\">{}</a></li>", ctx.t("passes.title")));
                 body.push_str(&format!("<li><a href=\"/messages\">{}</a></li>", ctx.t("messages.title")));
                 body.push_str(&format!("<li><a href=\"/policy\">{}</a></li>", ctx.t("policy.title")));
                 body.push_str(&format!("<li><a href=\"/live\">{}</a></li>", ctx.t("account.live")));

@@ -21,7 +21,7 @@ use crate::kit::escape;
 type Q = Query<HashMap<String, String>>;
 
 /// The organisation, if the caller may see it; otherwise the response to send.
-async fn visible_org<S: Store>(
+pub(crate) async fn visible_org<S: Store>(
     state: &AppState<S>,
     ctx: PageCtx,
     id: i64,
@@ -256,6 +256,11 @@ async fn render_org<S: Store>(
             ));
         }
         body.push_str(&batches_table(&ctx, &batches));
+        body.push_str(&format!(
+            "<p><a href=\"/organisations/{}/passes\">{}</a></p>",
+            org.id,
+            lang.t("passes.org.title")
+        ));
     }
     let title = if errors.is_empty() {
         org.legal_name.clone()

@@ -21,7 +21,7 @@ fn holder_phone(principal: &Principal) -> Option<&str> {
     }
 }
 
-fn status_tag(ctx: &PageCtx, pass: &PassRecord, now: time::OffsetDateTime) -> String {
+pub(crate) fn status_tag(ctx: &PageCtx, pass: &PassRecord, now: time::OffsetDateTime) -> String {
     let (class, key) = match pass.status {
         PassStatus::Suspended => ("info_requested", "pass.list.suspended"),
         PassStatus::Revoked => ("rejected", "pass.list.revoked"),

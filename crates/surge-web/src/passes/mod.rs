@@ -4,6 +4,7 @@
 pub(crate) mod api;
 pub(crate) mod caches;
 pub(crate) mod holder;
+mod manage;
 mod page;
 pub(crate) mod verify_json;
 
@@ -21,6 +22,14 @@ pub(crate) fn routes<S: Store + Clone + 'static>() -> Router<AppState<S>> {
         .route("/api/v1/revocations", get(api::revocations::<S>))
         .route("/api/v1/status-list", get(api::status_list::<S>))
         .route("/p/{index}/{token}", get(page::pass_page::<S>))
+        .route("/passes", get(manage::search_page::<S>))
+        .route("/passes/{index}", get(manage::pass_page::<S>))
+        .route("/passes/{index}/{action}", get(manage::action_page::<S>).post(manage::action_submit::<S>))
+        .route("/organisations/{id}/passes", get(manage::organisation_passes::<S>))
+        .route(
+            "/organisations/{id}/passes/{index}/revoke",
+            get(manage::organisation_revoke_page::<S>).post(manage::organisation_revoke::<S>),
+        )
         .route("/account/passes/{index}", get(holder::page::<S>))
         .route("/account/passes/{index}/resend", post(holder::resend::<S>))
 }
