@@ -4,7 +4,7 @@
 // with a reason, which stops the passes it signed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSurge, launchBrowser, fill, sentMessages, api, signInByPhone, waitForMessage } from './support.mjs';
+import { startSurge, launchBrowser, fill, sentMessages, api, signInByPhone, waitForMessage, staffPage } from './support.mjs';
 
 let surge;
 let browser;
@@ -123,6 +123,33 @@ test('an admin rotates the pass key, and withdraws the old one with a reason', a
   assert.equal((await page.locator('h1').textContent()).trim(), '허가증 서명 키');
   assert.deepEqual(await page.locator('tbody tr td:nth-child(2)').allTextContents(), ['새 허가증 서명 중', '폐기됨']);
   await page.getByRole('button', { name: '서명 키 지금 교체' }).waitFor();
+  await fitsThePhone(page);
+  await context.close();
+});
+
+test('an official finds a pass, sees its history and suspends it with a reason, on a phone', async () => {
+  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } });
+  const page = await staffPage(surge, context, { username: 'duty2', role: 'official', zones: ['KR-26'], categories: [] });
+  await page.goto(`${surge.base}/account`);
+  await page.getByRole('link', { name: 'Find passes' }).click();
+  await fill(page, { 'Control code': 'ABC' });
+  await page.getByRole('button', { name: 'Find passes' }).click();
+  assert.match(await page.getByRole('alert').textContent(), /Enter the 10-character control code/);
+  await fill(page, { 'Control code': '', "Holder's name, or part of it": 'kim' });
+  await page.getByRole('button', { name: 'Find passes' }).click();
+  await page.getByRole('link', { name: 'Kim Minji' }).click();
+  assert.match(await page.locator('main ol').textContent(), /Issued from employee list/);
+  await fitsThePhone(page);
+  await page.getByRole('link', { name: 'Suspend the pass' }).click();
+  await page.getByRole('button', { name: 'Suspend the pass' }).click();
+  assert.match(await page.getByRole('alert').textContent(), /Give a reason of 1 to 200 characters/);
+  await fill(page, { Reason: 'checking a report of misuse' });
+  await page.getByRole('button', { name: 'Suspend the pass' }).click();
+  assert.match(await page.getByRole('status').textContent(), /The pass was changed and its holder texted/);
+  assert.match(await page.locator('main ol').textContent(), /Suspended: checking a report of misuse/);
+  await waitForMessage(surge.dir, (m) => m.to === '+821077770001' && /checking a report of misuse/.test(m.body));
+  await page.goto(`${surge.base}/passes?name=kim&lang=ko`);
+  assert.match(await page.locator('main').textContent(), /찾은 허가증.*Kim Minji.*정지됨/s);
   await fitsThePhone(page);
   await context.close();
 });
