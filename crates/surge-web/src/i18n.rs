@@ -1091,6 +1091,38 @@ impl Lang {
     }
 
     /// A screening rule, by its code.
+    /// A screening finding's detail, recorded in English by the domain, in the page's language; one the page does not
+    /// know is shown as recorded.
+    pub fn finding_detail(self, detail: &str) -> String {
+        if self == Lang::En {
+            return detail.to_owned();
+        }
+        let fill = surge_domain::korean::fill;
+        if let Some(category) = detail.strip_prefix("category ") {
+            return format!("분류 {}", self.category(category));
+        }
+        if let Some(name) = detail.strip_prefix("registry number already used by ") {
+            return fill("{name}이(가) 이미 쓰는 등록번호입니다", &[("name", name)]);
+        }
+        if let Some(rest) = detail.strip_prefix("name is ") {
+            // `name is 93% like "Busan Foods" in KR-26`
+            if let Some((percent, rest)) = rest.split_once(" like ") {
+                if let Some((name, zone)) = rest.rsplit_once(" in ") {
+                    return fill(
+                        "{zone}의 {name}과(와) 이름이 {percent} 비슷합니다",
+                        &[("zone", zone), ("name", name), ("percent", percent)],
+                    );
+                }
+            }
+        }
+        match detail {
+            "format and check digit are valid" => "형식과 검증 숫자가 올바릅니다".to_owned(),
+            "no other organisation has this number" => "같은 번호를 쓰는 다른 기관이 없습니다".to_owned(),
+            "no similar name in this zone" => "이 구역에 비슷한 이름이 없습니다".to_owned(),
+            other => other.to_owned(),
+        }
+    }
+
     pub fn rule(self, code: &str) -> String {
         let (en, ko) = match code {
             "category_allowed" => ("Essential category allowed", "허용된 필수 업무 분류"),
@@ -1102,3 +1134,6 @@ impl Lang {
         self.pick(en, ko).to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests;

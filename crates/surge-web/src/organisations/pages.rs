@@ -93,7 +93,7 @@ fn findings_table(lang: Lang, org: &OrganisationRecord) -> String {
             lang.rule(rule),
             if *passed { "approved" } else { "rejected" },
             lang.t(if *passed { "org.passed" } else { "org.failed" }),
-            escape(detail),
+            escape(&lang.finding_detail(detail)),
         ));
     }
     html.push_str("</tbody></table>");
