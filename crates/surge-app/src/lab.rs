@@ -153,6 +153,12 @@ pub trait LabStore: Send + Sync {
     /// Open queue items, most urgent first, then oldest.
     fn result_queue(&self, limit: u32) -> impl Future<Output = Result<Vec<LabResultRecord>, StoreError>> + Send;
 
+    /// The phones (E.164) the patients gave when they registered, by registration id, for clinicians to call.
+    fn registered_phones(
+        &self,
+        registration_ids: &[i64],
+    ) -> impl Future<Output = Result<Vec<(i64, String)>, StoreError>> + Send;
+
     fn lab_result(&self, id: i64) -> impl Future<Output = Result<LabResultRecord, StoreError>> + Send;
 
     /// The results matched to these registrations, newest first.

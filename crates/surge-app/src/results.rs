@@ -54,7 +54,7 @@ fn initials(given: &str, family: &str) -> String {
 }
 
 /// A short test name for the text: the LOINC long name is too long for two SMS parts.
-fn short_test_name(name: &str, lang: &str) -> &'static str {
+pub fn short_test_name(name: &str, lang: &str) -> &'static str {
     let antigen = name.contains(" Ag ") || name.contains("Ag [");
     match (antigen, lang) {
         (true, "ko") => "코로나19 항원",
@@ -685,6 +685,15 @@ pub async fn result_certificate<S: LabStore, R: RngCore + CryptoRng>(
 /// The clinicians' queue: results that were not texted, most urgent first, then oldest (at most `limit`).
 pub async fn clinician_queue<S: LabStore>(store: &S, limit: u32) -> Result<Vec<LabResultRecord>, AppError> {
     Ok(store.result_queue(limit).await?)
+}
+
+/// The phones to call the patients of `queue` on: the one each gave when registering, by registration id.
+pub async fn phones_to_call<S: LabStore>(
+    store: &S,
+    queue: &[LabResultRecord],
+) -> Result<std::collections::HashMap<i64, String>, AppError> {
+    let ids: Vec<i64> = queue.iter().filter_map(|r| r.result.registration_id).collect();
+    Ok(store.registered_phones(&ids).await?.into_iter().collect())
 }
 
 /// The results registered to a patient's phone, for their own page after signing in with a code sent to it.

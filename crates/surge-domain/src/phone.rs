@@ -43,6 +43,13 @@ impl Phone {
         &self.0
     }
 
+    /// As people in the number's own country write it (`010-1234-5678`), for a clinician to read before calling.
+    pub fn national(&self) -> String {
+        phonenumber::parse(None, &self.0)
+            .map(|n| n.format().mode(Mode::National).to_string())
+            .unwrap_or_else(|_| self.0.clone())
+    }
+
     /// For logs and officials' screens: country code and last two digits only.
     pub fn masked(&self) -> String {
         let digits = &self.0;

@@ -416,6 +416,22 @@ where
         crate::rows::lab_result(&row)
     }
 
+    async fn registered_phones(&self, registration_ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
+        if registration_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Db<D>>::new(
+            "SELECT id, phone FROM result_registrations WHERE phone IS NOT NULL AND id IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in registration_ids.iter().take(1000) {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        let rows = D::build(&mut q).fetch_all(&self.reader).await.map_err(db)?;
+        rows.iter().map(|r| Ok((r.try_get("id").map_err(db)?, r.try_get("phone").map_err(db)?))).collect()
+    }
+
     async fn results_of_registrations(&self, registration_ids: &[i64]) -> Result<Vec<LabResultRecord>, StoreError> {
         if registration_ids.is_empty() {
             return Ok(Vec::new());

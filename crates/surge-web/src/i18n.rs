@@ -890,6 +890,24 @@ impl Lang {
             "keys.withdraw.button" => ("Withdraw the key", "키 폐기"),
             "keys.withdraw.cancel" => ("Cancel", "취소"),
             "account.keys" => ("Pass keys", "허가증 서명 키"),
+            "results.queue.phone" => ("Phone to call", "연락할 전화"),
+            "results.queue.no_phone" => (
+                "Not registered: the patient gave no phone; ask the lab or the collection site",
+                "등록되지 않음: 환자가 전화번호를 남기지 않았습니다. 검사 기관이나 검체 채취 장소에 문의하십시오",
+            ),
+            "results.queue.just_now" => ("Less than a minute", "1분 미만"),
+            "results.queue.waited" => ("{h} h {m} min", "{h}시간 {m}분"),
+            "results.status.final" => ("final", "최종"),
+            "results.status.corrected" => ("corrected", "수정됨"),
+            "results.status.preliminary" => ("preliminary", "예비"),
+            "results.status.other" => ("status not known", "상태 알 수 없음"),
+            "results.words.detected" => ("Positive: detected", "양성: 검출됨"),
+            "results.words.not_detected" => ("Negative: not detected", "음성: 검출되지 않음"),
+            "results.words.inconclusive" => ("Inconclusive: test again", "판정 불가: 재검사 필요"),
+            "results.words.invalid" => ("Invalid sample", "검체 부적합"),
+            "results.words.unknown" => {
+                ("Result not read: see the lab's value", "결과를 읽지 못함: 검사 기관의 값을 보십시오")
+            }
             "passes.title" => ("Find passes", "허가증 찾기"),
             "passes.lead" => (
                 "Search by any of these; passes outside your zones and categories are not shown.",

@@ -36,3 +36,9 @@ fn stored_numbers_are_taken_by_their_e164_shape() {
         assert!(Phone::from_stored(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn a_stored_number_reads_as_its_country_writes_it() {
+    assert_eq!(Phone::parse("+821012345678", "KR").unwrap().national(), "010-1234-5678");
+    assert_eq!(Phone::parse("+919876543210", "KR").unwrap().national(), "098765 43210");
+}

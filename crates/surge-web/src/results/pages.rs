@@ -282,6 +282,19 @@ fn reason_words(lang: Lang, code: &str) -> String {
     }
 }
 
+/// A result in plain words: the interpretation Surge read from the lab's message, with the lab's own value beside
+/// it when that says more.
+fn result_words(lang: Lang, interpretation: &str, value: &str) -> String {
+    let words = lang.t(match interpretation {
+        "detected" => "results.words.detected",
+        "not_detected" => "results.words.not_detected",
+        "inconclusive" => "results.words.inconclusive",
+        "invalid" => "results.words.invalid",
+        _ => "results.words.unknown",
+    });
+    if value.trim().is_empty() { words.to_owned() } else { format!("{words} ({value})") }
+}
+
 pub async fn queue_page<S: Store>(State(state): State<AppState<S>>, Query(query): Q, headers: HeaderMap) -> Response {
     let ctx = page_ctx!(state, headers, query);
     if ctx.principal.require(&CLINICAL).is_err() {
@@ -301,6 +314,13 @@ async fn render_queue<S: Store>(
         Ok(items) => items,
         Err(e) => {
             tracing::error!(error = %e, "reading the results queue failed");
+            return sorry(lang);
+        }
+    };
+    let phones = match surge_app::results::phones_to_call(&state.store, &items).await {
+        Ok(phones) => phones,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the patients' phones failed");
             return sorry(lang);
         }
     };
@@ -330,11 +350,28 @@ async fn render_queue<S: Store>(
         } else {
             String::new()
         };
+        // The phone the patient registered, to call: a tel: link opens the dialler on a clinician's phone.
+        let phone = match r.registration_id.and_then(|id| phones.get(&id)) {
+            Some(phone) => {
+                let shown =
+                    surge_domain::Phone::from_stored(phone).map(|p| p.national()).unwrap_or_else(|_| phone.clone());
+                format!("<a href=\"tel:{}\">{}</a>", escape(phone), escape(&shown))
+            }
+            None => lang.t("results.queue.no_phone").to_owned(),
+        };
+        let waiting = if waited < 1 {
+            lang.t("results.queue.just_now").to_owned()
+        } else {
+            lang.t("results.queue.waited")
+                .replace("{h}", &(waited / 60).to_string())
+                .replace("{m}", &(waited % 60).to_string())
+        };
         body.push_str(&format!(
             "<section class=\"inset\" aria-labelledby=\"result-{id}\"><h2 id=\"result-{id}\">{tag}{name}, {birth}</h2>\
-             <dl><dt>{reason_l}</dt><dd>{reason}</dd><dt>{test_l}</dt><dd>{test} ({code})</dd>\
+             <dl><dt>{phone_l}</dt><dd>{phone}</dd><dt>{reason_l}</dt><dd>{reason}</dd>\
+             <dt>{test_l}</dt><dd>{test} <span class=\"hint\">({test_full}, {code})</span></dd>\
              <dt>{value_l}</dt><dd>{value} · {status}</dd><dt>{specimen_l}</dt><dd>{specimen}</dd>\
-             <dt>{waiting_l}</dt><dd>{h} h {m} min</dd></dl>\
+             <dt>{waiting_l}</dt><dd>{waiting}</dd></dl>\
              <form method=\"post\" action=\"/results/{id}/action\">{csrf}\
              <button type=\"submit\" name=\"action\" value=\"called_reached\">{reached}</button> \
              <button type=\"submit\" name=\"action\" value=\"called_not_reached\" class=\"secondary\">{not_reached}</button> \
@@ -346,16 +383,21 @@ async fn render_queue<S: Store>(
             reason_l = lang.t("application.reason"),
             reason = escape(&reason_words(lang, reason)),
             test_l = lang.t("results.test"),
-            test = escape(&r.test_name),
+            phone_l = lang.t("results.queue.phone"),
+            test = surge_app::results::short_test_name(&r.test_name, lang.code()),
+            test_full = escape(&r.test_name),
             code = escape(&r.test_code),
             value_l = lang.t("results.value"),
-            value = escape(&r.value),
-            status = escape(&r.status),
+            value = escape(&result_words(lang, &r.interpretation, &r.value)),
+            status = lang.t(match r.status.as_str() {
+                "F" => "results.status.final",
+                "C" => "results.status.corrected",
+                "P" => "results.status.preliminary",
+                _ => "results.status.other",
+            }),
             specimen_l = lang.t("results.specimen_id"),
             specimen = escape(&r.specimen_id),
             waiting_l = lang.t("application.waiting"),
-            h = waited / 60,
-            m = waited % 60,
             csrf = ctx.csrf_input(),
             reached = lang.t("results.action.called_reached"),
             not_reached = lang.t("results.action.called_not_reached"),

@@ -128,6 +128,12 @@ test('a patient registers, the negative is texted, and a clinician works the que
   const sections = clinician.locator('main section');
   assert.match(await sections.nth(0).textContent(), /URGENT.*Corrected after a negative was texted/s);
   assert.match(await sections.nth(1).textContent(), /Cedrick Diggory.*Detected \(positive\)/s);
+  // What a clinician needs to call: the registered phone as a tel: link, the result and its status in words, the
+  // test's short name, and no "0 h 0 min".
+  assert.equal(await sections.nth(0).locator('a[href="tel:+821032000001"]').textContent(), '010-3200-0001');
+  assert.match(await sections.nth(0).textContent(), /COVID-19 PCR.*Positive: detected \(POSITIVE\) · corrected/s);
+  assert.match(await sections.nth(1).textContent(), /Phone to call\s*Not registered.*Positive: detected.*· final/s);
+  assert.doesNotMatch(await clinician.locator('main').textContent(), /0 h 0 min/);
   const before = await sections.count();
   await sections.nth(1).getByRole('button', { name: 'Called: reached' }).click();
   assert.match(await clinician.getByRole('status').textContent(), /Saved for result/);
