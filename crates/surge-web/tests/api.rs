@@ -643,6 +643,8 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         ("/checkpoint".into(), [true, true, true, false, false]),
         ("/policy".into(), [true, true, false, false, false]),
         ("/apply".into(), [false, false, false, true, true]),
+        ("/passes".into(), [true, true, false, false, false]),
+        (format!("/organisations/{own}/passes"), [true, true, false, true, false]),
     ];
     let sessions: Vec<&(&str, Caller)> = who.iter().filter(|(_, c)| matches!(c, Caller::Session(_))).collect();
     for (path, allowed) in &pages {
@@ -653,6 +655,16 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
             let wanted = if *expect { StatusCode::OK } else { StatusCode::FORBIDDEN };
             assert_eq!(status, wanted, "GET {path} as {name}: {html}");
         }
+    }
+    // The keys page is the admin's alone (this service is given no key store, so the admin finds none).
+    let (status, _, _) = t.call_as("GET", "/admin/keys", &Caller::Nobody, None, "text/html").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    for ((name, caller), expect) in
+        sessions.iter().map(|pair| (&pair.0, &pair.1)).zip([true, false, false, false, false])
+    {
+        let (status, _, _) = t.call_as("GET", "/admin/keys", caller, None, "text/html").await;
+        let wanted = if expect { StatusCode::NOT_FOUND } else { StatusCode::FORBIDDEN };
+        assert_eq!(status, wanted, "GET /admin/keys as {name}");
     }
 }
 
