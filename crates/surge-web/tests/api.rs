@@ -238,17 +238,7 @@ impl TestApp {
         let path = format!("/api/organisations/{org}/employees");
         let (status, _, _) = self.call("POST", &path, Some(&org_key), Some(Body::from(csv)), "text/csv").await;
         assert_eq!(status, StatusCode::ACCEPTED);
-        let mut worker = IssuanceWorker {
-            signer: PassSigner {
-                issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))).into(),
-                issuer_id: "KR-26".into(),
-                public_base_url: "http://localhost".into(),
-                sms_language: "en".into(),
-                zone: surge_domain::LocalZone::default(),
-            },
-            rng: StdRng::seed_from_u64(3),
-            batch_size: 100,
-        };
+        let mut worker = worker(surge_domain::LocalZone::default(), 3);
         assert_eq!(worker.run_once(&self.store, NOW).await.unwrap().issued, 2);
     }
 
@@ -264,6 +254,21 @@ impl TestApp {
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(body["status"], "in_review", "{body}");
         (body["id"].as_i64().unwrap(), body["api_key"].as_str().unwrap().to_owned())
+    }
+}
+
+/// The tests' issuance worker: it signs with the key the trust list holds (seed 2), keeping `zone`'s days.
+fn worker(zone: surge_domain::LocalZone, seed: u64) -> IssuanceWorker<StdRng> {
+    IssuanceWorker {
+        signer: PassSigner {
+            issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))).into(),
+            issuer_id: "KR-26".into(),
+            public_base_url: "http://localhost".into(),
+            sms_language: "en".into(),
+            zone,
+        },
+        rng: StdRng::seed_from_u64(seed),
+        batch_size: 100,
     }
 }
 
@@ -324,17 +329,7 @@ async fn the_bulk_flow_works_end_to_end_over_http() {
     let (_, before) = t.json("GET", &progress, Some(&org_key), Value::Null).await;
     assert_eq!((before["percent"].as_u64(), before["status"].as_str()), (Some(0), Some("issuing")));
 
-    let mut worker = IssuanceWorker {
-        signer: PassSigner {
-            issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))).into(),
-            issuer_id: "KR-26".into(),
-            public_base_url: "http://localhost".into(),
-            sms_language: "en".into(),
-            zone: surge_domain::LocalZone::default(),
-        },
-        rng: StdRng::seed_from_u64(3),
-        batch_size: 100,
-    };
+    let mut worker = worker(surge_domain::LocalZone::default(), 3);
     assert_eq!(worker.run_once(&t.store, NOW).await.unwrap().issued, 3);
     let (_, after) = t.json("GET", &progress, Some(&org_key), Value::Null).await;
     assert_eq!(
@@ -1474,17 +1469,7 @@ async fn validity_days_are_local_days_around_midnight_and_across_daylight_saving
         let csv = format!("{header}Kim,010-2000-0001,0001,KR-26,{day},{day},\n", day = case.day);
         let (status, body, _) = t.call("POST", &path, Some(&org_key), Some(Body::from(csv)), "text/csv").await;
         assert_eq!(status, StatusCode::ACCEPTED, "{}: {body}", case.zone);
-        let mut worker = IssuanceWorker {
-            signer: PassSigner {
-                issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))).into(),
-                issuer_id: "KR-26".into(),
-                public_base_url: "http://localhost".into(),
-                sms_language: "en".into(),
-                zone,
-            },
-            rng: StdRng::seed_from_u64(3),
-            batch_size: 100,
-        };
+        let mut worker = worker(zone, 3);
         assert_eq!(worker.run_once(&t.store, case.issued).await.unwrap().issued, 1);
         let pass = t.store.pass_by_status_index(0).await.unwrap();
         assert_eq!((pass.not_before, pass.expires), (case.first, case.after), "{}", case.zone);
@@ -1543,17 +1528,7 @@ async fn a_batch_page_lists_each_row_that_got_no_pass_with_why() {
     let (status, body, _) = t.call("POST", &path, Some(&org_key), Some(Body::from(csv)), "text/csv").await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let batch = body["batch_id"].as_i64().unwrap();
-    let mut worker = IssuanceWorker {
-        signer: PassSigner {
-            issuer: Issuer::new(SigningKey::generate(Algorithm::Ed25519, &mut StdRng::seed_from_u64(2))).into(),
-            issuer_id: "KR-26".into(),
-            public_base_url: "http://localhost".into(),
-            sms_language: "en".into(),
-            zone: surge_domain::LocalZone::default(),
-        },
-        rng: StdRng::seed_from_u64(4),
-        batch_size: 100,
-    };
+    let mut worker = worker(surge_domain::LocalZone::default(), 4);
     let outcome = worker.run_once(&t.store, NOW).await.unwrap();
     assert_eq!((outcome.issued, outcome.failed), (1, 2));
     let official = t.staff(Role::Official, "official").await;
