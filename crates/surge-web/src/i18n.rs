@@ -850,7 +850,6 @@ impl Lang {
             "keys.use" => ("Use", "용도"),
             "keys.from" => ("Signs from", "서명 시작"),
             "keys.until" => ("Signs until", "서명 종료"),
-            "keys.action" => ("Action", "작업"),
             "keys.use.signing" => ("Signs new passes", "새 허가증 서명 중"),
             "keys.use.next" => ("Published, signs next", "게시됨, 다음에 서명"),
             "keys.use.retired" => ("Retired, still verifies", "사용 종료, 검증은 계속"),

@@ -67,21 +67,11 @@ pub async fn page<S: Store>(
                 .replace("{at}", &format!("<strong>{}</strong>", ctx.when(at)))
         ));
     }
-    body.push_str(&format!(
-        "<table><caption class=\"visually-hidden\">{caption}</caption><thead><tr><th scope=\"col\">{key}</th>\
-         <th scope=\"col\">{use_}</th><th scope=\"col\">{from}</th><th scope=\"col\">{until}</th>\
-         <th scope=\"col\"><span class=\"visually-hidden\">{action}</span></th></tr></thead><tbody>",
-        caption = ctx.t("keys.title"),
-        key = ctx.t("keys.key"),
-        use_ = ctx.t("keys.use"),
-        from = ctx.t("keys.from"),
-        until = ctx.t("keys.until"),
-        action = ctx.t("keys.action"),
-    ));
+    // One summary per key rather than a table: a 16-digit key id and two times do not fit a phone's width side by
+    // side.
     for key in &view.keys {
-        body.push_str(&key_row(&ctx, key));
+        body.push_str(&key_summary(&ctx, key));
     }
-    body.push_str("</tbody></table>");
     body.push_str(&format!(
         "<h2>{rotate_h}</h2><p>{rotate_p}</p><form method=\"post\" action=\"/admin/keys/rotate\">{csrf}\
          <button type=\"submit\">{rotate_b}</button></form>\
@@ -98,21 +88,27 @@ pub async fn page<S: Store>(
     ctx.render(StatusCode::OK, title, &body, Some("/admin/keys"))
 }
 
-fn key_row(ctx: &PageCtx, key: &KeyInfo) -> String {
+fn key_summary(ctx: &PageCtx, key: &KeyInfo) -> String {
     let action = if key.key_use == KeyUse::Withdrawn {
         String::new()
     } else {
         format!(
-            "<a href=\"/admin/keys/{kid}/withdraw\">{withdraw}<span class=\"visually-hidden\"> {kid}</span></a>",
+            "<p><a href=\"/admin/keys/{kid}/withdraw\">{withdraw}<span class=\"visually-hidden\"> {kid}</span></a></p>",
             kid = escape(&key.kid),
             withdraw = ctx.t("keys.withdraw"),
         )
     };
     format!(
-        "<tr><td><code>{kid}</code></td><td>{use_}</td><td>{from}</td><td>{until}</td><td>{action}</td></tr>",
+        "<section class=\"inset key-summary\"><h2>{key_l} <code>{kid}</code></h2><dl><dt>{use_l}</dt>\
+         <dd class=\"key-use\">{use_}</dd><dt>{from_l}</dt><dd>{from}</dd><dt>{until_l}</dt><dd>{until}</dd></dl>\
+         {action}</section>",
+        key_l = ctx.t("keys.key"),
         kid = escape(&key.kid),
+        use_l = ctx.t("keys.use"),
         use_ = use_words(ctx, key.key_use),
+        from_l = ctx.t("keys.from"),
         from = ctx.when(key.valid_from),
+        until_l = ctx.t("keys.until"),
         until = ctx.when(key.valid_until),
     )
 }

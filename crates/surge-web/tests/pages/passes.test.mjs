@@ -91,12 +91,12 @@ test('an admin rotates the pass key, and withdraws the old one with a reason', a
   const lead = await page.locator('main p').first().textContent();
   const first = lead.match(/signed with key ([0-9a-f]{16})\. The next key takes over on \d{4}-\d\d-\d\d \d\d:\d\d KST/)?.[1];
   assert.ok(first, lead);
-  assert.deepEqual(await page.locator('tbody tr td:nth-child(2)').allTextContents(), ['Signs new passes']);
+  assert.deepEqual(await page.locator('.key-use').allTextContents(), ['Signs new passes']);
   await fitsThePhone(page);
 
   await page.getByRole('button', { name: 'Rotate the pass key now' }).click();
   assert.match(await page.getByRole('status').textContent(), /The pass key was rotated/);
-  assert.deepEqual(await page.locator('tbody tr td:nth-child(2)').allTextContents(), ['Signs new passes', 'Retired, still verifies']);
+  assert.deepEqual(await page.locator('.key-use').allTextContents(), ['Signs new passes', 'Retired, still verifies']);
   const second = (await page.locator('main p').nth(1).textContent()).match(/key ([0-9a-f]{16})/)[1];
   assert.notEqual(second, first);
   assert.equal((await verdict()).valid, true, 'what the old key signed still verifies');
@@ -112,7 +112,7 @@ test('an admin rotates the pass key, and withdraws the old one with a reason', a
   await fill(page, { 'Why is the key withdrawn?': 'the laptop holding a backup was stolen' });
   await page.getByRole('button', { name: 'Withdraw the key' }).click();
   assert.match(await page.getByRole('status').textContent(), /The key was withdrawn/);
-  assert.deepEqual(await page.locator('tbody tr td:nth-child(2)').allTextContents(), ['Signs new passes', 'Withdrawn']);
+  assert.deepEqual(await page.locator('.key-use').allTextContents(), ['Signs new passes', 'Withdrawn']);
   const after = await verdict();
   assert.equal(after.valid, false);
   assert.equal(after.checks.find((c) => c.result === 'fail').code, 'unknown_kid');
@@ -121,7 +121,7 @@ test('an admin rotates the pass key, and withdraws the old one with a reason', a
   // In Korean, the same page, all in Korean.
   await page.goto(`${surge.base}/admin/keys?lang=ko`);
   assert.equal((await page.locator('h1').textContent()).trim(), '허가증 서명 키');
-  assert.deepEqual(await page.locator('tbody tr td:nth-child(2)').allTextContents(), ['새 허가증 서명 중', '폐기됨']);
+  assert.deepEqual(await page.locator('.key-use').allTextContents(), ['새 허가증 서명 중', '폐기됨']);
   await page.getByRole('button', { name: '서명 키 지금 교체' }).waitFor();
   await fitsThePhone(page);
   await context.close();
