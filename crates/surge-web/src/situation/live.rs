@@ -131,7 +131,7 @@ fn time_text(ms: i64, zone: LocalZone) -> String {
 type Names = HashMap<i64, String>;
 
 async fn checkpoint_names<S: Store>(state: &AppState<S>) -> Names {
-    match state.store.checkpoints().await {
+    match surge_app::scans::checkpoints(&state.store).await {
         Ok(checkpoints) => checkpoints.into_iter().map(|c| (c.id, format!("{} ({})", c.name, c.zone))).collect(),
         Err(e) => {
             tracing::warn!(error = %e, "reading checkpoint names failed; rows show their numbers");
