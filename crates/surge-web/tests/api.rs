@@ -1630,3 +1630,47 @@ async fn officials_and_organisations_manage_passes_in_the_pages() {
     let stranger = t.citizen("+821099990000").await;
     assert_ne!(page(stranger, "/organisations/1/passes".into()).await.0, StatusCode::OK);
 }
+
+/// Issue 21: a holder's pass is texted again at most three times an hour, only to its own phone, and each text's
+/// link replaces the one before.
+#[tokio::test]
+async fn a_holder_has_a_pass_texted_again_at_most_three_times_an_hour_and_only_their_own() {
+    let t = spawn().await;
+    t.two_passes_issued().await;
+    let holder = t.citizen("+821010000000").await;
+    let token = match &holder {
+        Caller::Session(token) => token.clone(),
+        _ => unreachable!(),
+    };
+    let form = || Body::from(format!("csrf={}", csrf_token(b"csrf secret", &token)));
+    let form_type = "application/x-www-form-urlencoded";
+    let (status, _, list) = t.call_as("GET", "/account?lang=en", &holder, None, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains("href=\"/account/passes/0\">Employee 0") && !list.contains("Employee 1"), "{list}");
+    let links = |t: &TestApp| {
+        let store = t.store.clone();
+        async move {
+            let messages = store.outbox_messages(0, 50).await.unwrap();
+            messages.into_iter().filter(|(_, m)| m.recipient == "+821010000000" && m.kind == "pass_issued").count()
+        }
+    };
+    let before = links(&t).await;
+    for _ in 0..3 {
+        let (status, _, _) = t.call_as("POST", "/account/passes/0/resend", &holder, Some(form()), form_type).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(links(&t).await, before + 3);
+    let (status, _, limited) =
+        t.call_as("POST", "/account/passes/0/resend?lang=en", &holder, Some(form()), form_type).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(limited.contains("texted 3 times in the last hour"), "{limited}");
+    assert_eq!(links(&t).await, before + 3, "the fourth was not sent");
+    // Another holder's pass: not found, and nothing sent to anyone.
+    let (status, _, _) = t.call_as("POST", "/account/passes/1/resend", &holder, Some(form()), form_type).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(t.call_as("GET", "/account/passes/1", &holder, None, "").await.0, StatusCode::NOT_FOUND);
+    // Without the form's token nothing is sent.
+    let (status, _, _) =
+        t.call_as("POST", "/account/passes/0/resend", &holder, Some(Body::from("csrf=forged")), form_type).await;
+    assert_ne!(status, StatusCode::SEE_OTHER);
+}
