@@ -90,7 +90,11 @@ pub async fn messages_page<S: Store>(
                 "<tr><td>{id}</td><td>{kind}</td><td>{to}</td><td><span class=\"tag\">{state}</span></td>\
                  <td>{attempts}</td><td>{created}</td><td>{failure}</td></tr>",
                 id = m.id,
-                kind = escape(&m.kind),
+                // A kind the page has no words for is shown as its code.
+                kind = match lang.t(&format!("messages.kind.{}", m.kind)) {
+                    "" => escape(&m.kind),
+                    words => words.to_owned(),
+                },
                 to = escape(&to),
                 state = lang.message_state(m.state.as_str()),
                 attempts = m.attempts,
