@@ -115,6 +115,10 @@ fn dcc_trust(path: &str) -> anyhow::Result<Option<surge_pass::dcc::DccTrustList>
 }
 
 async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_dir: &Path) -> anyhow::Result<()> {
+    // Settings that can be wrong are read before anything is made: a first start that stops here has made no keys
+    // and no admin account.
+    let zone = surge_domain::LocalZone::named(&settings.authority.time_zone)
+        .map_err(|e| anyhow::anyhow!("authority.time_zone: {e}"))?;
     // Bound first: links in text messages follow the address Surge really listens on, unless one is set.
     let listener = tokio::net::TcpListener::bind(&settings.server.listen)
         .await
@@ -189,8 +193,6 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         // Shown once, on the console of whoever started the service; only its hash is stored.
         println!("admin API key (shown once, keep it safe): {}", key.reveal());
     }
-    let zone = surge_domain::LocalZone::named(&settings.authority.time_zone)
-        .map_err(|e| anyhow::anyhow!("authority.time_zone: {e}"))?;
     let config = Config {
         registry_scheme: RegistryScheme::parse(&settings.authority.registry_scheme).map_err(anyhow::Error::msg)?,
         categories: settings.authority.categories.clone(),

@@ -346,3 +346,21 @@ fn two_instances_on_one_postgres_database_share_the_work_and_issue_each_pass_onc
     }
     runtime.block_on(surge_store_postgres::drop_scratch_database(&admin_url, &name)).unwrap();
 }
+
+/// Issue 21: an unknown `authority.time_zone` stops the first start before anything is made (no keys, no admin
+/// account, no key printed once and then unusable), with the setting named.
+#[test]
+fn an_unknown_time_zone_stops_the_start_before_any_key_or_account_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_surge"))
+        .args(["serve", "--data-dir", "data", "--listen", "127.0.0.1:0"])
+        .env("SURGE_AUTHORITY__TIME_ZONE", "Mars/Olympus")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("authority.time_zone: \"Mars/Olympus\" is not an IANA time zone"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("admin API key"));
+    assert!(!dir.path().join("data/keys").exists(), "no keys were made");
+}
