@@ -124,17 +124,28 @@ fn code_of(status: StatusCode) -> &'static str {
 /// Answers every refusal under `/api/` (and `/healthz`) in the one JSON shape. Handlers answer so already; this
 /// catches what is refused before a handler runs, which axum answers in plain text: a body over its limit, text
 /// that is not UTF-8, a path number that is not a number, a wrong method, an unknown path.
+/// Elsewhere, such a refusal (a page address whose number is not a number, a query that is not UTF-8) is a page
+/// with the layout, in the visitor's language, and a way back, rather than a line of plain text.
 pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let path = request.uri().path();
     let api = path.starts_with("/api/") || path == "/healthz";
+    // Only what choosing the language needs is kept from the request.
+    let mut language_headers = axum::http::HeaderMap::new();
+    for name in [axum::http::header::COOKIE, axum::http::header::ACCEPT_LANGUAGE] {
+        if let Some(value) = request.headers().get(&name) {
+            language_headers.insert(name, value.clone());
+        }
+    }
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.contains("json"));
-    if !api || is_json || !(status.is_client_error() || status.is_server_error()) {
+    let content_type = response.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let is_json = content_type.is_some_and(|t| t.contains("json"));
+    let is_html = content_type.is_some_and(|t| t.contains("html"));
+    let refused = status.is_client_error() || status.is_server_error();
+    if !api && refused && !is_json && !is_html {
+        return error_page(status, crate::i18n::Lang::negotiate(None, &language_headers));
+    }
+    if !api || is_json || !refused {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -149,6 +160,21 @@ pub async fn json_errors(request: axum::extract::Request, next: axum::middleware
     parts.headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
     Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+fn error_page(status: StatusCode, lang: crate::i18n::Lang) -> Response {
+    let (title, text) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("errorpage.too_large.title", "errorpage.too_large.body"),
+        s if s.is_server_error() => ("errorpage.sorry.title", "errorpage.sorry.body"),
+        _ => ("errorpage.bad.title", "errorpage.bad.body"),
+    };
+    let body = format!(
+        "<h1>{}</h1><p>{}</p><p><a href=\"/\">{}</a></p>",
+        lang.t(title),
+        lang.t(text),
+        lang.t("notfound.start")
+    );
+    (status, axum::response::Html(crate::kit::layout(lang, lang.t(title), &body, None))).into_response()
 }
 
 impl IntoResponse for ApiError {

@@ -900,6 +900,20 @@ impl Lang {
             "keys.withdraw.button" => ("Withdraw the key", "키 폐기"),
             "keys.withdraw.cancel" => ("Cancel", "취소"),
             "account.keys" => ("Pass keys", "허가증 서명 키"),
+            "errorpage.bad.title" => ("We could not read that address", "주소를 읽을 수 없습니다"),
+            "errorpage.bad.body" => (
+                "Part of the address or the form is not in the form we expect. Check it, or start again from the start page.",
+                "주소나 양식의 일부가 올바른 형식이 아닙니다. 확인하거나 첫 화면에서 다시 시작하십시오.",
+            ),
+            "errorpage.too_large.title" => ("That is too large", "너무 큽니다"),
+            "errorpage.too_large.body" => (
+                "The file or form sent is larger than we take. Send a smaller one.",
+                "보낸 파일이나 양식이 받을 수 있는 크기보다 큽니다. 더 작게 보내십시오.",
+            ),
+            "errorpage.sorry.title" => {
+                ("Sorry, there is a problem with the service", "죄송합니다. 서비스에 문제가 있습니다")
+            }
+            "errorpage.sorry.body" => ("Try again later.", "나중에 다시 시도하십시오."),
             "results.queue.phone" => ("Phone to call", "연락할 전화"),
             "results.queue.no_phone" => (
                 "Not registered: the patient gave no phone; ask the lab or the collection site",

@@ -1674,3 +1674,24 @@ async fn a_holder_has_a_pass_texted_again_at_most_three_times_an_hour_and_only_t
         t.call_as("POST", "/account/passes/0/resend", &holder, Some(Body::from("csrf=forged")), form_type).await;
     assert_ne!(status, StatusCode::SEE_OTHER);
 }
+
+/// Issue 21: a page address refused before its handler runs (a number that is not one, a query that is not
+/// UTF-8) answers with a page in the visitor's language and a way back, not a line of plain text.
+#[tokio::test]
+async fn a_page_address_that_cannot_be_read_gets_a_page_with_a_way_back() {
+    let t = spawn().await;
+    for (path, language, words) in [
+        ("/passes/99999999999999999999", "en", "We could not read that address"),
+        ("/account/passes/-1", "ko-KR,ko", "주소를 읽을 수 없습니다"),
+    ] {
+        let request = Request::builder().uri(path).header("accept-language", language).body(Body::empty()).unwrap();
+        let response = t.app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let html = String::from_utf8_lossy(&bytes);
+        assert!(html.starts_with("<!DOCTYPE html>") && html.contains(words) && html.contains("href=\"/\""), "{html}");
+    }
+    // The API keeps its JSON.
+    let (status, body, _) = t.call("GET", "/api/v1/passes/x/status", None, None, "").await;
+    assert!(status.is_client_error() && body["error"]["code"].is_string(), "{status} {body}");
+}
