@@ -68,6 +68,7 @@ impl Lang {
     pub fn t(self, key: &str) -> &'static str {
         let (en, ko) = match key {
             "service" => ("Movement passes", "이동 허가증"),
+            "results.service" => ("COVID-19 test results", "코로나19 검사 결과"),
             "skip" => ("Skip to main content", "본문 바로가기"),
             "register.title" => ("Register your organisation", "기관 등록"),
             "register.lead" => (

@@ -93,6 +93,21 @@ impl PageCtx {
         response
     }
 
+    /// The page in the frame of another service than movement passes (test results), named in the header.
+    pub fn render_for(
+        self,
+        service: &str,
+        status: StatusCode,
+        title: &str,
+        body: &str,
+        switch_path: Option<&str>,
+    ) -> Response {
+        let html = super::frame(self.lang, self.t(service), title, body, switch_path, &self.nav());
+        let mut response = (status, Html(html)).into_response();
+        self.finish(&mut response);
+        response
+    }
+
     pub fn redirect(self, location: &str) -> Response {
         let mut response = see_other(location);
         self.finish(&mut response);

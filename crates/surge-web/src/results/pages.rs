@@ -66,7 +66,7 @@ pub async fn register_page<S: Store>(
         query.get("specimen").map(|s| HashMap::from([("specimen_id".to_owned(), s.clone())])).unwrap_or_default();
     let body = register_form(&ctx, &values, &[]);
     let title = ctx.t("results.register.title");
-    ctx.render(StatusCode::OK, title, &body, Some("/results/register"))
+    ctx.render_for("results.service", StatusCode::OK, title, &body, Some("/results/register"))
 }
 
 pub async fn register_submit<S: Store>(
@@ -100,7 +100,7 @@ pub async fn register_submit<S: Store>(
                 lang.t("results.registered.next"),
             );
             let title = lang.t("results.registered.title");
-            ctx.render(StatusCode::OK, title, &body, None)
+            ctx.render_for("results.service", StatusCode::OK, title, &body, None)
         }
         Err(AppError::RateLimited { retry_after_seconds }) => {
             crate::access::pages::rate_limited(ctx, "/results/register", retry_after_seconds)
@@ -109,7 +109,7 @@ pub async fn register_submit<S: Store>(
             let errors = field_errors(lang, &problems);
             let body = register_form(&ctx, &form, &errors);
             let title = format!("{} {}", lang.t("error.prefix"), lang.t("results.register.title"));
-            ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &title, &body, None)
+            ctx.render_for("results.service", StatusCode::UNPROCESSABLE_ENTITY, &title, &body, None)
         }
         Err(e) => {
             tracing::error!(error = ?e, "registering for a result failed");
@@ -166,7 +166,7 @@ pub async fn label_page<S: Store>(State(state): State<AppState<S>>, Query(query)
     };
     let body = format!("<h1 class=\"noprint\">{}</h1>{form}{label}", lang.t("results.label.title"));
     let title = lang.t("results.label.title");
-    ctx.render(StatusCode::OK, title, &body, Some("/results/label"))
+    ctx.render_for("results.service", StatusCode::OK, title, &body, Some("/results/label"))
 }
 
 /// A patient's own results, behind a one-time code to their phone (the sign-in). Only negatives that were texted
@@ -238,7 +238,7 @@ pub async fn mine_page<S: Store>(State(state): State<AppState<S>>, Query(query):
         }
     }
     let title = lang.t("results.mine.title");
-    ctx.render(StatusCode::OK, title, &body, Some("/results/mine"))
+    ctx.render_for("results.service", StatusCode::OK, title, &body, Some("/results/mine"))
 }
 
 /// The signed result's QR code and text, signed on first view; empty when the server signs no passes or the
@@ -405,7 +405,7 @@ async fn render_queue<S: Store>(
     }
     let title = lang.t("results.queue.title");
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    ctx.render(status, title, &body, Some("/results/queue"))
+    ctx.render_for("results.service", status, title, &body, Some("/results/queue"))
 }
 
 pub async fn action_submit<S: Store>(

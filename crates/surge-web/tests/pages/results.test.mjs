@@ -94,6 +94,8 @@ test('a patient registers, the negative is texted, and a clinician works the que
   const own = await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } });
   const mine = await signInByPhone(surge, own, '010-3200-0001', '+821032000001', '?next=/r');
   assert.equal((await mine.locator('h1').textContent()).trim(), 'Your test results');
+  // The results pages carry their own service's name, not the movement passes'.
+  assert.match(await mine.locator('header').textContent(), /COVID-19 test results/);
   assert.match(await mine.locator('main').textContent(), /Negative: not detected.*2021-03-17.*FLH.*Signed result.*Valid until2021-03-20/s);
   assert.equal(await mine.locator('main .qr svg').count(), 1, 'the QR code');
   await mine.getByText('The signed result as text').click();
