@@ -22,12 +22,8 @@ impl From<Issuer> for SigningSlot {
 
 impl SigningSlot {
     /// The key in the slot now.
-    pub fn current(&self) -> Issuer {
-        self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
-    }
-
     pub fn key(&self) -> SigningKey {
-        self.current().key().clone()
+        self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner).key().clone()
     }
 
     pub fn issue(&self, claims: &PassClaims) -> Result<String, PassError> {
@@ -175,6 +171,8 @@ impl KeyError {
 /// also publishes the new trust list and puts the new signing key in its slot.
 pub trait KeyAdmin: Send + Sync + std::fmt::Debug {
     fn keys(&self) -> Result<Vec<KeyInfo>, KeyError>;
+    /// Announces or rotates if the schedule says so; what it did, and the id of the key announced or now signing.
+    fn rotate_when_due(&self, now: OffsetDateTime) -> Result<Option<(KeyStep, String)>, KeyError>;
     /// The next key signs from now (one is made if none is announced); the current one retires.
     fn rotate(&self, now: OffsetDateTime) -> Result<KeyInfo, KeyError>;
     /// Nothing the key signed verifies any more; the signing key is first rotated out.
@@ -195,6 +193,26 @@ pub fn keys_view(admin: &dyn KeyAdmin) -> Result<KeysView, KeyError> {
     let next_rotation =
         keys.iter().find(|k| k.key_use == KeyUse::Signing).map(|k| admin.policy().rotation_at(k.valid_until));
     Ok(KeysView { keys, next_rotation })
+}
+
+/// Keeps the keys on schedule (at start and hourly); the audit log records each step the system took.
+pub async fn keep_on_schedule<S: AuditLog>(
+    store: &S,
+    admin: &dyn KeyAdmin,
+    now: OffsetDateTime,
+) -> Result<Option<KeyStep>, AppError> {
+    let Some((step, kid)) = admin.rotate_when_due(now).map_err(|e| AppError::Signing(e.to_string()))? else {
+        return Ok(None);
+    };
+    let action = if step == KeyStep::Announce { "pass_key.announced" } else { "pass_key.rotated" };
+    let entry = surge_domain::audit::AuditEntry {
+        actor: "system".into(),
+        action: action.into(),
+        subject: format!("key:{kid}"),
+        detail: "on schedule".into(),
+    };
+    store.append_audit(&entry, now).await?;
+    Ok(Some(step))
 }
 
 /// An admin rotates now; the audit log says who.

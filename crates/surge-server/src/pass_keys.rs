@@ -35,8 +35,8 @@ pub struct PassKeys {
 }
 
 impl PassKeys {
-    /// Opens `DATA_DIR/keys`: finishes a rotation a kill interrupted, makes the first keys on a first start,
-    /// rotates what is due, and publishes the trust list (also to `DATA_DIR/trust.json`).
+    /// Opens `DATA_DIR/keys`: finishes a rotation a kill interrupted, makes the first keys on a first start, and
+    /// publishes the trust list (also to `DATA_DIR/trust.json`). What the schedule asks for is `due`'s to do.
     ///
     /// Keys are made only when the store has never been started (`started_before` false). A pass key missing later
     /// is refused: a new pass key would silently make every pass already issued fail `unknown_kid`.
@@ -46,7 +46,7 @@ impl PassKeys {
         started_before: bool,
         policy: RotationPolicy,
         now: OffsetDateTime,
-    ) -> anyhow::Result<(Self, Option<KeyStep>)> {
+    ) -> anyhow::Result<Self> {
         let dir = data_dir.join("keys");
         finish_interrupted(&dir, now)?;
         for (name, role, days) in [("trust-root", Role::TrustRoot, 3650), ("pass", Role::Pass, policy.key_days)] {
@@ -83,27 +83,23 @@ impl PassKeys {
             changing: Mutex::new(()),
         };
         files::write_trust(&keys.trust_file, &signed)?;
-        let step = keys.due(now)?;
-        Ok((keys, step))
+        Ok(keys)
     }
 
-    /// Announces or rotates when due; returns what it did.
-    pub fn due(&self, now: OffsetDateTime) -> anyhow::Result<Option<KeyStep>> {
+    /// Announces or rotates when due; returns what it did and to which key (the announced one, or the one that
+    /// signs from now).
+    pub fn due(&self, now: OffsetDateTime) -> anyhow::Result<Option<(KeyStep, String)>> {
         let _one = self.changing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let pass = files::read_public(&self.dir.join("pass"))?;
         let announced = self.dir.join("next").join(files::PRIVATE_FILE).is_file();
         let step = self.policy.step(pass.valid_until, announced, now);
-        match step {
+        let key = match step {
             KeyStep::Nothing => return Ok(None),
-            KeyStep::Announce => {
-                self.announce(now)?;
-            }
-            KeyStep::Rotate => {
-                self.rotate_files(now)?;
-            }
-        }
+            KeyStep::Announce => self.announce(now)?,
+            KeyStep::Rotate => self.rotate_files(now)?,
+        };
         self.publish(now)?;
-        Ok(Some(step))
+        Ok(Some((step, key.kid)))
     }
 
     fn announce(&self, now: OffsetDateTime) -> anyhow::Result<PublicKeyFile> {
@@ -140,8 +136,7 @@ impl PassKeys {
     }
 
     fn withdraw_files(&self, kid: &str, now: OffsetDateTime) -> Result<(), KeyError> {
-        let files_err = |e: anyhow::Error| KeyError::Files(format!("{e:#}"));
-        let entry = self.keys().map_err(|e| KeyError::Files(e.to_string()))?.into_iter().find(|k| k.kid == kid);
+        let entry = self.keys()?.into_iter().find(|k| k.kid == kid);
         let Some(entry) = entry else { return Err(KeyError::UnknownKey(kid.to_owned())) };
         match entry.key_use {
             KeyUse::Withdrawn => return Err(KeyError::AlreadyWithdrawn(kid.to_owned())),
@@ -166,12 +161,15 @@ impl PassKeys {
 
 impl KeyAdmin for PassKeys {
     fn keys(&self) -> Result<Vec<KeyInfo>, KeyError> {
-        list(&self.dir).map_err(|e| KeyError::Files(format!("{e:#}")))
+        list(&self.dir).map_err(files_err)
+    }
+
+    fn rotate_when_due(&self, now: OffsetDateTime) -> Result<Option<(KeyStep, String)>, KeyError> {
+        self.due(now).map_err(files_err)
     }
 
     fn rotate(&self, now: OffsetDateTime) -> Result<KeyInfo, KeyError> {
         let _one = self.changing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let files_err = |e: anyhow::Error| KeyError::Files(format!("{e:#}"));
         let public = self.rotate_files(now).map_err(files_err)?;
         self.publish(now).map_err(files_err)?;
         info(&public, KeyUse::Signing).map_err(files_err)
@@ -180,12 +178,17 @@ impl KeyAdmin for PassKeys {
     fn withdraw(&self, kid: &str, now: OffsetDateTime) -> Result<(), KeyError> {
         let _one = self.changing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         self.withdraw_files(kid, now)?;
-        self.publish(now).map_err(|e| KeyError::Files(format!("{e:#}")))
+        self.publish(now).map_err(files_err)
     }
 
     fn policy(&self) -> RotationPolicy {
         self.policy
     }
+}
+
+/// A failure on disk, with its whole chain of causes, for the admin's page and the log.
+fn files_err(e: anyhow::Error) -> KeyError {
+    KeyError::Files(format!("{e:#}"))
 }
 
 fn info(public: &PublicKeyFile, key_use: KeyUse) -> anyhow::Result<KeyInfo> {

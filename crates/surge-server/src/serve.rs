@@ -10,7 +10,7 @@ use anyhow::Context;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use surge_app::access::AccessPolicy;
-use surge_app::keys::{KeyAdmin, KeyStep, KeyUse, RotationPolicy};
+use surge_app::keys::RotationPolicy;
 use surge_app::{ApiKey, Config, IssuanceWorker, KeyScope, NewApiKey, PassSigner, Role, Store};
 use surge_domain::RegistryScheme;
 use surge_domain::audit::AuditEntry;
@@ -81,27 +81,6 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
 }
 
-/// Records an automatic key change in the audit log.
-async fn audit_key_step<S: Store>(store: &S, keys: &PassKeys, step: KeyStep) -> anyhow::Result<()> {
-    let action = match step {
-        KeyStep::Nothing => return Ok(()),
-        KeyStep::Announce => "pass_key.announced",
-        KeyStep::Rotate => "pass_key.rotated",
-    };
-    let kid = match step {
-        KeyStep::Announce => keys.keys()?.into_iter().find(|k| k.key_use == KeyUse::Next).map(|k| k.kid),
-        _ => Some(keys.signing.key().kid().to_hex()),
-    };
-    let entry = AuditEntry {
-        actor: "system".into(),
-        action: action.into(),
-        subject: format!("key:{}", kid.unwrap_or_default()),
-        detail: "on schedule".into(),
-    };
-    store.append_audit(&entry, crate::now()).await?;
-    Ok(())
-}
-
 /// The DCC signer certificates named in the settings, if any.
 fn dcc_trust(path: &str) -> anyhow::Result<Option<surge_pass::dcc::DccTrustList>> {
     if path.is_empty() {
@@ -134,12 +113,15 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     let settings = &settings;
     // First start is a store with neither admin accounts nor admin keys: both are made just below.
     let started_before = store.count_accounts(Role::Admin).await? > 0 || store.count_api_keys(Role::Admin).await? > 0;
-    let (keys, step) =
-        PassKeys::open(data_dir, &settings.authority.issuer, started_before, RotationPolicy::default(), crate::now())?;
-    let keys = Arc::new(keys);
-    if let Some(step) = step {
-        audit_key_step(&store, &keys, step).await?;
-    }
+    let keys = Arc::new(PassKeys::open(
+        data_dir,
+        &settings.authority.issuer,
+        started_before,
+        RotationPolicy::default(),
+        crate::now(),
+    )?);
+    // A service that was off through a rotation's window rotates as it starts.
+    surge_app::keys::keep_on_schedule(&store, keys.as_ref(), crate::now()).await?;
     let receipt_secret = receipt_secret(data_dir)?;
     let rule_source =
         crate::dcc_rules::RuleSource::new(&settings.authority.dcc_rules, &settings.authority.dcc_rules_key, data_dir)?;
@@ -397,14 +379,8 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
-                match keys.due(crate::now()) {
-                    Ok(Some(step)) => {
-                        if let Err(e) = audit_key_step(&store, &keys, step).await {
-                            tracing::warn!(error = %e, "recording a key change in the audit log failed");
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(e) => tracing::error!(error = %e, "rotating the pass key failed; the current key still signs"),
+                if let Err(e) = surge_app::keys::keep_on_schedule(&store, keys.as_ref(), crate::now()).await {
+                    tracing::error!(error = %e, "keeping the pass keys on schedule failed; the current key still signs");
                 }
             }
         })

@@ -47,8 +47,8 @@ fn kids(keys: &PassKeys) -> Vec<(KeyUse, String)> {
 #[test]
 fn a_rotation_keeps_old_passes_verifying_and_a_withdrawal_stops_them() {
     let data = tempfile::tempdir().unwrap();
-    let (keys, step) = PassKeys::open(data.path(), "KR", false, RotationPolicy::default(), NOW).unwrap();
-    assert_eq!(step, None, "a new key is not due");
+    let keys = PassKeys::open(data.path(), "KR", false, RotationPolicy::default(), NOW).unwrap();
+    assert_eq!(keys.due(NOW).unwrap(), None, "a new key is not due");
     let first = keys.signing.key().kid();
     let old_pass = keys.signing.issue(&claims(NOW)).unwrap();
     assert_eq!(verify(&keys, &old_pass, NOW), Ok(()));
@@ -86,7 +86,7 @@ fn a_rotation_keeps_old_passes_verifying_and_a_withdrawal_stops_them() {
 
     // A later start reads what is there and makes nothing new; audit heads find any key by its id.
     drop(keys);
-    let (again, _) = PassKeys::open(data.path(), "KR", true, RotationPolicy::default(), later).unwrap();
+    let again = PassKeys::open(data.path(), "KR", true, RotationPolicy::default(), later).unwrap();
     assert_eq!(again.keys().unwrap().len(), 3);
     assert_eq!(public_by_kid(data.path(), &first.to_hex()).unwrap().status, "withdrawn");
 }
@@ -95,24 +95,25 @@ fn a_rotation_keeps_old_passes_verifying_and_a_withdrawal_stops_them() {
 fn keys_are_announced_then_rotated_when_due_and_the_service_was_off_meanwhile() {
     let data = tempfile::tempdir().unwrap();
     let policy = RotationPolicy::default();
-    let (keys, _) = PassKeys::open(data.path(), "KR", false, policy, NOW).unwrap();
+    let keys = PassKeys::open(data.path(), "KR", false, policy, NOW).unwrap();
     let first = keys.signing.key().kid();
     let until = keys.keys().unwrap()[0].valid_until;
     let old_pass = keys.signing.issue(&claims(NOW)).unwrap();
 
     let announce = policy.rotation_at(until) - Duration::days(policy.announce_days);
     assert_eq!(keys.due(announce - Duration::hours(1)).unwrap(), None);
-    assert_eq!(keys.due(announce).unwrap(), Some(KeyStep::Announce));
+    let (step, announced) = keys.due(announce).unwrap().unwrap();
+    assert_eq!(step, KeyStep::Announce);
     assert_eq!(keys.signing.key().kid(), first, "announced, not yet signing");
     let next = kids(&keys)[1].clone();
-    assert_eq!(next.0, KeyUse::Next);
+    assert_eq!(next, (KeyUse::Next, announced));
     assert_eq!(keys.trust.current().list.keys.len(), 2, "checkpoints learn it before it signs");
     assert_eq!(keys.due(announce + Duration::days(1)).unwrap(), None);
 
     // Off from before the rotation until after the old key's end: the start rotates at once, to the announced key.
     drop(keys);
-    let (keys, step) = PassKeys::open(data.path(), "KR", true, policy, until + Duration::days(1)).unwrap();
-    assert_eq!(step, Some(KeyStep::Rotate));
+    let keys = PassKeys::open(data.path(), "KR", true, policy, until + Duration::days(1)).unwrap();
+    assert_eq!(keys.due(until + Duration::days(1)).unwrap(), Some((KeyStep::Rotate, next.1.clone())));
     assert_eq!(keys.signing.key().kid().to_hex(), next.1);
     assert_eq!(verify(&keys, &old_pass, NOW + Duration::days(1)), Ok(()));
     let at = until + Duration::days(1);
@@ -123,7 +124,7 @@ fn keys_are_announced_then_rotated_when_due_and_the_service_was_off_meanwhile() 
 fn a_kill_between_the_renames_of_a_rotation_is_finished_at_the_next_start() {
     let data = tempfile::tempdir().unwrap();
     let policy = RotationPolicy::default();
-    let (keys, _) = PassKeys::open(data.path(), "KR", false, policy, NOW).unwrap();
+    let keys = PassKeys::open(data.path(), "KR", false, policy, NOW).unwrap();
     let first: Kid = keys.signing.key().kid();
     let pass = keys.signing.issue(&claims(NOW)).unwrap();
     keys.announce(NOW).unwrap();
@@ -133,7 +134,7 @@ fn a_kill_between_the_renames_of_a_rotation_is_finished_at_the_next_start() {
 
     // Killed after the first rename: the next key is made the signing key, the old one retired.
     fs::rename(dir.join("pass"), dir.join("retiring")).unwrap();
-    let (keys, _) = PassKeys::open(data.path(), "KR", true, policy, NOW).unwrap();
+    let keys = PassKeys::open(data.path(), "KR", true, policy, NOW).unwrap();
     assert_eq!(keys.signing.key().kid().to_hex(), next);
     assert!(!dir.join("retiring").exists());
     assert_eq!(kids(&keys)[1], (KeyUse::Retired, first.to_hex()));
@@ -144,14 +145,14 @@ fn a_kill_between_the_renames_of_a_rotation_is_finished_at_the_next_start() {
     fs::create_dir_all(dir.join("retired").join("abc.tmp")).unwrap();
     fs::write(dir.join("retired/abc.tmp/public.json"), "{").unwrap();
     drop(keys);
-    let (keys, _) = PassKeys::open(data.path(), "KR", true, policy, NOW).unwrap();
+    let keys = PassKeys::open(data.path(), "KR", true, policy, NOW).unwrap();
     assert!(!dir.join("next.tmp").exists() && !dir.join("retired/abc.tmp").exists());
     assert_eq!(keys.keys().unwrap().len(), 2);
 
     // Killed after the first rename with no next key made: put back as it was.
     drop(keys);
     fs::rename(dir.join("pass"), dir.join("retiring")).unwrap();
-    let (keys, _) = PassKeys::open(data.path(), "KR", true, policy, NOW).unwrap();
+    let keys = PassKeys::open(data.path(), "KR", true, policy, NOW).unwrap();
     assert_eq!(keys.signing.key().kid().to_hex(), next);
 }
 
@@ -162,4 +163,23 @@ fn a_missing_pass_key_after_the_first_start_is_refused_not_replaced() {
     fs::remove_file(data.path().join("keys/pass").join(files::PRIVATE_FILE)).unwrap();
     let e = PassKeys::open(data.path(), "KR", true, RotationPolicy::default(), NOW).unwrap_err().to_string();
     assert!(e.contains("Restore the whole directory"), "{e}");
+}
+
+#[tokio::test]
+async fn each_step_the_schedule_takes_is_in_the_audit_log_by_key() {
+    use surge_app::AuditLog;
+    let data = tempfile::tempdir().unwrap();
+    let store = surge_store_sqlite::open(&data.path().join("surge.db")).await.unwrap();
+    let policy = RotationPolicy::default();
+    let keys = PassKeys::open(data.path(), "KR", false, policy, NOW).unwrap();
+    assert_eq!(surge_app::keys::keep_on_schedule(&store, &keys, NOW).await.unwrap(), None);
+    assert!(store.last_audit_entry().await.unwrap().is_none(), "nothing done, nothing recorded");
+    let until = keys.keys().unwrap()[0].valid_until;
+    let announce = policy.rotation_at(until) - Duration::days(policy.announce_days);
+    let step = surge_app::keys::keep_on_schedule(&store, &keys, announce).await.unwrap();
+    assert_eq!(step, Some(KeyStep::Announce));
+    let entry = store.last_audit_entry().await.unwrap().unwrap().entry;
+    let next = kids(&keys)[1].1.clone();
+    assert_eq!((entry.actor.as_str(), entry.action.as_str()), ("system", "pass_key.announced"));
+    assert_eq!(entry.subject, format!("key:{next}"));
 }
