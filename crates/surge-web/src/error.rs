@@ -126,7 +126,7 @@ fn code_of(status: StatusCode) -> &'static str {
 /// that is not UTF-8, a path number that is not a number, a wrong method, an unknown path.
 /// Elsewhere, such a refusal (a page address whose number is not a number, a query that is not UTF-8) is a page
 /// with the layout, in the visitor's language, and a way back, rather than a line of plain text.
-pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn shaped_refusals(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let path = request.uri().path();
     let api = path.starts_with("/api/") || path == "/healthz";
     // Only what choosing the language needs is kept from the request.

@@ -899,7 +899,7 @@ impl Lang {
             "keys.withdraw.reason" => ("Why is the key withdrawn?", "키를 폐기하는 이유"),
             "keys.withdraw.reason.hint" => ("This goes into the audit log.", "감사 기록에 남습니다."),
             "keys.withdraw.button" => ("Withdraw the key", "키 폐기"),
-            "keys.withdraw.cancel" => ("Cancel", "취소"),
+            "cancel" => ("Cancel", "취소"),
             "account.keys" => ("Pass keys", "허가증 서명 키"),
             "errorpage.bad.title" => ("We could not read that address", "주소를 읽을 수 없습니다"),
             "errorpage.bad.body" => (

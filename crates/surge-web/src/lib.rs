@@ -83,7 +83,6 @@ impl<S> std::fmt::Debug for AppState<S> {
     }
 }
 
-/// Every context's routes, with the service's own (health, metrics, the OpenAPI document).
 /// An address nothing serves: the API answers its JSON 404; people get the not-found page in their language, with
 /// the layout, the language switch and a way on.
 async fn unknown<S: Store>(
@@ -104,6 +103,7 @@ async fn unknown<S: Store>(
     kit::ctx::not_found_at(ctx, &kit::escape(uri.path()))
 }
 
+/// Every context's routes, with the service's own (health, metrics, the OpenAPI document).
 pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
     Router::new()
         .route("/healthz", get(metrics::healthz::<S>))
@@ -120,6 +120,6 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .merge(keys::routes())
         .merge(situation::routes())
         .fallback(unknown::<S>)
-        .layer(axum::middleware::from_fn(error::json_errors))
+        .layer(axum::middleware::from_fn(error::shaped_refusals))
         .with_state(state)
 }

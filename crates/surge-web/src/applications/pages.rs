@@ -435,10 +435,7 @@ async fn render_application<S: Store>(
     let now = (state.clock)();
     let mut body = error_summary(lang, errors);
     if let Some(decided) = query.get("decided").and_then(|d| d.parse::<i64>().ok()) {
-        body.push_str(&format!(
-            "<div class=\"inset\" role=\"status\"><p>{}</p></div>",
-            lang.t("application.decided").replace("{ref}", &reference(decided))
-        ));
+        body.push_str(&crate::kit::notice(&lang.t("application.decided").replace("{ref}", &reference(decided))));
     }
     body.push_str(&format!(
         "<h1>{} {}</h1><p>{}</p>",
@@ -634,10 +631,7 @@ pub async fn queue_page<S: Store>(State(state): State<AppState<S>>, Query(query)
     let now = (state.clock)();
     let mut body = String::new();
     if let Some(decided) = query.get("decided").and_then(|d| d.parse::<i64>().ok()) {
-        body.push_str(&format!(
-            "<div class=\"inset\" role=\"status\"><p>{}</p></div>",
-            lang.t("application.decided").replace("{ref}", &reference(decided))
-        ));
+        body.push_str(&crate::kit::notice(&lang.t("application.decided").replace("{ref}", &reference(decided))));
     }
     body.push_str(&format!("<h1>{}</h1><p>{}</p>", lang.t("applications.title"), lang.t("applications.lead")));
     if queue.is_empty() {

@@ -2,24 +2,49 @@
 //! is one button; withdrawing stops every pass the key signed, so it has a page of its own that asks why.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use surge_app::keys::{KeyInfo, KeyUse, keys_view};
+use surge_app::keys::{KeyAdmin, KeyInfo, KeyUse, keys_view};
 use surge_app::{AppError, Role, Store};
 
 use crate::AppState;
 use crate::kit::ctx::{Field, PageCtx, error_for, error_summary, field, field_errors, not_found, sorry};
 use crate::kit::escape;
 
-/// Admins only; anyone else on staff is sent to sign in as one.
-fn admin_only(ctx: PageCtx, here: &str) -> Result<PageCtx, Box<Response>> {
+/// The key store, for admins only: anyone else on staff is sent to sign in as one, and a service given no key
+/// store shows none.
+fn admin_keys<S>(state: &AppState<S>, ctx: PageCtx) -> Result<(PageCtx, Arc<dyn KeyAdmin>), Box<Response>> {
     if ctx.principal.require(&[Role::Admin]).is_err() {
-        return Err(Box::new(ctx.refuse_staff(here)));
+        return Err(Box::new(ctx.refuse_staff("/admin/keys")));
     }
-    Ok(ctx)
+    match state.keys.clone() {
+        Some(admin) => Ok((ctx, admin)),
+        None => Err(Box::new(not_found(ctx))),
+    }
+}
+
+/// As `admin_keys`, and the key `kid` names; an id that is not one, or names no key, is not found.
+fn admin_key<S>(
+    state: &AppState<S>,
+    ctx: PageCtx,
+    kid: &str,
+) -> Result<(PageCtx, Arc<dyn KeyAdmin>, KeyInfo), Box<Response>> {
+    let (ctx, admin) = admin_keys(state, ctx)?;
+    let Some(kid) = key_id(kid) else { return Err(Box::new(not_found(ctx))) };
+    match admin.keys() {
+        Ok(keys) => match keys.into_iter().find(|k| k.kid == kid) {
+            Some(key) => Ok((ctx, admin, key)),
+            None => Err(Box::new(not_found(ctx))),
+        },
+        Err(e) => {
+            tracing::error!(code = e.code(), error = %e, "reading the pass keys failed");
+            Err(Box::new(sorry(ctx.lang)))
+        }
+    }
 }
 
 fn use_words(ctx: &PageCtx, key_use: KeyUse) -> String {
@@ -38,11 +63,10 @@ pub async fn page<S: Store>(
     headers: HeaderMap,
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
-    let ctx = match admin_only(ctx, "/admin/keys") {
-        Ok(ctx) => ctx,
+    let (ctx, admin) = match admin_keys(&state, ctx) {
+        Ok(found) => found,
         Err(response) => return *response,
     };
-    let Some(admin) = state.keys.clone() else { return not_found(ctx) };
     let view = match keys_view(admin.as_ref()) {
         Ok(view) => view,
         Err(e) => {
@@ -56,7 +80,7 @@ pub async fn page<S: Store>(
         "withdrawn" => Some("keys.done.withdrawn"),
         _ => None,
     }) {
-        body.push_str(&format!("<div class=\"inset\" role=\"status\"><p>{}</p></div>", ctx.t(done)));
+        body.push_str(&crate::kit::notice(ctx.t(done)));
     }
     body.push_str(&format!("<div class=\"wide\"><h1>{}</h1>", ctx.t("keys.title")));
     if let (Some(signing), Some(at)) = (view.keys.iter().find(|k| k.key_use == KeyUse::Signing), view.next_rotation) {
@@ -120,11 +144,10 @@ pub async fn rotate<S: Store>(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let ctx = form_ctx!(state, headers, query, form);
-    let ctx = match admin_only(ctx, "/admin/keys") {
-        Ok(ctx) => ctx,
+    let (ctx, admin) = match admin_keys(&state, ctx) {
+        Ok(found) => found,
         Err(response) => return *response,
     };
-    let Some(admin) = state.keys.clone() else { return not_found(ctx) };
     match surge_app::keys::rotate_now(&state.store, admin.as_ref(), &ctx.principal.actor(), (state.clock)()).await {
         Ok(signing) => {
             tracing::info!(kid = %signing.kid, "an admin rotated the pass key");
@@ -172,25 +195,9 @@ fn withdraw_form(ctx: &PageCtx, key: &KeyInfo, reason: &str, errors: &[(String, 
     body.push_str(&format!(
         "<button type=\"submit\" class=\"danger\">{}</button> <a href=\"/admin/keys\">{}</a></form>",
         ctx.t("keys.withdraw.button"),
-        ctx.t("keys.withdraw.cancel"),
+        ctx.t("cancel"),
     ));
     body
-}
-
-/// The key `kid` names, or the page to answer with.
-fn find_key<S>(state: &AppState<S>, ctx: PageCtx, kid: &str) -> Result<(PageCtx, KeyInfo), Box<Response>> {
-    let Some(admin) = state.keys.clone() else { return Err(Box::new(not_found(ctx))) };
-    let Some(kid) = key_id(kid) else { return Err(Box::new(not_found(ctx))) };
-    match admin.keys() {
-        Ok(keys) => match keys.into_iter().find(|k| k.kid == kid) {
-            Some(key) => Ok((ctx, key)),
-            None => Err(Box::new(not_found(ctx))),
-        },
-        Err(e) => {
-            tracing::error!(code = e.code(), error = %e, "reading the pass keys failed");
-            Err(Box::new(sorry(ctx.lang)))
-        }
-    }
 }
 
 pub async fn withdraw_page<S: Store>(
@@ -200,11 +207,7 @@ pub async fn withdraw_page<S: Store>(
     headers: HeaderMap,
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
-    let ctx = match admin_only(ctx, "/admin/keys") {
-        Ok(ctx) => ctx,
-        Err(response) => return *response,
-    };
-    let (ctx, key) = match find_key(&state, ctx, &kid) {
+    let (ctx, _, key) = match admin_key(&state, ctx, &kid) {
         Ok(found) => found,
         Err(response) => return *response,
     };
@@ -225,15 +228,10 @@ pub async fn withdraw<S: Store>(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let ctx = form_ctx!(state, headers, query, form);
-    let ctx = match admin_only(ctx, "/admin/keys") {
-        Ok(ctx) => ctx,
-        Err(response) => return *response,
-    };
-    let (ctx, key) = match find_key(&state, ctx, &kid) {
+    let (ctx, admin, key) = match admin_key(&state, ctx, &kid) {
         Ok(found) => found,
         Err(response) => return *response,
     };
-    let Some(admin) = state.keys.clone() else { return not_found(ctx) };
     let reason = form.get("reason").map(String::as_str).unwrap_or("");
     let now = (state.clock)();
     match surge_app::keys::withdraw_key(&state.store, admin.as_ref(), &ctx.principal.actor(), &key.kid, reason, now)

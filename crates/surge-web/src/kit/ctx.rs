@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use surge_app::Store;
 
-use super::{escape, layout_nav};
+use super::escape;
 use crate::AppState;
 use crate::access::auth::{Principal, session_principal};
 use crate::access::session::{CSRF_COOKIE, Csrf, csrf_for, csrf_valid, set_cookie};
@@ -87,13 +87,11 @@ impl PageCtx {
 
     /// The page in its frame, with any cookies to set.
     pub fn render(self, status: StatusCode, title: &str, body: &str, switch_path: Option<&str>) -> Response {
-        let html = layout_nav(self.lang, title, body, switch_path, &self.nav());
-        let mut response = (status, Html(html)).into_response();
-        self.finish(&mut response);
-        response
+        self.render_for("service", status, title, body, switch_path)
     }
 
-    /// The page in the frame of another service than movement passes (test results), named in the header.
+    /// The page in the frame of the service `service` (an i18n key) names in its header: movement passes, or test
+    /// results.
     pub fn render_for(
         self,
         service: &str,

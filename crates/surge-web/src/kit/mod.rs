@@ -46,6 +46,12 @@ pub(crate) fn javascript(source: &'static str) -> Response {
         .into_response()
 }
 
+/// A short confirmation at the top of a page ("Saved", "Sent"), read out by screen readers; `html` is already
+/// escaped.
+pub(crate) fn notice(html: &str) -> String {
+    format!("<div class=\"inset\" role=\"status\"><p>{html}</p></div>")
+}
+
 pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }

@@ -185,7 +185,7 @@ async fn render_org<S: Store>(
         || ctx.principal.role() == Some(Role::Admin);
     let mut body = error_summary(lang, errors);
     if let Some(notice) = notice {
-        body.push_str(&format!("<div class=\"inset\" role=\"status\"><p>{}</p></div>", escape(&notice)));
+        body.push_str(&crate::kit::notice(&escape(&notice)));
     }
     body.push_str(&format!(
         "<p class=\"hint\">{ref_label} {id}</p><h1>{name}</h1><dl>\
@@ -551,11 +551,8 @@ pub async fn batch_page<S: Store>(
             .replace("{rows}", &rows.to_string())
             .replace("{failed}", &failed.to_string())
     };
-    let duplicate = if query.contains_key("duplicate") {
-        format!("<div class=\"inset\" role=\"status\"><p>{}</p></div>", lang.t("batch.duplicate"))
-    } else {
-        String::new()
-    };
+    let duplicate =
+        if query.contains_key("duplicate") { crate::kit::notice(lang.t("batch.duplicate")) } else { String::new() };
     let script = if completed {
         String::new()
     } else {
@@ -667,13 +664,10 @@ pub async fn screening_page<S: Store>(
     let visible: Vec<&OrganisationRecord> = page.visible.iter().collect();
     let mut body = String::new();
     if let Some(n) = get("approved") {
-        body.push_str(&format!(
-            "<div class=\"inset\" role=\"status\"><p>{}</p></div>",
-            lang.t("queue.approved").replace("{n}", &escape(&n))
-        ));
+        body.push_str(&crate::kit::notice(&lang.t("queue.approved").replace("{n}", &escape(&n))));
     }
     if get("decided").is_some() {
-        body.push_str(&format!("<div class=\"inset\" role=\"status\"><p>{}</p></div>", lang.t("queue.empty_after")));
+        body.push_str(&crate::kit::notice(lang.t("queue.empty_after")));
     }
     let option = |value: &str, label: &str, current: Option<&str>| {
         let selected = if current == Some(value) { " selected" } else { "" };

@@ -76,7 +76,7 @@ fn render(state_body: (&'static str, String), ctx: PageCtx, pass: &PassRecord, n
     let (title, pass_body) = state_body;
     let mut body = String::new();
     if let Some(notice) = notice {
-        body.push_str(&format!("<div class=\"inset\" role=\"status\"><p>{notice}</p></div>"));
+        body.push_str(&crate::kit::notice(notice));
     }
     body.push_str(&pass_body);
     if pass.status == PassStatus::Valid && pass.active {

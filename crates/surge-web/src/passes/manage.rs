@@ -16,6 +16,9 @@ use crate::kit::escape;
 
 const PAGE: u32 = 50;
 
+/// The search form's fields, as they are named in the address.
+const SEARCH_FIELDS: [&str; 5] = ["name", "phone", "code", "organisation", "batch"];
+
 fn masked_phone(phone: &str) -> String {
     surge_domain::Phone::from_stored(phone).map(|p| p.masked()).unwrap_or_else(|_| "—".into())
 }
@@ -117,12 +120,7 @@ fn search_form(ctx: &PageCtx, query: &HashMap<String, String>, errors: &[(String
     html
 }
 
-fn officials_only(ctx: PageCtx, here: &str) -> Result<PageCtx, Box<Response>> {
-    if ctx.principal.require(&[Role::Admin, Role::Official]).is_err() {
-        return Err(Box::new(ctx.refuse_staff(here)));
-    }
-    Ok(ctx)
-}
+const OFFICIALS: [Role; 2] = [Role::Admin, Role::Official];
 
 pub async fn search_page<S: Store>(
     State(state): State<AppState<S>>,
@@ -130,14 +128,11 @@ pub async fn search_page<S: Store>(
     headers: HeaderMap,
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
-    let ctx = match officials_only(ctx, "/passes") {
-        Ok(ctx) => ctx,
-        Err(response) => return *response,
-    };
+    if ctx.principal.require(&OFFICIALS).is_err() {
+        return ctx.refuse_staff("/passes");
+    }
     let lang = ctx.lang;
-    let searched = ["name", "phone", "code", "organisation", "batch"]
-        .iter()
-        .any(|k| query.get(*k).is_some_and(|v| !v.trim().is_empty()));
+    let searched = SEARCH_FIELDS.iter().any(|k| query.get(*k).is_some_and(|v| !v.trim().is_empty()));
     let (errors, results) = match search_from(&query, &state.config.phone_region) {
         Err(problems) => (problems.into_iter().map(|(f, key)| (f, ctx.t(key).to_owned())).collect(), String::new()),
         Ok(_) if !searched => (Vec::new(), String::new()),
@@ -148,7 +143,7 @@ pub async fn search_page<S: Store>(
                 html.push_str(&results_table(&ctx, &passes, &|p| format!("/passes/{}", p.status_index), now));
                 if passes.len() == PAGE as usize {
                     if let Some(last) = passes.last() {
-                        let mut next: Vec<String> = ["name", "phone", "code", "organisation", "batch"]
+                        let mut next: Vec<String> = SEARCH_FIELDS
                             .iter()
                             .filter_map(|k| {
                                 query.get(*k).map(|v| format!("{k}={}", crate::kit::ctx::percent_encode(v)))
@@ -220,10 +215,9 @@ pub async fn pass_page<S: Store>(
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
     let here = format!("/passes/{index}");
-    let ctx = match officials_only(ctx, &here) {
-        Ok(ctx) => ctx,
-        Err(response) => return *response,
-    };
+    if ctx.principal.require(&OFFICIALS).is_err() {
+        return ctx.refuse_staff(&here);
+    }
     let (pass, history) = match surge_app::passes::with_history(&state.store, &ctx.principal.scope(), index).await {
         Ok(found) => found,
         // Outside the scope is not found: it says nothing of passes the official may not see.
@@ -236,7 +230,7 @@ pub async fn pass_page<S: Store>(
     let now = (state.clock)();
     let mut body = String::new();
     if query.contains_key("done") {
-        body.push_str(&format!("<div class=\"inset\" role=\"status\"><p>{}</p></div>", ctx.t("passes.status.done")));
+        body.push_str(&crate::kit::notice(ctx.t("passes.status.done")));
     }
     body.push_str(&pass_facts(&ctx, &pass, now));
     body.push_str(&format!("<h2>{}</h2><ol>", ctx.t("passes.history")));
@@ -307,6 +301,7 @@ fn action_form(
     ctx: &PageCtx,
     pass: &PassRecord,
     post_to: &str,
+    status: PassStatus,
     label: &str,
     reason: &str,
     errors: &[(String, String)],
@@ -330,11 +325,12 @@ fn action_form(
         },
         error_for(errors, "reason"),
     ));
-    let class = if label == ctx.t("passes.action.reinstate") { "" } else { " class=\"danger\"" };
+    // Suspending and revoking stop a pass: the warning colour. Reinstating does not.
+    let class = if status == PassStatus::Valid { "" } else { " class=\"danger\"" };
     body.push_str(&format!(
         "<button type=\"submit\"{class}>{label}</button> <a href=\"{back}\">{cancel}</a></form>",
         back = post_to.rsplit_once('/').map_or("/passes", |(b, _)| b),
-        cancel = ctx.t("keys.withdraw.cancel"),
+        cancel = ctx.t("cancel"),
     ));
     body
 }
@@ -364,7 +360,7 @@ async fn change<S: Store>(
         }
         Err(AppError::InvalidForm(problems)) => {
             let errors = field_errors(ctx.lang, &problems);
-            let body = action_form(&ctx, pass, post_to, label, reason, &errors);
+            let body = action_form(&ctx, pass, post_to, status, label, reason, &errors);
             let title = format!("{} {label}", ctx.t("error.prefix"));
             ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &title, &body, None)
         }
@@ -382,16 +378,17 @@ async fn official_pass<S: Store>(
     ctx: PageCtx,
     index: u64,
     action: &str,
-) -> Result<(PageCtx, PassRecord, PassStatus, &'static str), Box<Response>> {
-    let here = format!("/passes/{index}/{action}");
-    let ctx = officials_only(ctx, &here)?;
-    let Some((status, label)) = action_of(action) else { return Err(Box::new(not_found(ctx))) };
+) -> Result<(PageCtx, PassRecord, PassStatus, &'static str), Response> {
+    if ctx.principal.require(&OFFICIALS).is_err() {
+        return Err(ctx.refuse_staff(&format!("/passes/{index}/{action}")));
+    }
+    let Some((status, label)) = action_of(action) else { return Err(not_found(ctx)) };
     match surge_app::passes::in_scope(&state.store, &ctx.principal.scope(), index).await {
         Ok(pass) => Ok((ctx, pass, status, label)),
-        Err(AppError::NotFound | AppError::Forbidden) => Err(Box::new(not_found(ctx))),
+        Err(AppError::NotFound | AppError::Forbidden) => Err(not_found(ctx)),
         Err(e) => {
             tracing::error!(error = %e, "reading a pass failed");
-            Err(Box::new(sorry(ctx.lang)))
+            Err(sorry(ctx.lang))
         }
     }
 }
@@ -403,13 +400,13 @@ pub async fn action_page<S: Store>(
     headers: HeaderMap,
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
-    let (ctx, pass, _, label) = match official_pass(&state, ctx, index, &action).await {
+    let (ctx, pass, status, label) = match official_pass(&state, ctx, index, &action).await {
         Ok(found) => found,
-        Err(response) => return *response,
+        Err(response) => return response,
     };
     let post_to = format!("/passes/{index}/{action}");
     let label = ctx.t(label);
-    let body = action_form(&ctx, &pass, &post_to, label, "", &[]);
+    let body = action_form(&ctx, &pass, &post_to, status, label, "", &[]);
     ctx.render(StatusCode::OK, label, &body, Some(&post_to))
 }
 
@@ -423,7 +420,7 @@ pub async fn action_submit<S: Store>(
     let ctx = form_ctx!(state, headers, query, form);
     let (ctx, pass, status, label) = match official_pass(&state, ctx, index, &action).await {
         Ok(found) => found,
-        Err(response) => return *response,
+        Err(response) => return response,
     };
     let post_to = format!("/passes/{index}/{action}");
     let reason = form.get("reason").map(String::as_str).unwrap_or("");
@@ -462,7 +459,7 @@ pub async fn organisation_passes<S: Store>(
     let now = (state.clock)();
     let mut body = String::new();
     if query.contains_key("done") {
-        body.push_str(&format!("<div class=\"inset\" role=\"status\"><p>{}</p></div>", ctx.t("passes.status.done")));
+        body.push_str(&crate::kit::notice(ctx.t("passes.status.done")));
     }
     body.push_str(&format!(
         "<div class=\"wide\"><p class=\"hint\">{org}</p><h1>{title}</h1><p>{lead}</p>",
@@ -492,16 +489,16 @@ async fn organisation_pass<S: Store>(
     ctx: PageCtx,
     id: i64,
     index: u64,
-) -> Result<(PageCtx, PassRecord), Box<Response>> {
+) -> Result<(PageCtx, PassRecord), Response> {
     let here = format!("/organisations/{id}/passes/{index}/revoke");
     let roles = [Role::Admin, Role::Official, Role::OrganisationAdmin];
-    let (ctx, org) = crate::organisations::pages::visible_org(state, ctx, id, &roles, &here).await.map_err(Box::new)?;
+    let (ctx, org) = crate::organisations::pages::visible_org(state, ctx, id, &roles, &here).await?;
     match surge_app::passes::by_status_index(&state.store, index).await {
         Ok(pass) if pass.organisation_id == Some(org.id) && pass.status != PassStatus::Revoked => Ok((ctx, pass)),
-        Ok(_) | Err(AppError::NotFound) => Err(Box::new(not_found(ctx))),
+        Ok(_) | Err(AppError::NotFound) => Err(not_found(ctx)),
         Err(e) => {
             tracing::error!(error = %e, "reading a pass failed");
-            Err(Box::new(sorry(ctx.lang)))
+            Err(sorry(ctx.lang))
         }
     }
 }
@@ -515,11 +512,11 @@ pub async fn organisation_revoke_page<S: Store>(
     let ctx = page_ctx!(state, headers, query);
     let (ctx, pass) = match organisation_pass(&state, ctx, id, index).await {
         Ok(found) => found,
-        Err(response) => return *response,
+        Err(response) => return response,
     };
     let post_to = format!("/organisations/{id}/passes/{index}/revoke");
     let label = ctx.t("passes.action.revoke");
-    let body = action_form(&ctx, &pass, &post_to, label, "", &[]);
+    let body = action_form(&ctx, &pass, &post_to, PassStatus::Revoked, label, "", &[]);
     ctx.render(StatusCode::OK, label, &body, Some(&post_to))
 }
 
@@ -533,7 +530,7 @@ pub async fn organisation_revoke<S: Store>(
     let ctx = form_ctx!(state, headers, query, form);
     let (ctx, pass) = match organisation_pass(&state, ctx, id, index).await {
         Ok(found) => found,
-        Err(response) => return *response,
+        Err(response) => return response,
     };
     let post_to = format!("/organisations/{id}/passes/{index}/revoke");
     let reason = form.get("reason").map(String::as_str).unwrap_or("");

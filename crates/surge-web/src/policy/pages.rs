@@ -56,7 +56,7 @@ fn render_page(
     let admin = ctx.principal.role() == Some(Role::Admin);
     let mut body = error_summary(lang, errors);
     if let Some(notice) = notice {
-        body.push_str(&format!("<div class=\"inset\" role=\"status\"><p>{}</p></div>", escape(&notice)));
+        body.push_str(&crate::kit::notice(&escape(&notice)));
     }
     body.push_str(&format!(
         "<div class=\"wide\"><h1>{}</h1><p>{}</p>",

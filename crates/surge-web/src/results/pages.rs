@@ -327,10 +327,7 @@ async fn render_queue<S: Store>(
     let now = (state.clock)();
     let mut body = error_summary(lang, errors);
     if let Some(done) = query.get("done").and_then(|d| d.parse::<i64>().ok()) {
-        body.push_str(&format!(
-            "<div class=\"inset\" role=\"status\"><p>{}</p></div>",
-            lang.t("results.done").replace("{id}", &done.to_string())
-        ));
+        body.push_str(&crate::kit::notice(&lang.t("results.done").replace("{id}", &done.to_string())));
     }
     body.push_str(&format!("<h1>{}</h1><p>{}</p>", lang.t("results.queue.title"), lang.t("results.queue.lead")));
     if items.is_empty() {
