@@ -94,11 +94,7 @@ impl LocalZone {
         let offset = self.tz_offset(t);
         match offset.abbreviation() {
             Some(name) if name.chars().all(|c| c.is_ascii_alphabetic()) => name.to_owned(),
-            _ => {
-                let o = self.offset_at(t);
-                let (h, m, _) = o.as_hms();
-                format!("{}{:02}:{:02}", if o.is_negative() { '-' } else { '+' }, h.unsigned_abs(), m.unsigned_abs())
-            }
+            _ => offset_text(self.offset_at(t)),
         }
     }
 
@@ -132,13 +128,7 @@ impl LocalZone {
         for day in (-366..=366).step_by(7) {
             let at = t + Duration::days(day);
             let offset = self.offset_at(at);
-            let key = if offset.is_utc() {
-                "GMT".to_owned()
-            } else {
-                let (h, m, _) = offset.as_hms();
-                let sign = if offset.is_negative() { '-' } else { '+' };
-                format!("GMT{sign}{:02}:{:02}", h.unsigned_abs(), m.unsigned_abs())
-            };
+            let key = if offset.is_utc() { "GMT".to_owned() } else { format!("GMT{}", offset_text(offset)) };
             if !names.iter().any(|(k, _)| *k == key) {
                 names.push((key, self.abbreviation(at)));
             }
@@ -151,6 +141,13 @@ impl LocalZone {
     pub fn last_day(self, end: OffsetDateTime) -> Date {
         self.date_of(end - Duration::seconds(1))
     }
+}
+
+/// `+09:00`, `-03:30`.
+fn offset_text(offset: UtcOffset) -> String {
+    let (h, m, _) = offset.as_hms();
+    let sign = if offset.is_negative() { '-' } else { '+' };
+    format!("{sign}{:02}:{:02}", h.unsigned_abs(), m.unsigned_abs())
 }
 
 fn naive_utc(t: OffsetDateTime) -> NaiveDateTime {

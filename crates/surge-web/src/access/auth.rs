@@ -41,6 +41,14 @@ pub enum Principal {
 }
 
 impl Principal {
+    /// The phone a citizen signed in with; `None` for anyone else.
+    pub fn citizen_phone(&self) -> Option<&str> {
+        match self {
+            Self::Citizen { phone, .. } => Some(phone),
+            _ => None,
+        }
+    }
+
     pub fn from_account(account: &AccountRecord) -> Self {
         match (account.role, &account.phone) {
             (Role::Applicant, Some(phone)) => Self::Citizen { account_id: account.id, phone: phone.clone() },

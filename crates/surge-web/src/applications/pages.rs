@@ -150,16 +150,9 @@ fn apply_form<S>(
     )
 }
 
-fn citizen_phone(principal: &Principal) -> Option<String> {
-    match principal {
-        Principal::Citizen { phone, .. } => Some(phone.clone()),
-        _ => None,
-    }
-}
-
 pub async fn apply_page<S: Store>(State(state): State<AppState<S>>, Query(query): Q, headers: HeaderMap) -> Response {
     let ctx = page_ctx!(state, headers, query);
-    if citizen_phone(&ctx.principal).is_none() {
+    if ctx.principal.citizen_phone().is_none() {
         return ctx.refuse("/apply");
     }
     let body = apply_form(&state, &ctx, &HashMap::new(), &[]);
@@ -231,7 +224,7 @@ pub async fn apply_submit<S: Store>(
     multipart: Multipart,
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
-    let Some(phone) = citizen_phone(&ctx.principal) else { return ctx.refuse("/apply") };
+    let Some(phone) = ctx.principal.citizen_phone().map(str::to_owned) else { return ctx.refuse("/apply") };
     let (Some(signer), Some(documents_dir)) = (state.signer.clone(), state.documents_dir.clone()) else {
         tracing::error!("applications are not configured: no signer or document directory");
         return sorry(ctx.lang);

@@ -10,16 +10,8 @@ use axum::response::Response;
 use surge_app::{AppError, PassRecord, PassStatus, Store};
 
 use crate::AppState;
-use crate::access::auth::Principal;
 use crate::kit::ctx::{PageCtx, not_found, sorry};
 use crate::kit::escape;
-
-fn holder_phone(principal: &Principal) -> Option<&str> {
-    match principal {
-        Principal::Citizen { phone, .. } => Some(phone),
-        _ => None,
-    }
-}
 
 pub(crate) fn status_tag(ctx: &PageCtx, pass: &PassRecord, now: time::OffsetDateTime) -> String {
     let (class, key) = match pass.status {
@@ -58,7 +50,7 @@ pub(crate) async fn holder_list<S: Store>(state: &AppState<S>, ctx: &PageCtx, ph
 
 /// The holder's pass, behind their sign-in; another phone's pass is simply not found.
 async fn own_pass<S: Store>(state: &AppState<S>, ctx: PageCtx, index: u64) -> Result<(PageCtx, PassRecord), Response> {
-    let Some(phone) = holder_phone(&ctx.principal) else {
+    let Some(phone) = ctx.principal.citizen_phone() else {
         let here = format!("/account/passes/{index}");
         return Err(ctx.refuse(&here));
     };
@@ -72,8 +64,9 @@ async fn own_pass<S: Store>(state: &AppState<S>, ctx: PageCtx, index: u64) -> Re
     }
 }
 
-fn render(state_body: (&'static str, String), ctx: PageCtx, pass: &PassRecord, notice: Option<&str>) -> Response {
-    let (title, pass_body) = state_body;
+/// The pass as its link shows it, with any notice above and, for a valid pass, the way to have it texted again.
+fn render<S>(state: &AppState<S>, ctx: PageCtx, pass: &PassRecord, notice: Option<&str>) -> Response {
+    let (title, pass_body) = super::page::pass_body(state, ctx.lang, pass);
     let mut body = String::new();
     if let Some(notice) = notice {
         body.push_str(&crate::kit::notice(notice));
@@ -108,7 +101,7 @@ pub async fn page<S: Store>(
         Err(response) => return response,
     };
     let notice = query.contains_key("sent").then(|| ctx.t("pass.resend.done"));
-    render(super::page::pass_body(&state, ctx.lang, &pass), ctx, &pass, notice)
+    render(&state, ctx, &pass, notice)
 }
 
 pub async fn resend<S: Store>(
@@ -141,7 +134,7 @@ pub async fn resend<S: Store>(
         Err(e @ (AppError::RateLimited { .. } | AppError::Conflict)) => {
             let key = if matches!(e, AppError::Conflict) { "pass.resend.not_valid" } else { "pass.resend.limit" };
             let notice = ctx.t(key);
-            render(super::page::pass_body(&state, ctx.lang, &pass), ctx, &pass, Some(notice))
+            render(&state, ctx, &pass, Some(notice))
         }
         Err(e) => {
             tracing::error!(error = %e, "sending a pass again failed");
