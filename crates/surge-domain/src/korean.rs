@@ -72,7 +72,7 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
         match values.iter().find(|(k, _)| *k == name) {
             Some((_, value)) => {
                 out.push_str(value);
-                if let Some((marker, _, _)) = MARKERS.iter().find(|(m, _, _)| rest.starts_with(m)) {
+                if let Some((marker, _)) = marker_at(rest) {
                     out.push_str(particle(value, marker).unwrap_or_default());
                     rest = &rest[marker.len()..];
                 }
