@@ -159,6 +159,30 @@ fn parse_phone(text: &str, region: &str) -> Result<Phone, AppError> {
         .map_err(|message| AppError::InvalidForm(vec![FieldError { field: "phone", code: "phone_invalid", message }]))
 }
 
+/// The languages texts are written in; a page in another (none yet) is not remembered for texts.
+pub const TEXT_LANGUAGES: [&str; 2] = ["ko", "en"];
+
+/// Remembers the language a person uses the service in, for the texts they get later. A failure only costs the
+/// preference, never the person's request.
+pub async fn remember_language<S: Access>(store: &S, phone: &str, lang: &str, now: OffsetDateTime) {
+    if TEXT_LANGUAGES.contains(&lang) {
+        if let Err(e) = store.remember_language(phone, lang, now).await {
+            tracing::warn!(error = %e, "remembering a phone's language failed");
+        }
+    }
+}
+
+/// The language to text a phone in: the one it last used the service in, else `default` (the authority's).
+pub async fn text_language<S: Access>(store: &S, phone: &str, default: &str) -> String {
+    match store.languages_of(&[phone.to_owned()]).await {
+        Ok(mut found) => found.remove(phone).unwrap_or_else(|| default.to_owned()),
+        Err(e) => {
+            tracing::warn!(error = %e, "reading a phone's language failed; the authority's is used");
+            default.to_owned()
+        }
+    }
+}
+
 /// Sends a sign-in code to `phone_text` (as typed), unless the phone or the client address asked too often.
 /// Returns the phone in E.164, for the next step.
 #[expect(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
@@ -198,6 +222,7 @@ pub async fn request_login_code<S: Access, R: RngCore + CryptoRng>(
             },
         })
         .await?;
+    remember_language(store, &phone, lang, now).await;
     tracing::info!("sign-in code sent");
     Ok(phone)
 }

@@ -132,6 +132,7 @@ pub async fn submit_application<S: Access + Applications + AuditLog + Passes, R:
     lang: &str,
     now: OffsetDateTime,
 ) -> Result<Submitted, AppError> {
+    crate::access::remember_language(store, phone, lang, now).await;
     let application = validate_application(input, &config.rules(signer.zone, now)).map_err(AppError::InvalidForm)?;
     if !store.rate_limit(&format!("apply:{phone}"), now, 3600, config.per_hour).await? {
         return Err(AppError::RateLimited { retry_after_seconds: 3600 });
@@ -186,7 +187,7 @@ pub async fn submit_application<S: Access + Applications + AuditLog + Passes, R:
             reason_ko: decision.reason_ko,
             decided_by,
         };
-        match approve(store, signer, rng, id, &new.application, &new.phone, &decision, now).await {
+        match approve(store, signer, rng, id, &new.application, &new.phone, &decision, lang, now).await {
             Ok(index) => {
                 submitted.status = ApplicationStatus::Approved;
                 submitted.status_index = Some(index);
@@ -217,6 +218,7 @@ async fn approve<S: Applications + Passes, R: RngCore + CryptoRng + Send>(
     app: &Application,
     phone: &str,
     decision: &ApplicationDecision,
+    lang: &str,
     now: OffsetDateTime,
 ) -> Result<u64, AppError> {
     let audit = AuditEntry {
@@ -242,6 +244,7 @@ async fn approve<S: Applications + Passes, R: RngCore + CryptoRng + Send>(
         organisation: None,
         valid_from: app.valid_from,
         valid_to: app.valid_to,
+        lang: Some(lang),
     };
     let status_index = store.reserve_status_index().await?;
     let pass = signer.sign(rng, &request, status_index, now)?;
@@ -273,7 +276,7 @@ async fn reject<S: Applications>(
 /// review. Applications outside the official's scope are `NotFound`; their own are `OwnCase`.
 #[expect(clippy::too_many_arguments, reason = "each is a separate input of the one use case")]
 #[tracing::instrument(skip_all, fields(application_id = id))]
-pub async fn decide_application<S: Applications + Passes, R: RngCore + CryptoRng + Send>(
+pub async fn decide_application<S: Access + Applications + Passes, R: RngCore + CryptoRng + Send>(
     store: &S,
     signer: &PassSigner,
     rng: &mut R,
@@ -308,10 +311,12 @@ pub async fn decide_application<S: Applications + Passes, R: RngCore + CryptoRng
         reason_ko: reason.to_owned(),
         decided_by: official.actor.to_owned(),
     };
+    // The applicant's texts are in the language they last used, not the official's.
+    let lang = crate::access::text_language(store, &record.phone, lang).await;
     if approve_it {
-        approve(store, signer, rng, id, &record.application, &record.phone, &decision, now).await?;
+        approve(store, signer, rng, id, &record.application, &record.phone, &decision, &lang, now).await?;
     } else {
-        reject(store, signer, id, &record.phone, &decision, lang, now).await?;
+        reject(store, signer, id, &record.phone, &decision, &lang, now).await?;
     }
     tracing::info!(status = decision.status.as_str(), actor = official.actor, "application decided");
     Ok(decision.status)

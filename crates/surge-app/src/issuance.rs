@@ -107,6 +107,8 @@ pub struct PassRequest<'a> {
     pub organisation: Option<String>,
     pub valid_from: OffsetDateTime,
     pub valid_to: OffsetDateTime,
+    /// The language the holder last used the service in, for the text; `None`: the authority's.
+    pub lang: Option<&'a str>,
 }
 
 /// Signs passes with the authority's key and writes the holder's SMS.
@@ -171,7 +173,7 @@ impl PassSigner {
                 kind: "pass_issued".into(),
                 recipient: request.phone.to_owned(),
                 body: pass_sms_text(
-                    &self.sms_language,
+                    request.lang.unwrap_or(&self.sms_language),
                     request.holder,
                     &url,
                     &control_code,
@@ -231,6 +233,7 @@ impl<R: RngCore + CryptoRng + Send> IssuanceWorker<R> {
                 organisation: Some(pending.organisation_id.to_string()),
                 valid_from: row.valid_from,
                 valid_to: row.valid_to,
+                lang: pending.lang.as_deref(),
             };
             match signer.sign(rng, &request, pending.status_index, now) {
                 Ok(pass) => issued.push((pending, pass)),

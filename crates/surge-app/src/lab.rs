@@ -46,7 +46,8 @@ pub struct NewLabResult {
     pub collected_at: String,
     pub performing_lab: String,
     pub registration_id: Option<i64>,
-    /// Texted automatically; otherwise in the clinicians' queue with `reason`.
+    /// Texted automatically; otherwise, with a `reason`, in the clinicians' queue; with neither, only recorded (another
+    /// test of a multiplex panel).
     pub texted: bool,
     pub reason: Option<String>,
     /// Lower is more urgent.

@@ -50,10 +50,10 @@ pub use outbox::{ClaimedMessage, MessageFilter, MessageRecord, Outbox, SendResul
 pub use passes::change_pass_status;
 pub use ports::{Access, Applications, AuditLog, Batches, Checkpoints, EventLog, Facts, Organisations, Passes, Store};
 pub use store::{
-    AccountRecord, Alert, ApiKeyRecord, ApplicationDecision, ApplicationFilter, ApplicationRecord, BatchCreated,
-    BatchRecord, BatchStatus, Checkpoint, CodeCheck, EventPosition, FactCount, FactKind, FailedRow, IssueOutcome,
-    IssuedPass, KeyScope, LastScan, LateRow, LoggedEvent, NewAccount, NewApiKey, NewApplication, NewLoginCode,
-    NewOrganisation, NewScan, OrgFilter, OrganisationRecord, OutboxMessage, PassEvent, PassRecord, PassSearch,
-    PassStatus, PendingRow, Role, StatusChange, StoreError, StoredDocument, StreamAlert, StreamPlace, StreamSave,
-    WindowRow,
+    AccountRecord, ActiveHolder, Alert, ApiKeyRecord, ApplicationDecision, ApplicationFilter, ApplicationRecord,
+    BatchCreated, BatchRecord, BatchStatus, Checkpoint, CodeCheck, EventPosition, FactCount, FactKind, FailedRow,
+    IssueOutcome, IssuedPass, KeyScope, LastScan, LateRow, LoggedEvent, NewAccount, NewApiKey, NewApplication,
+    NewLoginCode, NewOrganisation, NewScan, OrgFilter, OrganisationRecord, OutboxMessage, PassEvent, PassRecord,
+    PassSearch, PassStatus, PendingRow, Role, StatusChange, StoreError, StoredDocument, StreamAlert, StreamPlace,
+    StreamSave, WindowRow,
 };

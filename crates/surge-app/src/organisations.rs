@@ -1,6 +1,7 @@
 //! Use cases for organisations: registration with automatic screening, officials' decisions (one by one and in
 //! bulk), and employee list uploads that become issuance batches.
 
+use sha2::Digest;
 use surge_domain::audit::AuditEntry;
 use surge_domain::{
     ListRules, OrgStatus, RegistrationInput, RegistryScheme, Screening, Transition, parse_employee_csv, screen,
@@ -148,6 +149,7 @@ fn status_audit(actor: &str, id: i64, status: &OrgStatus) -> AuditEntry {
         OrgStatus::Approved { quota } => format!("quota {quota}"),
         OrgStatus::Rejected { reason } => reason.clone(),
         OrgStatus::InfoRequested { question } => question.clone(),
+        OrgStatus::Suspended { reason, .. } => reason.clone(),
         OrgStatus::InReview | OrgStatus::AwaitingContact => String::new(),
     };
     AuditEntry {
@@ -244,12 +246,18 @@ pub async fn bulk_approve_in_scope<S: Organisations>(
 
 /// Checks an approved organisation's employee file and stores it as a batch for background issuance. A file
 /// with any bad row is refused whole; the same file twice gives the first batch back.
-#[tracing::instrument(skip_all, fields(organisation_id))]
+///
+/// With `renew`, a row for someone who holds a valid pass the organisation gave (the same phone and identity
+/// digits, or the same vehicle) renews it: it takes no new place in the quota, its pass runs from today at the
+/// latest, and issuing it replaces the old pass. Uploaded as a renewal, a file is a different batch from the same
+/// file uploaded plainly.
+#[tracing::instrument(skip_all, fields(organisation_id, renew))]
 pub async fn upload_employees<S: Batches + Organisations>(
     store: &S,
     config: &Config,
     organisation_id: i64,
     bytes: &[u8],
+    renew: bool,
     now: OffsetDateTime,
 ) -> Result<BatchCreated, AppError> {
     let org = store.organisation(organisation_id).await?;
@@ -264,11 +272,32 @@ pub async fn upload_employees<S: Batches + Organisations>(
         today: config.zone.date_of(now),
         max_days: config.max_pass_days,
     };
-    let list = parse_employee_csv(bytes, &rules).map_err(AppError::InvalidFile)?;
-    let created = store.create_batch(organisation_id, list.sha256, &list.rows, now).await?;
+    let mut list = parse_employee_csv(bytes, &rules).map_err(AppError::InvalidFile)?;
+    let (sha256, renews) = if renew {
+        let holders = store.active_holders(organisation_id).await?;
+        let people: std::collections::HashSet<(&str, &str)> =
+            holders.iter().map(|h| (h.phone.as_str(), h.masked_id.as_str())).collect();
+        let plates: std::collections::HashSet<&str> =
+            holders.iter().filter_map(|h| h.vehicle_plate.as_deref()).collect();
+        let renews: Vec<bool> = list
+            .rows
+            .iter()
+            .map(|row| {
+                people.contains(&(row.phone.as_str(), row.masked_id.as_str()))
+                    || row.vehicle_plate.as_deref().is_some_and(|p| plates.contains(p))
+            })
+            .collect();
+        surge_domain::renew_from_today(&mut list.rows, &renews, &rules).map_err(AppError::InvalidFile)?;
+        let sha256: [u8; 32] = sha2::Sha256::new().chain_update(list.sha256).chain_update(b"renew").finalize().into();
+        (sha256, renews)
+    } else {
+        (list.sha256, Vec::new())
+    };
+    let created = store.create_batch(organisation_id, sha256, &list.rows, &renews, now).await?;
     tracing::info!(
         batch_id = created.id,
         rows = list.rows.len(),
+        renewals = renews.iter().filter(|r| **r).count(),
         duplicate = created.duplicate,
         "employee list stored"
     );

@@ -9,18 +9,13 @@ use surge_domain::zone_covers;
 
 use crate::{AppError, KeyScope, LinkToken, OutboxMessage, PassRecord, PassStatus, Passes, StatusChange};
 
-/// Changes a pass's status and queues the holder's SMS; returns the change's sequence number in the feed.
-pub async fn change_pass_status<S: Passes>(
-    store: &S,
-    status_index: u64,
-    status: PassStatus,
-    reason: &str,
-    actor: &str,
-    lang: &str,
-    now: OffsetDateTime,
-) -> Result<i64, AppError> {
+/// Why a renewal revoked the pass it replaced: the reason the pass, its history and the feed carry.
+pub const REPLACED: &str = "replaced by a renewed pass";
+
+/// A reason an official gives for a status change, trimmed: it goes into the holder's text message and the audit
+/// log, so no control characters in either.
+pub fn checked_reason(reason: &str) -> Result<&str, AppError> {
     let reason = reason.trim();
-    // The reason goes into the holder's text message and the audit log: no control characters in either.
     if reason.is_empty() || reason.chars().count() > 200 || reason.chars().any(char::is_control) {
         return Err(AppError::InvalidForm(vec![surge_domain::FieldError {
             field: "reason",
@@ -28,7 +23,17 @@ pub async fn change_pass_status<S: Passes>(
             message: "Give a reason of 1 to 200 characters, without control characters; the holder sees it".into(),
         }]));
     }
-    let pass = store.pass_by_status_index(status_index).await?;
+    Ok(reason)
+}
+
+/// The text telling a holder their pass's new status and why.
+fn status_text(
+    pass: &PassRecord,
+    status: PassStatus,
+    reason: &str,
+    lang: &str,
+    now: OffsetDateTime,
+) -> Result<OutboxMessage, AppError> {
     let kind = match status {
         PassStatus::Valid => "pass_reinstated",
         PassStatus::Suspended => "pass_suspended",
@@ -38,12 +43,29 @@ pub async fn change_pass_status<S: Passes>(
     let body = Templates::builtin()
         .render(kind, lang, &[("control_code", &code), ("reason", reason)])
         .map_err(|e| AppError::Signing(e.to_string()))?;
-    let sms = OutboxMessage {
-        idempotency_key: format!("pass-status:{status_index}:{}:{}", status.as_str(), now.unix_timestamp()),
+    Ok(OutboxMessage {
+        idempotency_key: format!("pass-status:{}:{}:{}", pass.status_index, status.as_str(), now.unix_timestamp()),
         kind: kind.into(),
         recipient: pass.phone.clone(),
         body,
-    };
+    })
+}
+
+/// Changes a pass's status and queues the holder's SMS, in the language the holder last used (else `lang`, the
+/// authority's); returns the change's sequence number in the feed.
+pub async fn change_pass_status<S: Passes + crate::Access>(
+    store: &S,
+    status_index: u64,
+    status: PassStatus,
+    reason: &str,
+    actor: &str,
+    lang: &str,
+    now: OffsetDateTime,
+) -> Result<i64, AppError> {
+    let reason = checked_reason(reason)?;
+    let pass = store.pass_by_status_index(status_index).await?;
+    let lang = crate::access::text_language(store, &pass.phone, lang).await;
+    let sms = status_text(&pass, status, reason, &lang, now)?;
     let audit = AuditEntry {
         actor: actor.to_owned(),
         action: format!("pass.{}", status.as_str()),
@@ -53,6 +75,70 @@ pub async fn change_pass_status<S: Passes>(
     let seq = store.set_pass_status(status_index, status, reason, &audit, now, Some(&sms)).await?;
     tracing::info!(status_index, status = status.as_str(), actor, seq, "pass status changed");
     Ok(seq)
+}
+
+/// The passes a bulk revocation takes: every pass of an organisation, or of one of its batches, that is neither
+/// revoked nor over. Read a page at a time, newest first.
+pub async fn revocable_passes<S: Passes>(
+    store: &S,
+    organisation_id: i64,
+    batch_id: Option<i64>,
+    now: OffsetDateTime,
+) -> Result<Vec<PassRecord>, AppError> {
+    const PAGE: u32 = 1000;
+    let mut search = crate::PassSearch {
+        organisation_id: Some(organisation_id),
+        batch_id,
+        limit: PAGE,
+        ..crate::PassSearch::default()
+    };
+    let mut found = Vec::new();
+    loop {
+        let page = store.search_passes(&search).await?;
+        let full = page.len() == PAGE as usize;
+        search.before_index = page.last().map(|p| p.status_index);
+        found.extend(page.into_iter().filter(|p| p.status != PassStatus::Revoked && p.expires > now));
+        if !full {
+            return Ok(found);
+        }
+    }
+}
+
+/// Revokes every pass of an organisation, or of one of its batches, that is neither revoked nor over, with one
+/// reason, and texts each holder (in the language they last used, else `lang`), in one transaction. Returns the
+/// status indexes revoked.
+pub async fn revoke_all<S: Passes + crate::Access>(
+    store: &S,
+    organisation_id: i64,
+    batch_id: Option<i64>,
+    reason: &str,
+    actor: &str,
+    lang: &str,
+    now: OffsetDateTime,
+) -> Result<Vec<u64>, AppError> {
+    let reason = checked_reason(reason)?;
+    let passes = revocable_passes(store, organisation_id, batch_id, now).await?;
+    let phones: Vec<String> = passes.iter().map(|p| p.phone.clone()).collect();
+    let languages = store.languages_of(&phones).await?;
+    let texts = passes
+        .iter()
+        .map(|p| {
+            let lang = languages.get(&p.phone).map_or(lang, String::as_str);
+            Ok((p.status_index, status_text(p, PassStatus::Revoked, reason, lang, now)?))
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let audit = AuditEntry {
+        actor: actor.to_owned(),
+        action: "pass.revoked_all".into(),
+        subject: match batch_id {
+            Some(batch) => format!("batch:{batch}"),
+            None => format!("organisation:{organisation_id}"),
+        },
+        detail: reason.to_owned(),
+    };
+    let revoked = store.revoke_passes(&texts, reason, &audit, now).await?;
+    tracing::info!(organisation_id, batch_id, revoked = revoked.len(), actor, "passes revoked together");
+    Ok(revoked)
 }
 
 /// A pass by the control code printed on it (already checked for typing mistakes). Two passes that share the
@@ -154,6 +240,40 @@ pub async fn resend_pass_text<S: Passes + crate::Access, R: rand_core::RngCore +
     now: OffsetDateTime,
 ) -> Result<(), AppError> {
     let pass = holder_pass(store, phone, status_index).await?;
+    resend(store, signer, rng, actor, &pass, lang, now).await
+}
+
+/// An organisation texts one of its employees their pass again (a deleted text, a new phone in the same number),
+/// with the same rules as the holder's own resend. Another organisation's pass is not found.
+#[expect(clippy::too_many_arguments, reason = "who asks, for which pass, in which language, and the service's parts")]
+pub async fn resend_for_organisation<S: Passes + crate::Access, R: rand_core::RngCore + rand_core::CryptoRng>(
+    store: &S,
+    signer: &crate::PassSigner,
+    rng: &mut R,
+    actor: &str,
+    organisation_id: i64,
+    status_index: u64,
+    lang: &str,
+    now: OffsetDateTime,
+) -> Result<(), AppError> {
+    let pass = store.pass_by_status_index(status_index).await?;
+    if pass.organisation_id != Some(organisation_id) {
+        return Err(AppError::NotFound);
+    }
+    let lang = crate::access::text_language(store, &pass.phone, lang).await;
+    resend(store, signer, rng, actor, &pass, &lang, now).await
+}
+
+async fn resend<S: Passes + crate::Access, R: rand_core::RngCore + rand_core::CryptoRng>(
+    store: &S,
+    signer: &crate::PassSigner,
+    rng: &mut R,
+    actor: &str,
+    pass: &PassRecord,
+    lang: &str,
+    now: OffsetDateTime,
+) -> Result<(), AppError> {
+    let status_index = pass.status_index;
     if pass.status != PassStatus::Valid || !pass.active || pass.expires <= now {
         return Err(AppError::Conflict);
     }
@@ -169,7 +289,7 @@ pub async fn resend_pass_text<S: Passes + crate::Access, R: rand_core::RngCore +
         // A new link each time: each text is its own message.
         idempotency_key: format!("pass-resent:{status_index}:{}", hex::encode(&link.hash()[..8])),
         kind: "pass_issued".into(),
-        recipient: phone.to_owned(),
+        recipient: pass.phone.clone(),
         body,
     };
     let audit = AuditEntry {

@@ -86,14 +86,24 @@ pub trait AuditLog: Send + Sync {
 /// Employee lists (batches) and their background issuance.
 pub trait Batches: Send + Sync {
     /// Stores an approved organisation's validated rows as a batch, unless a file with this hash was stored
-    /// before, and only if the rows fit the quota (issued and pending passes count against it).
+    /// before, and only if the rows fit the quota (issued and pending passes count against it). `renews` marks,
+    /// by position, the rows that renew a pass the organisation gave the same person (empty: none do): they take no
+    /// new place in the quota, and when issued replace that pass.
     fn create_batch(
         &self,
         organisation_id: i64,
         sha256: [u8; 32],
         rows: &[EmployeeRow],
+        renews: &[bool],
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<BatchCreated, StoreError>> + Send;
+
+    /// Who holds a valid, active pass this organisation gave: each pass's phone, last four of the identity
+    /// document and vehicle plate, for a renewal list to be matched against.
+    fn active_holders(
+        &self,
+        organisation_id: i64,
+    ) -> impl Future<Output = Result<Vec<ActiveHolder>, StoreError>> + Send;
 
     fn batch(&self, id: i64) -> impl Future<Output = Result<BatchRecord, StoreError>> + Send;
 
@@ -116,7 +126,9 @@ pub trait Batches: Send + Sync {
     /// Writes the passes signed for `claim`'s rows with their outbox messages, the rows' state and the batches'
     /// counts in one transaction. Rows no longer under `claim` (it lapsed and another worker took them) are left
     /// to that worker. A row whose person or vehicle already has an active pass, or that could not be signed
-    /// (`refused`, with the reason), fails, and its place in the organisation's quota is given back.
+    /// (`refused`, with the reason), fails, and its place in the organisation's quota is given back. A renewing row
+    /// first revokes the valid pass its organisation gave the same person or vehicle (fed to verifiers as
+    /// replaced); if its new pass cannot be written after all, the old one is kept.
     fn complete_claim(
         &self,
         claim: [u8; 16],
@@ -178,6 +190,17 @@ pub trait Passes: Send + Sync {
         now: OffsetDateTime,
         sms: Option<&OutboxMessage>,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// Revokes each listed pass that is not revoked yet, each change fed to verifiers with its holder's text, and
+    /// appends one audit entry for them all, in one transaction: all of them or none. Returns the status indexes
+    /// it revoked, in order; a pass already revoked (meanwhile) is left as it is and its text not sent.
+    fn revoke_passes(
+        &self,
+        passes: &[(u64, OutboxMessage)],
+        reason: &str,
+        audit: &AuditEntry,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Vec<u64>, StoreError>> + Send;
 
     /// Passes matching every given part of `search`, newest first.
     fn search_passes(&self, search: &PassSearch) -> impl Future<Output = Result<Vec<PassRecord>, StoreError>> + Send;
@@ -431,6 +454,20 @@ pub trait Access: Send + Sync {
     ) -> impl Future<Output = Result<AccountRecord, StoreError>> + Send;
 
     fn delete_session(&self, token_hash: [u8; 32]) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Remembers the language a phone (E.164) last used the service in, so that the texts it gets follow it.
+    fn remember_language(
+        &self,
+        phone: &str,
+        lang: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The language each of these phones last used, for those that used one.
+    fn languages_of(
+        &self,
+        phones: &[String],
+    ) -> impl Future<Output = Result<std::collections::HashMap<String, String>, StoreError>> + Send;
 }
 
 /// Every port: what `surge serve` wires one database into. Use cases name the ports they need instead.

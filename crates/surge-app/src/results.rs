@@ -10,8 +10,8 @@ use surge_domain::notify::Templates;
 use surge_domain::{FieldError, Phone};
 use surge_pass::{ControlCode, Pass, PassClaims, PassId, PassKind, TestResult};
 use surge_results::{
-    AckCode, ErrorCode, Header, Hl7Error, Interpretation, OruMessage, QueueReason, Route, TestTable, ack, interpret,
-    match_identity, parse_oru, read_header, route, split_batch,
+    AckCode, ErrorCode, Header, Hl7Error, Interpretation, OruMessage, QueueReason, Route, TestKind, TestTable, ack,
+    interpret, match_identity, parse_oru, read_header, route_test, split_batch,
 };
 use time::OffsetDateTime;
 
@@ -36,6 +36,8 @@ pub struct ResultsConfig {
     pub duty_phone: Option<String>,
     /// The clinicians' queue, linked from that alert.
     pub queue_link: String,
+    /// Text the one mobile number a lab's message gives when no one registered for the sample (same rule).
+    pub text_phone_from_lab: bool,
 }
 
 /// The answer to one message: its ACK and what happened.
@@ -74,8 +76,7 @@ pub fn hl7_date(text: &str) -> String {
 
 /// The negative result's text, with what a regulator asks a result SMS to carry (name initials, date of birth,
 /// collection date, test, result, laboratory, where to get help).
-pub fn negative_text(result: &NewLabResult, config: &ResultsConfig) -> Result<String, AppError> {
-    let lang = config.sms_language.as_str();
+pub fn negative_text(result: &NewLabResult, config: &ResultsConfig, lang: &str) -> Result<String, AppError> {
     let lab: String = result.performing_lab.chars().take(24).collect();
     Templates::builtin()
         .render(
@@ -95,12 +96,17 @@ pub fn negative_text(result: &NewLabResult, config: &ResultsConfig) -> Result<St
 }
 
 /// The patient's text. Its key is given by the store from the result's id (`crate::lab::result_text_key`).
-fn result_sms(result: &NewLabResult, phone: &str, config: &ResultsConfig) -> Result<OutboxMessage, AppError> {
+fn result_sms(
+    result: &NewLabResult,
+    phone: &str,
+    lang: &str,
+    config: &ResultsConfig,
+) -> Result<OutboxMessage, AppError> {
     Ok(OutboxMessage {
         idempotency_key: String::new(),
         kind: "result_negative".into(),
         recipient: phone.to_owned(),
-        body: negative_text(result, config)?,
+        body: negative_text(result, config, lang)?,
     })
 }
 
@@ -136,7 +142,7 @@ fn corrected_alert(result: &NewLabResult, duty: &str, config: &ResultsConfig) ->
 }
 
 /// Routes every result of a parsed message.
-async fn route_results<S: LabStore>(
+async fn route_results<S: LabStore + Access>(
     store: &S,
     config: &ResultsConfig,
     message: &OruMessage,
@@ -155,11 +161,26 @@ async fn route_results<S: LabStore>(
         let registrations = store.registrations_for(&specimens, &phones).await?;
         let identity = match_identity(patient, order, &registrations, &config.phone_region);
         for obs in order.observations.iter().filter(|o| !o.is_order_entry_answer()) {
-            let name = config.tests.name(&obs.test);
+            let companion = config.tests.panel_companion(&obs.test);
+            let name = config.tests.name(&obs.test).or(companion);
+            let kind = match (config.tests.name(&obs.test), companion) {
+                (Some(_), _) => TestKind::Known,
+                (None, Some(_)) => TestKind::PanelCompanion,
+                (None, None) => TestKind::Unknown,
+            };
             let interpretation = interpret(obs);
             let lab = &message.header.sending_facility;
             let texted_before = store.texted_negative(lab, &order.filler_order_id, &obs.test.code).await?;
-            let decision = route(&obs.status, name.is_some(), interpretation, &identity, texted_before);
+            let decision = match route_test(&obs.status, kind, interpretation, &identity, texted_before) {
+                // Everything but the identity allows the text: with no registration for the sample at all, the
+                // authority may let the lab's own phone for the patient stand in, if it gives exactly one.
+                Route::Clinician(QueueReason::Unmatched)
+                    if config.text_phone_from_lab && registrations.is_empty() && phones.len() == 1 =>
+                {
+                    Route::AutoText { phone: phones[0].clone() }
+                }
+                decision => decision,
+            };
             let registration_id = match &identity {
                 surge_results::Identity::Matched { registration, .. } => Some(*registration),
                 _ => None,
@@ -167,6 +188,7 @@ async fn route_results<S: LabStore>(
             let (texted, reason) = match &decision {
                 Route::AutoText { .. } => (true, None),
                 Route::Clinician(reason) => (false, Some(*reason)),
+                Route::Recorded => (false, None),
             };
             let result = NewLabResult {
                 lab: lab.clone(),
@@ -188,11 +210,15 @@ async fn route_results<S: LabStore>(
                 urgency: reason.map_or(9, QueueReason::urgency),
             };
             let sms = match (decision, &config.duty_phone) {
-                (Route::AutoText { phone }, _) => Some(result_sms(&result, &phone, config)?),
+                (Route::AutoText { phone }, _) => {
+                    // The patient's text in the language they last used the service in, else the authority's.
+                    let lang = crate::access::text_language(store, &phone, &config.sms_language).await;
+                    Some(result_sms(&result, &phone, &lang, config)?)
+                }
                 (Route::Clinician(QueueReason::CorrectedAfterText), Some(duty)) => {
                     Some(corrected_alert(&result, duty, config)?)
                 }
-                (Route::Clinician(_), _) => None,
+                (Route::Clinician(_) | Route::Recorded, _) => None,
             };
             routed.push((result, sms));
         }
@@ -221,7 +247,7 @@ struct Taken {
 }
 
 /// Keeps a message and routes its results, unless it came before; then it is answered as the first time.
-async fn take<S: LabStore>(
+async fn take<S: LabStore + Access>(
     store: &S,
     config: &ResultsConfig,
     key: (String, String),
@@ -295,7 +321,7 @@ fn foreign_lab(bound_lab: Option<&str>, sending: &str, field: &str) -> Option<St
 /// answered as it was the first time, and nothing is done twice. `ack_id` names the ACK. With `bound_lab`, a
 /// message from another sending facility is rejected (`AR`) and not kept, so that it cannot take the real lab's
 /// control id.
-pub async fn receive_message<S: LabStore>(
+pub async fn receive_message<S: LabStore + Access>(
     store: &S,
     config: &ResultsConfig,
     text: &str,
@@ -355,7 +381,7 @@ impl From<Taken> for BundleTaken {
 }
 
 /// Takes a FHIR R4 Bundle of results through the same rules as an HL7 v2 message.
-pub async fn receive_fhir<S: LabStore>(
+pub async fn receive_fhir<S: LabStore + Access>(
     store: &S,
     config: &ResultsConfig,
     raw: &str,
@@ -379,7 +405,7 @@ pub async fn receive_fhir<S: LabStore>(
 
 /// Takes a results CSV (the template in `surge_results::csv_file`): refused whole, with every bad row, or kept as
 /// one message whose results are each routed like any other. The same file twice is taken once.
-pub async fn receive_csv<S: LabStore>(
+pub async fn receive_csv<S: LabStore + Access>(
     store: &S,
     config: &ResultsConfig,
     bytes: &[u8],
@@ -406,7 +432,7 @@ pub async fn receive_csv<S: LabStore>(
 }
 
 /// Takes a file or stream that may hold several messages (an FHS/BHS batch); returns one answer per message.
-pub async fn receive_batch<S: LabStore>(
+pub async fn receive_batch<S: LabStore + Access>(
     store: &S,
     config: &ResultsConfig,
     text: &str,
@@ -467,6 +493,8 @@ pub struct RegistrationForm<'a> {
     pub given: &'a str,
     pub birth_date: &'a str,
     pub phone: &'a str,
+    /// The language the patient registered in, which their result text follows; `None` when not known (the API).
+    pub lang: Option<&'a str>,
 }
 
 /// Registrations one client address may make per window: enough for a family or a care home's front desk, too few
@@ -487,7 +515,7 @@ pub async fn register_for_results<S: LabStore + Access>(
     if !store.rate_limit(&bucket, now, REGISTRATION_WINDOW_SECONDS, REGISTRATIONS_PER_ADDRESS).await? {
         return Err(AppError::RateLimited { retry_after_seconds: REGISTRATION_WINDOW_SECONDS });
     }
-    let RegistrationForm { specimen_id, family, given, birth_date, phone } = *form;
+    let RegistrationForm { specimen_id, family, given, birth_date, phone, lang } = *form;
     let mut errors = Vec::new();
     let specimen = specimen_id.trim();
     if specimen.is_empty() || specimen.len() > 64 || specimen.chars().any(char::is_control) {
@@ -528,6 +556,9 @@ pub async fn register_for_results<S: LabStore + Access>(
             created_at: now,
         })
         .await?;
+    if let Some(lang) = lang {
+        crate::access::remember_language(store, phone.as_str(), lang, now).await;
+    }
     tracing::info!(registration_id = id, "registered for a result");
     Ok(id)
 }
@@ -573,7 +604,7 @@ async fn registered_phone<S: LabStore>(store: &S, record: &LabResultRecord) -> R
 
 /// A clinician closes a queue item. A release texts the negative to the registered phone; it is refused for
 /// anything but a final, not-detected result of a known test with a phone to text.
-pub async fn handle_queued<S: LabStore>(
+pub async fn handle_queued<S: LabStore + Access>(
     store: &S,
     config: &ResultsConfig,
     id: i64,
@@ -595,7 +626,8 @@ pub async fn handle_queued<S: LabStore>(
                 "Only a final negative of a known test, for a patient with a phone, may be released by text",
             )]));
         };
-        Some(result_sms(r, phone, config)?)
+        let lang = crate::access::text_language(store, phone, &config.sms_language).await;
+        Some(result_sms(r, phone, &lang, config)?)
     } else {
         None
     };
@@ -696,11 +728,14 @@ pub async fn phones_to_call<S: LabStore>(
     Ok(store.registered_phones(&ids).await?.into_iter().collect())
 }
 
-/// The results registered to a patient's phone, for their own page after signing in with a code sent to it.
+/// The results registered to a patient's phone, for their own page after signing in with a code sent to it. The
+/// other tests of a panel (recorded only: neither texted nor queued) are not this service's to show.
 pub async fn of_patient<S: LabStore>(store: &S, phone: &str) -> Result<Vec<LabResultRecord>, AppError> {
     let registrations = store.registrations_for(&[], std::slice::from_ref(&phone.to_owned())).await?;
     let ids: Vec<i64> = registrations.iter().map(|r| r.id).collect();
-    Ok(store.results_of_registrations(&ids).await?)
+    let mut results = store.results_of_registrations(&ids).await?;
+    results.retain(|r| r.result.texted || r.result.reason.is_some());
+    Ok(results)
 }
 
 #[cfg(test)]

@@ -115,18 +115,24 @@ pub struct OrganisationRecord {
 }
 
 impl OrganisationRecord {
+    /// The quota while the organisation may issue passes: approved, not suspended.
     pub fn quota(&self) -> Option<u32> {
         match self.status {
             OrgStatus::Approved { quota } => Some(quota),
             _ => None,
         }
     }
+
+    /// Whether it was approved and so has batches and passes to show: approved now, or suspended.
+    pub fn was_approved(&self) -> bool {
+        matches!(self.status, OrgStatus::Approved { .. } | OrgStatus::Suspended { .. })
+    }
 }
 
 /// Filters for the screening queue. `None` means any.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrgFilter {
-    /// Status code: `in_review`, `approved`, `rejected`, `info_requested`.
+    /// Status code: `in_review`, `approved`, `rejected`, `info_requested`, `suspended`.
     pub status: Option<String>,
     pub category: Option<String>,
     /// This zone and its sub-zones.
@@ -153,6 +159,10 @@ pub struct BatchRecord {
     pub issued: u64,
     /// Rows that could not be issued (the person or vehicle already has an active pass).
     pub failed: u64,
+    /// Rows that renew a pass the organisation gave the same person before.
+    pub renewals: u64,
+    /// Old passes revoked so far because their renewal was issued.
+    pub replaced: u64,
     pub status: BatchStatus,
     pub created_at: OffsetDateTime,
 }
@@ -209,6 +219,19 @@ pub struct PendingRow {
     /// Given by the claim: a row claimed again (its worker stopped) signs with a new one.
     pub status_index: u64,
     pub row: EmployeeRow,
+    /// The row renews a pass its organisation gave the same person: issuing it replaces that pass.
+    pub renews: bool,
+    /// The language the holder's phone last used the service in, for the text; `None`: the authority's.
+    pub lang: Option<String>,
+}
+
+/// A valid, active pass an organisation gave, as a renewal list is matched against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveHolder {
+    /// E.164.
+    pub phone: String,
+    pub masked_id: String,
+    pub vehicle_plate: Option<String>,
 }
 
 /// What signing one row produced, for the store to write with the row's outbox message in one transaction.
@@ -537,6 +560,7 @@ pub mod columns {
             OrgStatus::Approved { quota } => ("approved", Some(i64::from(*quota)), None),
             OrgStatus::Rejected { reason } => ("rejected", None, Some(reason.clone())),
             OrgStatus::InfoRequested { question } => ("info_requested", None, Some(question.clone())),
+            OrgStatus::Suspended { quota, reason } => ("suspended", Some(i64::from(*quota)), Some(reason.clone())),
         }
     }
 
@@ -548,6 +572,10 @@ pub mod columns {
             "approved" => OrgStatus::Approved { quota: quota.and_then(|q| u32::try_from(q).ok()).ok_or_else(corrupt)? },
             "rejected" => OrgStatus::Rejected { reason: note.unwrap_or_default() },
             "info_requested" => OrgStatus::InfoRequested { question: note.unwrap_or_default() },
+            "suspended" => OrgStatus::Suspended {
+                quota: quota.and_then(|q| u32::try_from(q).ok()).ok_or_else(corrupt)?,
+                reason: note.unwrap_or_default(),
+            },
             _ => return Err(corrupt()),
         })
     }

@@ -96,6 +96,34 @@ fn covered(zone: &str, allowed: &[String]) -> bool {
     allowed.iter().any(|a| zone_covers(a, zone))
 }
 
+/// A renewal replaces the holder's current pass as soon as the new one is issued, so a renewing row's pass runs from
+/// the start of today at the latest: otherwise the holder would have no pass between now and the start the list
+/// gives. A row that would then be longer than a pass may be is refused, naming its line, so nothing is shortened
+/// behind the organisation's back. `renews` marks the rows by position.
+pub fn renew_from_today(rows: &mut [EmployeeRow], renews: &[bool], rules: &ListRules<'_>) -> Result<(), Vec<RowError>> {
+    let today = rules.zone.start_of(rules.today);
+    let mut errors = Vec::new();
+    for (row, _) in rows.iter_mut().zip(renews).filter(|(_, renews)| **renews) {
+        if row.valid_from <= today {
+            continue;
+        }
+        if (row.valid_to - today).whole_hours() > rules.max_days * 24 + 1 {
+            errors.push(RowError {
+                line: row.line,
+                column: Some("valid_from"),
+                reason: format!(
+                    "this person's current pass is replaced when the new one is issued, so the new pass runs from \
+                     today ({}); from today to valid_to is longer than {} days",
+                    rules.today, rules.max_days
+                ),
+            });
+        } else {
+            row.valid_from = today;
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
 /// Parses and checks a whole file. Errors are sorted by line; every bad row is reported, not just the first.
 pub fn parse_employee_csv(bytes: &[u8], rules: &ListRules<'_>) -> Result<EmployeeList, Vec<RowError>> {
     let sha256: [u8; 32] = Sha256::digest(bytes).into();

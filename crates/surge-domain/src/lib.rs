@@ -21,7 +21,9 @@ pub use application::{
     Application, ApplicationInput, ApplicationRules, ApplicationStatus, DocumentKind, Purpose, default_purposes,
     validate_application,
 };
-pub use employees::{EmployeeList, EmployeeRow, ListRules, MAX_ROWS, RowError, parse_employee_csv, zone_covers};
+pub use employees::{
+    EmployeeList, EmployeeRow, ListRules, MAX_ROWS, RowError, parse_employee_csv, renew_from_today, zone_covers,
+};
 pub use field::{BirthDateError, FieldError, is_unsafe_char, parse_date_of_birth};
 pub use kinds::{BatchStatus, FactKind, KeyScope, PassStatus, Role};
 pub use local_time::{LocalZone, UnknownZone};

@@ -144,6 +144,12 @@ pub enum OrgStatus {
     InfoRequested {
         question: String,
     },
+    /// Approved once and stopped by an official: no new lists are taken and its waiting rows are not issued until
+    /// it is reinstated with the quota it had. Passes already issued are not touched; officials revoke them apart.
+    Suspended {
+        quota: u32,
+        reason: String,
+    },
 }
 
 impl OrgStatus {
@@ -154,6 +160,7 @@ impl OrgStatus {
             Self::Approved { .. } => "approved",
             Self::Rejected { .. } => "rejected",
             Self::InfoRequested { .. } => "info_requested",
+            Self::Suspended { .. } => "suspended",
         }
     }
 }
@@ -178,6 +185,12 @@ pub enum Transition {
     },
     /// The contact phone signed in with a code texted to it: the registration goes to officials.
     ConfirmContact,
+    /// An official stops an approved organisation, with the reason it is told.
+    Suspend {
+        reason: String,
+    },
+    /// An official lifts a suspension: the organisation is approved again with the quota it had.
+    Reinstate,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -223,12 +236,21 @@ impl OrgStatus {
             (Self::InfoRequested { .. }, Transition::Resubmit) => Ok(Self::InReview),
             (Self::AwaitingContact, Transition::ConfirmContact) => Ok(Self::InReview),
             (Self::Approved { .. }, Transition::SetQuota { quota }) => Ok(Self::Approved { quota: *quota }),
+            (Self::Approved { quota }, Transition::Suspend { reason }) => {
+                if reason.trim().is_empty() {
+                    return Err(TransitionError::Invalid("give the organisation a reason"));
+                }
+                Ok(Self::Suspended { quota: *quota, reason: reason.trim().to_owned() })
+            }
+            (Self::Suspended { quota, .. }, Transition::Reinstate) => Ok(Self::Approved { quota: *quota }),
             (_, Transition::Approve { .. }) => Err(not_allowed("approved")),
             (_, Transition::Reject { .. }) => Err(not_allowed("rejected")),
             (_, Transition::AskForInformation { .. }) => Err(not_allowed("asked for information")),
             (_, Transition::Resubmit) => Err(not_allowed("resubmitted")),
             (_, Transition::SetQuota { .. }) => Err(not_allowed("given a new quota")),
             (_, Transition::ConfirmContact) => Err(not_allowed("confirmed")),
+            (_, Transition::Suspend { .. }) => Err(not_allowed("suspended")),
+            (_, Transition::Reinstate) => Err(not_allowed("reinstated")),
         }
     }
 }

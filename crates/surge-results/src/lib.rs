@@ -20,4 +20,4 @@ pub use mapping::{Interpretation, TestTable, interpret};
 pub use oru::{
     Coded, Header, Hl7Error, Observation, Order, OruMessage, Patient, hl7_time, parse_oru, read_header, split_batch,
 };
-pub use triage::{QueueReason, Route, route};
+pub use triage::{QueueReason, Route, TestKind, route, route_test};

@@ -31,22 +31,36 @@ impl Interpretation {
 /// The seed: LOINC codes of SARS-CoV-2 infection tests, from the LIVD mapping (see the file's header).
 const SEED: &str = include_str!("../data/livd-sars-cov-2.tsv");
 
-/// Known tests by LOINC code, with their names.
+/// The other tests of the same multiplex devices (influenza, RSV…), from the same LIVD mapping.
+const PANEL_COMPANIONS: &str = include_str!("../data/livd-panel-companions.tsv");
+
+/// Known tests by LOINC code, with their names, and the other tests of their panels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestTable {
     tests: HashMap<String, String>,
+    /// Tests a multiplex panel reports beside SARS-CoV-2: not this service's, so recorded only.
+    companions: HashMap<String, String>,
 }
 
 impl TestTable {
     /// The built-in table.
     pub fn seeded() -> Self {
         // The seed is checked by a test, so it always reads.
-        Self::from_tsv(SEED).unwrap_or_else(|_| Self { tests: HashMap::new() })
+        Self::from_tsv(SEED).unwrap_or_else(|_| Self { tests: HashMap::new(), companions: HashMap::new() })
     }
 
-    /// A table from tab-separated `loinc<TAB>long_name` lines (a header line and `#` comments are skipped).
-    /// Returns the line number and problem of the first bad line.
+    /// A table from tab-separated `loinc<TAB>long_name` lines (a header line and `#` comments are skipped), with
+    /// the built-in panel companions less any code the table names. Returns the line number and problem of the
+    /// first bad line.
     pub fn from_tsv(text: &str) -> Result<Self, (usize, String)> {
+        let tests = Self::codes(text)?;
+        // Checked by a test, so it always reads.
+        let mut companions = Self::codes(PANEL_COMPANIONS).unwrap_or_default();
+        companions.retain(|code, _| !tests.contains_key(code));
+        Ok(Self { tests, companions })
+    }
+
+    fn codes(text: &str) -> Result<HashMap<String, String>, (usize, String)> {
         let mut tests = HashMap::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim_end_matches('\r');
@@ -65,7 +79,7 @@ impl TestTable {
             }
             tests.insert(code.to_owned(), name.trim().to_owned());
         }
-        Ok(Self { tests })
+        Ok(tests)
     }
 
     /// The test's name when its code is known.
@@ -74,6 +88,14 @@ impl TestTable {
             return None;
         }
         self.tests.get(&code.code).map(String::as_str)
+    }
+
+    /// The name of another test of a multiplex panel (influenza A, RSV…) when the code is one and not a known test.
+    pub fn panel_companion(&self, code: &Coded) -> Option<&str> {
+        if !matches!(code.system.as_str(), "LN" | "LOINC") {
+            return None;
+        }
+        self.companions.get(&code.code).map(String::as_str)
     }
 
     pub fn len(&self) -> usize {

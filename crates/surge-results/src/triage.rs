@@ -59,6 +59,33 @@ pub enum Route {
         phone: String,
     },
     Clinician(QueueReason),
+    /// Another test of a multiplex panel (influenza, RSV…): kept with its message, neither texted nor queued.
+    Recorded,
+}
+
+/// Routes a result by its test first: another test of a SARS-CoV-2 panel is recorded only, whatever its status or
+/// value (this service reports SARS-CoV-2, and a flu result is no reason to call); a test known to the table goes
+/// through `route`; any other code, which could be a SARS-CoV-2 test the table lacks, goes to the clinicians.
+pub fn route_test(
+    status: &str,
+    test: TestKind,
+    interpretation: Interpretation,
+    identity: &Identity,
+    texted_negative: bool,
+) -> Route {
+    match test {
+        TestKind::PanelCompanion => Route::Recorded,
+        TestKind::Known => route(status, true, interpretation, identity, texted_negative),
+        TestKind::Unknown => route(status, false, interpretation, identity, texted_negative),
+    }
+}
+
+/// What the table says of a result's test code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestKind {
+    Known,
+    PanelCompanion,
+    Unknown,
 }
 
 /// Decides a result's route. `status` is OBX-11; `known_test` whether the test code is in the table;

@@ -149,7 +149,7 @@ async fn measure<S: Store>(store: &S, orgs: usize, passes: usize, backend: &'sta
                 zone(f)
             ));
         }
-        upload_employees(store, &config, *org_id, csv.as_bytes(), now).await.context("uploading")?;
+        upload_employees(store, &config, *org_id, csv.as_bytes(), false, now).await.context("uploading")?;
         rows += n;
     }
     let upload_rows_per_s = rows as f64 / start.elapsed().as_secs_f64();

@@ -71,6 +71,7 @@ pub async fn run(results: usize, connections: usize) -> anyhow::Result<Outcome> 
         certificate_hours: 72,
         duty_phone: None,
         queue_link: "https://surge.example.kr/results/queue".into(),
+        text_phone_from_lab: false,
     });
     let now = crate::now();
     let registrations: Vec<NewRegistration> = (0..results)

@@ -217,6 +217,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             ),
         },
         queue_link: format!("{}/results/queue", settings.server.public_base_url.trim_end_matches('/')),
+        text_phone_from_lab: settings.results.text_phone_from_lab,
     });
     let documents_dir = settings.applications.documents_dir(data_dir);
     std::fs::create_dir_all(&documents_dir)

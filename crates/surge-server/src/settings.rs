@@ -290,6 +290,10 @@ pub struct ResultsSettings {
     /// correction only tops the clinicians' queue.
     #[serde(deserialize_with = "text_or_number")]
     pub duty_phone: String,
+    /// Text a result to the one mobile number the lab's message gives (PID-13) when no one registered for the
+    /// sample, under the same rule as a registered phone (final, not detected, a known test); off: such results
+    /// wait for a clinician's call.
+    pub text_phone_from_lab: bool,
 }
 
 impl Default for ResultsSettings {
@@ -308,6 +312,7 @@ impl Default for ResultsSettings {
             tests_file: String::new(),
             certificate_hours: 72,
             duty_phone: String::new(),
+            text_phone_from_lab: false,
         }
     }
 }

@@ -323,4 +323,34 @@ where
             .map_err(db)?;
         Ok(())
     }
+
+    async fn remember_language(&self, phone: &str, lang: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO phone_languages (phone, lang, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (phone) DO UPDATE SET lang = excluded.lang, updated_at = excluded.updated_at",
+        )
+        .bind(phone)
+        .bind(lang)
+        .bind(now.unix_timestamp())
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn languages_of(&self, phones: &[String]) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let mut found = std::collections::HashMap::new();
+        for chunk in phones.chunks(D::MAX_BINDS) {
+            let mut q = sqlx::QueryBuilder::<Db<D>>::new("SELECT phone, lang FROM phone_languages WHERE phone IN (");
+            let mut list = q.separated(", ");
+            for phone in chunk {
+                list.push_bind(phone.clone());
+            }
+            list.push_unseparated(")");
+            for row in D::build(&mut q).fetch_all(&self.reader).await.map_err(db)? {
+                found.insert(row.try_get("phone").map_err(db)?, row.try_get("lang").map_err(db)?);
+            }
+        }
+        Ok(found)
+    }
 }

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use sqlx::{ColumnIndex, Database, Encode, QueryBuilder, Row, Type};
 use surge_app::store::columns;
-use surge_app::{BatchCreated, BatchRecord, Batches, FailedRow, IssueOutcome, IssuedPass, PendingRow, StoreError};
+use surge_app::{
+    ActiveHolder, BatchCreated, BatchRecord, Batches, FailedRow, IssueOutcome, IssuedPass, PendingRow, StoreError,
+};
 use surge_domain::EmployeeRow;
 use time::OffsetDateTime;
 
@@ -40,6 +42,43 @@ where
     list.push_unseparated(")");
 }
 
+/// The passes' columns, in the order `push_pass` binds them.
+const PASS_INSERT: &str = "INSERT INTO passes (id, status_index, organisation_id, batch_id, line, holder, phone, \
+     masked_id, vehicle_plate, zones, not_before, expires, control_code, token, link_hash, created_at) ";
+const PASS_COLUMNS: usize = 16;
+
+/// `INSERT INTO passes … VALUES …` for signed rows; a row whose person or vehicle already has an active pass is
+/// skipped (`ON CONFLICT DO NOTHING`), and the rows written come back as `batch_id, line`.
+fn insert_passes<'a, DB: Database>(chunk: &[&'a (PendingRow, IssuedPass)], now: OffsetDateTime) -> QueryBuilder<'a, DB>
+where
+    i64: Value<DB>,
+    String: Value<DB>,
+    Vec<u8>: Value<DB>,
+    Option<String>: Value<DB>,
+{
+    let mut q = QueryBuilder::<DB>::new(PASS_INSERT);
+    q.push_values(chunk, |mut b, (row, pass)| {
+        b.push_bind(pass.pass_id.to_vec())
+            .push_bind(pass.status_index as i64)
+            .push_bind(row.organisation_id)
+            .push_bind(row.batch_id)
+            .push_bind(i64::from(row.row.line))
+            .push_bind(row.row.name.clone())
+            .push_bind(row.row.phone.as_str().to_owned())
+            .push_bind(row.row.masked_id.clone())
+            .push_bind(row.row.vehicle_plate.clone())
+            .push_bind(columns::from_zones(&row.row.zones))
+            .push_bind(row.row.valid_from.unix_timestamp())
+            .push_bind(row.row.valid_to.unix_timestamp())
+            .push_bind(pass.control_code.clone())
+            .push_bind(pass.token.clone())
+            .push_bind(pass.link_hash.to_vec())
+            .push_bind(now.unix_timestamp());
+    });
+    q.push(" ON CONFLICT DO NOTHING RETURNING batch_id, line");
+    q
+}
+
 impl<D: Dialect> Batches for SqlStore<D>
 where
     for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
@@ -63,10 +102,14 @@ where
         organisation_id: i64,
         sha256: [u8; 32],
         rows: &[EmployeeRow],
+        renews: &[bool],
         now: OffsetDateTime,
     ) -> Result<BatchCreated, StoreError> {
         let mut tx = self.writer.begin().await.map_err(db)?;
-        let requested = rows.len() as i64;
+        let renews_at = |i: usize| renews.get(i).copied().unwrap_or(false);
+        let renewals = (0..rows.len()).filter(|i| renews_at(*i)).count() as i64;
+        // A renewing row takes no new place: its old pass gives its place up when replaced.
+        let requested = rows.len() as i64 - renewals;
         // Reserving the quota first locks the organisation's row, so two uploads of the same file queue here and
         // the second finds the first's batch below.
         let reserved = sqlx::query(
@@ -105,21 +148,25 @@ where
             });
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO batches (organisation_id, sha256, row_count, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO batches (organisation_id, sha256, row_count, renewals, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(organisation_id)
         .bind(&sha256[..])
-        .bind(requested)
+        .bind(rows.len() as i64)
+        .bind(renewals)
         .bind(now.unix_timestamp())
         .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
-        const COLUMNS_PER_ROW: usize = 9;
-        for chunk in rows.chunks(D::MAX_BINDS / COLUMNS_PER_ROW) {
+        const COLUMNS_PER_ROW: usize = 10;
+        let marked: Vec<(&EmployeeRow, bool)> = rows.iter().enumerate().map(|(i, row)| (row, renews_at(i))).collect();
+        for chunk in marked.chunks(D::MAX_BINDS / COLUMNS_PER_ROW) {
             let mut q = QueryBuilder::<Db<D>>::new(
-                "INSERT INTO batch_rows (batch_id, line, name, phone, masked_id, zones, valid_from, valid_to, vehicle_plate) ",
+                "INSERT INTO batch_rows (batch_id, line, name, phone, masked_id, zones, valid_from, valid_to, \
+                 vehicle_plate, renews) ",
             );
-            q.push_values(chunk, |mut b, row| {
+            q.push_values(chunk, |mut b, (row, renews)| {
                 b.push_bind(id)
                     .push_bind(i64::from(row.line))
                     .push_bind(row.name.clone())
@@ -128,7 +175,8 @@ where
                     .push_bind(columns::from_zones(&row.zones))
                     .push_bind(row.valid_from.unix_timestamp())
                     .push_bind(row.valid_to.unix_timestamp())
-                    .push_bind(row.vehicle_plate.clone());
+                    .push_bind(row.vehicle_plate.clone())
+                    .push_bind(*renews);
             });
             D::build(&mut q).execute(&mut *tx).await.map_err(db)?;
         }
@@ -137,13 +185,15 @@ where
     }
 
     async fn batch(&self, id: i64) -> Result<BatchRecord, StoreError> {
-        let row =
-            sqlx::query("SELECT id, organisation_id, row_count, issued, failed, created_at FROM batches WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.reader)
-                .await
-                .map_err(db)?
-                .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(
+            "SELECT id, organisation_id, row_count, issued, failed, renewals, replaced, created_at FROM batches \
+                 WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound)?;
         crate::rows::batch(&row)
     }
 
@@ -176,10 +226,14 @@ where
         now: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<Vec<PendingRow>, StoreError> {
-        // An idle worker polls often: with nothing to claim it reads one index entry and writes nothing.
+        // An idle worker polls often: with nothing to claim it reads one index entry and writes nothing. Rows of
+        // an organisation that is not approved (suspended since its upload) wait, unclaimed, until it is again.
         let due: Option<i64> = sqlx::query_scalar(
-            "SELECT batch_id FROM batch_rows WHERE state = 'pending' UNION ALL \
-             SELECT batch_id FROM batch_rows WHERE state = 'claimed' AND claimed_until <= $1 LIMIT 1",
+            "SELECT r.batch_id FROM batch_rows r JOIN batches b ON b.id = r.batch_id \
+             JOIN organisations o ON o.id = b.organisation_id WHERE r.state = 'pending' AND o.status = 'approved' \
+             UNION ALL SELECT r.batch_id FROM batch_rows r JOIN batches b ON b.id = r.batch_id \
+             JOIN organisations o ON o.id = b.organisation_id \
+             WHERE r.state = 'claimed' AND r.claimed_until <= $1 AND o.status = 'approved' LIMIT 1",
         )
         .bind(now.unix_timestamp())
         .fetch_optional(&self.reader)
@@ -189,12 +243,14 @@ where
             return Ok(Vec::new());
         }
         const ROWS: &str = "SELECT r.batch_id, r.line, r.name, r.phone, r.masked_id, r.zones, r.valid_from, \
-             r.valid_to, r.vehicle_plate, b.organisation_id, o.category \
-             FROM batch_rows r JOIN batches b ON b.id = r.batch_id JOIN organisations o ON o.id = b.organisation_id";
+             r.valid_to, r.vehicle_plate, r.renews, b.organisation_id, o.category, l.lang \
+             FROM batch_rows r JOIN batches b ON b.id = r.batch_id JOIN organisations o ON o.id = b.organisation_id \
+             LEFT JOIN phone_languages l ON l.phone = r.phone";
         let mut tx = self.writer.begin().await.map_err(db)?;
         // Rows whose worker stopped come first: their batch waits on them.
         let lapsed = sqlx::query(&format!(
-            "{ROWS} WHERE r.state = 'claimed' AND r.claimed_until <= $1 ORDER BY r.batch_id, r.line LIMIT $2{}",
+            "{ROWS} WHERE r.state = 'claimed' AND r.claimed_until <= $1 AND o.status = 'approved' \
+             ORDER BY r.batch_id, r.line LIMIT $2{}",
             D::SKIP_LOCKED_ROWS
         ))
         .bind(now.unix_timestamp())
@@ -205,7 +261,7 @@ where
         let room = i64::from(limit) - lapsed.len() as i64;
         let pending = if room > 0 {
             sqlx::query(&format!(
-                "{ROWS} WHERE r.state = 'pending' ORDER BY r.batch_id, r.line LIMIT $1{}",
+                "{ROWS} WHERE r.state = 'pending' AND o.status = 'approved' ORDER BY r.batch_id, r.line LIMIT $1{}",
                 D::SKIP_LOCKED_ROWS
             ))
             .bind(room)
@@ -292,35 +348,61 @@ where
             }
         }
         let mut inserted = HashSet::new();
-        const PASS_COLUMNS: usize = 16;
-        for chunk in issued.chunks(D::MAX_BINDS / PASS_COLUMNS) {
-            let mut q = QueryBuilder::<Db<D>>::new(
-                "INSERT INTO passes (id, status_index, organisation_id, batch_id, line, holder, phone, masked_id, \
-                 vehicle_plate, zones, not_before, expires, control_code, token, link_hash, created_at) ",
-            );
-            q.push_values(chunk, |mut b, (row, pass)| {
-                b.push_bind(pass.pass_id.to_vec())
-                    .push_bind(pass.status_index as i64)
-                    .push_bind(row.organisation_id)
-                    .push_bind(row.batch_id)
-                    .push_bind(i64::from(row.row.line))
-                    .push_bind(row.row.name.clone())
-                    .push_bind(row.row.phone.as_str().to_owned())
-                    .push_bind(row.row.masked_id.clone())
-                    .push_bind(row.row.vehicle_plate.clone())
-                    .push_bind(columns::from_zones(&row.row.zones))
-                    .push_bind(row.row.valid_from.unix_timestamp())
-                    .push_bind(row.row.valid_to.unix_timestamp())
-                    .push_bind(pass.control_code.clone())
-                    .push_bind(pass.token.clone())
-                    .push_bind(pass.link_hash.to_vec())
-                    .push_bind(now.unix_timestamp());
-            });
-            q.push(" ON CONFLICT DO NOTHING RETURNING batch_id, line");
+        let (renewing, plain): (Vec<_>, Vec<_>) = issued.iter().copied().partition(|(row, _)| row.renews);
+        for chunk in plain.chunks(D::MAX_BINDS / PASS_COLUMNS) {
+            let mut q = insert_passes::<Db<D>>(chunk, now);
             for r in D::build(&mut q).fetch_all(&mut *tx).await.map_err(db)? {
-                let batch: i64 = r.try_get(0).map_err(db)?;
-                let line: i64 = r.try_get(1).map_err(db)?;
-                inserted.insert((batch, line));
+                inserted.insert((r.try_get::<i64, _>(0).map_err(db)?, r.try_get::<i64, _>(1).map_err(db)?));
+            }
+        }
+        // A renewing row, one at a time: the pass it replaces is revoked, then its own written; if that cannot be
+        // (another organisation's pass holds the person or vehicle), the savepoint takes the revocation back.
+        // Revoked passes and suspended ones are not replaced: an official's suspension stands.
+        let mut replaced: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut unreplaced: BTreeMap<i64, i64> = BTreeMap::new();
+        for signed in renewing {
+            let (row, _) = signed;
+            sqlx::query("SAVEPOINT renewal").execute(&mut *tx).await.map_err(db)?;
+            let old: Vec<i64> = sqlx::query_scalar(
+                "UPDATE passes SET status = 'revoked', status_reason = $1, active = FALSE \
+                 WHERE organisation_id = $2 AND active = TRUE AND status = 'valid' \
+                 AND ((phone = $3 AND masked_id = $4) OR (vehicle_plate IS NOT NULL AND vehicle_plate = $5)) \
+                 RETURNING status_index",
+            )
+            .bind(surge_app::passes::REPLACED)
+            .bind(row.organisation_id)
+            .bind(row.row.phone.as_str())
+            .bind(&row.row.masked_id)
+            .bind(row.row.vehicle_plate.as_deref())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+            let mut q = insert_passes::<Db<D>>(&[signed], now);
+            let written = !D::build(&mut q).fetch_all(&mut *tx).await.map_err(db)?.is_empty();
+            if !written {
+                sqlx::query("ROLLBACK TO SAVEPOINT renewal").execute(&mut *tx).await.map_err(db)?;
+                sqlx::query("RELEASE SAVEPOINT renewal").execute(&mut *tx).await.map_err(db)?;
+                continue;
+            }
+            for index in &old {
+                sqlx::query(
+                    "INSERT INTO revocations (status_index, status, reason, actor, at) VALUES ($1, 'revoked', $2, $3, $4)",
+                )
+                .bind(*index)
+                .bind(surge_app::passes::REPLACED)
+                .bind(format!("batch:{}", row.batch_id))
+                .bind(now.unix_timestamp())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            }
+            sqlx::query("RELEASE SAVEPOINT renewal").execute(&mut *tx).await.map_err(db)?;
+            inserted.insert(key(row));
+            if old.is_empty() {
+                // Its old pass ended meanwhile: the new one takes a place after all.
+                *unreplaced.entry(row.organisation_id).or_default() += 1;
+            } else {
+                *replaced.entry(row.batch_id).or_default() += old.len() as i64;
             }
         }
         let sent: Vec<_> = issued.iter().filter(|(row, _)| inserted.contains(&key(row))).collect();
@@ -339,7 +421,8 @@ where
             D::build(&mut q).execute(&mut *tx).await.map_err(db)?;
         }
         let mut outcome = IssueOutcome { requeued: collided.len(), ..IssueOutcome::default() };
-        let mut per_batch: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
+        // Per batch: its organisation, rows issued, rows failed, and failed rows that had taken a quota place.
+        let mut per_batch: BTreeMap<i64, (i64, i64, i64, i64)> = BTreeMap::new();
         // Rows that got no pass, by reason: refused as a second active pass, or not signed.
         let mut failures: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
         const SECOND_PASS: &str = "this person or vehicle already has an active pass";
@@ -348,7 +431,7 @@ where
             .map(|(row, _)| (row, inserted.contains(&key(row)).then_some(()).ok_or(SECOND_PASS)))
             .chain(refused.iter().map(|(row, reason)| (row, Err(reason.as_str()))));
         for (row, result) in outcomes {
-            let entry = per_batch.entry(row.batch_id).or_insert((row.organisation_id, 0, 0));
+            let entry = per_batch.entry(row.batch_id).or_insert((row.organisation_id, 0, 0, 0));
             match result {
                 Ok(()) => {
                     entry.1 += 1;
@@ -356,6 +439,7 @@ where
                 }
                 Err(reason) => {
                     entry.2 += 1;
+                    entry.3 += i64::from(!row.renews);
                     outcome.failed += 1;
                     failures.entry(reason).or_default().push(key(row));
                 }
@@ -371,18 +455,22 @@ where
                 }
             }
         }
-        for (batch_id, (organisation_id, ok, failed)) in per_batch {
-            sqlx::query("UPDATE batches SET issued = issued + $1, failed = failed + $2 WHERE id = $3")
-                .bind(ok)
-                .bind(failed)
-                .bind(batch_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            if failed > 0 {
-                // A row that got no pass gives its place in the quota back.
-                sqlx::query("UPDATE organisations SET passes_used = passes_used - $1 WHERE id = $2")
-                    .bind(failed)
+        for (batch_id, (organisation_id, ok, failed, gave_back)) in per_batch {
+            sqlx::query(
+                "UPDATE batches SET issued = issued + $1, failed = failed + $2, replaced = replaced + $3 WHERE id = $4",
+            )
+            .bind(ok)
+            .bind(failed)
+            .bind(replaced.get(&batch_id).copied().unwrap_or(0))
+            .bind(batch_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            // A row that got no pass gives its place in the quota back; a renewal whose old pass had ended takes one.
+            let change = unreplaced.remove(&organisation_id).unwrap_or(0) - gave_back;
+            if change != 0 {
+                sqlx::query("UPDATE organisations SET passes_used = passes_used + $1 WHERE id = $2")
+                    .bind(change)
                     .bind(organisation_id)
                     .execute(&mut *tx)
                     .await
@@ -393,9 +481,29 @@ where
         Ok(outcome)
     }
 
+    async fn active_holders(&self, organisation_id: i64) -> Result<Vec<ActiveHolder>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT phone, masked_id, vehicle_plate FROM passes \
+             WHERE organisation_id = $1 AND active = TRUE AND status = 'valid'",
+        )
+        .bind(organisation_id)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ActiveHolder {
+                    phone: r.try_get("phone").map_err(db)?,
+                    masked_id: r.try_get("masked_id").map_err(db)?,
+                    vehicle_plate: r.try_get("vehicle_plate").map_err(db)?,
+                })
+            })
+            .collect()
+    }
+
     async fn batches_of(&self, organisation_id: i64) -> Result<Vec<BatchRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, organisation_id, row_count, issued, failed, created_at FROM batches \
+            "SELECT id, organisation_id, row_count, issued, failed, renewals, replaced, created_at FROM batches \
              WHERE organisation_id = $1 ORDER BY id DESC LIMIT 100",
         )
         .bind(organisation_id)

@@ -225,7 +225,8 @@ where
         .bind(r.texted)
         .bind(&r.reason)
         .bind(i64::from(r.urgency))
-        .bind((!r.texted).then_some("open"))
+        // Queued: not texted, with a reason. Neither is a panel's other test, recorded only.
+        .bind((!r.texted && r.reason.is_some()).then_some("open"))
         .bind(now)
         .bind(&r.lab)
         .fetch_optional(&mut *tx)

@@ -26,6 +26,7 @@ const SHARED: &[(i64, &str, &str)] = &[
     (15, "stream", include_str!("../migrations/0015_stream.sql")),
     (16, "issuance claims", include_str!("../migrations/0016_issuance_claims.sql")),
     (17, "integrity", include_str!("../migrations/0017_integrity.sql")),
+    (19, "renewal", include_str!("../migrations/0019_renewal.sql")),
 ];
 
 /// The placeholders a template may use; a dialect gives each its spelling.

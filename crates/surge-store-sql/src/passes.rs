@@ -186,6 +186,50 @@ where
         Ok(seq)
     }
 
+    async fn revoke_passes(
+        &self,
+        passes: &[(u64, OutboxMessage)],
+        reason: &str,
+        audit: &AuditEntry,
+        now: OffsetDateTime,
+    ) -> Result<Vec<u64>, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let mut revoked = Vec::new();
+        for (status_index, sms) in passes {
+            let index = *status_index as i64;
+            let changed = sqlx::query(
+                "UPDATE passes SET status = 'revoked', status_reason = $1, active = FALSE \
+                 WHERE status_index = $2 AND status <> 'revoked'",
+            )
+            .bind(reason)
+            .bind(index)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            if D::rows_affected(&changed) == 0 {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO revocations (status_index, status, reason, actor, at) VALUES ($1, 'revoked', $2, $3, $4)",
+            )
+            .bind(index)
+            .bind(reason)
+            .bind(&audit.actor)
+            .bind(now.unix_timestamp())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            crate::outbox::insert::<D>(&mut tx, sms, now).await?;
+            revoked.push(*status_index);
+        }
+        if !revoked.is_empty() {
+            let audit = AuditEntry { detail: format!("{} ({} passes)", audit.detail, revoked.len()), ..audit.clone() };
+            crate::audit::append::<D>(&mut tx, &audit, now).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(revoked)
+    }
+
     async fn search_passes(&self, search: &PassSearch) -> Result<Vec<PassRecord>, StoreError> {
         let mut q = QueryBuilder::<Db<D>>::new(format!(
             "SELECT {} FROM passes WHERE status_index < ",

@@ -89,6 +89,8 @@ where
         rows,
         issued,
         failed,
+        renewals: count(row, "renewals")?,
+        replaced: count(row, "replaced")?,
         status: if issued + failed >= rows { BatchStatus::Completed } else { BatchStatus::Issuing },
         created_at: columns::to_time(row.read("created_at")?)?,
     })
@@ -98,6 +100,7 @@ pub fn pending<R: SurgeRow>(row: &R) -> Result<PendingRow, StoreError>
 where
     for<'a> &'a str: ColumnIndex<R>,
     i64: Column<R::Database>,
+    bool: Column<R::Database>,
     String: Column<R::Database>,
     Option<String>: Column<R::Database>,
 {
@@ -117,6 +120,8 @@ where
             valid_to: columns::to_time(row.read("valid_to")?)?,
             vehicle_plate: row.read("vehicle_plate")?,
         },
+        renews: row.read("renews")?,
+        lang: row.read("lang")?,
     })
 }
 

@@ -30,6 +30,7 @@ macro_rules! conformance_tests {
             the_same_file_twice_is_one_batch,
             issuing_writes_each_pass_with_its_outbox_message,
             a_person_gets_at_most_one_active_pass,
+            a_renewal_replaces_only_its_own_organisations_valid_pass_and_takes_no_new_quota,
             api_keys_are_found_by_hash_only,
             a_row_that_cannot_be_signed_fails_alone_and_gives_its_quota_back,
             a_control_code_already_taken_sends_its_row_back_to_be_signed_again,
@@ -47,6 +48,9 @@ macro_rules! conformance_tests {
             stuck_messages_are_requeued_and_opt_outs_are_listed,
             history_lists_newest_first_and_purging_keeps_the_counts,
             pass_status_changes_are_kept_fed_and_final_once_revoked,
+            passes_revoked_together_are_all_fed_once_with_one_audit_entry,
+            a_phones_texts_follow_the_language_it_last_used,
+            a_suspended_organisations_rows_wait_and_are_issued_once_it_is_reinstated,
             a_holder_finds_their_own_passes_and_a_new_link_replaces_the_old,
             officials_find_passes_by_any_part_and_see_what_happened_to_each,
             the_audit_log_chains_every_decision_and_verifies,
@@ -135,7 +139,7 @@ async fn issue<S: Store>(store: &S, limit: u32, now: OffsetDateTime) -> IssueOut
 /// pass. A code already handed out is refused: its row goes back to be signed again with a new code.
 pub async fn a_control_code_already_taken_sends_its_row_back_to_be_signed_again<S: Store>(store: &S) {
     let org = approved_org(store, "C", "1111111119", 10).await;
-    store.create_batch(org, [5; 32], &employees(0, 3), NOW).await.unwrap();
+    store.create_batch(org, [5; 32], &employees(0, 3), &[], NOW).await.unwrap();
     // A signer that gives every row the same code: the first keeps it, the other two go back.
     let mut same = |row: &PendingRow, index: u64| {
         fake_sign(row, index).map(|pass| IssuedPass { control_code: "SAMECODE00".into(), ..pass })
@@ -338,9 +342,9 @@ pub async fn the_queue_filters_and_pages_in_id_order<S: Store>(store: &S) {
 
 pub async fn a_batch_is_refused_whole_beyond_the_quota<S: Store>(store: &S) {
     let org = approved_org(store, "A", "1111111119", 10).await;
-    let first = store.create_batch(org, [1; 32], &employees(0, 8), NOW).await.unwrap();
+    let first = store.create_batch(org, [1; 32], &employees(0, 8), &[], NOW).await.unwrap();
     assert!(!first.duplicate);
-    let over = store.create_batch(org, [2; 32], &employees(100, 3), NOW).await;
+    let over = store.create_batch(org, [2; 32], &employees(100, 3), &[], NOW).await;
     match over {
         Err(StoreError::QuotaExceeded { quota, used, requested }) => assert_eq!((quota, used, requested), (10, 8, 3)),
         other => panic!("expected QuotaExceeded, got {other:?}"),
@@ -361,14 +365,14 @@ pub async fn a_batch_is_refused_whole_beyond_the_quota<S: Store>(store: &S) {
         })
         .await
         .unwrap();
-    assert!(store.create_batch(in_review, [3; 32], &employees(200, 1), NOW).await.is_err());
+    assert!(store.create_batch(in_review, [3; 32], &employees(200, 1), &[], NOW).await.is_err());
 }
 
 pub async fn the_same_file_twice_is_one_batch<S: Store>(store: &S) {
     let org = approved_org(store, "A", "1111111119", 100).await;
     let rows = employees(0, 5);
-    let first = store.create_batch(org, [9; 32], &rows, NOW).await.unwrap();
-    let again = store.create_batch(org, [9; 32], &rows, NOW).await.unwrap();
+    let first = store.create_batch(org, [9; 32], &rows, &[], NOW).await.unwrap();
+    let again = store.create_batch(org, [9; 32], &rows, &[], NOW).await.unwrap();
     assert_eq!((again.id, again.duplicate), (first.id, true));
     assert_eq!(store.organisation(org).await.unwrap().passes_used, 5);
     assert_eq!(drain(store).await.issued, 5);
@@ -376,7 +380,7 @@ pub async fn the_same_file_twice_is_one_batch<S: Store>(store: &S) {
 
 pub async fn issuing_writes_each_pass_with_its_outbox_message<S: Store>(store: &S) {
     let org = approved_org(store, "A", "1111111119", 100).await;
-    let batch = store.create_batch(org, [4; 32], &employees(0, 20), NOW).await.unwrap();
+    let batch = store.create_batch(org, [4; 32], &employees(0, 20), &[], NOW).await.unwrap();
     let before = store.batch(batch.id).await.unwrap();
     assert_eq!((before.rows, before.issued, before.status), (20, 0, BatchStatus::Issuing));
     assert_eq!(drain(store).await, IssueOutcome { issued: 20, failed: 0, requeued: 0 });
@@ -408,8 +412,8 @@ pub async fn issuing_writes_each_pass_with_its_outbox_message<S: Store>(store: &
 pub async fn a_person_gets_at_most_one_active_pass<S: Store>(store: &S) {
     let a = approved_org(store, "A", "1111111119", 100).await;
     let b = approved_org(store, "B", "2208162517", 100).await;
-    store.create_batch(a, [5; 32], &employees(0, 3), NOW).await.unwrap();
-    let second = store.create_batch(b, [6; 32], &employees(2, 3), NOW).await.unwrap();
+    store.create_batch(a, [5; 32], &employees(0, 3), &[], NOW).await.unwrap();
+    let second = store.create_batch(b, [6; 32], &employees(2, 3), &[], NOW).await.unwrap();
     assert_eq!(drain(store).await, IssueOutcome { issued: 5, failed: 1, requeued: 0 });
     let batch = store.batch(second.id).await.unwrap();
     assert_eq!((batch.issued, batch.failed, batch.status), (2, 1, BatchStatus::Completed));
@@ -425,14 +429,82 @@ pub async fn a_person_gets_at_most_one_active_pass<S: Store>(store: &S) {
     let mut later = employees(0, 1);
     later[0].valid_from = NOW + Duration::days(10);
     later[0].valid_to = NOW + Duration::days(17);
-    store.create_batch(b, [7; 32], &later, NOW + Duration::days(8)).await.unwrap();
+    store.create_batch(b, [7; 32], &later, &[], NOW + Duration::days(8)).await.unwrap();
     let outcome = issue(store, 10, NOW + Duration::days(8)).await;
     assert_eq!(outcome, IssueOutcome { issued: 1, failed: 0, requeued: 0 });
 }
 
+/// Issue 21: a renewal list replaces the valid passes its organisation gave the same people, within the quota it
+/// already used. A person whose pass an official suspended, or who holds another organisation's pass, keeps it.
+pub async fn a_renewal_replaces_only_its_own_organisations_valid_pass_and_takes_no_new_quota<S: Store>(store: &S) {
+    use surge_app::PassStatus;
+    let a = approved_org(store, "A", "1111111119", 5).await;
+    let b = approved_org(store, "B", "2208162517", 5).await;
+    store.create_batch(a, [1; 32], &employees(0, 4), &[], NOW).await.unwrap();
+    store.create_batch(b, [2; 32], &employees(10, 1), &[], NOW).await.unwrap();
+    assert_eq!(drain(store).await.issued, 5);
+    let holders = store.active_holders(a).await.unwrap();
+    assert_eq!(holders.len(), 4, "{holders:?}");
+    assert!(holders.iter().any(|h| (h.phone.as_str(), h.masked_id.as_str()) == ("+821010000001", "0001")));
+    // An official suspends Employee 2's pass.
+    let by_name = surge_app::PassSearch { name: Some("Employee 2".into()), limit: 5, ..Default::default() };
+    let suspended = store.search_passes(&by_name).await.unwrap()[0].status_index;
+    store.set_pass_status(suspended, PassStatus::Suspended, "checking", &audit(), NOW, None).await.unwrap();
+    let old: Vec<u64> = store
+        .search_passes(&surge_app::PassSearch { organisation_id: Some(a), limit: 10, ..Default::default() })
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.status_index)
+        .collect();
+    assert_eq!(store.active_holders(a).await.unwrap().len(), 3, "a suspended pass is not renewed");
+    // A's renewal: Employees 0 and 1 (renewing), 2 (suspended: marked, but must fail), 10 (B's employee: marked by
+    // mistake, must fail) and a new Employee 20 (plain). Quota 5, used 4: only the plain row takes a place.
+    let mut rows = employees(0, 3);
+    rows.extend(employees(10, 1));
+    rows.extend(employees(20, 1));
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.line = i as u32 + 2;
+        row.valid_to = NOW + Duration::days(20);
+    }
+    let renews = [true, true, true, true, false];
+    let batch = store.create_batch(a, [3; 32], &rows, &renews, NOW).await.unwrap();
+    assert_eq!(store.organisation(a).await.unwrap().passes_used, 5, "only the new person took a place");
+    let (feed_before, (passes_before, _)) =
+        (store.status_changes(0, 100).await.unwrap().len(), store.counts().await.unwrap());
+    let outcome = drain(store).await;
+    assert_eq!((outcome.issued, outcome.failed), (3, 2), "{outcome:?}");
+    let batch = store.batch(batch.id).await.unwrap();
+    assert_eq!((batch.issued, batch.failed, batch.renewals, batch.replaced), (3, 2, 4, 2));
+    assert_eq!(store.organisation(a).await.unwrap().passes_used, 5, "failed renewals gave back nothing they took");
+    assert_eq!(store.counts().await.unwrap().0, passes_before + 3);
+    // The two old passes are revoked as replaced and fed to verifiers; the suspended one and B's are untouched.
+    let feed = store.status_changes(0, 100).await.unwrap();
+    assert_eq!(feed.len(), feed_before + 2);
+    for index in old {
+        let pass = store.pass_by_status_index(index).await.unwrap();
+        match pass.holder.as_str() {
+            "Employee 0" | "Employee 1" => {
+                assert_eq!((pass.status, pass.active), (PassStatus::Revoked, false));
+                assert_eq!(pass.status_reason.as_deref(), Some(surge_app::passes::REPLACED));
+            }
+            "Employee 2" => assert_eq!((pass.status, pass.active), (PassStatus::Suspended, true)),
+            _ => assert_eq!((pass.status, pass.active), (PassStatus::Valid, true), "{}", pass.holder),
+        }
+    }
+    let of_b = surge_app::PassSearch { organisation_id: Some(b), limit: 5, ..Default::default() };
+    let b_pass = &store.search_passes(&of_b).await.unwrap()[0];
+    assert_eq!((b_pass.status, b_pass.active), (PassStatus::Valid, true), "another organisation's pass stands");
+    let mine = store.passes_of_phone("+821010000000", 10).await.unwrap();
+    assert_eq!(mine.iter().filter(|p| p.active).count(), 1, "one active pass per person, the new one");
+    assert_eq!(mine[0].expires, NOW + Duration::days(20));
+    let failed = store.failed_rows(batch.id, 10).await.unwrap();
+    assert_eq!(failed.iter().map(|f| f.line).collect::<Vec<_>>(), vec![4, 5]);
+}
+
 pub async fn a_row_that_cannot_be_signed_fails_alone_and_gives_its_quota_back<S: Store>(store: &S) {
     let org = approved_org(store, "A", "1111111119", 100).await;
-    let batch = store.create_batch(org, [8; 32], &employees(0, 4), NOW).await.unwrap();
+    let batch = store.create_batch(org, [8; 32], &employees(0, 4), &[], NOW).await.unwrap();
     let mut calls = 0;
     let mut failing = |row: &PendingRow, index: u64| {
         calls += 1;
@@ -450,7 +522,7 @@ pub async fn a_row_that_cannot_be_signed_fails_alone_and_gives_its_quota_back<S:
 
 pub async fn a_lapsed_claim_is_taken_again_and_the_first_workers_late_write_is_refused<S: Store>(store: &S) {
     let org = approved_org(store, "A", "1111111119", 100).await;
-    store.create_batch(org, [9; 32], &employees(0, 3), NOW).await.unwrap();
+    store.create_batch(org, [9; 32], &employees(0, 3), &[], NOW).await.unwrap();
     let lease = Duration::minutes(2);
     let first = store.claim_rows([1; 16], 10, NOW, NOW + lease).await.unwrap();
     assert_eq!(first.len(), 3);
@@ -482,7 +554,7 @@ pub async fn a_lapsed_claim_is_taken_again_and_the_first_workers_late_write_is_r
 
 pub async fn concurrent_workers_never_issue_a_row_twice<S: Store>(store: &S) {
     let org = approved_org(store, "A", "1111111119", 1000).await;
-    store.create_batch(org, [10; 32], &employees(0, 300), NOW).await.unwrap();
+    store.create_batch(org, [10; 32], &employees(0, 300), &[], NOW).await.unwrap();
     let worker = || async {
         let mut issued = 0;
         loop {
@@ -845,7 +917,7 @@ pub async fn history_lists_newest_first_and_purging_keeps_the_counts<S: Store>(s
 pub async fn pass_status_changes_are_kept_fed_and_final_once_revoked<S: Store>(store: &S) {
     use surge_app::PassStatus;
     let org = approved_org(store, "A", "1111111119", 10).await;
-    store.create_batch(org, [7; 32], &employees(0, 2), NOW).await.unwrap();
+    store.create_batch(org, [7; 32], &employees(0, 2), &[], NOW).await.unwrap();
     drain(store).await;
     let first = store.pass_by_status_index(0).await.unwrap();
     assert_eq!((first.status, first.phone.as_str()), (PassStatus::Valid, "+821010000000"));
@@ -882,11 +954,87 @@ pub async fn pass_status_changes_are_kept_fed_and_final_once_revoked<S: Store>(s
     assert_eq!(store.status_changes(s1, 10).await.unwrap().len(), 1, "since a sequence number");
 }
 
+/// Issue 21: revoking every pass of an organisation or a list is one transaction; a pass revoked before is left
+/// alone and its holder not texted twice.
+pub async fn passes_revoked_together_are_all_fed_once_with_one_audit_entry<S: Store>(store: &S) {
+    use surge_app::PassStatus;
+    let org = approved_org(store, "A", "1111111119", 10).await;
+    store.create_batch(org, [7; 32], &employees(0, 3), &[], NOW).await.unwrap();
+    drain(store).await;
+    store.set_pass_status(1, PassStatus::Revoked, "left", &audit(), NOW, None).await.unwrap();
+    let feed_before = store.status_changes(0, 100).await.unwrap().len();
+    let audit_before = store.last_audit_entry().await.unwrap().map_or(0, |e| e.seq);
+    let (_, outbox_before) = store.counts().await.unwrap();
+    let sms = |i: u64| OutboxMessage {
+        idempotency_key: format!("bulk:{i}"),
+        kind: "pass_revoked".into(),
+        recipient: format!("+8210100000{i:02}"),
+        body: format!("revoked {i}"),
+    };
+    let list: Vec<(u64, OutboxMessage)> = (0..3).map(|i| (i, sms(i))).collect();
+    let revoked = store.revoke_passes(&list, "site closed", &audit(), NOW).await.unwrap();
+    assert_eq!(revoked, vec![0, 2], "the pass revoked before is left as it was");
+    for i in [0, 2] {
+        let pass = store.pass_by_status_index(i).await.unwrap();
+        assert_eq!(
+            (pass.status, pass.active, pass.status_reason.as_deref()),
+            (PassStatus::Revoked, false, Some("site closed"))
+        );
+    }
+    assert_eq!(store.pass_by_status_index(1).await.unwrap().status_reason.as_deref(), Some("left"));
+    let feed = store.status_changes(0, 100).await.unwrap();
+    assert_eq!(feed.len(), feed_before + 2, "each revoked pass is fed to verifiers once");
+    assert_eq!(store.counts().await.unwrap().1, outbox_before + 2, "only the two holders are texted");
+    let entries = store.audit_entries(audit_before, 100).await.unwrap();
+    assert_eq!(entries.len(), 1, "one audit entry for the action");
+    assert!(entries[0].entry.detail.ends_with("(2 passes)"), "{}", entries[0].entry.detail);
+    // Doing it again changes nothing and writes nothing.
+    assert!(store.revoke_passes(&list, "site closed", &audit(), NOW).await.unwrap().is_empty());
+    assert_eq!(store.status_changes(0, 100).await.unwrap().len(), feed_before + 2);
+    assert_eq!(store.audit_entries(audit_before, 100).await.unwrap().len(), 1);
+}
+
+/// Issue 21: texts to one person switched language between messages. A phone's language is the last it used;
+/// claimed rows carry it to the pass text.
+pub async fn a_phones_texts_follow_the_language_it_last_used<S: Store>(store: &S) {
+    let (first, second, never) = ("+821010000000".to_owned(), "+821010000001".to_owned(), "+821099990000".to_owned());
+    assert!(store.languages_of(std::slice::from_ref(&first)).await.unwrap().is_empty());
+    store.remember_language(&first, "en", NOW).await.unwrap();
+    store.remember_language(&first, "ko", NOW + Duration::minutes(1)).await.unwrap();
+    store.remember_language(&second, "en", NOW).await.unwrap();
+    let found = store.languages_of(&[first.clone(), second.clone(), never.clone()]).await.unwrap();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!((found[&first].as_str(), found[&second].as_str()), ("ko", "en"));
+    let org = approved_org(store, "A", "1111111119", 10).await;
+    store.create_batch(org, [7; 32], &employees(0, 3), &[], NOW).await.unwrap();
+    let rows = store.claim_rows([4; 16], 10, NOW, NOW + Duration::minutes(2)).await.unwrap();
+    let langs: Vec<Option<&str>> = rows.iter().map(|r| r.lang.as_deref()).collect();
+    assert_eq!(langs, vec![Some("ko"), Some("en"), None]);
+}
+
+/// Issue 21: a suspended organisation's rows are not issued; reinstated, they are, within the quota it had.
+pub async fn a_suspended_organisations_rows_wait_and_are_issued_once_it_is_reinstated<S: Store>(store: &S) {
+    let org = approved_org(store, "A", "1111111119", 10).await;
+    let other = approved_org(store, "B", "2208162517", 10).await;
+    store.create_batch(org, [7; 32], &employees(0, 3), &[], NOW).await.unwrap();
+    store.create_batch(other, [8; 32], &employees(10, 2), &[], NOW).await.unwrap();
+    let approved = OrgStatus::Approved { quota: 10 };
+    let suspended = OrgStatus::Suspended { quota: 10, reason: "false lists".into() };
+    store.set_organisation_status(org, &approved, &suspended, NOW, &audit()).await.unwrap();
+    assert_eq!(store.organisation(org).await.unwrap().status, suspended, "read back as stored");
+    assert_eq!(drain(store).await.issued, 2, "only the other organisation's rows are issued");
+    assert!(store.claim_rows([9; 16], 10, NOW, NOW + Duration::minutes(2)).await.unwrap().is_empty());
+    let refused = store.create_batch(org, [9; 32], &employees(20, 1), &[], NOW).await;
+    assert!(matches!(refused, Err(StoreError::QuotaExceeded { .. })), "no new list while suspended: {refused:?}");
+    store.set_organisation_status(org, &suspended, &approved, NOW, &audit()).await.unwrap();
+    assert_eq!(drain(store).await.issued, 3, "reinstated, its waiting rows are issued");
+}
+
 /// Issue 21: a worker whose text was deleted signs in and finds their passes; a resent text carries a new link
 /// and the old one opens the pass no more.
 pub async fn a_holder_finds_their_own_passes_and_a_new_link_replaces_the_old<S: Store>(store: &S) {
     let org = approved_org(store, "A", "1111111119", 10).await;
-    store.create_batch(org, [7; 32], &employees(0, 2), NOW).await.unwrap();
+    store.create_batch(org, [7; 32], &employees(0, 2), &[], NOW).await.unwrap();
     drain(store).await;
     let mine = store.passes_of_phone("+821010000000", 50).await.unwrap();
     assert_eq!(mine.iter().map(|p| (p.status_index, p.holder.as_str())).collect::<Vec<_>>(), vec![(0, "Employee 0")]);
@@ -917,10 +1065,10 @@ pub async fn officials_find_passes_by_any_part_and_see_what_happened_to_each<S: 
     use surge_app::{PassEvent, PassSearch, PassStatus};
     let a = approved_org(store, "A", "1111111119", 10).await;
     let b = approved_org(store, "B", "2208162517", 10).await;
-    let first = store.create_batch(a, [1; 32], &employees(0, 3), NOW).await.unwrap();
+    let first = store.create_batch(a, [1; 32], &employees(0, 3), &[], NOW).await.unwrap();
     let mut odd = employees(10, 1);
     odd[0].name = "Kim 100%_\\x".into();
-    store.create_batch(b, [2; 32], &odd, NOW).await.unwrap();
+    store.create_batch(b, [2; 32], &odd, &[], NOW).await.unwrap();
     drain(store).await;
     let find = |search: PassSearch| async move {
         let found = store.search_passes(&PassSearch { limit: 50, ..search }).await.unwrap();
@@ -1350,7 +1498,7 @@ pub async fn the_platform_facts_are_counted_by_day_hour_place_and_outcome<S: Sto
     let day = NOW.unix_timestamp() / 86_400 * 86_400;
     let hour = NOW.unix_timestamp() / 3600 * 3600;
     let org = approved_org(store, "F", "1111111119", 100).await;
-    store.create_batch(org, [9; 32], &employees(0, 3), NOW).await.unwrap();
+    store.create_batch(org, [9; 32], &employees(0, 3), &[], NOW).await.unwrap();
     assert_eq!(drain(store).await.issued, 3);
     store.set_pass_status(1, PassStatus::Revoked, "lost", &audit(), NOW, None).await.unwrap();
     let checkpoint = store.insert_checkpoint("Gate", "KR-26", 35.1, 129.0, NOW).await.unwrap();
@@ -1411,7 +1559,7 @@ pub async fn every_change_leaves_its_event_in_the_log<S: Store>(store: &S) {
     use crate::fixtures::application;
     let ms = |at: time::OffsetDateTime| at.unix_timestamp() * 1000;
     let org = approved_org(store, "E", "1111111119", 100).await;
-    store.create_batch(org, [8; 32], &employees(0, 2), NOW).await.unwrap();
+    store.create_batch(org, [8; 32], &employees(0, 2), &[], NOW).await.unwrap();
     assert_eq!(drain(store).await.issued, 2);
     store.set_pass_status(1, PassStatus::Revoked, "lost", &audit(), NOW, None).await.unwrap();
     let gate = store.insert_checkpoint("Gate", "KR-26", 35.1, 129.0, NOW).await.unwrap();

@@ -320,6 +320,32 @@ impl Lang {
             "org.status" => ("Status", "상태"),
             "org.zone" => ("Zone", "구역"),
             "org.quota" => ("Approved passes", "승인된 허가증 수"),
+            "upload.renew" => {
+                ("This list renews passes we gave before", "이 명단은 이전에 발급받은 허가증을 갱신합니다")
+            }
+            "upload.renew.hint" => (
+                "For people who hold a valid pass from us, the new pass replaces it, from today, without taking a new place in your quota. Their old pass stops working when the new one is texted.",
+                "우리 기관에서 받은 유효한 허가증이 있는 사람은 새 허가증이 오늘부터 그것을 대신하며, 허가증 수를 새로 쓰지 않습니다. 새 허가증 문자가 가면 이전 허가증은 쓸 수 없게 됩니다.",
+            ),
+            "batch.renewals" => (
+                "{renewals} rows renew a pass; {replaced} old passes have been replaced so far.",
+                "{renewals}개 행이 허가증을 갱신합니다. 지금까지 이전 허가증 {replaced}개를 대신했습니다.",
+            ),
+            "org.suspend" => ("Suspend this organisation", "이 기관 정지"),
+            "org.suspend.lead" => (
+                "A suspended organisation cannot upload lists, and lists it uploaded before are not issued until it is reinstated. Passes already issued stay as they are: revoke them from the organisation's passes if they must stop.",
+                "정지된 기관은 명단을 올릴 수 없고, 이미 올린 명단도 다시 승인될 때까지 발급되지 않습니다. 이미 발급된 허가증은 그대로이므로, 사용을 막아야 하면 기관의 허가증 목록에서 취소하십시오.",
+            ),
+            "org.suspend.reason.missing" => {
+                ("Give the organisation the reason it is suspended", "기관에 정지 이유를 입력하십시오")
+            }
+            "org.suspended" => ("Why this organisation is suspended", "이 기관이 정지된 이유"),
+            "org.reinstate" => ("Reinstate this organisation", "이 기관 다시 승인"),
+            "org.reinstate.lead" => (
+                "Reinstating approves it again with the quota it had; its waiting lists are issued.",
+                "다시 승인하면 이전 허가증 수로 승인되고, 대기 중인 명단이 발급됩니다.",
+            ),
+            "org.status.changed" => ("The organisation's status was changed.", "기관 상태를 변경했습니다."),
             "org.used" => ("Passes issued or being issued", "발급되었거나 발급 중인 허가증"),
             "org.registered" => ("Registered", "등록일"),
             "org.reason" => ("Reason for rejection", "반려 사유"),
@@ -822,6 +848,14 @@ impl Lang {
             "application.waiting" => ("Waiting", "대기 시간"),
             "application.document.open" => ("Download the document", "서류 내려받기"),
             "application.rule" => ("What the rules said", "규칙 판정"),
+            "application.no_rule" => (
+                "No rule decided this application, so it came to an official to decide.",
+                "이 신청을 결정한 규칙이 없어 담당 공무원에게 왔습니다.",
+            ),
+            "application.other_passes" => ("The applicant's other passes", "신청인의 다른 허가증"),
+            "application.other_passes.none" => {
+                ("The applicant holds no other pass in force.", "신청인에게 유효한 다른 허가증이 없습니다.")
+            }
             "application.decided_by" => ("Decided by", "결정한 사람:"),
             "application.decide" => ("Your decision", "결정"),
             "application.approve" => ("Approve and issue the pass", "승인하고 허가증 발급"),
@@ -981,10 +1015,57 @@ impl Lang {
                 ("The pass was changed and its holder texted.", "허가증을 변경하고 소지자에게 문자를 보냈습니다.")
             }
             "passes.back" => ("Find other passes", "다른 허가증 찾기"),
+            "passes.org.back" => ("All passes of this organisation", "이 기관의 모든 허가증"),
+            "passes.org.resend.title" => ("Send the pass again", "허가증 다시 보내기"),
+            "passes.org.resend.lead" => (
+                "If the holder deleted the text or cannot find it, we text the pass to the same phone again with a new link. The old link stops working.",
+                "소지자가 문자를 지웠거나 찾을 수 없으면 같은 휴대전화로 새 링크와 함께 다시 보냅니다. 이전 링크는 더 이상 열리지 않습니다.",
+            ),
+            "passes.org.resend.button" => ("Text the pass to the holder again", "소지자에게 허가증 문자 다시 보내기"),
+            "passes.org.resend.done" => (
+                "The pass is being texted to the holder again. The old link no longer opens it.",
+                "소지자에게 허가증 문자를 다시 보내고 있습니다. 이전 링크는 더 이상 열리지 않습니다.",
+            ),
+            "passes.org.resend.limit" => (
+                "This pass has been texted 3 times in the last hour. Try again in an hour.",
+                "지난 1시간 동안 이 허가증을 3번 보냈습니다. 1시간 뒤에 다시 시도하십시오.",
+            ),
+            "bulk.title.org" => ("Revoke all passes of this organisation", "이 기관의 허가증 모두 취소"),
+            "bulk.title.batch" => {
+                ("Revoke all passes of employee list {batch}", "직원 명단 {batch}의 허가증 모두 취소")
+            }
+            "bulk.link.org" => ("Revoke all passes of this organisation", "이 기관의 허가증 모두 취소"),
+            "bulk.link.batch" => ("Revoke all passes of this list", "이 명단의 허가증 모두 취소"),
+            "bulk.batch.passes" => ("Passes issued from this list", "이 명단으로 발급된 허가증"),
+            "bulk.lead" => (
+                "{n} passes are valid or suspended now. Revoking them stops them at every checkpoint, cannot be undone, and texts each holder your reason.",
+                "지금 유효하거나 정지된 허가증이 {n}개 있습니다. 취소하면 모든 검문소에서 쓸 수 없게 되고 되돌릴 수 없으며, 각 소지자에게 이유를 문자로 보냅니다.",
+            ),
+            "bulk.none" => (
+                "There are no passes to revoke: each one is revoked or over already.",
+                "취소할 허가증이 없습니다. 모두 이미 취소되었거나 기간이 끝났습니다.",
+            ),
+            "bulk.confirm" => (
+                "I understand that these {n} passes stop working and cannot be made valid again",
+                "허가증 {n}개를 더 이상 쓸 수 없고 다시 유효하게 할 수 없음을 확인합니다",
+            ),
+            "bulk.confirm.missing" => (
+                "Tick the box to confirm that the passes are to be revoked",
+                "허가증을 취소하려면 확인란을 선택하십시오",
+            ),
+            "bulk.changed" => (
+                "The number of passes changed since you opened this page: it is now {n}. Check it and confirm again",
+                "이 화면을 연 뒤 허가증 수가 바뀌었습니다. 지금은 {n}개입니다. 확인하고 다시 선택하십시오",
+            ),
+            "bulk.button" => ("Revoke {n} passes", "허가증 {n}개 취소"),
+            "bulk.done" => (
+                "{n} passes were revoked; their holders are being texted.",
+                "허가증 {n}개를 취소했습니다. 소지자에게 문자를 보내고 있습니다.",
+            ),
             "passes.org.title" => ("Passes issued to this organisation", "이 기관에 발급된 허가증"),
             "passes.org.lead" => (
-                "Choose a pass to revoke it, for someone who no longer works here.",
-                "더 이상 근무하지 않는 사람의 허가증을 취소하려면 허가증을 고르십시오.",
+                "Choose a pass to text it to its holder again, or to revoke it when someone no longer works here.",
+                "허가증을 골라 소지자에게 다시 보내거나, 더 이상 근무하지 않는 사람의 허가증을 취소하십시오.",
             ),
             "batch.failed.title" => ("Rows that got no pass", "허가증이 발급되지 않은 행"),
             "batch.failed.lead" => (
@@ -1113,6 +1194,7 @@ impl Lang {
             "approved" => ("Approved", "승인"),
             "rejected" => ("Rejected", "반려"),
             "info_requested" => ("More information needed", "추가 정보 필요"),
+            "suspended" => ("Suspended", "정지"),
             _ => ("Unknown", "알 수 없음"),
         };
         self.pick(en, ko)

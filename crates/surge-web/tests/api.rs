@@ -12,7 +12,10 @@ use axum::http::{Request, StatusCode};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
-use surge_app::{Access, ApiKey, AuditLog, IssuanceWorker, KeyScope, NewApiKey, Outbox, PassSigner, Passes, Role};
+use surge_app::{
+    Access, ApiKey, AuditLog, Facts, IssuanceWorker, KeyScope, NewApiKey, Organisations, Outbox, PassSigner, Passes,
+    Role,
+};
 use surge_pass::{Algorithm, Issuer, SigningKey};
 use surge_store_sqlite::SqliteStore;
 use surge_testkit::fixtures::{NOW, config, employees, employees_csv};
@@ -45,6 +48,11 @@ async fn spawn() -> TestApp {
 
 /// A service whose authority keeps `zone`'s time, its clock set to `now`.
 async fn spawn_at(zone: surge_domain::LocalZone, now: time::OffsetDateTime) -> TestApp {
+    spawn_with(zone, now, false).await
+}
+
+/// As `spawn_at`, with `results.text_phone_from_lab` as given.
+async fn spawn_with(zone: surge_domain::LocalZone, now: time::OffsetDateTime, text_phone_from_lab: bool) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = surge_store_sqlite::open(&dir.path().join("surge.db")).await.unwrap();
     let mut keys = Vec::new();
@@ -131,6 +139,7 @@ async fn spawn_at(zone: surge_domain::LocalZone, now: time::OffsetDateTime) -> T
             certificate_hours: 72,
             duty_phone: None,
             queue_link: "https://surge.example.kr/results/queue".into(),
+            text_phone_from_lab,
         })),
     };
     TestApp {
@@ -640,6 +649,9 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         ("/apply".into(), [false, false, false, true, true]),
         ("/passes".into(), [true, true, false, false, false]),
         (format!("/organisations/{own}/passes"), [true, true, false, true, false]),
+        (format!("/organisations/{own}/revoke-all"), [true, true, false, true, false]),
+        (format!("{batch_page}/revoke-all"), [true, true, false, true, false]),
+        (format!("/organisations/{own}/suspend"), [true, true, false, false, false]),
     ];
     let sessions: Vec<&(&str, Caller)> = who.iter().filter(|(_, c)| matches!(c, Caller::Session(_))).collect();
     for (path, allowed) in &pages {
@@ -1612,7 +1624,7 @@ async fn officials_and_organisations_manage_passes_in_the_pages() {
     let org_admin = t.citizen("+821012345678").await;
     let (status, listed) = page(org_admin.clone(), "/organisations/1/passes?lang=en".into()).await;
     assert_eq!(status, StatusCode::OK, "{listed}");
-    assert!(listed.contains("/organisations/1/passes/0/revoke") && listed.contains("Employee 1"), "{listed}");
+    assert!(listed.contains("href=\"/organisations/1/passes/0\"") && listed.contains("Employee 1"), "{listed}");
     let token = match &org_admin {
         Caller::Session(token) => token.clone(),
         _ => unreachable!(),
@@ -1629,6 +1641,201 @@ async fn officials_and_organisations_manage_passes_in_the_pages() {
     // Not another organisation's list.
     let stranger = t.citizen("+821099990000").await;
     assert_ne!(page(stranger, "/organisations/1/passes".into()).await.0, StatusCode::OK);
+}
+
+/// Issue 21: an organisation texts a pass again and renews its list within its quota; an official revokes a whole
+/// list in one confirmed action and suspends the organisation, which then can upload nothing until reinstated.
+#[tokio::test]
+async fn organisations_resend_and_renew_and_officials_revoke_a_list_and_suspend_an_organisation() {
+    let t = spawn().await;
+    t.two_passes_issued().await;
+    let form_type = "application/x-www-form-urlencoded";
+    let form = |caller: &Caller, rest: &str| {
+        let token = match caller {
+            Caller::Session(token) => token.clone(),
+            _ => unreachable!(),
+        };
+        Body::from(format!("csrf={}{rest}", csrf_token(b"csrf secret", &token)))
+    };
+    let org_admin = t.citizen("+821012345678").await;
+    // The organisation's pass page offers the text again; sending it gives the pass a new link.
+    let (status, _, pass_page) = t.call_as("GET", "/organisations/1/passes/0?lang=en", &org_admin, None, "").await;
+    assert_eq!(status, StatusCode::OK, "{pass_page}");
+    assert!(pass_page.contains("action=\"/organisations/1/passes/0/resend\""), "{pass_page}");
+    let texts = |t: &TestApp| {
+        let store = t.store.clone();
+        async move {
+            let messages = store.outbox_messages(0, 100).await.unwrap();
+            messages.into_iter().filter(|(_, m)| m.recipient == "+821010000000" && m.kind == "pass_issued").count()
+        }
+    };
+    let before = texts(&t).await;
+    let (status, _, _) =
+        t.call_as("POST", "/organisations/1/passes/0/resend", &org_admin, Some(form(&org_admin, "")), form_type).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(texts(&t).await, before + 1, "the holder is texted again");
+    // Another organisation cannot resend it.
+    let (_, other_key) = t.register("Haeundae Logistics", "1111111119").await;
+    t.json("POST", "/api/organisations/bulk-approve", Some(&t.official), json!({})).await;
+    let stranger = t.citizen("+821099990000").await;
+    let (status, _, _) =
+        t.call_as("POST", "/organisations/1/passes/0/resend", &stranger, Some(form(&stranger, "")), form_type).await;
+    assert_ne!(status, StatusCode::SEE_OTHER);
+
+    // A renewal of the two and one new person: the two old passes are replaced, one new place is taken.
+    let used_before = t.store.organisation(1).await.unwrap().passes_used;
+    let csv = employees_csv(&employees(0, 3));
+    let (status, body, _) = t
+        .call(
+            "POST",
+            "/api/organisations/1/employees?renew=true",
+            Some(&t.admin),
+            Some(Body::from(csv.clone())),
+            "text/csv",
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let batch = body["batch_id"].as_i64().unwrap();
+    assert_eq!(t.store.organisation(1).await.unwrap().passes_used, used_before + 1);
+    let (status, body, _) = t
+        .call("POST", "/api/organisations/1/employees?renew=maybe", Some(&t.admin), Some(Body::from(csv)), "text/csv")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let mut worker = worker(surge_domain::LocalZone::default(), 5);
+    let outcome = worker.run_once(&t.store, NOW).await.unwrap();
+    assert_eq!((outcome.issued, outcome.failed), (3, 0));
+    let (_, progress) = t.json("GET", &format!("/api/batches/{batch}"), Some(&t.admin), json!(null)).await;
+    assert_eq!((progress["renewals"].as_u64(), progress["replaced"].as_u64()), (Some(2), Some(2)), "{progress}");
+    for old in [0, 1] {
+        let pass = t.store.pass_by_status_index(old).await.unwrap();
+        assert_eq!(pass.status, surge_app::PassStatus::Revoked, "the old pass {old} is replaced");
+    }
+    let official = t.staff(Role::Official, "official").await;
+    let (_, _, batch_page) = t.call_as("GET", &format!("/batches/{batch}?lang=en"), &official, None, "").await;
+    assert!(batch_page.contains("2 rows renew a pass; 2 old passes have been replaced so far."), "{batch_page}");
+
+    // Revoking the whole list: the page gives the number; without the tick, or with a stale number, nothing happens.
+    let path = format!("/batches/{batch}/revoke-all");
+    let (status, _, confirm) = t.call_as("GET", &format!("{path}?lang=en"), &official, None, "").await;
+    assert_eq!(status, StatusCode::OK, "{confirm}");
+    assert!(
+        confirm.contains("3 passes are valid or suspended now") && confirm.contains("Revoke 3 passes"),
+        "{confirm}"
+    );
+    let (status, _, refused) =
+        t.call_as("POST", &path, &official, Some(form(&official, "&count=3&reason=site+closed")), form_type).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("href=\"#confirm\""), "{refused}");
+    let (status, _, stale) = t
+        .call_as("POST", &path, &official, Some(form(&official, "&count=5&confirm=yes&reason=site+closed")), form_type)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(stale.contains("it is now 3"), "{stale}");
+    let (status, _, no_reason) =
+        t.call_as("POST", &path, &official, Some(form(&official, "&count=3&confirm=yes&reason=")), form_type).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{no_reason}");
+    let outbox_before = t.store.counts().await.unwrap().1;
+    // Employee 1 last used the service in Korean: their text is in Korean, the others' in the authority's English.
+    t.store.remember_language("+821010000001", "ko", NOW).await.unwrap();
+    let (status, _, _) = t
+        .call_as("POST", &path, &official, Some(form(&official, "&count=3&confirm=yes&reason=site+closed")), form_type)
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let revoked_texts = t.store.outbox_messages(0, 200).await.unwrap();
+    let hangul = |phone: &str| {
+        let text = revoked_texts.iter().rev().find(|(_, m)| m.kind == "pass_revoked" && m.recipient == phone);
+        text.unwrap().1.body.chars().any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c))
+    };
+    assert!(hangul("+821010000001") && !hangul("+821010000000"), "each text in its holder's language");
+    let revoked = surge_app::passes::revocable_passes(&t.store, 1, Some(batch), NOW).await.unwrap();
+    assert!(revoked.is_empty(), "every pass of the list is revoked");
+    assert_eq!(t.store.counts().await.unwrap().1, outbox_before + 3, "each holder is texted");
+    let (_, _, after) = t.call_as("GET", &format!("{path}?lang=en"), &official, None, "").await;
+    assert!(after.contains("There are no passes to revoke"), "{after}");
+    // Another organisation's admin cannot open the action for this list.
+    let (status, _, _) = t.call_as("GET", &path, &stranger, None, "").await;
+    assert_ne!(status, StatusCode::OK);
+
+    // Suspending needs a reason; a suspended organisation cannot upload, and reinstated it can.
+    let (status, _, suspend) = t.call_as("GET", "/organisations/1/suspend?lang=en", &official, None, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(suspend.contains("name=\"action\" value=\"suspend\""), "{suspend}");
+    let decide = |rest: &str| form(&official, rest);
+    let (status, _, missing) = t
+        .call_as(
+            "POST",
+            "/organisations/1/decision?lang=en",
+            &official,
+            Some(decide("&action=suspend&reason=")),
+            form_type,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing.contains("Give the organisation the reason it is suspended"), "{missing}");
+    let (status, _, _) = t
+        .call_as(
+            "POST",
+            "/organisations/1/decision",
+            &official,
+            Some(decide("&action=suspend&reason=false+lists")),
+            form_type,
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, org_page) = t.call_as("GET", "/organisations/1?lang=en", &official, None, "").await;
+    assert!(
+        org_page.contains("Suspended") && org_page.contains("false lists") && org_page.contains("value=\"reinstate\""),
+        "{org_page}"
+    );
+    let csv = employees_csv(&employees(40, 1));
+    let (status, body, _) = t
+        .call("POST", "/api/organisations/1/employees", Some(&t.admin), Some(Body::from(csv.clone())), "text/csv")
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, body) =
+        t.json("POST", "/api/organisations/1/decision", Some(&t.official), json!({"action": "reinstate"})).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("approved")), "{body}");
+    let (status, _, _) =
+        t.call("POST", "/api/organisations/1/employees", Some(&t.admin), Some(Body::from(csv)), "text/csv").await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let _ = other_key;
+}
+
+/// Issue 21: a negative whose lab message gives the patient's mobile, for a sample no one registered, waits for a
+/// clinician unless the authority turns `results.text_phone_from_lab` on; then it is texted there, under the same
+/// rule, in the authority's language.
+#[tokio::test]
+async fn a_labs_phone_for_the_patient_is_texted_only_when_the_authority_allows() {
+    const NEGATIVE: &str = include_str!("../../surge-results/tests/data/01_reportstream_pcr_94500-6_negative_v2.3.hl7");
+    for allowed in [false, true] {
+        let t = spawn_with(surge_domain::LocalZone::default(), NOW, allowed).await;
+        let (status, body) =
+            t.json("POST", "/api/api-keys", Some(&t.admin), json!({"role": "lab", "lab": "FLH"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let flh = body["api_key"].as_str().unwrap().to_owned();
+        let message = NEGATIVE.replacen("(904)9995555", "010-3200-0009", 1);
+        assert_ne!(message, NEGATIVE, "the sample changed; update the test");
+        let (status, body, _) =
+            t.call("POST", "/api/v1/results/hl7", Some(&flh), Some(Body::from(message)), "text/plain").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let answer = &body["messages"][0];
+        assert_eq!(
+            (answer["texted"].as_u64(), answer["queued"].as_u64()),
+            (Some(u64::from(allowed)), Some(u64::from(!allowed))),
+            "{body}"
+        );
+        let texts = t.store.outbox_messages(0, 50).await.unwrap();
+        let to_lab_phone = texts.iter().filter(|(_, m)| m.recipient == "+821032000009" && m.kind == "result_negative");
+        assert_eq!(to_lab_phone.count(), usize::from(allowed), "allowed: {allowed}");
+        // A detected result is never texted, whatever the setting.
+        let positive = NEGATIVE
+            .replacen("(904)9995555", "010-3200-0009", 1)
+            .replacen("04903212", "04903277", 1)
+            .replacen("||NEGATIVE||NEGATIVE|N|||F|", "||POSITIVE||NEGATIVE|A|||F|", 1);
+        let (_, body, _) =
+            t.call("POST", "/api/v1/results/hl7", Some(&flh), Some(Body::from(positive)), "text/plain").await;
+        assert_eq!(body["messages"][0]["texted"].as_u64(), Some(0), "{body}");
+    }
 }
 
 /// Issue 21: a holder's pass is texted again at most three times an hour, only to its own phone, and each text's

@@ -15,6 +15,7 @@ fn config(lang: &str) -> ResultsConfig {
         certificate_hours: 72,
         duty_phone: None,
         queue_link: "https://surge.example.kr/results/queue".into(),
+        text_phone_from_lab: false,
     }
 }
 
@@ -43,8 +44,9 @@ fn result(lab: &str) -> NewLabResult {
 #[test]
 fn the_negative_text_carries_what_a_regulator_asks_for_within_two_parts() {
     for lang in ["en", "ko"] {
-        let text = negative_text(&result("Busan Metropolitan City Institute of Health and Environment"), &config(lang))
-            .unwrap();
+        let text =
+            negative_text(&result("Busan Metropolitan City Institute of Health and Environment"), &config(lang), lang)
+                .unwrap();
         for element in
             ["M.K.", "1963-02-02", "2021-03-17", "1339", "Busan Metropolitan City", "https://surge.example.kr/r"]
         {

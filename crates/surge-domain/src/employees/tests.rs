@@ -168,3 +168,30 @@ fn an_unclosed_quote_is_named_on_its_line_not_as_a_long_name() {
     assert!(found[0].contains("never closed"), "{found:?}");
     assert!(!found[0].contains("too long"), "{found:?}");
 }
+
+#[test]
+fn a_renewal_runs_from_today_so_the_holder_is_never_without_a_pass() {
+    let zones = vec!["KR-26".to_owned()];
+    let seoul = ListRules { zone: crate::LocalZone::default(), max_days: 14, ..rules(&zones) };
+    // Sent on 1 March for the next period, 5 to 14 March; the second row is for a new employee.
+    let csv = format!(
+        "{HEADER}Kim J.,010-1234-5678,123a,KR-26,2026-03-05,2026-03-14,\nLee S.,010-9999-0000,9876,KR-26,2026-03-05,2026-03-14,\n"
+    );
+    let mut rows = parse_employee_csv(csv.as_bytes(), &seoul).unwrap().rows;
+    renew_from_today(&mut rows, &[true, false], &seoul).unwrap();
+    assert_eq!(rows[0].valid_from, datetime!(2026-03-01 00:00 +09:00), "the renewal starts today, local midnight");
+    assert_eq!(rows[1].valid_from, datetime!(2026-03-05 00:00 +09:00), "a new pass starts when the list says");
+    assert_eq!(rows[0].valid_to, datetime!(2026-03-15 00:00 +09:00), "the end is the list's");
+    // 1 to 14 March is 14 days: allowed. A period ending on 15 March would make the renewal 15 days: refused, by line.
+    let long = format!("{HEADER}Kim J.,010-1234-5678,123a,KR-26,2026-03-05,2026-03-15,\n");
+    let mut rows = parse_employee_csv(long.as_bytes(), &seoul).unwrap().rows;
+    let errors = renew_from_today(&mut rows, &[true], &seoul).unwrap_err();
+    assert_eq!((errors[0].line, errors[0].column), (2, Some("valid_from")));
+    assert!(errors[0].reason.contains("longer than 14 days"), "{}", errors[0].reason);
+    assert_eq!(rows[0].valid_from, datetime!(2026-03-05 00:00 +09:00), "a refused row is left as it was");
+    // A renewal that already starts today or earlier is kept as it is.
+    let now = format!("{HEADER}Kim J.,010-1234-5678,123a,KR-26,2026-03-01,2026-03-10,\n");
+    let mut rows = parse_employee_csv(now.as_bytes(), &seoul).unwrap().rows;
+    renew_from_today(&mut rows, &[true], &seoul).unwrap();
+    assert_eq!(rows[0].valid_from, datetime!(2026-03-01 00:00 +09:00));
+}

@@ -88,3 +88,23 @@ fn a_registration_awaiting_its_contact_phone_can_only_be_confirmed() {
     assert!(waiting.apply(&Transition::AskForInformation { question: "Who are you?".into() }).is_err());
     assert_eq!(OrgStatus::InReview.apply(&Transition::ConfirmContact).unwrap_err().code(), "transition_not_allowed");
 }
+
+#[test]
+fn an_approved_organisation_is_suspended_with_a_reason_and_reinstated_with_its_quota() {
+    let approved = OrgStatus::Approved { quota: 40 };
+    assert_eq!(approved.apply(&Transition::Suspend { reason: " ".into() }).unwrap_err().code(), "transition_invalid");
+    let suspended = approved.apply(&Transition::Suspend { reason: " Lists of people who do not work here ".into() });
+    let suspended = suspended.unwrap();
+    assert_eq!(suspended, OrgStatus::Suspended { quota: 40, reason: "Lists of people who do not work here".into() });
+    assert_eq!(suspended.code(), "suspended");
+    // Nothing else moves a suspended organisation: not a new quota, not a second suspension.
+    assert_eq!(suspended.apply(&Transition::SetQuota { quota: 99 }).unwrap_err().code(), "transition_not_allowed");
+    assert_eq!(
+        suspended.apply(&Transition::Suspend { reason: "again".into() }).unwrap_err().code(),
+        "transition_not_allowed"
+    );
+    assert_eq!(suspended.apply(&Transition::Reinstate), Ok(OrgStatus::Approved { quota: 40 }));
+    // Only an approved organisation can be suspended, and only a suspended one reinstated.
+    assert!(OrgStatus::InReview.apply(&Transition::Suspend { reason: "x".into() }).is_err());
+    assert!(approved.apply(&Transition::Reinstate).is_err());
+}

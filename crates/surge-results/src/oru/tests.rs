@@ -4,7 +4,10 @@
 use time::macros::{date, datetime};
 
 use super::*;
-use crate::{AckCode, Identity, Interpretation, QueueReason, Registration, Route, TestTable, ack, interpret, route};
+use crate::{
+    AckCode, Identity, Interpretation, QueueReason, Registration, Route, TestKind, TestTable, ack, interpret, route,
+    route_test,
+};
 
 const NEGATIVE_23: &str = include_str!("../../tests/data/01_reportstream_pcr_94500-6_negative_v2.3.hl7");
 const BATCH: &str = include_str!("../../tests/data/03_reportstream_batch_FHS-BHS_v2.5.1.hl7");
@@ -244,6 +247,56 @@ fn the_seed_table_holds_the_issue_s_tests_and_a_bad_table_names_its_line() {
     let antibody = Coded { code: "94563-4".into(), text: String::new(), system: "LN".into() };
     assert!(table.name(&antibody).is_none(), "antibody tests are not infection results");
     assert_eq!(TestTable::from_tsv("94500-6\tok\nbanana\tno\n").unwrap_err().0, 2);
+}
+
+/// Issue 21: a multiplex message's influenza and RSV results were queued as "test code not known". The other tests
+/// of a SARS-CoV-2 panel are recorded only, whatever they say; a code in neither table still goes to clinicians.
+#[test]
+fn a_panels_other_tests_are_recorded_and_unknown_codes_still_go_to_clinicians() {
+    let table = TestTable::seeded();
+    let coded = |code: &str| Coded { code: code.into(), text: String::new(), system: "LN".into() };
+    for code in ["76078-5", "76080-1", "85479-4", "92142-9"] {
+        assert!(table.name(&coded(code)).is_none() && table.panel_companion(&coded(code)).is_some(), "{code}");
+    }
+    assert!(table.panel_companion(&coded("94500-6")).is_none(), "SARS-CoV-2 is not a companion");
+    assert!(table.panel_companion(&coded("2345-7")).is_none(), "glucose is in neither table");
+    let not_loinc = Coded { code: "76078-5".into(), text: String::new(), system: "L".into() };
+    assert!(table.panel_companion(&not_loinc).is_none(), "a local code is not guessed to be LOINC");
+    // A deployment's own table that names a companion code makes it a known test.
+    let own = TestTable::from_tsv("94500-6\tSARS-CoV-2 RNA\n76078-5\tInfluenza A RNA\n").unwrap();
+    assert!(own.name(&coded("76078-5")).is_some() && own.panel_companion(&coded("76078-5")).is_none());
+    let matched = Identity::Matched { registration: 1, phone: Some("+821012345678".into()) };
+    for (status, i) in
+        [("F", Interpretation::Detected), ("P", Interpretation::NotDetected), ("F", Interpretation::Unknown)]
+    {
+        assert_eq!(route_test(status, TestKind::PanelCompanion, i, &matched, false), Route::Recorded);
+    }
+    assert_eq!(
+        route_test("F", TestKind::Unknown, Interpretation::NotDetected, &matched, false),
+        Route::Clinician(QueueReason::UnknownTest)
+    );
+    assert_eq!(
+        route_test("F", TestKind::Known, Interpretation::NotDetected, &matched, false),
+        Route::AutoText { phone: "+821012345678".into() }
+    );
+    // The multiplex sample: its SARS-CoV-2 result and each other test are routed apart.
+    let message = parse_oru(DETECTED).unwrap();
+    let kinds: Vec<(String, TestKind)> = message.orders[0]
+        .observations
+        .iter()
+        .filter(|o| !o.is_order_entry_answer())
+        .map(|o| {
+            let kind = match (table.name(&o.test), table.panel_companion(&o.test)) {
+                (Some(_), _) => TestKind::Known,
+                (None, Some(_)) => TestKind::PanelCompanion,
+                (None, None) => TestKind::Unknown,
+            };
+            (o.test.code.clone(), kind)
+        })
+        .collect();
+    let expected =
+        [("85479-4", TestKind::PanelCompanion), ("94500-6", TestKind::Known), ("85478-6", TestKind::PanelCompanion)];
+    assert_eq!(kinds, expected.map(|(c, k)| (c.to_owned(), k)).to_vec());
 }
 
 mod fuzz {

@@ -44,24 +44,24 @@ async fn an_organisation_is_screened_approved_and_its_employees_get_passes_that_
         vec![fresh]
     );
     assert_eq!(store.organisation(twin).await.unwrap().status, OrgStatus::InReview);
-    assert!(matches!(upload_employees(&store, &config, twin, b"x", NOW).await, Err(AppError::NotApproved)));
+    assert!(matches!(upload_employees(&store, &config, twin, b"x", false, NOW).await, Err(AppError::NotApproved)));
 
     let rows = employees(0, 5);
     let good = employees_csv(&rows);
     let broken = good.replacen("+821010000001", "not-a-phone", 1);
-    match upload_employees(&store, &config, fresh, broken.as_bytes(), NOW).await {
+    match upload_employees(&store, &config, fresh, broken.as_bytes(), false, NOW).await {
         Err(AppError::InvalidFile(errors)) => {
             assert_eq!(errors.len(), 1);
             assert_eq!((errors[0].line, errors[0].column), (3, Some("phone")));
         }
         other => panic!("expected a file error, got {other:?}"),
     }
-    let batch = upload_employees(&store, &config, fresh, good.as_bytes(), NOW).await.unwrap();
+    let batch = upload_employees(&store, &config, fresh, good.as_bytes(), false, NOW).await.unwrap();
     assert!(!batch.duplicate);
-    assert_eq!(upload_employees(&store, &config, fresh, good.as_bytes(), NOW).await.unwrap().id, batch.id);
+    assert_eq!(upload_employees(&store, &config, fresh, good.as_bytes(), false, NOW).await.unwrap().id, batch.id);
     let too_many = employees_csv(&employees(100, 96));
     assert!(matches!(
-        upload_employees(&store, &config, fresh, too_many.as_bytes(), NOW).await,
+        upload_employees(&store, &config, fresh, too_many.as_bytes(), false, NOW).await,
         Err(AppError::QuotaExceeded { quota: 100, used: 5, requested: 96 })
     ));
 

@@ -170,6 +170,11 @@ fn samples_over_mllp_are_acknowledged_and_only_the_registered_negative_is_texted
     for expected in ["unknown_test", "unmatched"] {
         assert!(reasons.contains(&expected), "{expected} missing from {reasons:?}");
     }
+    // The multiplex panel's RSV and influenza B results are recorded, not queued as tests not known; the
+    // glucose result (a code in neither table) still is.
+    let codes: Vec<&str> = items.iter().map(|r| r["test_code"].as_str().unwrap()).collect();
+    assert!(!codes.contains(&"85479-4") && !codes.contains(&"85478-6"), "{codes:?}");
+    assert!(codes.contains(&"1554-5"), "{codes:?}");
     assert!(!items.iter().any(|r| r["interpretation"] == "not_detected" && r["reason"] == "detected"));
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(texts(dir.path(), patient).len(), 1, "nothing more was texted");

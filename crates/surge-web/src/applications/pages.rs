@@ -473,13 +473,13 @@ async fn render_application<S: Store>(
     }
     body.push_str(&details(state, lang, record, now));
     if viewer == Viewer::Official {
-        let rule = record.rule.as_deref().unwrap_or("—");
-        body.push_str(&format!(
-            "<h2>{}</h2><p><strong>{}</strong>: {}</p>",
-            lang.t("application.rule"),
-            escape(rule),
-            escape(&record.reason_en),
-        ));
+        body.push_str(&format!("<h2>{}</h2>", lang.t("application.rule")));
+        match record.rule.as_deref() {
+            Some(rule) => body.push_str(&format!("<p><strong>{}</strong>: {}</p>", escape(rule), escape(reason))),
+            // No rule decided: the policy's default sent it to an official.
+            None => body.push_str(&format!("<p>{}</p>", lang.t("application.no_rule"))),
+        }
+        body.push_str(&other_passes(state, ctx, record, now).await?);
         if let Some(by) = &record.decided_by {
             body.push_str(&format!("<p>{} {}</p>", lang.t("application.decided_by"), escape(by)));
         }
@@ -491,6 +491,43 @@ async fn render_application<S: Store>(
         body.push_str(&format!("<p><a href=\"/account\">{}</a></p>", lang.t("nav.account")));
     }
     Ok(body)
+}
+
+/// The applicant's passes in force (or about to be), which the official sees before deciding: one person holds at
+/// most one, so approving would fail while one is active.
+async fn other_passes<S: Store>(
+    state: &AppState<S>,
+    ctx: &PageCtx,
+    record: &ApplicationRecord,
+    now: OffsetDateTime,
+) -> Result<String, Response> {
+    let passes = surge_app::passes::holder_passes(&state.store, &record.phone).await.map_err(|e| {
+        tracing::error!(error = %e, "reading the applicant's passes failed");
+        sorry(ctx.lang)
+    })?;
+    let active: Vec<_> = passes
+        .iter()
+        .filter(|p| p.active && p.status != surge_app::PassStatus::Revoked && p.expires > now)
+        .filter(|p| record.status_index != Some(p.status_index))
+        .collect();
+    let mut html = format!("<h2>{}</h2>", ctx.t("application.other_passes"));
+    if active.is_empty() {
+        html.push_str(&format!("<p>{}</p>", ctx.t("application.other_passes.none")));
+        return Ok(html);
+    }
+    html.push_str("<ul>");
+    for pass in active {
+        html.push_str(&format!(
+            "<li><a href=\"/passes/{index}\">{holder}</a>, {from} – {until} {tag}</li>",
+            index = pass.status_index,
+            holder = escape(&pass.holder),
+            from = ctx.zone.date_of(pass.not_before),
+            until = ctx.zone.last_day(pass.expires),
+            tag = crate::passes::holder::status_tag(ctx, pass, now),
+        ));
+    }
+    html.push_str("</ul>");
+    Ok(html)
 }
 
 fn decision_form(ctx: &PageCtx, id: i64, errors: &[(String, String)]) -> String {

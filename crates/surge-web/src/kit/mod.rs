@@ -67,7 +67,7 @@ header a{color:#fff;margin-left:1rem}header form{display:inline;margin-left:1rem
 header button{background:none;box-shadow:none;padding:0;text-decoration:underline}\
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.5rem .25rem;border-bottom:1px solid #b1b4b6;vertical-align:top;word-break:keep-all;overflow-wrap:break-word}\
 .tag{display:inline-block;word-break:keep-all;padding:.1rem .4rem;font-weight:700;background:#d2e2f1;color:#0c2d4a}\
-.tag.approved{background:#cce2d8;color:#005a30}.tag.rejected{background:#f6d7d2;color:#942514}\
+.tag.approved{background:#cce2d8;color:#005a30}.tag.rejected,.tag.suspended{background:#f6d7d2;color:#942514}\
 .tag.info_requested{background:#fff7bf;color:#594d00}.wide{max-width:60rem}progress{width:100%;height:2rem}\
 textarea{font:inherit;width:100%;max-width:30rem;box-sizing:border-box;border:2px solid #0b0c0c;min-height:5rem}\
 fieldset{border:0;padding:0;margin:1.5rem 0}legend{font-weight:700;font-size:1.2rem}\

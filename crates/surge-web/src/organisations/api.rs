@@ -95,6 +95,7 @@ impl From<&OrganisationRecord> for OrganisationOut {
             OrgStatus::Approved { quota } => (Some(*quota), None),
             OrgStatus::Rejected { reason } => (None, Some(reason.clone())),
             OrgStatus::InfoRequested { question } => (None, Some(question.clone())),
+            OrgStatus::Suspended { quota, reason } => (Some(*quota), Some(reason.clone())),
             OrgStatus::InReview | OrgStatus::AwaitingContact => (None, None),
         };
         Self {
@@ -264,8 +265,8 @@ pub async fn organisation<S: Store>(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
-    /// `approve`, `reject`, `ask`, `set_quota` or `resubmit`.
-    #[schema(pattern = "^(approve|reject|ask|set_quota|resubmit)$")]
+    /// `approve`, `reject`, `ask`, `set_quota`, `resubmit`, `suspend` (with `reason`) or `reinstate`.
+    #[schema(pattern = "^(approve|reject|ask|set_quota|resubmit|suspend|reinstate)$")]
     action: String,
     #[serde(default, deserialize_with = "crate::wire::whole")]
     quota: Option<u32>,
@@ -280,9 +281,10 @@ pub struct Decided {
     status: &'static str,
 }
 
-/// Approve, reject, ask, set quota (staff); resubmit (its admin)
+/// Approve, reject, ask, set quota, suspend, reinstate (staff); resubmit (its admin)
 ///
-/// Officials approve, reject, ask for information or change a quota; an organisation's admin answers a question.
+/// Officials approve, reject, ask for information, change a quota, suspend (with a reason) or reinstate; an
+/// organisation's admin answers a question.
 #[utoipa::path(post, path = "/api/organisations/{id}/decision", tag = "organisations", params(("id" = i64, Path)),
     request_body = DecisionRequest, security(("apiKey" = [])),
     responses((status = 200, description = "The new status", body = Decided),
@@ -301,9 +303,11 @@ pub async fn decide<S: Store>(
         "reject" => Transition::Reject { reason: body.reason.unwrap_or_default() },
         "ask" => Transition::AskForInformation { question: body.question.unwrap_or_default() },
         "resubmit" => Transition::Resubmit,
+        "suspend" => Transition::Suspend { reason: body.reason.unwrap_or_default() },
+        "reinstate" => Transition::Reinstate,
         other => {
             return Err(ApiError::bad_request(format!(
-                "unknown action {other:?}: approve, reject, ask, set_quota or resubmit"
+                "unknown action {other:?}: approve, reject, ask, set_quota, resubmit, suspend or reinstate"
             )));
         }
     };
@@ -383,10 +387,22 @@ pub struct BatchAccepted {
     progress: String,
 }
 
+/// Whether an uploaded list renews passes.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    /// `true`: rows for people holding a valid pass from this organisation renew it (replace it from today,
+    /// without a new place in the quota).
+    #[serde(default)]
+    renew: bool,
+}
+
 /// Upload the employee CSV (its admin, admin); issued in the background
 ///
-/// Any bad row refuses the file, each problem named by line and column.
-#[utoipa::path(post, path = "/api/organisations/{id}/employees", tag = "organisations", params(("id" = i64, Path)),
+/// Any bad row refuses the file, each problem named by line and column. With `?renew=true`, rows for people who
+/// hold a valid pass from the organisation replace it.
+#[utoipa::path(post, path = "/api/organisations/{id}/employees", tag = "organisations",
+    params(("id" = i64, Path), UploadQuery),
     request_body(content = String, content_type = "text/csv"), security(("apiKey" = [])),
     responses((status = 202, description = "Accepted: batch id and progress URL", body = BatchAccepted),
         (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
@@ -394,11 +410,13 @@ pub async fn upload<S: Store>(
     State(state): State<AppState<S>>,
     principal: Principal,
     Path(id): Path<i64>,
+    query: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<BatchAccepted>), ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     principal.require(&[Role::Admin, Role::OrganisationAdmin])?;
     principal.require_for(&surge_app::organisations::organisation(&state.store, id).await?)?;
-    match surge_app::upload_employees(&state.store, &state.config, id, &body, (state.clock)()).await {
+    match surge_app::upload_employees(&state.store, &state.config, id, &body, query.renew, (state.clock)()).await {
         Ok(created) => {
             state.metrics.batches_accepted.inc();
             Ok((
@@ -426,6 +444,10 @@ pub struct BatchOut {
     issued: u64,
     /// Rows that could not be issued (the person or vehicle already has an active pass).
     failed: u64,
+    /// Rows that renew a pass the organisation gave before.
+    renewals: u64,
+    /// Old passes revoked so far because their renewal was issued.
+    replaced: u64,
     status: &'static str,
     percent: u64,
     created_at: String,
@@ -440,6 +462,8 @@ impl From<&BatchRecord> for BatchOut {
             rows: b.rows,
             issued: b.issued,
             failed: b.failed,
+            renewals: b.renewals,
+            replaced: b.replaced,
             status: b.status.as_str(),
             percent: (done * 100).checked_div(b.rows).unwrap_or(100),
             created_at: rfc3339(b.created_at),

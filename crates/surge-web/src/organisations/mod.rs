@@ -31,6 +31,7 @@ pub(crate) fn routes<S: Store + Clone + 'static>() -> Router<AppState<S>> {
         .route("/screening/approve", post(pages::screening_approve::<S>))
         .route("/organisations/{id}", get(pages::organisation_page::<S>))
         .route("/organisations/{id}/decision", post(pages::decision_submit::<S>))
+        .route("/organisations/{id}/suspend", get(pages::suspend_page::<S>))
         .route(
             "/organisations/{id}/upload",
             get(pages::upload_page::<S>).post(pages::upload_submit::<S>).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),

@@ -183,6 +183,7 @@ async fn render_org<S: Store>(
     let staff = ctx.principal.is_staff();
     let is_admin_of_org = matches!(ctx.principal, Principal::Citizen { .. } | Principal::Key { .. })
         || ctx.principal.role() == Some(Role::Admin);
+    let official = matches!(ctx.principal.role(), Some(Role::Admin | Role::Official));
     let mut body = error_summary(lang, errors);
     if let Some(notice) = notice {
         body.push_str(&crate::kit::notice(&escape(&notice)));
@@ -231,6 +232,28 @@ async fn render_org<S: Store>(
                 ));
             }
         }
+        OrgStatus::Suspended { reason, .. } => {
+            body.push_str(&format!(
+                "<div class=\"inset\"><h2>{}</h2><p>{}</p></div>",
+                lang.t("org.suspended"),
+                escape(reason)
+            ));
+            if official {
+                body.push_str(&format!(
+                    "<form method=\"post\" action=\"/organisations/{}/decision\">{}<input type=\"hidden\" name=\"action\" \
+                     value=\"reinstate\"><p>{}</p><button type=\"submit\">{}</button></form>",
+                    org.id,
+                    ctx.csrf_input(),
+                    lang.t("org.reinstate.lead"),
+                    lang.t("org.reinstate"),
+                ));
+            }
+        }
+        OrgStatus::Approved { .. } if official => body.push_str(&format!(
+            "<p><a href=\"/organisations/{}/suspend\">{}</a></p>",
+            org.id,
+            lang.t("org.suspend")
+        )),
         OrgStatus::InReview | OrgStatus::Approved { .. } | OrgStatus::AwaitingContact => {}
     }
     if staff {
@@ -239,7 +262,7 @@ async fn render_org<S: Store>(
             body.push_str(&decision_form(&ctx, org, form, errors));
         }
     }
-    if org.quota().is_some() {
+    if org.was_approved() {
         let batches = match surge_app::organisations::batches_of(&state.store, org.id).await {
             Ok(batches) => batches,
             Err(e) => {
@@ -248,7 +271,7 @@ async fn render_org<S: Store>(
             }
         };
         body.push_str(&format!("<h2>{}</h2>", lang.t("org.batches")));
-        if !staff || ctx.principal.role() == Some(Role::Admin) {
+        if org.quota().is_some() && (!staff || ctx.principal.role() == Some(Role::Admin)) {
             body.push_str(&format!(
                 "<p><a href=\"/organisations/{}/upload\">{}</a></p>",
                 org.id,
@@ -285,8 +308,71 @@ pub async fn organisation_page<S: Store>(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let notice = query.get("decided").map(|_| ctx.t("decision.saved").to_owned());
+    let notice = if query.contains_key("changed") {
+        Some(ctx.t("org.status.changed").to_owned())
+    } else {
+        query.get("decided").map(|_| ctx.t("decision.saved").to_owned())
+    };
     render_org(&state, ctx, &org, &HashMap::new(), &[], notice).await
+}
+
+/// The one question suspending asks: why. The organisation reads the reason.
+fn suspend_form(
+    ctx: PageCtx,
+    org: &OrganisationRecord,
+    form: &HashMap<String, String>,
+    errors: &[(String, String)],
+) -> Response {
+    let mut body = error_summary(ctx.lang, errors);
+    body.push_str(&format!(
+        "<p class=\"hint\">{name}</p><h1>{title}</h1><p>{lead}</p>\
+         <form method=\"post\" action=\"/organisations/{id}/decision\" novalidate>{csrf}\
+         <input type=\"hidden\" name=\"action\" value=\"suspend\">{reason}\
+         <button type=\"submit\" class=\"danger\">{button}</button> <a href=\"/organisations/{id}\">{cancel}</a></form>",
+        name = escape(&org.legal_name),
+        title = ctx.t("org.suspend"),
+        lead = ctx.t("org.suspend.lead"),
+        id = org.id,
+        csrf = ctx.csrf_input(),
+        reason = field(
+            ctx.lang,
+            &Field {
+                name: "reason",
+                label: ctx.t("decision.reason"),
+                hint: ctx.t("decision.reason.hint"),
+                kind: "textarea",
+                value: form.get("reason").map(String::as_str).unwrap_or(""),
+                ..Field::default()
+            },
+            error_for(errors, "reason"),
+        ),
+        button = ctx.t("org.suspend"),
+        cancel = ctx.t("cancel"),
+    ));
+    let (status, title) = if errors.is_empty() {
+        (StatusCode::OK, ctx.t("org.suspend").to_owned())
+    } else {
+        (StatusCode::UNPROCESSABLE_ENTITY, format!("{} {}", ctx.t("error.prefix"), ctx.t("org.suspend")))
+    };
+    ctx.render(status, &title, &body, Some(&format!("/organisations/{}/suspend", org.id)))
+}
+
+pub async fn suspend_page<S: Store>(
+    State(state): State<AppState<S>>,
+    Path(id): Path<i64>,
+    Query(query): Q,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = page_ctx!(state, headers, query);
+    let here = format!("/organisations/{id}/suspend");
+    let (ctx, org) = match visible_org(&state, ctx, id, &[Role::Admin, Role::Official], &here).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    if !matches!(org.status, OrgStatus::Approved { .. }) {
+        return ctx.redirect(&format!("/organisations/{id}"));
+    }
+    suspend_form(ctx, &org, &HashMap::new(), &[])
 }
 
 /// The transition a decision form asks for, or the form's errors.
@@ -303,6 +389,9 @@ fn transition_from(lang: Lang, form: &HashMap<String, String>) -> Result<Transit
         "ask" if text("question").is_empty() => error("question", "decision.question.missing"),
         "ask" => Ok(Transition::AskForInformation { question: text("question") }),
         "resubmit" => Ok(Transition::Resubmit),
+        "suspend" if text("reason").is_empty() => error("reason", "org.suspend.reason.missing"),
+        "suspend" => Ok(Transition::Suspend { reason: text("reason") }),
+        "reinstate" => Ok(Transition::Reinstate),
         _ => error("action", "decision.action.missing"),
     }
 }
@@ -328,14 +417,19 @@ pub async fn decision_submit<S: Store>(
         Ok(found) => found,
         Err(response) => return response,
     };
+    let suspending = form.get("action").map(String::as_str) == Some("suspend");
     let transition = match transition_from(ctx.lang, &form) {
         Ok(t) => t,
+        Err(errors) if suspending => return suspend_form(ctx, &org, &form, &errors),
         Err(errors) => return render_org(&state, ctx, &org, &form, &errors, None).await,
     };
+    // Suspending and reinstating are not screening: the official stays on the organisation.
+    let screening = !matches!(transition, Transition::Suspend { .. } | Transition::Reinstate);
     let (actor, scope) = (ctx.principal.actor(), ctx.principal.scope());
     let official = surge_app::Official { actor: &actor, phone: ctx.principal.own_phone(), scope: &scope };
     match surge_app::decide(&state.store, id, &transition, &official, (state.clock)()).await {
         Ok(_) if resubmit || !ctx.principal.is_staff() => ctx.redirect(&here),
+        Ok(_) if !screening => ctx.redirect(&format!("{here}?changed=1")),
         Ok(_) => match next_in_queue(&state, &ctx.principal, id).await {
             Some(next) => ctx.redirect(&format!("/organisations/{next}?decided={id}")),
             None => ctx.redirect(&format!("/screening?decided={id}")),
@@ -394,6 +488,9 @@ fn upload_form(ctx: &PageCtx, org: &OrganisationRecord, errors: &[(String, Strin
     }
     html.push_str(&format!(
         "<form method=\"post\" action=\"/organisations/{id}/upload\" enctype=\"multipart/form-data\" novalidate>{csrf}{file}\
+         <div class=\"field\"><div class=\"radio\"><input type=\"checkbox\" id=\"renew\" name=\"renew\" value=\"yes\" \
+         aria-describedby=\"renew-hint\"><label for=\"renew\">{renew}</label></div>\
+         <p class=\"hint\" id=\"renew-hint\">{renew_hint}</p></div>\
          <button type=\"submit\">{button}</button></form>",
         id = org.id,
         csrf = ctx.csrf_input(),
@@ -409,6 +506,8 @@ fn upload_form(ctx: &PageCtx, org: &OrganisationRecord, errors: &[(String, Strin
             },
             error_for(errors, "file"),
         ),
+        renew = lang.t("upload.renew"),
+        renew_hint = lang.t("upload.renew.hint"),
         button = lang.t("upload.submit"),
     ));
     html
@@ -449,7 +548,7 @@ pub async fn upload_submit<S: Store>(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let (csrf, file) = match read_upload(multipart).await {
+    let (csrf, file, renew) = match read_upload(multipart).await {
         Ok(parts) => parts,
         Err(message) => {
             tracing::warn!(error = %message, "unreadable upload");
@@ -469,7 +568,7 @@ pub async fn upload_submit<S: Store>(
         let title = ctx_title(ctx.lang);
         return ctx.render(StatusCode::UNPROCESSABLE_ENTITY, title, &body, None);
     }
-    match surge_app::upload_employees(&state.store, &state.config, id, &file, (state.clock)()).await {
+    match surge_app::upload_employees(&state.store, &state.config, id, &file, renew, (state.clock)()).await {
         Ok(created) => {
             state.metrics.batches_accepted.inc();
             let duplicate = if created.duplicate { "?duplicate=1" } else { "" };
@@ -504,18 +603,20 @@ fn ctx_title(lang: Lang) -> &'static str {
     lang.t("upload.title.error")
 }
 
-/// The CSRF field and the file from a multipart form.
-async fn read_upload(mut multipart: Multipart) -> Result<(String, Vec<u8>), String> {
+/// The CSRF field, the file and whether the list renews passes, from a multipart form.
+async fn read_upload(mut multipart: Multipart) -> Result<(String, Vec<u8>, bool), String> {
     let mut csrf = String::new();
     let mut file = Vec::new();
+    let mut renew = false;
     while let Some(part) = multipart.next_field().await.map_err(|e| e.body_text())? {
         match part.name() {
             Some("csrf") => csrf = part.text().await.map_err(|e| e.body_text())?,
             Some("file") => file = part.bytes().await.map_err(|e| e.body_text())?.to_vec(),
+            Some("renew") => renew = part.text().await.map_err(|e| e.body_text())? == "yes",
             _ => {}
         }
     }
-    Ok((csrf, file))
+    Ok((csrf, file, renew))
 }
 
 pub async fn batch_page<S: Store>(
@@ -585,7 +686,9 @@ pub async fn batch_page<S: Store>(
         "{duplicate}<p class=\"hint\">{org}</p><h1>{title}</h1>\
          <label for=\"progress\">{label}</label><progress id=\"progress\" max=\"{max}\" value=\"{done}\"></progress>\
          <p id=\"progress-text\" aria-live=\"polite\" data-template=\"{template}\">{text}</p>\
-         <p><strong id=\"batch-state\" aria-live=\"polite\">{state}</strong></p>{failed}\
+         <p><strong id=\"batch-state\" aria-live=\"polite\">{state}</strong></p>{renewals}{failed}\
+         <p><a href=\"/organisations/{org_id}/passes?batch={id}\">{passes}</a></p>\
+         <p><a href=\"/batches/{id}/revoke-all\">{revoke_all}</a></p>\
          <p><a href=\"/organisations/{org_id}\">{back}</a></p>{script}",
         org = escape(&org.legal_name),
         title = lang.t("batch.title"),
@@ -595,6 +698,18 @@ pub async fn batch_page<S: Store>(
         text = progress_text(batch.issued, batch.failed, batch.rows),
         state = lang.t(if completed { "batch.completed" } else { "batch.issuing" }),
         org_id = org.id,
+        renewals = if batch.renewals > 0 {
+            format!(
+                "<p>{}</p>",
+                lang.t("batch.renewals")
+                    .replace("{renewals}", &batch.renewals.to_string())
+                    .replace("{replaced}", &batch.replaced.to_string())
+            )
+        } else {
+            String::new()
+        },
+        passes = lang.t("bulk.batch.passes"),
+        revoke_all = lang.t("bulk.link.batch"),
         back = lang.t("batch.back"),
     );
     let title = lang.t("batch.title");

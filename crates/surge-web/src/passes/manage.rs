@@ -442,8 +442,11 @@ pub async fn organisation_passes<S: Store>(
         Ok(found) => found,
         Err(response) => return response,
     };
+    // One of its lists, from the list's page.
+    let batch = query.get("batch").and_then(|b| b.parse::<i64>().ok());
     let search = PassSearch {
         organisation_id: Some(org.id),
+        batch_id: batch,
         before_index: query.get("before").and_then(|b| b.parse().ok()),
         limit: PAGE,
         ..PassSearch::default()
@@ -461,45 +464,161 @@ pub async fn organisation_passes<S: Store>(
     if query.contains_key("done") {
         body.push_str(&crate::kit::notice(ctx.t("passes.status.done")));
     }
+    if let Some(n) = query.get("revoked").and_then(|n| n.parse::<u64>().ok()) {
+        body.push_str(&crate::kit::notice(&ctx.t("bulk.done").replace("{n}", &n.to_string())));
+    }
     body.push_str(&format!(
         "<div class=\"wide\"><p class=\"hint\">{org}</p><h1>{title}</h1><p>{lead}</p>",
         org = escape(&org.legal_name),
         title = ctx.t("passes.org.title"),
         lead = ctx.t("passes.org.lead"),
     ));
-    let revoke_link = |p: &PassRecord| format!("/organisations/{id}/passes/{}/revoke", p.status_index);
-    body.push_str(&results_table(&ctx, &passes, &revoke_link, now));
+    let pass_link = |p: &PassRecord| format!("/organisations/{id}/passes/{}", p.status_index);
+    body.push_str(&results_table(&ctx, &passes, &pass_link, now));
     if passes.len() == PAGE as usize {
         if let Some(last) = passes.last() {
             body.push_str(&format!(
-                "<p><a href=\"/organisations/{id}/passes?before={}\">{}</a></p>",
+                "<p><a href=\"/organisations/{id}/passes?before={}{}\">{}</a></p>",
                 last.status_index,
+                batch.map(|b| format!("&amp;batch={b}")).unwrap_or_default(),
                 ctx.t("passes.more")
             ));
         }
+    }
+    if !passes.is_empty() {
+        body.push_str(&format!("<p><a href=\"/organisations/{id}/revoke-all\">{}</a></p>", ctx.t("bulk.link.org")));
     }
     body.push_str(&format!("<p><a href=\"/organisations/{id}\">{}</a></p></div>", ctx.t("batch.back")));
     let title = ctx.t("passes.org.title");
     ctx.render(StatusCode::OK, title, &body, Some(&here))
 }
 
-/// One of the organisation's passes, for it to revoke (a departed employee); only while it can be revoked.
+/// One of the organisation's own passes; another organisation's is not found.
 async fn organisation_pass<S: Store>(
+    state: &AppState<S>,
+    ctx: PageCtx,
+    id: i64,
+    index: u64,
+    here: &str,
+) -> Result<(PageCtx, PassRecord), Response> {
+    let roles = [Role::Admin, Role::Official, Role::OrganisationAdmin];
+    let (ctx, org) = crate::organisations::pages::visible_org(state, ctx, id, &roles, here).await?;
+    match surge_app::passes::by_status_index(&state.store, index).await {
+        Ok(pass) if pass.organisation_id == Some(org.id) => Ok((ctx, pass)),
+        Ok(_) | Err(AppError::NotFound) => Err(not_found(ctx)),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a pass failed");
+            Err(sorry(ctx.lang))
+        }
+    }
+}
+
+/// One of the organisation's passes as it sees it: the facts, and the text sent again or the pass revoked.
+fn render_organisation_pass(
+    ctx: PageCtx,
+    id: i64,
+    pass: &PassRecord,
+    notice: Option<&str>,
+    now: time::OffsetDateTime,
+) -> Response {
+    let index = pass.status_index;
+    let mut body = notice.map(crate::kit::notice).unwrap_or_default();
+    body.push_str(&pass_facts(&ctx, pass, now));
+    if pass.status == PassStatus::Valid && pass.active && pass.expires > now {
+        body.push_str(&format!(
+            "<h2>{h}</h2><p>{p}</p><form method=\"post\" action=\"/organisations/{id}/passes/{index}/resend\">{csrf}\
+             <button type=\"submit\">{b}</button></form>",
+            h = ctx.t("passes.org.resend.title"),
+            p = ctx.t("passes.org.resend.lead"),
+            csrf = ctx.csrf_input(),
+            b = ctx.t("passes.org.resend.button"),
+        ));
+    }
+    if pass.status != PassStatus::Revoked {
+        body.push_str(&format!(
+            "<p><a href=\"/organisations/{id}/passes/{index}/revoke\">{}</a></p>",
+            ctx.t("passes.action.revoke")
+        ));
+    }
+    body.push_str(&format!("<p><a href=\"/organisations/{id}/passes\">{}</a></p>", ctx.t("passes.org.back")));
+    let here = format!("/organisations/{id}/passes/{index}");
+    let title = ctx.t("passes.pass_title");
+    ctx.render(StatusCode::OK, title, &body, Some(&here))
+}
+
+pub async fn organisation_pass_page<S: Store>(
+    State(state): State<AppState<S>>,
+    Path((id, index)): Path<(i64, u64)>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = page_ctx!(state, headers, query);
+    let here = format!("/organisations/{id}/passes/{index}");
+    let (ctx, pass) = match organisation_pass(&state, ctx, id, index, &here).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let notice = if query.contains_key("sent") {
+        Some(ctx.t("passes.org.resend.done"))
+    } else {
+        query.contains_key("done").then(|| ctx.t("passes.status.done"))
+    };
+    render_organisation_pass(ctx, id, &pass, notice, (state.clock)())
+}
+
+pub async fn organisation_resend<S: Store>(
+    State(state): State<AppState<S>>,
+    Path((id, index)): Path<(i64, u64)>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let ctx = form_ctx!(state, headers, query, form);
+    let here = format!("/organisations/{id}/passes/{index}");
+    let (ctx, pass) = match organisation_pass(&state, ctx, id, index, &here).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let Some(signer) = state.signer.clone() else { return sorry(ctx.lang) };
+    let now = (state.clock)();
+    // The employee's text is in the authority's text language, not the organisation's page language.
+    let result = surge_app::passes::resend_for_organisation(
+        &state.store,
+        &signer,
+        &mut rand_core::OsRng,
+        &ctx.principal.actor(),
+        id,
+        index,
+        signer.sms_language.as_str(),
+        now,
+    )
+    .await;
+    match result {
+        Ok(()) => ctx.redirect(&format!("{here}?sent=1")),
+        Err(e @ (AppError::RateLimited { .. } | AppError::Conflict)) => {
+            let key = if matches!(e, AppError::Conflict) { "pass.resend.not_valid" } else { "passes.org.resend.limit" };
+            let notice = ctx.t(key);
+            render_organisation_pass(ctx, id, &pass, Some(notice), now)
+        }
+        Err(AppError::NotFound) => not_found(ctx),
+        Err(e) => {
+            tracing::error!(error = %e, "sending a pass again failed");
+            sorry(ctx.lang)
+        }
+    }
+}
+
+/// The organisation's pass while it can still be revoked.
+async fn revocable_organisation_pass<S: Store>(
     state: &AppState<S>,
     ctx: PageCtx,
     id: i64,
     index: u64,
 ) -> Result<(PageCtx, PassRecord), Response> {
     let here = format!("/organisations/{id}/passes/{index}/revoke");
-    let roles = [Role::Admin, Role::Official, Role::OrganisationAdmin];
-    let (ctx, org) = crate::organisations::pages::visible_org(state, ctx, id, &roles, &here).await?;
-    match surge_app::passes::by_status_index(&state.store, index).await {
-        Ok(pass) if pass.organisation_id == Some(org.id) && pass.status != PassStatus::Revoked => Ok((ctx, pass)),
-        Ok(_) | Err(AppError::NotFound) => Err(not_found(ctx)),
-        Err(e) => {
-            tracing::error!(error = %e, "reading a pass failed");
-            Err(sorry(ctx.lang))
-        }
+    match organisation_pass(state, ctx, id, index, &here).await? {
+        (ctx, pass) if pass.status == PassStatus::Revoked => Err(not_found(ctx)),
+        found => Ok(found),
     }
 }
 
@@ -510,7 +629,7 @@ pub async fn organisation_revoke_page<S: Store>(
     headers: HeaderMap,
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
-    let (ctx, pass) = match organisation_pass(&state, ctx, id, index).await {
+    let (ctx, pass) = match revocable_organisation_pass(&state, ctx, id, index).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -528,13 +647,13 @@ pub async fn organisation_revoke<S: Store>(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let ctx = form_ctx!(state, headers, query, form);
-    let (ctx, pass) = match organisation_pass(&state, ctx, id, index).await {
+    let (ctx, pass) = match revocable_organisation_pass(&state, ctx, id, index).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     let post_to = format!("/organisations/{id}/passes/{index}/revoke");
     let reason = form.get("reason").map(String::as_str).unwrap_or("");
     let label = ctx.t("passes.action.revoke");
-    let done = format!("/organisations/{id}/passes?done=1");
+    let done = format!("/organisations/{id}/passes/{index}?done=1");
     change(&state, ctx, &pass, PassStatus::Revoked, label, reason, &post_to, &done).await
 }

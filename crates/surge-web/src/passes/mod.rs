@@ -2,6 +2,7 @@
 //! feed of changes, the signed status list, the trust list), with the statuses and keys kept in memory.
 
 pub(crate) mod api;
+mod bulk;
 pub(crate) mod caches;
 pub(crate) mod holder;
 mod manage;
@@ -26,6 +27,10 @@ pub(crate) fn routes<S: Store + Clone + 'static>() -> Router<AppState<S>> {
         .route("/passes/{index}", get(manage::pass_page::<S>))
         .route("/passes/{index}/{action}", get(manage::action_page::<S>).post(manage::action_submit::<S>))
         .route("/organisations/{id}/passes", get(manage::organisation_passes::<S>))
+        .route("/organisations/{id}/passes/{index}", get(manage::organisation_pass_page::<S>))
+        .route("/organisations/{id}/passes/{index}/resend", post(manage::organisation_resend::<S>))
+        .route("/organisations/{id}/revoke-all", get(bulk::organisation_page::<S>).post(bulk::organisation_submit::<S>))
+        .route("/batches/{id}/revoke-all", get(bulk::batch_page::<S>).post(bulk::batch_submit::<S>))
         .route(
             "/organisations/{id}/passes/{index}/revoke",
             get(manage::organisation_revoke_page::<S>).post(manage::organisation_revoke::<S>),

@@ -63,6 +63,7 @@ pub async fn register<S: Store>(
         given: &body.given,
         birth_date: &body.birth_date,
         phone: &body.phone,
+        lang: None,
     };
     let id = register_for_results(&state.store, config, &form, &address, (state.clock)()).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))

@@ -87,6 +87,7 @@ pub async fn register_submit<S: Store>(
         given: get("given"),
         birth_date: get("birth_date"),
         phone: get("phone"),
+        lang: Some(lang.code()),
     };
     let result = register_for_results(&state.store, &config, &typed, &address, now).await;
     match result {
