@@ -340,6 +340,8 @@ impl Lang {
                 ("Give the organisation the reason it is suspended", "기관에 정지 이유를 입력하십시오")
             }
             "org.suspended" => ("Why this organisation is suspended", "이 기관이 정지된 이유"),
+            "org.suspend.reason" => ("Why is the organisation suspended?", "기관을 정지하는 이유"),
+            "org.suspend.reason.hint" => ("The organisation sees this.", "기관에 표시됩니다."),
             "org.reinstate" => ("Reinstate this organisation", "이 기관 다시 승인"),
             "org.reinstate.lead" => (
                 "Reinstating approves it again with the quota it had; its waiting lists are issued.",
@@ -912,7 +914,9 @@ impl Lang {
                 "The signed list of keys checkpoints trust. Checkpoint phones download it themselves when they are online; download it here to load it into other verifiers.",
                 "검문소가 신뢰하는 키의 서명된 목록입니다. 검문소 휴대전화는 온라인일 때 스스로 내려받습니다. 다른 검증 장치에 넣으려면 여기서 내려받으십시오.",
             ),
-            "keys.trust.download" => ("Download the trust list (trust.json)", "신뢰 목록 내려받기 (trust.json)"),
+            "keys.trust.download" => {
+                ("Download the trust list (<code>trust.json</code>)", "신뢰 목록 내려받기 (<code>trust.json</code>)")
+            }
             "keys.done.rotated" => (
                 "The pass key was rotated. New passes are signed with the new key.",
                 "서명 키를 교체했습니다. 새 허가증은 새 키로 서명합니다.",
@@ -934,6 +938,9 @@ impl Lang {
             "keys.withdraw.reason.hint" => ("This goes into the audit log.", "감사 기록에 남습니다."),
             "keys.withdraw.button" => ("Withdraw the key", "키 폐기"),
             "cancel" => ("Cancel", "취소"),
+            "qr.pass" => ("Pass QR code", "허가증 QR 코드"),
+            "qr.result" => ("Signed test result QR code", "서명된 검사 결과 QR 코드"),
+            "qr.label" => ("QR code for registering this sample", "이 검체 등록용 QR 코드"),
             "account.keys" => ("Pass keys", "허가증 서명 키"),
             "errorpage.bad.title" => ("We could not read that address", "주소를 읽을 수 없습니다"),
             "errorpage.bad.body" => (

@@ -444,7 +444,10 @@ async fn render_application<S: Store>(
                     tracing::error!(error = %e, "reading an application's pass failed");
                     sorry(lang)
                 })?;
-                let qr = state.qr_cache.get_or_render(pass.status_index, &pass.token);
+                let qr = crate::kit::qr_named(
+                    &state.qr_cache.get_or_render(pass.status_index, &pass.token),
+                    lang.t("qr.pass"),
+                );
                 let split = 5.min(pass.control_code.len());
                 body.push_str(&format!(
                     "<div class=\"panel\"><p>{}</p></div><div class=\"qr\">{qr}</div>\
@@ -668,7 +671,7 @@ pub async fn queue_page<S: Store>(State(state): State<AppState<S>>, Query(query)
         body.push_str(&format!("<p>{}</p>", lang.t("applications.none")));
     } else {
         body.push_str(&format!(
-            "<table class=\"wide\"><caption class=\"visually-hidden\">{caption}</caption><thead><tr>\
+            "<div class=\"scroll\" tabindex=\"0\"><table class=\"wide\"><caption class=\"visually-hidden\">{caption}</caption><thead><tr>\
              <th scope=\"col\">{r}</th><th scope=\"col\">{p}</th><th scope=\"col\">{j}</th>\
              <th scope=\"col\">{d}</th><th scope=\"col\">{w}</th></tr></thead><tbody>",
             caption = lang.t("applications.title"),
@@ -693,7 +696,7 @@ pub async fn queue_page<S: Store>(State(state): State<AppState<S>>, Query(query)
                 waited = waited(lang, record.created_at, now),
             ));
         }
-        body.push_str("</tbody></table>");
+        body.push_str("</tbody></table></div>");
         if queue.len() == 50 {
             if let Some(last) = queue.last() {
                 body.push_str(&format!(

@@ -117,7 +117,7 @@ fn key_summary(ctx: &PageCtx, key: &KeyInfo) -> String {
         String::new()
     } else {
         format!(
-            "<p><a href=\"/admin/keys/{kid}/withdraw\">{withdraw}<span class=\"visually-hidden\"> {kid}</span></a></p>",
+            "<p><a href=\"/admin/keys/{kid}/withdraw\">{withdraw}<span class=\"visually-hidden\"> <code>{kid}</code></span></a></p>",
             kid = escape(&key.kid),
             withdraw = ctx.t("keys.withdraw"),
         )
@@ -175,7 +175,7 @@ fn withdraw_form(ctx: &PageCtx, key: &KeyInfo, reason: &str, errors: &[(String, 
     body.push_str(&format!(
         "<h1>{title}</h1><div class=\"warning\"><p><strong>{warning}</strong></p></div>{signing}\
          <form method=\"post\" action=\"/admin/keys/{kid}/withdraw\" novalidate>{csrf}",
-        title = ctx.t("keys.withdraw.title").replace("{kid}", &escape(&key.kid)),
+        title = ctx.t("keys.withdraw.title").replace("{kid}", &format!("<code>{}</code>", escape(&key.kid))),
         warning = ctx.t("keys.withdraw.warning"),
         kid = escape(&key.kid),
         csrf = ctx.csrf_input(),

@@ -71,7 +71,8 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.5rem .2
 .tag.info_requested{background:#fff7bf;color:#594d00}.wide{max-width:60rem}progress{width:100%;height:2rem}\
 textarea{font:inherit;width:100%;max-width:30rem;box-sizing:border-box;border:2px solid #0b0c0c;min-height:5rem}\
 fieldset{border:0;padding:0;margin:1.5rem 0}legend{font-weight:700;font-size:1.2rem}\
-.radio{display:flex;gap:.5rem;align-items:center;margin:.5rem 0}.radio input{width:1.5rem;height:1.5rem}\
+.radio{display:flex;gap:.5rem;align-items:center;margin:.5rem 0}.conditional{margin:0 0 1rem 1.1rem;padding-left:1rem;border-left:4px solid #b1b4b6}\
+@supports selector(:has(*)){.option .conditional{display:none}.option:has(input:checked) .conditional{display:block}}.radio input{width:1.5rem;height:1.5rem}\
 .radio label{font-weight:400}.secondary{background:#f3f2f1;color:#0b0c0c;box-shadow:0 2px 0 #929191}\
 .inset{border-left:5px solid #b1b4b6;padding-left:1rem}\
 .verdict{padding:1.25rem;margin:1rem 0;color:#fff;text-align:center}.verdict.valid{background:#00703c}\
@@ -155,6 +156,11 @@ impl QrCache {
         }
         entries.entry(status_index).or_insert(svg).clone()
     }
+}
+
+/// A QR code's SVG with its accessible name in the page's language (the pass library names it in English).
+pub fn qr_named(svg: &str, name: &str) -> String {
+    svg.replacen("aria-label=\"Pass QR code\"", &format!("aria-label=\"{}\"", escape(name)), 1)
 }
 
 /// A `303 See Other` to `location`, for routes that only forward.

@@ -43,7 +43,7 @@ pub async fn messages_page<S: Store>(
         };
     let count = |s: MessageState| counts.iter().find(|(state, _)| *state == s).map_or(0, |(_, n)| *n);
     let mut body = format!(
-        "<div class=\"wide\"><h1>{}</h1><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
+        "<div class=\"wide\"><h1>{}</h1><div class=\"scroll\" tabindex=\"0\"><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
          <th scope=\"col\">{}</th></tr></thead><tbody>",
         lang.t("messages.title"),
         lang.t("messages.counts"),
@@ -58,7 +58,7 @@ pub async fn messages_page<S: Store>(
             n = count(s),
         ));
     }
-    body.push_str("</tbody></table>");
+    body.push_str("</tbody></table></div>");
     if let Some(s) = chosen {
         body.push_str(&format!(
             "<p>{} <strong>{}</strong>. <a href=\"/messages\">{}</a></p>",
@@ -73,7 +73,7 @@ pub async fn messages_page<S: Store>(
         body.push_str(&format!("<p>{}</p>", lang.t("messages.none")));
     } else {
         body.push_str(&format!(
-            "<table><caption class=\"visually-hidden\">{}</caption><thead><tr><th scope=\"col\">#</th>\
+            "<div class=\"scroll\" tabindex=\"0\"><table><caption class=\"visually-hidden\">{}</caption><thead><tr><th scope=\"col\">#</th>\
              <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
              <th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
             lang.t("messages.title"),
@@ -102,7 +102,7 @@ pub async fn messages_page<S: Store>(
                 failure = escape(m.failure.as_deref().unwrap_or("")),
             ));
         }
-        body.push_str("</tbody></table>");
+        body.push_str("</tbody></table></div>");
         if messages.len() as u32 == PAGE {
             if let Some(last) = messages.last() {
                 let state_param = chosen.map(|s| format!("state={}&amp;", s.as_str())).unwrap_or_default();

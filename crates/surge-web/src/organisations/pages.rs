@@ -55,7 +55,7 @@ fn batches_table(ctx: &PageCtx, batches: &[BatchRecord]) -> String {
         return format!("<p>{}</p>", lang.t("org.no_batches"));
     }
     let mut html = format!(
-        "<table><caption class=\"visually-hidden\">{}</caption><thead><tr><th scope=\"col\">{}</th>\
+        "<div class=\"scroll\" tabindex=\"0\"><table><caption class=\"visually-hidden\">{}</caption><thead><tr><th scope=\"col\">{}</th>\
          <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
         lang.t("org.batches"),
         lang.t("batch.uploaded"),
@@ -75,13 +75,13 @@ fn batches_table(ctx: &PageCtx, batches: &[BatchRecord]) -> String {
             status = lang.t(if b.status == BatchStatus::Completed { "batch.completed" } else { "batch.issuing" }),
         ));
     }
-    html.push_str("</tbody></table>");
+    html.push_str("</tbody></table></div>");
     html
 }
 
 fn findings_table(lang: Lang, org: &OrganisationRecord) -> String {
     let mut html = format!(
-        "<h2>{}</h2><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        "<h2>{}</h2><div class=\"scroll\" tabindex=\"0\"><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
         lang.t("org.checks"),
         lang.t("org.check"),
         lang.t("org.result"),
@@ -96,7 +96,7 @@ fn findings_table(lang: Lang, org: &OrganisationRecord) -> String {
             escape(&lang.finding_detail(detail)),
         ));
     }
-    html.push_str("</tbody></table>");
+    html.push_str("</tbody></table></div>");
     html
 }
 
@@ -108,65 +108,68 @@ fn decision_form(
     errors: &[(String, String)],
 ) -> String {
     let chosen = form.get("action").map(String::as_str).unwrap_or("");
-    let radio = |value: &str, label: &str| {
+    // One choice at a time: each choice's own field sits under it and shows only once it is chosen (CSS alone, so
+    // without scripts too; a browser without :has shows them all).
+    let radio = |value: &str, label: &str, conditional: String| {
         let checked = if chosen == value { " checked" } else { "" };
         format!(
-            "<div class=\"radio\"><input type=\"radio\" id=\"action-{value}\" name=\"action\" value=\"{value}\"{checked}>\
-             <label for=\"action-{value}\">{label}</label></div>"
+            "<div class=\"option\"><div class=\"radio\"><input type=\"radio\" id=\"action-{value}\" name=\"action\" \
+             value=\"{value}\"{checked}><label for=\"action-{value}\">{label}</label></div>\
+             <div class=\"conditional\">{conditional}</div></div>"
         )
     };
     let quota = form.get("quota").cloned().unwrap_or_else(|| org.requested_quota.to_string());
+    let quota_field = field(
+        ctx.lang,
+        &Field {
+            name: "quota",
+            label: ctx.t("decision.quota"),
+            hint: ctx.t("decision.quota.hint"),
+            kind: "text",
+            value: &quota,
+            attributes: " inputmode=\"numeric\"",
+            ..Field::default()
+        },
+        error_for(errors, "quota"),
+    );
+    let reason_field = field(
+        ctx.lang,
+        &Field {
+            name: "reason",
+            label: ctx.t("decision.reason"),
+            hint: ctx.t("decision.reason.hint"),
+            kind: "textarea",
+            value: form.get("reason").map(String::as_str).unwrap_or(""),
+            ..Field::default()
+        },
+        error_for(errors, "reason"),
+    );
+    let question_field = field(
+        ctx.lang,
+        &Field {
+            name: "question",
+            label: ctx.t("decision.question"),
+            kind: "textarea",
+            value: form.get("question").map(String::as_str).unwrap_or(""),
+            ..Field::default()
+        },
+        error_for(errors, "question"),
+    );
     let action_error = error_for(errors, "action")
         .map(|m| format!("<p class=\"error-message\" id=\"action-error\">{}</p>", escape(m)))
         .unwrap_or_default();
     format!(
         "<h2>{title}</h2><form method=\"post\" action=\"/organisations/{id}/decision\" novalidate>{csrf}\
-         <fieldset id=\"action\" class=\"{fs_class}\"><legend>{legend}</legend>{action_error}{a}{r}{q}</fieldset>{quota}{reason}{question}\
+         <fieldset id=\"action\" class=\"{fs_class}\"><legend>{legend}</legend>{action_error}{a}{r}{q}</fieldset>\
          <button type=\"submit\">{save}</button></form>",
         title = ctx.t("decision.title"),
         id = org.id,
         csrf = ctx.csrf_input(),
         fs_class = if action_error.is_empty() { "" } else { "field-error" },
         legend = ctx.t("decision.legend"),
-        a = radio("approve", ctx.t("decision.approve")),
-        r = radio("reject", ctx.t("decision.reject")),
-        q = radio("ask", ctx.t("decision.ask")),
-        quota = field(
-            ctx.lang,
-            &Field {
-                name: "quota",
-                label: ctx.t("decision.quota"),
-                hint: ctx.t("decision.quota.hint"),
-                kind: "text",
-                value: &quota,
-                attributes: " inputmode=\"numeric\"",
-                ..Field::default()
-            },
-            error_for(errors, "quota"),
-        ),
-        reason = field(
-            ctx.lang,
-            &Field {
-                name: "reason",
-                label: ctx.t("decision.reason"),
-                hint: ctx.t("decision.reason.hint"),
-                kind: "textarea",
-                value: form.get("reason").map(String::as_str).unwrap_or(""),
-                ..Field::default()
-            },
-            error_for(errors, "reason"),
-        ),
-        question = field(
-            ctx.lang,
-            &Field {
-                name: "question",
-                label: ctx.t("decision.question"),
-                kind: "textarea",
-                value: form.get("question").map(String::as_str).unwrap_or(""),
-                ..Field::default()
-            },
-            error_for(errors, "question"),
-        ),
+        a = radio("approve", ctx.t("decision.approve"), quota_field),
+        r = radio("reject", ctx.t("decision.reject"), reason_field),
+        q = radio("ask", ctx.t("decision.ask"), question_field),
         save = ctx.t("decision.save"),
     )
 }
@@ -191,6 +194,8 @@ async fn render_org<S: Store>(
     body.push_str(&format!(
         "<p class=\"hint\">{ref_label} {id}</p><h1>{name}</h1><dl>\
          <dt>{status_l}</dt><dd>{status}</dd><dt>{cat_l}</dt><dd>{cat}</dd><dt>{zone_l}</dt><dd>{zone}</dd>\
+         <dt>{number_l}</dt><dd>{number}</dd><dt>{address_l}</dt><dd>{address}</dd>\
+         <dt>{phone_l}</dt><dd>{phone}</dd><dt>{email_l}</dt><dd>{email}</dd>\
          <dt>{req_l}</dt><dd>{req}</dd>{quota}<dt>{used_l}</dt><dd>{used}</dd><dt>{reg_l}</dt><dd>{reg}</dd></dl>",
         ref_label = lang.t("done.reference"),
         id = org.id,
@@ -201,6 +206,18 @@ async fn render_org<S: Store>(
         cat = escape(&lang.category(&org.category)),
         zone_l = lang.t("org.zone"),
         zone = escape(&org.zone),
+        // Every fact the organisation gave, so that an official decides on more than "format valid".
+        number_l = lang.t("registry_number"),
+        number = escape(&org.registry_number),
+        address_l = lang.t("address"),
+        address = escape(&org.address),
+        phone_l = lang.t("contact_phone"),
+        phone = surge_domain::Phone::from_stored(&org.contact_phone).map_or_else(
+            |_| escape(&org.contact_phone),
+            |p| format!("<a href=\"tel:{}\">{}</a>", escape(p.as_str()), escape(&p.national())),
+        ),
+        email_l = lang.t("contact_email"),
+        email = escape(&org.contact_email),
         req_l = lang.t("requested_quota"),
         req = org.requested_quota,
         quota = org.quota().map(|q| format!("<dt>{}</dt><dd>{q}</dd>", lang.t("org.quota"))).unwrap_or_default(),
@@ -338,8 +355,8 @@ fn suspend_form(
             ctx.lang,
             &Field {
                 name: "reason",
-                label: ctx.t("decision.reason"),
-                hint: ctx.t("decision.reason.hint"),
+                label: ctx.t("org.suspend.reason"),
+                hint: ctx.t("org.suspend.reason.hint"),
                 kind: "textarea",
                 value: form.get("reason").map(String::as_str).unwrap_or(""),
                 ..Field::default()
@@ -464,7 +481,7 @@ fn upload_form(ctx: &PageCtx, org: &OrganisationRecord, errors: &[(String, Strin
     ));
     if !rows.is_empty() {
         html.push_str(&format!(
-            "<h2>{}</h2><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+            "<h2>{}</h2><div class=\"scroll\" tabindex=\"0\"><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
             lang.t("upload.problems"),
             lang.t("upload.line"),
             lang.t("upload.column"),
@@ -478,7 +495,7 @@ fn upload_form(ctx: &PageCtx, org: &OrganisationRecord, errors: &[(String, Strin
                 escape(&row.reason)
             ));
         }
-        html.push_str("</tbody></table>");
+        html.push_str("</tbody></table></div>");
         if rows.len() > SHOWN_ROWS {
             html.push_str(&format!(
                 "<p>{}</p>",
@@ -719,7 +736,7 @@ pub async fn batch_page<S: Store>(
 /// The rows that got no pass, by line, with why in the page's language: what to fix and send again.
 fn failed_rows_table(lang: Lang, rows: &[surge_app::FailedRow]) -> String {
     let mut html = format!(
-        "<h2>{h}</h2><p>{p}</p><table><caption class=\"visually-hidden\">{h}</caption><thead><tr>\
+        "<h2>{h}</h2><p>{p}</p><div class=\"scroll\" tabindex=\"0\"><table><caption class=\"visually-hidden\">{h}</caption><thead><tr>\
          <th scope=\"col\">{line}</th><th scope=\"col\">{name}</th><th scope=\"col\">{why}</th></tr></thead><tbody>",
         h = lang.t("batch.failed.title"),
         p = lang.t("batch.failed.lead"),
@@ -736,7 +753,7 @@ fn failed_rows_table(lang: Lang, rows: &[surge_app::FailedRow]) -> String {
         };
         html.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{why}</td></tr>", row.line, escape(&row.name)));
     }
-    html.push_str("</tbody></table>");
+    html.push_str("</tbody></table></div>");
     html
 }
 
@@ -838,7 +855,7 @@ pub async fn screening_page<S: Store>(
         body.push_str(&format!("<p>{}</p>", lang.t("queue.none")));
     } else {
         body.push_str(&format!(
-            "<table><caption class=\"visually-hidden\">{caption}</caption><thead><tr><th scope=\"col\">{r}</th>\
+            "<div class=\"scroll\" tabindex=\"0\"><table><caption class=\"visually-hidden\">{caption}</caption><thead><tr><th scope=\"col\">{r}</th>\
              <th scope=\"col\">{n}</th><th scope=\"col\">{c}</th><th scope=\"col\">{z}</th><th scope=\"col\">{q}</th>\
              <th scope=\"col\">{k}</th><th scope=\"col\">{s}</th></tr></thead><tbody>",
             caption = lang.t("queue.title"),
@@ -871,7 +888,7 @@ pub async fn screening_page<S: Store>(
                 status = status_tag(lang, &org.status),
             ));
         }
-        body.push_str("</tbody></table>");
+        body.push_str("</tbody></table></div>");
     }
     if let Some(last) = page.next_after {
         let mut params: Vec<String> = query

@@ -77,7 +77,7 @@ fn results_table(
         return format!("<p>{}</p>", ctx.t("passes.none"));
     }
     let mut html = format!(
-        "<div class=\"scroll\"><table><caption class=\"visually-hidden\">{caption}</caption><thead><tr><th scope=\"col\">{holder}</th>\
+        "<div class=\"scroll\" tabindex=\"0\"><table><caption class=\"visually-hidden\">{caption}</caption><thead><tr><th scope=\"col\">{holder}</th>\
          <th scope=\"col\">{phone}</th><th scope=\"col\">{days}</th><th scope=\"col\">{status}</th></tr></thead><tbody>",
         caption = ctx.t("passes.title"),
         holder = ctx.t("pass.holder"),

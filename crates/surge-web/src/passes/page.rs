@@ -76,7 +76,7 @@ pub(crate) fn pass_body<S>(state: &AppState<S>, lang: Lang, pass: &surge_app::Pa
         );
         return (lang.t(title), body);
     }
-    let qr = state.qr_cache.get_or_render(pass.status_index, &pass.token);
+    let qr = crate::kit::qr_named(&state.qr_cache.get_or_render(pass.status_index, &pass.token), lang.t("qr.pass"));
     let body = format!(
         "<h1>{title}</h1><div class=\"qr\">{qr}</div>\
          <dl><dt>{holder}</dt><dd>{}</dd><dt>{from}</dt><dd>{}</dd><dt>{until}</dt><dd>{}</dd>\

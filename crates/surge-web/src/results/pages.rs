@@ -153,6 +153,7 @@ pub async fn label_page<S: Store>(State(state): State<AppState<S>>, Query(query)
         match surge_pass::qr_svg(&link) {
             Ok(svg) => format!(
                 "<div class=\"label\"><div class=\"qr\">{svg}</div><p class=\"code\">{code}</p><p>{scan}</p><p>{sms}</p></div>",
+                svg = crate::kit::qr_named(&svg, lang.t("qr.label")),
                 code = escape(&specimen),
                 scan = lang.t("results.label.scan"),
                 sms = lang.t("results.label.sms").replace("{specimen}", &escape(&specimen)),
@@ -269,7 +270,7 @@ async fn certificate_html<S: Store>(
          <details class=\"noprint\"><summary>{as_text}</summary><p class=\"key\">{text}</p></details>",
         title = lang.t("results.mine.certificate"),
         lead = lang.t("results.mine.certificate_lead"),
-        qr = state.qr_cache.get_or_render(index, &text),
+        qr = crate::kit::qr_named(&state.qr_cache.get_or_render(index, &text), lang.t("qr.result")),
         until_l = lang.t("results.mine.valid_until"),
         as_text = lang.t("results.mine.text"),
         text = escape(&text),

@@ -103,6 +103,23 @@ fn platform(lang: Lang, f: &PlatformFigures) -> String {
     html
 }
 
+/// Korean country names by ISO alpha-3 (see the file's header for its source and licence).
+const COUNTRY_NAMES_KO: &str = include_str!("country-names-ko.tsv");
+
+/// A place's name in the page's language: a whole country by its Korean name on Korean pages, when known; else the
+/// name its source gives.
+fn place_name(lang: Lang, place: &Place) -> &str {
+    static KOREAN: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static str>> =
+        std::sync::OnceLock::new();
+    if lang != Lang::Ko || !place.sub_region.is_empty() {
+        return &place.name;
+    }
+    let names = KOREAN.get_or_init(|| {
+        COUNTRY_NAMES_KO.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_once('\t')).collect()
+    });
+    place.country.as_deref().and_then(|code| names.get(code).copied()).unwrap_or(&place.name)
+}
+
 /// The comparison table's rows: a place, its latest figures, and its page's link if it has one.
 fn comparison(lang: Lang, caption: &str, first: &str, places: &[(&Place, Latest, Option<String>)]) -> String {
     let mut html = format!(
@@ -119,8 +136,8 @@ fn comparison(lang: Lang, caption: &str, first: &str, places: &[(&Place, Latest,
     );
     for (place, latest, link) in places {
         let name = match link {
-            Some(href) => format!("<a href=\"{}\">{}</a>", escape(href), escape(&place.name)),
-            None => escape(&place.name),
+            Some(href) => format!("<a href=\"{}\">{}</a>", escape(href), escape(place_name(lang, place))),
+            None => escape(place_name(lang, place)),
         };
         let _ = write!(
             html,
@@ -144,7 +161,7 @@ fn elsewhere(lang: Lang, situation: &Situation, place: &Place) -> String {
         return String::new();
     }
     let mut html = format!(
-        "<h2 id=\"elsewhere\">{title}</h2><p class=\"hint\">{hint}</p><div class=\"scroll\"><table class=\"compare\">\
+        "<h2 id=\"elsewhere\">{title}</h2><p class=\"hint\">{hint}</p><div class=\"scroll\" tabindex=\"0\"><table class=\"compare\">\
          <caption>{caption}</caption><thead><tr><th scope=\"col\">{source}</th><th scope=\"col\">{cases}</th>\
          <th scope=\"col\">{deaths}</th><th scope=\"col\">{day}</th></tr></thead><tbody>",
         title = lang.t("situation.elsewhere"),
@@ -184,7 +201,7 @@ pub fn index_page(lang: Lang, situation: Option<&Situation>, figures: &PlatformF
             body.push_str(&platform(lang, figures));
             let rows: Vec<_> =
                 s.regions.iter().map(|p| (p, p.latest(), Some(format!("/situation/{}", p.path())))).collect();
-            let _ = write!(body, "<h2>{}</h2><div class=\"scroll\">", lang.t("situation.compare"));
+            let _ = write!(body, "<h2>{}</h2><div class=\"scroll\" tabindex=\"0\">", lang.t("situation.compare"));
             body.push_str(&comparison(lang, lang.t("situation.compare.caption"), lang.t("situation.region"), &rows));
             let _ = write!(
                 body,
@@ -208,8 +225,11 @@ pub fn place_page(
 ) -> String {
     let latest = place.latest();
     let path = format!("/situation/{}", place.path());
-    let mut body =
-        format!("<p><a href=\"/situation\">{}</a></p><h1>{}</h1>", lang.t("situation.all"), escape(&place.name));
+    let mut body = format!(
+        "<p><a href=\"/situation\">{}</a></p><h1>{}</h1>",
+        lang.t("situation.all"),
+        escape(place_name(lang, place))
+    );
     body.push_str(&stamp(lang, situation, latest.date, now));
     let mut summary = vec![
         (lang.t("situation.week_cases"), count(latest.week_confirmed)),
@@ -241,7 +261,12 @@ pub fn place_page(
         _ => String::new(),
     };
     let describe = |what: &str| {
-        format!("{what}, {}, {range}. {}: {}.", place.name, lang.t("situation.source"), situation.attribution)
+        format!(
+            "{what}, {}, {range}. {}: {}.",
+            place_name(lang, place),
+            lang.t("situation.source"),
+            situation.attribution
+        )
     };
     let cases_avg = moving_average(&cases, 7);
     let deaths_avg = moving_average(&deaths, 7);
@@ -270,7 +295,7 @@ pub fn place_page(
     }
     if !areas.is_empty() {
         let rows: Vec<_> = areas.iter().map(|(p, link)| (*p, p.latest(), link.clone())).collect();
-        let _ = write!(body, "<h2>{}</h2><div class=\"scroll\">", lang.t("situation.areas"));
+        let _ = write!(body, "<h2>{}</h2><div class=\"scroll\" tabindex=\"0\">", lang.t("situation.areas"));
         body.push_str(&comparison(lang, lang.t("situation.compare.caption"), lang.t("situation.area"), &rows));
         body.push_str("</div>");
     }
@@ -283,7 +308,7 @@ pub fn place_page(
         path = escape(&path),
     );
     body.push_str(&sources(lang, situation));
-    dashboard_page(lang, &place.name, &body, &path)
+    dashboard_page(lang, place_name(lang, place), &body, &path)
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {

@@ -112,6 +112,11 @@ test('the Korean page fits a phone, and a new import shows without a restart', a
   const page = await context.newPage();
   await page.goto(`${surge.base}/situation/AFG`);
   assert.equal(await page.getByRole('img', { name: '일별 신규 확진자' }).count(), 1);
+  // Countries by their Korean names on Korean pages: the page, and the index's comparison.
+  assert.equal((await page.locator('h1').textContent()).trim(), '아프가니스탄');
+  await page.goto(`${surge.base}/situation`);
+  assert.match(await page.locator('table.compare').first().textContent(), /아프가니스탄.*아루바|아루바.*아프가니스탄/s);
+  await page.goto(`${surge.base}/situation/AFG`);
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(wide <= 360, `the page is ${wide}px wide on a 360px screen`);
 
