@@ -584,3 +584,13 @@ pub async fn ready<S: Access>(store: &S, now: OffsetDateTime) -> Result<(), AppE
 
 #[cfg(test)]
 mod tests;
+
+/// The staff accounts, for the admin's page: at most 1,000, by username.
+pub async fn staff_accounts<S: crate::Staff>(store: &S) -> Result<Vec<crate::StaffAccount>, AppError> {
+    Ok(store.staff_accounts(1000).await?)
+}
+
+/// The API keys, revoked ones too, for the admin's page: the newest 1,000.
+pub async fn api_keys<S: crate::Staff>(store: &S) -> Result<Vec<crate::ApiKeyListed>, AppError> {
+    Ok(store.api_key_list(1000).await?)
+}

@@ -48,12 +48,14 @@ pub mod store;
 pub use lab::LabStore;
 pub use outbox::{ClaimedMessage, MessageFilter, MessageRecord, Outbox, SendResult};
 pub use passes::change_pass_status;
-pub use ports::{Access, Applications, AuditLog, Batches, Checkpoints, EventLog, Facts, Organisations, Passes, Store};
+pub use ports::{
+    Access, Applications, AuditLog, Batches, Checkpoints, EventLog, Facts, Organisations, Passes, Staff, Store,
+};
 pub use store::{
-    AccountRecord, ActiveHolder, Alert, ApiKeyRecord, ApplicationDecision, ApplicationFilter, ApplicationRecord,
-    BatchCreated, BatchRecord, BatchStatus, Checkpoint, CodeCheck, EventPosition, FactCount, FactKind, FailedRow,
-    IssueOutcome, IssuedPass, KeyScope, LastScan, LateRow, LoggedEvent, NewAccount, NewApiKey, NewApplication,
-    NewLoginCode, NewOrganisation, NewScan, OrgFilter, OrganisationRecord, OutboxMessage, PassEvent, PassRecord,
-    PassSearch, PassStatus, PendingRow, Role, StatusChange, StoreError, StoredDocument, StreamAlert, StreamPlace,
-    StreamSave, WindowRow,
+    AccountRecord, ActiveHolder, Alert, ApiKeyListed, ApiKeyRecord, ApplicationDecision, ApplicationFilter,
+    ApplicationRecord, BatchCreated, BatchRecord, BatchStatus, Checkpoint, CodeCheck, EventPosition, FactCount,
+    FactKind, FailedRow, IssueOutcome, IssuedPass, KeyScope, LastScan, LateRow, LoggedEvent, NewAccount, NewApiKey,
+    NewApplication, NewLoginCode, NewOrganisation, NewScan, OrgFilter, OrganisationRecord, OutboxMessage, PassEvent,
+    PassRecord, PassSearch, PassStatus, PendingRow, Role, StaffAccount, StatusChange, StoreError, StoredDocument,
+    StreamAlert, StreamPlace, StreamSave, WindowRow,
 };

@@ -470,9 +470,29 @@ pub trait Access: Send + Sync {
     ) -> impl Future<Output = Result<std::collections::HashMap<String, String>, StoreError>> + Send;
 }
 
+/// Who may act on the service, listed for the admin's pages: staff accounts and API keys.
+pub trait Staff: Send + Sync {
+    /// Staff accounts (not citizens' phone accounts), by username, at most `limit`.
+    fn staff_accounts(&self, limit: u32) -> impl Future<Output = Result<Vec<StaffAccount>, StoreError>> + Send;
+
+    /// API keys, revoked ones too, newest first, at most `limit`.
+    fn api_key_list(&self, limit: u32) -> impl Future<Output = Result<Vec<ApiKeyListed>, StoreError>> + Send;
+}
+
 /// Every port: what `surge serve` wires one database into. Use cases name the ports they need instead.
 pub trait Store:
-    Organisations + AuditLog + Batches + Passes + Checkpoints + Facts + EventLog + Applications + Access + Outbox + LabStore
+    Organisations
+    + AuditLog
+    + Batches
+    + Passes
+    + Checkpoints
+    + Facts
+    + EventLog
+    + Applications
+    + Access
+    + Staff
+    + Outbox
+    + LabStore
 {
 }
 
@@ -486,6 +506,7 @@ impl<T> Store for T where
         + EventLog
         + Applications
         + Access
+        + Staff
         + Outbox
         + LabStore
 {

@@ -225,6 +225,32 @@ pub struct PendingRow {
     pub lang: Option<String>,
 }
 
+/// A staff account as the admin's list shows it: never its password or phones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffAccount {
+    pub id: i64,
+    pub role: Role,
+    pub username: String,
+    pub scope: KeyScope,
+    /// Still on the one-time password it was given.
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub created_at: OffsetDateTime,
+}
+
+/// An API key as the admin's list shows it: never the key, which is kept only as a hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyListed {
+    pub id: i64,
+    pub role: Role,
+    pub label: String,
+    pub organisation_id: Option<i64>,
+    pub lab: Option<String>,
+    pub scope: KeyScope,
+    pub revoked: bool,
+    pub created_at: OffsetDateTime,
+}
+
 /// A valid, active pass an organisation gave, as a renewal list is matched against it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveHolder {

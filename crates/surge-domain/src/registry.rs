@@ -33,6 +33,16 @@ impl RegistryScheme {
         }
     }
 
+    /// A stored (normalised) number as people write it: Korea's as `123-45-67891`; others as stored.
+    pub fn display(self, normalised: &str) -> String {
+        match self {
+            Self::KrBrn if normalised.len() == 10 && normalised.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("{}-{}-{}", &normalised[..3], &normalised[3..5], &normalised[5..])
+            }
+            _ => normalised.to_owned(),
+        }
+    }
+
     /// Validates and normalises (separators removed, upper case). The error says what is wrong in plain words.
     pub fn validate(self, text: &str) -> Result<String, String> {
         let normalised: String =

@@ -18,6 +18,7 @@ mod organisations;
 mod outbox;
 mod passes;
 pub mod rows;
+mod staff;
 
 use std::future::Future;
 

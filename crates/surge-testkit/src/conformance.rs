@@ -32,6 +32,7 @@ macro_rules! conformance_tests {
             a_person_gets_at_most_one_active_pass,
             a_renewal_replaces_only_its_own_organisations_valid_pass_and_takes_no_new_quota,
             api_keys_are_found_by_hash_only,
+            the_admin_lists_staff_and_keys_without_their_secrets,
             a_row_that_cannot_be_signed_fails_alone_and_gives_its_quota_back,
             a_control_code_already_taken_sends_its_row_back_to_be_signed_again,
             a_lapsed_claim_is_taken_again_and_the_first_workers_late_write_is_refused,
@@ -952,6 +953,50 @@ pub async fn pass_status_changes_are_kept_fed_and_final_once_revoked<S: Store>(s
     let summary: Vec<(u64, PassStatus)> = feed.iter().map(|c| (c.status_index, c.status)).collect();
     assert_eq!(summary, vec![(0, PassStatus::Suspended), (0, PassStatus::Revoked)]);
     assert_eq!(store.status_changes(s1, 10).await.unwrap().len(), 1, "since a sequence number");
+}
+
+/// Issue 21: the admin's pages list staff accounts (not citizens) and keys, revoked ones marked.
+pub async fn the_admin_lists_staff_and_keys_without_their_secrets<S: Store>(store: &S) {
+    let account = |role: Role, username: Option<&str>, phone: Option<&str>| NewAccount {
+        role,
+        username: username.map(str::to_owned),
+        phone: phone.map(str::to_owned),
+        personal_phone: None,
+        password_hash: username.map(|_| "$argon2id$stored".to_owned()),
+        must_change_password: true,
+        scope: KeyScope { zones: vec!["KR-26".into()], categories: Vec::new() },
+        created_at: NOW,
+    };
+    store.insert_account(&account(Role::Official, Some("zed"), None)).await.unwrap();
+    store.insert_account(&account(Role::Admin, Some("amy"), None)).await.unwrap();
+    store.insert_account(&account(Role::Applicant, None, Some("+821012345678"))).await.unwrap();
+    let staff = store.staff_accounts(10).await.unwrap();
+    let names: Vec<(&str, Role)> = staff.iter().map(|a| (a.username.as_str(), a.role)).collect();
+    assert_eq!(names, vec![("amy", Role::Admin), ("zed", Role::Official)], "by username, citizens left out");
+    assert_eq!(
+        (staff[1].scope.zones.clone(), staff[1].must_change_password, staff[1].disabled),
+        (vec!["KR-26".to_owned()], true, false)
+    );
+    let key = |label: &str, hash: u8| surge_app::NewApiKey {
+        key_hash: [hash; 32],
+        role: Role::Lab,
+        organisation_id: None,
+        scope: KeyScope::default(),
+        label: label.into(),
+        lab: Some("FLH".into()),
+        created_at: NOW,
+    };
+    let first = store.insert_api_key(&key("first", 1), &audit()).await.unwrap();
+    store.insert_api_key(&key("second", 2), &audit()).await.unwrap();
+    store.revoke_api_key(first, &audit(), NOW).await.unwrap();
+    let keys = store.api_key_list(10).await.unwrap();
+    let listed: Vec<(&str, bool, Option<&str>)> =
+        keys.iter().map(|k| (k.label.as_str(), k.revoked, k.lab.as_deref())).collect();
+    assert_eq!(
+        listed,
+        vec![("second", false, Some("FLH")), ("first", true, Some("FLH"))],
+        "newest first, revoked kept"
+    );
 }
 
 /// Issue 21: revoking every pass of an organisation or a list is one transaction; a pass revoked before is left

@@ -938,6 +938,132 @@ impl Lang {
             "keys.withdraw.reason.hint" => ("This goes into the audit log.", "감사 기록에 남습니다."),
             "keys.withdraw.button" => ("Withdraw the key", "키 폐기"),
             "cancel" => ("Cancel", "취소"),
+            "staff.accounts" => ("Staff accounts", "직원 계정"),
+            "staff.lead" => (
+                "Officials, checkpoint officers, clinicians and admins sign in with a username and password. Each new account gets a one-time password to change at first sign-in.",
+                "공무원, 검문 담당자, 의료진, 관리자는 사용자 이름과 비밀번호로 로그인합니다. 새 계정마다 첫 로그인 때 바꿀 일회용 비밀번호가 주어집니다.",
+            ),
+            "staff.new" => ("Add a staff account", "직원 계정 추가"),
+            "staff.new.lead" => (
+                "You will see the account's one-time password once, to give to its owner in person.",
+                "계정의 일회용 비밀번호는 한 번만 표시되며, 본인에게 직접 전달해야 합니다.",
+            ),
+            "staff.new.button" => ("Make the account", "계정 만들기"),
+            "staff.made" => ("Account made", "계정을 만들었습니다"),
+            "staff.made.lead" => (
+                "The one-time password for {username} is below. Give it to them in person: it is not shown again.",
+                "{username}의 일회용 비밀번호는 아래와 같습니다. 다시 표시되지 않으니 본인에게 직접 전달하십시오.",
+            ),
+            "staff.made.note" => (
+                "They choose their own password at first sign-in on the staff sign-in page.",
+                "직원 로그인 화면에서 처음 로그인할 때 자신의 비밀번호를 정합니다.",
+            ),
+            "staff.role" => ("Role", "역할"),
+            "staff.role.missing" => ("Choose a role", "역할을 고르십시오"),
+            "staff.role.admin" => ("Admin", "관리자"),
+            "staff.role.official" => ("Official", "공무원"),
+            "staff.role.checkpoint" => ("Checkpoint officer", "검문 담당자"),
+            "staff.role.clinician" => ("Clinician", "의료진"),
+            "staff.role.lab" => ("Laboratory", "검사 기관"),
+            "staff.role.organisation_admin" => ("Organisation", "기관"),
+            "staff.role.applicant" => ("Citizen", "시민"),
+            "staff.scope" => ("Where they may act", "담당 범위"),
+            "staff.scope.all" => ("Everywhere", "전체"),
+            "staff.scope.officials_only" => (
+                "Only officials have zones and categories: leave these empty",
+                "구역과 분류는 공무원에게만 있습니다. 비워 두십시오",
+            ),
+            "staff.field.username" => ("Username", "사용자 이름"),
+            "staff.field.username.hint" => (
+                "3 to 64 letters, digits or . - _ @, for example <code>kim.busan</code>",
+                "영문자, 숫자, . - _ @ 3~64자. 예: <code>kim.busan</code>",
+            ),
+            "staff.field.zones" => ("Zones (officials only)", "구역 (공무원만)"),
+            "staff.field.zones.hint" => (
+                "Zone codes separated by commas, for example KR-26; empty: every zone",
+                "쉼표로 구분한 구역 코드. 예: KR-26. 비우면 모든 구역",
+            ),
+            "staff.field.categories" => ("Categories (officials only)", "분류 (공무원만)"),
+            "staff.field.categories.hint" => (
+                "Essential categories separated by commas; empty: every category",
+                "쉼표로 구분한 필수 업무 분류. 비우면 모든 분류",
+            ),
+            "staff.field.personal_phone" => ("Their own mobile number (optional)", "본인 휴대전화 번호 (선택)"),
+            "staff.field.personal_phone.hint" => (
+                "Never used to sign in: it keeps them from deciding on a case with their own phone",
+                "로그인에는 쓰지 않으며, 자신의 번호가 들어간 건을 결정하지 못하게 합니다",
+            ),
+            "staff.field.label" => ("Name of the key", "키 이름"),
+            "staff.field.label.hint" => {
+                ("What the key is for, for example Busan lab's HL7 feed", "키의 용도. 예: 부산 검사기관 HL7 전송")
+            }
+            "staff.field.lab" => ("Laboratory (lab keys only)", "검사 기관 (검사 기관 키만)"),
+            "staff.field.lab.hint" => (
+                "As its messages name it (MSH-4): a lab's key sends only its own results",
+                "메시지에 적힌 이름(MSH-4). 검사 기관 키는 자기 결과만 보낼 수 있습니다",
+            ),
+            "staff.field.organisation_id" => {
+                ("Organisation reference (organisation keys only)", "기관 접수 번호 (기관 키만)")
+            }
+            "staff.phone.invalid" => {
+                ("Enter a mobile number like 010-1234-5678", "010-1234-5678 같은 휴대전화 번호를 입력하십시오")
+            }
+            "staff.username.taken" => {
+                ("That username is taken: choose another", "이미 쓰는 사용자 이름입니다. 다른 이름을 고르십시오")
+            }
+            "staff.active" => ("Active", "사용 중"),
+            "staff.disabled" => ("Disabled", "사용 중지"),
+            "staff.first_sign_in" => ("Not signed in yet", "아직 로그인 안 함"),
+            "keys.api.title" => ("API keys", "API 키"),
+            "keys.api.lead" => (
+                "Systems use API keys: laboratories sending results, organisations' payroll systems, checkpoint devices. A key is shown once, when it is made; here only its name.",
+                "결과를 보내는 검사 기관, 기관의 인사 시스템, 검문 기기 같은 시스템이 API 키를 씁니다. 키는 만들 때 한 번만 보이고, 여기에는 이름만 보입니다.",
+            ),
+            "keys.api.new" => ("Make an API key", "API 키 만들기"),
+            "keys.api.new.lead" => (
+                "Choose what the key may do. You will see the key once, to give to the system's operator.",
+                "키가 할 수 있는 일을 고르십시오. 키는 한 번만 보이니 시스템 운영자에게 전달하십시오.",
+            ),
+            "keys.api.new.button" => ("Make the key", "키 만들기"),
+            "keys.api.made" => ("Made", "만든 때"),
+            "keys.api.revoked" => ("Revoked", "폐기됨"),
+            "keys.api.label.first_admin" => {
+                ("The first admin key, made at first start", "처음 시작할 때 만든 첫 관리자 키")
+            }
+            "keys.api.label.registration" => {
+                ("An organisation's key, from its registration", "기관 등록 때 받은 기관 키")
+            }
+            "keys.api.revoke" => ("Revoke", "폐기"),
+            "keys.api.revoke.title" => ("Revoke the key “{label}”", "“{label}” 키 폐기"),
+            "keys.api.revoke.lead" => (
+                "The key stops working at once and cannot be used again. The system using it needs a new key.",
+                "키는 즉시 쓸 수 없게 되며 다시 쓸 수 없습니다. 이 키를 쓰던 시스템에는 새 키가 필요합니다.",
+            ),
+            "keys.api.revoked_done" => ("The key was revoked.", "키를 폐기했습니다."),
+            "keys.api.last_admin" => (
+                "This is the last admin key and there is no admin account: make another first",
+                "마지막 관리자 키이고 관리자 계정이 없습니다. 먼저 다른 키나 계정을 만드십시오",
+            ),
+            "keys.api.shown" => ("Your new API key", "새 API 키"),
+            "keys.api.shown.lead" => (
+                "The key “{label}” is below. Copy it now and give it to the system's operator: it is not shown again.",
+                "“{label}” 키는 아래와 같습니다. 다시 표시되지 않으니 지금 복사해 시스템 운영자에게 전달하십시오.",
+            ),
+            "keys.api.shown.note" => (
+                "Systems send it as Authorization: Bearer, followed by the key.",
+                "시스템은 Authorization: Bearer 뒤에 키를 붙여 보냅니다.",
+            ),
+            "keys.api.label.missing" => {
+                ("Give the key a name of up to 100 characters", "키 이름을 100자 이내로 입력하십시오")
+            }
+            "keys.api.organisation.invalid" => (
+                "Enter the reference of a registered organisation: organisation keys need one, other keys none",
+                "등록된 기관의 접수 번호를 입력하십시오. 기관 키에만 필요합니다",
+            ),
+            "keys.api.lab.invalid" => (
+                "Lab keys need the laboratory's name as its messages give it; other keys none",
+                "검사 기관 키에는 메시지에 적힌 검사 기관 이름이 필요합니다. 다른 키에는 쓰지 마십시오",
+            ),
             "qr.pass" => ("Pass QR code", "허가증 QR 코드"),
             "qr.result" => ("Signed test result QR code", "서명된 검사 결과 QR 코드"),
             "qr.label" => ("QR code for registering this sample", "이 검체 등록용 QR 코드"),

@@ -20,6 +20,7 @@ mod passes;
 mod policy;
 mod results;
 mod situation;
+mod staff;
 mod wire;
 
 use std::sync::Arc;
@@ -118,6 +119,7 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .merge(messages::routes())
         .merge(policy::routes())
         .merge(keys::routes())
+        .merge(staff::routes())
         .merge(situation::routes())
         .fallback(unknown::<S>)
         .layer(axum::middleware::from_fn(error::shaped_refusals))

@@ -652,6 +652,10 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         (format!("/organisations/{own}/revoke-all"), [true, true, false, true, false]),
         (format!("{batch_page}/revoke-all"), [true, true, false, true, false]),
         (format!("/organisations/{own}/suspend"), [true, true, false, false, false]),
+        ("/admin/staff".into(), [true, false, false, false, false]),
+        ("/admin/staff/new".into(), [true, false, false, false, false]),
+        ("/admin/api-keys".into(), [true, false, false, false, false]),
+        ("/admin/api-keys/new".into(), [true, false, false, false, false]),
     ];
     let sessions: Vec<&(&str, Caller)> = who.iter().filter(|(_, c)| matches!(c, Caller::Session(_))).collect();
     for (path, allowed) in &pages {
@@ -1835,6 +1839,102 @@ async fn a_labs_phone_for_the_patient_is_texted_only_when_the_authority_allows()
         let (_, body, _) =
             t.call("POST", "/api/v1/results/hl7", Some(&flh), Some(Body::from(positive)), "text/plain").await;
         assert_eq!(body["messages"][0]["texted"].as_u64(), Some(0), "{body}");
+    }
+}
+
+/// Issue 21: staff accounts and API keys were made with curl only. The admin makes both in the pages, sees each
+/// secret once, lists them without their secrets, and revokes a key after a page that asks; nobody else may.
+#[tokio::test]
+async fn an_admin_makes_staff_accounts_and_api_keys_in_the_pages() {
+    let t = spawn().await;
+    let admin = t.staff(Role::Admin, "chief").await;
+    let form_type = "application/x-www-form-urlencoded";
+    let form = |rest: &str| {
+        let token = match &admin {
+            Caller::Session(token) => token.clone(),
+            _ => unreachable!(),
+        };
+        Body::from(format!("csrf={}{rest}", csrf_token(b"csrf secret", &token)))
+    };
+    // Every problem at once: no role, zones for a checkpoint officer, a phone that is not one.
+    let (status, _, problems) = t
+        .call_as(
+            "POST",
+            "/admin/staff/new?lang=en",
+            &admin,
+            Some(form("&username=x&zones=KR-26&personal_phone=12")),
+            form_type,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problems.contains("Choose a role") && problems.contains("Enter a mobile number"), "{problems}");
+    let (status, _, made) = t
+        .call_as(
+            "POST",
+            "/admin/staff/new?lang=en",
+            &admin,
+            Some(form("&username=Kim.Busan&role=official&zones=kr-26")),
+            form_type,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let password = made.split("<code>").nth(1).and_then(|p| p.split("</code>").next()).unwrap().to_owned();
+    assert!(password.len() >= 12, "{made}");
+    let (_, _, listed) = t.call_as("GET", "/admin/staff?lang=en", &admin, None, "").await;
+    assert!(
+        listed.contains("<code>kim.busan</code>") && listed.contains("KR-26") && listed.contains("Not signed in yet"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&password), "the password is never shown again");
+    let (status, _, taken) = t
+        .call_as(
+            "POST",
+            "/admin/staff/new?lang=en",
+            &admin,
+            Some(form("&username=kim.busan&role=checkpoint")),
+            form_type,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(taken.contains("That username is taken"), "{taken}");
+
+    // A lab key: the lab is required; the key is shown once and works at once.
+    let (status, _, no_lab) = t
+        .call_as("POST", "/admin/api-keys/new?lang=en", &admin, Some(form("&label=Busan+lab&role=lab")), form_type)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_lab.contains("href=\"#lab\""), "{no_lab}");
+    let (status, _, shown) = t
+        .call_as(
+            "POST",
+            "/admin/api-keys/new?lang=en",
+            &admin,
+            Some(form("&label=Busan+lab&role=lab&lab=FLH")),
+            form_type,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{shown}");
+    let key = shown.split("<code>").nth(1).and_then(|p| p.split("</code>").next()).unwrap().to_owned();
+    let (status, _) = t.json("GET", "/api/v1/results/queue", Some(&key), Value::Null).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the key works, as a lab's: known, but not allowed the queue");
+    let (_, _, keys) = t.call_as("GET", "/admin/api-keys?lang=en", &admin, None, "").await;
+    assert!(keys.contains("Busan lab") && !keys.contains(&key), "{keys}");
+    let id = surge_app::access::api_keys(&t.store).await.unwrap().iter().find(|k| k.label == "Busan lab").unwrap().id;
+    let path = format!("/admin/api-keys/{id}/revoke");
+    let (status, _, ask) = t.call_as("GET", &format!("{path}?lang=en"), &admin, None, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ask.contains("stops working at once"), "{ask}");
+    let (status, _, _) = t.call_as("POST", &path, &admin, Some(form("")), form_type).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = t.json("GET", "/api/v1/results/queue", Some(&key), Value::Null).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "revoked: unknown at once");
+    let (status, _, _) = t.call_as("GET", &path, &admin, None, "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "revoked once");
+    // An official may do none of it.
+    let official = t.staff(Role::Official, "someone").await;
+    for path in ["/admin/staff", "/admin/api-keys", "/admin/staff/new"] {
+        let (status, _, _) = t.call_as("GET", path, &official, None, "").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
     }
 }
 

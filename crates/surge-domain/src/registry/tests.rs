@@ -32,3 +32,11 @@ fn a_generic_number_needs_only_a_sane_shape() {
     check(RegistryScheme::Generic, "ab", None);
     check(RegistryScheme::Generic, "AB_1234", None);
 }
+
+#[test]
+fn a_korean_number_is_shown_as_people_write_it() {
+    let stored = RegistryScheme::KrBrn.validate("220 81 62517").unwrap();
+    assert_eq!(RegistryScheme::KrBrn.display(&stored), "220-81-62517");
+    assert_eq!(RegistryScheme::KrBrn.display("12345"), "12345", "anything else as stored");
+    assert_eq!(RegistryScheme::Generic.display("2208162517"), "2208162517");
+}

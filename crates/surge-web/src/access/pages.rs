@@ -439,6 +439,8 @@ pub async fn account_page<S: Store>(State(state): State<AppState<S>>, Query(quer
             }
             if *role == Role::Admin {
                 body.push_str(&format!("<li><a href=\"/admin/keys\">{}</a></li>", ctx.t("account.keys")));
+                body.push_str(&format!("<li><a href=\"/admin/staff\">{}</a></li>", ctx.t("staff.accounts")));
+                body.push_str(&format!("<li><a href=\"/admin/api-keys\">{}</a></li>", ctx.t("keys.api.title")));
             }
             body.push_str(&format!("<li><a href=\"/account/password\">{}</a></li></ul>", ctx.t("password.title")));
         }

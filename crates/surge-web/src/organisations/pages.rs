@@ -208,7 +208,7 @@ async fn render_org<S: Store>(
         zone = escape(&org.zone),
         // Every fact the organisation gave, so that an official decides on more than "format valid".
         number_l = lang.t("registry_number"),
-        number = escape(&org.registry_number),
+        number = escape(&state.config.registry_scheme.display(&org.registry_number)),
         address_l = lang.t("address"),
         address = escape(&org.address),
         phone_l = lang.t("contact_phone"),
