@@ -181,12 +181,8 @@ fn staff_form(ctx: PageCtx, form: &HashMap<String, String>, errors: &[(String, S
         ctx.t("staff.new.button"),
         ctx.t("cancel")
     ));
-    let (status, title) = if errors.is_empty() {
-        (StatusCode::OK, ctx.t("staff.new").to_owned())
-    } else {
-        (StatusCode::UNPROCESSABLE_ENTITY, format!("{} {}", ctx.t("error.prefix"), ctx.t("staff.new")))
-    };
-    page(ctx, status, &title, &body, "/admin/staff/new")
+    let title = ctx.t("staff.new");
+    ctx.render_form(title, errors, &body, "/admin/staff/new")
 }
 
 pub async fn new_staff_page<S: Store>(
@@ -359,12 +355,8 @@ fn key_form(ctx: PageCtx, form: &HashMap<String, String>, errors: &[(String, Str
         ctx.t("keys.api.new.button"),
         ctx.t("cancel")
     ));
-    let (status, title) = if errors.is_empty() {
-        (StatusCode::OK, ctx.t("keys.api.new").to_owned())
-    } else {
-        (StatusCode::UNPROCESSABLE_ENTITY, format!("{} {}", ctx.t("error.prefix"), ctx.t("keys.api.new")))
-    };
-    page(ctx, status, &title, &body, "/admin/api-keys/new")
+    let title = ctx.t("keys.api.new");
+    ctx.render_form(title, errors, &body, "/admin/api-keys/new")
 }
 
 pub async fn new_key_page<S: Store>(State(state): State<AppState<S>>, Query(query): Q, headers: HeaderMap) -> Response {

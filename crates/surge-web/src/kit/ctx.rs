@@ -90,6 +90,16 @@ impl PageCtx {
         self.render_for("service", status, title, body, switch_path)
     }
 
+    /// A form's page: 200 when `errors` is empty, else 422 with the title led by "Error:", as the design system asks.
+    pub fn render_form(self, title: &str, errors: &[(String, String)], body: &str, path: &str) -> Response {
+        if errors.is_empty() {
+            self.render(StatusCode::OK, title, body, Some(path))
+        } else {
+            let title = format!("{} {title}", self.t("error.prefix"));
+            self.render(StatusCode::UNPROCESSABLE_ENTITY, &title, body, Some(path))
+        }
+    }
+
     /// The page in the frame of the service `service` (an i18n key) names in its header: movement passes, or test
     /// results.
     pub fn render_for(

@@ -366,12 +366,8 @@ fn suspend_form(
         button = ctx.t("org.suspend"),
         cancel = ctx.t("cancel"),
     ));
-    let (status, title) = if errors.is_empty() {
-        (StatusCode::OK, ctx.t("org.suspend").to_owned())
-    } else {
-        (StatusCode::UNPROCESSABLE_ENTITY, format!("{} {}", ctx.t("error.prefix"), ctx.t("org.suspend")))
-    };
-    ctx.render(status, &title, &body, Some(&format!("/organisations/{}/suspend", org.id)))
+    let title = ctx.t("org.suspend");
+    ctx.render_form(title, errors, &body, &format!("/organisations/{}/suspend", org.id))
 }
 
 pub async fn suspend_page<S: Store>(

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use surge_app::{AppError, OrganisationRecord, PassStatus, Role, Store};
 
@@ -132,12 +132,7 @@ fn render(
             cancel = ctx.t("cancel"),
         ));
     }
-    let (status, title) = if errors.is_empty() {
-        (StatusCode::OK, title)
-    } else {
-        (StatusCode::UNPROCESSABLE_ENTITY, format!("{} {title}", ctx.t("error.prefix")))
-    };
-    ctx.render(status, &title, &body, Some(&target.here))
+    ctx.render_form(&title, errors, &body, &target.here)
 }
 
 async fn page<S: Store>(state: &AppState<S>, ctx: PageCtx, target: Target) -> Response {
