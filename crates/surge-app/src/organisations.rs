@@ -18,6 +18,8 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct Config {
     pub registry_scheme: RegistryScheme,
+    /// The zones organisations choose from (empty: any zone code).
+    pub zones: surge_domain::ZoneList,
     pub categories: Vec<String>,
     /// Region for phone numbers typed without a country code (ISO 3166 alpha-2).
     pub phone_region: String,
@@ -71,8 +73,9 @@ async fn store_registration<S: Organisations>(
 
 /// The form checked, and the quota asked for within the deployment's cap.
 fn validated(config: &Config, input: &RegistrationInput) -> Result<surge_domain::Registration, AppError> {
-    let registration = validate_registration(input, config.registry_scheme, &config.categories, &config.phone_region)
-        .map_err(AppError::InvalidForm)?;
+    let registration =
+        validate_registration(input, config.registry_scheme, &config.categories, &config.zones, &config.phone_region)
+            .map_err(AppError::InvalidForm)?;
     if registration.requested_quota > config.max_requested_quota {
         return Err(AppError::InvalidForm(vec![surge_domain::FieldError::new(
             "requested_quota",

@@ -16,6 +16,7 @@ mod phone;
 mod registry;
 mod screening;
 pub mod travel;
+mod zones;
 
 pub use application::{
     Application, ApplicationInput, ApplicationRules, ApplicationStatus, DocumentKind, Purpose, default_purposes,
@@ -33,3 +34,4 @@ pub use organisation::{
 pub use phone::Phone;
 pub use registry::RegistryScheme;
 pub use screening::{ExistingOrganisation, Finding, Screening, normalise_name, screen};
+pub use zones::{Zone, ZoneList};

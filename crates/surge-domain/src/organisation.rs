@@ -56,6 +56,7 @@ pub fn validate_registration(
     input: &RegistrationInput,
     scheme: RegistryScheme,
     categories: &[String],
+    zones: &crate::ZoneList,
     phone_region: &str,
 ) -> Result<Registration, Vec<FieldError>> {
     let mut errors = Vec::new();
@@ -83,6 +84,9 @@ pub fn validate_registration(
     let zone = input.zone.trim().to_ascii_uppercase();
     if zone.is_empty() || zone.len() > 16 || !zone.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         errors.push(FieldError::new("zone", "zone_invalid", "Enter a zone code such as KR-26"));
+    } else if !zones.is_empty() && zones.covering(&zone).is_none() {
+        // Only a listed zone reaches an official's queue.
+        errors.push(FieldError::new("zone", "zone_unknown", "Choose the area from the list"));
     }
     let contact_phone = match Phone::parse(&input.contact_phone, phone_region) {
         Ok(p) => Some(p),

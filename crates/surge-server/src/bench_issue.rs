@@ -80,6 +80,7 @@ fn zone(i: usize) -> String {
 async fn measure<S: Store>(store: &S, orgs: usize, passes: usize, backend: &'static str) -> anyhow::Result<Figures> {
     let config = Config {
         registry_scheme: RegistryScheme::KrBrn,
+        zones: surge_domain::ZoneList::default(),
         categories: DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
         phone_region: "KR".into(),
         max_pass_days: 90,

@@ -175,8 +175,17 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         // Shown once, on the console of whoever started the service; only its hash is stored.
         println!("admin API key (shown once, keep it safe): {}", key.reveal());
     }
+    let zones = match settings.authority.zones_file.trim() {
+        "" => surge_domain::ZoneList::korea(),
+        path => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading authority.zones_file {path}"))?;
+            surge_domain::ZoneList::from_tsv(&text)
+                .map_err(|(line, problem)| anyhow::anyhow!("authority.zones_file {path} line {line}: {problem}"))?
+        }
+    };
     let config = Config {
         registry_scheme: RegistryScheme::parse(&settings.authority.registry_scheme).map_err(anyhow::Error::msg)?,
+        zones,
         categories: settings.authority.categories.clone(),
         phone_region: settings.authority.phone_region.clone(),
         max_pass_days: settings.authority.max_pass_days,

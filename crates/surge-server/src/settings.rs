@@ -575,6 +575,9 @@ pub struct AuthoritySettings {
     pub phone_region: String,
     /// `kr-brn`, `in-gstin` or `generic`.
     pub registry_scheme: String,
+    /// A TSV of the zones organisations choose from (`code<TAB>Korean name<TAB>English name`); empty: Korea's 17
+    /// provinces and metropolitan cities.
+    pub zones_file: String,
     /// Essential categories organisations may register under.
     pub categories: Vec<String>,
     /// The longest validity of a bulk-issued pass, in days.
@@ -622,6 +625,7 @@ impl Default for Settings {
                 issuer: "SURGE".into(),
                 phone_region: "KR".into(),
                 registry_scheme: "kr-brn".into(),
+                zones_file: String::new(),
                 categories: surge_domain::DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
                 max_pass_days: 90,
                 max_requested_quota: 10_000,

@@ -13,6 +13,7 @@ pub const NOW: OffsetDateTime = datetime!(2026-03-01 09:00 UTC);
 pub fn config() -> Config {
     Config {
         registry_scheme: RegistryScheme::KrBrn,
+        zones: surge_domain::ZoneList::korea(),
         categories: DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
         phone_region: "KR".into(),
         max_pass_days: 90,

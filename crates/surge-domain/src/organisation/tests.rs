@@ -22,7 +22,8 @@ fn categories() -> Vec<String> {
 fn check(edit: impl FnOnce(&mut RegistrationInput), expect: &[(&str, &str)]) {
     let mut form = input();
     edit(&mut form);
-    let got = match validate_registration(&form, RegistryScheme::KrBrn, &categories(), "KR") {
+    let got = match validate_registration(&form, RegistryScheme::KrBrn, &categories(), &crate::ZoneList::korea(), "KR")
+    {
         Ok(_) => vec![],
         Err(errors) => errors.into_iter().map(|e| (e.field, e.code)).collect(),
     };
@@ -31,7 +32,8 @@ fn check(edit: impl FnOnce(&mut RegistrationInput), expect: &[(&str, &str)]) {
 
 #[test]
 fn a_good_registration_is_normalised() {
-    let reg = validate_registration(&input(), RegistryScheme::KrBrn, &categories(), "KR").unwrap();
+    let reg =
+        validate_registration(&input(), RegistryScheme::KrBrn, &categories(), &crate::ZoneList::korea(), "KR").unwrap();
     assert_eq!(reg.registry_number, "2208162517");
     assert_eq!(reg.zone, "KR-26");
     assert_eq!(reg.contact_phone.as_str(), "+821012345678");
@@ -59,6 +61,9 @@ fn every_bad_field_is_reported_at_once() {
     );
     check(|f| f.contact_phone = "12".into(), &[("contact_phone", "phone_invalid")]);
     check(|f| f.zone = "KR 26".into(), &[("zone", "zone_invalid")]);
+    // "Busan" typed as a zone reached no official's queue: only the authority's listed zones are taken.
+    check(|f| f.zone = "Busan".into(), &[("zone", "zone_unknown")]);
+    check(|f| f.zone = "kr-26-110".into(), &[]);
     check(|f| f.requested_quota = "100001".into(), &[("requested_quota", "quota_invalid")]);
 }
 

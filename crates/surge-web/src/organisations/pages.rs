@@ -205,7 +205,11 @@ async fn render_org<S: Store>(
         cat_l = lang.t("category"),
         cat = escape(&lang.category(&org.category)),
         zone_l = lang.t("org.zone"),
-        zone = escape(&org.zone),
+        zone = escape(&match state.config.zones.covering(&org.zone) {
+            Some(z) if z.code == org.zone =>
+                format!("{} ({})", if lang == Lang::Ko { &z.name_ko } else { &z.name_en }, z.code),
+            _ => org.zone.clone(),
+        }),
         // Every fact the organisation gave, so that an official decides on more than "format valid".
         number_l = lang.t("registry_number"),
         number = escape(&state.config.registry_scheme.display(&org.registry_number)),

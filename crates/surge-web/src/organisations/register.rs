@@ -21,7 +21,7 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("registry_number", "text", "off"),
     ("category", "select", ""),
     ("address", "text", "street-address"),
-    ("zone", "text", "off"),
+    ("zone", "select", ""),
     ("contact_phone", "tel", "tel"),
     ("contact_email", "email", "email"),
     ("requested_quota", "number", "off"),
@@ -31,6 +31,7 @@ fn registration_form(
     lang: Lang,
     csrf_input: &str,
     categories: &[String],
+    zones: &surge_domain::ZoneList,
     values: &HashMap<String, String>,
     errors: &[FieldError],
 ) -> String {
@@ -62,19 +63,27 @@ fn registration_form(
             if described.is_empty() { String::new() } else { format!(" aria-describedby=\"{}\"", described.join(" ")) },
             if error.is_some() { " aria-invalid=\"true\"" } else { "" }
         );
-        if *kind == "select" {
+        // The choices of a select: categories, or the authority's zones by name (any code typed when it lists none).
+        let options: Vec<(String, String)> = match *name {
+            "category" => categories.iter().map(|c| (c.clone(), lang.category(c))).collect(),
+            _ => zones
+                .zones()
+                .iter()
+                .map(|z| {
+                    (z.code.clone(), format!("{} ({})", if lang == Lang::Ko { &z.name_ko } else { &z.name_en }, z.code))
+                })
+                .collect(),
+        };
+        if *kind == "select" && !options.is_empty() {
             field.push_str(&format!("<select id=\"{name}\" name=\"{name}\"{aria}><option value=\"\"></option>"));
-            for c in categories {
-                let selected = if values.get(*name) == Some(c) { " selected" } else { "" };
-                field.push_str(&format!(
-                    "<option value=\"{}\"{selected}>{}</option>",
-                    escape(c),
-                    escape(&lang.category(c))
-                ));
+            for (value, words) in &options {
+                let selected = if values.get(*name) == Some(value) { " selected" } else { "" };
+                field.push_str(&format!("<option value=\"{}\"{selected}>{}</option>", escape(value), escape(words)));
             }
             field.push_str("</select>");
         } else {
             let extra = if *kind == "number" { " inputmode=\"numeric\" min=\"1\"" } else { "" };
+            let kind = if *kind == "select" { "text" } else { kind };
             field.push_str(&format!(
                 "<input id=\"{name}\" name=\"{name}\" type=\"{kind}\" autocomplete=\"{autocomplete}\" value=\"{value}\"{extra}{aria}>"
             ));
@@ -92,7 +101,14 @@ pub async fn register_form<S: Store>(
     headers: HeaderMap,
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
-    let body = registration_form(ctx.lang, &ctx.csrf_input(), &state.config.categories, &HashMap::new(), &[]);
+    let body = registration_form(
+        ctx.lang,
+        &ctx.csrf_input(),
+        &state.config.categories,
+        &state.config.zones,
+        &HashMap::new(),
+        &[],
+    );
     let title = ctx.t("register.title");
     ctx.render(StatusCode::OK, title, &body, Some("/register"))
 }
@@ -158,7 +174,14 @@ pub async fn register_submit<S: Store>(
             ctx.render(StatusCode::OK, title, &body, None)
         }
         Err(AppError::InvalidForm(errors)) => {
-            let body = registration_form(lang, &ctx.csrf_input(), &state.config.categories, &values, &errors);
+            let body = registration_form(
+                lang,
+                &ctx.csrf_input(),
+                &state.config.categories,
+                &state.config.zones,
+                &values,
+                &errors,
+            );
             let title = format!("{} {}", lang.t("error.prefix"), lang.t("register.title"));
             ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &title, &body, Some("/register"))
         }

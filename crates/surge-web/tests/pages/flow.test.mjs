@@ -75,7 +75,7 @@ test('the whole bulk flow: register, sign in by code, screen, upload with errors
     'Business registration number': '220-81-62517',
     'Essential category': 'healthcare',
     'Address': '2 Gwangan-ro, Busan',
-    'Zone code': 'KR-26',
+    'Area': 'KR-26',
     'Contact mobile number': '010-2222-3333',
     'Contact email address': 'ops@gwangan.example',
     'Number of passes you need': '40',

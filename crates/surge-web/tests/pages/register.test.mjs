@@ -45,7 +45,7 @@ test('a valid registration is received and shows the organisation key once', asy
     'Business registration number': '220-81-62517',
     'Essential category': 'food-supply',
     'Address': '1 Jungang-daero, Busan',
-    'Zone code': 'KR-26',
+    'Area': 'KR-26',
     'Contact mobile number': '010-1234-5678',
     'Contact email address': 'ops@busanfresh.example',
     'Number of passes you need': '250',
@@ -70,6 +70,8 @@ test('the form is in Korean when asked or when the browser prefers it, and the c
   await page.goto(`${base}/register?lang=ko`);
   assert.equal((await page.locator('h1').textContent()).trim(), '기관 등록');
   assert.equal(await page.getAttribute('html', 'lang'), 'ko');
+  // The area is chosen from the authority's list, named in Korean: a typed "Busan" reached no official's queue.
+  assert.equal(await page.locator('#zone option', { hasText: '부산광역시 (KR-26)' }).count(), 1);
   await page.goto(`${base}/register`);
   assert.equal((await page.locator('h1').textContent()).trim(), '기관 등록', 'the lang cookie keeps Korean');
   await page.getByRole('link', { name: 'English' }).click();
