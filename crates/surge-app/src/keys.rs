@@ -215,6 +215,20 @@ pub async fn keep_on_schedule<S: AuditLog>(
     Ok(Some(step))
 }
 
+/// A rotation a stop interrupted was finished as the service started: the audit log records that `kid` signs from
+/// then, as it records a rotation on schedule.
+pub async fn record_finished_rotation<S: AuditLog>(store: &S, kid: &str, now: OffsetDateTime) -> Result<(), AppError> {
+    let entry = surge_domain::audit::AuditEntry {
+        actor: "system".into(),
+        action: "pass_key.rotated".into(),
+        subject: format!("key:{kid}"),
+        detail: "a rotation interrupted by a stop, finished at start".into(),
+    };
+    store.append_audit(&entry, now).await?;
+    tracing::warn!(kid, "finished a pass key rotation a stop had interrupted");
+    Ok(())
+}
+
 /// An admin rotates now; the audit log says who.
 pub async fn rotate_now<S: AuditLog>(
     store: &S,

@@ -32,6 +32,8 @@ pub struct PassKeys {
     pub trust: TrustSlot,
     /// One change at a time: the background check and an admin's action may meet.
     changing: Mutex<()>,
+    /// The key that signs since a rotation a kill interrupted was finished at this start, for the audit log.
+    pub finished_at_start: Option<String>,
 }
 
 impl PassKeys {
@@ -48,7 +50,7 @@ impl PassKeys {
         now: OffsetDateTime,
     ) -> anyhow::Result<Self> {
         let dir = data_dir.join("keys");
-        finish_interrupted(&dir, now)?;
+        let finished = finish_interrupted(&dir, now)?;
         for (name, role, days) in [("trust-root", Role::TrustRoot, 3650), ("pass", Role::Pass, policy.key_days)] {
             let path = dir.join(name);
             let private = path.join(files::PRIVATE_FILE);
@@ -81,6 +83,7 @@ impl PassKeys {
             signing: Issuer::new(pass.key).into(),
             trust: TrustSlot::new(signed.clone())?,
             changing: Mutex::new(()),
+            finished_at_start: finished.then(|| pass.public.kid.clone()),
         };
         files::write_trust(&keys.trust_file, &signed)?;
         Ok(keys)
@@ -303,8 +306,8 @@ fn write_public_atomically(dir: &Path, public: &PublicKeyFile) -> anyhow::Result
 }
 
 /// Finishes whatever a kill left half done: a key being made (`*.tmp`, removed), a rotation between its renames
-/// (`retiring/` with or without `pass/`).
-fn finish_interrupted(dir: &Path, now: OffsetDateTime) -> anyhow::Result<()> {
+/// (`retiring/` with or without `pass/`). Returns whether a rotation was finished (a new key signs from now).
+fn finish_interrupted(dir: &Path, now: OffsetDateTime) -> anyhow::Result<bool> {
     for name in ["pass.tmp", "next.tmp", "trust-root.tmp"] {
         let tmp = dir.join(name);
         if tmp.exists() {
@@ -322,12 +325,13 @@ fn finish_interrupted(dir: &Path, now: OffsetDateTime) -> anyhow::Result<()> {
     }
     let retiring = dir.join("retiring");
     if !retiring.exists() {
-        return Ok(());
+        return Ok(false);
     }
     if !dir.join("pass").exists() {
         if !dir.join("next").exists() {
             // Back as it was: the rotation had not yet handed over.
-            return rename(&retiring, &dir.join("pass"));
+            rename(&retiring, &dir.join("pass"))?;
+            return Ok(false);
         }
         rename(&dir.join("next"), &dir.join("pass"))?;
     }
@@ -339,7 +343,7 @@ fn finish_interrupted(dir: &Path, now: OffsetDateTime) -> anyhow::Result<()> {
     write_public_atomically(&kept, &public)?;
     // The retired private key is deleted: it must never sign again.
     fs::remove_dir_all(&retiring).with_context(|| format!("removing {}", retiring.display()))?;
-    Ok(())
+    Ok(true)
 }
 
 #[cfg(test)]

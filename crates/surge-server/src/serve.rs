@@ -120,6 +120,9 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         RotationPolicy::default(),
         crate::now(),
     )?);
+    if let Some(kid) = &keys.finished_at_start {
+        surge_app::keys::record_finished_rotation(&store, kid, crate::now()).await?;
+    }
     // A service that was off through a rotation's window rotates as it starts.
     surge_app::keys::keep_on_schedule(&store, keys.as_ref(), crate::now()).await?;
     let receipt_secret = receipt_secret(data_dir)?;

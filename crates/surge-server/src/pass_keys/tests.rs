@@ -125,6 +125,7 @@ fn a_kill_between_the_renames_of_a_rotation_is_finished_at_the_next_start() {
     let data = tempfile::tempdir().unwrap();
     let policy = RotationPolicy::default();
     let keys = PassKeys::open(data.path(), "KR", false, policy, NOW).unwrap();
+    assert_eq!(keys.finished_at_start, None, "a first start finishes nothing");
     let first: Kid = keys.signing.key().kid();
     let pass = keys.signing.issue(&claims(NOW)).unwrap();
     keys.announce(NOW).unwrap();
@@ -136,6 +137,7 @@ fn a_kill_between_the_renames_of_a_rotation_is_finished_at_the_next_start() {
     fs::rename(dir.join("pass"), dir.join("retiring")).unwrap();
     let keys = PassKeys::open(data.path(), "KR", true, policy, NOW).unwrap();
     assert_eq!(keys.signing.key().kid().to_hex(), next);
+    assert_eq!(keys.finished_at_start.as_deref(), Some(next.as_str()), "said, for the audit log");
     assert!(!dir.join("retiring").exists());
     assert_eq!(kids(&keys)[1], (KeyUse::Retired, first.to_hex()));
     assert_eq!(verify(&keys, &pass, NOW), Ok(()));
@@ -147,6 +149,7 @@ fn a_kill_between_the_renames_of_a_rotation_is_finished_at_the_next_start() {
     drop(keys);
     let keys = PassKeys::open(data.path(), "KR", true, policy, NOW).unwrap();
     assert!(!dir.join("next.tmp").exists() && !dir.join("retired/abc.tmp").exists());
+    assert_eq!(keys.finished_at_start, None, "clearing half-made files is no rotation");
     assert_eq!(keys.keys().unwrap().len(), 2);
 
     // Killed after the first rename with no next key made: put back as it was.
@@ -154,6 +157,7 @@ fn a_kill_between_the_renames_of_a_rotation_is_finished_at_the_next_start() {
     fs::rename(dir.join("pass"), dir.join("retiring")).unwrap();
     let keys = PassKeys::open(data.path(), "KR", true, policy, NOW).unwrap();
     assert_eq!(keys.signing.key().kid().to_hex(), next);
+    assert_eq!(keys.finished_at_start, None, "put back as it was: no rotation happened");
 }
 
 #[test]
