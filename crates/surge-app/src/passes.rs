@@ -104,20 +104,37 @@ pub async fn revocable_passes<S: Passes>(
     }
 }
 
+/// Which passes a bulk revocation takes, and how many the official was shown and confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RevokeAll {
+    pub organisation_id: i64,
+    /// One of its lists, or all its passes.
+    pub batch_id: Option<i64>,
+    pub confirmed: usize,
+}
+
 /// Revokes every pass of an organisation, or of one of its batches, that is neither revoked nor over, with one
 /// reason, and texts each holder (in the language they last used, else `lang`), in one transaction. Returns the
-/// status indexes revoked.
+/// status indexes revoked. When the number is no longer the one confirmed (more issued, some revoked, since the
+/// official looked), nothing is revoked: `count_changed`, for them to look again.
 pub async fn revoke_all<S: Passes + crate::Access>(
     store: &S,
-    organisation_id: i64,
-    batch_id: Option<i64>,
+    what: RevokeAll,
     reason: &str,
     actor: &str,
     lang: &str,
     now: OffsetDateTime,
 ) -> Result<Vec<u64>, AppError> {
+    let RevokeAll { organisation_id, batch_id, confirmed } = what;
     let reason = checked_reason(reason)?;
     let passes = revocable_passes(store, organisation_id, batch_id, now).await?;
+    if passes.len() != confirmed {
+        return Err(AppError::Unprocessable {
+            code: "count_changed",
+            field: Some("confirm"),
+            message: format!("{} passes would be revoked now, not the {confirmed} confirmed", passes.len()),
+        });
+    }
     let phones: Vec<String> = passes.iter().map(|p| p.phone.clone()).collect();
     let languages = store.languages_of(&phones).await?;
     let texts = passes

@@ -10,8 +10,8 @@ use surge_domain::notify::Templates;
 use surge_domain::{FieldError, Phone};
 use surge_pass::{ControlCode, Pass, PassClaims, PassId, PassKind, TestResult};
 use surge_results::{
-    AckCode, ErrorCode, Header, Hl7Error, Interpretation, OruMessage, QueueReason, Route, TestKind, TestTable, ack,
-    interpret, match_identity, parse_oru, read_header, route_test, split_batch,
+    AckCode, ErrorCode, Header, Hl7Error, Interpretation, OruMessage, QueueReason, Route, TestTable, ack, interpret,
+    match_identity, parse_oru, read_header, route_test, split_batch,
 };
 use time::OffsetDateTime;
 
@@ -161,13 +161,8 @@ async fn route_results<S: LabStore + Access>(
         let registrations = store.registrations_for(&specimens, &phones).await?;
         let identity = match_identity(patient, order, &registrations, &config.phone_region);
         for obs in order.observations.iter().filter(|o| !o.is_order_entry_answer()) {
-            let companion = config.tests.panel_companion(&obs.test);
-            let name = config.tests.name(&obs.test).or(companion);
-            let kind = match (config.tests.name(&obs.test), companion) {
-                (Some(_), _) => TestKind::Known,
-                (None, Some(_)) => TestKind::PanelCompanion,
-                (None, None) => TestKind::Unknown,
-            };
+            let name = config.tests.name(&obs.test).or_else(|| config.tests.panel_companion(&obs.test));
+            let kind = config.tests.kind(&obs.test);
             let interpretation = interpret(obs);
             let lab = &message.header.sending_facility;
             let texted_before = store.texted_negative(lab, &order.filler_order_id, &obs.test.code).await?;

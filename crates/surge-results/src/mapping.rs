@@ -98,6 +98,15 @@ impl TestTable {
         self.companions.get(&code.code).map(String::as_str)
     }
 
+    /// What the table says of a test code: known, another test of a panel, or unknown.
+    pub fn kind(&self, code: &Coded) -> crate::TestKind {
+        match (self.name(code), self.panel_companion(code)) {
+            (Some(_), _) => crate::TestKind::Known,
+            (None, Some(_)) => crate::TestKind::PanelCompanion,
+            (None, None) => crate::TestKind::Unknown,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.tests.len()
     }

@@ -1307,6 +1307,11 @@ impl Lang {
         self.pick(english, ko).to_owned()
     }
 
+    /// A listed zone by its name in this language, with its code: `부산광역시 (KR-26)`.
+    pub fn zone(self, zone: &surge_domain::Zone) -> String {
+        format!("{} ({})", self.pick(&zone.name_en, &zone.name_ko), zone.code)
+    }
+
     pub fn category(self, code: &str) -> String {
         let (en, ko) = match code {
             "essential-worker" => ("Essential work", "필수 업무"),

@@ -112,10 +112,6 @@ fn text_field(
     )
 }
 
-fn page(ctx: PageCtx, status: StatusCode, title: &str, body: &str, path: &str) -> Response {
-    ctx.render(status, title, body, Some(path))
-}
-
 pub async fn staff_page<S: Store>(State(state): State<AppState<S>>, Query(query): Q, headers: HeaderMap) -> Response {
     let ctx = page_ctx!(state, headers, query);
     let ctx = match admin(ctx, "/admin/staff") {
@@ -159,7 +155,7 @@ pub async fn staff_page<S: Store>(State(state): State<AppState<S>>, Query(query)
     }
     body.push_str("</tbody></table></div></div>");
     let title = ctx.t("staff.accounts");
-    page(ctx, StatusCode::OK, title, &body, "/admin/staff")
+    ctx.render(StatusCode::OK, title, &body, Some("/admin/staff"))
 }
 
 fn staff_form(ctx: PageCtx, form: &HashMap<String, String>, errors: &[(String, String)]) -> Response {
@@ -255,7 +251,7 @@ pub async fn new_staff<S: Store>(
                 back = ctx.t("staff.accounts"),
             );
             let title = ctx.t("staff.made");
-            page(ctx, StatusCode::CREATED, title, &body, "/admin/staff/new")
+            ctx.render(StatusCode::CREATED, title, &body, Some("/admin/staff/new"))
         }
         Err(AppError::InvalidForm(problems)) => {
             let errors = field_errors(ctx.lang, &problems);
@@ -333,7 +329,7 @@ pub async fn keys_page<S: Store>(State(state): State<AppState<S>>, Query(query):
     }
     body.push_str("</tbody></table></div></div>");
     let title = ctx.t("keys.api.title");
-    page(ctx, StatusCode::OK, title, &body, "/admin/api-keys")
+    ctx.render(StatusCode::OK, title, &body, Some("/admin/api-keys"))
 }
 
 fn key_form(ctx: PageCtx, form: &HashMap<String, String>, errors: &[(String, String)]) -> Response {
@@ -422,7 +418,7 @@ pub async fn new_key<S: Store>(
                 back = ctx.t("keys.api.title"),
             );
             let title = ctx.t("keys.api.shown");
-            page(ctx, StatusCode::CREATED, title, &body, "/admin/api-keys/new")
+            ctx.render(StatusCode::CREATED, title, &body, Some("/admin/api-keys/new"))
         }
         Err(AppError::Unprocessable { field: Some(field), .. }) => {
             let message = match field {
@@ -479,7 +475,7 @@ fn revoke_form(ctx: PageCtx, key: &surge_app::ApiKeyListed, errors: &[(String, S
     let title = ctx.t("keys.api.revoke");
     let path = format!("/admin/api-keys/{}/revoke", key.id);
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::CONFLICT };
-    page(ctx, status, title, &body, &path)
+    ctx.render(status, title, &body, Some(&path))
 }
 
 pub async fn revoke_page<S: Store>(

@@ -285,14 +285,7 @@ fn a_panels_other_tests_are_recorded_and_unknown_codes_still_go_to_clinicians() 
         .observations
         .iter()
         .filter(|o| !o.is_order_entry_answer())
-        .map(|o| {
-            let kind = match (table.name(&o.test), table.panel_companion(&o.test)) {
-                (Some(_), _) => TestKind::Known,
-                (None, Some(_)) => TestKind::PanelCompanion,
-                (None, None) => TestKind::Unknown,
-            };
-            (o.test.code.clone(), kind)
-        })
+        .map(|o| (o.test.code.clone(), table.kind(&o.test)))
         .collect();
     let expected =
         [("85479-4", TestKind::PanelCompanion), ("94500-6", TestKind::Known), ("85478-6", TestKind::PanelCompanion)];

@@ -206,8 +206,7 @@ async fn render_org<S: Store>(
         cat = escape(&lang.category(&org.category)),
         zone_l = lang.t("org.zone"),
         zone = escape(&match state.config.zones.covering(&org.zone) {
-            Some(z) if z.code == org.zone =>
-                format!("{} ({})", if lang == Lang::Ko { &z.name_ko } else { &z.name_en }, z.code),
+            Some(z) if z.code == org.zone => lang.zone(z),
             _ => org.zone.clone(),
         }),
         // Every fact the organisation gave, so that an official decides on more than "format valid".

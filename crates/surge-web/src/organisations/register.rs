@@ -66,13 +66,7 @@ fn registration_form(
         // The choices of a select: categories, or the authority's zones by name (any code typed when it lists none).
         let options: Vec<(String, String)> = match *name {
             "category" => categories.iter().map(|c| (c.clone(), lang.category(c))).collect(),
-            _ => zones
-                .zones()
-                .iter()
-                .map(|z| {
-                    (z.code.clone(), format!("{} ({})", if lang == Lang::Ko { &z.name_ko } else { &z.name_en }, z.code))
-                })
-                .collect(),
+            _ => zones.zones().iter().map(|z| (z.code.clone(), lang.zone(z))).collect(),
         };
         if *kind == "select" && !options.is_empty() {
             field.push_str(&format!("<select id=\"{name}\" name=\"{name}\"{aria}><option value=\"\"></option>"));

@@ -8,10 +8,11 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use surge_app::passes::RevokeAll;
 use surge_app::{AppError, OrganisationRecord, PassStatus, Role, Store};
 
 use crate::AppState;
-use crate::kit::ctx::{Field, PageCtx, error_for, error_summary, field, field_errors, not_found, sorry};
+use crate::kit::ctx::{PageCtx, error_for, error_summary, field_errors, not_found, sorry};
 use crate::kit::escape;
 
 /// Officials within their scope, and the organisation's own admin for its own passes.
@@ -96,18 +97,7 @@ fn render(
             here = target.here,
             csrf = ctx.csrf_input(),
         ));
-        body.push_str(&field(
-            ctx.lang,
-            &Field {
-                name: "reason",
-                label: ctx.t("passes.action.reason"),
-                hint: ctx.t("passes.action.reason.hint"),
-                kind: "textarea",
-                value: form.get("reason").map(String::as_str).unwrap_or(""),
-                ..Field::default()
-            },
-            error_for(errors, "reason"),
-        ));
+        body.push_str(&super::manage::reason_field(&ctx, form.get("reason").map(String::as_str).unwrap_or(""), errors));
         let confirm_error = error_for(errors, "confirm")
             .map(|m| {
                 format!(
@@ -148,32 +138,24 @@ async fn submit<S: Store>(
     target: Target,
     form: &HashMap<String, String>,
 ) -> Response {
-    let n = match count(state, &ctx, &target).await {
-        Ok(n) => n,
-        Err(response) => return response,
-    };
-    let mut errors = Vec::new();
-    // The number the official saw and confirmed: if more were issued, or some revoked, since, they confirm again.
-    if form.get("count").and_then(|c| c.parse::<usize>().ok()) != Some(n) {
-        errors.push(("confirm".to_owned(), ctx.t("bulk.changed").replace("{n}", &n.to_string())));
-    } else if form.get("confirm").map(String::as_str) != Some("yes") {
-        errors.push(("confirm".to_owned(), ctx.t("bulk.confirm.missing").to_owned()));
-    }
     let reason = form.get("reason").map(String::as_str).unwrap_or("");
-    if !errors.is_empty() || n == 0 {
+    let confirmed = form.get("count").and_then(|c| c.parse::<usize>().ok());
+    let ticked = form.get("confirm").map(String::as_str) == Some("yes");
+    let (Some(confirmed), true) = (confirmed, ticked) else {
         // The reason is checked too, so every problem is listed at once.
-        if let Err(AppError::InvalidForm(problems)) = surge_app::passes::checked_reason(reason) {
-            errors.splice(0..0, field_errors(ctx.lang, &problems));
-        }
-        return render(ctx, &target, n, form, &errors);
-    }
-    // The holders' texts are in the authority's text language, not the official's page language.
+        let mut errors = match surge_app::passes::checked_reason(reason) {
+            Err(AppError::InvalidForm(problems)) => field_errors(ctx.lang, &problems),
+            _ => Vec::new(),
+        };
+        errors.push(("confirm".to_owned(), ctx.t("bulk.confirm.missing").to_owned()));
+        return again(state, ctx, &target, form, errors).await;
+    };
+    // The holders' texts are in the language each last used, else the authority's, never the official's page's.
     let sms_language = state.signer.as_ref().map_or("ko", |s| s.sms_language.as_str());
     let now = (state.clock)();
     let actor = ctx.principal.actor();
-    match surge_app::passes::revoke_all(&state.store, target.org.id, target.batch, reason, &actor, sms_language, now)
-        .await
-    {
+    let what = RevokeAll { organisation_id: target.org.id, batch_id: target.batch, confirmed };
+    match surge_app::passes::revoke_all(&state.store, what, reason, &actor, sms_language, now).await {
         Ok(revoked) => {
             for index in &revoked {
                 state.caches.set_status(*index, PassStatus::Revoked, Some(reason.trim().to_owned()));
@@ -182,12 +164,35 @@ async fn submit<S: Store>(
         }
         Err(AppError::InvalidForm(problems)) => {
             let errors = field_errors(ctx.lang, &problems);
+            again(state, ctx, &target, form, errors).await
+        }
+        // More were issued, or some revoked, since the page was shown: the official confirms the new number.
+        Err(AppError::Unprocessable { code: "count_changed", .. }) => {
+            let n = match count(state, &ctx, &target).await {
+                Ok(n) => n,
+                Err(response) => return response,
+            };
+            let errors = vec![("confirm".to_owned(), ctx.t("bulk.changed").replace("{n}", &n.to_string()))];
             render(ctx, &target, n, form, &errors)
         }
         Err(e) => {
             tracing::error!(error = %e, "revoking passes together failed");
             sorry(ctx.lang)
         }
+    }
+}
+
+/// The form again with what was wrong, and the number as it is now.
+async fn again<S: Store>(
+    state: &AppState<S>,
+    ctx: PageCtx,
+    target: &Target,
+    form: &HashMap<String, String>,
+    errors: Vec<(String, String)>,
+) -> Response {
+    match count(state, &ctx, target).await {
+        Ok(n) => render(ctx, target, n, form, &errors),
+        Err(response) => response,
     }
 }
 

@@ -297,6 +297,22 @@ fn action_of(action: &str) -> Option<(PassStatus, &'static str)> {
     }
 }
 
+/// The reason a status change gives its holders, as they will read it.
+pub(super) fn reason_field(ctx: &PageCtx, value: &str, errors: &[(String, String)]) -> String {
+    field(
+        ctx.lang,
+        &Field {
+            name: "reason",
+            label: ctx.t("passes.action.reason"),
+            hint: ctx.t("passes.action.reason.hint"),
+            kind: "textarea",
+            value,
+            ..Field::default()
+        },
+        error_for(errors, "reason"),
+    )
+}
+
 fn action_form(
     ctx: &PageCtx,
     pass: &PassRecord,
@@ -313,18 +329,7 @@ fn action_form(
         lead = ctx.t("passes.action.lead"),
         csrf = ctx.csrf_input(),
     ));
-    body.push_str(&field(
-        ctx.lang,
-        &Field {
-            name: "reason",
-            label: ctx.t("passes.action.reason"),
-            hint: ctx.t("passes.action.reason.hint"),
-            kind: "textarea",
-            value: reason,
-            ..Field::default()
-        },
-        error_for(errors, "reason"),
-    ));
+    body.push_str(&reason_field(ctx, reason, errors));
     // Suspending and revoking stop a pass: the warning colour. Reinstating does not.
     let class = if status == PassStatus::Valid { "" } else { " class=\"danger\"" };
     body.push_str(&format!(
