@@ -77,13 +77,12 @@ pub async fn change_pass_status<S: Passes + crate::Access>(
     Ok(seq)
 }
 
-/// The passes a bulk revocation takes: every pass of an organisation, or of one of its batches, that is neither
-/// revoked nor over. Read a page at a time, newest first.
-pub async fn revocable_passes<S: Passes>(
+/// An organisation's passes, or one of its batches', that `keep` keeps, read a page at a time, newest first.
+async fn passes_of<S: Passes>(
     store: &S,
     organisation_id: i64,
     batch_id: Option<i64>,
-    now: OffsetDateTime,
+    keep: impl Fn(&PassRecord) -> bool,
 ) -> Result<Vec<PassRecord>, AppError> {
     const PAGE: u32 = 1000;
     let mut search = crate::PassSearch {
@@ -97,11 +96,82 @@ pub async fn revocable_passes<S: Passes>(
         let page = store.search_passes(&search).await?;
         let full = page.len() == PAGE as usize;
         search.before_index = page.last().map(|p| p.status_index);
-        found.extend(page.into_iter().filter(|p| p.status != PassStatus::Revoked && p.expires > now));
+        found.extend(page.into_iter().filter(|p| keep(p)));
         if !full {
             return Ok(found);
         }
     }
+}
+
+/// The passes a bulk revocation takes: every pass of an organisation, or of one of its batches, that is neither
+/// revoked nor over, newest first.
+pub async fn revocable_passes<S: Passes>(
+    store: &S,
+    organisation_id: i64,
+    batch_id: Option<i64>,
+    now: OffsetDateTime,
+) -> Result<Vec<PassRecord>, AppError> {
+    passes_of(store, organisation_id, batch_id, |p| p.status != PassStatus::Revoked && p.expires > now).await
+}
+
+/// Passes on one printed sheet at most: a sheet of 125 pages still opens and prints quickly.
+pub const PRINT_PART: usize = 1000;
+
+/// One part of a batch's passes to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintPart {
+    /// The passes a checkpoint would accept now or later (valid, not suspended, revoked or over), in the order
+    /// they were issued.
+    pub passes: Vec<PassRecord>,
+    /// This part, from 1, of `parts`.
+    pub part: usize,
+    pub parts: usize,
+}
+
+/// Which part of which batch to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrintRequest {
+    pub organisation_id: i64,
+    pub batch_id: i64,
+    /// From 1.
+    pub part: usize,
+    /// Passes to a part, whatever their status: [`PRINT_PART`].
+    pub per_part: usize,
+}
+
+/// Part `part` (from 1) of a batch's passes to print for their holders. Parts cut the batch's passes in the order
+/// they were issued, `per_part` to a part whatever their status, so a pass revoked between two downloads does
+/// not move others into another part. A sheet carries every holder's pass, so who printed one is recorded in the
+/// audit log, with the part and how many passes it held. A part past the last is `not_found`.
+pub async fn print_batch<S: Passes + crate::AuditLog>(
+    store: &S,
+    which: PrintRequest,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<PrintPart, AppError> {
+    let PrintRequest { organisation_id, batch_id, part, per_part } = which;
+    let per_part = per_part.max(1);
+    let mut all = passes_of(store, organisation_id, Some(batch_id), |_| true).await?;
+    all.reverse();
+    let parts = all.len().div_ceil(per_part).max(1);
+    if part == 0 || part > parts {
+        return Err(AppError::NotFound);
+    }
+    let passes: Vec<PassRecord> = all
+        .into_iter()
+        .skip((part - 1) * per_part)
+        .take(per_part)
+        .filter(|p| p.status == PassStatus::Valid && p.active && p.expires > now)
+        .collect();
+    let audit = AuditEntry {
+        actor: actor.to_owned(),
+        action: "pass.printed".into(),
+        subject: format!("batch:{batch_id}"),
+        detail: format!("part {part} of {parts}: {} passes", passes.len()),
+    };
+    store.append_audit(&audit, now).await?;
+    tracing::info!(organisation_id, batch_id, part, passes = passes.len(), actor, "a batch's passes printed");
+    Ok(PrintPart { passes, part, parts })
 }
 
 /// Which passes a bulk revocation takes, and how many the official was shown and confirmed.

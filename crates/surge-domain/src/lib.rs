@@ -10,6 +10,7 @@ mod kinds;
 pub mod korean;
 mod local_time;
 pub mod mac;
+pub mod names;
 pub mod notify;
 mod organisation;
 mod phone;

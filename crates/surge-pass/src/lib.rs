@@ -22,7 +22,7 @@ pub use error::PassError;
 pub use id::{ControlCode, PassId};
 pub use issue::Issuer;
 pub use keys::{Algorithm, Kid, SigningKey, VerifyingKey};
-pub use qr::{QrImage, decode_qr_image, qr_png, qr_svg, qr_version};
+pub use qr::{QrImage, decode_qr_image, qr_modules, qr_png, qr_svg, qr_version};
 pub use status::{
     ChunkInfo, STATUS_INVALID, STATUS_SUSPENDED, STATUS_VALID, StatusListBuilder, StatusListFile, StatusLookup,
     StatusSnapshot,

@@ -25,6 +25,14 @@ pub fn qr_version(text: &str) -> Result<i16, PassError> {
     }
 }
 
+/// The symbol's modules, row by row, `true` for dark, without the quiet zone: for drawing the code as vectors,
+/// as a printed sheet does.
+pub fn qr_modules(text: &str) -> Result<(usize, Vec<bool>), PassError> {
+    let code = code(text)?;
+    let dark = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
+    Ok((code.width(), dark))
+}
+
 /// An SVG document, scalable for print, with a title for screen readers.
 pub fn qr_svg(text: &str) -> Result<String, PassError> {
     let svg = code(text)?.render::<qrcode::render::svg::Color>().min_dimensions(256, 256).quiet_zone(true).build();

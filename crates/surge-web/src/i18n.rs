@@ -983,13 +983,13 @@ impl Lang {
             ),
             "staff.field.zones" => ("Zones (officials only)", "구역 (공무원만)"),
             "staff.field.zones.hint" => (
-                "Zone codes separated by commas, for example KR-26; empty: every zone",
-                "쉼표로 구분한 구역 코드. 예: KR-26. 비우면 모든 구역",
+                "Tick the zones whose cases they decide; none ticked: every zone",
+                "결정할 구역을 고르십시오. 고르지 않으면 모든 구역입니다",
             ),
             "staff.field.categories" => ("Categories (officials only)", "분류 (공무원만)"),
             "staff.field.categories.hint" => (
-                "Essential categories separated by commas; empty: every category",
-                "쉼표로 구분한 필수 업무 분류. 비우면 모든 분류",
+                "Tick the categories whose cases they decide; none ticked: every category",
+                "결정할 분류를 고르십시오. 고르지 않으면 모든 분류입니다",
             ),
             "staff.field.personal_phone" => ("Their own mobile number (optional)", "본인 휴대전화 번호 (선택)"),
             "staff.field.personal_phone.hint" => (
@@ -1173,6 +1173,22 @@ impl Lang {
             "bulk.link.org" => ("Revoke all passes of this organisation", "이 기관의 허가증 모두 취소"),
             "bulk.link.batch" => ("Revoke all passes of this list", "이 명단의 허가증 모두 취소"),
             "bulk.batch.passes" => ("Passes issued from this list", "이 명단으로 발급된 허가증"),
+            "print.link" => ("Print all valid passes of this list (PDF)", "이 명단의 유효한 허가증 모두 인쇄 (PDF)"),
+            "print.title" => ("{org} · list {batch} · {n} passes", "{org} · 명단 {batch} · 허가증 {n}장"),
+            "print.part" => ("part {part} of {parts}", "{parts}부 중 {part}부"),
+            "print.parts" => {
+                ("This list is printed in parts of 1,000 passes:", "이 명단은 허가증 1,000장씩 나누어 인쇄합니다:")
+            }
+            "print.footer" => (
+                "Printed {at} · page {page} of {pages} · Cut along the dashed lines and give each holder their own pass. \
+                 A checkpoint reads the QR code; a revoked pass stops working even on paper.",
+                "{at} 인쇄 · {page}/{pages}쪽 · 점선을 따라 잘라 본인에게 나눠 주십시오. 검문소는 QR 코드를 읽으며, \
+                 취소된 허가증은 종이로도 쓸 수 없습니다.",
+            ),
+            "print.empty" => (
+                "This list has no valid passes to print: they were revoked, suspended or are over.",
+                "이 명단에는 인쇄할 유효한 허가증이 없습니다. 취소·정지되었거나 기간이 끝났습니다.",
+            ),
             "bulk.lead" => (
                 "{n} passes are valid or suspended now. Revoking them stops them at every checkpoint, cannot be undone, and texts each holder your reason.",
                 "지금 유효하거나 정지된 허가증이 {n}개 있습니다. 취소하면 모든 검문소에서 쓸 수 없게 되고 되돌릴 수 없으며, 각 소지자에게 이유를 문자로 보냅니다.",

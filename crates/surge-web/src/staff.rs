@@ -54,16 +54,68 @@ fn label_words(ctx: &PageCtx, label: &str) -> String {
     }
 }
 
-fn scope_words(ctx: &PageCtx, scope: &KeyScope) -> String {
+/// A scope in words: its zones by name (`Busan (KR-26)`), then its categories.
+fn scope_words(ctx: &PageCtx, zones: &surge_domain::ZoneList, scope: &KeyScope) -> String {
     if scope.is_unlimited() {
         return ctx.t("staff.scope.all").to_owned();
     }
-    escape(&scope.zones.iter().chain(&scope.categories).cloned().collect::<Vec<_>>().join(", "))
+    let zones = scope.zones.iter().map(|z| zones.covering(z).map_or_else(|| z.clone(), |listed| ctx.lang.zone(listed)));
+    let categories = scope.categories.iter().map(|c| ctx.lang.category(c));
+    escape(&zones.chain(categories).collect::<Vec<_>>().join(", "))
 }
 
-/// Zones or categories as typed: separated by commas, semicolons or spaces.
-fn list(text: &str) -> Vec<String> {
-    text.split([',', ';', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+/// An official's scope as ticked: the authority's zones and categories whose boxes are ticked (`zone.KR-26`,
+/// `category.healthcare`); anything else in the form is ignored, so no unknown code can be stored.
+fn scope_of<S>(state: &AppState<S>, form: &HashMap<String, String>) -> KeyScope {
+    let ticked = |key: String| form.get(&key).is_some_and(|v| v == "yes");
+    KeyScope {
+        zones: state
+            .config
+            .zones
+            .zones()
+            .iter()
+            .map(|z| z.code.clone())
+            .filter(|c| ticked(format!("zone.{c}")))
+            .collect(),
+        categories: state.config.categories.iter().filter(|c| ticked(format!("category.{c}"))).cloned().collect(),
+    }
+}
+
+/// The scope's two questions, each a list of boxes: zones by name, categories in words; none ticked means all.
+fn scope_fields<S>(
+    state: &AppState<S>,
+    ctx: &PageCtx,
+    form: &HashMap<String, String>,
+    errors: &[(String, String)],
+) -> String {
+    let zones: Vec<(String, String)> =
+        state.config.zones.zones().iter().map(|z| (format!("zone.{}", z.code), ctx.lang.zone(z))).collect();
+    let categories: Vec<(String, String)> =
+        state.config.categories.iter().map(|c| (format!("category.{c}"), ctx.lang.category(c))).collect();
+    let mut html = String::new();
+    for (name, choices) in [("zones", zones), ("categories", categories)] {
+        let error = error_for(errors, name);
+        html.push_str(&format!(
+            "<div class=\"field{}\" id=\"{name}\"><fieldset><legend>{}</legend><p class=\"hint\">{}</p>",
+            if error.is_some() { " field-error" } else { "" },
+            ctx.t(&format!("staff.field.{name}")),
+            ctx.t(&format!("staff.field.{name}.hint")),
+        ));
+        if let Some(message) = error {
+            html.push_str(&format!("<p class=\"error-message\">{}</p>", escape(message)));
+        }
+        for (key, words) in choices {
+            let id = key.replace('.', "-");
+            let checked = if form.get(&key).is_some_and(|v| v == "yes") { " checked" } else { "" };
+            html.push_str(&format!(
+                "<div class=\"radio\"><input type=\"checkbox\" id=\"{id}\" name=\"{key}\" value=\"yes\"{checked}>\
+                 <label for=\"{id}\">{}</label></div>",
+                escape(&words)
+            ));
+        }
+        html.push_str("</fieldset></div>");
+    }
+    html
 }
 
 fn radios(ctx: &PageCtx, name: &str, roles: &[Role], chosen: &str, error: Option<&str>) -> String {
@@ -150,7 +202,7 @@ pub async fn staff_page<S: Store>(State(state): State<AppState<S>>, Query(query)
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{status}</td></tr>",
             escape(&account.username),
             role_words(&ctx, account.role),
-            scope_words(&ctx, &account.scope),
+            scope_words(&ctx, &state.config.zones, &account.scope),
         ));
     }
     body.push_str("</tbody></table></div></div>");
@@ -158,7 +210,12 @@ pub async fn staff_page<S: Store>(State(state): State<AppState<S>>, Query(query)
     ctx.render(StatusCode::OK, title, &body, Some("/admin/staff"))
 }
 
-fn staff_form(ctx: PageCtx, form: &HashMap<String, String>, errors: &[(String, String)]) -> Response {
+fn staff_form<S>(
+    state: &AppState<S>,
+    ctx: PageCtx,
+    form: &HashMap<String, String>,
+    errors: &[(String, String)],
+) -> Response {
     let mut body = error_summary(ctx.lang, errors);
     body.push_str(&format!(
         "<h1>{}</h1><p>{}</p><form method=\"post\" action=\"/admin/staff/new\" novalidate>{}",
@@ -169,8 +226,7 @@ fn staff_form(ctx: PageCtx, form: &HashMap<String, String>, errors: &[(String, S
     body.push_str(&text_field(&ctx, form, errors, "username"));
     let chosen = form.get("role").map(String::as_str).unwrap_or("");
     body.push_str(&radios(&ctx, "role", &Role::STAFF, chosen, error_for(errors, "role")));
-    body.push_str(&text_field(&ctx, form, errors, "zones"));
-    body.push_str(&text_field(&ctx, form, errors, "categories"));
+    body.push_str(&scope_fields(state, &ctx, form, errors));
     body.push_str(&text_field(&ctx, form, errors, "personal_phone"));
     body.push_str(&format!(
         "<button type=\"submit\">{}</button> <a href=\"/admin/staff\">{}</a></form>",
@@ -188,7 +244,7 @@ pub async fn new_staff_page<S: Store>(
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
     match admin(ctx, "/admin/staff/new") {
-        Ok(ctx) => staff_form(ctx, &HashMap::new(), &[]),
+        Ok(ctx) => staff_form(&state, ctx, &HashMap::new(), &[]),
         Err(response) => *response,
     }
 }
@@ -210,10 +266,7 @@ pub async fn new_staff<S: Store>(
     if role.is_none() {
         errors.push(("role".to_owned(), ctx.t("staff.role.missing").to_owned()));
     }
-    let scope = KeyScope {
-        zones: list(get("zones")).into_iter().map(|z| z.to_ascii_uppercase()).collect(),
-        categories: list(get("categories")),
-    };
+    let scope = scope_of(&state, &form);
     if role.is_some_and(|r| r != Role::Official) && !scope.is_unlimited() {
         errors.push(("zones".to_owned(), ctx.t("staff.scope.officials_only").to_owned()));
     }
@@ -227,7 +280,7 @@ pub async fn new_staff<S: Store>(
             }
         },
     };
-    let Some(role) = role.filter(|_| errors.is_empty()) else { return staff_form(ctx, &form, &errors) };
+    let Some(role) = role.filter(|_| errors.is_empty()) else { return staff_form(&state, ctx, &form, &errors) };
     let result = surge_app::access::create_staff_account(
         &state.store,
         &ctx.principal.actor(),
@@ -255,11 +308,11 @@ pub async fn new_staff<S: Store>(
         }
         Err(AppError::InvalidForm(problems)) => {
             let errors = field_errors(ctx.lang, &problems);
-            staff_form(ctx, &form, &errors)
+            staff_form(&state, ctx, &form, &errors)
         }
         Err(AppError::Conflict) => {
             let errors = vec![("username".to_owned(), ctx.t("staff.username.taken").to_owned())];
-            staff_form(ctx, &form, &errors)
+            staff_form(&state, ctx, &form, &errors)
         }
         Err(e) => {
             tracing::error!(error = %e, "making a staff account failed");
@@ -307,7 +360,7 @@ pub async fn keys_page<S: Store>(State(state): State<AppState<S>>, Query(query):
         let scope = match (&key.lab, key.organisation_id) {
             (Some(lab), _) => escape(lab),
             (None, Some(org)) => format!("<a href=\"/organisations/{org}\">{org}</a>"),
-            (None, None) => scope_words(&ctx, &key.scope),
+            (None, None) => scope_words(&ctx, &state.config.zones, &key.scope),
         };
         let status = if key.revoked {
             ctx.t("keys.api.revoked").to_owned()
@@ -332,7 +385,12 @@ pub async fn keys_page<S: Store>(State(state): State<AppState<S>>, Query(query):
     ctx.render(StatusCode::OK, title, &body, Some("/admin/api-keys"))
 }
 
-fn key_form(ctx: PageCtx, form: &HashMap<String, String>, errors: &[(String, String)]) -> Response {
+fn key_form<S>(
+    state: &AppState<S>,
+    ctx: PageCtx,
+    form: &HashMap<String, String>,
+    errors: &[(String, String)],
+) -> Response {
     let mut body = error_summary(ctx.lang, errors);
     body.push_str(&format!(
         "<h1>{}</h1><p>{}</p><form method=\"post\" action=\"/admin/api-keys/new\" novalidate>{}",
@@ -343,9 +401,10 @@ fn key_form(ctx: PageCtx, form: &HashMap<String, String>, errors: &[(String, Str
     body.push_str(&text_field(&ctx, form, errors, "label"));
     let chosen = form.get("role").map(String::as_str).unwrap_or("");
     body.push_str(&radios(&ctx, "role", &KEY_ROLES, chosen, error_for(errors, "role")));
-    for name in ["lab", "organisation_id", "zones", "categories"] {
+    for name in ["lab", "organisation_id"] {
         body.push_str(&text_field(&ctx, form, errors, name));
     }
+    body.push_str(&scope_fields(state, &ctx, form, errors));
     body.push_str(&format!(
         "<button type=\"submit\">{}</button> <a href=\"/admin/api-keys\">{}</a></form>",
         ctx.t("keys.api.new.button"),
@@ -358,7 +417,7 @@ fn key_form(ctx: PageCtx, form: &HashMap<String, String>, errors: &[(String, Str
 pub async fn new_key_page<S: Store>(State(state): State<AppState<S>>, Query(query): Q, headers: HeaderMap) -> Response {
     let ctx = page_ctx!(state, headers, query);
     match admin(ctx, "/admin/api-keys/new") {
-        Ok(ctx) => key_form(ctx, &HashMap::new(), &[]),
+        Ok(ctx) => key_form(&state, ctx, &HashMap::new(), &[]),
         Err(response) => *response,
     }
 }
@@ -394,13 +453,14 @@ pub async fn new_key<S: Store>(
             }
         },
     };
-    let Some(role) = role.filter(|_| errors.is_empty()) else { return key_form(ctx, &form, &errors) };
+    let Some(role) = role.filter(|_| errors.is_empty()) else { return key_form(&state, ctx, &form, &errors) };
+    let scope = scope_of(&state, &form);
     let request = surge_app::access::KeyRequest {
         role,
         organisation_id,
         label: label.to_owned(),
-        zones: list(get("zones")),
-        categories: list(get("categories")),
+        zones: scope.zones,
+        categories: scope.categories,
         lab: Some(get("lab").to_owned()).filter(|l| !l.is_empty()),
     };
     let now = (state.clock)();
@@ -428,11 +488,11 @@ pub async fn new_key<S: Store>(
                 _ => "staff.role.missing",
             };
             let errors = vec![(field.to_owned(), ctx.t(message).to_owned())];
-            key_form(ctx, &form, &errors)
+            key_form(&state, ctx, &form, &errors)
         }
         Err(AppError::NotFound) => {
             let errors = vec![("organisation_id".to_owned(), ctx.t("keys.api.organisation.invalid").to_owned())];
-            key_form(ctx, &form, &errors)
+            key_form(&state, ctx, &form, &errors)
         }
         Err(e) => {
             tracing::error!(error = %e, "making an API key failed");

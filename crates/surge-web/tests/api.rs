@@ -651,6 +651,7 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         (format!("/organisations/{own}/passes"), [true, true, false, true, false]),
         (format!("/organisations/{own}/revoke-all"), [true, true, false, true, false]),
         (format!("{batch_page}/revoke-all"), [true, true, false, true, false]),
+        (format!("{batch_page}/passes.pdf"), [true, true, false, true, false]),
         (format!("/organisations/{own}/suspend"), [true, true, false, false, false]),
         ("/admin/staff".into(), [true, false, false, false, false]),
         ("/admin/staff/new".into(), [true, false, false, false, false]),
@@ -1718,6 +1719,52 @@ async fn organisations_resend_and_renew_and_officials_revoke_a_list_and_suspend_
     let (_, _, batch_page) = t.call_as("GET", &format!("/batches/{batch}?lang=en"), &official, None, "").await;
     assert!(batch_page.contains("2 rows renew a pass; 2 old passes have been replaced so far."), "{batch_page}");
 
+    // The list's passes on one PDF to print: its three valid passes, recorded in the audit log as printed.
+    let pdf_path = format!("/batches/{batch}/passes.pdf");
+    let printed = |n: usize| format!("part 1 of 1: {n} passes");
+    let print_entries = |entries: Vec<surge_domain::audit::AuditRecord>| -> Vec<String> {
+        entries.into_iter().filter(|e| e.entry.action == "pass.printed").map(|e| e.entry.detail).collect()
+    };
+    let request = Request::builder()
+        .uri(format!("{pdf_path}?lang=ko"))
+        .header(
+            "cookie",
+            match &official {
+                Caller::Session(token) => format!("surge_session={token}"),
+                _ => unreachable!("an official signs in"),
+            },
+        )
+        .body(Body::empty())
+        .unwrap();
+    let response = t.app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert_eq!(response.headers()["cache-control"], "no-store", "every holder's pass: not kept in caches");
+    assert!(response.headers()["content-disposition"].to_str().unwrap().contains("passes-list-"));
+    let pdf = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-") && pdf.windows(8).any(|w| w == b"/Count 1"), "three passes, one page");
+    assert_eq!(print_entries(t.store.audit_entries(0, 1000).await.unwrap()), vec![printed(3)]);
+    let (status, _, _) = t.call_as("GET", &pdf_path, &stranger, None, "").await;
+    assert_ne!(status, StatusCode::OK, "another organisation cannot print this list");
+    let (status, _, _) = t.call_as("GET", "/batches/999999/passes.pdf", &official, None, "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = t.call_as("GET", &format!("{pdf_path}?part=2"), &official, None, "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "three passes make one part");
+    // Parts cut the list in the order it was issued, whatever each pass's status: a pass revoked between two
+    // downloads moves no other pass into another part.
+    let part = |part: usize| surge_app::passes::PrintRequest { organisation_id: 1, batch_id: batch, part, per_part: 2 };
+    let indexes = |p: surge_app::passes::PrintPart| p.passes.iter().map(|p| p.status_index).collect::<Vec<_>>();
+    let first = surge_app::passes::print_batch(&t.store, part(1), "test", NOW).await.unwrap();
+    assert_eq!(first.parts, 2);
+    let (first, second) =
+        (indexes(first), indexes(surge_app::passes::print_batch(&t.store, part(2), "test", NOW).await.unwrap()));
+    assert_eq!((first.len(), second.len()), (2, 1));
+    assert!(first[0] < first[1] && first[1] < second[0], "in the order issued: {first:?} {second:?}");
+    assert!(matches!(
+        surge_app::passes::print_batch(&t.store, part(3), "test", NOW).await,
+        Err(surge_app::AppError::NotFound)
+    ));
+
     // Revoking the whole list: the page gives the number; without the tick, or with a stale number, nothing happens.
     let path = format!("/batches/{batch}/revoke-all");
     let (status, _, confirm) = t.call_as("GET", &format!("{path}?lang=en"), &official, None, "").await;
@@ -1756,6 +1803,14 @@ async fn organisations_resend_and_renew_and_officials_revoke_a_list_and_suspend_
     assert_eq!(t.store.counts().await.unwrap().1, outbox_before + 3, "each holder is texted");
     let (_, _, after) = t.call_as("GET", &format!("{path}?lang=en"), &official, None, "").await;
     assert!(after.contains("There are no passes to revoke"), "{after}");
+    // Revoked passes are not printed: the sheet now says so, and the log says none were printed.
+    let (status, _, _) = t.call_as("GET", &pdf_path, &official, None, "").await;
+    assert_eq!(status, StatusCode::OK);
+    let after_revoking = surge_app::passes::print_batch(&t.store, part(2), "test", NOW).await.unwrap();
+    assert_eq!((after_revoking.parts, after_revoking.passes.len()), (2, 0), "revoked passes still hold their places");
+    let entries = print_entries(t.store.audit_entries(0, 1000).await.unwrap());
+    assert_eq!(entries.first(), Some(&printed(3)));
+    assert_eq!(entries.last(), Some(&printed(0)));
     // Another organisation's admin cannot open the action for this list.
     let (status, _, _) = t.call_as("GET", &path, &stranger, None, "").await;
     assert_ne!(status, StatusCode::OK);
@@ -1862,27 +1917,51 @@ async fn an_admin_makes_staff_accounts_and_api_keys_in_the_pages() {
             "POST",
             "/admin/staff/new?lang=en",
             &admin,
-            Some(form("&username=x&zones=KR-26&personal_phone=12")),
+            Some(form("&username=x&zone.KR-26=yes&personal_phone=12")),
             form_type,
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(problems.contains("Choose a role") && problems.contains("Enter a mobile number"), "{problems}");
+    // The scope is chosen from the authority's zones and categories by name, and only officials have one.
+    assert!(
+        problems.contains("name=\"zone.KR-26\" value=\"yes\" checked") && problems.contains("Busan (KR-26)"),
+        "what was ticked stays ticked: {problems}"
+    );
+    let (status, _, scoped) = t
+        .call_as(
+            "POST",
+            "/admin/staff/new?lang=en",
+            &admin,
+            Some(form("&username=y&role=checkpoint&category.healthcare=yes")),
+            form_type,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(scoped.contains("Only officials have zones and categories"), "{scoped}");
     let (status, _, made) = t
         .call_as(
             "POST",
             "/admin/staff/new?lang=en",
             &admin,
-            Some(form("&username=Kim.Busan&role=official&zones=kr-26")),
+            // A code that is not the authority's, or a box that was not offered, is not stored.
+            Some(form(
+                "&username=Kim.Busan&role=official&zone.KR-26=yes&zone.XX-99=yes&category.healthcare=yes&zones=KR-11",
+            )),
             form_type,
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{made}");
     let password = made.split("<code>").nth(1).and_then(|p| p.split("</code>").next()).unwrap().to_owned();
     assert!(password.len() >= 12, "{made}");
+    let account = t.store.account_by_username("kim.busan").await.unwrap();
+    assert_eq!(account.scope.zones, vec!["KR-26".to_owned()], "only the listed zone that was ticked");
+    assert_eq!(account.scope.categories, vec!["healthcare".to_owned()]);
     let (_, _, listed) = t.call_as("GET", "/admin/staff?lang=en", &admin, None, "").await;
     assert!(
-        listed.contains("<code>kim.busan</code>") && listed.contains("KR-26") && listed.contains("Not signed in yet"),
+        listed.contains("<code>kim.busan</code>")
+            && listed.contains("Busan (KR-26), Healthcare")
+            && listed.contains("Not signed in yet"),
         "{listed}"
     );
     assert!(!listed.contains(&password), "the password is never shown again");

@@ -704,6 +704,7 @@ pub async fn batch_page<S: Store>(
          <p id=\"progress-text\" aria-live=\"polite\" data-template=\"{template}\">{text}</p>\
          <p><strong id=\"batch-state\" aria-live=\"polite\">{state}</strong></p>{renewals}{failed}\
          <p><a href=\"/organisations/{org_id}/passes?batch={id}\">{passes}</a></p>\
+         {print}\
          <p><a href=\"/batches/{id}/revoke-all\">{revoke_all}</a></p>\
          <p><a href=\"/organisations/{org_id}\">{back}</a></p>{script}",
         org = escape(&org.legal_name),
@@ -725,11 +726,32 @@ pub async fn batch_page<S: Store>(
             String::new()
         },
         passes = lang.t("bulk.batch.passes"),
+        print = print_links(lang, id, batch.issued),
         revoke_all = lang.t("bulk.link.batch"),
         back = lang.t("batch.back"),
     );
     let title = lang.t("batch.title");
     ctx.render(StatusCode::OK, title, &body, Some(&here))
+}
+
+/// The link to the batch's passes as a PDF; for a long list, one link per part of [`PRINT_PART`] passes.
+fn print_links(lang: Lang, id: i64, issued: u64) -> String {
+    use surge_app::passes::PRINT_PART;
+    let issued = usize::try_from(issued).unwrap_or(usize::MAX);
+    let parts = issued.div_ceil(PRINT_PART);
+    if parts <= 1 {
+        return format!("<p><a href=\"/batches/{id}/passes.pdf\">{}</a></p>", lang.t("print.link"));
+    }
+    let mut html = format!("<p>{}</p><ul>", lang.t("print.parts"));
+    for part in 1..=parts {
+        let (first, last) = ((part - 1) * PRINT_PART + 1, (part * PRINT_PART).min(issued));
+        html.push_str(&format!(
+            "<li><a href=\"/batches/{id}/passes.pdf?part={part}\">{} ({first}–{last})</a></li>",
+            lang.t("print.part").replace("{part}", &part.to_string()).replace("{parts}", &parts.to_string())
+        ));
+    }
+    html.push_str("</ul>");
+    html
 }
 
 /// The rows that got no pass, by line, with why in the page's language: what to fix and send again.

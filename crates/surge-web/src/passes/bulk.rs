@@ -38,8 +38,20 @@ async fn organisation_target<S: Store>(
 
 async fn batch_target<S: Store>(state: &AppState<S>, ctx: PageCtx, id: i64) -> Result<(PageCtx, Target), Response> {
     let here = format!("/batches/{id}/revoke-all");
+    let (ctx, org) = visible_batch(state, ctx, id, &here).await?;
+    Ok((ctx, Target { org, batch: Some(id), here }))
+}
+
+/// A batch's organisation, when the signed-in official's scope or organisation covers it; the response to give
+/// otherwise (sign in, not found, refused).
+pub(super) async fn visible_batch<S: Store>(
+    state: &AppState<S>,
+    ctx: PageCtx,
+    id: i64,
+    here: &str,
+) -> Result<(PageCtx, OrganisationRecord), Response> {
     if ctx.principal.require(&ROLES).is_err() {
-        return Err(ctx.refuse(&here));
+        return Err(ctx.refuse(here));
     }
     let batch = match surge_app::organisations::batch(&state.store, id).await {
         Ok(batch) => batch,
@@ -49,8 +61,7 @@ async fn batch_target<S: Store>(state: &AppState<S>, ctx: PageCtx, id: i64) -> R
             return Err(sorry(ctx.lang));
         }
     };
-    let (ctx, org) = crate::organisations::pages::visible_org(state, ctx, batch.organisation_id, &ROLES, &here).await?;
-    Ok((ctx, Target { org, batch: Some(id), here }))
+    crate::organisations::pages::visible_org(state, ctx, batch.organisation_id, &ROLES, here).await
 }
 
 /// How many passes the action would revoke now.

@@ -7,6 +7,7 @@ pub(crate) mod caches;
 pub(crate) mod holder;
 mod manage;
 mod page;
+mod print;
 pub(crate) mod verify_json;
 
 use axum::Router;
@@ -31,6 +32,7 @@ pub(crate) fn routes<S: Store + Clone + 'static>() -> Router<AppState<S>> {
         .route("/organisations/{id}/passes/{index}/resend", post(manage::organisation_resend::<S>))
         .route("/organisations/{id}/revoke-all", get(bulk::organisation_page::<S>).post(bulk::organisation_submit::<S>))
         .route("/batches/{id}/revoke-all", get(bulk::batch_page::<S>).post(bulk::batch_submit::<S>))
+        .route("/batches/{id}/passes.pdf", get(print::batch_pdf::<S>))
         .route(
             "/organisations/{id}/passes/{index}/revoke",
             get(manage::organisation_revoke_page::<S>).post(manage::organisation_revoke::<S>),

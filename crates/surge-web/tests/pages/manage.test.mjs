@@ -1,6 +1,7 @@
 // Pass management by an organisation and by officials in headless Chromium at phone width: the organisation (in
-// Korean) texts a pass again and renews its list for the next period, replacing the passes it gave; an official (in
-// English) revokes the whole list in one confirmed action and suspends the organisation, then reinstates it.
+// Korean) texts a pass again, renews its list for the next period, replacing the passes it gave, and opens the list's
+// passes as a PDF to print; an official (in English) revokes the whole list in one confirmed action and suspends
+// the organisation, then reinstates it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSurge, launchBrowser, fill, sentMessages, api, signInByPhone, waitForMessage, staffPage } from './support.mjs';
@@ -64,6 +65,15 @@ test('an organisation texts a pass again and renews its list within its quota, i
   await page.reload();
   assert.match(await page.locator('main').textContent(), /이전 허가증 2개를 대신했습니다/);
   await fitsThePhone(page);
+  // The list's valid passes on one PDF, to print and hand out: the link opens it with the same sign-in.
+  const print = page.getByRole('link', { name: '이 명단의 유효한 허가증 모두 인쇄 (PDF)' });
+  const pdf = await context.request.get(new URL(await print.getAttribute('href'), surge.base).href);
+  assert.equal(pdf.status(), 200);
+  assert.equal(pdf.headers()['content-type'], 'application/pdf');
+  assert.equal(pdf.headers()['cache-control'], 'no-store');
+  const bytes = await pdf.body();
+  assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+  assert.match(bytes.toString('latin1'), /\/Count 1\b/, 'two passes on one page');
   const org = await api(surge.base, 'GET', `/api/organisations/${orgId}`, { key: surge.adminKey });
   assert.equal(org.passes_used, 2, 'the renewal took no new place in the quota');
   const passes = await page.goto(`${surge.base}/organisations/${orgId}/passes?lang=ko`);
