@@ -10,6 +10,7 @@ use std::io::Write;
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use ttf_parser::{Face, GlyphId};
+use unicode_normalization::char::decompose_canonical;
 
 /// The font every sheet is set in: all 11,172 Hangul syllables and Latin, 0.7 MB, subset per document.
 const FONT: &[u8] = include_bytes!("../fonts/NanumSquareR.ttf");
@@ -96,12 +97,29 @@ impl<'a> Fonts<'a> {
         size / f32::from(self.face.units_per_em())
     }
 
-    /// A character's glyph in the font; `?` for one it lacks. Control characters have none.
-    fn glyph(&self, c: char) -> Option<u16> {
+    /// The character printed for `c` and its glyph: `c` itself; for a letter the font lacks, its base letter
+    /// (`É` → `E`, `ễ` → `e`: the font has Hangul and ASCII, not every accent); else `?`. Control characters
+    /// print nothing.
+    fn printed(&self, c: char) -> Option<(char, u16)> {
         if c.is_control() {
             return None;
         }
-        Some(self.face.glyph_index(c).map_or(self.fallback, |g| g.0))
+        if let Some(g) = self.face.glyph_index(c) {
+            return Some((c, g.0));
+        }
+        let mut base = None;
+        decompose_canonical(c, |d| {
+            base.get_or_insert(d);
+        });
+        let base = base.filter(|b| *b != c);
+        Some(match base.and_then(|b| Some((b, self.face.glyph_index(b)?.0))) {
+            Some(found) => found,
+            None => ('?', self.fallback),
+        })
+    }
+
+    fn glyph(&self, c: char) -> Option<u16> {
+        self.printed(c).map(|(_, g)| g)
     }
 
     fn advance(&self, glyph: u16) -> f32 {
@@ -117,16 +135,14 @@ impl<'a> Fonts<'a> {
     fn encode(&mut self, text: &str) -> Vec<u8> {
         let mut out = Vec::with_capacity(text.len() * 2);
         for c in text.chars() {
-            let Some(glyph) = self.glyph(c) else { continue };
+            let Some((shown, glyph)) = self.printed(c) else { continue };
             let new = self.remapper.remap(glyph);
             let slot = usize::from(new);
             if self.chars.len() <= slot {
                 self.chars.resize(slot + 1, None);
             }
-            if self.chars[slot].is_none() {
-                // A character the font lacks is printed, and copied out, as `?`.
-                self.chars[slot] = Some(if glyph == self.fallback { '?' } else { c });
-            }
+            // Copied out as what is printed.
+            self.chars[slot].get_or_insert(shown);
             out.extend_from_slice(&new.to_be_bytes());
         }
         out

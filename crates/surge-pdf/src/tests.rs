@@ -61,6 +61,7 @@ fn control_characters_are_not_set_and_missing_glyphs_print_as_question_marks() {
     let missing = fonts.encode("\u{1F600}");
     let question = fonts.encode("?");
     assert_eq!(missing, question, "a character the font lacks is a question mark");
+    assert_eq!(fonts.encode("Éễ"), fonts.encode("Ee"), "an accented letter the font lacks is its base letter");
 }
 
 #[test]

@@ -1748,8 +1748,10 @@ async fn organisations_resend_and_renew_and_officials_revoke_a_list_and_suspend_
     assert_ne!(status, StatusCode::OK, "another organisation cannot print this list");
     let (status, _, _) = t.call_as("GET", "/batches/999999/passes.pdf", &official, None, "").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _, _) = t.call_as("GET", &format!("{pdf_path}?part=2"), &official, None, "").await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "three passes make one part");
+    for part in ["2", "0", "-1", "abc", "99999999999999999999999"] {
+        let (status, _, _) = t.call_as("GET", &format!("{pdf_path}?part={part}"), &official, None, "").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "three passes make one part; part={part} is none of them");
+    }
     // Parts cut the list in the order it was issued, whatever each pass's status: a pass revoked between two
     // downloads moves no other pass into another part.
     let part = |part: usize| surge_app::passes::PrintRequest { organisation_id: 1, batch_id: batch, part, per_part: 2 };

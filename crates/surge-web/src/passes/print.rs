@@ -54,8 +54,8 @@ pub async fn batch_pdf<S: Store>(
     };
     let lang = ctx.lang;
     let now = (state.clock)();
-    // Anything but a whole number from 1 is the first part: the address is made by the batch page.
-    let part = query.get("part").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1);
+    // The first part unless another is asked for; anything but a part that exists is not found.
+    let part = query.get("part").map_or(Some(1), |p| p.parse::<usize>().ok()).unwrap_or(0);
     let actor = ctx.principal.actor();
     let which = PrintRequest { organisation_id: org.id, batch_id: id, part, per_part: PRINT_PART };
     let printed = match surge_app::passes::print_batch(&state.store, which, &actor, now).await {
