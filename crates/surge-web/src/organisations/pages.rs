@@ -946,3 +946,21 @@ pub async fn screening_approve<S: Store>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::print_links;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn a_long_list_prints_in_parts_of_a_thousand_with_their_ranges() {
+        let one = print_links(Lang::En, 7, 3);
+        assert!(one.contains("href=\"/batches/7/passes.pdf\"") && !one.contains("part="), "{one}");
+        let many = print_links(Lang::En, 7, 2500);
+        for (part, range) in [(1, "1–1000"), (2, "1001–2000"), (3, "2001–2500")] {
+            assert!(many.contains(&format!("passes.pdf?part={part}\">part {part} of 3 ({range})")), "{many}");
+        }
+        assert!(!many.contains("part=4"));
+        assert!(print_links(Lang::Ko, 7, 1001).contains("2부 중 2부 (1001–1001)"));
+    }
+}

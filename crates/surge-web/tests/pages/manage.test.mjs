@@ -86,6 +86,14 @@ test('an organisation texts a pass again and renews its list within its quota, i
 test('an official revokes a whole list in one confirmed action and suspends the organisation', async () => {
   const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } });
   const page = await staffPage(surge, context, { username: 'duty3', role: 'official', zones: ['KR-26'], categories: [] });
+  // The renewed list's passes as a PDF, in English: the sheet's language is the page's.
+  await page.goto(`${surge.base}/batches/2?lang=en`);
+  const print = page.getByRole('link', { name: 'Print all valid passes of this list (PDF)' });
+  const pdf = await context.request.get(new URL(await print.getAttribute('href'), surge.base).href);
+  assert.equal(pdf.status(), 200);
+  assert.equal(pdf.headers()['content-type'], 'application/pdf');
+  assert.match((await pdf.body()).toString('latin1'), /\/Lang \(en\)/);
+  await fitsThePhone(page);
   await page.goto(`${surge.base}/organisations/${orgId}/passes?lang=en`);
   await page.getByRole('link', { name: 'Revoke all passes of this organisation' }).click();
   assert.match(await page.locator('main').textContent(), /2 passes are valid or suspended now/);
