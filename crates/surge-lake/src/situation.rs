@@ -152,6 +152,62 @@ pub fn slug(text: &str) -> String {
     out.trim_matches('-').to_owned()
 }
 
+/// Regions made from their areas where a source gives only areas (Busan's health authority publishes its districts,
+/// not the city): each day's figure is the sum of its areas' figures that day, and only where every area has one,
+/// so a district that has not reported yet makes the day unknown rather than too low. Test positivity is each area's
+/// weighted by its tests, and the population the areas' sum, under the same rule. Regions the source gives whole are
+/// left as they are. `regions` is kept sorted by name.
+pub fn roll_up(regions: &mut Vec<Place>, sub_regions: &[Place]) {
+    let mut by_region: std::collections::BTreeMap<&str, Vec<&Place>> = std::collections::BTreeMap::new();
+    for area in sub_regions {
+        by_region.entry(area.region.as_str()).or_default().push(area);
+    }
+    for (region, areas) in by_region {
+        if regions.iter().any(|r| r.region == region) {
+            continue;
+        }
+        let mut dates: Vec<Date> = areas.iter().flat_map(|a| a.days.iter().map(|d| d.date)).collect();
+        dates.sort_unstable();
+        dates.dedup();
+        let days = dates
+            .into_iter()
+            .map(|date| {
+                let on: Vec<Option<&Day>> = areas
+                    .iter()
+                    .map(|a| a.days.binary_search_by_key(&date, |d| d.date).ok().map(|i| &a.days[i]))
+                    .collect();
+                let sum = |f: fn(&Day) -> Option<i64>| -> Option<i64> { on.iter().map(|d| d.and_then(f)).sum() };
+                let tests: Option<f64> = on.iter().map(|d| d.and_then(|d| d.new_tests)).sum();
+                let positives: Option<f64> =
+                    on.iter().map(|d| d.and_then(|d| Some(d.new_tests? * d.positive_rate?))).sum();
+                Day {
+                    new_confirmed: sum(|d| d.new_confirmed),
+                    cumulative_confirmed: sum(|d| d.cumulative_confirmed),
+                    new_deaths: sum(|d| d.new_deaths),
+                    cumulative_deaths: sum(|d| d.cumulative_deaths),
+                    new_tests: tests,
+                    positive_rate: match (positives, tests) {
+                        (Some(p), Some(t)) if t > 0.0 => Some(p / t),
+                        _ => None,
+                    },
+                    ..Day::new(date)
+                }
+            })
+            .collect();
+        regions.push(Place {
+            region: region.to_owned(),
+            sub_region: String::new(),
+            name: region.to_owned(),
+            // Areas carry the country they are in; the region made of them is not that country, so no other
+            // source's country totals are set beside it.
+            country: None,
+            population: areas.iter().map(|a| a.population).sum(),
+            days,
+        });
+    }
+    regions.sort_by(|a, b| a.name.cmp(&b.name).then(a.region.cmp(&b.region)));
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::date;
@@ -195,5 +251,47 @@ mod tests {
         assert_eq!(slug("Korea, South"), "Korea-South");
         assert_eq!(slug("부산 해운대구"), "부산-해운대구");
         assert_eq!(slug(" (x) "), "x");
+    }
+
+    fn area(name: &str, counts: &[(u8, Option<i64>)], population: Option<f64>) -> Place {
+        Place {
+            region: "KR-26".into(),
+            sub_region: name.into(),
+            name: name.into(),
+            population,
+            days: counts
+                .iter()
+                .map(|&(day, c)| Day {
+                    new_confirmed: c,
+                    new_tests: Some(100.0),
+                    positive_rate: c.map(|c| c as f64 / 100.0),
+                    ..Day::new(date!(2021 - 01 - 01) + time::Duration::days(i64::from(day)))
+                })
+                .collect(),
+            ..Place::default()
+        }
+    }
+
+    #[test]
+    fn areas_roll_up_into_a_region_the_source_does_not_give_and_a_missing_area_leaves_the_day_unknown() {
+        let areas = [
+            area("해운대구", &[(0, Some(3)), (1, Some(4)), (2, Some(1))], Some(380_000.0)),
+            area("중구", &[(0, Some(1)), (1, None)], Some(40_000.0)),
+        ];
+        let whole = Place { region: "KR-11".into(), name: "Seoul".into(), ..Place::default() };
+        let mut regions = vec![whole.clone()];
+        roll_up(&mut regions, &areas);
+        assert_eq!(regions.len(), 2);
+        assert_eq!(regions[1], whole, "a region the source gives whole is left alone");
+        let busan = &regions[0];
+        assert_eq!((busan.region.as_str(), busan.sub_region.as_str()), ("KR-26", ""));
+        assert_eq!(busan.population, Some(420_000.0));
+        let counts: Vec<Option<i64>> = busan.days.iter().map(|d| d.new_confirmed).collect();
+        assert_eq!(counts, vec![Some(4), None, None], "day 1: 중구 gave no figure; day 2: 중구 has no row");
+        assert_eq!(busan.days[0].new_tests, Some(200.0));
+        assert_eq!(busan.days[0].positive_rate, Some(0.02), "4 positives in 200 tests");
+        let mut none_known = vec![];
+        roll_up(&mut none_known, &[area("x", &[(0, Some(1))], None), area("y", &[(0, Some(2))], Some(5.0))]);
+        assert_eq!(none_known[0].population, None, "one area without a population leaves the region's unknown");
     }
 }
