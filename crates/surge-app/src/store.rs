@@ -318,6 +318,13 @@ pub struct PassRecord {
     pub status_reason: Option<String>,
 }
 
+impl PassRecord {
+    /// The control code as printed for people, two groups of five (`ABCDE-FGHIJ`); as stored if it does not read.
+    pub fn grouped_code(&self) -> String {
+        surge_pass::ControlCode::parse(&self.control_code).map_or_else(|_| self.control_code.clone(), |c| c.grouped())
+    }
+}
+
 /// One status change in the feed verifiers follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusChange {

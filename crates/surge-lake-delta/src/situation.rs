@@ -369,9 +369,10 @@ impl Lake {
         }
         let (mut regions, mut sub_regions): (Vec<Place>, Vec<Place>) =
             places.into_iter().partition(|p| p.sub_region.is_empty());
-        sub_regions.sort_by(|a, b| a.region.cmp(&b.region).then(a.name.cmp(&b.name)));
-        // A source of districts only (Busan's) still has its region's page; sorts the regions by name.
+        // A source of districts only (Busan's) still has its region's page.
         surge_lake::situation::roll_up(&mut regions, &sub_regions);
+        regions.sort_by(|a, b| a.name.cmp(&b.name).then(a.region.cmp(&b.region)));
+        sub_regions.sort_by(|a, b| a.region.cmp(&b.region).then(a.name.cmp(&b.name)));
         let elsewhere =
             if has_country { self.elsewhere(&ctx, &source, &regions, &mut timed).await? } else { Vec::new() };
         let attribution = surge_lake::attribution_of(&source);

@@ -156,7 +156,7 @@ pub fn slug(text: &str) -> String {
 /// not the city): each day's figure is the sum of its areas' figures that day, and only where every area has one,
 /// so a district that has not reported yet makes the day unknown rather than too low. Test positivity is each area's
 /// weighted by its tests, and the population the areas' sum, under the same rule. Regions the source gives whole are
-/// left as they are. `regions` is kept sorted by name.
+/// left as they are; made ones are added at the end.
 pub fn roll_up(regions: &mut Vec<Place>, sub_regions: &[Place]) {
     let mut by_region: std::collections::BTreeMap<&str, Vec<&Place>> = std::collections::BTreeMap::new();
     for area in sub_regions {
@@ -205,7 +205,6 @@ pub fn roll_up(regions: &mut Vec<Place>, sub_regions: &[Place]) {
             days,
         });
     }
-    regions.sort_by(|a, b| a.name.cmp(&b.name).then(a.region.cmp(&b.region)));
 }
 
 #[cfg(test)]
@@ -282,8 +281,8 @@ mod tests {
         let mut regions = vec![whole.clone()];
         roll_up(&mut regions, &areas);
         assert_eq!(regions.len(), 2);
-        assert_eq!(regions[1], whole, "a region the source gives whole is left alone");
-        let busan = &regions[0];
+        assert_eq!(regions[0], whole, "a region the source gives whole is left alone");
+        let busan = &regions[1];
         assert_eq!((busan.region.as_str(), busan.sub_region.as_str()), ("KR-26", ""));
         assert_eq!(busan.population, Some(420_000.0));
         let counts: Vec<Option<i64>> = busan.days.iter().map(|d| d.new_confirmed).collect();

@@ -263,12 +263,13 @@ pub fn render(sheet: &Sheet) -> Result<Vec<u8>, PdfError> {
     let (cell_w, cell_h) =
         ((PAGE.0 - 2.0 * MARGIN) / COLUMNS as f32, (PAGE.1 - 2.0 * MARGIN - HEADER - FOOTER) / ROWS as f32);
     let mut page_ids = Vec::with_capacity(count);
+    // The same on every page: cut to the width once.
+    let title = fonts.fit(&sheet.title, 13.0, PAGE.0 - 2.0 * MARGIN);
     for (n, cards) in pages.iter().enumerate() {
         let (page_id, content_id) = (refs.next(), refs.next());
         let mut images = Vec::with_capacity(cards.len());
         let mut content = Content::new();
         content.set_fill_gray(0.0);
-        let title = fonts.fit(&sheet.title, 13.0, PAGE.0 - 2.0 * MARGIN);
         text(&mut content, &mut fonts, (MARGIN, PAGE.1 - MARGIN - 14.0), 13.0, &title);
         let footer = sheet.footer.replace("{page}", &(n + 1).to_string()).replace("{pages}", &count.to_string());
         for (i, part) in fonts.wrap(&footer, 7.5, PAGE.0 - 2.0 * MARGIN).iter().take(2).enumerate() {

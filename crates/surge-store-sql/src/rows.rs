@@ -194,6 +194,28 @@ where
     ))
 }
 
+/// A row's `role` column.
+pub fn role<R: SurgeRow>(row: &R) -> Result<Role, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    String: Column<R::Database>,
+{
+    let role: String = row.read("role")?;
+    Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))
+}
+
+/// A row's `zones` and `categories` columns: an official's or a key's scope.
+pub fn scope<R: SurgeRow>(row: &R) -> Result<KeyScope, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    String: Column<R::Database>,
+{
+    Ok(KeyScope {
+        zones: columns::to_zones(&row.read::<String>("zones")?),
+        categories: columns::to_zones(&row.read::<String>("categories")?),
+    })
+}
+
 pub fn api_key<R: SurgeRow>(row: &R) -> Result<ApiKeyRecord, StoreError>
 where
     for<'a> &'a str: ColumnIndex<R>,
@@ -202,15 +224,11 @@ where
     Option<i64>: Column<R::Database>,
     Option<String>: Column<R::Database>,
 {
-    let role: String = row.read("role")?;
     Ok(ApiKeyRecord {
         id: row.read("id")?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+        role: role(row)?,
         organisation_id: row.read("organisation_id")?,
-        scope: KeyScope {
-            zones: columns::to_zones(&row.read::<String>("zones")?),
-            categories: columns::to_zones(&row.read::<String>("categories")?),
-        },
+        scope: scope(row)?,
         label: row.read("label")?,
         lab: row.read("lab")?,
     })
@@ -228,19 +246,15 @@ where
     String: Column<R::Database>,
     Option<String>: Column<R::Database>,
 {
-    let role: String = row.read("role")?;
     Ok(AccountRecord {
         id: row.read("id")?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+        role: role(row)?,
         username: row.read("username")?,
         phone: row.read("phone")?,
         personal_phone: row.read("personal_phone")?,
         password_hash: row.read("password_hash")?,
         must_change_password: row.read("must_change_password")?,
-        scope: KeyScope {
-            zones: columns::to_zones(&row.read::<String>("zones")?),
-            categories: columns::to_zones(&row.read::<String>("categories")?),
-        },
+        scope: scope(row)?,
     })
 }
 

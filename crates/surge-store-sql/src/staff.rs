@@ -1,14 +1,11 @@
 //! The admin's lists of who may act on the service: staff accounts and API keys, without a secret of either.
 
-use sqlx::{ColumnIndex, Encode, Row, Type};
+use sqlx::{ColumnIndex, Encode, Type};
 use surge_app::store::columns;
-use surge_app::{ApiKeyListed, KeyScope, Role, Staff, StaffAccount, StoreError};
+use surge_app::{ApiKeyListed, Staff, StaffAccount, StoreError};
 
+use crate::rows::{SurgeRow, role, scope};
 use crate::{Args, Conn, Db, DbRow, Dialect, SqlStore, Value, db};
-
-fn role(text: &str) -> Result<Role, StoreError> {
-    Role::parse(text).ok_or_else(|| StoreError::Corrupt(format!("role {text:?}")))
-}
 
 impl<D: Dialect> Staff for SqlStore<D>
 where
@@ -33,16 +30,13 @@ where
         rows.iter()
             .map(|r| {
                 Ok(StaffAccount {
-                    id: r.try_get("id").map_err(db)?,
-                    role: role(&r.try_get::<String, _>("role").map_err(db)?)?,
-                    username: r.try_get("username").map_err(db)?,
-                    scope: KeyScope {
-                        zones: columns::to_zones(&r.try_get::<String, _>("zones").map_err(db)?),
-                        categories: columns::to_zones(&r.try_get::<String, _>("categories").map_err(db)?),
-                    },
-                    must_change_password: r.try_get("must_change_password").map_err(db)?,
-                    disabled: r.try_get("disabled").map_err(db)?,
-                    created_at: columns::to_time(r.try_get("created_at").map_err(db)?)?,
+                    id: r.read("id")?,
+                    role: role(r)?,
+                    username: r.read("username")?,
+                    scope: scope(r)?,
+                    must_change_password: r.read("must_change_password")?,
+                    disabled: r.read("disabled")?,
+                    created_at: columns::to_time(r.read("created_at")?)?,
                 })
             })
             .collect()
@@ -60,17 +54,14 @@ where
         rows.iter()
             .map(|r| {
                 Ok(ApiKeyListed {
-                    id: r.try_get("id").map_err(db)?,
-                    role: role(&r.try_get::<String, _>("role").map_err(db)?)?,
-                    label: r.try_get("label").map_err(db)?,
-                    organisation_id: r.try_get("organisation_id").map_err(db)?,
-                    lab: r.try_get("lab").map_err(db)?,
-                    scope: KeyScope {
-                        zones: columns::to_zones(&r.try_get::<String, _>("zones").map_err(db)?),
-                        categories: columns::to_zones(&r.try_get::<String, _>("categories").map_err(db)?),
-                    },
-                    revoked: r.try_get("revoked").map_err(db)?,
-                    created_at: columns::to_time(r.try_get("created_at").map_err(db)?)?,
+                    id: r.read("id")?,
+                    role: role(r)?,
+                    label: r.read("label")?,
+                    organisation_id: r.read("organisation_id")?,
+                    lab: r.read("lab")?,
+                    scope: scope(r)?,
+                    revoked: r.read("revoked")?,
+                    created_at: columns::to_time(r.read("created_at")?)?,
                 })
             })
             .collect()

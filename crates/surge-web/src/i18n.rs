@@ -1328,6 +1328,15 @@ impl Lang {
         format!("{} ({})", self.pick(&zone.name_en, &zone.name_ko), zone.code)
     }
 
+    /// A zone code by its listed name (`부산광역시 (KR-26)`), or as it is where the list does not name that very zone
+    /// (a district inside a listed province is not the province).
+    pub fn listed_zone(self, zones: &surge_domain::ZoneList, code: &str) -> String {
+        match zones.covering(code) {
+            Some(zone) if zone.code == code => self.zone(zone),
+            _ => code.to_owned(),
+        }
+    }
+
     pub fn category(self, code: &str) -> String {
         let (en, ko) = match code {
             "essential-worker" => ("Essential work", "필수 업무"),

@@ -59,7 +59,7 @@ fn scope_words(ctx: &PageCtx, zones: &surge_domain::ZoneList, scope: &KeyScope) 
     if scope.is_unlimited() {
         return ctx.t("staff.scope.all").to_owned();
     }
-    let zones = scope.zones.iter().map(|z| zones.covering(z).map_or_else(|| z.clone(), |listed| ctx.lang.zone(listed)));
+    let zones = scope.zones.iter().map(|z| ctx.lang.listed_zone(zones, z));
     let categories = scope.categories.iter().map(|c| ctx.lang.category(c));
     escape(&zones.chain(categories).collect::<Vec<_>>().join(", "))
 }

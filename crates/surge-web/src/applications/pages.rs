@@ -448,14 +448,12 @@ async fn render_application<S: Store>(
                     &state.qr_cache.get_or_render(pass.status_index, &pass.token),
                     lang.t("qr.pass"),
                 );
-                let split = 5.min(pass.control_code.len());
                 body.push_str(&format!(
                     "<div class=\"panel\"><p>{}</p></div><div class=\"qr\">{qr}</div>\
-                     <dl><dt>{}</dt><dd class=\"code\">{}-{}</dd><dt>{}</dt><dd>{}</dd></dl><p>{}</p>",
+                     <dl><dt>{}</dt><dd class=\"code\">{}</dd><dt>{}</dt><dd>{}</dd></dl><p>{}</p>",
                     lang.t("application.approved_body"),
                     lang.t("pass.code"),
-                    escape(&pass.control_code[..split]),
-                    escape(&pass.control_code[split..]),
+                    escape(&pass.grouped_code()),
                     lang.t("pass.zones"),
                     escape(&pass.zones.join(", ")),
                     lang.t("pass.show"),

@@ -20,6 +20,32 @@ use crate::kit::escape;
 
 type Q = Query<HashMap<String, String>>;
 
+/// Who may see a batch: admins, officials within their scope, and its organisation's own admin.
+const BATCH_ROLES: [Role; 3] = [Role::Admin, Role::Official, Role::OrganisationAdmin];
+
+/// A batch and its organisation, if the caller may see them; otherwise the response to send (sign in, not found,
+/// refused). `here` is where sign-in comes back to.
+pub(crate) async fn visible_batch<S: Store>(
+    state: &AppState<S>,
+    ctx: PageCtx,
+    id: i64,
+    here: &str,
+) -> Result<(PageCtx, BatchRecord, OrganisationRecord), Response> {
+    if ctx.principal.require(&BATCH_ROLES).is_err() {
+        return Err(ctx.refuse(here));
+    }
+    let batch = match surge_app::organisations::batch(&state.store, id).await {
+        Ok(batch) => batch,
+        Err(AppError::NotFound) => return Err(not_found(ctx)),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a batch failed");
+            return Err(sorry(ctx.lang));
+        }
+    };
+    let (ctx, org) = visible_org(state, ctx, batch.organisation_id, &BATCH_ROLES, here).await?;
+    Ok((ctx, batch, org))
+}
+
 /// The organisation, if the caller may see it; otherwise the response to send.
 pub(crate) async fn visible_org<S: Store>(
     state: &AppState<S>,
@@ -205,10 +231,7 @@ async fn render_org<S: Store>(
         cat_l = lang.t("category"),
         cat = escape(&lang.category(&org.category)),
         zone_l = lang.t("org.zone"),
-        zone = escape(&match state.config.zones.covering(&org.zone) {
-            Some(z) if z.code == org.zone => lang.zone(z),
-            _ => org.zone.clone(),
-        }),
+        zone = escape(&lang.listed_zone(&state.config.zones, &org.zone)),
         // Every fact the organisation gave, so that an official decides on more than "format valid".
         number_l = lang.t("registry_number"),
         number = escape(&state.config.registry_scheme.display(&org.registry_number)),
@@ -643,19 +666,7 @@ pub async fn batch_page<S: Store>(
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
     let here = format!("/batches/{id}");
-    if ctx.principal.require(&[Role::Admin, Role::Official, Role::OrganisationAdmin]).is_err() {
-        return ctx.refuse(&here);
-    }
-    let batch = match surge_app::organisations::batch(&state.store, id).await {
-        Ok(batch) => batch,
-        Err(AppError::NotFound) => return not_found(ctx),
-        Err(e) => {
-            tracing::error!(error = %e, "reading a batch failed");
-            return sorry(ctx.lang);
-        }
-    };
-    let roles = [Role::Admin, Role::Official, Role::OrganisationAdmin];
-    let (ctx, org) = match visible_org(&state, ctx, batch.organisation_id, &roles, &here).await {
+    let (ctx, batch, org) = match visible_batch(&state, ctx, id, &here).await {
         Ok(found) => found,
         Err(response) => return response,
     };

@@ -12,7 +12,7 @@ use surge_app::passes::RevokeAll;
 use surge_app::{AppError, OrganisationRecord, PassStatus, Role, Store};
 
 use crate::AppState;
-use crate::kit::ctx::{PageCtx, error_for, error_summary, field_errors, not_found, sorry};
+use crate::kit::ctx::{PageCtx, error_for, error_summary, field_errors, sorry};
 use crate::kit::escape;
 
 /// Officials within their scope, and the organisation's own admin for its own passes.
@@ -38,30 +38,8 @@ async fn organisation_target<S: Store>(
 
 async fn batch_target<S: Store>(state: &AppState<S>, ctx: PageCtx, id: i64) -> Result<(PageCtx, Target), Response> {
     let here = format!("/batches/{id}/revoke-all");
-    let (ctx, org) = visible_batch(state, ctx, id, &here).await?;
+    let (ctx, _, org) = crate::organisations::pages::visible_batch(state, ctx, id, &here).await?;
     Ok((ctx, Target { org, batch: Some(id), here }))
-}
-
-/// A batch's organisation, when the signed-in official's scope or organisation covers it; the response to give
-/// otherwise (sign in, not found, refused).
-pub(super) async fn visible_batch<S: Store>(
-    state: &AppState<S>,
-    ctx: PageCtx,
-    id: i64,
-    here: &str,
-) -> Result<(PageCtx, OrganisationRecord), Response> {
-    if ctx.principal.require(&ROLES).is_err() {
-        return Err(ctx.refuse(here));
-    }
-    let batch = match surge_app::organisations::batch(&state.store, id).await {
-        Ok(batch) => batch,
-        Err(AppError::NotFound) => return Err(not_found(ctx)),
-        Err(e) => {
-            tracing::error!(error = %e, "reading a batch failed");
-            return Err(sorry(ctx.lang));
-        }
-    };
-    crate::organisations::pages::visible_org(state, ctx, batch.organisation_id, &ROLES, here).await
 }
 
 /// How many passes the action would revoke now.

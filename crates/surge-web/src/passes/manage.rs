@@ -256,7 +256,6 @@ pub async fn pass_page<S: Store>(
 }
 
 fn pass_facts(ctx: &PageCtx, pass: &PassRecord, now: time::OffsetDateTime) -> String {
-    let split = 5.min(pass.control_code.len());
     format!(
         "<h1>{title}</h1><dl><dt>{holder_l}</dt><dd>{holder}</dd><dt>{phone_l}</dt><dd>{phone}</dd>\
          <dt>{code_l}</dt><dd>{code}</dd><dt>{zones_l}</dt><dd>{zones}</dd><dt>{from_l}</dt><dd>{from}</dd>\
@@ -267,7 +266,7 @@ fn pass_facts(ctx: &PageCtx, pass: &PassRecord, now: time::OffsetDateTime) -> St
         phone_l = ctx.t("passes.phone"),
         phone = escape(&masked_phone(&pass.phone)),
         code_l = ctx.t("pass.code"),
-        code = escape(&format!("{}-{}", &pass.control_code[..split], &pass.control_code[split..])),
+        code = escape(&pass.grouped_code()),
         zones_l = ctx.t("pass.zones"),
         zones = escape(&pass.zones.join(", ")),
         from_l = ctx.t("pass.from"),

@@ -50,8 +50,7 @@ pub async fn pass_page<S: Store>(
 /// valid shows no code to present.
 pub(crate) fn pass_body<S>(state: &AppState<S>, lang: Lang, pass: &surge_app::PassRecord) -> (&'static str, String) {
     let zone = state.config.zone;
-    let split = 5.min(pass.control_code.len());
-    let code = format!("{}-{}", &pass.control_code[..split], &pass.control_code[split..]);
+    let code = pass.grouped_code();
     // Not valid: no code to show at a checkpoint, but what happened, why, and what to do next.
     let stopped = match pass.status {
         PassStatus::Suspended => Some(("pass.suspended.title", "pass.suspended.next")),

@@ -19,13 +19,8 @@ use crate::kit::ctx::sorry;
 fn card<S>(state: &AppState<S>, lang: Lang, pass: &PassRecord) -> Result<surge_pdf::Card, surge_pass::PassError> {
     let (width, dark) = surge_pass::qr_modules(&pass.token)?;
     let zone = state.config.zone;
-    let split = 5.min(pass.control_code.len());
-    let code = format!("{}-{}", &pass.control_code[..split], &pass.control_code[split..]);
-    let zones: Vec<String> = pass
-        .zones
-        .iter()
-        .map(|z| state.config.zones.covering(z).map_or_else(|| z.clone(), |listed| lang.zone(listed)))
-        .collect();
+    let code = pass.grouped_code();
+    let zones: Vec<String> = pass.zones.iter().map(|z| lang.listed_zone(&state.config.zones, z)).collect();
     let fact = |label: &str, value: String| (lang.t(label).to_owned(), value);
     Ok(surge_pdf::Card {
         qr: surge_pdf::Qr { width, dark },
@@ -48,7 +43,7 @@ pub async fn batch_pdf<S: Store>(
 ) -> Response {
     let ctx = page_ctx!(state, headers, query);
     let here = format!("/batches/{id}/passes.pdf");
-    let (ctx, org) = match super::bulk::visible_batch(&state, ctx, id, &here).await {
+    let (ctx, _, org) = match crate::organisations::pages::visible_batch(&state, ctx, id, &here).await {
         Ok(found) => found,
         Err(response) => return response,
     };
