@@ -1,12 +1,14 @@
 //! The authority's list of zones, chosen from in forms and named on pages in both languages: by default Korea's 17
-//! provinces and metropolitan cities (ISO 3166-2:KR codes), or the authority's own list. A free-typed "Busan" was
-//! stored as `BUSAN` and reached no official's queue; a zone from the list always does.
+//! provinces and metropolitan cities (ISO 3166-2:KR codes) and their 249 districts (`KR-26-350`), or the authority's
+//! own list. A free-typed "Busan" was stored as `BUSAN` and reached no official's queue; a zone from the list always
+//! does.
 
 /// A zone an authority lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Zone {
-    /// `KR-26`: what passes, scopes and queues use.
+    /// `KR-26`: what passes, scopes and queues use; a district's code is inside its province's (`KR-26-350`).
     pub code: String,
+    /// Its own name, without its province's: `해운대구`, `Haeundae-gu`.
     pub name_ko: String,
     pub name_en: String,
 }
@@ -15,6 +17,8 @@ pub struct Zone {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ZoneList {
     zones: Vec<Zone>,
+    /// Each zone's parent by index, found once: forms list every province's districts on each request.
+    parents: Vec<Option<usize>>,
 }
 
 /// Korea's provinces and metropolitan cities, by ISO 3166-2:KR code, with the names they use now.
@@ -38,11 +42,15 @@ KR-48\t경상남도\tSouth Gyeongsang
 KR-49\t제주특별자치도\tJeju
 ";
 
+/// Korea's districts (si, gun, gu) by province code and the last three digits of the ministry's code, made with the
+/// map outlines by `crates/surge-web/maps/make-kr.py`.
+const KOREA_DISTRICTS: &str = include_str!("zones/kr-districts.tsv");
+
 impl ZoneList {
-    /// Korea's 17 provinces and metropolitan cities.
+    /// Korea's 17 provinces and metropolitan cities, then their districts.
     pub fn korea() -> Self {
         // Checked by a test, so it always reads.
-        Self::from_tsv(KOREA).unwrap_or_default()
+        Self::from_tsv(&format!("{KOREA}{KOREA_DISTRICTS}")).unwrap_or_default()
     }
 
     /// A list from tab-separated `code<TAB>Korean name<TAB>English name` lines (a `code` header and `#` comments are
@@ -72,7 +80,16 @@ impl ZoneList {
             }
             zones.push(Zone { code: code.into(), name_ko: name_ko.into(), name_en: name_en.into() });
         }
-        Ok(Self { zones })
+        // The smallest other zone that holds each one.
+        let parents = zones
+            .iter()
+            .map(|zone| {
+                (0..zones.len())
+                    .filter(|&i| zones[i].code != zone.code && crate::zone_covers(&zones[i].code, &zone.code))
+                    .max_by_key(|&i| zones[i].code.len())
+            })
+            .collect();
+        Ok(Self { zones, parents })
     }
 
     pub fn zones(&self) -> &[Zone] {
@@ -83,9 +100,29 @@ impl ZoneList {
         self.zones.is_empty()
     }
 
-    /// The listed zone that is `code` or holds it (`KR-26-110` is in Busan, `KR-26`).
+    /// The listed zone that is `code`, or else the smallest that holds it (`KR-26-999` is in Busan, `KR-26`).
     pub fn covering(&self, code: &str) -> Option<&Zone> {
-        self.zones.iter().find(|z| crate::zone_covers(&z.code, code))
+        self.zones.iter().filter(|z| crate::zone_covers(&z.code, code)).max_by_key(|z| z.code.len())
+    }
+
+    /// The smallest other listed zone that holds `zone`: a district's province.
+    pub fn parent(&self, zone: &Zone) -> Option<&Zone> {
+        let i = self.zones.iter().position(|z| z.code == zone.code)?;
+        self.parents[i].map(|p| &self.zones[p])
+    }
+
+    /// The zones inside no other: the provinces, for choosing an official's scope.
+    pub fn top_level(&self) -> impl Iterator<Item = &Zone> {
+        self.zones.iter().zip(&self.parents).filter(|(_, p)| p.is_none()).map(|(z, _)| z)
+    }
+
+    /// The zones whose parent is `code`: a province's districts, in list order.
+    pub fn children<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a Zone> {
+        self.zones
+            .iter()
+            .zip(&self.parents)
+            .filter(move |(_, p)| p.is_some_and(|p| self.zones[p].code == code))
+            .map(|(z, _)| z)
     }
 }
 
@@ -96,9 +133,23 @@ mod tests {
     #[test]
     fn korea_lists_its_17_regions_and_a_list_names_its_bad_line() {
         let korea = ZoneList::korea();
-        assert_eq!(korea.zones().len(), 17);
+        assert_eq!(korea.top_level().count(), 17);
+        assert_eq!(korea.zones().len(), 17 + 249);
         assert_eq!(korea.covering("KR-26").map(|z| z.name_ko.as_str()), Some("부산광역시"));
-        assert_eq!(korea.covering("KR-26-110").map(|z| z.name_en.as_str()), Some("Busan"), "a district is in its city");
+        assert_eq!(korea.covering("KR-26-350").map(|z| z.name_en.as_str()), Some("Haeundae-gu"), "the district itself");
+        assert_eq!(korea.covering("KR-26-999").map(|z| z.name_en.as_str()), Some("Busan"), "an unlisted one's city");
+        let busan: Vec<&str> = korea.children("KR-26").map(|z| z.name_ko.as_str()).collect();
+        assert_eq!((busan.len(), busan[0], busan[15]), (16, "중구", "기장군"));
+        assert_eq!(korea.children("KR-50").count(), 0, "Sejong has no districts");
+        let seogwipo = korea.covering("KR-49-130").unwrap();
+        assert_eq!(
+            (seogwipo.name_en.as_str(), korea.parent(seogwipo).map(|p| p.name_en.as_str())),
+            ("Seogwipo-si", Some("Jeju"))
+        );
+        assert!(
+            korea.zones().iter().all(|z| korea.parent(z).is_none() == (z.code.len() == 5)),
+            "every district has a province"
+        );
         assert!(korea.covering("KR-261").is_none() && korea.covering("BUSAN").is_none());
         assert_eq!(ZoneList::from_tsv("KR-26\t부산\tBusan\nBusan\t부산\tBusan\n").unwrap_err().0, 2);
         assert_eq!(ZoneList::from_tsv("KR-26\t부산\n").unwrap_err().0, 1);

@@ -424,7 +424,7 @@ impl Lake {
         Ok((tokio::spawn(write), count))
     }
 
-    /// A source's measures, one row per region and day: new values replace stored ones of the same region, day and
+    /// A source's measures, one row per place and day: new values replace stored ones of the same place, day and
     /// measure, and stored values the new file lacks are kept. A table still in the long form is made wide here.
     async fn write_measures(
         &self,
@@ -436,7 +436,7 @@ impl Lake {
         let table = self.writable(name).await?;
         if table.version().is_none() {
             let schema = rows::measures_schema(&measures.names);
-            let order = rows::by_period(measures.keys.iter().map(|(_, d)| rows::date32(*d)));
+            let order = rows::by_period(measures.keys.iter().map(|(_, _, d)| rows::date32(*d)));
             let batches = rows::batches_of(&order, BATCH_ROWS, |chunk| {
                 rows::measures_batch(&schema, measures, chunk, |_| ingest_id)
             })?;
@@ -451,7 +451,7 @@ impl Lake {
             (Some(false), Some(stored)) => &**stored,
             _ => ingest_id,
         };
-        let order = rows::by_period(merged.keys.iter().map(|(_, d)| rows::date32(*d)));
+        let order = rows::by_period(merged.keys.iter().map(|(_, _, d)| rows::date32(*d)));
         let batches =
             rows::batches_of(&order, BATCH_ROWS, |chunk| rows::measures_batch(&schema, &merged, chunk, ingest_of))?;
         // The whole table is rewritten under its new schema: new measures are added, and a long table becomes wide.

@@ -232,11 +232,12 @@ pub(crate) fn daily_cases_rows(batch: &RecordBatch) -> Result<Vec<(DailyCase, Ar
 }
 
 /// Columns of a source's measures table that are no measure.
-const MEASURE_KEYS: [&str; 3] = ["region", "date", "ingest_id"];
+const MEASURE_KEYS: [&str; 4] = ["region", "sub_region", "date", "ingest_id"];
 
-/// A source's own extra measures (`owid_measures`, …): one row per region and day, a nullable column per measure.
+/// A source's own extra measures (`owid_measures`, …): one row per place (region and sub-region, empty for the whole
+/// region) and day, a nullable column per measure.
 pub fn measures_schema(names: &[String]) -> SchemaRef {
-    let mut fields = vec![string("region"), Field::new("date", DataType::Date32, false)];
+    let mut fields = vec![string("region"), string("sub_region"), Field::new("date", DataType::Date32, false)];
     fields.extend(names.iter().map(|name| Field::new(name, DataType::Float64, true)));
     fields.push(string("ingest_id"));
     Arc::new(Schema::new(fields))
@@ -251,26 +252,30 @@ pub(crate) fn measures_batch<'a>(
 ) -> Result<RecordBatch, LakeStoreError> {
     let n = rows.len();
     let mut region = StringBuilder::with_capacity(n, n * 3);
+    let mut sub_region = StringBuilder::with_capacity(n, 0);
     let mut date = Date32Builder::with_capacity(n);
     let mut values: Vec<Float64Builder> = measures.names.iter().map(|_| Float64Builder::with_capacity(n)).collect();
     let mut ingest = StringBuilder::with_capacity(n, n * 24);
     for &i in rows {
-        let (r, d) = &measures.keys[i];
+        let (r, s, d) = &measures.keys[i];
         region.append_value(r);
+        sub_region.append_value(s);
         date.append_value(date32(*d));
         for (builder, value) in values.iter_mut().zip(measures.row(i)) {
             builder.append_option(*value);
         }
         ingest.append_value(ingest_of(i));
     }
-    let mut columns: Vec<ArrayRef> = vec![Arc::new(region.finish()), Arc::new(date.finish())];
+    let mut columns: Vec<ArrayRef> =
+        vec![Arc::new(region.finish()), Arc::new(sub_region.finish()), Arc::new(date.finish())];
     columns.extend(values.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
     columns.push(Arc::new(ingest.finish()));
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
 /// A stored measures table read back, with each row's ingest. A table in the long form written before measures
-/// were kept wide (`region, date, measure, value, ingest_id`) is turned wide here, so its next write converts it.
+/// were kept wide (`region, date, measure, value, ingest_id`) is turned wide here, and one written before measures
+/// were kept per sub-region is read as whole regions, so the next write converts either.
 pub(crate) fn stored_measures(batches: &[RecordBatch]) -> Result<(SourceMeasures, Vec<Arc<str>>), LakeStoreError> {
     let Some(first) = batches.first() else { return Ok((SourceMeasures::default(), Vec::new())) };
     let long = first.schema().column_with_name("measure").is_some();
@@ -296,7 +301,7 @@ pub(crate) fn stored_measures(batches: &[RecordBatch]) -> Result<(SourceMeasures
     };
     let mut measures = SourceMeasures::new(names);
     let mut ingests = Vec::new();
-    let (mut regions, mut tags) = (Shared::default(), Shared::default());
+    let (mut regions, mut sub_regions, mut tags) = (Shared::default(), Shared::default(), Shared::default());
     let mut index: std::collections::HashMap<(Arc<str>, i32), usize> = std::collections::HashMap::new();
     let width = measures.names.len();
     let mut row: Vec<Option<f64>> = vec![None; width];
@@ -315,7 +320,7 @@ pub(crate) fn stored_measures(batches: &[RecordBatch]) -> Result<(SourceMeasures
                 let at = match index.get(&key) {
                     Some(&at) => at,
                     None => {
-                        measures.keys.push((key.0.clone(), from_date32(key.1)?));
+                        measures.keys.push((key.0.clone(), Arc::from(""), from_date32(key.1)?));
                         measures.values.resize(measures.values.len() + width, None);
                         ingests.push(tags.get(ingest.value(i)));
                         index.insert(key, measures.len() - 1);
@@ -333,11 +338,15 @@ pub(crate) fn stored_measures(batches: &[RecordBatch]) -> Result<(SourceMeasures
                 .map(|name| column_as(batch, name, &DataType::Float64))
                 .collect::<Result<Vec<_>, _>>()?;
             let values = values.iter().map(typed::<Float64Array>).collect::<Result<Vec<_>, _>>()?;
+            let sub = batch.schema().column_with_name("sub_region").is_some();
+            let sub = if sub { Some(column_as(batch, "sub_region", &DataType::Utf8)?) } else { None };
+            let sub = sub.as_ref().map(typed::<StringArray>).transpose()?;
             for i in 0..batch.num_rows() {
                 for (slot, column) in row.iter_mut().zip(&values) {
                     *slot = (!column.is_null(i)).then(|| column.value(i));
                 }
-                measures.keys.push((regions.get(region.value(i)), from_date32(date.value(i))?));
+                let sub_region = sub_regions.get(sub.map_or("", |s| s.value(i)));
+                measures.keys.push((regions.get(region.value(i)), sub_region, from_date32(date.value(i))?));
                 measures.values.extend_from_slice(&row);
                 ingests.push(tags.get(ingest.value(i)));
             }

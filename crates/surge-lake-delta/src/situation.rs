@@ -340,17 +340,21 @@ impl Lake {
             } else {
                 let wanted: Vec<Measure> =
                     Measure::ALL.into_iter().filter(|m| schema.has_column_with_unqualified_name(m.name())).collect();
-                let columns = ["region", "date"].into_iter().chain(wanted.iter().map(|m| m.name()));
-                let batches = frame.filter(in_window)?.select(columns.map(col).collect::<Vec<_>>())?.collect().await?;
+                // A table written before measures were kept per sub-region has whole regions only.
+                let has_sub = schema.has_column_with_unqualified_name("sub_region");
+                let sub = if has_sub { col("sub_region") } else { lit("").alias("sub_region") };
+                let columns = [col("region"), sub, col("date")].into_iter().chain(wanted.iter().map(|m| col(m.name())));
+                let batches = frame.filter(in_window)?.select(columns.collect::<Vec<_>>())?.collect().await?;
                 timed.lap("window of measures");
                 for batch in &batches {
-                    let region = Texts::of(batch, 0)?;
-                    let date = index_as(batch, 1, &DataType::Date32)?;
+                    let (region, sub) = (Texts::of(batch, 0)?, Texts::of(batch, 1)?);
+                    let date = index_as(batch, 2, &DataType::Date32)?;
                     let date = typed::<Date32Array>(&date)?;
-                    let place: Vec<Option<usize>> =
-                        (0..batch.num_rows()).map(|i| by_region.get(region.value(i)).copied()).collect();
+                    let place: Vec<Option<usize>> = (0..batch.num_rows())
+                        .map(|i| index.get(region.value(i)).and_then(|subs| subs.get(sub.value(i))).copied())
+                        .collect();
                     for (k, measure) in wanted.iter().enumerate() {
-                        let values = index_as(batch, 2 + k, &DataType::Float64)?;
+                        let values = index_as(batch, 3 + k, &DataType::Float64)?;
                         let values = typed::<Float64Array>(&values)?;
                         for (i, p) in place.iter().enumerate() {
                             if let (Some(p), false) = (p, values.is_null(i)) {

@@ -349,4 +349,40 @@ async fn measures_kept_long_by_an_older_lake_are_read_and_made_wide_at_the_next_
     assert!(err.to_string().contains("measure"), "the long form's columns are gone: {err}");
     let shown = lake.situation(Some("owid"), 1000, &mut QueryTimes::default()).await.unwrap().unwrap();
     assert_eq!(population(shown), Some(106766.0), "the newer import's population replaced the stored one");
+    let whole = query(&lake, "SELECT DISTINCT sub_region FROM owid_measures").await;
+    assert_eq!(whole, serde_json::json!([{"sub_region": ""}]), "whole regions, now with the sub-region column");
+}
+
+#[tokio::test]
+async fn a_districts_feed_gives_each_district_and_its_city_their_population_tests_and_positivity() {
+    use surge_lake_delta::QueryTimes;
+
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+    let mapping = surge_lake::CsvMapping::parse(
+        "source = \"busan-health\"\ndate_column = \"day\"\nregion = \"KR-26\"\nsub_region_column = \"gu\"\n\
+         [measures]\nnew_confirmed = \"cases\"\npopulation = \"people\"\nnew_tests = \"tests\"\npositive_rate = \"rate\"\n",
+    )
+    .unwrap();
+    let file = |body: &str| {
+        let text = format!("day,gu,cases,people,tests,rate\n{body}");
+        surge_lake::import_csv(&mapping, "busan.csv", text.as_bytes(), TODAY).unwrap()
+    };
+    let first = file("2026-11-26,해운대구,12,400000,1000,0.02\n2026-11-26,중구,3,40000,100,0.05\n");
+    lake.import(&first, AT).await.unwrap();
+    // The next day's file revises Jung-gu's tests only.
+    lake.import(&file("2026-11-26,중구,3,,300,\n"), AT + Duration::from_secs(1)).await.unwrap();
+    let shown = lake.situation(Some("busan-health"), 30, &mut QueryTimes::default()).await.unwrap().unwrap();
+    let district = |name: &str| shown.sub_regions.iter().find(|p| p.sub_region == name).unwrap();
+    let (haeundae, jung) = (district("해운대구"), district("중구"));
+    assert_eq!(haeundae.population, Some(400_000.0));
+    assert_eq!((haeundae.days[0].new_tests, haeundae.days[0].positive_rate), (Some(1000.0), Some(0.02)));
+    assert_eq!(jung.population, Some(40_000.0), "kept where the newer file has none");
+    assert_eq!((jung.days[0].new_tests, jung.days[0].positive_rate), (Some(300.0), Some(0.05)));
+    let busan = shown.regions.iter().find(|p| p.region == "KR-26").unwrap();
+    assert_eq!(busan.population, Some(440_000.0));
+    let day = busan.days[0];
+    assert_eq!((day.new_confirmed, day.new_tests), (Some(15), Some(1300.0)));
+    let rate = day.positive_rate.unwrap();
+    assert!((rate - (20.0 + 15.0) / 1300.0).abs() < 1e-12, "weighted by tests: {rate}");
 }

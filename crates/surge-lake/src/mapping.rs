@@ -10,12 +10,19 @@
 //! country = "KOR"                      # optional: the ISO alpha-3 code of every row's country, or
 //! # region_codes = "alpha-2"           # how the region names its country: alpha-2, alpha-3 or name
 //!
-//! [measures]                            # at least one; any of the four
+//! [measures]                            # at least one of the four counts
 //! new_confirmed = "confirmed_today"
 //! cumulative_confirmed = "confirmed_total"
 //! new_deaths = "deaths_today"
 //! cumulative_deaths = "deaths_total"
+//! population = "population"             # optional, each a column
+//! new_tests = "tests_today"
+//! positive_rate = "positivity"          # a share, 0 to 1; or positive_percent = "…", 0 to 100
 //! ```
+//!
+//! Population, tests and positivity are kept per place and day beside the counts, as OWID's are, so a district's
+//! page has its rate per 100,000 and its positivity. A value that is not a number, or out of its range, is listed
+//! as a finding naming its line and column, and the row's counts are kept.
 
 use serde::Deserialize;
 use time::Date;
@@ -24,7 +31,7 @@ use crate::country::{Known, RegionCodes};
 use std::sync::Arc;
 
 use crate::read::{CountColumns, Shared, counts, field, iso_date, sheet};
-use crate::{DailyCase, Import, LakeError, Lineage};
+use crate::{DailyCase, Finding, FindingKind, Import, LakeError, Lineage, SourceMeasures};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +62,28 @@ pub struct Measures {
     pub cumulative_confirmed: Option<String>,
     pub new_deaths: Option<String>,
     pub cumulative_deaths: Option<String>,
+    pub population: Option<String>,
+    pub new_tests: Option<String>,
+    /// Test positivity as a share, 0 to 1.
+    pub positive_rate: Option<String>,
+    /// Test positivity in percent, 0 to 100; stored as a share.
+    pub positive_percent: Option<String>,
+}
+
+impl Measures {
+    /// The extra measures the mapping names: the stored measure, its column, and the largest value it may take and
+    /// the factor that turns it into the stored one.
+    fn extras(&self) -> Vec<(&'static str, &str, f64, f64)> {
+        [
+            ("population", &self.population, f64::MAX, 1.0),
+            ("new_tests", &self.new_tests, f64::MAX, 1.0),
+            ("positive_rate", &self.positive_rate, 1.0, 1.0),
+            ("positive_rate", &self.positive_percent, 100.0, 0.01),
+        ]
+        .into_iter()
+        .filter_map(|(name, column, max, factor)| Some((name, column.as_deref()?, max, factor)))
+        .collect()
+    }
 }
 
 impl CsvMapping {
@@ -79,7 +108,10 @@ impl CsvMapping {
         let m = &mapping.measures;
         if [&m.new_confirmed, &m.cumulative_confirmed, &m.new_deaths, &m.cumulative_deaths].iter().all(|c| c.is_none())
         {
-            return Err(LakeError::Mapping("[measures] names no column".into()));
+            return Err(LakeError::Mapping("[measures] names none of the four counts".into()));
+        }
+        if m.positive_rate.is_some() && m.positive_percent.is_some() {
+            return Err(LakeError::Mapping("give at most one of positive_rate and positive_percent".into()));
         }
         if let Some(format) = &mapping.date_format {
             time::format_description::parse(format)
@@ -105,11 +137,19 @@ pub fn import_csv(mapping: &CsvMapping, file_name: &str, bytes: &[u8], today: Da
             *slot = Some((sheet.need(file_name, name, " (measures)")?, name.as_str()));
         }
     }
+    let mut extras = Vec::new();
+    for (name, column, max, factor) in m.extras() {
+        extras.push((name, column, sheet.need(file_name, column, " (measures)")?, max, factor));
+    }
     let format = match &mapping.date_format {
         Some(f) => Some(time::format_description::parse(f).map_err(|e| LakeError::Mapping(e.to_string()))?),
         None => None,
     };
     let mut import = Import::default();
+    if !extras.is_empty() {
+        import.measures = SourceMeasures::new(extras.iter().map(|e| e.0.to_owned()).collect());
+    }
+    let mut extra_values: Vec<Option<f64>> = vec![None; extras.len()];
     let mut known = Known::default();
     let source: Arc<str> = Arc::from(mapping.source.as_str());
     let (mut regions, mut sub_regions) = (Shared::default(), Shared::default());
@@ -145,8 +185,29 @@ pub fn import_csv(mapping: &CsvMapping, file_name: &str, bytes: &[u8], today: Da
             (None, Some(codes)) => known.of(&region, |r| codes.country(r)),
             (None, None) => None,
         };
-        let region = regions.get(&region);
-        let row = DailyCase::new(&source, (region.clone(), sub_regions.get(sub_region), region), day, values);
+        let (region, sub_region) = (regions.get(&region), sub_regions.get(sub_region));
+        for (slot, (_, column, index, max, factor)) in extra_values.iter_mut().zip(&extras) {
+            let text = field(&record, *index);
+            *slot = match text.parse::<f64>() {
+                _ if text.is_empty() => None,
+                Ok(value) if (0.0..=*max).contains(&value) => Some(value * factor),
+                _ => {
+                    let range = if *max == f64::MAX { "0 or more".to_owned() } else { format!("from 0 to {max}") };
+                    import.findings.push(Finding {
+                        kind: FindingKind::UnreadableValue,
+                        region: region.to_string(),
+                        sub_region: sub_region.to_string(),
+                        date: day,
+                        detail: format!("line {line}: {column} {text:?} is not a number {range}; the counts are kept"),
+                    });
+                    None
+                }
+            };
+        }
+        if !extras.is_empty() {
+            import.measures.push(line, &region, &sub_region, day, &extra_values);
+        }
+        let row = DailyCase::new(&source, (region.clone(), sub_region, region), day, values);
         import.push(line, row.in_country(country));
     }
     import.lineage = Lineage::of(&mapping.source, file_name, bytes, import.lineage.rows_read);

@@ -84,7 +84,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Import, LakeError> {
                     }),
                 }
             }
-            import.measures.push(line, &region, day, &extras);
+            import.measures.push(line, &region, &empty, day, &extras);
             let name = locations.get(location.map(|c| field(&record, c)).unwrap_or(""));
             let country = known.of(&region, country::from_alpha3);
             let row = DailyCase::new(&source, (region, empty.clone(), name), day, values);

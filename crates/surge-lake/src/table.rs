@@ -76,15 +76,15 @@ fn text_order(a: &Arc<str>, b: &Arc<str>) -> Ordering {
     if Arc::ptr_eq(a, b) { Ordering::Equal } else { a.cmp(b) }
 }
 
-/// Measures only some sources carry (tests, test positivity, population, hospital patients), wide: one row per region
-/// and day with a value for each of the source's measure names, kept in the source's own table beside `daily_cases`.
+/// Measures only some sources carry (tests, test positivity, population, hospital patients), wide: one row per place
+/// (region and sub-region) and day with a value for each of the source's measure names, kept in the source's own table beside `daily_cases`.
 /// Values lie row after row in one vector, so millions of rows cost three allocations, not millions.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SourceMeasures {
     /// The source's own column names, e.g. `new_tests`, `positive_rate`, `population`.
     pub names: Vec<String>,
-    /// Each row's region and day.
-    pub keys: Vec<(Arc<str>, Date)>,
+    /// Each row's region, sub-region (empty for the whole region) and day.
+    pub keys: Vec<(Arc<str>, Arc<str>, Date)>,
     /// `names.len()` values per row, row after row; `None` where the row has none.
     pub values: Vec<Option<f64>>,
     /// Line of each row, kept until `finish` drops the rows of lines it rejects.
@@ -96,7 +96,7 @@ impl SourceMeasures {
         Self { names, ..Self::default() }
     }
 
-    /// Rows (region and day) held.
+    /// Rows (place and day) held.
     pub fn len(&self) -> usize {
         self.keys.len()
     }
@@ -130,10 +130,10 @@ impl SourceMeasures {
     }
 
     /// Adds a row of values in `names` order, unless it has none.
-    pub fn push(&mut self, line: usize, region: &Arc<str>, date: Date, values: &[Option<f64>]) {
+    pub fn push(&mut self, line: usize, region: &Arc<str>, sub_region: &Arc<str>, date: Date, values: &[Option<f64>]) {
         debug_assert_eq!(values.len(), self.names.len());
         if values.iter().any(Option::is_some) {
-            self.keys.push((region.clone(), date));
+            self.keys.push((region.clone(), sub_region.clone(), date));
             self.values.extend_from_slice(values);
             self.lines.push(line);
         }
@@ -194,13 +194,13 @@ impl SourceMeasures {
         self.names = names;
         // Lines mean something only while a file is read.
         self.lines = Vec::new();
-        let index: std::collections::HashMap<(&str, Date), usize> =
-            self.keys.iter().enumerate().map(|(i, (region, date))| ((&**region, *date), i)).collect();
+        let index: std::collections::HashMap<(&str, &str, Date), usize> =
+            self.keys.iter().enumerate().map(|(i, (region, sub, date))| ((&**region, &**sub, *date), i)).collect();
         let mut touched = vec![false; self.keys.len()];
         let mut added: Vec<usize> = Vec::new();
         let mut updates: Vec<(usize, usize)> = Vec::new();
-        for (j, (region, date)) in newer.keys.iter().enumerate() {
-            match index.get(&(&**region, *date)) {
+        for (j, (region, sub, date)) in newer.keys.iter().enumerate() {
+            match index.get(&(&**region, &**sub, *date)) {
                 Some(&i) => updates.push((i, j)),
                 None => added.push(j),
             }

@@ -160,11 +160,53 @@ fn a_mapped_csv_is_read_and_checked_and_its_findings_listed() {
 }
 
 #[test]
+fn a_mapping_carries_each_districts_population_tests_and_positivity() {
+    let mapping = CsvMapping::parse(
+        "source = \"busan-health\"\ndate_column = \"day\"\nregion = \"KR-26\"\nsub_region_column = \"gu\"\n\
+         [measures]\nnew_confirmed = \"cases\"\npopulation = \"people\"\nnew_tests = \"tests\"\npositive_percent = \"pct\"\n",
+    )
+    .unwrap();
+    let body = "day,gu,cases,people,tests,pct\n\
+        2021-03-01,해운대구,12,397000,800,1.5\n\
+        2021-03-01,중구,3,42000,,\n\
+        2021-03-02,해운대구,9,397000,-5,140\n\
+        2021-03-02,중구,2,4.2e4,90,n/a\n";
+    let got = import_csv(&mapping, "busan.csv", body.as_bytes(), TODAY).unwrap();
+    assert_eq!(got.rows.len(), 4, "bad measures never cost a row its counts");
+    let m = &got.measures;
+    assert_eq!(m.names, ["population", "new_tests", "positive_rate"]);
+    let at = |gu: &str, day: Date| {
+        m.keys.iter().position(|(r, s, d)| (&**r, &**s, *d) == ("KR-26", gu, day)).map(|i| m.row(i).to_vec())
+    };
+    assert_eq!(at("해운대구", date!(2021 - 03 - 01)), Some(vec![Some(397_000.0), Some(800.0), Some(0.015)]));
+    assert_eq!(at("중구", date!(2021 - 03 - 01)), Some(vec![Some(42_000.0), None, None]));
+    assert_eq!(at("해운대구", date!(2021 - 03 - 02)), Some(vec![Some(397_000.0), None, None]), "out of range");
+    assert_eq!(at("중구", date!(2021 - 03 - 02)), Some(vec![Some(42_000.0), Some(90.0), None]));
+    let details: Vec<&str> = got.findings.iter().map(|f| f.detail.as_str()).collect();
+    assert_eq!(
+        details,
+        [
+            "line 4: tests \"-5\" is not a number 0 or more; the counts are kept",
+            "line 4: pct \"140\" is not a number from 0 to 100; the counts are kept",
+            "line 5: pct \"n/a\" is not a number from 0 to 100; the counts are kept",
+        ]
+    );
+    assert!(got.findings.iter().all(|f| f.kind == FindingKind::UnreadableValue && f.region == "KR-26"));
+}
+
+#[test]
 fn a_bad_mapping_is_refused_with_the_reason() {
     let base = "source = \"x\"\ndate_column = \"d\"\n";
     for (text, says) in [
         (format!("{base}region = \"A\"\nregion_column = \"r\"\n[measures]\nnew_confirmed = \"c\"\n"), "exactly one"),
-        (format!("{base}region = \"A\"\n[measures]\n"), "names no column"),
+        (format!("{base}region = \"A\"\n[measures]\n"), "none of the four counts"),
+        (format!("{base}region = \"A\"\n[measures]\npopulation = \"p\"\n"), "none of the four counts"),
+        (
+            format!(
+                "{base}region = \"A\"\n[measures]\nnew_confirmed = \"c\"\npositive_rate = \"r\"\npositive_percent = \"p\"\n"
+            ),
+            "at most one of positive_rate",
+        ),
         (
             format!("{base}region = \"A\"\ndate_format = \"[nonsense]\"\n[measures]\nnew_confirmed = \"c\"\n"),
             "date_format",
@@ -365,7 +407,7 @@ fn owid_measures_are_one_row_per_place_and_day_and_go_with_a_rejected_row() {
     assert_eq!(m.names, ["new_tests", "positive_rate", "population"]);
     // The repeated 2021-01-01 and the future day are rejected with their measures; a day without any has no row.
     assert_eq!(got.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [4, 6]);
-    let days: Vec<Date> = m.keys.iter().map(|(_, d)| *d).collect();
+    let days: Vec<Date> = m.keys.iter().map(|(_, _, d)| *d).collect();
     assert_eq!(days, [date!(2021 - 01 - 01), date!(2021 - 01 - 02)]);
     assert_eq!(m.row(0), [Some(100.0), Some(0.1), Some(51e6)]);
     assert_eq!(m.row(1), [None, None, Some(51e6)]);
@@ -374,15 +416,15 @@ fn owid_measures_are_one_row_per_place_and_day_and_go_with_a_rejected_row() {
 
 #[test]
 fn newer_measures_update_stored_ones_value_by_value() {
-    let kor: std::sync::Arc<str> = "KOR".into();
+    let (kor, all): (std::sync::Arc<str>, std::sync::Arc<str>) = ("KOR".into(), "".into());
     let (d1, d2) = (date!(2021 - 01 - 01), date!(2021 - 01 - 02));
     let mut stored = SourceMeasures::new(vec!["new_tests".into(), "population".into()]);
-    stored.push(2, &kor, d1, &[Some(100.0), Some(51e6)]);
-    stored.push(3, &kor, d2, &[Some(120.0), Some(51e6)]);
+    stored.push(2, &kor, &all, d1, &[Some(100.0), Some(51e6)]);
+    stored.push(3, &kor, &all, d2, &[Some(120.0), Some(51e6)]);
     // A later file: tests revised for day 1, no population column at all, a new measure, and a new day.
     let mut newer = SourceMeasures::new(vec!["icu_patients".into(), "new_tests".into()]);
-    newer.push(2, &kor, d1, &[Some(7.0), Some(101.0)]);
-    newer.push(3, &kor, date!(2021 - 01 - 03), &[None, Some(90.0)]);
+    newer.push(2, &kor, &all, d1, &[Some(7.0), Some(101.0)]);
+    newer.push(3, &kor, &all, date!(2021 - 01 - 03), &[None, Some(90.0)]);
     let (merged, touched) = stored.update(&newer);
     assert_eq!(merged.names, ["new_tests", "population", "icu_patients"]);
     assert_eq!(touched, [true, false]);
@@ -390,5 +432,5 @@ fn newer_measures_update_stored_ones_value_by_value() {
     assert_eq!(merged.row(0), [Some(101.0), Some(51e6), Some(7.0)], "the stored population is kept");
     assert_eq!(merged.row(1), [Some(120.0), Some(51e6), None]);
     assert_eq!(merged.row(2), [Some(90.0), None, None]);
-    assert_eq!(merged.keys[2].1, date!(2021 - 01 - 03));
+    assert_eq!(merged.keys[2].2, date!(2021 - 01 - 03));
 }

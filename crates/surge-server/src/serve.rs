@@ -239,7 +239,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
     let location = settings.lake.location(data_dir);
     let lake = surge_lake_delta::Lake::open_with(&location, settings.lake.storage.clone())
         .with_context(|| format!("opening the lake at {location}"))?;
-    let dashboard = Arc::new(surge_web::Dashboard::new(zone));
+    let dashboard = Arc::new(surge_web::Dashboard::new(zone, config.zones.clone()));
     let live = Arc::new(surge_web::LiveBoard::default());
     let state = AppState {
         store: store.clone(),

@@ -144,6 +144,18 @@ impl Lang {
             "situation.region" => ("Region", "지역"),
             "situation.area" => ("Area", "하위 지역"),
             "situation.areas" => ("Areas", "하위 지역"),
+            "situation.map.per_100k" => {
+                ("new cases in the last 7 days per 100,000 people", "최근 7일 인구 10만 명당 신규 확진자")
+            }
+            "situation.map.week_cases" => ("new cases in the last 7 days", "최근 7일 신규 확진자"),
+            "situation.map.no_data" => ("No figures", "자료 없음"),
+            "situation.map.legend" => ("Legend", "범례"),
+            "situation.map.credit" => (
+                "Boundaries: Statistics Korea (SGIS) census boundaries of 2022 as corrected by vuski/admdongkor; \
+                 English names: Statistics Korea, Korea Open Government Licence Type 1.",
+                "경계: 통계청 통계지리정보서비스(SGIS) 2022년 센서스 경계(<span lang=\"en\">vuski/admdongkor</span> 보정). \
+                 영문 이름: 통계청, 공공누리 제1유형.",
+            ),
             "situation.week_cases" => ("Cases, last 7 days", "최근 7일 확진자"),
             "situation.per_100k" => ("Per 100,000 people, last 7 days", "최근 7일 인구 10만 명당"),
             "situation.total_cases" => ("Cases in total", "누적 확진자"),
@@ -1328,12 +1340,30 @@ impl Lang {
         format!("{} ({})", self.pick(&zone.name_en, &zone.name_ko), zone.code)
     }
 
-    /// A zone code by its listed name (`부산광역시 (KR-26)`), or as it is where the list does not name that very zone
-    /// (a district inside a listed province is not the province).
+    /// A zone code by its listed name (`부산광역시 해운대구 (KR-26-350)`), or as it is where the list does not name
+    /// that very zone (an unlisted district inside a listed province is not the province).
     pub fn listed_zone(self, zones: &surge_domain::ZoneList, code: &str) -> String {
         match zones.covering(code) {
-            Some(zone) if zone.code == code => self.zone(zone),
+            Some(zone) if zone.code == code => format!("{} ({code})", self.zone_name(zones, zone)),
             _ => code.to_owned(),
+        }
+    }
+
+    /// One of two texts, by language.
+    pub fn pick_of<'a>(self, en: &'a str, ko: &'a str) -> &'a str {
+        self.pick(en, ko)
+    }
+
+    /// A province as a whole, beside its districts: `부산광역시 전체 (KR-26)`.
+    pub fn whole_zone(self, zone: &surge_domain::Zone) -> String {
+        self.pick(format!("All of {} ({})", zone.name_en, zone.code), format!("{} 전체 ({})", zone.name_ko, zone.code))
+    }
+
+    /// A listed zone's name with its province's, without its code: `부산광역시 해운대구`, `Haeundae-gu, Busan`.
+    pub fn zone_name(self, zones: &surge_domain::ZoneList, zone: &surge_domain::Zone) -> String {
+        match zones.parent(zone) {
+            Some(p) => self.pick(format!("{}, {}", zone.name_en, p.name_en), format!("{} {}", p.name_ko, zone.name_ko)),
+            None => self.pick(&zone.name_en, &zone.name_ko).to_owned(),
         }
     }
 

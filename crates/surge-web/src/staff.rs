@@ -69,14 +69,7 @@ fn scope_words(ctx: &PageCtx, zones: &surge_domain::ZoneList, scope: &KeyScope) 
 fn scope_of<S>(state: &AppState<S>, form: &HashMap<String, String>) -> KeyScope {
     let ticked = |key: String| form.get(&key).is_some_and(|v| v == "yes");
     KeyScope {
-        zones: state
-            .config
-            .zones
-            .zones()
-            .iter()
-            .map(|z| z.code.clone())
-            .filter(|c| ticked(format!("zone.{c}")))
-            .collect(),
+        zones: state.config.zones.top_level().map(|z| z.code.clone()).filter(|c| ticked(format!("zone.{c}"))).collect(),
         categories: state.config.categories.iter().filter(|c| ticked(format!("category.{c}"))).cloned().collect(),
     }
 }
@@ -89,7 +82,7 @@ fn scope_fields<S>(
     errors: &[(String, String)],
 ) -> String {
     let zones: Vec<(String, String)> =
-        state.config.zones.zones().iter().map(|z| (format!("zone.{}", z.code), ctx.lang.zone(z))).collect();
+        state.config.zones.top_level().map(|z| (format!("zone.{}", z.code), ctx.lang.zone(z))).collect();
     let categories: Vec<(String, String)> =
         state.config.categories.iter().map(|c| (format!("category.{c}"), ctx.lang.category(c))).collect();
     let mut html = String::new();

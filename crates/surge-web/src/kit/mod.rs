@@ -87,7 +87,11 @@ button.danger{background:#d4351c;box-shadow:0 2px 0 #55150b}a.button{display:inl
 .panel{background:#00703c;color:#fff;padding:1.5rem;text-align:center}.key{font-family:monospace;word-break:break-all;background:#f3f2f1;padding:.5rem}\
 .chart{width:100%;height:auto;max-width:40rem}.chart .bar{fill:#1d70b8}.chart .line{stroke:#d4351c;stroke-width:2}\
 .chart .grid{stroke:#b1b4b6;stroke-width:.5}.chart .tick{font-size:11px;fill:#505a5f}\
-.scroll{overflow-x:auto;position:relative}caption{text-align:left;font-weight:700;padding:.5rem 0}.compare td{text-align:right}";
+.scroll{overflow-x:auto;position:relative}caption{text-align:left;font-weight:700;padding:.5rem 0}.compare td{text-align:right}\
+.map{width:100%;height:auto;max-height:70vh}.map path{stroke:#fff;stroke-width:1;vector-effect:non-scaling-stroke}\
+.map path:hover{stroke:#0b0c0c;stroke-width:2}.map-figure{margin:0 0 1rem}.legend{list-style:none;padding:0;margin:.5rem 0}\
+.legend li{display:flex;align-items:center;gap:.5rem;margin:.25rem 0}.swatch{width:1.25rem;height:1.25rem;flex:none}\
+@media (min-width:50rem){.map-and-table{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.2fr);gap:2rem;align-items:start}}";
 
 pub(crate) fn page(title: &str, body: &str) -> String {
     layout(Lang::En, title, body, None)

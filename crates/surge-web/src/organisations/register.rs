@@ -63,16 +63,30 @@ fn registration_form(
             if described.is_empty() { String::new() } else { format!(" aria-describedby=\"{}\"", described.join(" ")) },
             if error.is_some() { " aria-invalid=\"true\"" } else { "" }
         );
-        // The choices of a select: categories, or the authority's zones by name (any code typed when it lists none).
-        let options: Vec<(String, String)> = match *name {
-            "category" => categories.iter().map(|c| (c.clone(), lang.category(c))).collect(),
-            _ => zones.zones().iter().map(|z| (z.code.clone(), lang.zone(z))).collect(),
+        // The choices of a select: categories, or the authority's zones by name (any code typed when it lists
+        // none), a province's districts grouped under it.
+        let options: Vec<(Option<String>, String, String)> = match *name {
+            "category" => categories.iter().map(|c| (None, c.clone(), lang.category(c))).collect(),
+            _ => zone_options(lang, zones),
         };
         if *kind == "select" && !options.is_empty() {
             field.push_str(&format!("<select id=\"{name}\" name=\"{name}\"{aria}><option value=\"\"></option>"));
-            for (value, words) in &options {
+            let mut group: Option<&str> = None;
+            for (label, value, words) in &options {
+                if label.as_deref() != group {
+                    if group.is_some() {
+                        field.push_str("</optgroup>");
+                    }
+                    if let Some(label) = label {
+                        field.push_str(&format!("<optgroup label=\"{}\">", escape(label)));
+                    }
+                    group = label.as_deref();
+                }
                 let selected = if values.get(*name) == Some(value) { " selected" } else { "" };
                 field.push_str(&format!("<option value=\"{}\"{selected}>{}</option>", escape(value), escape(words)));
+            }
+            if group.is_some() {
+                field.push_str("</optgroup>");
             }
             field.push_str("</select>");
         } else {
@@ -87,6 +101,22 @@ fn registration_form(
     }
     html.push_str(&format!("<button type=\"submit\">{}</button></form>", lang.t("submit")));
     html
+}
+
+/// The zones to choose from, each province in a group of its own: the whole province first, then its districts.
+fn zone_options(lang: Lang, zones: &surge_domain::ZoneList) -> Vec<(Option<String>, String, String)> {
+    let mut options = Vec::new();
+    for province in zones.top_level() {
+        let districts: Vec<&surge_domain::Zone> = zones.children(&province.code).collect();
+        if districts.is_empty() {
+            options.push((None, province.code.clone(), lang.zone(province)));
+            continue;
+        }
+        let label = Some(lang.zone(province));
+        options.push((label.clone(), province.code.clone(), lang.whole_zone(province)));
+        options.extend(districts.into_iter().map(|d| (label.clone(), d.code.clone(), lang.zone(d))));
+    }
+    options
 }
 
 pub async fn register_form<S: Store>(

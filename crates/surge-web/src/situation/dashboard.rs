@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::situation::map::Gazetteer;
 use crate::situation::pages as render;
 
 /// Areas get pages of their own up to this many; beyond it (every county of a country, say) they are listed on their
@@ -52,19 +53,21 @@ pub struct Dashboard {
     pages: RwLock<Arc<Pages>>,
     /// The authority's time zone, in which pages say when they were updated.
     zone: surge_domain::LocalZone,
+    /// The authority's zones and their outlines, to name places and draw a region's districts.
+    geo: Gazetteer,
 }
 
 impl Default for Dashboard {
     fn default() -> Self {
-        Self::new(surge_domain::LocalZone::default())
+        Self::new(surge_domain::LocalZone::default(), surge_domain::ZoneList::korea())
     }
 }
 
 const LANGS: [Lang; 2] = [Lang::En, Lang::Ko];
 
 impl Dashboard {
-    pub fn new(zone: surge_domain::LocalZone) -> Self {
-        let dashboard = Self { pages: RwLock::new(Arc::new(Pages::new())), zone };
+    pub fn new(zone: surge_domain::LocalZone, zones: surge_domain::ZoneList) -> Self {
+        let dashboard = Self { pages: RwLock::new(Arc::new(Pages::new())), zone, geo: Gazetteer::new(zones) };
         dashboard.publish(None, &PlatformFigures::default(), OffsetDateTime::UNIX_EPOCH);
         dashboard
     }
@@ -78,7 +81,7 @@ impl Dashboard {
         for lang in LANGS {
             pages.insert(
                 format!("{}:/situation", lang.code()),
-                Rendered::new(render::index_page(lang, situation, figures, now), html),
+                Rendered::new(render::index_page(lang, &self.geo, situation, figures, now), html),
             );
         }
         if let Some(s) = situation {
@@ -95,11 +98,11 @@ impl Dashboard {
                     .get(region.region.as_str())
                     .map(|a| a.iter().map(|p| (*p, link(p))).collect())
                     .unwrap_or_default();
-                insert_place(&mut pages, s, region, &areas, now);
+                insert_place(&mut pages, &self.geo, s, region, &areas, now);
             }
             if area_pages {
                 for area in &s.sub_regions {
-                    insert_place(&mut pages, s, area, &[], now);
+                    insert_place(&mut pages, &self.geo, s, area, &[], now);
                 }
             }
         }
@@ -175,10 +178,17 @@ pub async fn place<S: Store>(
 }
 
 /// A place's page in each language, and its figures as CSV and JSON.
-fn insert_place(pages: &mut Pages, s: &Situation, place: &Place, areas: &[(&Place, Option<String>)], now: &str) {
+fn insert_place(
+    pages: &mut Pages,
+    geo: &Gazetteer,
+    s: &Situation,
+    place: &Place,
+    areas: &[(&Place, Option<String>)],
+    now: &str,
+) {
     let path = format!("/situation/{}", place.path());
     for lang in LANGS {
-        let html = render::place_page(lang, s, place, areas, now);
+        let html = render::place_page(lang, geo, s, place, areas, now);
         pages.insert(format!("{}:{path}", lang.code()), Rendered::new(html, "text/html; charset=utf-8"));
     }
     pages.insert(format!("{path}.csv"), Rendered::new(render::place_csv(s, place), "text/csv; charset=utf-8"));

@@ -5,6 +5,7 @@ pub(crate) mod chart;
 pub(crate) mod dashboard;
 pub(crate) mod lake;
 pub(crate) mod live;
+pub(crate) mod map;
 pub(crate) mod pages;
 
 use axum::Router;

@@ -10,6 +10,7 @@ use surge_lake::csv_field;
 use surge_lake::situation::{Latest, Place, Situation};
 
 use super::chart::{DailyChart, daily_chart, figure, moving_average};
+use super::map::Gazetteer;
 use crate::i18n::Lang;
 use crate::kit::{escape, frame};
 
@@ -106,22 +107,35 @@ fn platform(lang: Lang, f: &PlatformFigures) -> String {
 /// Korean country names by ISO alpha-3 (see the file's header for its source and licence).
 const COUNTRY_NAMES_KO: &str = include_str!("country-names-ko.tsv");
 
-/// A place's name in the page's language: a whole country by its Korean name on Korean pages, when known; else the
-/// name its source gives.
-fn place_name(lang: Lang, place: &Place) -> &str {
+/// A place's name in the page's language: a listed zone by its name (`해운대구`, or with `full` its province's too),
+/// a whole country by its Korean name on Korean pages when known; else the name its source gives the area or the
+/// region.
+fn place_name(lang: Lang, geo: &Gazetteer, place: &Place, full: bool) -> String {
     static KOREAN: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static str>> =
         std::sync::OnceLock::new();
-    if lang != Lang::Ko || !place.sub_region.is_empty() {
-        return &place.name;
+    if let Some(name) = geo.name(lang, place, full) {
+        return name;
+    }
+    if !place.sub_region.is_empty() {
+        return place.sub_region.clone();
+    }
+    if lang != Lang::Ko {
+        return place.name.clone();
     }
     let names = KOREAN.get_or_init(|| {
         COUNTRY_NAMES_KO.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_once('\t')).collect()
     });
-    place.country.as_deref().and_then(|code| names.get(code).copied()).unwrap_or(&place.name)
+    place.country.as_deref().and_then(|code| names.get(code).copied()).unwrap_or(&place.name).to_owned()
 }
 
 /// The comparison table's rows: a place, its latest figures, and its page's link if it has one.
-fn comparison(lang: Lang, caption: &str, first: &str, places: &[(&Place, Latest, Option<String>)]) -> String {
+fn comparison(
+    lang: Lang,
+    geo: &Gazetteer,
+    caption: &str,
+    first: &str,
+    places: &[(&Place, Latest, Option<String>)],
+) -> String {
     let mut html = format!(
         "<table class=\"compare\"><caption>{caption}</caption><thead><tr><th scope=\"col\">{first}</th>\
          <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
@@ -136,8 +150,8 @@ fn comparison(lang: Lang, caption: &str, first: &str, places: &[(&Place, Latest,
     );
     for (place, latest, link) in places {
         let name = match link {
-            Some(href) => format!("<a href=\"{}\">{}</a>", escape(href), escape(place_name(lang, place))),
-            None => escape(place_name(lang, place)),
+            Some(href) => format!("<a href=\"{}\">{}</a>", escape(href), escape(&place_name(lang, geo, place, false))),
+            None => escape(&place_name(lang, geo, place, false)),
         };
         let _ = write!(
             html,
@@ -187,7 +201,13 @@ fn elsewhere(lang: Lang, situation: &Situation, place: &Place) -> String {
 }
 
 /// `/situation`: the regions compared, the platform's figures, the sources.
-pub fn index_page(lang: Lang, situation: Option<&Situation>, figures: &PlatformFigures, now: &str) -> String {
+pub fn index_page(
+    lang: Lang,
+    geo: &Gazetteer,
+    situation: Option<&Situation>,
+    figures: &PlatformFigures,
+    now: &str,
+) -> String {
     let title = lang.t("situation.title");
     let mut body = format!("<h1>{title}</h1>");
     match situation {
@@ -202,7 +222,8 @@ pub fn index_page(lang: Lang, situation: Option<&Situation>, figures: &PlatformF
             let rows: Vec<_> =
                 s.regions.iter().map(|p| (p, p.latest(), Some(format!("/situation/{}", p.path())))).collect();
             let _ = write!(body, "<h2>{}</h2><div class=\"scroll\" tabindex=\"0\">", lang.t("situation.compare"));
-            body.push_str(&comparison(lang, lang.t("situation.compare.caption"), lang.t("situation.region"), &rows));
+            let caption = lang.t("situation.compare.caption");
+            body.push_str(&comparison(lang, geo, caption, lang.t("situation.region"), &rows));
             let _ = write!(
                 body,
                 "</div><p><a href=\"/situation.csv\" download>{data} (CSV)</a> · \
@@ -218,6 +239,7 @@ pub fn index_page(lang: Lang, situation: Option<&Situation>, figures: &PlatformF
 /// A region's or an area's page. `areas` are the region's areas, with links where they have pages.
 pub fn place_page(
     lang: Lang,
+    geo: &Gazetteer,
     situation: &Situation,
     place: &Place,
     areas: &[(&Place, Option<String>)],
@@ -225,11 +247,8 @@ pub fn place_page(
 ) -> String {
     let latest = place.latest();
     let path = format!("/situation/{}", place.path());
-    let mut body = format!(
-        "<p><a href=\"/situation\">{}</a></p><h1>{}</h1>",
-        lang.t("situation.all"),
-        escape(place_name(lang, place))
-    );
+    let title = place_name(lang, geo, place, true);
+    let mut body = format!("<p><a href=\"/situation\">{}</a></p><h1>{}</h1>", lang.t("situation.all"), escape(&title));
     body.push_str(&stamp(lang, situation, latest.date, now));
     let mut summary = vec![
         (lang.t("situation.week_cases"), count(latest.week_confirmed)),
@@ -260,14 +279,8 @@ pub fn place_page(
         (Some(a), Some(b)) => format!("{a} – {b}"),
         _ => String::new(),
     };
-    let describe = |what: &str| {
-        format!(
-            "{what}, {}, {range}. {}: {}.",
-            place_name(lang, place),
-            lang.t("situation.source"),
-            situation.attribution
-        )
-    };
+    let describe =
+        |what: &str| format!("{what}, {}, {range}. {}: {}.", title, lang.t("situation.source"), situation.attribution);
     let cases_avg = moving_average(&cases, 7);
     let deaths_avg = moving_average(&deaths, 7);
     let average = lang.t("situation.average");
@@ -295,9 +308,16 @@ pub fn place_page(
     }
     if !areas.is_empty() {
         let rows: Vec<_> = areas.iter().map(|(p, link)| (*p, p.latest(), link.clone())).collect();
-        let _ = write!(body, "<h2>{}</h2><div class=\"scroll\" tabindex=\"0\">", lang.t("situation.areas"));
-        body.push_str(&comparison(lang, lang.t("situation.compare.caption"), lang.t("situation.area"), &rows));
-        body.push_str("</div>");
+        let _ = write!(body, "<h2 id=\"areas\">{}</h2>", lang.t("situation.areas"));
+        // The map beside the table of its figures, which is also what a screen reader reads in its place.
+        let map = super::map::choropleth(lang, geo, place, areas);
+        if let Some(map) = &map {
+            let _ = write!(body, "<div class=\"wide map-and-table\">{map}");
+        }
+        body.push_str("<div class=\"scroll\" tabindex=\"0\">");
+        let caption = lang.t("situation.compare.caption");
+        body.push_str(&comparison(lang, geo, caption, lang.t("situation.area"), &rows));
+        body.push_str(if map.is_some() { "</div></div>" } else { "</div>" });
     }
     let _ = write!(
         body,
@@ -308,7 +328,7 @@ pub fn place_page(
         path = escape(&path),
     );
     body.push_str(&sources(lang, situation));
-    dashboard_page(lang, place_name(lang, place), &body, &path)
+    dashboard_page(lang, &title, &body, &path)
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {

@@ -3,15 +3,7 @@
 // (codes, units, brand names, and the language switch's own "English").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { startSurge, launchBrowser, api, signInByPhone, waitForMessage, staffPage } from './support.mjs';
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-// Words a Korean page may show: the product's and standards' names, and units. Codes (KR-26, PCR, QR, KST) have
-// no small letters and are not words to the scan.
-const ALLOWED = new Set(['Surge', 'English', 'CertLogic', 'Orthanc']);
+import { startSurge, launchBrowser, api, signInByPhone, waitForMessage, staffPage, axeViolations, englishWords } from './support.mjs';
 
 let surge;
 let browser;
@@ -63,35 +55,6 @@ function pages() {
     admin: ['/account', '/admin/keys', '/admin/staff', '/admin/staff/new', '/admin/api-keys', '/admin/api-keys/new'],
     clinician: ['/account', '/results/queue', '/results/label'],
   };
-}
-
-// The English words in the page's text, outside the allowed ones, inputs and anything marked lang="en".
-async function englishWords(page) {
-  const text = await page.evaluate(() => {
-    const skip = (el) => el.closest('[lang="en"], code, textarea, script, style, noscript, [aria-hidden="true"]');
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    const parts = [];
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      if (!skip(node.parentElement)) parts.push(node.textContent);
-    }
-    for (const el of document.querySelectorAll('[placeholder], [title], [aria-label], img[alt]')) {
-      if (skip(el)) continue;
-      for (const attr of ['placeholder', 'title', 'aria-label', 'alt']) if (el.getAttribute(attr)) parts.push(el.getAttribute(attr));
-    }
-    return parts.join(' ');
-  });
-  const words = text
-    .replace(/https?:\/\/\S+|\S+@\S+/g, ' ')
-    .match(/[A-Za-z][A-Za-z'’]*[a-z][A-Za-z'’]*/g) ?? [];
-  return [...new Set(words.filter((w) => !ALLOWED.has(w)))];
-}
-
-async function axeViolations(page) {
-  await page.evaluate(AXE);
-  const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-  }));
-  return result.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
 }
 
 for (const lang of ['ko', 'en']) {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import readline from 'node:readline';
@@ -119,4 +120,39 @@ export async function staffPage(surge, context, account) {
   await fill(page, { 'Current password': password, 'New password': chosen, 'Type the new password again': chosen });
   await page.getByRole('button', { name: 'Change password' }).click();
   return page;
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// Words a Korean page may show: the product's and standards' names, and units. Codes (KR-26, PCR, QR, KST) have
+// no small letters and are not words to the scan.
+const ALLOWED = new Set(['Surge', 'English', 'CertLogic', 'Orthanc']);
+
+// The English words in the page's text, outside the allowed ones, inputs and anything marked lang="en".
+export async function englishWords(page) {
+  const text = await page.evaluate(() => {
+    const skip = (el) => el.closest('[lang="en"], code, textarea, script, style, noscript, [aria-hidden="true"]');
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const parts = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!skip(node.parentElement)) parts.push(node.textContent);
+    }
+    for (const el of document.querySelectorAll('[placeholder], [title], [aria-label], img[alt]')) {
+      if (skip(el)) continue;
+      for (const attr of ['placeholder', 'title', 'aria-label', 'alt']) if (el.getAttribute(attr)) parts.push(el.getAttribute(attr));
+    }
+    return parts.join(' ');
+  });
+  const words = text
+    .replace(/https?:\/\/\S+|\S+@\S+/g, ' ')
+    .match(/[A-Za-z][A-Za-z'’]*[a-z][A-Za-z'’]*/g) ?? [];
+  return [...new Set(words.filter((w) => !ALLOWED.has(w)))];
+}
+
+export async function axeViolations(page) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }));
+  return result.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
 }
