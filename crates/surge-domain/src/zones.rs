@@ -105,6 +105,12 @@ impl ZoneList {
         self.zones.iter().filter(|z| crate::zone_covers(&z.code, code)).max_by_key(|z| z.code.len())
     }
 
+    /// Whether a registration may give `code`: a listed zone, or a place inside a listed zone whose own districts
+    /// are not listed (an authority listing provinces only takes any district code of them).
+    pub fn takes(&self, code: &str) -> bool {
+        self.covering(code).is_some_and(|z| z.code == code || self.children(&z.code).next().is_none())
+    }
+
     /// The smallest other listed zone that holds `zone`: a district's province.
     pub fn parent(&self, zone: &Zone) -> Option<&Zone> {
         let i = self.zones.iter().position(|z| z.code == zone.code)?;
@@ -141,6 +147,10 @@ mod tests {
         let busan: Vec<&str> = korea.children("KR-26").map(|z| z.name_ko.as_str()).collect();
         assert_eq!((busan.len(), busan[0], busan[15]), (16, "중구", "기장군"));
         assert_eq!(korea.children("KR-50").count(), 0, "Sejong has no districts");
+        assert!(korea.takes("KR-26-350") && korea.takes("KR-50") && korea.takes("KR-50-110"));
+        assert!(!korea.takes("KR-26-999"), "Busan's districts are listed, and this is none of them");
+        let provinces = ZoneList::from_tsv("KR-26\t부산\tBusan\n").unwrap();
+        assert!(provinces.takes("KR-26-999"), "a list of provinces only takes their districts' codes");
         let seogwipo = korea.covering("KR-49-130").unwrap();
         assert_eq!(
             (seogwipo.name_en.as_str(), korea.parent(seogwipo).map(|p| p.name_en.as_str())),

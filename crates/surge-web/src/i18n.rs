@@ -141,6 +141,10 @@ impl Lang {
             "situation.compare.caption" => {
                 ("Cases and deaths by region: the last 7 days and in total", "지역별 확진자와 사망자: 최근 7일 및 누적")
             }
+            "situation.areas.caption" => (
+                "Cases and deaths by area: the last 7 days and in total",
+                "하위 지역별 확진자와 사망자: 최근 7일 및 누적",
+            ),
             "situation.region" => ("Region", "지역"),
             "situation.area" => ("Area", "하위 지역"),
             "situation.areas" => ("Areas", "하위 지역"),

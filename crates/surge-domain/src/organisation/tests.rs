@@ -64,6 +64,8 @@ fn every_bad_field_is_reported_at_once() {
     // "Busan" typed as a zone reached no official's queue: only the authority's listed zones are taken.
     check(|f| f.zone = "Busan".into(), &[("zone", "zone_unknown")]);
     check(|f| f.zone = "kr-26-110".into(), &[]);
+    // Busan's districts are listed, so a district code that is none of them is refused.
+    check(|f| f.zone = "KR-26-999".into(), &[("zone", "zone_unknown")]);
     check(|f| f.requested_quota = "100001".into(), &[("requested_quota", "quota_invalid")]);
 }
 

@@ -91,7 +91,7 @@ button.danger{background:#d4351c;box-shadow:0 2px 0 #55150b}a.button{display:inl
 .map{width:100%;height:auto;max-height:70vh}.map path{stroke:#fff;stroke-width:1;vector-effect:non-scaling-stroke}\
 .map path:hover{stroke:#0b0c0c;stroke-width:2}.map-figure{margin:0 0 1rem}.legend{list-style:none;padding:0;margin:.5rem 0}\
 .legend li{display:flex;align-items:center;gap:.5rem;margin:.25rem 0}.swatch{width:1.25rem;height:1.25rem;flex:none}\
-@media (min-width:50rem){.map-and-table{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.2fr);gap:2rem;align-items:start}}";
+@media (min-width:50rem){.map-and-table{display:grid;grid-template-columns:minmax(14rem,22rem) minmax(0,1fr);gap:2rem;align-items:start}}";
 
 pub(crate) fn page(title: &str, body: &str) -> String {
     layout(Lang::En, title, body, None)

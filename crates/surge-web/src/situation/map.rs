@@ -18,8 +18,19 @@ const KR_DISTRICTS: &str = include_str!("../../maps/kr-districts.tsv");
 
 /// Classes of a choropleth, lightest first; dark enough apart to tell, the darkest still under white outlines.
 const SHADES: [&str; 5] = ["#e3eef8", "#a9cbe8", "#6aa3d5", "#2f76b8", "#0b4a8b"];
-/// A district with no figure: light grey, so that it reads as missing rather than as low.
-const NO_DATA: &str = "#f3f2f1";
+/// A district with no figure: grey hatching, so that it reads as missing rather than as low (a flat light grey
+/// looked like the lightest class).
+const NO_DATA: &str = "url(#no-data)";
+
+/// The hatching of districts with no figure, `size` units apart, in an SVG whose ids start with `id`.
+fn hatching(id: &str, size: f64) -> String {
+    format!(
+        "<defs><pattern id=\"{id}\" width=\"{size}\" height=\"{size}\" patternUnits=\"userSpaceOnUse\" \
+         patternTransform=\"rotate(45)\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><line x1=\"0\" y1=\"0\" \
+         x2=\"0\" y2=\"{size}\" stroke=\"#b1b4b6\" stroke-width=\"{width}\"/></pattern></defs>",
+        width = size / 2.0,
+    )
+}
 
 /// A district's outline.
 #[derive(Debug, Clone, Copy)]
@@ -205,6 +216,8 @@ pub fn choropleth(lang: Lang, geo: &Gazetteer, region: &Place, areas: &[(&Place,
         y1 - y0 + 2 * pad,
         escape(&title),
     );
+    // Hatching about 5 pixels apart however large the region is drawn.
+    svg.push_str(&hatching("no-data", f64::from((x1 - x0).max(y1 - y0)) / 60.0));
     for (district, outline) in &districts {
         let name = lang.pick_of(&district.name_en, &district.name_ko);
         let (fill, shown) = match value(&district.code) {
@@ -222,9 +235,15 @@ pub fn choropleth(lang: Lang, geo: &Gazetteer, region: &Place, areas: &[(&Place,
     svg.push_str("</svg>");
     let mut legend = format!("<ul class=\"legend\" aria-label=\"{}\">", escape(lang.t("situation.map.legend")));
     let swatch = |colour: &str| {
+        // The key's own hatching, under an id of its own.
+        let (defs, fill) = if colour == NO_DATA {
+            (hatching("no-data-key", 3.0), "url(#no-data-key)")
+        } else {
+            (String::new(), colour)
+        };
         format!(
-            "<svg class=\"swatch\" viewBox=\"0 0 10 10\" aria-hidden=\"true\"><rect width=\"10\" height=\"10\" \
-             fill=\"{colour}\" stroke=\"#505a5f\" stroke-width=\"1\"/></svg>"
+            "<svg class=\"swatch\" viewBox=\"0 0 10 10\" aria-hidden=\"true\">{defs}<rect width=\"10\" height=\"10\" \
+             fill=\"{fill}\" stroke=\"#505a5f\" stroke-width=\"1\"/></svg>"
         )
     };
     let min = values.iter().copied().fold(f64::INFINITY, f64::min);

@@ -14,7 +14,7 @@ use super::map::Gazetteer;
 use crate::i18n::Lang;
 use crate::kit::{escape, frame};
 
-/// The licence note shown under every page's sources.
+/// The licence note shown under every page's sources; the sources' own names stay as they write them.
 fn licence_note(lang: Lang) -> &'static str {
     match lang {
         Lang::En => {
@@ -22,9 +22,22 @@ fn licence_note(lang: Lang) -> &'static str {
              reused with credit to WHO. The platform's own figures are counts with no person in them."
         }
         Lang::Ko => {
-            "Our World in Data와 JHU CSSE 자료는 CC BY 4.0으로 공개되어 출처를 밝히면 자유롭게 쓸 수 있습니다. WHO 자료는 \
-             WHO를 출처로 밝히고 쓸 수 있습니다. 이 서비스의 수치는 개인 정보가 없는 집계입니다."
+            "<span lang=\"en\">Our World in Data</span>와 JHU CSSE 자료는 CC BY 4.0으로 공개되어 출처를 밝히면 자유롭게 \
+             쓸 수 있습니다. WHO 자료는 WHO를 출처로 밝히고 쓸 수 있습니다. 이 서비스의 수치는 개인 정보가 없는 집계입니다."
         }
+    }
+}
+
+/// Who to credit, as HTML: a known source by the name and licence it asks for, a mapped feed (`busan-health`) by
+/// its name with a pointer to its own terms, in the page's language.
+fn credit(lang: Lang, situation: &Situation) -> String {
+    if surge_lake::Source::parse(&situation.source).is_some() || situation.source == "jhu" {
+        return format!("<span lang=\"en\">{}</span>", escape(&situation.attribution));
+    }
+    let source = format!("<span lang=\"en\">{}</span>", escape(&situation.source));
+    match lang {
+        Lang::En => format!("{source} (see the source's own terms)"),
+        Lang::Ko => format!("{source} (출처의 이용 조건을 따릅니다)"),
     }
 }
 
@@ -45,7 +58,7 @@ fn sources(lang: Lang, situation: &Situation) -> String {
         "<h2>{}</h2><p>{}: {}.</p><p class=\"hint\">{}</p>",
         lang.t("situation.sources"),
         lang.t("situation.source"),
-        escape(&situation.attribution),
+        credit(lang, situation),
         licence_note(lang)
     )
 }
@@ -280,7 +293,8 @@ pub fn place_page(
         _ => String::new(),
     };
     let describe =
-        |what: &str| format!("{what}, {}, {range}. {}: {}.", title, lang.t("situation.source"), situation.attribution);
+        // The source is credited on the page, in the reader's language, under "Sources".
+        |what: &str| format!("{what}, {title}, {range}.");
     let cases_avg = moving_average(&cases, 7);
     let deaths_avg = moving_average(&deaths, 7);
     let average = lang.t("situation.average");
@@ -315,7 +329,7 @@ pub fn place_page(
             let _ = write!(body, "<div class=\"wide map-and-table\">{map}");
         }
         body.push_str("<div class=\"scroll\" tabindex=\"0\">");
-        let caption = lang.t("situation.compare.caption");
+        let caption = lang.t("situation.areas.caption");
         body.push_str(&comparison(lang, geo, caption, lang.t("situation.area"), &rows));
         body.push_str(if map.is_some() { "</div></div>" } else { "</div>" });
     }

@@ -63,7 +63,7 @@ test('Busan on a phone in Korean: a map of its districts beside their figures, e
   const fills = await map.locator('path').evaluateAll((paths) =>
     Object.fromEntries(paths.map((p) => [p.querySelector('title').textContent.split(':')[0], p.getAttribute('fill')])));
   assert.notEqual(fills['해운대구'], fills['중구'], 'the highest and the lowest are shaded apart');
-  assert.equal(fills['금정구'], '#f3f2f1', 'a district without figures is grey');
+  assert.equal(fills['금정구'], 'url(#no-data)', 'a district without figures is hatched');
   const legend = await page.getByRole('list', { name: '범례' }).textContent();
   assert.match(legend, /자료 없음/);
   assert.match(await page.locator('figcaption').textContent(), /통계청/, 'the boundaries are credited');

@@ -70,8 +70,13 @@ test('the form is in Korean when asked or when the browser prefers it, and the c
   await page.goto(`${base}/register?lang=ko`);
   assert.equal((await page.locator('h1').textContent()).trim(), '기관 등록');
   assert.equal(await page.getAttribute('html', 'lang'), 'ko');
-  // The area is chosen from the authority's list, named in Korean: a typed "Busan" reached no official's queue.
-  assert.equal(await page.locator('#zone option', { hasText: '부산광역시 (KR-26)' }).count(), 1);
+  // The area is chosen from the authority's list, named in Korean: a typed "Busan" reached no official's queue. A
+  // province is a group of its own: the whole of it first, then its districts.
+  const busan = page.locator('#zone optgroup[label="부산광역시 (KR-26)"]');
+  assert.deepEqual((await busan.locator('option').allTextContents()).slice(0, 3),
+    ['부산광역시 전체 (KR-26)', '중구 (KR-26-110)', '서구 (KR-26-140)']);
+  assert.equal(await busan.locator('option').count(), 17, 'the city and its 16 districts');
+  assert.equal(await page.locator('#zone option[value="KR-50"]').count(), 1, 'Sejong, which has no districts');
   await page.goto(`${base}/register`);
   assert.equal((await page.locator('h1').textContent()).trim(), '기관 등록', 'the lang cookie keeps Korean');
   await page.getByRole('link', { name: 'English' }).click();
