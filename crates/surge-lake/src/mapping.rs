@@ -180,6 +180,11 @@ pub fn import_csv(mapping: &CsvMapping, file_name: &str, bytes: &[u8], today: Da
             }
         };
         let sub_region = sub_region.map(|c| field(&record, c)).unwrap_or("");
+        // A name with control characters would be shown on pages and printed to terminals as it is.
+        if format!("{region}{sub_region}").chars().any(char::is_control) {
+            import.reject(line, "the region or district has control characters");
+            continue;
+        }
         let country = match (&mapping.country, mapping.region_codes) {
             (Some(code), _) => Some(Arc::from(code.as_str())),
             (None, Some(codes)) => known.of(&region, |r| codes.country(r)),

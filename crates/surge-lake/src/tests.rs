@@ -170,9 +170,13 @@ fn a_mapping_carries_each_districts_population_tests_and_positivity() {
         2021-03-01,해운대구,12,397000,800,1.5\n\
         2021-03-01,중구,3,42000,,\n\
         2021-03-02,해운대구,9,397000,-5,140\n\
-        2021-03-02,중구,2,4.2e4,90,n/a\n";
+        2021-03-02,중구,2,4.2e4,90,n/a\n\
+        2021-03-02,사\u{1b}[31m하구,2,1,1,1\n";
     let got = import_csv(&mapping, "busan.csv", body.as_bytes(), TODAY).unwrap();
     assert_eq!(got.rows.len(), 4, "bad measures never cost a row its counts");
+    let rejected: Vec<(usize, &str)> = got.rejected.iter().map(|r| (r.line, r.reason.as_str())).collect();
+    assert_eq!(rejected, [(6, "the region or district has control characters")], "and its measures go with it");
+    assert_eq!(got.measures.len(), 4);
     let m = &got.measures;
     assert_eq!(m.names, ["population", "new_tests", "positive_rate"]);
     let at = |gu: &str, day: Date| {

@@ -69,7 +69,7 @@ fn stamp(lang: Lang, situation: &Situation, latest: Option<time::Date>, updated:
         "<p class=\"hint\">{up_to} {day}. {source}: {attribution}. {updated_l} {updated}.</p>",
         up_to = lang.t("situation.up_to"),
         source = lang.t("situation.source"),
-        attribution = escape(&situation.attribution),
+        attribution = credit(lang, situation),
         updated_l = lang.t("situation.updated"),
     )
 }
