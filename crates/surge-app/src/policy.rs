@@ -210,5 +210,149 @@ fn truthy(value: &Value) -> bool {
     }
 }
 
+/// A rule of the kinds most authorities write, as a form fills it in: any of four conditions, all of which must hold
+/// (a purpose, travel within one zone, at most so many days, at least so many applications this week), an outcome
+/// and a reason in both languages. It is written as CertLogic like any rule, and read back from a rule of its shape,
+/// so the page can show and edit rules in words while the JSON stays the advanced view.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommonRule {
+    pub id: String,
+    pub outcome: Option<PolicyOutcome>,
+    pub purpose: Option<String>,
+    pub same_zone: bool,
+    pub max_days: Option<i64>,
+    pub min_this_week: Option<i64>,
+    pub reason_en: String,
+    pub reason_ko: String,
+}
+
+/// The largest day count or weekly count a common rule may name.
+const MOST: i64 = 366;
+
+impl CommonRule {
+    /// Its conditions as CertLogic, in a fixed order.
+    fn conditions(&self) -> Vec<Value> {
+        let mut all = Vec::new();
+        if let Some(purpose) = &self.purpose {
+            all.push(json!({"===": [{"var": "application.purpose"}, purpose]}));
+        }
+        if self.same_zone {
+            all.push(json!({"===": [{"var": "application.from_zone"}, {"var": "application.to_zone"}]}));
+        }
+        if let Some(days) = self.max_days {
+            all.push(json!({"<=": [{"var": "application.days"}, days]}));
+        }
+        if let Some(n) = self.min_this_week {
+            all.push(json!({">=": [{"var": "applicant.applications_this_week"}, n]}));
+        }
+        all
+    }
+
+    /// The rule as the policy document holds it.
+    pub fn to_json(&self) -> Value {
+        let mut conditions = self.conditions();
+        let when = if conditions.len() == 1 { conditions.remove(0) } else { json!({"and": conditions}) };
+        json!({
+            "id": self.id,
+            "outcome": self.outcome.map_or("review", PolicyOutcome::as_str),
+            "when": when,
+            "reason": {"en": self.reason_en, "ko": self.reason_ko},
+        })
+    }
+
+    /// The common rule a rule is, when its condition is one this form writes; `None` for any other CertLogic.
+    pub fn read(rule: &PolicyRule) -> Option<Self> {
+        let parts = match rule.when.get("and").and_then(Value::as_array) {
+            Some(parts) if rule.when.as_object().is_some_and(|o| o.len() == 1) => parts.clone(),
+            _ => vec![rule.when.clone()],
+        };
+        let mut common = Self {
+            id: rule.id.clone(),
+            outcome: Some(rule.outcome),
+            reason_en: rule.reason_en.clone(),
+            reason_ko: rule.reason_ko.clone(),
+            ..Self::default()
+        };
+        let var = |v: &Value| v.get("var").and_then(Value::as_str).map(str::to_owned);
+        for part in &parts {
+            let (op, args) = part.as_object().filter(|o| o.len() == 1)?.iter().next()?;
+            let [a, b] = args.as_array()?.as_slice() else { return None };
+            match (op.as_str(), var(a).as_deref(), var(b).as_deref()) {
+                ("===", Some("application.purpose"), None) if common.purpose.is_none() => {
+                    common.purpose = Some(b.as_str()?.to_owned());
+                }
+                ("===", Some("application.from_zone"), Some("application.to_zone")) if !common.same_zone => {
+                    common.same_zone = true;
+                }
+                ("<=", Some("application.days"), None) if common.max_days.is_none() => {
+                    common.max_days = Some(b.as_i64()?);
+                }
+                (">=", Some("applicant.applications_this_week"), None) if common.min_this_week.is_none() => {
+                    common.min_this_week = Some(b.as_i64()?);
+                }
+                _ => return None,
+            }
+        }
+        // Written back, it must be the very rule read: anything else is not this form's to show.
+        (common.to_json()["when"] == rule.when).then_some(common)
+    }
+
+    /// What is wrong with the form: `(field, code)`, in the form's order; the page words them.
+    pub fn problems(&self, purposes: &[String], taken: &[String]) -> Vec<(&'static str, &'static str)> {
+        let mut problems = Vec::new();
+        let id_ok = |id: &str| {
+            !id.is_empty()
+                && id.len() <= 64
+                && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        };
+        if !id_ok(&self.id) {
+            problems.push(("id", "id_invalid"));
+        } else if taken.contains(&self.id) {
+            problems.push(("id", "id_taken"));
+        }
+        if self.outcome.is_none() {
+            problems.push(("outcome", "outcome_missing"));
+        }
+        if self.purpose.as_ref().is_some_and(|p| !purposes.contains(p)) {
+            problems.push(("purpose", "purpose_unknown"));
+        }
+        if self.max_days.is_some_and(|d| !(1..=MOST).contains(&d)) {
+            problems.push(("max_days", "number_out_of_range"));
+        }
+        if self.min_this_week.is_some_and(|n| !(1..=MOST).contains(&n)) {
+            problems.push(("min_this_week", "number_out_of_range"));
+        }
+        if self.conditions().is_empty() {
+            problems.push(("purpose", "no_condition"));
+        }
+        for (field, reason) in [("reason_en", &self.reason_en), ("reason_ko", &self.reason_ko)] {
+            if reason.trim().is_empty() || reason.chars().count() > 300 || reason.chars().any(char::is_control) {
+                problems.push((field, "reason_invalid"));
+            }
+        }
+        problems
+    }
+}
+
+/// The document with `rule` added first or last; the whole is checked again as any document is.
+pub fn with_rule(document: &Value, rule: &CommonRule, first: bool) -> Result<Value, Vec<PolicyProblem>> {
+    let mut rules = document.get("rules").and_then(Value::as_array).cloned().unwrap_or_default();
+    if first {
+        rules.insert(0, rule.to_json())
+    } else {
+        rules.push(rule.to_json())
+    }
+    let document = json!({"rules": rules});
+    Policy::parse(&document)?;
+    Ok(document)
+}
+
+/// The document without the rule `id`; `None` when it has no such rule.
+pub fn without_rule(document: &Value, id: &str) -> Option<Value> {
+    let rules = document.get("rules").and_then(Value::as_array)?;
+    let kept: Vec<Value> = rules.iter().filter(|r| r.get("id").and_then(Value::as_str) != Some(id)).cloned().collect();
+    (kept.len() < rules.len()).then(|| json!({"rules": kept}))
+}
+
 #[cfg(test)]
 mod tests;

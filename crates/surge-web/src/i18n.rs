@@ -526,6 +526,68 @@ impl Lang {
             "policy.result" => ("What these rules decide", "이 규칙의 결정"),
             "policy.by_rule" => ("by rule", "적용 규칙"),
             "policy.no_rule" => ("(none: review)", "(없음: 검토)"),
+            "policy.rules" => ("Rules in force", "적용 중인 규칙"),
+            "policy.rules.lead" => (
+                "In this order: the first rule whose condition holds decides; if none does, an official reviews.",
+                "이 순서대로 적용됩니다. 조건이 맞는 첫 규칙이 결정하며, 맞는 규칙이 없으면 담당자가 검토합니다.",
+            ),
+            "policy.when" => ("When", "조건"),
+            "policy.reason" => ("Reason given", "안내 사유"),
+            "policy.when.purpose" => ("the purpose is {p}", "목적이 {p}"),
+            "policy.when.same_zone" => ("within one zone", "같은 구역 안 이동"),
+            "policy.when.max_days" => ("{n} days or fewer", "{n}일 이하"),
+            "policy.when.this_week" => ("{n} or more applications this week", "이번 주 신청 {n}회 이상"),
+            "policy.when.other" => (
+                "a condition written in CertLogic (see the rules as JSON below)",
+                "CertLogic으로 쓴 조건 (아래 JSON 참고)",
+            ),
+            "policy.remove" => ("Remove", "삭제"),
+            "policy.remove.rule" => ("Remove rule {n}", "{n}번 규칙 삭제"),
+            "policy.add" => ("Add a rule", "규칙 추가"),
+            "policy.add.lead" => (
+                "A rule decides applications that meet all its conditions. It is saved as the next version of the policy.",
+                "규칙은 모든 조건을 만족하는 신청을 결정합니다. 정책의 다음 버전으로 저장됩니다.",
+            ),
+            "policy.back" => ("Back to the pass policy", "허가 정책으로 돌아가기"),
+            "policy.advanced" => ("Advanced: the rules as JSON (CertLogic)", "고급: 규칙 JSON (CertLogic)"),
+            "policy.form.id" => ("Rule name", "규칙 이름"),
+            "policy.form.id.hint" => (
+                "Small letters, digits and hyphens, for example <code>funeral-short</code>",
+                "영문 소문자, 숫자, 하이픈. 예: <code>funeral-short</code>",
+            ),
+            "policy.form.outcome" => ("What the rule decides", "규칙의 결정"),
+            "policy.form.when.hint" => (
+                "Give one or more; the rule applies when all that are given hold",
+                "하나 이상 입력하십시오. 입력한 조건을 모두 만족할 때 적용됩니다",
+            ),
+            "policy.form.purpose" => ("Purpose", "목적"),
+            "policy.form.any_purpose" => ("Any purpose", "모든 목적"),
+            "policy.form.same_zone" => ("Only travel within one zone", "같은 구역 안 이동만"),
+            "policy.form.max_days" => ("At most this many days", "최대 일수"),
+            "policy.form.this_week" => ("At least this many applications this week", "이번 주 신청 횟수 (이상)"),
+            "policy.form.number.hint" => {
+                ("A whole number from 1 to 366; leave empty for none", "1~366 사이의 정수. 없으면 비워 두십시오")
+            }
+            "policy.form.reason_ko" => ("Reason shown to the applicant, in Korean", "신청인에게 보일 사유 (한국어)"),
+            "policy.form.reason_en" => ("Reason shown to the applicant, in English", "신청인에게 보일 사유 (영어)"),
+            "policy.form.reason.hint" => ("Up to 300 characters", "300자 이내"),
+            "policy.form.place" => ("Where the rule goes", "규칙 위치"),
+            "policy.form.first" => ("First, before every other rule", "맨 앞 (다른 모든 규칙보다 먼저)"),
+            "policy.form.last" => ("Last, after every other rule", "맨 뒤 (다른 모든 규칙 다음)"),
+            "policy.form.id_invalid" => (
+                "Enter a rule name of small letters, digits and hyphens",
+                "규칙 이름은 영문 소문자, 숫자, 하이픈으로 입력하십시오",
+            ),
+            "policy.form.id_taken" => ("A rule of this name is already in force", "같은 이름의 규칙이 이미 있습니다"),
+            "policy.form.outcome_missing" => ("Choose what the rule decides", "규칙의 결정을 선택하십시오"),
+            "policy.form.purpose_unknown" => ("Choose a purpose from the list", "목록에서 목적을 선택하십시오"),
+            "policy.form.no_condition" => ("Give at least one condition", "조건을 하나 이상 입력하십시오"),
+            "policy.form.number_out_of_range" => {
+                ("Enter a whole number from 1 to 366", "1~366 사이의 정수를 입력하십시오")
+            }
+            "policy.form.reason_invalid" => {
+                ("Enter the reason, up to 300 characters", "사유를 300자 이내로 입력하십시오")
+            }
             "policy.outcome.approve" => ("Approve", "승인"),
             "policy.outcome.review" => ("Review by an official", "담당자 검토"),
             "policy.outcome.reject" => ("Reject", "거절"),

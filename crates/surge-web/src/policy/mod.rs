@@ -1,8 +1,9 @@
 //! The pass policy: rules as CertLogic data that decide citizens' applications, read, tried and replaced by
-//! officials through the API and a page.
+//! officials through the API and pages: the rules in words with a form for the common kinds, and the JSON.
 
 pub(crate) mod api;
 mod pages;
+mod rules;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -15,4 +16,6 @@ pub(crate) fn routes<S: Store + Clone + 'static>() -> Router<AppState<S>> {
         .route("/api/v1/policy", get(api::current::<S>).post(api::replace::<S>))
         .route("/api/v1/policy/try", post(api::try_policy::<S>))
         .route("/policy", get(pages::page::<S>).post(pages::submit::<S>))
+        .route("/policy/rules/new", get(rules::new_rule::<S>).post(rules::add_rule::<S>))
+        .route("/policy/rules/remove", post(rules::remove_rule::<S>))
 }

@@ -20,6 +20,15 @@ async fn in_force<S: Store>(state: &AppState<S>) -> Result<(i64, Value), String>
     surge_app::policy::in_force(&state.store).await.map_err(|e| format!("{e:?}"))
 }
 
+/// The rules in force in words, for the top of the page; nothing when the stored document does not read.
+fn in_words<S>(ctx: &PageCtx, state: &AppState<S>, document: &Value) -> String {
+    let admin = ctx.principal.role() == Some(Role::Admin);
+    match Policy::parse(document) {
+        Ok(policy) => super::rules::rule_list(ctx, &state.config.applications.purposes, &policy, admin),
+        Err(_) => String::new(),
+    }
+}
+
 fn sample_fields(ctx: &PageCtx, values: &HashMap<String, String>, errors: &[(String, String)]) -> String {
     let get = |name: &str, default: &'static str| values.get(name).cloned().unwrap_or_else(|| default.to_owned());
     let mut html = format!("<fieldset><legend>{}</legend>", ctx.t("policy.sample"));
@@ -45,7 +54,7 @@ fn sample_fields(ctx: &PageCtx, values: &HashMap<String, String>, errors: &[(Str
 fn render_page(
     ctx: PageCtx,
     status: StatusCode,
-    version: i64,
+    (version, rules): (i64, &str),
     document: &str,
     values: &HashMap<String, String>,
     errors: &[(String, String)],
@@ -66,6 +75,9 @@ fn render_page(
     if let Some(result) = result {
         body.push_str(&result);
     }
+    // The rules in force in words; the JSON below is the advanced view.
+    body.push_str(rules);
+    body.push_str(&format!("<h2 id=\"advanced\">{}</h2>", lang.t("policy.advanced")));
     let readonly = if admin { "" } else { " readonly" };
     body.push_str(&format!("<form method=\"post\" action=\"/policy\" novalidate>{}", ctx.csrf_input()));
     let attributes =
@@ -121,7 +133,8 @@ pub async fn page<S: Store>(
     };
     let text = serde_json::to_string_pretty(&document).unwrap_or_default();
     let notice = query.get("saved").map(|v| ctx.t("policy.saved").replace("{n}", v));
-    render_page(ctx, StatusCode::OK, version, &text, &HashMap::new(), &[], None, notice)
+    let rules = in_words(&ctx, &state, &document);
+    render_page(ctx, StatusCode::OK, (version, &rules), &text, &HashMap::new(), &[], None, notice)
 }
 
 pub async fn submit<S: Store>(
@@ -137,8 +150,8 @@ pub async fn submit<S: Store>(
         return ctx.refuse_staff("/policy");
     }
     let lang = ctx.lang;
-    let version = match in_force(&state).await {
-        Ok((version, _)) => version,
+    let (version, rules) = match in_force(&state).await {
+        Ok((version, document)) => (version, in_words(&ctx, &state, &document)),
         Err(e) => {
             tracing::error!(error = %e, "reading the policy failed");
             return sorry(lang);
@@ -163,7 +176,16 @@ pub async fn submit<S: Store>(
         },
     };
     let Some((document, policy)) = policy else {
-        return render_page(ctx, StatusCode::UNPROCESSABLE_ENTITY, version, &text, &values, &errors, None, None);
+        return render_page(
+            ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            (version, &rules),
+            &text,
+            &values,
+            &errors,
+            None,
+            None,
+        );
     };
     if saving {
         return match surge_app::policy::replace_policy(&state.store, &ctx.principal.actor(), &document, (state.clock)())
@@ -187,7 +209,16 @@ pub async fn submit<S: Store>(
     let days = number("days", &mut errors);
     let this_week = number("this_week", &mut errors);
     if !errors.is_empty() {
-        return render_page(ctx, StatusCode::UNPROCESSABLE_ENTITY, version, &text, &values, &errors, None, None);
+        return render_page(
+            ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            (version, &rules),
+            &text,
+            &values,
+            &errors,
+            None,
+            None,
+        );
     }
     let clock = (state.clock)().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     let facts = json!({
@@ -208,5 +239,5 @@ pub async fn submit<S: Store>(
         escape(&rule),
         escape(reason)
     );
-    render_page(ctx, StatusCode::OK, version, &text, &values, &[], Some(result), None)
+    render_page(ctx, StatusCode::OK, (version, &rules), &text, &values, &[], Some(result), None)
 }

@@ -52,7 +52,7 @@ function pages() {
       `${org}/passes/${pass}/revoke`, batch, `${batch}/revoke-all`],
     official: ['/account', '/screening', org, `${org}/suspend`, `${org}/revoke-all`, '/passes', '/passes?name=%EA%B9%80',
       `/passes/${pass}`, `/passes/${pass}/suspend`, '/applications', '/messages', '/live', '/policy', '/checkpoint'],
-    admin: ['/account', '/admin/keys', '/admin/staff', '/admin/staff/new', '/admin/api-keys', '/admin/api-keys/new'],
+    admin: ['/account', '/policy', '/policy/rules/new', '/admin/keys', '/admin/staff', '/admin/staff/new', '/admin/api-keys', '/admin/api-keys/new'],
     clinician: ['/account', '/results/queue', '/results/label'],
   };
 }
