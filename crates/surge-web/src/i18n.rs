@@ -585,8 +585,11 @@ impl Lang {
             "policy.form.number_out_of_range" => {
                 ("Enter a whole number from 1 to 366", "1~366 사이의 정수를 입력하십시오")
             }
-            "policy.form.reason_invalid" => {
-                ("Enter the reason, up to 300 characters", "사유를 300자 이내로 입력하십시오")
+            "policy.form.reason_ko_invalid" => {
+                ("Enter the reason in Korean, up to 300 characters", "한국어 사유를 300자 이내로 입력하십시오")
+            }
+            "policy.form.reason_en_invalid" => {
+                ("Enter the reason in English, up to 300 characters", "영어 사유를 300자 이내로 입력하십시오")
             }
             "policy.outcome.approve" => ("Approve", "승인"),
             "policy.outcome.review" => ("Review by an official", "담당자 검토"),

@@ -274,7 +274,14 @@ pub async fn add_rule<S: Store>(
     problems.sort_by_key(|(field, _)| order.iter().position(|f| f == field));
     let errors: Vec<(String, String)> = problems
         .iter()
-        .map(|(field, code)| ((*field).to_owned(), lang.t(&format!("policy.form.{code}")).to_owned()))
+        .map(|(field, code)| {
+            // Each reason's problem names its language.
+            let key = match *code {
+                "reason_invalid" => format!("policy.form.{field}_invalid"),
+                code => format!("policy.form.{code}"),
+            };
+            ((*field).to_owned(), lang.t(&key).to_owned())
+        })
         .collect();
     let saved = if errors.is_empty() {
         surge_app::policy::with_rule(&document, &rule, form.get("place").map(String::as_str) == Some("first")).ok()

@@ -73,7 +73,7 @@ test('an admin adds a rule of a common kind in Korean on a phone, sees it in wor
   await page.getByRole('button', { name: '규칙 추가' }).click();
   const problems = await page.getByRole('alert').locator('li').allTextContents();
   assert.deepEqual(problems, ['규칙 이름은 영문 소문자, 숫자, 하이픈으로 입력하십시오', '규칙의 결정을 선택하십시오',
-    '조건을 하나 이상 입력하십시오', '사유를 300자 이내로 입력하십시오', '사유를 300자 이내로 입력하십시오']);
+    '조건을 하나 이상 입력하십시오', '한국어 사유를 300자 이내로 입력하십시오', '영어 사유를 300자 이내로 입력하십시오']);
   assert.deepEqual(await axeViolations(page), []);
   assert.deepEqual(await englishWords(page), []);
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
