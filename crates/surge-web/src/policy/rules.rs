@@ -293,13 +293,7 @@ pub async fn add_rule<S: Store>(
         let title = ctx.t("policy.add");
         return ctx.render_form(title, &errors, &body, "/policy/rules/new");
     };
-    match surge_app::policy::replace_policy(&state.store, &ctx.principal.actor(), &next, (state.clock)()).await {
-        Ok((version, _)) => ctx.redirect(&format!("/policy?saved={version}")),
-        Err(e) => {
-            tracing::error!(error = %e, "saving the policy failed");
-            sorry(lang)
-        }
-    }
+    save_next(ctx, &state, &next).await
 }
 
 /// `POST /policy/rules/remove`: the rule removed, saved as the next version; back to the list either way.
@@ -322,7 +316,12 @@ pub async fn remove_rule<S: Store>(
     };
     let id = form.get("id").map(String::as_str).unwrap_or("");
     let Some(next) = surge_app::policy::without_rule(&document, id) else { return ctx.redirect("/policy") };
-    match surge_app::policy::replace_policy(&state.store, &ctx.principal.actor(), &next, (state.clock)()).await {
+    save_next(ctx, &state, &next).await
+}
+
+/// Saves `next` as the policy's next version and goes back to the page that says so.
+async fn save_next<S: Store>(ctx: PageCtx, state: &AppState<S>, next: &serde_json::Value) -> Response {
+    match surge_app::policy::replace_policy(&state.store, &ctx.principal.actor(), next, (state.clock)()).await {
         Ok((version, _)) => ctx.redirect(&format!("/policy?saved={version}")),
         Err(e) => {
             tracing::error!(error = %e, "saving the policy failed");
