@@ -354,7 +354,7 @@ fn print_text(import: &Import, limit: usize) {
         r["sha256"].as_str().unwrap_or("")
     );
     println!(
-        "{} rows read: {} daily rows for {} regions, {} to {}; {} source measures; {} rejected; {} findings",
+        "{} rows read: {} daily rows for {} places (regions or their areas), {} to {}; {} source measures; {} rejected; {} findings",
         r["rows_read"],
         r["rows"],
         r["regions"],
