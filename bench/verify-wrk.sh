@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load test of online verification: starts `surge serve` (release build) on a scratch data directory, issues one
-# pass, then drives POST /api/v1/verify with wrk (Debian's package) on 127.0.0.1, and measures the in-process
-# verify rate in the same run (`surge bench pass`). Usage: bench/verify-wrk.sh [seconds] [connections] [wrk timeout]
+# pass, then drives POST /api/v1/verify with wrk (Debian's package) on 127.0.0.1, then GET /livez (touches nothing:
+# the most this server can answer) the same way as the baseline, and measures the in-process verify rate in the same
+# run (`surge bench pass`). Usage: bench/verify-wrk.sh [seconds] [connections] [wrk timeout]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_RUN="${1:-15}"
@@ -51,10 +52,16 @@ LUA
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" --timeout "$TIMEOUT" --latency -s "$DATA/post.lua" "$BASE/api/v1/verify" | tee "$DATA/wrk.out"
 LOAD=$(sed -n 's/^WRK_JSON //p' "$DATA/wrk.out")
+sed -e 's/^wrk.method = .*/wrk.method = "GET"/' -e '/^wrk.body/d' -e '/^wrk.headers/d' "$DATA/post.lua" > "$DATA/get.lua"
+wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" --timeout "$TIMEOUT" --latency -s "$DATA/get.lua" "$BASE/livez" | tee "$DATA/livez.out"
+LIVE=$(sed -n 's/^WRK_JSON //p' "$DATA/livez.out")
 RAW=$("$SURGE" bench pass --seconds 2 | tail -1)
-python3 - "$LOAD" "$RAW" "$CONNECTIONS" <<'PY'
+python3 - "$LOAD" "$LIVE" "$RAW" "$CONNECTIONS" <<'PY'
 import json, sys
-load, raw, conns = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
+load, live, raw, conns = json.loads(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3]), int(sys.argv[4])
+ratio = load["requests_per_s"] / live["requests_per_s"] if live["requests_per_s"] else 0.0
+print(f"verify {load['requests_per_s']:.0f} req/s beside /livez {live['requests_per_s']:.0f} req/s: ratio {ratio:.2f}")
 print(json.dumps({"bench": "verify_http", "connections": conns, **load,
+                  "livez_req_per_s": live["requests_per_s"], "livez_p99_ms": live["p99_ms"], "ratio_to_livez": ratio,
                   "in_process_verify_per_s": raw["verify_per_s"], "raw_verify_per_s": raw["raw_verify_per_s"]}))
 PY

@@ -121,14 +121,14 @@ fn code_of(status: StatusCode) -> &'static str {
     }
 }
 
-/// Answers every refusal under `/api/` (and `/healthz`) in the one JSON shape. Handlers answer so already; this
+/// Answers every refusal under `/api/` (and `/healthz`, `/livez`) in the one JSON shape. Handlers answer so already; this
 /// catches what is refused before a handler runs, which axum answers in plain text: a body over its limit, text
 /// that is not UTF-8, a path number that is not a number, a wrong method, an unknown path.
 /// Elsewhere, such a refusal (a page address whose number is not a number, a query that is not UTF-8) is a page
 /// with the layout, in the visitor's language, and a way back, rather than a line of plain text.
 pub async fn shaped_refusals(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let path = request.uri().path();
-    let api = path.starts_with("/api/") || path == "/healthz";
+    let api = path.starts_with("/api/") || path == "/healthz" || path == "/livez";
     // Only what choosing the language needs is kept from the request.
     let mut language_headers = axum::http::HeaderMap::new();
     for name in [axum::http::header::COOKIE, axum::http::header::ACCEPT_LANGUAGE] {

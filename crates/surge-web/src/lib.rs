@@ -108,6 +108,7 @@ async fn unknown<S: Store>(
 pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
     Router::new()
         .route("/healthz", get(metrics::healthz::<S>))
+        .route("/livez", get(metrics::livez))
         .route("/metrics", get(metrics::scrape::<S>))
         .route("/api/openapi.json", get(openapi::document))
         .merge(access::routes())

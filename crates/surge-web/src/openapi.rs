@@ -21,6 +21,7 @@ use crate::{access, checkpoints, messages, metrics, organisations, passes, polic
     ),
     paths(
         metrics::healthz,
+        metrics::livez,
         passes::api::trust_list_first,
         passes::api::trust_list,
         passes::api::set_status,
@@ -185,7 +186,8 @@ mod tests {
         ("situation/mod.rs", include_str!("situation/mod.rs")),
     ];
 
-    /// The JSON routes the router declares: each `.route("/api/…" | "/healthz", get(…).post(…))`, with its methods.
+    /// The JSON routes the router declares: each `.route("/api/…" | "/healthz" | "/livez", get(…).post(…))`, with its
+    /// methods.
     fn declared() -> BTreeSet<(String, String)> {
         let mut routes = BTreeSet::new();
         for (_, source) in ROUTE_FILES {
@@ -208,7 +210,8 @@ mod tests {
                     continue;
                 };
                 // The document itself is not an operation of the API.
-                if !(path.starts_with("/api/") || path == "/healthz") || path == "/api/openapi.json" {
+                if !(path.starts_with("/api/") || path == "/healthz" || path == "/livez") || path == "/api/openapi.json"
+                {
                     continue;
                 }
                 for method in ["get", "post", "put", "delete", "patch"] {

@@ -495,6 +495,7 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
     let staff_only = [false, true, true, false, false, false, true, true, false, false, false];
     let mut table: Vec<(&str, String, Value, [bool; 11])> = vec![
         ("GET", "/healthz".into(), Value::Null, yes),
+        ("GET", "/livez".into(), Value::Null, yes),
         ("GET", "/api/trust-list".into(), Value::Null, yes),
         ("GET", "/api/openapi.json".into(), Value::Null, yes),
         ("POST", "/api/organisations".into(), registration("X Y Z", "1111111119"), yes),
