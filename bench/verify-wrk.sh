@@ -22,7 +22,8 @@ for _ in $(seq 100); do grep -q "^listening on" "$DATA/serve.out" 2>/dev/null &&
 ADMIN=$(sed -n 's/^admin API key (shown once, keep it safe): //p' "$DATA/serve.out")
 json() { curl -sf -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -X "$2" "$BASE$3" ${4:+-d "$4"}; }
 CHECKPOINT=$(json "$ADMIN" POST /api/api-keys '{"role":"checkpoint","label":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])')
-ORG=$(curl -sf -H 'Content-Type: application/json' -d '{"legal_name":"Bench Foods","registry_number":"220-81-62517","category":"food-supply","address":"1 Bench-ro","zone":"KR-26","contact_phone":"010-1234-5678","contact_email":"b@example.org","requested_quota":10}' "$BASE/api/organisations")
+# Registered by the admin, so its contact counts as confirmed and the bulk approval takes it.
+ORG=$(curl -sf -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"legal_name":"Bench Foods","registry_number":"220-81-62517","category":"food-supply","address":"1 Bench-ro","zone":"KR-26","contact_phone":"010-1234-5678","contact_email":"b@example.org","requested_quota":10}' "$BASE/api/organisations")
 ORG_ID=$(echo "$ORG" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 ORG_KEY=$(echo "$ORG" | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])')
 json "$ADMIN" POST /api/organisations/bulk-approve '{}' > /dev/null
