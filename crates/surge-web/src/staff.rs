@@ -11,7 +11,7 @@ use axum::{Form, Router};
 use surge_app::{AppError, KeyScope, Role, Store};
 
 use crate::AppState;
-use crate::kit::ctx::{Field, PageCtx, error_for, error_summary, field, field_errors, not_found, sorry};
+use crate::kit::ctx::{Field, PageCtx, error_for, error_summary, field, field_errors, not_found, radio_group, sorry};
 use crate::kit::escape;
 
 pub(crate) fn routes<S: Store + Clone + 'static>() -> Router<AppState<S>> {
@@ -112,25 +112,8 @@ fn scope_fields<S>(
 }
 
 fn radios(ctx: &PageCtx, name: &str, roles: &[Role], chosen: &str, error: Option<&str>) -> String {
-    let mut html = format!(
-        "<div class=\"field{}\" id=\"{name}\"><fieldset><legend>{}</legend>",
-        if error.is_some() { " field-error" } else { "" },
-        ctx.t("staff.role")
-    );
-    if let Some(message) = error {
-        html.push_str(&format!("<p class=\"error-message\">{}</p>", escape(message)));
-    }
-    for role in roles {
-        let value = role.as_str();
-        let checked = if chosen == value { " checked" } else { "" };
-        html.push_str(&format!(
-            "<div class=\"radio\"><input type=\"radio\" id=\"{name}-{value}\" name=\"{name}\" value=\"{value}\"{checked}>\
-             <label for=\"{name}-{value}\">{}</label></div>",
-            role_words(ctx, *role)
-        ));
-    }
-    html.push_str("</fieldset></div>");
-    html
+    let options: Vec<(&str, &str)> = roles.iter().map(|r| (r.as_str(), role_words(ctx, *r))).collect();
+    radio_group(ctx.lang, name, ctx.t("staff.role"), &options, chosen, error)
 }
 
 fn text_field(

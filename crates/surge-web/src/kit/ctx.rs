@@ -245,11 +245,7 @@ pub fn field(lang: Lang, f: &Field<'_>, error: Option<&str>) -> String {
     }
     if let Some(message) = error {
         described.push(format!("{name}-error"));
-        html.push_str(&format!(
-            "<p class=\"error-message\" id=\"{name}-error\"><span class=\"visually-hidden\">{}</span> {}</p>",
-            lang.t("error.prefix"),
-            escape(message)
-        ));
+        html.push_str(&error_message(lang, &format!("{name}-error"), message));
     }
     let aria = format!(
         "{}{}",
@@ -273,6 +269,44 @@ pub fn field(lang: Lang, f: &Field<'_>, error: Option<&str>) -> String {
         ));
     }
     html.push_str("</div>");
+    html
+}
+
+/// A field's error, led by the hidden "Error:" a screen reader reads.
+pub fn error_message(lang: Lang, id: &str, message: &str) -> String {
+    format!(
+        "<p class=\"error-message\" id=\"{id}\"><span class=\"visually-hidden\">{}</span> {}</p>",
+        lang.t("error.prefix"),
+        escape(message)
+    )
+}
+
+/// One question answered by one of `options` (value, words already in the page's language): a fieldset of radios
+/// under its legend, with its error; `chosen` is checked.
+pub fn radio_group(
+    lang: Lang,
+    name: &str,
+    legend: &str,
+    options: &[(&str, &str)],
+    chosen: &str,
+    error: Option<&str>,
+) -> String {
+    let mut html = format!(
+        "<div class=\"field{}\" id=\"{name}\"><fieldset><legend>{legend}</legend>",
+        if error.is_some() { " field-error" } else { "" }
+    );
+    if let Some(message) = error {
+        html.push_str(&error_message(lang, &format!("{name}-error"), message));
+    }
+    for (value, words) in options {
+        let checked = if chosen == *value { " checked" } else { "" };
+        html.push_str(&format!(
+            "<div class=\"radio\"><input type=\"radio\" id=\"{name}-{value}\" name=\"{name}\" value=\"{value}\"{checked}>\
+             <label for=\"{name}-{value}\">{}</label></div>",
+            escape(words)
+        ));
+    }
+    html.push_str("</fieldset></div>");
     html
 }
 

@@ -52,11 +52,8 @@ fn registration_form(
         }
         if let Some(e) = error {
             described.push(format!("{name}-error"));
-            field.push_str(&format!(
-                "<p class=\"error-message\" id=\"{name}-error\"><span class=\"visually-hidden\">{}</span> {}</p>",
-                lang.t("error.prefix"),
-                escape(&lang.field_error(e.field, e.code, &e.message))
-            ));
+            let message = lang.field_error(e.field, e.code, &e.message);
+            field.push_str(&crate::kit::ctx::error_message(lang, &format!("{name}-error"), &message));
         }
         let aria = format!(
             "{}{}",

@@ -14,7 +14,7 @@ use surge_domain::Purpose;
 
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::kit::ctx::{Field, PageCtx, error_for, error_summary, field, sorry};
+use crate::kit::ctx::{Field, PageCtx, error_for, error_message, error_summary, field, radio_group, sorry};
 use crate::kit::escape;
 
 fn purpose_name(lang: Lang, purposes: &[Purpose], id: &str) -> String {
@@ -149,35 +149,10 @@ fn rule_form(
         "policy.form.id.hint",
         " spellcheck=\"false\" autocapitalize=\"none\"",
     ));
-    let choice = |name: &str, legend: &str, options: &[(String, String)], chosen: &str| {
-        let error = error_for(errors, name);
-        let mut html = format!(
-            "<div class=\"field{}\" id=\"{name}\"><fieldset><legend>{legend}</legend>",
-            if error.is_some() { " field-error" } else { "" }
-        );
-        if let Some(message) = error {
-            html.push_str(&format!(
-                "<p class=\"error-message\"><span class=\"visually-hidden\">{}</span> {}</p>",
-                lang.t("error.prefix"),
-                escape(message)
-            ));
-        }
-        for (option, words) in options {
-            let checked = if chosen == option { " checked" } else { "" };
-            html.push_str(&format!(
-                "<div class=\"radio\"><input type=\"radio\" id=\"{name}-{option}\" name=\"{name}\" value=\"{option}\"{checked}>\
-                 <label for=\"{name}-{option}\">{}</label></div>",
-                escape(words)
-            ));
-        }
-        html.push_str("</fieldset></div>");
-        html
-    };
-    let outcomes: Vec<(String, String)> = ["approve", "review", "reject"]
-        .iter()
-        .map(|o| ((*o).to_owned(), lang.t(&format!("policy.outcome.{o}")).to_owned()))
-        .collect();
-    html.push_str(&choice("outcome", lang.t("policy.form.outcome"), &outcomes, &value("outcome")));
+    let outcomes: Vec<(&str, &str)> =
+        ["approve", "review", "reject"].iter().map(|o| (*o, lang.t(&format!("policy.outcome.{o}")))).collect();
+    let (outcome, outcome_error) = (value("outcome"), error_for(errors, "outcome"));
+    html.push_str(&radio_group(lang, "outcome", lang.t("policy.form.outcome"), &outcomes, &outcome, outcome_error));
     html.push_str(&format!(
         "<h2>{}</h2><p class=\"hint\">{}</p>",
         lang.t("policy.when"),
@@ -188,7 +163,7 @@ fn rule_form(
         "<div class=\"field{}\"><label for=\"purpose\">{}</label>{}<select id=\"purpose\" name=\"purpose\"><option value=\"\">{}</option>",
         if error.is_some() { " field-error" } else { "" },
         lang.t("policy.form.purpose"),
-        error.map(|m| format!("<p class=\"error-message\"><span class=\"visually-hidden\">{}</span> {}</p>", lang.t("error.prefix"), escape(m))).unwrap_or_default(),
+        error.map(|m| error_message(lang, "purpose-error", m)).unwrap_or_default(),
         lang.t("policy.form.any_purpose"),
     ));
     for p in purposes {
@@ -210,12 +185,9 @@ fn rule_form(
     html.push_str(&text("min_this_week", "policy.form.this_week", "policy.form.number.hint", " inputmode=\"numeric\""));
     html.push_str(&text("reason_ko", "policy.form.reason_ko", "policy.form.reason.hint", ""));
     html.push_str(&text("reason_en", "policy.form.reason_en", "policy.form.reason.hint", " lang=\"en\""));
-    let places = [
-        ("first".to_owned(), lang.t("policy.form.first").to_owned()),
-        ("last".to_owned(), lang.t("policy.form.last").to_owned()),
-    ];
+    let places = [("first", lang.t("policy.form.first")), ("last", lang.t("policy.form.last"))];
     let place = if value("place") == "first" { "first" } else { "last" };
-    html.push_str(&choice("place", lang.t("policy.form.place"), &places, place));
+    html.push_str(&radio_group(lang, "place", lang.t("policy.form.place"), &places, place, None));
     html.push_str(&format!("<button type=\"submit\">{}</button></form>", lang.t("policy.add")));
     html
 }
