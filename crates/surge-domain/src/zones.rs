@@ -123,12 +123,9 @@ impl ZoneList {
     }
 
     /// The zones whose parent is `code`: a province's districts, in list order.
-    pub fn children<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a Zone> {
-        self.zones
-            .iter()
-            .zip(&self.parents)
-            .filter(move |(_, p)| p.is_some_and(|p| self.zones[p].code == code))
-            .map(|(z, _)| z)
+    pub fn children<'a>(&'a self, code: &str) -> impl Iterator<Item = &'a Zone> + use<'a> {
+        let parent = self.zones.iter().position(|z| z.code == code);
+        self.zones.iter().zip(&self.parents).filter(move |(_, p)| parent.is_some() && **p == parent).map(|(z, _)| z)
     }
 }
 

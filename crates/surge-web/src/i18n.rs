@@ -53,7 +53,7 @@ impl Lang {
     }
 
     /// Picks the text for this language from an English and Korean pair.
-    fn pick<T>(self, en: T, ko: T) -> T {
+    pub(crate) fn pick<T>(self, en: T, ko: T) -> T {
         match self {
             Self::En => en,
             Self::Ko => ko,
@@ -1416,11 +1416,6 @@ impl Lang {
             Some(zone) if zone.code == code => format!("{} ({code})", self.zone_name(zones, zone)),
             _ => code.to_owned(),
         }
-    }
-
-    /// One of two texts, by language.
-    pub fn pick_of<'a>(self, en: &'a str, ko: &'a str) -> &'a str {
-        self.pick(en, ko)
     }
 
     /// A province as a whole, beside its districts: `부산광역시 전체 (KR-26)`.

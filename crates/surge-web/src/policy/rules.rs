@@ -18,7 +18,7 @@ use crate::kit::ctx::{Field, PageCtx, error_for, error_message, error_summary, f
 use crate::kit::escape;
 
 fn purpose_name(lang: Lang, purposes: &[Purpose], id: &str) -> String {
-    purposes.iter().find(|p| p.id == id).map_or_else(|| id.to_owned(), |p| lang.pick_of(&p.en, &p.ko).to_owned())
+    purposes.iter().find(|p| p.id == id).map_or_else(|| id.to_owned(), |p| lang.pick(&p.en, &p.ko).to_owned())
 }
 
 /// A rule's condition in words: `목적이 장례 · 3일 이하`; `None` for CertLogic this form does not write.
@@ -49,7 +49,7 @@ pub(crate) fn rule_list(ctx: &PageCtx, purposes: &[Purpose], policy: &Policy, ad
             Some(common) => escape(&condition_words(lang, purposes, &common)),
             None => lang.t("policy.when.other").to_owned(),
         };
-        let reason = lang.pick_of(&rule.reason_en, &rule.reason_ko);
+        let reason = lang.pick(&rule.reason_en, &rule.reason_ko);
         html.push_str(&format!(
             "<li><p><strong>{outcome}</strong> <code>{id}</code></p><p>{when_label}: {when}</p><p>{reason_label}: {reason}</p>",
             outcome = lang.t(&format!("policy.outcome.{}", rule.outcome.as_str())),
@@ -171,7 +171,7 @@ fn rule_form(
         html.push_str(&format!(
             "<option value=\"{}\"{selected}>{}</option>",
             escape(&p.id),
-            escape(lang.pick_of(&p.en, &p.ko))
+            escape(lang.pick(&p.en, &p.ko))
         ));
     }
     html.push_str("</select></div>");

@@ -39,18 +39,11 @@ struct Outline {
     path: &'static str,
 }
 
-/// The authority's zones and the outlines of those that have one, with the provinces, each one's districts and
-/// every name as compared worked out once: a dashboard of thousands of areas asks for each one's name.
+/// The authority's zones (which know their provinces and districts) and the outlines of those that have one.
 #[derive(Debug)]
 pub struct Gazetteer {
     zones: ZoneList,
     outlines: HashMap<&'static str, Outline>,
-    /// Indices of the zones inside no other.
-    top: Vec<usize>,
-    /// Indices of each zone's districts, by its code.
-    children: HashMap<String, Vec<usize>>,
-    /// Each zone's Korean and English names as compared.
-    keys: Vec<[String; 2]>,
 }
 
 impl Default for Gazetteer {
@@ -83,33 +76,22 @@ impl Gazetteer {
                 outlines.insert(code, Outline { bounds: [a, b, c, d], path });
             }
         }
-        let (mut top, mut children) = (Vec::new(), HashMap::<String, Vec<usize>>::new());
-        for (i, zone) in zones.zones().iter().enumerate() {
-            match zones.parent(zone) {
-                Some(parent) => children.entry(parent.code.clone()).or_default().push(i),
-                None => top.push(i),
-            }
-        }
-        let keys = zones.zones().iter().map(|z| [key(&z.name_ko), key(&z.name_en)]).collect();
-        Self { zones, outlines, top, children, keys }
-    }
-
-    fn districts_of(&self, code: &str) -> impl Iterator<Item = (&Zone, &[String; 2])> {
-        self.children.get(code).into_iter().flatten().map(|&i| (&self.zones.zones()[i], &self.keys[i]))
+        Self { zones, outlines }
     }
 
     /// The province or city a region is: its code (`KR-26`) or its name in either language.
     fn region_zone(&self, region: &str, name: &str) -> Option<&Zone> {
         let (region_key, name_key) = (key(region), key(name));
-        self.top.iter().map(|&i| (&self.zones.zones()[i], &self.keys[i])).find_map(|(z, keys)| {
-            (z.code == region || keys.iter().any(|k| *k == region_key || *k == name_key)).then_some(z)
+        self.zones.top_level().find(|z| {
+            z.code == region || [key(&z.name_ko), key(&z.name_en)].iter().any(|k| *k == region_key || *k == name_key)
         })
     }
 
     /// The district an area of `region` is: its code, or its name in either language with or without its kind
     /// (`gu`, `구`). A name two districts share is nobody's.
     fn area_zone<'a>(&'a self, region: &Zone, area: &str) -> Option<&'a Zone> {
-        let children: Vec<(&Zone, &[String; 2])> = self.districts_of(&region.code).collect();
+        let children: Vec<(&Zone, [String; 2])> =
+            self.zones.children(&region.code).map(|z| (z, [key(&z.name_ko), key(&z.name_en)])).collect();
         if let Some((zone, _)) = children.iter().find(|(z, _)| z.code == area) {
             return Some(zone);
         }
@@ -135,11 +117,7 @@ impl Gazetteer {
     /// `full`, with its province's (`부산광역시 해운대구`).
     pub fn name(&self, lang: Lang, place: &Place, full: bool) -> Option<String> {
         let zone = self.zone_of(place)?;
-        Some(if full {
-            lang.zone_name(&self.zones, zone)
-        } else {
-            lang.pick_of(&zone.name_en, &zone.name_ko).to_owned()
-        })
+        Some(if full { lang.zone_name(&self.zones, zone) } else { lang.pick(&zone.name_en, &zone.name_ko).to_owned() })
     }
 }
 
@@ -172,7 +150,7 @@ fn class_of(limits: &[f64], value: f64) -> usize {
 pub fn choropleth(lang: Lang, geo: &Gazetteer, region: &Place, areas: &[(&Place, Option<String>)]) -> Option<String> {
     let zone = geo.zone_of(region)?;
     let districts: Vec<(&Zone, Outline)> =
-        geo.districts_of(&zone.code).filter_map(|(d, _)| Some((d, *geo.outlines.get(d.code.as_str())?))).collect();
+        geo.zones.children(&zone.code).filter_map(|d| Some((d, *geo.outlines.get(d.code.as_str())?))).collect();
     let mut figures: HashMap<&str, (Option<f64>, Option<i64>)> = HashMap::new();
     for (area, _) in areas {
         if let Some(d) = geo.area_zone(zone, &area.sub_region) {
@@ -206,7 +184,7 @@ pub fn choropleth(lang: Lang, geo: &Gazetteer, region: &Place, areas: &[(&Place,
         Measure::PerHundredThousand => lang.t("situation.map.per_100k"),
         Measure::WeekCases => lang.t("situation.map.week_cases"),
     };
-    let title = format!("{} — {what}", lang.pick_of(&zone.name_en, &zone.name_ko));
+    let title = format!("{} — {what}", lang.pick(&zone.name_en, &zone.name_ko));
     let mut svg = format!(
         "<svg class=\"map\" viewBox=\"{} {} {} {}\" role=\"img\" aria-labelledby=\"map-title\" \
          xmlns=\"http://www.w3.org/2000/svg\"><title id=\"map-title\">{}</title>",
@@ -219,7 +197,7 @@ pub fn choropleth(lang: Lang, geo: &Gazetteer, region: &Place, areas: &[(&Place,
     // Hatching about 5 pixels apart however large the region is drawn.
     svg.push_str(&hatching("no-data", f64::from((x1 - x0).max(y1 - y0)) / 60.0));
     for (district, outline) in &districts {
-        let name = lang.pick_of(&district.name_en, &district.name_ko);
+        let name = lang.pick(&district.name_en, &district.name_ko);
         let (fill, shown) = match value(&district.code) {
             Some(v) => (SHADES[class_of(&limits, v)], figure(v)),
             None => (NO_DATA, lang.t("situation.map.no_data").to_owned()),
@@ -253,7 +231,7 @@ pub fn choropleth(lang: Lang, geo: &Gazetteer, region: &Place, areas: &[(&Place,
     for (i, start) in starts.iter().enumerate() {
         let (a, b) = (figure(*start), starts.get(i + 1).map(|next| figure(*next)));
         let range = match b {
-            Some(b) => lang.pick_of(&format!("{a} to under {b}"), &format!("{a} 이상 {b} 미만")).to_owned(),
+            Some(b) => lang.pick(&format!("{a} to under {b}"), &format!("{a} 이상 {b} 미만")).to_owned(),
             None if *start == max => a,
             None => format!("{a} – {}", figure(max)),
         };
