@@ -73,11 +73,16 @@ impl Source {
 /// Who to credit for rows stored under a source name in `daily_cases` (`jhu` holds both JHU formats; a mapped
 /// feed's own name points to its own terms).
 pub fn attribution_of(stored_source: &str) -> String {
+    known_attribution(stored_source)
+        .map_or_else(|| format!("{stored_source} (see the source's own terms)"), str::to_owned)
+}
+
+/// The credit a source Surge knows asks for, by the name its rows are stored under; `None` for a mapped feed, whose
+/// terms are its own.
+pub fn known_attribution(stored_source: &str) -> Option<&'static str> {
     match stored_source {
-        "jhu" => Source::JhuTimeSeries.attribution().to_owned(),
-        other => Source::parse(other)
-            .map(|s| s.attribution().to_owned())
-            .unwrap_or_else(|| format!("{other} (see the source's own terms)")),
+        "jhu" => Some(Source::JhuTimeSeries.attribution()),
+        other => Source::parse(other).map(|s| s.attribution()),
     }
 }
 

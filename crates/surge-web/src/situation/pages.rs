@@ -31,8 +31,8 @@ fn licence_note(lang: Lang) -> &'static str {
 /// Who to credit, as HTML: a known source by the name and licence it asks for, a mapped feed (`busan-health`) by
 /// its name with a pointer to its own terms, in the page's language.
 fn credit(lang: Lang, situation: &Situation) -> String {
-    if surge_lake::Source::parse(&situation.source).is_some() || situation.source == "jhu" {
-        return format!("<span lang=\"en\">{}</span>", escape(&situation.attribution));
+    if let Some(attribution) = surge_lake::known_attribution(&situation.source) {
+        return format!("<span lang=\"en\">{}</span>", escape(attribution));
     }
     let source = format!("<span lang=\"en\">{}</span>", escape(&situation.source));
     match lang {
