@@ -574,6 +574,11 @@ pub async fn api_key<S: Access>(store: &S, presented: &str) -> Result<ApiKeyReco
     Ok(store.api_key(crate::ApiKey::hash_of(presented)).await?)
 }
 
+/// Key revocations after `since` (the feed's sequence), at most 1,000: (sequence, key id), oldest first.
+pub async fn api_key_revocations<S: Access>(store: &S, since: i64) -> Result<Vec<(i64, i64)>, AppError> {
+    Ok(store.api_key_revocations(since.max(0), 1000).await?)
+}
+
 /// Whether storage answers a read and takes a write, for the health check: healthy means able to serve, and a
 /// database that has become read-only, full or deleted is not.
 pub async fn ready<S: Access>(store: &S, now: OffsetDateTime) -> Result<(), AppError> {

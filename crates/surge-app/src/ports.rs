@@ -370,14 +370,22 @@ pub trait Access: Send + Sync {
     /// The live key with this hash; `NotFound` for unknown or revoked keys.
     fn api_key(&self, key_hash: [u8; 32]) -> impl Future<Output = Result<ApiKeyRecord, StoreError>> + Send;
 
-    /// Revokes a key, with its audit entry, in one transaction: it stops working at once. `NotFound` (and nothing
-    /// written) if no live key has this id.
+    /// Revokes a key, with its audit entry and its row in the revocation feed, in one transaction: it stops working
+    /// at once. `NotFound` (and nothing written) if no live key has this id.
     fn revoke_api_key(
         &self,
         id: i64,
         audit: &AuditEntry,
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Key revocations after `since` (a feed sequence number), oldest first, at most `limit`: (sequence, key id).
+    /// Servers that keep keys in memory follow it to drop a key revoked on any server.
+    fn api_key_revocations(
+        &self,
+        since: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(i64, i64)>, StoreError>> + Send;
 
     /// How many live keys have this role (to create the first admin key on first start).
     fn count_api_keys(&self, role: Role) -> impl Future<Output = Result<u64, StoreError>> + Send;

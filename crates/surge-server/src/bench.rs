@@ -2,6 +2,7 @@
 //! with one JSON line for machines.
 
 use std::hint::black_box;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -74,6 +75,19 @@ pub enum BenchCommand {
         #[arg(long, default_value = "nats://127.0.0.1:4222")]
         nats_url: String,
     },
+    /// EU DCC verification on one core over the official test vectors, beside the same verifier in pure Rust and,
+    /// with `--peer`, the `dgc` crate on the same files.
+    Dcc {
+        /// The test vectors (JSON cases, searched recursively).
+        #[arg(long, default_value = "crates/surge-pass/tests/data/dcc/official")]
+        vectors: PathBuf,
+        /// Seconds spent on each figure.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+        /// The `surge-dgc-peer` binary (`cargo build --release --manifest-path bench/dgc-peer/Cargo.toml`).
+        #[arg(long)]
+        peer: Option<PathBuf>,
+    },
     /// Pass issue and verify rates on one core, beside raw Ed25519 sign and verify rates.
     Pass {
         /// Seconds spent on each measurement.
@@ -85,6 +99,7 @@ pub enum BenchCommand {
 pub fn run(command: BenchCommand) -> anyhow::Result<Outcome> {
     match command {
         BenchCommand::Pass { seconds } => bench_pass(seconds),
+        BenchCommand::Dcc { vectors, seconds, peer } => crate::bench_dcc::run(&vectors, seconds, peer.as_deref()),
         BenchCommand::Notify { messages, rate, seconds, idle_poll_ms, database_url } => {
             let bench = crate::bench_notify::NotifyBench { messages, rate, seconds, idle_poll_ms };
             crate::runtime()?.block_on(crate::bench_notify::run(bench, database_url))
@@ -103,7 +118,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<Outcome> {
 }
 
 /// Runs `op` repeatedly for about `seconds` and returns operations per second.
-fn rate(seconds: f64, op: &mut dyn FnMut()) -> f64 {
+pub(crate) fn rate(seconds: f64, op: &mut dyn FnMut()) -> f64 {
     let budget = Duration::from_secs_f64(seconds.clamp(0.01, 60.0));
     // Warm caches and branch predictors before timing.
     for _ in 0..50 {

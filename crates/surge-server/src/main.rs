@@ -3,6 +3,7 @@
 
 mod audit_cmd;
 mod bench;
+mod bench_dcc;
 mod bench_issue;
 mod bench_lake;
 mod bench_notify;

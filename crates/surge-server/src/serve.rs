@@ -333,13 +333,16 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             ..WorkerConfig::default()
         },
     );
-    // Keeps the in-memory pass statuses current with changes made by any server.
+    // Keeps the in-memory pass statuses and API keys current with changes made by any server.
     let status_feed = {
         let (store, caches) = (store.clone(), caches.clone());
         tokio::spawn(async move {
             loop {
                 if let Err(e) = caches.refresh_statuses(&store).await {
                     tracing::warn!(error = %e, "refreshing pass statuses failed");
+                }
+                if let Err(e) = caches.refresh_keys(&store).await {
+                    tracing::warn!(error = %e, "following API key revocations failed");
                 }
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }

@@ -75,8 +75,24 @@ where
         if D::rows_affected(&done) == 0 {
             return Err(StoreError::NotFound);
         }
+        sqlx::query("INSERT INTO api_key_revocations (key_id) VALUES ($1)")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         crate::audit::append::<D>(&mut tx, audit, now).await?;
         tx.commit().await.map_err(db)
+    }
+
+    async fn api_key_revocations(&self, since: i64, limit: u32) -> Result<Vec<(i64, i64)>, StoreError> {
+        let rows: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT seq, key_id FROM api_key_revocations WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .bind(since)
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await
+                .map_err(db)?;
+        Ok(rows)
     }
 
     async fn count_api_keys(&self, role: Role) -> Result<u64, StoreError> {

@@ -614,10 +614,17 @@ pub async fn api_keys_are_found_by_hash_only<S: Store>(store: &S) {
     assert_eq!((org_key.role, org_key.organisation_id), (Role::OrganisationAdmin, Some(org)));
     assert!(store.insert_api_key(&new_key([3; 32], Role::Official, Default::default()), &created).await.is_err());
     let revoked = AuditEntry { subject: format!("api-key:{}", org_key.id), ..audit("api_key.revoked") };
+    assert_eq!(store.api_key_revocations(0, 100).await.unwrap(), vec![], "nothing revoked yet");
     store.revoke_api_key(org_key.id, &revoked, NOW).await.unwrap();
     assert!(matches!(store.api_key([3; 32]).await, Err(StoreError::NotFound)), "a revoked key stops working");
     assert!(matches!(store.revoke_api_key(org_key.id, &revoked, NOW).await, Err(StoreError::NotFound)), "revoked once");
     store.revoke_api_key(id, &revoked, NOW).await.unwrap();
+    // Each revocation is one numbered row in the feed servers follow; a refused second revocation wrote none.
+    let feed = store.api_key_revocations(0, 100).await.unwrap();
+    assert_eq!(feed.iter().map(|(_, key)| *key).collect::<Vec<_>>(), vec![org_key.id, id]);
+    assert!(feed[0].0 < feed[1].0, "numbered in order: {feed:?}");
+    assert_eq!(store.api_key_revocations(feed[0].0, 100).await.unwrap(), feed[1..].to_vec(), "only what is newer");
+    assert_eq!(store.api_key_revocations(0, 1).await.unwrap(), feed[..1].to_vec(), "at most the limit");
     assert_eq!(store.count_api_keys(Role::Admin).await.unwrap(), 0);
     // Each key made or revoked has its audit entry, written with it; what failed left none.
     let entries: Vec<(String, String)> =

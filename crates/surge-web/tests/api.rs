@@ -32,6 +32,8 @@ enum Caller {
 
 struct TestApp {
     app: Router,
+    /// The service's state, for a second server on the same database.
+    state: AppState<SqliteStore>,
     trust_list: Vec<u8>,
     store: SqliteStore,
     admin: String,
@@ -144,7 +146,8 @@ async fn spawn_with(zone: surge_domain::LocalZone, now: time::OffsetDateTime, te
     };
     TestApp {
         trust_list: state.trust.current().signed.clone(),
-        app: router(state),
+        app: router(state.clone()),
+        state,
         store,
         admin: keys[0].clone(),
         official: keys[1].clone(),
@@ -679,6 +682,55 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         let wanted = if expect { StatusCode::NOT_FOUND } else { StatusCode::FORBIDDEN };
         assert_eq!(status, wanted, "GET /admin/keys as {name}");
     }
+}
+
+/// Issue 22: servers keep API keys in memory. A key revoked on one server stops working there at once, and on
+/// another as soon as that one reads the revocation feed (`surge serve` reads it every half second); a server that
+/// has not read the feed keeps nothing and asks the database every time.
+#[tokio::test]
+async fn a_key_revoked_on_one_server_stops_working_on_another_when_it_reads_the_feed() {
+    let t = spawn().await;
+    let other = AppState { caches: Arc::new(surge_web::Caches::new()), ..t.state.clone() };
+    let other_app = router(other.clone());
+    let on = |app: &Router, key: &str| {
+        let request = Request::builder()
+            .uri("/api/v1/checkpoints")
+            .header("authorization", format!("Bearer {key}"))
+            .body(Body::empty())
+            .unwrap();
+        let app = app.clone();
+        async move { app.oneshot(request).await.unwrap().status() }
+    };
+    let official = ApiKey::hash_of(&t.official);
+    assert_eq!(on(&other_app, &t.official).await, StatusCode::OK);
+    assert!(other.caches.key(&official).is_none(), "nothing is kept before the feed is read");
+    other.caches.refresh_keys(&t.store).await.unwrap();
+    assert_eq!(on(&other_app, &t.official).await, StatusCode::OK);
+    let kept = other.caches.key(&official).expect("kept once the feed is current");
+    assert_eq!(kept.role, Role::Official);
+
+    let (status, _) = t.json("POST", &format!("/api/api-keys/{}/revoke", kept.id), Some(&t.admin), Value::Null).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(on(&t.app, &t.official).await, StatusCode::UNAUTHORIZED, "at once where it was revoked");
+    other.caches.refresh_keys(&t.store).await.unwrap();
+    assert!(other.caches.key(&official).is_none());
+    assert_eq!(on(&other_app, &t.official).await, StatusCode::UNAUTHORIZED, "and on the other once it read the feed");
+
+    // A key read from the database before a revocation the feed then brings is not kept: the revocation may be its.
+    let checkpoint = ApiKey::hash_of(&t.checkpoint);
+    let position = other.caches.key_feed_position();
+    let read_before = t.store.api_key(checkpoint).await.unwrap();
+    let audit = surge_domain::audit::AuditEntry {
+        actor: "test".into(),
+        action: "api_key.revoked".into(),
+        subject: format!("api-key:{}", read_before.id),
+        detail: String::new(),
+    };
+    t.store.revoke_api_key(read_before.id, &audit, NOW).await.unwrap();
+    other.caches.refresh_keys(&t.store).await.unwrap();
+    other.caches.remember_key(checkpoint, read_before, position);
+    assert!(other.caches.key(&checkpoint).is_none(), "a key read before the feed moved is not kept");
+    assert_eq!(on(&other_app, &t.checkpoint).await, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

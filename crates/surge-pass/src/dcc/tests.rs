@@ -117,3 +117,60 @@ fn a_published_list_is_taken_only_with_its_publishers_signature_over_the_exact_b
     assert_eq!(verify_list_signature(PUBLISHER, SIGNED, b"not a signature"), Err(ListSignatureError::BadSignature));
     assert_eq!(verify_list_signature("not a key", SIGNED, &der), Err(ListSignatureError::BadKey));
 }
+
+/// ring serves the pairings it takes and the pure-Rust keys the rest; on every official vector, and on each with one
+/// bit of its signature flipped, the two must give the same verdict.
+#[test]
+fn ring_and_the_pure_rust_keys_agree_on_every_official_vector() {
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(format!("{}/tests/data/dcc/official", env!("CARGO_MANIFEST_DIR")))];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                files.push(path);
+            }
+        }
+    }
+    let (mut fast_valid, mut rsa_fast) = (0, 0);
+    for path in files {
+        let c: Json = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let (Some(cert), Some(prefix)) = (c["TESTCTX"]["CERTIFICATE"].as_str(), c["PREFIX"].as_str()) else {
+            continue;
+        };
+        let Ok(signer) = SignerCertificate::from_der(&STANDARD.decode(cert).unwrap()) else {
+            continue;
+        };
+        let Some(sign1) = unprefix(prefix)
+            .ok()
+            .and_then(|b| base45_decode(b).ok())
+            .and_then(|p| crate::codec::unpack(p, MAX_DCC_INFLATED_LEN).ok())
+            .and_then(|cose| parse_cose(&cose).ok())
+        else {
+            continue;
+        };
+        let alg = sign1_alg(&sign1);
+        let mut flipped = sign1.clone();
+        if let Some(byte) = flipped.signature.get_mut(5) {
+            *byte ^= 0x10;
+        }
+        for (s, tampered) in [(&sign1, false), (&flipped, true)] {
+            let mut verdicts = None;
+            let _ = s.verify_signature(&[], |sig, data| {
+                verdicts = Some((signer.verify(alg, data, sig), signer.verify_portable(alg, data, sig)));
+                Ok::<(), ()>(())
+            });
+            let (fast, portable) = verdicts.unwrap();
+            assert_eq!(fast, portable, "{}: tampered {tampered}", path.display());
+            if fast && signer.fast.as_ref().is_some_and(|f| Some(f.cose_alg) == alg) {
+                assert!(!tampered, "{}: a flipped bit verified", path.display());
+                fast_valid += 1;
+                rsa_fast += usize::from(matches!(signer.key, SignerKey::Rsa(_)));
+            }
+        }
+    }
+    assert!(fast_valid >= 10, "only {fast_valid} vectors went through ring");
+    assert!(rsa_fast >= 1, "no RSA vector went through ring");
+}

@@ -205,7 +205,16 @@ impl<S: Store + Clone + 'static> FromRequestParts<AppState<S>> for Principal {
             .map(str::trim)
             .filter(|k| !k.is_empty())
             .ok_or_else(ApiError::unauthenticated)?;
-        match surge_app::access::api_key(&state.store, key).await {
+        // Kept keys save the busiest endpoints a database read; a miss reads it and keeps what it found.
+        let hash = surge_app::ApiKey::hash_of(key);
+        let position = state.caches.key_feed_position();
+        let found = match state.caches.key(&hash) {
+            Some(record) => Ok(record),
+            None => surge_app::access::api_key(&state.store, key).await.inspect(|record| {
+                state.caches.remember_key(hash, record.clone(), position);
+            }),
+        };
+        match found {
             Ok(record) => Ok(Self::Key {
                 key_id: record.id,
                 role: record.role,

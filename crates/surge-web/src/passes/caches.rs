@@ -1,6 +1,6 @@
-//! What the busiest endpoint would otherwise read from the database on every request: API keys (kept for two
-//! seconds; a revocation here drops them at once, one on another server takes effect within those seconds) and
-//! the live status of passes that are not plainly valid, followed through the status-change feed.
+//! What the busiest endpoint would otherwise read from the database on every request: API keys, dropped the
+//! moment they are revoked here and within the feed's poll (half a second) when revoked on another server, and the
+//! live status of passes that are not plainly valid, followed through the status-change feed.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -9,15 +9,34 @@ use std::time::{Duration, Instant};
 
 use surge_app::{ApiKeyRecord, AppError, PassStatus, Store};
 
-const KEY_TTL: Duration = Duration::from_secs(2);
+/// A key read from the database is kept this long, then read again.
+const KEY_KEPT: Duration = Duration::from_secs(300);
+/// Kept keys serve only while the revocation feed was read this recently: when the database stops answering the
+/// feed, every request asks the database again rather than trust a key that may have been revoked meanwhile.
+const KEY_FEED_FRESH: Duration = Duration::from_secs(3);
+/// At most this many keys are kept.
+const KEYS_KEPT: usize = 10_000;
 
-/// A signed status list: the change sequence and length it was built for, and its bytes.
 /// A status list as signed: its sequence, length, signing key and bytes.
 type Published = (i64, u64, surge_pass::Kid, std::sync::Arc<Vec<u8>>);
 
+/// API keys by hash, and how far the revocation feed has been read.
+#[derive(Debug, Default)]
+struct Keys {
+    by_hash: HashMap<[u8; 32], (ApiKeyRecord, Instant)>,
+    /// The last revocation applied; -1 before the feed was first read.
+    seq: i64,
+    /// Counts every change that may drop a key (revocations from the feed, or made here), so that a key read from
+    /// the database across one is not kept.
+    generation: u64,
+    /// When the feed was last read to its end.
+    read_at: Option<Instant>,
+}
+
 #[derive(Debug, Default)]
 pub struct Caches {
-    keys: RwLock<HashMap<[u8; 32], (ApiKeyRecord, Instant)>>,
+    keys: RwLock<Keys>,
+    refreshing_keys: tokio::sync::Mutex<()>,
     /// Passes that are suspended or revoked; any other pass signed by the authority is valid.
     statuses: RwLock<HashMap<u64, (PassStatus, Option<String>)>>,
     /// The last status change applied; -1 before the first load.
@@ -29,24 +48,70 @@ pub struct Caches {
 
 impl Caches {
     pub fn new() -> Self {
-        Self { status_seq: AtomicI64::new(-1), ..Self::default() }
+        Self {
+            status_seq: AtomicI64::new(-1),
+            keys: RwLock::new(Keys { seq: -1, ..Keys::default() }),
+            ..Self::default()
+        }
     }
 
+    /// The key with this hash if it is kept and the revocation feed is current; `None` sends the caller to the
+    /// database.
     pub fn key(&self, hash: &[u8; 32]) -> Option<ApiKeyRecord> {
         let keys = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        keys.get(hash).filter(|(_, at)| at.elapsed() < KEY_TTL).map(|(record, _)| record.clone())
-    }
-
-    pub fn remember_key(&self, hash: [u8; 32], record: ApiKeyRecord) {
-        let mut keys = self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if keys.len() > 10_000 {
-            keys.retain(|_, (_, at)| at.elapsed() < KEY_TTL);
+        if keys.read_at.is_none_or(|at| at.elapsed() >= KEY_FEED_FRESH) {
+            return None;
         }
-        keys.insert(hash, (record, Instant::now()));
+        keys.by_hash.get(hash).filter(|(_, at)| at.elapsed() < KEY_KEPT).map(|(record, _)| record.clone())
     }
 
+    /// Which revocations have been applied: read before looking a key up in the database, and given back to
+    /// `remember_key`. `None` before the feed was first read.
+    pub fn key_feed_position(&self) -> Option<u64> {
+        let keys = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        (keys.seq >= 0).then_some(keys.generation)
+    }
+
+    /// Keeps a key read from the database, unless a revocation was applied since `position` was read: it may be
+    /// this key's, committed after the read, and keeping the key would undo its revocation here.
+    pub fn remember_key(&self, hash: [u8; 32], record: ApiKeyRecord, position: Option<u64>) {
+        let mut keys = self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if position != Some(keys.generation) || keys.seq < 0 {
+            return;
+        }
+        if keys.by_hash.len() >= KEYS_KEPT {
+            keys.by_hash.retain(|_, (_, at)| at.elapsed() < KEY_KEPT);
+            if keys.by_hash.len() >= KEYS_KEPT {
+                keys.by_hash.clear();
+            }
+        }
+        keys.by_hash.insert(hash, (record, Instant::now()));
+    }
+
+    /// Drops a key revoked on this server, before the feed brings the revocation.
     pub fn forget_key(&self, id: i64) {
-        self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|_, (record, _)| record.id != id);
+        let mut keys = self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        keys.by_hash.retain(|_, (record, _)| record.id != id);
+        keys.generation += 1;
+    }
+
+    /// Applies key revocations made since the last refresh (by any server) and marks the feed current.
+    pub async fn refresh_keys<S: Store>(&self, store: &S) -> Result<(), AppError> {
+        let Ok(_one_at_a_time) = self.refreshing_keys.try_lock() else { return Ok(()) };
+        loop {
+            let since = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner).seq.max(0);
+            let revoked = surge_app::access::api_key_revocations(store, since).await?;
+            let mut keys = self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let Some(last) = revoked.last().map(|(seq, _)| *seq) else {
+                keys.seq = keys.seq.max(since);
+                keys.read_at = Some(Instant::now());
+                return Ok(());
+            };
+            let ids: std::collections::HashSet<i64> = revoked.iter().map(|(_, id)| *id).collect();
+            keys.by_hash.retain(|_, (record, _)| !ids.contains(&record.id));
+            keys.seq = last;
+            keys.generation += 1;
+        }
     }
 
     /// The live status of the pass at `index`, loading the feed first if it never was.
