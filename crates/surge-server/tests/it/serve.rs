@@ -284,7 +284,7 @@ fn first_pass_from_sms_log(dir: &Path) -> (String, u64) {
 }
 
 /// Two processes on one PostgreSQL database behind no balancer: an upload through one is issued by both, each pass
-/// once, and a pass revoked through one is refused by the other within seconds.
+/// once, a pass revoked through one is refused by the other within seconds, and so is an API key.
 #[test]
 fn two_instances_on_one_postgres_database_share_the_work_and_issue_each_pass_once() {
     let admin_url = std::env::var("SURGE_TEST_POSTGRES_URL")
@@ -341,6 +341,29 @@ fn two_instances_on_one_postgres_database_share_the_work_and_issue_each_pass_onc
             assert!(revoked_at.elapsed() < Duration::from_secs(5), "the other server still says {answer}");
             std::thread::sleep(Duration::from_millis(50));
         }
+
+        // The checkpoint's key, kept in the second server's memory by now, revoked through the first: the second
+        // refuses it once it reads the key revocation feed (every half second).
+        std::thread::sleep(Duration::from_millis(1200));
+        assert_eq!(verify_on_second()["valid"], false, "still answered with the key kept");
+        let key_id = key["id"].as_i64().unwrap();
+        let (status, _) =
+            http_with(&first.addr, "POST", &format!("/api/api-keys/{key_id}/revoke"), &[("Authorization", &auth)], "");
+        assert_eq!(status, 204);
+        let revoked_at = Instant::now();
+        let body = json!({"control_code": code}).to_string();
+        loop {
+            let (status, _) =
+                http_with(&second.addr, "POST", "/api/v1/verify", &[("Authorization", &checkpoint)], &body);
+            if status == 401 {
+                break;
+            }
+            assert_eq!(status, 200);
+            assert!(revoked_at.elapsed() < Duration::from_secs(2), "the second server still takes the revoked key");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let (status, _) = http_with(&first.addr, "POST", "/api/v1/verify", &[("Authorization", &checkpoint)], &body);
+        assert_eq!(status, 401, "and the first refuses it too");
         assert!(stop(first).success());
         assert!(stop(second).success());
     }
