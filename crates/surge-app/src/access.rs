@@ -575,7 +575,7 @@ pub async fn api_key<S: Access>(store: &S, presented: &str) -> Result<ApiKeyReco
 }
 
 /// Key revocations after `since` (the feed's sequence), at most 1,000: (sequence, key id), oldest first.
-pub async fn api_key_revocations<S: Access>(store: &S, since: i64) -> Result<Vec<(i64, i64)>, AppError> {
+pub async fn api_key_revocations<S: crate::Staff>(store: &S, since: i64) -> Result<Vec<(i64, i64)>, AppError> {
     Ok(store.api_key_revocations(since.max(0), 1000).await?)
 }
 

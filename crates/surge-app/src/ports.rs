@@ -379,14 +379,6 @@ pub trait Access: Send + Sync {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Key revocations after `since` (a feed sequence number), oldest first, at most `limit`: (sequence, key id).
-    /// Servers that keep keys in memory follow it to drop a key revoked on any server.
-    fn api_key_revocations(
-        &self,
-        since: i64,
-        limit: u32,
-    ) -> impl Future<Output = Result<Vec<(i64, i64)>, StoreError>> + Send;
-
     /// How many live keys have this role (to create the first admin key on first start).
     fn count_api_keys(&self, role: Role) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
@@ -478,13 +470,21 @@ pub trait Access: Send + Sync {
     ) -> impl Future<Output = Result<std::collections::HashMap<String, String>, StoreError>> + Send;
 }
 
-/// Who may act on the service, listed for the admin's pages: staff accounts and API keys.
+/// Who may act on the service, listed for the admin's pages: staff accounts and API keys, and the keys revoked.
 pub trait Staff: Send + Sync {
     /// Staff accounts (not citizens' phone accounts), by username, at most `limit`.
     fn staff_accounts(&self, limit: u32) -> impl Future<Output = Result<Vec<StaffAccount>, StoreError>> + Send;
 
     /// API keys, revoked ones too, newest first, at most `limit`.
     fn api_key_list(&self, limit: u32) -> impl Future<Output = Result<Vec<ApiKeyListed>, StoreError>> + Send;
+
+    /// Key revocations after `since` (a feed sequence number), oldest first, at most `limit`: (sequence, key id).
+    /// Servers that keep keys in memory follow it to drop a key revoked on any server.
+    fn api_key_revocations(
+        &self,
+        since: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(i64, i64)>, StoreError>> + Send;
 }
 
 /// Every port: what `surge serve` wires one database into. Use cases name the ports they need instead.

@@ -84,17 +84,6 @@ where
         tx.commit().await.map_err(db)
     }
 
-    async fn api_key_revocations(&self, since: i64, limit: u32) -> Result<Vec<(i64, i64)>, StoreError> {
-        let rows: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT seq, key_id FROM api_key_revocations WHERE seq > $1 ORDER BY seq LIMIT $2")
-                .bind(since)
-                .bind(i64::from(limit))
-                .fetch_all(&self.reader)
-                .await
-                .map_err(db)?;
-        Ok(rows)
-    }
-
     async fn count_api_keys(&self, role: Role) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE role = $1 AND NOT revoked")
             .bind(role.as_str())

@@ -66,4 +66,14 @@ where
             })
             .collect()
     }
+
+    async fn api_key_revocations(&self, since: i64, limit: u32) -> Result<Vec<(i64, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT seq, key_id FROM api_key_revocations WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(since)
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db)?;
+        rows.iter().map(|r| Ok((r.read("seq")?, r.read("key_id")?))).collect()
+    }
 }
