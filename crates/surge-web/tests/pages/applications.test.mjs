@@ -4,7 +4,7 @@
 // be a PDF is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSurge, launchBrowser, fill, signInByPhone, staffPage, waitForMessage } from './support.mjs';
+import { startSurge, launchBrowser, fill, signInByPhone, staffPage, waitForMessage, localDate } from './support.mjs';
 
 let surge;
 let browser;
@@ -21,9 +21,7 @@ after(async () => {
 
 const heading = async (page) => (await page.locator('h1').textContent()).trim();
 
-function isoDate(daysFromNow) {
-  return new Date(Date.now() + daysFromNow * 86400000).toISOString().slice(0, 10);
-}
+const isoDate = localDate;
 
 async function apply(page, purpose, values, document) {
   await page.goto(`${surge.base}/apply`);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startSurge, launchBrowser, fill, sentMessages, api, staffPage } from './support.mjs';
+import { startSurge, launchBrowser, fill, sentMessages, api, staffPage, localDate } from './support.mjs';
 
 let surge;
 let browser;
@@ -14,9 +14,7 @@ const passes = [];
 // The pass texts, as the holders' pages showed them before one was revoked (a revoked pass's page shows none).
 const texts = [];
 
-function isoDate(daysFromNow) {
-  return new Date(Date.now() + daysFromNow * 86400000).toISOString().slice(0, 10);
-}
+const isoDate = localDate;
 
 before(async () => {
   surge = await startSurge();

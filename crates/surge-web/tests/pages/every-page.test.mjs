@@ -3,14 +3,14 @@
 // (codes, units, brand names, and the language switch's own "English").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSurge, launchBrowser, api, signInByPhone, waitForMessage, staffPage, axeViolations, englishWords } from './support.mjs';
+import { startSurge, launchBrowser, api, signInByPhone, waitForMessage, staffPage, axeViolations, englishWords, localDate } from './support.mjs';
 
 let surge;
 let browser;
 const people = {};
 const paths = {};
 
-const iso = (days) => new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
+const iso = localDate;
 
 before(async () => {
   surge = await startSurge();

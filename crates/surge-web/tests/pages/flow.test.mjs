@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as shared from './support.mjs';
-import { startSurge, launchBrowser, fill, signInCode, sentMessages } from './support.mjs';
+import { startSurge, launchBrowser, fill, signInCode, sentMessages, localDate } from './support.mjs';
 
 let surge;
 let browser;
@@ -23,9 +23,7 @@ after(async () => {
 
 const heading = async (page) => (await page.locator('h1').textContent()).trim();
 
-function isoDate(daysFromNow) {
-  return new Date(Date.now() + daysFromNow * 86400000).toISOString().slice(0, 10);
-}
+const isoDate = localDate;
 
 function staffList(rows, { badPhoneOnLine } = {}) {
   let csv = 'name,phone,id_last4,zones,valid_from,valid_to,vehicle_plate\n';

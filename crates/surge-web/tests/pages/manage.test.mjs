@@ -4,14 +4,14 @@
 // the organisation, then reinstates it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSurge, launchBrowser, fill, sentMessages, api, signInByPhone, waitForMessage, staffPage } from './support.mjs';
+import { startSurge, launchBrowser, fill, sentMessages, api, signInByPhone, waitForMessage, staffPage, localDate } from './support.mjs';
 
 let surge;
 let browser;
 let orgId;
 
 // Dates as UTC days, from yesterday: in force now in Seoul too, whenever the test runs.
-const iso = (days) => new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
+const iso = localDate;
 const list = (from, to) => 'name,phone,id_last4,zones,valid_from,valid_to\n'
   + `Park Jiwoo,010-6666-0001,1111,KR-26,${from},${to}\nChoi Yuna,010-6666-0002,2222,KR-26,${from},${to}\n`;
 

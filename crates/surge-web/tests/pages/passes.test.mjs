@@ -4,7 +4,7 @@
 // with a reason, which stops the passes it signed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSurge, launchBrowser, fill, sentMessages, api, signInByPhone, waitForMessage, staffPage } from './support.mjs';
+import { startSurge, launchBrowser, fill, sentMessages, api, signInByPhone, waitForMessage, staffPage, localDate } from './support.mjs';
 
 let surge;
 let browser;
@@ -21,7 +21,7 @@ before(async () => {
   } });
   await api(base, 'POST', '/api/organisations/bulk-approve', { key: adminKey, body: {} });
   // From yesterday to two days ahead, in UTC dates: in force now in Seoul too, whenever the test runs.
-  const iso = (days) => new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
+  const iso = localDate;
   await api(base, 'POST', `/api/organisations/${org.id}/employees`, { key: org.api_key,
     csv: `name,phone,id_last4,zones,valid_from,valid_to\nKim Minji,010-7777-0001,4321,KR-26,${iso(-1)},${iso(2)}\n` });
   let link;

@@ -156,3 +156,10 @@ export async function axeViolations(page) {
   }));
   return result.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
 }
+
+// A date `daysFromNow` days from now as the service's authority sees it (Asia/Seoul, its default time zone), in
+// YYYY-MM-DD: from 15:00 UTC Korea is already on the next day, and a UTC date would be yesterday there.
+export function localDate(daysFromNow) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul', year: 'numeric', month: '2-digit', day: '2-digit' })
+    .format(new Date(Date.now() + daysFromNow * 86400000));
+}
