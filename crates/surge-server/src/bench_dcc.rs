@@ -23,22 +23,10 @@ struct Vector {
     clock: OffsetDateTime,
 }
 
-fn json_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry?.path();
-        if path.is_dir() {
-            json_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "json") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
 /// Reads every case with a signer certificate and a valid signature; the trust list holds all their signers.
 fn load(dir: &Path) -> anyhow::Result<(Vec<Vector>, Vec<SignerCertificate>)> {
     let mut files = Vec::new();
-    json_files(dir, &mut files)?;
+    crate::dcc_testdata::collect_json(dir, &mut files)?;
     files.sort();
     let mut vectors = Vec::new();
     let mut signers: Vec<SignerCertificate> = Vec::new();

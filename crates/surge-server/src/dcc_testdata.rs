@@ -103,7 +103,8 @@ pub fn run(dir: &Path) -> anyhow::Result<Outcome> {
     Ok(if tally.failed == 0 { Outcome::Success } else { Outcome::Negative })
 }
 
-fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+/// Every `.json` file under `dir`, recursively.
+pub(crate) fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
         if path.is_dir() {
