@@ -1,14 +1,14 @@
 //! Background issuance: the worker claims pending rows, signs a pass for each with `surge-pass`, and the store
 //! writes each pass with its SMS in the outbox in one transaction. `run_once` does one claim; the server loops it.
 
-use rand_core::{CryptoRng, RngCore};
+use rand_core::{CryptoRng, RngCore, SeedableRng};
 use sha2::{Digest, Sha256};
 use surge_domain::notify::{TemplateError, Templates};
 use surge_pass::{ControlCode, Pass, PassClaims, PassId, PassKind};
 
 use time::{Duration, OffsetDateTime};
 
-use crate::{AppError, Batches, IssueOutcome, IssuedPass, OutboxMessage, Passes};
+use crate::{AppError, Batches, IssueOutcome, IssuedPass, OutboxMessage, Passes, PendingRow};
 
 /// The unguessable token in a holder's pass link: 128 random bits, printed like a pass id. Only its hash is
 /// stored, so a database leak does not leak the links.
@@ -193,6 +193,88 @@ pub struct IssuanceWorker<R> {
     pub rng: R,
     /// Rows per transaction: large enough to amortise the commit, small enough to keep locks short.
     pub batch_size: u32,
+    /// Threads that sign a claim's passes side by side (the machine's cores); 1 signs on the caller's thread.
+    pub signing_threads: usize,
+}
+
+/// Fewer rows than this per thread are not worth a thread's start.
+const MIN_ROWS_PER_THREAD: usize = 64;
+
+/// Passes signed for claimed rows, and rows that could not be signed, with why.
+type Signed = (Vec<(PendingRow, IssuedPass)>, Vec<(PendingRow, String)>);
+
+/// Signs each row's pass in order on this thread.
+fn sign_chunk<R: RngCore + CryptoRng>(
+    signer: &PassSigner,
+    rng: &mut R,
+    rows: Vec<PendingRow>,
+    now: OffsetDateTime,
+) -> Signed {
+    let (mut issued, mut refused) = (Vec::with_capacity(rows.len()), Vec::new());
+    for pending in rows {
+        let row = &pending.row;
+        let request = PassRequest {
+            holder: &row.name,
+            phone: row.phone.as_str(),
+            masked_id: &row.masked_id,
+            vehicle_plate: row.vehicle_plate.as_deref(),
+            zones: &row.zones,
+            category: &pending.category,
+            purpose: "work",
+            organisation: Some(pending.organisation_id.to_string()),
+            valid_from: row.valid_from,
+            valid_to: row.valid_to,
+            lang: pending.lang.as_deref(),
+        };
+        match signer.sign(rng, &request, pending.status_index, now) {
+            Ok(pass) => issued.push((pending, pass)),
+            // One row that cannot be signed (a name the SMS template refuses) fails alone.
+            Err(e) => {
+                tracing::error!(batch_id = pending.batch_id, line = row.line, error = %e, "signing a pass failed");
+                refused.push((pending, "the pass could not be signed".to_owned()));
+            }
+        }
+    }
+    (issued, refused)
+}
+
+/// Signs the rows' passes on up to `threads` threads, each taking a contiguous share of the rows with its own
+/// generator seeded from `rng`; the results keep the rows' order.
+fn sign_rows<R: RngCore + CryptoRng + SeedableRng + Send>(
+    signer: &PassSigner,
+    rng: &mut R,
+    rows: Vec<PendingRow>,
+    threads: usize,
+    now: OffsetDateTime,
+) -> Result<Signed, AppError> {
+    let threads = threads.clamp(1, rows.len().div_ceil(MIN_ROWS_PER_THREAD).max(1));
+    if threads == 1 {
+        return Ok(sign_chunk(signer, rng, rows, now));
+    }
+    let share = rows.len().div_ceil(threads);
+    let mut rows = rows.into_iter();
+    let mut shares = Vec::with_capacity(threads);
+    loop {
+        let part: Vec<PendingRow> = rows.by_ref().take(share).collect();
+        if part.is_empty() {
+            break;
+        }
+        let own = R::from_rng(&mut *rng).map_err(|e| AppError::Signing(e.to_string()))?;
+        shares.push((part, own));
+    }
+    let signed: Vec<Signed> = std::thread::scope(|scope| {
+        let running: Vec<_> = shares
+            .into_iter()
+            .map(|(part, mut own)| scope.spawn(move || sign_chunk(signer, &mut own, part, now)))
+            .collect();
+        running.into_iter().map(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    let (mut issued, mut refused) = (Vec::new(), Vec::new());
+    for (i, r) in signed {
+        issued.extend(i);
+        refused.extend(r);
+    }
+    Ok((issued, refused))
 }
 
 /// How long a worker holds the rows it claimed. Signing a claim takes milliseconds; a worker that stopped (a crash,
@@ -200,16 +282,16 @@ pub struct IssuanceWorker<R> {
 /// outlives its lease only wastes its signatures: rows claimed again are written by their new claim alone.
 pub const CLAIM_LEASE: Duration = Duration::seconds(20);
 
-impl<R: RngCore + CryptoRng + Send> IssuanceWorker<R> {
-    /// Claims one transaction's worth of rows, signs their passes outside any transaction, and writes them. Idle
-    /// when nothing is pending.
+impl<R: RngCore + CryptoRng + SeedableRng + Send> IssuanceWorker<R> {
+    /// Claims one transaction's worth of rows, signs their passes outside any transaction (on `signing_threads`
+    /// threads, which this call waits for), and writes them. Idle when nothing is pending.
     #[tracing::instrument(skip_all)]
     pub async fn run_once<S: Batches + Passes>(
         &mut self,
         store: &S,
         now: OffsetDateTime,
     ) -> Result<IssueOutcome, AppError> {
-        let Self { signer, rng, batch_size } = self;
+        let Self { signer, rng, batch_size, signing_threads } = self;
         let mut claim = [0u8; 16];
         rng.fill_bytes(&mut claim);
         let rows = store.claim_rows(claim, *batch_size, now, now + CLAIM_LEASE).await?;
@@ -219,31 +301,7 @@ impl<R: RngCore + CryptoRng + Send> IssuanceWorker<R> {
         // Expired passes no longer count as a person's or vehicle's one active pass, so the sweep comes before the
         // new passes are written; it runs only when there is something to issue.
         store.expire_passes(now).await?;
-        let (mut issued, mut refused) = (Vec::with_capacity(rows.len()), Vec::new());
-        for pending in rows {
-            let row = &pending.row;
-            let request = PassRequest {
-                holder: &row.name,
-                phone: row.phone.as_str(),
-                masked_id: &row.masked_id,
-                vehicle_plate: row.vehicle_plate.as_deref(),
-                zones: &row.zones,
-                category: &pending.category,
-                purpose: "work",
-                organisation: Some(pending.organisation_id.to_string()),
-                valid_from: row.valid_from,
-                valid_to: row.valid_to,
-                lang: pending.lang.as_deref(),
-            };
-            match signer.sign(rng, &request, pending.status_index, now) {
-                Ok(pass) => issued.push((pending, pass)),
-                // One row that cannot be signed (a name the SMS template refuses) fails alone.
-                Err(e) => {
-                    tracing::error!(batch_id = pending.batch_id, line = row.line, error = %e, "signing a pass failed");
-                    refused.push((pending, "the pass could not be signed".to_owned()));
-                }
-            }
-        }
+        let (issued, refused) = sign_rows(signer, rng, rows, *signing_threads, now)?;
         let outcome = store.complete_claim(claim, &issued, &refused, now).await?;
         if !outcome.is_idle() {
             tracing::info!(issued = outcome.issued, failed = outcome.failed, "issued passes");

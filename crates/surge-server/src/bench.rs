@@ -24,6 +24,9 @@ pub enum BenchCommand {
         orgs: usize,
         #[arg(long, default_value_t = 600_000)]
         passes: usize,
+        /// Threads that sign each transaction's passes; 0: one per core (as `surge serve` does by default).
+        #[arg(long, default_value_t = 0)]
+        signing_threads: usize,
         /// A PostgreSQL server URL: the bench creates (and afterwards drops) a fresh database there. Default: SQLite
         /// in a temporary directory.
         #[arg(long)]
@@ -111,8 +114,12 @@ pub fn run(command: BenchCommand) -> anyhow::Result<Outcome> {
         BenchCommand::Stream { events, nats_events, nats_url } => {
             crate::bench_stream::run(events, nats_events, &nats_url)
         }
-        BenchCommand::Issue { orgs, passes, database_url } => {
-            crate::runtime()?.block_on(crate::bench_issue::run(orgs, passes, database_url))
+        BenchCommand::Issue { orgs, passes, signing_threads, database_url } => {
+            let threads = match signing_threads {
+                0 => std::thread::available_parallelism().map_or(1, usize::from),
+                n => n,
+            };
+            crate::runtime()?.block_on(crate::bench_issue::run(orgs, passes, threads, database_url))
         }
     }
 }

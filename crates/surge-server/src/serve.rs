@@ -312,6 +312,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             signer: signer.clone(),
             rng: StdRng::from_rng(rand_core::OsRng).context("seeding the worker's generator")?,
             batch_size: settings.issuance.batch_size,
+            signing_threads: settings.issuance.signing_threads(),
         },
         Duration::from_millis(settings.issuance.idle_poll_ms),
         metrics.clone(),

@@ -609,6 +609,18 @@ pub struct IssuanceSettings {
     pub batch_size: u32,
     /// How long the worker waits before looking again when nothing is pending, in milliseconds.
     pub idle_poll_ms: u64,
+    /// Threads that sign each transaction's passes side by side; 0: one per core of the machine.
+    pub signing_threads: usize,
+}
+
+impl IssuanceSettings {
+    /// The signing threads to use: as set, or one per core.
+    pub fn signing_threads(&self) -> usize {
+        match self.signing_threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -636,7 +648,7 @@ impl Default for Settings {
                 dcc_rules_key: String::new(),
                 dcc_rules_refresh_minutes: 60,
             },
-            issuance: IssuanceSettings { batch_size: 1000, idle_poll_ms: 500 },
+            issuance: IssuanceSettings { batch_size: 1000, idle_poll_ms: 500, signing_threads: 0 },
             notify: NotifySettings::default(),
             applications: ApplicationSettings::default(),
             results: ResultsSettings::default(),

@@ -10,8 +10,8 @@ use surge_app::{OutboxMessage, StoreError};
 use surge_domain::audit::AuditEntry;
 use surge_results::{QueueReason, Registration};
 use time::OffsetDateTime;
-use tokio::sync::{mpsc, oneshot};
 
+use crate::group::GroupWrite;
 use crate::{Args, Conn, Db, DbRow, Dialect, SqlStore, Value, db};
 
 const RESULT_COLUMNS: &str = "id, message_id, lab, filler_order, test_code, status, specimen_id, test_name, \
@@ -50,25 +50,21 @@ where
     Ok(())
 }
 
-/// A message with its results, each with the SMS to write if it is texted.
-type MessageWithResults<'a> = (&'a NewLabMessage, &'a [(NewLabResult, Option<OutboxMessage>)]);
-
-/// One message and its results, awaiting the next group commit, with where to say how it went.
-pub struct LabCommit {
+/// One message and its results, each with the SMS to write if it is texted, for the next group commit.
+#[derive(Clone)]
+pub(crate) struct LabItem {
     message: NewLabMessage,
     results: Vec<(NewLabResult, Option<OutboxMessage>)>,
-    done: oneshot::Sender<Result<Recorded, StoreError>>,
 }
 
 /// Most messages written in one transaction.
-const MAX_GROUP: usize = 256;
+pub(crate) const MAX_GROUP: usize = 256;
 
-/// Group commit for lab messages. Every commit waits for the disk, so one message per transaction caps a server
-/// near one message per fsync (SQLite has one writer; PostgreSQL flushes its log at each commit). Messages that arrive while a commit is
-/// in progress are written together in the next transaction: one fsync serves many labs' connections, and each
-/// caller still hears back (and sends its ACK) only after its own message is on disk. If a group fails, each of its
-/// messages is tried on its own, so one bad message never takes others with it.
-pub(crate) fn spawn_committer<D: Dialect>(writer: Pool<Db<D>>) -> mpsc::UnboundedSender<LabCommit>
+/// Lab messages are group-committed (`group`): one fsync serves many labs' connections, and each sender still hears
+/// back (and sends its ACK) only after its own message is on disk.
+pub(crate) struct LabWriter<D: Dialect>(pub(crate) Pool<Db<D>>);
+
+impl<D: Dialect> GroupWrite for LabWriter<D>
 where
     for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
     for<'q> Args<'q, D>: sqlx::IntoArguments<'q, Db<D>> + Default,
@@ -86,70 +82,19 @@ where
     for<'a> Option<&'a str>: Encode<'a, Db<D>> + Type<Db<D>>,
     for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
 {
-    let (sender, mut queue) = mpsc::unbounded_channel::<LabCommit>();
-    tokio::spawn(async move {
-        while let Some(first) = queue.recv().await {
-            let mut group = vec![first];
-            while group.len() < MAX_GROUP {
-                match queue.try_recv() {
-                    Ok(next) => group.push(next),
-                    Err(_) => break,
-                }
-            }
-            let items: Vec<_> = group.iter().map(|c| (&c.message, c.results.as_slice())).collect();
-            match write_group::<D>(&writer, &items).await {
-                Ok(recorded) => {
-                    for (commit, recorded) in group.into_iter().zip(recorded) {
-                        let _ = commit.done.send(Ok(recorded));
-                    }
-                }
-                Err(e) if group.len() == 1 => {
-                    if let Some(commit) = group.pop() {
-                        let _ = commit.done.send(Err(e));
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, messages = group.len(), "a group of lab messages failed; writing each alone");
-                    for commit in group {
-                        let alone = write_group::<D>(&writer, &[(&commit.message, commit.results.as_slice())]).await;
-                        let _ = commit.done.send(alone.map(|mut r| r.remove(0)));
-                    }
-                }
-            }
+    type Item = LabItem;
+    type Done = Recorded;
+    const WHAT: &'static str = "lab message";
+
+    async fn write(&self, items: &[&LabItem]) -> Result<Vec<Recorded>, StoreError> {
+        let mut tx = self.0.begin().await.map_err(db)?;
+        let mut recorded = Vec::with_capacity(items.len());
+        for item in items {
+            recorded.push(record_in_tx::<D>(&mut tx, &item.message, &item.results).await?);
         }
-    });
-    sender
-}
-
-/// Writes messages with their results and SMS in one transaction; one `Recorded` per message, in order.
-async fn write_group<D: Dialect>(
-    writer: &Pool<Db<D>>,
-    items: &[MessageWithResults<'_>],
-) -> Result<Vec<Recorded>, StoreError>
-where
-    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
-    for<'q> Args<'q, D>: sqlx::IntoArguments<'q, Db<D>> + Default,
-    for<'a> &'a str: ColumnIndex<DbRow<D>> + Encode<'a, Db<D>> + Type<Db<D>>,
-    for<'a> &'a [u8]: Encode<'a, Db<D>> + Type<Db<D>>,
-    usize: ColumnIndex<DbRow<D>>,
-    i64: Value<Db<D>>,
-    f64: Value<Db<D>>,
-    bool: Value<Db<D>>,
-    String: Value<Db<D>>,
-    Vec<u8>: Value<Db<D>>,
-    Option<i64>: Value<Db<D>>,
-    Option<String>: Value<Db<D>>,
-    Option<Vec<u8>>: Value<Db<D>>,
-    for<'a> Option<&'a str>: Encode<'a, Db<D>> + Type<Db<D>>,
-    for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
-{
-    let mut tx = writer.begin().await.map_err(db)?;
-    let mut recorded = Vec::with_capacity(items.len());
-    for (message, results) in items {
-        recorded.push(record_in_tx::<D>(&mut tx, message, results).await?);
+        tx.commit().await.map_err(db)?;
+        Ok(recorded)
     }
-    tx.commit().await.map_err(db)?;
-    Ok(recorded)
 }
 
 /// Stores one message and its results inside the caller's transaction; a message seen before stores nothing.
@@ -288,16 +233,7 @@ where
         message: &NewLabMessage,
         results: &[(NewLabResult, Option<OutboxMessage>)],
     ) -> Result<Recorded, StoreError> {
-        let (done, answer) = oneshot::channel();
-        let commit = LabCommit { message: message.clone(), results: results.to_vec(), done };
-        match self.lab_commits.send(commit) {
-            Ok(()) => match answer.await {
-                Ok(recorded) => recorded,
-                // The committer is gone (its runtime ended): write directly.
-                Err(_) => write_group::<D>(&self.writer, &[(message, results)]).await.map(|mut r| r.remove(0)),
-            },
-            Err(_) => write_group::<D>(&self.writer, &[(message, results)]).await.map(|mut r| r.remove(0)),
-        }
+        self.lab_commits.commit(&LabItem { message: message.clone(), results: results.to_vec() }).await
     }
 
     async fn lab_message_ack(

@@ -12,6 +12,7 @@ mod bench;
 mod checkpoints;
 mod events;
 mod facts;
+mod group;
 mod lab;
 pub mod migrations;
 mod organisations;
@@ -102,13 +103,19 @@ pub trait Dialect: Send + Sync + Sized + 'static {
 pub struct SqlStore<D: Dialect> {
     pub writer: Pool<D::DB>,
     pub reader: Pool<D::DB>,
-    /// Lab messages go through one group committer (`lab::spawn_committer`).
-    lab_commits: tokio::sync::mpsc::UnboundedSender<lab::LabCommit>,
+    /// Lab messages and new organisations go through group committers (`group`).
+    lab_commits: group::GroupCommitter<lab::LabItem, surge_app::lab::Recorded>,
+    org_commits: group::GroupCommitter<surge_app::NewOrganisation, i64>,
 }
 
 impl<D: Dialect> Clone for SqlStore<D> {
     fn clone(&self) -> Self {
-        Self { writer: self.writer.clone(), reader: self.reader.clone(), lab_commits: self.lab_commits.clone() }
+        Self {
+            writer: self.writer.clone(),
+            reader: self.reader.clone(),
+            lab_commits: self.lab_commits.clone(),
+            org_commits: self.org_commits.clone(),
+        }
     }
 }
 
@@ -164,10 +171,12 @@ where
     for<'a> Option<&'a str>: Encode<'a, Db<D>> + Type<Db<D>>,
     for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
 {
-    /// Wraps pools whose schema is up to date, and starts the lab messages' group committer.
+    /// Wraps pools whose schema is up to date, and starts the group committers.
     pub fn new(writer: Pool<D::DB>, reader: Pool<D::DB>) -> Self {
-        let lab_commits = lab::spawn_committer::<D>(writer.clone());
-        Self { writer, reader, lab_commits }
+        let lab_commits = group::GroupCommitter::spawn(lab::LabWriter::<D>(writer.clone()), lab::MAX_GROUP);
+        let org_commits =
+            group::GroupCommitter::spawn(organisations::OrgWriter::<D>(writer.clone()), organisations::MAX_GROUP);
+        Self { writer, reader, lab_commits, org_commits }
     }
 }
 

@@ -1,12 +1,13 @@
 //! Organisations and their screening.
 
-use sqlx::{ColumnIndex, Encode, QueryBuilder, Type};
+use sqlx::{ColumnIndex, Encode, Pool, QueryBuilder, Type};
 use surge_app::store::columns;
 use surge_app::{NewOrganisation, OrgFilter, OrganisationRecord, Organisations, Role, StoreError};
 use surge_domain::audit::AuditEntry;
 use surge_domain::{ExistingOrganisation, OrgStatus};
 use time::OffsetDateTime;
 
+use crate::group::GroupWrite;
 use crate::{Args, Conn, Db, DbRow, Dialect, SqlStore, Value, db};
 
 const ORG_COLUMNS: &str = "id, legal_name, registry_number, category, address, zone, contact_phone, contact_email, \
@@ -31,49 +32,7 @@ where
     for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
 {
     async fn insert_organisation(&self, org: &NewOrganisation) -> Result<i64, StoreError> {
-        let r = &org.registration;
-        let initial = if org.contact_confirmed { OrgStatus::InReview } else { OrgStatus::AwaitingContact };
-        let (status, quota, note) = columns::from_status(&initial);
-        let now = org.created_at.unix_timestamp();
-        let mut tx = self.writer.begin().await.map_err(db)?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO organisations (legal_name, registry_number, category, address, zone, contact_phone, \
-             contact_email, requested_quota, status, quota, status_note, findings, passed_all_rules, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-        )
-        .bind(&r.legal_name)
-        .bind(&r.registry_number)
-        .bind(&r.category)
-        .bind(&r.address)
-        .bind(&r.zone)
-        .bind(r.contact_phone.as_str())
-        .bind(&r.contact_email)
-        .bind(i64::from(r.requested_quota))
-        .bind(status)
-        .bind(quota)
-        .bind(note)
-        .bind(columns::from_findings(&org.screening))
-        .bind(org.screening.passed_all())
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-        if let Some(hash) = org.admin_key_hash {
-            sqlx::query(
-                "INSERT INTO api_keys (key_hash, role, organisation_id, label, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&hash[..])
-            .bind(Role::OrganisationAdmin.as_str())
-            .bind(id)
-            .bind("organisation admin (registration)")
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(id)
+        self.org_commits.commit(org).await
     }
 
     async fn organisation(&self, id: i64) -> Result<OrganisationRecord, StoreError> {
@@ -189,4 +148,106 @@ where
         tx.commit().await.map_err(db)?;
         Ok(ids)
     }
+}
+
+/// Most registrations written in one transaction.
+pub(crate) const MAX_GROUP: usize = 256;
+
+/// New organisations are group-committed (`group`): a rush of registrations from many clients shares fsyncs, and
+/// each client hears its organisation's id only once it is on disk.
+pub(crate) struct OrgWriter<D: Dialect>(pub(crate) Pool<Db<D>>);
+
+impl<D: Dialect> GroupWrite for OrgWriter<D>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
+    for<'q> Args<'q, D>: sqlx::IntoArguments<'q, Db<D>> + Default,
+    for<'a> &'a str: ColumnIndex<DbRow<D>> + Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> &'a [u8]: Encode<'a, Db<D>> + Type<Db<D>>,
+    usize: ColumnIndex<DbRow<D>>,
+    i64: Value<Db<D>>,
+    f64: Value<Db<D>>,
+    bool: Value<Db<D>>,
+    String: Value<Db<D>>,
+    Vec<u8>: Value<Db<D>>,
+    Option<i64>: Value<Db<D>>,
+    Option<String>: Value<Db<D>>,
+    Option<Vec<u8>>: Value<Db<D>>,
+    for<'a> Option<&'a str>: Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
+{
+    type Item = NewOrganisation;
+    type Done = i64;
+    const WHAT: &'static str = "registration";
+
+    async fn write(&self, items: &[&NewOrganisation]) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.0.begin().await.map_err(db)?;
+        let mut ids = Vec::with_capacity(items.len());
+        for org in items {
+            ids.push(insert_in_tx::<D>(&mut tx, org).await?);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(ids)
+    }
+}
+
+/// Stores one organisation (and its admin's key) inside the caller's transaction.
+async fn insert_in_tx<D: Dialect>(tx: &mut Conn<D>, org: &NewOrganisation) -> Result<i64, StoreError>
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
+    for<'q> Args<'q, D>: sqlx::IntoArguments<'q, Db<D>> + Default,
+    for<'a> &'a str: ColumnIndex<DbRow<D>> + Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> &'a [u8]: Encode<'a, Db<D>> + Type<Db<D>>,
+    usize: ColumnIndex<DbRow<D>>,
+    i64: Value<Db<D>>,
+    f64: Value<Db<D>>,
+    bool: Value<Db<D>>,
+    String: Value<Db<D>>,
+    Vec<u8>: Value<Db<D>>,
+    Option<i64>: Value<Db<D>>,
+    Option<String>: Value<Db<D>>,
+    Option<Vec<u8>>: Value<Db<D>>,
+    for<'a> Option<&'a str>: Encode<'a, Db<D>> + Type<Db<D>>,
+    for<'a> Option<&'a [u8]>: Encode<'a, Db<D>> + Type<Db<D>>,
+{
+    let r = &org.registration;
+    let initial = if org.contact_confirmed { OrgStatus::InReview } else { OrgStatus::AwaitingContact };
+    let (status, quota, note) = columns::from_status(&initial);
+    let now = org.created_at.unix_timestamp();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO organisations (legal_name, registry_number, category, address, zone, contact_phone, \
+             contact_email, requested_quota, status, quota, status_note, findings, passed_all_rules, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+    )
+    .bind(&r.legal_name)
+    .bind(&r.registry_number)
+    .bind(&r.category)
+    .bind(&r.address)
+    .bind(&r.zone)
+    .bind(r.contact_phone.as_str())
+    .bind(&r.contact_email)
+    .bind(i64::from(r.requested_quota))
+    .bind(status)
+    .bind(quota)
+    .bind(note)
+    .bind(columns::from_findings(&org.screening))
+    .bind(org.screening.passed_all())
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db)?;
+    if let Some(hash) = org.admin_key_hash {
+        sqlx::query(
+            "INSERT INTO api_keys (key_hash, role, organisation_id, label, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&hash[..])
+        .bind(Role::OrganisationAdmin.as_str())
+        .bind(id)
+        .bind("organisation admin (registration)")
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    }
+    Ok(id)
 }

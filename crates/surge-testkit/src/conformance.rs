@@ -22,6 +22,7 @@ macro_rules! conformance_tests {
     ($fresh:path) => {
         $crate::conformance_tests!(@each $fresh;
             organisations_read_back_as_stored,
+            organisations_registered_at_once_each_get_their_own_id_and_a_clash_fails_alone,
             screening_candidates_match_number_or_zone_and_skip_rejected,
             a_registration_waits_for_its_contact_phone_and_only_that_phone_sends_it_to_officials,
             status_changes_only_from_the_expected_status,
@@ -223,6 +224,33 @@ pub async fn organisations_read_back_as_stored<S: Store>(store: &S) {
     );
     assert_eq!(org.created_at, NOW);
     assert!(matches!(store.organisation(id + 1000).await, Err(StoreError::NotFound)));
+}
+
+pub async fn organisations_registered_at_once_each_get_their_own_id_and_a_clash_fails_alone<S: Store>(store: &S) {
+    // 40 registrations at once (written in shared transactions); two of them carry the same admin key hash, which
+    // the database refuses twice. Exactly one of those two fails, and every other is stored under its own id.
+    let new = |i: usize| NewOrganisation {
+        contact_confirmed: true,
+        registration: registration(&format!("Rush Trading {i}"), &format!("{:010}", 1_000_000 + i), "KR-26"),
+        screening: screening_passed(),
+        created_at: NOW,
+        admin_key_hash: Some([u8::try_from(if i == 31 { 7 } else { i }).unwrap() + 100; 32]),
+    };
+    let orgs: Vec<NewOrganisation> = (0..40).map(new).collect();
+    let results = futures_util::future::join_all(orgs.iter().map(|org| store.insert_organisation(org))).await;
+    let failed: Vec<usize> = (0..40).filter(|i| results[*i].is_err()).collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed == [7] || failed == [31], "{failed:?}");
+    let mut ids = std::collections::BTreeSet::new();
+    for (i, result) in results.iter().enumerate() {
+        let Ok(id) = result else { continue };
+        assert!(ids.insert(*id), "id {id} handed out twice");
+        let org = store.organisation(*id).await.unwrap();
+        assert_eq!(org.legal_name, format!("Rush Trading {i}"));
+        let key = store.api_key(orgs[i].admin_key_hash.unwrap()).await.unwrap();
+        assert_eq!(key.organisation_id, Some(*id));
+    }
+    assert_eq!(ids.len(), 39);
 }
 
 pub async fn screening_candidates_match_number_or_zone_and_skip_rejected<S: Store>(store: &S) {

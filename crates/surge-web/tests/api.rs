@@ -281,6 +281,7 @@ fn worker(zone: surge_domain::LocalZone, seed: u64) -> IssuanceWorker<StdRng> {
         },
         rng: StdRng::seed_from_u64(seed),
         batch_size: 100,
+        signing_threads: 2,
     }
 }
 

@@ -77,6 +77,7 @@ async fn an_organisation_is_screened_approved_and_its_employees_get_passes_that_
         },
         rng,
         batch_size: 2,
+        signing_threads: 1,
     };
     let mut issued = 0;
     loop {
