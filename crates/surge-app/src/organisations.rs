@@ -205,6 +205,15 @@ pub async fn bulk_approve<S: Organisations>(
         let Some(last) = page.last() else { return Ok(approved) };
         page_filter.after_id = Some(last.id);
         for org in page.iter().filter(|org| official.phone != Some(org.contact_phone.as_str())) {
+            // Registrations screened at the same moment (a rush, written in one group commit) did not see each
+            // other. Approved without a person looking, an organisation must still clash with none registered
+            // before it; one that does waits in review for an official, as it would have had it come second.
+            let known = store.screening_candidates(&org.registry_number, &org.zone).await?;
+            let earlier: Vec<_> = known.into_iter().filter(|other| other.id < org.id).collect();
+            if surge_domain::clashes_with(&org.legal_name, &org.registry_number, &org.zone, &earlier) {
+                tracing::info!(organisation_id = org.id, "left for review: it clashes with one registered before it");
+                continue;
+            }
             let next = OrgStatus::Approved { quota: org.requested_quota };
             let audit = status_audit(official.actor, org.id, &next);
             match store.set_organisation_status(org.id, &org.status, &next, now, &audit).await {

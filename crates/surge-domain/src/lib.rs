@@ -34,5 +34,5 @@ pub use organisation::{
 };
 pub use phone::Phone;
 pub use registry::RegistryScheme;
-pub use screening::{ExistingOrganisation, Finding, Screening, normalise_name, screen};
+pub use screening::{ExistingOrganisation, Finding, Screening, clashes_with, normalise_name, screen};
 pub use zones::{Zone, ZoneList};

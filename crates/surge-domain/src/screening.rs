@@ -65,6 +65,16 @@ pub fn normalise_name(name: &str) -> String {
     lowered.split_whitespace().filter(|w| !LEGAL_FORMS.contains(w)).collect::<Vec<_>>().join(" ")
 }
 
+/// Whether an organisation clashes with one of `existing` as `screen` judges others: the same registry number, or
+/// a name alike in the same zone.
+pub fn clashes_with(legal_name: &str, registry_number: &str, zone: &str, existing: &[ExistingOrganisation]) -> bool {
+    let name = normalise_name(legal_name);
+    existing.iter().any(|o| {
+        o.registry_number == registry_number
+            || (o.zone == zone && strsim::jaro_winkler(&name, &normalise_name(&o.legal_name)) >= NAME_SIMILARITY)
+    })
+}
+
 /// Runs every rule. `existing` holds the organisations that could clash: same registry number or same zone.
 /// Rejected organisations should be left out by the caller; they may register again.
 pub fn screen(registration: &Registration, categories: &[String], existing: &[ExistingOrganisation]) -> Screening {

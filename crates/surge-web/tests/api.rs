@@ -13,8 +13,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 use surge_app::{
-    Access, ApiKey, AuditLog, Facts, IssuanceWorker, KeyScope, NewApiKey, Organisations, Outbox, PassSigner, Passes,
-    Role,
+    Access, ApiKey, AuditLog, Facts, IssuanceWorker, KeyScope, NewApiKey, NewOrganisation, Organisations, Outbox,
+    PassSigner, Passes, Role,
 };
 use surge_pass::{Algorithm, Issuer, SigningKey};
 use surge_store_sqlite::SqliteStore;
@@ -407,6 +407,55 @@ async fn a_registration_error_names_each_field() {
     assert_eq!(fields, vec!["legal_name", "registry_number", "requested_quota"]);
     let (status, body) = t.json("POST", "/api/organisations", None, json!({"legal_nam": "typo"})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("request_invalid")));
+}
+
+/// Registrations made at once are screened without seeing each other (each read what was committed before any of
+/// them, then all were written in one group commit), so each may pass every rule. Bulk approval checks again: of
+/// ten sharing one registry number, only the first is approved; the rest wait for an official.
+#[tokio::test]
+async fn of_registrations_screened_at_once_with_one_number_bulk_approval_takes_only_the_first() {
+    let t = spawn().await;
+    let names = [
+        "Alpha Foods",
+        "Bravo Logistics",
+        "Charlie Farms",
+        "Delta Bakery",
+        "Echo Seafood",
+        "Foxtrot Rice",
+        "Golf Dairy",
+        "Hotel Produce",
+        "India Spices",
+        "Juliet Noodles",
+    ];
+    let screened_alone: Vec<NewOrganisation> = names
+        .iter()
+        .map(|name| {
+            let input = surge_testkit::fixtures::registration_input(name, "220-81-62517");
+            let registration = surge_domain::validate_registration(
+                &input,
+                surge_domain::RegistryScheme::KrBrn,
+                &["food-supply".to_owned()],
+                &surge_domain::ZoneList::default(),
+                "KR",
+            )
+            .unwrap();
+            let screening = surge_domain::screen(&registration, &["food-supply".to_owned()], &[]);
+            assert!(screening.passed_all());
+            NewOrganisation { registration, screening, created_at: NOW, admin_key_hash: None, contact_confirmed: true }
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for answer in
+        futures_util::future::join_all(screened_alone.iter().map(|org| t.store.insert_organisation(org))).await
+    {
+        ids.push(answer.unwrap());
+    }
+    ids.sort_unstable();
+    let (status, body) = t.json("POST", "/api/organisations/bulk-approve", Some(&t.official), json!({})).await;
+    assert_eq!((status, body["ids"].clone()), (StatusCode::OK, json!([ids[0]])), "{body}");
+    for id in &ids[1..] {
+        assert_eq!(t.store.organisation(*id).await.unwrap().status, surge_domain::OrgStatus::InReview);
+    }
 }
 
 /// Issue 20 #16: registration was anonymous and unlimited: sixty in a row, each asking for 100,000 passes.

@@ -48,3 +48,20 @@ fn duplicates_are_found_by_number_and_by_similar_name_in_the_same_zone() {
     let bad_category = screen(&registration("X", "1111111119", "KR-11"), &["media".to_owned()], &known);
     assert_eq!(failed(&bad_category), vec![("category_allowed", None)]);
 }
+
+#[test]
+fn a_clash_is_what_screening_fails_on_a_shared_number_or_a_like_name_in_the_zone() {
+    let others = [existing(1, "Busan Fresh Foods", "2208162517", "KR-26")];
+    // For each: does `clashes_with` say so, and does `screen` fail a rule about another organisation?
+    for (name, number, zone, clash) in [
+        ("Haeundae Logistics", "2208162517", "KR-11", true),
+        ("(주) Busan Fresh Foods Co., Ltd.", "1018153318", "KR-26", true),
+        ("Busan Fresh Foods", "1018153318", "KR-11", false),
+        ("Haeundae Logistics", "1018153318", "KR-26", false),
+    ] {
+        assert_eq!(clashes_with(name, number, zone, &others), clash, "{name} {number} {zone}");
+        let screened = screen(&registration(name, number, zone), &["food-supply".into()], &others);
+        assert_eq!(!failed(&screened).is_empty(), clash, "{name} {number} {zone}");
+    }
+    assert!(!clashes_with("Busan Fresh Foods", "2208162517", "KR-26", &[]));
+}
