@@ -115,10 +115,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<Outcome> {
             crate::bench_stream::run(events, nats_events, &nats_url)
         }
         BenchCommand::Issue { orgs, passes, signing_threads, database_url } => {
-            let threads = match signing_threads {
-                0 => std::thread::available_parallelism().map_or(1, usize::from),
-                n => n,
-            };
+            let threads = crate::settings::threads_or_cores(signing_threads);
             crate::runtime()?.block_on(crate::bench_issue::run(orgs, passes, threads, database_url))
         }
     }

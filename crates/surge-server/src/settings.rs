@@ -616,10 +616,15 @@ pub struct IssuanceSettings {
 impl IssuanceSettings {
     /// The signing threads to use: as set, or one per core.
     pub fn signing_threads(&self) -> usize {
-        match self.signing_threads {
-            0 => std::thread::available_parallelism().map_or(1, usize::from),
-            n => n,
-        }
+        threads_or_cores(self.signing_threads)
+    }
+}
+
+/// `n` threads, or with 0 one per core of the machine.
+pub fn threads_or_cores(n: usize) -> usize {
+    match n {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
     }
 }
 

@@ -14,6 +14,9 @@ use std::sync::Arc;
 use surge_app::StoreError;
 use tokio::sync::{mpsc, oneshot};
 
+/// Most writes one transaction takes: enough to share each fsync widely, few enough to keep the writer's lock short.
+pub(crate) const MAX_GROUP: usize = 256;
+
 /// Writes a group of items in one transaction: one answer per item, in order, or an error for the whole group
 /// (nothing written).
 pub(crate) trait GroupWrite: Send + Sync + 'static {

@@ -57,9 +57,6 @@ pub(crate) struct LabItem {
     results: Vec<(NewLabResult, Option<OutboxMessage>)>,
 }
 
-/// Most messages written in one transaction.
-pub(crate) const MAX_GROUP: usize = 256;
-
 /// Lab messages are group-committed (`group`): one fsync serves many labs' connections, and each sender still hears
 /// back (and sends its ACK) only after its own message is on disk.
 pub(crate) struct LabWriter<D: Dialect>(pub(crate) Pool<Db<D>>);

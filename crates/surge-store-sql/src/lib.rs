@@ -173,9 +173,8 @@ where
 {
     /// Wraps pools whose schema is up to date, and starts the group committers.
     pub fn new(writer: Pool<D::DB>, reader: Pool<D::DB>) -> Self {
-        let lab_commits = group::GroupCommitter::spawn(lab::LabWriter::<D>(writer.clone()), lab::MAX_GROUP);
-        let org_commits =
-            group::GroupCommitter::spawn(organisations::OrgWriter::<D>(writer.clone()), organisations::MAX_GROUP);
+        let lab_commits = group::GroupCommitter::spawn(lab::LabWriter::<D>(writer.clone()), group::MAX_GROUP);
+        let org_commits = group::GroupCommitter::spawn(organisations::OrgWriter::<D>(writer.clone()), group::MAX_GROUP);
         Self { writer, reader, lab_commits, org_commits }
     }
 }

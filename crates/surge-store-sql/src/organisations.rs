@@ -150,9 +150,6 @@ where
     }
 }
 
-/// Most registrations written in one transaction.
-pub(crate) const MAX_GROUP: usize = 256;
-
 /// New organisations are group-committed (`group`): a rush of registrations from many clients shares fsyncs, and
 /// each client hears its organisation's id only once it is on disk.
 pub(crate) struct OrgWriter<D: Dialect>(pub(crate) Pool<Db<D>>);
