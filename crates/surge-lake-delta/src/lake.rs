@@ -19,13 +19,13 @@ use deltalake::operations::write::{SchemaMode, WriteBuilder};
 use deltalake::protocol::SaveMode;
 use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError, ObjectStoreError, Path as ObjectPath};
 use futures_util::{StreamExt, TryStreamExt};
-use surge_lake::{DailyCase, Import, SourceMeasures};
+use surge_lake::{DailyCase, Import};
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::LakeStoreError;
-use crate::{rows, store};
+use crate::{lazy, rows, store};
 
 /// Rows per record batch handed to the writer.
 pub(crate) const BATCH_ROWS: usize = 1 << 16;
@@ -280,7 +280,12 @@ impl Lake {
     /// Stores an import: its rows folded into `daily_cases` as one new version, its extra measures into the
     /// source's own table, then its findings, rejected rows and, last, its `ingests` row. Each table's write is
     /// atomic; a crash between them leaves no `ingests` row, and importing the same file again puts it right.
-    pub async fn import(&self, import: &Import, imported_at: OffsetDateTime) -> Result<IngestReport, LakeStoreError> {
+    /// The import is shared with the threads that gather its rows into batches as the writers take them.
+    pub async fn import(
+        &self,
+        import: &Arc<Import>,
+        imported_at: OffsetDateTime,
+    ) -> Result<IngestReport, LakeStoreError> {
         let lineage = &import.lineage;
         let ingest_id = format!("{}-{}", imported_at.unix_timestamp(), lineage.sha256.get(..12).unwrap_or("none"));
         let commit = || {
@@ -299,9 +304,7 @@ impl Lake {
             Ok(None)
         } else {
             let name = measures_table(&lineage.source);
-            self.write_measures(&name, &import.measures, &ingest_id, commit())
-                .await
-                .map(|version| Some((name, version)))
+            self.write_measures(&name, import, &ingest_id, commit()).await.map(|version| Some((name, version)))
         };
         let measures = match measures {
             Ok(measures) => measures,
@@ -364,11 +367,11 @@ impl Lake {
         Ok(frame.collect().await?)
     }
 
-    /// Gathers the import's rows for `daily_cases` and starts their write in a task of its own, which is given
-    /// back with the number of rows the source will have.
+    /// Starts the write of the import's rows into `daily_cases` in a task of its own, which is given back with the
+    /// number of rows the source will have.
     async fn start_daily_cases(
         &self,
-        import: &Import,
+        import: &Arc<Import>,
         ingest_id: &str,
         commit: CommitProperties,
     ) -> Result<(JoinHandle<Result<DeltaTable, DeltaTableError>>, usize), LakeStoreError> {
@@ -397,30 +400,36 @@ impl Lake {
         };
         // A source's first import is written as read; later ones are merged with what the source already has.
         // Rows are written a few weeks at a time, oldest first (`rows::by_period`), so that a query for recent days
-        // skips the files and row groups of older ones by their statistics.
-        let (batches, count) = if stored.is_empty() {
+        // skips the files and row groups of older ones by their statistics. Batches are gathered as the writer
+        // takes them (`lazy`).
+        let ingest_id: Arc<str> = Arc::from(ingest_id);
+        let schema = rows::daily_cases_schema();
+        let (plan, count) = if stored.is_empty() {
             let order = rows::by_period(import.rows.iter().map(|r| rows::date32(r.date)));
-            let batches = rows::batches_of(&order, BATCH_ROWS, |chunk| {
-                rows::daily_cases_batch(chunk.iter().map(|&i| (&import.rows[i], ingest_id)))
+            let (count, import) = (import.rows.len(), import.clone());
+            let plan = lazy::plan(schema, order, BATCH_ROWS, move |chunk| {
+                rows::daily_cases_batch(chunk.iter().map(|&i| (&import.rows[i], &*ingest_id)))
             })?;
-            (batches, import.rows.len())
+            (plan, count)
         } else {
-            let ingest_id: Arc<str> = Arc::from(ingest_id);
             let tagged: Vec<(DailyCase, Arc<str>)> =
                 import.rows.iter().map(|row| (row.clone(), ingest_id.clone())).collect();
-            let merged = surge_lake::merge_rows(stored, tagged);
+            let merged = Arc::new(surge_lake::merge_rows(stored, tagged));
             let order = rows::by_period(merged.iter().map(|(r, _)| rows::date32(r.date)));
-            let batches = rows::batches_of(&order, BATCH_ROWS, |chunk| {
+            let count = merged.len();
+            let plan = lazy::plan(schema, order, BATCH_ROWS, move |chunk| {
                 rows::daily_cases_batch(chunk.iter().map(|&i| {
                     let (row, tag) = &merged[i];
                     (row, &**tag)
                 }))
             })?;
-            (batches, merged.len())
+            (plan, count)
         };
-        let batches =
-            if batches.is_empty() { vec![RecordBatch::new_empty(rows::daily_cases_schema())] } else { batches };
-        let write = builder.with_input_batches(batches).with_commit_properties(commit).into_future();
+        let builder = match plan {
+            Some(plan) => builder.with_input_plan(plan),
+            None => builder.with_input_batches([RecordBatch::new_empty(rows::daily_cases_schema())]),
+        };
+        let write = builder.with_commit_properties(commit).into_future();
         Ok((tokio::spawn(write), count))
     }
 
@@ -429,33 +438,44 @@ impl Lake {
     async fn write_measures(
         &self,
         name: &str,
-        measures: &SourceMeasures,
+        import: &Arc<Import>,
         ingest_id: &str,
         commit: CommitProperties,
     ) -> Result<u64, LakeStoreError> {
         let table = self.writable(name).await?;
+        let ingest_id: Arc<str> = Arc::from(ingest_id);
+        let measures = &import.measures;
         if table.version().is_none() {
             let schema = rows::measures_schema(&measures.names);
             let order = rows::by_period(measures.keys.iter().map(|(_, _, d)| rows::date32(*d)));
-            let batches = rows::batches_of(&order, BATCH_ROWS, |chunk| {
-                rows::measures_batch(&schema, measures, chunk, |_| ingest_id)
+            let (import, batch_schema) = (import.clone(), schema.clone());
+            let plan = lazy::plan(schema, order, BATCH_ROWS, move |chunk| {
+                rows::measures_batch(&batch_schema, &import.measures, chunk, |_| &*ingest_id)
             })?;
-            let table = Self::writer(table, batches).with_commit_properties(commit).await?;
+            let Some(plan) = plan else { return Ok(0) };
+            let table = Self::writer(table, Vec::new()).with_input_plan(plan).with_commit_properties(commit).await?;
             return Ok(table.version().unwrap_or_default());
         }
         let (stored, ingests) = rows::stored_measures(&self.read(&table, None).await?)?;
         let (merged, touched) = stored.update(measures);
         let schema = rows::measures_schema(&merged.names);
-        // Rows the new file touched or added carry its ingest; the others keep the one that wrote them.
-        let ingest_of = |i: usize| match (touched.get(i), ingests.get(i)) {
-            (Some(false), Some(stored)) => &**stored,
-            _ => ingest_id,
-        };
         let order = rows::by_period(merged.keys.iter().map(|(_, _, d)| rows::date32(*d)));
-        let batches =
-            rows::batches_of(&order, BATCH_ROWS, |chunk| rows::measures_batch(&schema, &merged, chunk, ingest_of))?;
+        let batch_schema = schema.clone();
+        let plan = lazy::plan(schema.clone(), order, BATCH_ROWS, move |chunk| {
+            // Rows the new file touched or added carry its ingest; the others keep the one that wrote them.
+            let ingest_of = |i: usize| match (touched.get(i), ingests.get(i)) {
+                (Some(false), Some(stored)) => &**stored,
+                _ => &*ingest_id,
+            };
+            rows::measures_batch(&batch_schema, &merged, chunk, ingest_of)
+        })?;
         // The whole table is rewritten under its new schema: new measures are added, and a long table becomes wide.
-        let table = Self::writer(table, batches)
+        let writer = Self::writer(table, Vec::new());
+        let writer = match plan {
+            Some(plan) => writer.with_input_plan(plan),
+            None => writer.with_input_batches([RecordBatch::new_empty(schema)]),
+        };
+        let table = writer
             .with_save_mode(SaveMode::Overwrite)
             .with_schema_mode(SchemaMode::Overwrite)
             .with_commit_properties(commit)

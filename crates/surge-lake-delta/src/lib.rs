@@ -5,6 +5,7 @@
 mod error;
 mod format;
 mod lake;
+mod lazy;
 mod platform;
 mod rows;
 mod situation;

@@ -56,20 +56,6 @@ pub fn writer_properties() -> WriterProperties {
     builder.build()
 }
 
-/// Record batches of `order`'s rows, `rows` at a time, built on every core: gathering millions of rows into
-/// Arrow columns is a good part of an import's write, and each batch is built on its own.
-pub(crate) fn batches_of<F>(order: &[usize], rows: usize, build: F) -> Result<Vec<RecordBatch>, LakeStoreError>
-where
-    F: Fn(&[usize]) -> Result<RecordBatch, LakeStoreError> + Sync,
-{
-    let chunks: Vec<&[usize]> = order.chunks(rows.max(1)).collect();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    // Each core builds a run of consecutive batches, so they come back in order.
-    let runs: Vec<&[&[usize]]> = chunks.chunks(chunks.len().div_ceil(cores).max(1)).collect();
-    let built = surge_lake::on_cores(runs, |run| run.iter().map(|chunk| build(chunk)).collect::<Vec<_>>());
-    built.into_iter().flatten().collect()
-}
-
 /// Days a stretch of the written rows covers: rows are put in order of their stretch, not of their day.
 pub(crate) const PERIOD_DAYS: i32 = 16;
 

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail by panicking")]
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use surge_lake::{Import, Source};
@@ -18,8 +19,9 @@ fn sample(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn read(source: Source, file_name: &str, bytes: &[u8]) -> Import {
-    surge_lake::import(&source, file_name, bytes, TODAY).unwrap()
+/// Shared, as the lake's writers take it.
+fn read(source: Source, file_name: &str, bytes: &[u8]) -> Arc<Import> {
+    Arc::new(surge_lake::import(&source, file_name, bytes, TODAY).unwrap())
 }
 
 async fn query(lake: &Lake, sql: &str) -> serde_json::Value {
@@ -27,11 +29,11 @@ async fn query(lake: &Lake, sql: &str) -> serde_json::Value {
     serde_json::from_slice(&result.to_json().unwrap()).unwrap()
 }
 
-fn owid_sample() -> Import {
+fn owid_sample() -> Arc<Import> {
     read(Source::Owid, "owid-covid-data.csv", &sample("owid_owid-covid-data__2020-05_stored-version_head.csv"))
 }
 
-fn who_sample() -> Import {
+fn who_sample() -> Arc<Import> {
     read(Source::Who, "WHO-COVID-19-global-data.csv", &sample("who_WHO-COVID-19-global-data__2020-07_head300.csv"))
 }
 
@@ -366,7 +368,7 @@ async fn a_districts_feed_gives_each_district_and_its_city_their_population_test
     .unwrap();
     let file = |body: &str| {
         let text = format!("day,gu,cases,people,tests,rate\n{body}");
-        surge_lake::import_csv(&mapping, "busan.csv", text.as_bytes(), TODAY).unwrap()
+        Arc::new(surge_lake::import_csv(&mapping, "busan.csv", text.as_bytes(), TODAY).unwrap())
     };
     let first = file("2026-11-26,해운대구,12,400000,1000,0.02\n2026-11-26,중구,3,40000,100,0.05\n");
     lake.import(&first, AT).await.unwrap();

@@ -95,7 +95,7 @@ async fn the_lake_works_the_same_in_an_s3_bucket() {
 
     let today = date!(2026 - 11 - 27);
     let who = sample("who_WHO-COVID-19-global-data__2020-07_head300.csv");
-    let first = surge_lake::import(&Source::Who, "WHO-COVID-19-global-data.csv", &who, today).unwrap();
+    let first = Arc::new(surge_lake::import(&Source::Who, "WHO-COVID-19-global-data.csv", &who, today).unwrap());
     let report = lake.import(&first, datetime!(2026-11-27 09:00 UTC)).await.unwrap();
     assert_eq!((report.daily_cases_version, report.source_rows), (0, first.rows.len()));
     // WHO revises Afghanistan's first day: a new version, the old one still readable.
@@ -104,7 +104,8 @@ async fn the_lake_works_the_same_in_an_s3_bucket() {
         "2020-02-24T00:00:00Z,AF,Afghanistan,EMRO,3,3,",
         1,
     );
-    let revised = surge_lake::import(&Source::Who, "WHO-COVID-19-global-data.csv", text.as_bytes(), today).unwrap();
+    let revised =
+        Arc::new(surge_lake::import(&Source::Who, "WHO-COVID-19-global-data.csv", text.as_bytes(), today).unwrap());
     assert_eq!(lake.import(&revised, datetime!(2026-11-28 09:00 UTC)).await.unwrap().daily_cases_version, 1);
 
     let sql = "SELECT new_confirmed FROM daily_cases WHERE region = 'AF' AND date = DATE '2020-02-24'";

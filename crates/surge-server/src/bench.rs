@@ -60,11 +60,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 16)]
         connections: usize,
     },
-    /// The situation lake: synthetic OWID rows imported into a fresh lake (rows/s from bytes to committed Delta
-    /// tables) beside the raw Parquet write rate of the same rows, then the dashboard's queries timed on them.
+    /// The situation lake: synthetic OWID rows in a CSV file imported into a fresh lake by `surge lake import` (rows/s
+    /// and peak memory of the whole process) beside DuckDB converting the same file to Parquet, run after run, then
+    /// the dashboard's queries beside DuckDB's over the same files.
     Lake {
         #[arg(long, default_value_t = 5_000_000)]
         rows: usize,
+        /// Imports (each beside DuckDB's conversion) to take the minimum, median and maximum of.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// The Python with PyPI's duckdb; default `SURGE_PYTHON`, else the one `cargo xtask test` sets up, else
+        /// python3. Without duckdb the peer's figures are null.
+        #[arg(long)]
+        python: Option<std::path::PathBuf>,
     },
     /// The live analytics in-process: synthetic events through the windows and rules, events/s and the p99 delay
     /// from an event to the live board's view that counts it, beside the raw rate of reading the events from memory.
@@ -110,7 +118,9 @@ pub fn run(command: BenchCommand) -> anyhow::Result<Outcome> {
         BenchCommand::Results { results, connections } => {
             crate::runtime()?.block_on(crate::bench_results::run(results, connections))
         }
-        BenchCommand::Lake { rows } => crate::runtime()?.block_on(crate::bench_lake::run(rows)),
+        BenchCommand::Lake { rows, runs, python } => {
+            crate::runtime()?.block_on(crate::bench_lake::run(rows, runs, python))
+        }
         BenchCommand::Stream { events, nats_events, nats_url } => {
             crate::bench_stream::run(events, nats_events, &nats_url)
         }

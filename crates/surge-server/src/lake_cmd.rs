@@ -182,7 +182,7 @@ pub fn run(command: LakeCommand) -> anyhow::Result<Outcome> {
                 return Ok(Outcome::Success);
             }
             let Some(file) = file else { bail!("{source} needs a FILE to import") };
-            let import = read_source(&source, &file, mapping)?;
+            let import = std::sync::Arc::new(read_source(&source, &file, mapping)?);
             let stored = runtime.block_on(lake.import(&import, crate::now()))?;
             let credit = Source::parse(&source).map(|s| s.attribution());
             if format == "json" {
@@ -308,7 +308,7 @@ pub fn run(command: LakeCommand) -> anyhow::Result<Outcome> {
         LakeCommand::Check { source, file, mapping, limit, format } => {
             // Sources whose licence asks for credit say so wherever their data goes.
             let attribution = Source::parse(&source).map(|s| s.attribution());
-            let import = read_source(&source, &file, mapping)?;
+            let import = std::sync::Arc::new(read_source(&source, &file, mapping)?);
             if format == "json" {
                 let mut report = report(&import, limit);
                 report["attribution"] = json!(attribution);

@@ -207,3 +207,35 @@ fn duckdb_reads_a_table_surge_wrote_and_gets_the_same_totals() {
         );
     }
 }
+
+#[test]
+fn the_lake_benchmark_puts_duckdb_beside_each_import_and_each_dashboard_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let python = std::env::var("SURGE_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let out = surge(dir.path(), &["bench", "lake", "--rows", "2500", "--runs", "2", "--python", &python]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let last: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!((last["bench"].as_str(), last["rows"].as_u64()), (Some("lake"), Some(2500)), "{last}");
+    for figure in ["rows_per_s", "duckdb_rows_per_s", "ratio_to_duckdb", "raw_parquet_rows_per_s", "max_query_ms"] {
+        assert!(last[figure].as_f64().is_some_and(|v| v > 0.0), "{figure} in {last}");
+    }
+    // Peak memory is read from /proc, which this machine has: a whole process holds at least a megabyte.
+    assert!(last["peak_rss_mb"].as_f64().is_some_and(|mb| mb >= 1.0), "{last}");
+    assert!(last["duckdb_peak_rss_mb"].as_f64().is_some_and(|mb| mb >= 1.0), "{last}");
+    assert_eq!(last["runs"]["ratio_to_duckdb"].as_array().map(Vec::len), Some(3), "min, median, max: {last}");
+    assert_eq!(stdout.matches("; DuckDB CSV to Parquet").count(), 2, "{stdout}");
+    // Both windows are asked of both engines over the same files.
+    for query in ["window of daily cases", "window of measures"] {
+        let asked = &last["queries"][query];
+        assert!(asked["ms"].as_f64().is_some() && asked["duckdb_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{last}");
+    }
+
+    let out = surge(dir.path(), &["bench", "lake", "--rows", "500", "--runs", "1", "--python", "/nowhere/python"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("no DuckDB peer: /nowhere/python"), "{stdout}");
+    let last: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert!(last["duckdb_rows_per_s"].is_null() && last["ratio_to_duckdb"].is_null(), "{last}");
+    assert!(last["rows_per_s"].as_f64().is_some_and(|v| v > 0.0), "{last}");
+}
