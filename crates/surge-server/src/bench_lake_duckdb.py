@@ -38,15 +38,22 @@ def quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def convert(csv: str, parquet: str) -> None:
+def connect() -> duckdb.DuckDBPyConnection:
+    # Without this, a long statement draws a progress bar on standard output, where the answer goes.
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def convert(csv: str, parquet: str) -> None:
+    con = connect()
     con.execute(f"COPY (SELECT * FROM read_csv({quoted(csv)})) TO {quoted(parquet)} (FORMAT parquet)")
     rows = con.execute(f"SELECT count(*) FROM read_parquet({quoted(parquet)})").fetchone()[0]
     print(json.dumps({"rows": rows}))
 
 
 def queries(lake: str, source: str, since: str, columns: str) -> None:
-    con = duckdb.connect()
+    con = connect()
     for view, table in [("daily_cases", "daily_cases"), ("measures", f"{source}_measures")]:
         files = ", ".join(quoted(f) for f in active_files(os.path.join(lake, table)))
         con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet([{files}], hive_partitioning = true)")
