@@ -68,11 +68,28 @@ pub fn normalise_name(name: &str) -> String {
 /// Whether an organisation clashes with one of `existing` as `screen` judges others: the same registry number, or
 /// a name alike in the same zone.
 pub fn clashes_with(legal_name: &str, registry_number: &str, zone: &str, existing: &[ExistingOrganisation]) -> bool {
+    same_number(registry_number, existing).is_some() || most_alike(legal_name, zone, existing).is_some()
+}
+
+/// The organisation among `existing` with this registry number.
+fn same_number<'a>(registry_number: &str, existing: &'a [ExistingOrganisation]) -> Option<&'a ExistingOrganisation> {
+    existing.iter().find(|o| o.registry_number == registry_number)
+}
+
+/// The organisation in `zone` whose name is most like `legal_name`, with the likeness, if it reaches
+/// `NAME_SIMILARITY`.
+fn most_alike<'a>(
+    legal_name: &str,
+    zone: &str,
+    existing: &'a [ExistingOrganisation],
+) -> Option<(&'a ExistingOrganisation, f64)> {
     let name = normalise_name(legal_name);
-    existing.iter().any(|o| {
-        o.registry_number == registry_number
-            || (o.zone == zone && strsim::jaro_winkler(&name, &normalise_name(&o.legal_name)) >= NAME_SIMILARITY)
-    })
+    existing
+        .iter()
+        .filter(|o| o.zone == zone)
+        .map(|o| (o, strsim::jaro_winkler(&name, &normalise_name(&o.legal_name))))
+        .filter(|(_, score)| *score >= NAME_SIMILARITY)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 /// Runs every rule. `existing` holds the organisations that could clash: same registry number or same zone.
@@ -93,8 +110,7 @@ pub fn screen(registration: &Registration, categories: &[String], existing: &[Ex
             related: None,
         },
     ];
-    let same_number = existing.iter().find(|o| o.registry_number == registration.registry_number);
-    findings.push(match same_number {
+    findings.push(match same_number(&registration.registry_number, existing) {
         Some(other) => Finding {
             rule: "registry_number_unique",
             passed: false,
@@ -108,14 +124,7 @@ pub fn screen(registration: &Registration, categories: &[String], existing: &[Ex
             related: None,
         },
     });
-    let name = normalise_name(&registration.legal_name);
-    let similar = existing
-        .iter()
-        .filter(|o| o.zone == registration.zone)
-        .map(|o| (o, strsim::jaro_winkler(&name, &normalise_name(&o.legal_name))))
-        .filter(|(_, score)| *score >= NAME_SIMILARITY)
-        .max_by(|a, b| a.1.total_cmp(&b.1));
-    findings.push(match similar {
+    findings.push(match most_alike(&registration.legal_name, &registration.zone, existing) {
         Some((other, score)) => Finding {
             rule: "name_unique_in_zone",
             passed: false,
