@@ -15,8 +15,15 @@ const PYTHON_PACKAGES: &[&str] =
     &["pycose==1.1.0", "cbor2==5.9.0", "base45==0.4.4", "duckdb==2.0.0", "moto[server]==5.2.5", "schemathesis==4.32.5"];
 
 /// Crates that make up the offline verifier's brain and the domain: they may not depend on any of these.
-const NO_IO_CRATES: &[&str] =
-    &["surge-pass", "surge-domain", "surge-certlogic", "surge-results", "surge-stream", "surge-pdf"];
+const NO_IO_CRATES: &[&str] = &[
+    "surge-pass",
+    "surge-domain",
+    "surge-certlogic",
+    "surge-results",
+    "surge-stream",
+    "surge-pdf",
+    "surge-monitoring",
+];
 const IO_DEPENDENCIES: &[&str] = &["tokio", "sqlx", "axum", "hyper", "reqwest", "tracing-subscriber"];
 
 fn main() -> anyhow::Result<()> {

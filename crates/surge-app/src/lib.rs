@@ -13,6 +13,7 @@ mod issuance;
 pub mod keys;
 pub mod lab;
 pub mod messages;
+pub mod monitoring;
 pub mod organisations;
 pub mod outbox;
 pub mod passes;

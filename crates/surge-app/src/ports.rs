@@ -9,6 +9,7 @@ use surge_domain::{EmployeeRow, ExistingOrganisation, OrgStatus};
 use time::OffsetDateTime;
 
 use crate::lab::LabStore;
+use crate::monitoring::Monitoring;
 use crate::outbox::Outbox;
 use crate::store::*;
 
@@ -501,6 +502,7 @@ pub trait Store:
     + Staff
     + Outbox
     + LabStore
+    + Monitoring
 {
 }
 
@@ -517,5 +519,6 @@ impl<T> Store for T where
         + Staff
         + Outbox
         + LabStore
+        + Monitoring
 {
 }

@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::{OffsetName, Tz};
-use time::{Date, Duration, OffsetDateTime, UtcOffset};
+use time::{Date, Duration, OffsetDateTime, Time, UtcOffset};
 
 /// An IANA time zone, such as `Asia/Seoul` or `Europe/Berlin`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,23 +57,26 @@ impl LocalZone {
     /// The first instant of the local day `day`: its midnight, or, where clocks jump over midnight, the moment they
     /// land after it.
     pub fn start_of(self, day: Date) -> OffsetDateTime {
-        let naive_midnight =
-            NaiveDate::from_ymd_opt(day.year(), u32::from(u8::from(day.month())), u32::from(day.day()))
-                .and_then(|d| d.and_hms_opt(0, 0, 0));
-        let Some(naive) = naive_midnight else {
-            return day.midnight().assume_utc();
+        self.at(day, Time::MIDNIGHT)
+    }
+
+    /// The instant the local clock shows `clock` on `day`. Where clocks go back and show it twice, the first; where
+    /// they jump over it, the time read by the offset in force before the jump (02:30 on a spring-forward night is
+    /// the instant shown as 03:30; a skipped midnight is the moment the clocks land).
+    pub fn at(self, day: Date, clock: Time) -> OffsetDateTime {
+        let naive = NaiveDate::from_ymd_opt(day.year(), u32::from(u8::from(day.month())), u32::from(day.day()))
+            .and_then(|d| d.and_hms_opt(clock.hour().into(), clock.minute().into(), clock.second().into()));
+        let as_utc = day.with_time(clock).assume_utc();
+        let Some(naive) = naive else {
+            return as_utc;
         };
-        let as_utc = day.midnight().assume_utc();
         match self.0.offset_from_local_datetime(&naive) {
             chrono::LocalResult::Single(offset) => as_utc - Duration::seconds(offset.fix().local_minus_utc().into()),
-            // Clocks went back over midnight: the day began at the first of the two.
             chrono::LocalResult::Ambiguous(a, b) => {
                 let a = as_utc - Duration::seconds(a.fix().local_minus_utc().into());
                 let b = as_utc - Duration::seconds(b.fix().local_minus_utc().into());
                 a.min(b)
             }
-            // Clocks jumped over midnight: the day began when they jumped, which is midnight by the offset in force
-            // just before.
             chrono::LocalResult::None => {
                 let before = self.offset_at(as_utc - Duration::days(1));
                 as_utc - Duration::seconds(before.whole_seconds().into())

@@ -17,6 +17,7 @@ mod lake_cmd;
 mod lake_serve;
 mod live;
 mod mllp;
+mod monitor_cmd;
 mod notify_cmd;
 mod pass_cmd;
 mod pass_keys;
@@ -54,6 +55,9 @@ enum Command {
     /// Situation data: epidemiological sources (OWID, JHU CSSE, WHO, any CSV with a mapping).
     #[command(subcommand)]
     Lake(lake_cmd::LakeCommand),
+    /// Patient monitoring: NEWS2 scores of observations.
+    #[command(subcommand)]
+    Monitor(monitor_cmd::MonitorCommand),
     /// The live analytics over the event log: counting it again.
     #[command(subcommand)]
     Stream(stream_cmd::StreamCommand),
@@ -86,6 +90,7 @@ fn main() -> ExitCode {
         Command::Notify(c) => notify_cmd::run(c),
         Command::Audit(c) => audit_cmd::run(c),
         Command::Lake(c) => lake_cmd::run(c),
+        Command::Monitor(c) => monitor_cmd::run(c),
         Command::Stream(c) => stream_cmd::run(c),
         Command::Bench(c) => bench::run(c),
     };

@@ -212,6 +212,8 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
             anyhow::anyhow!("results.tests_file {} line {line}: {problem}", settings.results.tests_file)
         })?
     };
+    let monitoring =
+        Arc::new(settings.monitoring.build(zone, &settings.authority.phone_region, &settings.results.help_phone)?);
     let results_config = Arc::new(surge_app::results::ResultsConfig {
         tests,
         phone_region: settings.authority.phone_region.clone(),
@@ -265,6 +267,7 @@ async fn serve<S: Store + Clone + 'static>(store: S, settings: &Settings, data_d
         dcc_rules: dcc_rules.clone(),
         documents_dir: Some(Arc::new(documents_dir)),
         results: Some(results_config.clone()),
+        monitoring: monitoring.clone(),
         dashboard: dashboard.clone(),
         lake: Some(Arc::new(crate::lake_serve::LakeService {
             lake: lake.clone(),

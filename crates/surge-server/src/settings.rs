@@ -18,6 +18,7 @@ pub struct Settings {
     pub notify: NotifySettings,
     pub applications: ApplicationSettings,
     pub results: ResultsSettings,
+    pub monitoring: MonitoringSettings,
     pub lake: LakeSettings,
     pub stream: StreamSettings,
 }
@@ -314,6 +315,83 @@ impl Default for ResultsSettings {
             duty_phone: String::new(),
             text_phone_from_lab: false,
         }
+    }
+}
+
+/// Patient monitoring: the hard triggers, when a report answers a check-in, who is texted when a patient misses
+/// check-ins.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MonitoringSettings {
+    /// Single readings that raise an alert whatever the total score: `spo2 <= 94`, `temperature >= 38.0`.
+    pub triggers: Vec<String>,
+    /// A report answers a check-in from this many minutes before it …
+    pub answer_early_minutes: i64,
+    /// … until this many minutes after.
+    pub answer_within_minutes: i64,
+    /// Duty clinicians' mobiles, comma-separated, texted when a patient misses check-ins in a row; empty: nobody.
+    #[serde(deserialize_with = "text_or_number")]
+    pub duty_phones: String,
+    /// The language of the duty clinicians' texts: `ko` or `en`.
+    pub duty_language: String,
+}
+
+impl Default for MonitoringSettings {
+    fn default() -> Self {
+        Self {
+            triggers: surge_monitoring::HardTrigger::defaults().iter().map(ToString::to_string).collect(),
+            answer_early_minutes: 60,
+            answer_within_minutes: 120,
+            duty_phones: String::new(),
+            duty_language: "ko".into(),
+        }
+    }
+}
+
+impl MonitoringSettings {
+    /// The use cases' settings, every value checked: a bad trigger, window or phone stops the start, named.
+    pub fn build(
+        &self,
+        zone: surge_domain::LocalZone,
+        region: &str,
+        help_phone: &str,
+    ) -> anyhow::Result<surge_app::monitoring::MonitoringSettings> {
+        let triggers = self
+            .triggers
+            .iter()
+            .map(|t| surge_monitoring::HardTrigger::parse(t).map_err(|e| anyhow::anyhow!("monitoring.triggers: {e}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let (early, within) =
+            (time::Duration::minutes(self.answer_early_minutes), time::Duration::minutes(self.answer_within_minutes));
+        surge_monitoring::CheckIns::new(vec![time::Time::MIDNIGHT], early, within).map_err(|e| {
+            anyhow::anyhow!("monitoring.answer_early_minutes and monitoring.answer_within_minutes: {e}")
+        })?;
+        let duty_phones = self
+            .duty_phones
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                surge_domain::Phone::parse(p, region)
+                    .map(|phone| phone.as_str().to_owned())
+                    .map_err(|e| anyhow::anyhow!("monitoring.duty_phones {p:?}: {e}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        anyhow::ensure!(
+            matches!(self.duty_language.as_str(), "ko" | "en"),
+            "monitoring.duty_language {:?}: ko or en",
+            self.duty_language
+        );
+        Ok(surge_app::monitoring::MonitoringSettings {
+            zone,
+            triggers,
+            early,
+            within,
+            duty_phones,
+            duty_language: self.duty_language.clone(),
+            help_phone: help_phone.to_owned(),
+            region: region.to_owned(),
+        })
     }
 }
 
@@ -657,6 +735,7 @@ impl Default for Settings {
             notify: NotifySettings::default(),
             applications: ApplicationSettings::default(),
             results: ResultsSettings::default(),
+            monitoring: MonitoringSettings::default(),
             lake: LakeSettings::default(),
             stream: StreamSettings::default(),
         }

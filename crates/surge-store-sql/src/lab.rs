@@ -410,12 +410,7 @@ where
         .await
         .map_err(db)?;
         if D::rows_affected(&done) != 1 {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM lab_results WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
-            return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
+            return Err(crate::changed_or_missing::<D>(&mut tx, "lab_results", id).await);
         }
         if let Some(sms) = sms {
             certify::<D>(&mut tx, id).await?;

@@ -15,6 +15,7 @@ mod facts;
 mod group;
 mod lab;
 pub mod migrations;
+mod monitoring;
 mod organisations;
 mod outbox;
 mod passes;
@@ -176,6 +177,24 @@ where
         let lab_commits = group::GroupCommitter::spawn(lab::LabWriter::<D>(writer.clone()), group::MAX_GROUP);
         let org_commits = group::GroupCommitter::spawn(organisations::OrgWriter::<D>(writer.clone()), group::MAX_GROUP);
         Self { writer, reader, lab_commits, org_commits }
+    }
+}
+
+/// After a guarded update changed no row: `Conflict` if the row is there (it changed meanwhile), `NotFound` if not.
+/// `table` is one of the store's own table names, never input.
+pub(crate) async fn changed_or_missing<D: Dialect>(conn: &mut Conn<D>, table: &'static str, id: i64) -> StoreError
+where
+    for<'c> &'c mut Conn<D>: sqlx::Executor<'c, Database = Db<D>>,
+    for<'q> Args<'q, D>: sqlx::IntoArguments<'q, Db<D>> + Default,
+    i64: Value<Db<D>>,
+    usize: ColumnIndex<DbRow<D>>,
+{
+    let exists: Result<Option<i64>, _> =
+        sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = $1")).bind(id).fetch_optional(&mut *conn).await;
+    match exists {
+        Ok(Some(_)) => StoreError::Conflict,
+        Ok(None) => StoreError::NotFound,
+        Err(e) => db(e),
     }
 }
 

@@ -28,6 +28,7 @@ const SHARED: &[(i64, &str, &str)] = &[
     (17, "integrity", include_str!("../migrations/0017_integrity.sql")),
     (19, "renewal", include_str!("../migrations/0019_renewal.sql")),
     (20, "api key revocations", include_str!("../migrations/0020_api_key_revocations.sql")),
+    (21, "monitoring", include_str!("../migrations/0021_monitoring.sql")),
 ];
 
 /// The placeholders a template may use; a dialect gives each its spelling.

@@ -403,7 +403,7 @@ where
     })
 }
 
-fn date_column(text: &str) -> Result<time::Date, StoreError> {
+pub(crate) fn date_column(text: &str) -> Result<time::Date, StoreError> {
     time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
         .map_err(|_| StoreError::Corrupt(format!("date {text:?}")))
 }

@@ -68,7 +68,11 @@ macro_rules! conformance_tests {
             stream_results_are_stored_once_and_the_place_only_moves_forward,
             a_consumer_restarted_mid_stream_stores_the_counts_of_one_that_never_stopped,
             a_replay_from_a_time_recounts_the_minutes_from_then_on_and_no_earlier,
-            an_alert_texts_the_duty_official_once_however_often_it_is_raised
+            an_alert_texts_the_duty_official_once_however_often_it_is_raised,
+            a_facility_keeps_one_open_admission_per_person_and_never_more_than_its_capacity,
+            observations_are_kept_once_per_senders_key_and_the_first_starts_monitoring,
+            the_check_in_follower_moves_only_from_where_it_read_and_a_lost_race_stores_nothing,
+            notes_alerts_and_retention_keep_to_their_admission
         );
     };
     (@each $fresh:path; $($name:ident),*) => {
@@ -1946,4 +1950,349 @@ pub async fn an_alert_texts_the_duty_official_once_however_often_it_is_raised<S:
     quiet.set_checkpoints(&store.checkpoints().await.unwrap());
     assert_eq!(quiet.run_once(store, NOW).await.unwrap().alerts, 1);
     assert_eq!(store.messages(&filter).await.unwrap().len(), 1);
+}
+
+fn facility(name: &str, capacity: u32) -> surge_app::monitoring::NewFacility {
+    surge_app::monitoring::NewFacility {
+        name: name.to_owned(),
+        kind: "centre".to_owned(),
+        capacity,
+        check_in_times: "09:00,17:00".to_owned(),
+        created_at: NOW,
+    }
+}
+
+fn admission(facility_id: i64, phone: &str) -> surge_app::monitoring::NewAdmission {
+    use time::macros::date;
+    surge_app::monitoring::NewAdmission {
+        facility_id,
+        name: "김민준".to_owned(),
+        birth_date: date!(1968 - 04 - 25),
+        phone: phone.to_owned(),
+        onset: date!(2026 - 02 - 26),
+        confirmed_on: date!(2026 - 02 - 28),
+        comorbidities: "hypertension".to_owned(),
+        room: "301".to_owned(),
+        spo2_scale: 1,
+        lab_result_id: None,
+        language: "ko".to_owned(),
+        admitted_at: NOW,
+    }
+}
+
+fn moving(
+    id: i64,
+    from: surge_monitoring::AdmissionState,
+    to: surge_monitoring::AdmissionState,
+    reason: &str,
+    at: OffsetDateTime,
+) -> surge_app::monitoring::AdmissionMove {
+    surge_app::monitoring::AdmissionMove { id, from, to, reason: reason.to_owned(), at }
+}
+
+fn admit_audit() -> AuditEntry {
+    AuditEntry {
+        actor: "account:1".into(),
+        action: "monitoring.admit".into(),
+        subject: "facility".into(),
+        detail: "by hand".into(),
+    }
+}
+
+fn observed(
+    admission_id: i64,
+    key: Option<&str>,
+    at: OffsetDateTime,
+    spo2: u8,
+) -> surge_app::monitoring::NewObservation {
+    surge_app::monitoring::NewObservation {
+        admission_id,
+        source: "device".to_owned(),
+        source_key: key.map(str::to_owned),
+        observed_at: at,
+        received_at: at,
+        vitals: surge_monitoring::Vitals {
+            spo2: Some(spo2),
+            temperature: Some(surge_monitoring::Temperature::from_tenths(381)),
+            on_oxygen: Some(false),
+            consciousness: Some(surge_monitoring::Consciousness::Alert),
+            ..surge_monitoring::Vitals::default()
+        },
+        spo2_scale: 1,
+        news2: 2,
+        risk: surge_monitoring::Risk::Low,
+        complete: false,
+        hard_triggers: String::new(),
+        symptoms: "cough;fever".to_owned(),
+        note: String::new(),
+    }
+}
+
+fn alert(admission_id: i64, key: &str, at: OffsetDateTime) -> surge_app::monitoring::NewMonitoringAlert {
+    surge_app::monitoring::NewMonitoringAlert {
+        admission_id,
+        kind: "missed_check_in".to_owned(),
+        detail: key.to_owned(),
+        at,
+        key: key.to_owned(),
+    }
+}
+
+pub async fn a_facility_keeps_one_open_admission_per_person_and_never_more_than_its_capacity<S: Store>(store: &S) {
+    use surge_app::monitoring::AdmissionFilter;
+    use surge_monitoring::AdmissionState;
+
+    let small = store.insert_facility(&facility("Seoul centre", 2)).await.unwrap();
+    assert!(matches!(store.insert_facility(&facility("Seoul centre", 5)).await, Err(StoreError::Conflict)));
+    let large = store.insert_facility(&facility("Home isolation", 100)).await.unwrap();
+    let sms = result_sms("welcome", "+821011112222");
+    let first = store.admit(&admission(small, "+821011112222"), &admit_audit(), Some(&sms)).await.unwrap();
+    let record = store.admission(first).await.unwrap();
+    assert_eq!(record.admission, admission(small, "+821011112222"));
+    assert_eq!(record.state, AdmissionState::Admitted);
+    assert_eq!((record.follow.followed_to, record.follow.reminded_to, record.follow.missed_in_row), (NOW, NOW, 0));
+    let audit = store.audit_entries(0, 1000).await.unwrap();
+    assert!(
+        audit.iter().any(|e| e.entry.action == "monitoring.admit" && e.entry.subject == format!("admission:{first}"))
+    );
+    let welcome = store
+        .messages(&MessageFilter { kind: Some("result_negative".into()), limit: 100, ..MessageFilter::default() })
+        .await
+        .unwrap();
+    assert_eq!(welcome.len(), 1, "the welcome text is stored with the admission");
+    // The same person (phone and birth date) again, in any facility: refused while the first is open.
+    assert!(matches!(
+        store.admit(&admission(large, "+821011112222"), &admit_audit(), None).await,
+        Err(StoreError::Conflict)
+    ));
+    store.admit(&admission(small, "+821011113333"), &admit_audit(), None).await.unwrap();
+    let full = store.admit(&admission(small, "+821011114444"), &admit_audit(), None).await;
+    assert!(matches!(full, Err(StoreError::QuotaExceeded { quota: 2, used: 2, requested: 1 })), "{full:?}");
+    assert!(matches!(
+        store.admit(&admission(9999, "+821011115555"), &admit_audit(), None).await,
+        Err(StoreError::NotFound)
+    ));
+    // A discharge frees the place and the person.
+    let audit_entry =
+        AuditEntry { action: "monitoring.discharged".into(), subject: format!("admission:{first}"), ..admit_audit() };
+    let moved = store
+        .move_admission(
+            &moving(first, AdmissionState::Admitted, AdmissionState::Discharged, "10 days", NOW),
+            &audit_entry,
+            None,
+        )
+        .await;
+    moved.unwrap();
+    let again = store
+        .move_admission(
+            &moving(first, AdmissionState::Admitted, AdmissionState::Transferred, "x", NOW),
+            &audit_entry,
+            None,
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict)), "moved only from the state read");
+    let missing = store
+        .move_admission(
+            &moving(9999, AdmissionState::Admitted, AdmissionState::Discharged, "x", NOW),
+            &audit_entry,
+            None,
+        )
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound)));
+    let closed = store.admission(first).await.unwrap();
+    assert_eq!(
+        (closed.state, closed.state_reason.as_deref(), closed.closed_at),
+        (AdmissionState::Discharged, Some("10 days"), Some(NOW))
+    );
+    let readmitted = store.admit(&admission(small, "+821011112222"), &admit_audit(), None).await.unwrap();
+    assert_ne!(readmitted, first);
+    // One result starts one admission.
+    let from_result =
+        |phone: &str| surge_app::monitoring::NewAdmission { lab_result_id: Some(77), ..admission(large, phone) };
+    store.admit(&from_result("+821011116666"), &admit_audit(), None).await.unwrap();
+    assert!(matches!(
+        store.admit(&from_result("+821011117777"), &admit_audit(), None).await,
+        Err(StoreError::Conflict)
+    ));
+    // Ten admissions at once into three free places: exactly three are taken.
+    let rush = store.insert_facility(&facility("Rush", 3)).await.unwrap();
+    let attempts = (0..10).map(|i| {
+        let a = admission(rush, &format!("+8210222200{i:02}"));
+        async move { store.admit(&a, &admit_audit(), None).await }
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3, "{results:?}");
+    assert!(results.iter().all(|r| r.is_ok() || matches!(r, Err(StoreError::QuotaExceeded { .. }))));
+    let facilities = store.facilities().await.unwrap();
+    let counts: Vec<(String, u32)> = facilities.iter().map(|f| (f.name.clone(), f.open_admissions)).collect();
+    assert_eq!(counts, [("Home isolation".to_owned(), 1), ("Rush".to_owned(), 3), ("Seoul centre".to_owned(), 2)]);
+    let open_in_small = store.admissions(&AdmissionFilter { facility_id: Some(small), open_only: true }).await.unwrap();
+    assert_eq!(open_in_small.len(), 2);
+    let all_in_small = store.admissions(&AdmissionFilter { facility_id: Some(small), open_only: false }).await.unwrap();
+    assert_eq!(all_in_small.len(), 3);
+}
+
+pub async fn observations_are_kept_once_per_senders_key_and_the_first_starts_monitoring<S: Store>(store: &S) {
+    use surge_app::monitoring::Recorded;
+    use surge_monitoring::AdmissionState;
+
+    let f = store.insert_facility(&facility("Centre", 10)).await.unwrap();
+    let a = store.admit(&admission(f, "+821011112222"), &admit_audit(), None).await.unwrap();
+    let b = store.admit(&admission(f, "+821011113333"), &admit_audit(), None).await.unwrap();
+    let first_audit = AuditEntry {
+        actor: "system".into(),
+        action: "monitoring.first_report".into(),
+        subject: format!("admission:{a}"),
+        detail: String::new(),
+    };
+    let t = |minutes: i64| NOW + Duration::minutes(minutes);
+    let alerts = [alert(a, "trigger:a:1", t(10))];
+    let stored = store.record_observation(&observed(a, Some("obs-1"), t(10), 93), &alerts, &first_audit).await.unwrap();
+    assert!(matches!(stored, Recorded::Stored(_)));
+    // The same sender's key again (a retried POST): nothing new, not even its alert.
+    let again = store
+        .record_observation(&observed(a, Some("obs-1"), t(11), 80), &[alert(a, "other", t(11))], &first_audit)
+        .await
+        .unwrap();
+    assert_eq!(again, Recorded::Repeated);
+    // Another admission may use the same key: keys are the sender's, per patient.
+    assert!(matches!(
+        store.record_observation(&observed(b, Some("obs-1"), t(5), 97), &[], &first_audit).await.unwrap(),
+        Recorded::Stored(_)
+    ));
+    // Without a key every set is kept; an older one arriving late does not move the last report back.
+    store
+        .record_observation(&observed(a, None, t(60), 95), &[alert(a, "trigger:a:1", t(60))], &first_audit)
+        .await
+        .unwrap();
+    store.record_observation(&observed(a, None, t(30), 94), &[], &first_audit).await.unwrap();
+    let record = store.admission(a).await.unwrap();
+    assert_eq!((record.state, record.last_report_at), (AdmissionState::Monitoring, Some(t(60))));
+    let firsts = store
+        .audit_entries(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entry.action == "monitoring.first_report")
+        .count();
+    assert_eq!(firsts, 2, "one first report for each admission, however many follow");
+    let all = store.observations(a).await.unwrap();
+    let seen: Vec<(OffsetDateTime, Option<u8>)> =
+        all.iter().map(|o| (o.observation.observed_at, o.observation.vitals.spo2)).collect();
+    assert_eq!(seen, [(t(10), Some(93)), (t(30), Some(94)), (t(60), Some(95))]);
+    assert_eq!(all[0].observation, observed(a, Some("obs-1"), t(10), 93), "read back as stored");
+    let latest = store.latest_observations(&[a, b, 9999], 2).await.unwrap();
+    let seen: Vec<(i64, OffsetDateTime)> =
+        latest.iter().map(|o| (o.observation.admission_id, o.observation.observed_at)).collect();
+    assert_eq!(seen, [(a, t(60)), (a, t(30)), (b, t(5))]);
+    assert_eq!(store.report_times(a, t(30)).await.unwrap(), [t(30), t(60)]);
+    let raised = store.monitoring_alerts(&[a, b], NOW).await.unwrap();
+    assert_eq!(raised.len(), 1, "an alert is raised once per key: {raised:?}");
+    // A closed admission takes no more; an unknown one is not found.
+    let discharge = AuditEntry { action: "monitoring.discharged".into(), ..first_audit.clone() };
+    store
+        .move_admission(
+            &moving(a, AdmissionState::Monitoring, AdmissionState::Discharged, "well", t(70)),
+            &discharge,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.record_observation(&observed(a, None, t(80), 97), &[], &first_audit).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        store.record_observation(&observed(9999, None, t(80), 97), &[], &first_audit).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn the_check_in_follower_moves_only_from_where_it_read_and_a_lost_race_stores_nothing<S: Store>(store: &S) {
+    use surge_app::monitoring::Follow;
+    use surge_monitoring::AdmissionState;
+
+    let f = store.insert_facility(&facility("Centre", 10)).await.unwrap();
+    let a = store.admit(&admission(f, "+821011112222"), &admit_audit(), None).await.unwrap();
+    let start = store.admission(a).await.unwrap().follow;
+    let later =
+        Follow { reminded_to: NOW + Duration::hours(3), followed_to: NOW + Duration::hours(3), missed_in_row: 1 };
+    let text = result_sms("monitoring-check-in:1", "+821011112222");
+    store.advance_follow(a, &start, &later, std::slice::from_ref(&text), &[alert(a, "missed:1", NOW)]).await.unwrap();
+    assert_eq!(store.admission(a).await.unwrap().follow, later);
+    // A second follower that read the old place loses: none of its texts or alerts are stored.
+    let other = result_sms("monitoring-check-in:2", "+821011112222");
+    let lost = store.advance_follow(a, &start, &later, &[other], &[alert(a, "missed:2", NOW)]).await;
+    assert!(matches!(lost, Err(StoreError::Conflict)));
+    let texts = store.messages(&MessageFilter { limit: 100, ..MessageFilter::default() }).await.unwrap();
+    assert_eq!(texts.iter().filter(|m| m.recipient == "+821011112222").count(), 1);
+    assert_eq!(store.monitoring_alerts(&[a], NOW).await.unwrap().len(), 1);
+    // A closed admission is not followed.
+    let audit =
+        AuditEntry { action: "monitoring.transferred".into(), subject: format!("admission:{a}"), ..admit_audit() };
+    store
+        .move_admission(&moving(a, AdmissionState::Admitted, AdmissionState::Transferred, "SpO2 90", NOW), &audit, None)
+        .await
+        .unwrap();
+    let after = Follow { reminded_to: NOW + Duration::hours(6), ..later };
+    assert!(matches!(store.advance_follow(a, &later, &after, &[], &[]).await, Err(StoreError::Conflict)));
+}
+
+pub async fn notes_alerts_and_retention_keep_to_their_admission<S: Store>(store: &S) {
+    use surge_app::monitoring::NewNote;
+    use surge_monitoring::AdmissionState;
+
+    let f = store.insert_facility(&facility("Centre", 10)).await.unwrap();
+    let a = store.admit(&admission(f, "+821011112222"), &admit_audit(), None).await.unwrap();
+    let b = store.admit(&admission(f, "+821011113333"), &admit_audit(), None).await.unwrap();
+    let note = |admission_id: i64, kind: &str, link: Option<&str>| NewNote {
+        admission_id,
+        kind: kind.to_owned(),
+        body: "숨이 차다고 함".to_owned(),
+        link: link.map(str::to_owned),
+        author: "account:3".to_owned(),
+        at: NOW,
+    };
+    store.add_note(&note(a, "call", None)).await.unwrap();
+    store.add_note(&note(a, "video", Some("https://meet.example/abc"))).await.unwrap();
+    store.add_note(&note(b, "note", None)).await.unwrap();
+    assert!(matches!(store.add_note(&note(9999, "note", None)).await, Err(StoreError::NotFound)));
+    let notes = store.notes(a).await.unwrap();
+    assert_eq!(
+        notes.iter().map(|n| n.note.clone()).collect::<Vec<_>>(),
+        [note(a, "call", None), note(a, "video", Some("https://meet.example/abc"))]
+    );
+    let first_audit = AuditEntry {
+        actor: "system".into(),
+        action: "monitoring.first_report".into(),
+        subject: String::new(),
+        detail: String::new(),
+    };
+    for id in [a, b] {
+        let alerts = [alert(id, &format!("k:{id}"), NOW + Duration::hours(1))];
+        store
+            .record_observation(&observed(id, None, NOW + Duration::hours(1), 96), &alerts, &first_audit)
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.monitoring_alerts(&[a], NOW).await.unwrap().len(), 1);
+    assert_eq!(store.monitoring_alerts(&[a, b], NOW + Duration::hours(2)).await.unwrap().len(), 0, "since is kept");
+    // Retention: only what belongs to admissions closed before the cut-off goes.
+    let discharge =
+        AuditEntry { action: "monitoring.discharged".into(), subject: format!("admission:{a}"), ..admit_audit() };
+    let closed_at = NOW + Duration::days(1);
+    store
+        .move_admission(
+            &moving(a, AdmissionState::Monitoring, AdmissionState::Discharged, "well", closed_at),
+            &discharge,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.purge_closed_admissions(closed_at).await.unwrap(), 0, "not yet past the cut-off");
+    assert_eq!(store.purge_closed_admissions(closed_at + Duration::seconds(1)).await.unwrap(), 1);
+    assert!(store.observations(a).await.unwrap().is_empty() && store.notes(a).await.unwrap().is_empty());
+    assert_eq!(store.observations(b).await.unwrap().len(), 1);
+    assert_eq!(store.notes(b).await.unwrap().len(), 1);
+    assert_eq!(store.admission(a).await.unwrap().state, AdmissionState::Discharged, "the admission itself stays");
 }

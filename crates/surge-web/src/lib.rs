@@ -14,6 +14,7 @@ mod i18n;
 mod keys;
 mod messages;
 mod metrics;
+mod monitoring;
 mod openapi;
 mod organisations;
 mod passes;
@@ -68,6 +69,8 @@ pub struct AppState<S> {
     pub dcc_rules: Arc<std::sync::RwLock<Arc<Vec<surge_app::dcc::Rule>>>>,
     /// Lab results: known tests, phone region, SMS language; `None` takes no results.
     pub results: Option<Arc<surge_app::results::ResultsConfig>>,
+    /// Patient monitoring: hard triggers, the check-in window, the duty clinicians.
+    pub monitoring: Arc<surge_app::monitoring::MonitoringSettings>,
     /// Where supporting documents are kept: a directory that nothing serves or lists.
     pub documents_dir: Option<Arc<std::path::PathBuf>>,
     /// The public situation dashboard, rendered ahead and served from memory.
@@ -117,6 +120,7 @@ pub fn router<S: Store + Clone + 'static>(state: AppState<S>) -> Router {
         .merge(checkpoints::routes())
         .merge(applications::routes(state.config.applications.document_max_bytes))
         .merge(results::routes())
+        .merge(monitoring::routes())
         .merge(messages::routes())
         .merge(policy::routes())
         .merge(keys::routes())

@@ -8,14 +8,14 @@ use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
-use crate::{access, checkpoints, messages, metrics, organisations, passes, policy, results, situation};
+use crate::{access, checkpoints, messages, metrics, monitoring, organisations, passes, policy, results, situation};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Surge e-Pass API",
         version = "1",
-        description = "Organisations, passes, checkpoints, messages, lab results and the situation lake. \
+        description = "Organisations, passes, checkpoints, messages, lab results, patient monitoring and the situation lake. \
             Callers present an API key as `Authorization: Bearer …`; a signed-in page may call with its session \
             cookie and `X-CSRF-Token`. Every error answers `{\"error\": {\"code\", \"message\", \"details\"?}}`."
     ),
@@ -48,6 +48,12 @@ use crate::{access, checkpoints, messages, metrics, organisations, passes, polic
         results::api::upload_csv,
         results::api::fhir_bundle,
         results::api::act,
+        monitoring::api::add_facility,
+        monitoring::api::facilities,
+        monitoring::api::admit,
+        monitoring::api::observe,
+        monitoring::api::move_admission,
+        monitoring::api::board,
         situation::lake::sql,
         policy::api::current,
         policy::api::replace,

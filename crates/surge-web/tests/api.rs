@@ -132,6 +132,7 @@ async fn spawn_with(zone: surge_domain::LocalZone, now: time::OffsetDateTime, te
         live: Arc::default(),
         dcc_trust: Some(Arc::new(surge_pass::dcc::DccTrustList { signers: vec![dcc_case().1] })),
         dcc_rules: Arc::new(std::sync::RwLock::new(Arc::new(surge_app::dcc::default_rules()))),
+        monitoring: Arc::default(),
         results: Some(Arc::new(surge_app::results::ResultsConfig {
             tests: surge_results::TestTable::seeded(),
             phone_region: "KR".into(),
@@ -619,6 +620,18 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         ("POST", "/api/v1/results/csv".into(), Value::Null, admin_only),
         ("POST", "/api/v1/fhir/Bundle".into(), json!({"resourceType": "Bundle"}), admin_only),
         ("POST", "/api/v1/results/999/action".into(), json!({"action": "called_reached"}), admin_only),
+        // Patient monitoring: the centre's clinicians and admins (clinicians are checked below).
+        ("POST", "/api/v1/monitoring/facilities".into(), json!({"name": ""}), admin_only),
+        ("GET", "/api/v1/monitoring/facilities".into(), Value::Null, admin_only),
+        ("POST", "/api/v1/monitoring/admissions".into(), json!({}), admin_only),
+        ("POST", "/api/v1/monitoring/admissions/999/observations".into(), json!({"spo2": 95}), admin_only),
+        (
+            "POST",
+            "/api/v1/monitoring/admissions/999/state".into(),
+            json!({"state": "discharged", "reason": "x"}),
+            admin_only,
+        ),
+        ("GET", "/api/v1/monitoring/board".into(), Value::Null, admin_only),
         // The situation lake: officials query it, everyone reads the dashboard.
         ("GET", "/api/v1/lake/sql?q=SELECT%201".into(), Value::Null, staff_only),
         ("GET", "/situation".into(), Value::Null, yes),
@@ -662,6 +675,12 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         let (status, _) = t.json_as("GET", path, &clinician, Value::Null).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "GET {path} as a clinician");
     }
+    for path in ["/api/v1/monitoring/board", "/api/v1/monitoring/facilities"] {
+        let (status, _) = t.json_as("GET", path, &clinician, Value::Null).await;
+        assert_eq!(status, StatusCode::OK, "GET {path} as a clinician");
+    }
+    let (status, _) = t.json_as("POST", "/api/v1/monitoring/facilities", &clinician, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only admins add facilities");
     // Batches: the organisation's own admin and staff only.
     let (status, _) = t.json("POST", "/api/organisations/bulk-approve", Some(&t.admin), json!({})).await;
     assert_eq!(status, StatusCode::OK);
@@ -2185,4 +2204,108 @@ async fn a_page_address_that_cannot_be_read_gets_a_page_with_a_way_back() {
     // The API keeps its JSON.
     let (status, body, _) = t.call("GET", "/api/v1/passes/x/status", None, None, "").await;
     assert!(status.is_client_error() && body["error"]["code"].is_string(), "{status} {body}");
+}
+
+#[tokio::test]
+async fn a_clinician_admits_a_patient_records_observations_reads_the_board_and_transfers_them() {
+    let t = spawn().await;
+    let clinician = t.staff(Role::Clinician, "doctor").await;
+    let facility =
+        json!({"name": "서울 생활치료센터", "kind": "centre", "capacity": 2, "check_in_times": "09:00, 17:00"});
+    let (status, body) = t.json("POST", "/api/v1/monitoring/facilities", Some(&t.admin), facility.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let facility_id = body["id"].as_i64().unwrap();
+    let (status, body) = t.json("POST", "/api/v1/monitoring/facilities", Some(&t.admin), facility).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("facility_exists")));
+    let bad_times = json!({"name": "B", "kind": "centre", "capacity": 2, "check_in_times": "25:00"});
+    let (status, body) = t.json("POST", "/api/v1/monitoring/facilities", Some(&t.admin), bad_times).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("check_in_times"), "{body}");
+
+    let admission = |name: &str, phone: &str| {
+        json!({"facility_id": facility_id, "name": name, "birth_date": "1968-04-25", "phone": phone,
+            "onset": "2026-02-26", "confirmed_on": "2026-02-28", "room": "301", "language": "en"})
+    };
+    let (status, body) =
+        t.json_as("POST", "/api/v1/monitoring/admissions", &clinician, admission("Kim Minjun", "010-1234-5678")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    // Hostile and wrong input: each refused by name, nothing stored.
+    let (status, body) =
+        t.json_as("POST", "/api/v1/monitoring/admissions", &clinician, admission("Kim\u{7}", "010-2222-3333")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("\"name\""), "{body}");
+    let (status, body) =
+        t.json_as("POST", "/api/v1/monitoring/admissions", &clinician, admission("Kim Minjun", "010-1234-5678")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_admitted")));
+    let (status, _, _) = t
+        .call_as(
+            "POST",
+            "/api/v1/monitoring/admissions",
+            &clinician,
+            Some(Body::from(&b"{\"name\": \"\xff\"}"[..])),
+            "application/json",
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    t.json_as("POST", "/api/v1/monitoring/admissions", &clinician, admission("Lee Seoyeon", "010-2222-3333")).await;
+    let (status, body) =
+        t.json_as("POST", "/api/v1/monitoring/admissions", &clinician, admission("Park Jiho", "010-4444-5555")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("facility_full")));
+
+    // A full set scores 7 (high); an impossible figure is refused by its field; a partial set scores what it has.
+    let path = format!("/api/v1/monitoring/admissions/{id}/observations");
+    let full = json!({"respiration_rate": 24, "spo2": 95, "on_oxygen": false, "systolic_bp": 105, "pulse": 112,
+        "consciousness": "A", "temperature": 38.4, "symptoms": ["cough", "fever"], "source_key": "dev-1"});
+    let (status, body) = t.json_as("POST", &path, &clinician, full.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (body["news2"].as_u64(), body["risk"].as_str(), body["complete"].as_bool()),
+        (Some(7), Some("high"), Some(true))
+    );
+    assert_eq!(body["scores"]["respiration_rate"].as_u64(), Some(2));
+    assert_eq!(body["hard_triggers"], json!(["temperature >= 38.0"]));
+    let (_, again) = t.json_as("POST", &path, &clinician, full).await;
+    assert_eq!(again["recorded"].as_str(), Some("repeated"));
+    let (status, body) = t.json_as("POST", &path, &clinician, json!({"spo2": 101})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"].as_str(), Some("value_impossible"));
+    assert!(body.to_string().contains("spo2"), "{body}");
+    let (status, body) = t.json_as("POST", &path, &clinician, json!({"symptoms": ["zombie"]})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("symptom_unknown")));
+    let (status, body) = t.json_as("POST", &path, &clinician, json!({"spo2": 93, "temperature": 37.0})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!((body["news2"].as_u64(), body["complete"].as_bool()), (Some(2), Some(false)));
+    let (status, _) =
+        t.json_as("POST", "/api/v1/monitoring/admissions/99999/observations", &clinician, json!({"spo2": 95})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The board: the patient with observations first, their latest set and flags.
+    let (status, board) =
+        t.json_as("GET", &format!("/api/v1/monitoring/board?facility={facility_id}"), &clinician, Value::Null).await;
+    assert_eq!(status, StatusCode::OK, "{board}");
+    let rows = board["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["admission_id"].as_i64(), Some(id));
+    assert_eq!((rows[0]["news2"].as_u64(), rows[0]["trend"].as_str()), (Some(2), Some("falling")));
+    assert_eq!(rows[0]["hard_triggers"], json!(["spo2 <= 94"]));
+    assert_eq!(rows[0]["latest"]["spo2"].as_u64(), Some(93));
+    let (status, _) = t.json_as("GET", "/api/v1/monitoring/board?state=nope", &clinician, Value::Null).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Transfer with a reason: texted, off the open board, and refused a second time.
+    let state = format!("/api/v1/monitoring/admissions/{id}/state");
+    let (status, body) = t.json_as("POST", &state, &clinician, json!({"state": "transferred", "reason": ""})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) =
+        t.json_as("POST", &state, &clinician, json!({"state": "transferred", "reason": "SpO2 93 % on air"})).await;
+    assert_eq!((status, body["state"].as_str()), (StatusCode::OK, Some("transferred")));
+    let (status, body) = t.json_as("POST", &state, &clinician, json!({"state": "discharged", "reason": "well"})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("admission_state_invalid")));
+    let (_, board) = t.json_as("GET", "/api/v1/monitoring/board", &clinician, Value::Null).await;
+    assert_eq!(board["rows"].as_array().unwrap().len(), 1);
+    let (_, board) = t.json_as("GET", "/api/v1/monitoring/board?state=all", &clinician, Value::Null).await;
+    assert_eq!(board["rows"].as_array().unwrap().len(), 2);
+    let (status, _) = t.json_as("POST", &path, &clinician, json!({"spo2": 95})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a transferred patient's record takes no more observations");
 }

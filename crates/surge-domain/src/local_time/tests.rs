@@ -54,6 +54,22 @@ fn berlin_days_across_daylight_saving_changes_are_23_and_25_hours() {
 }
 
 #[test]
+fn a_clock_time_on_a_day_is_one_instant_even_when_clocks_skip_it_or_show_it_twice() {
+    use time::macros::time;
+    assert_eq!(seoul().at(date!(2026 - 12 - 06), time!(09:00)), datetime!(2026-12-06 00:00 UTC));
+    assert_eq!(seoul().at(date!(2026 - 12 - 06), time!(21:30)), datetime!(2026-12-06 12:30 UTC));
+    // Berlin on the spring change: 09:00 is CEST (UTC+2), 02:30 does not exist and is read as
+    // 03:30, the time it would be had the clocks not moved.
+    let spring = date!(2026 - 03 - 29);
+    assert_eq!(berlin().at(spring, time!(09:00)), datetime!(2026-03-29 07:00 UTC));
+    assert_eq!(berlin().at(spring, time!(02:30)), datetime!(2026-03-29 01:30 UTC));
+    // On the autumn change 02:30 is shown twice; the first is taken.
+    let autumn = date!(2026 - 10 - 25);
+    assert_eq!(berlin().at(autumn, time!(02:30)), datetime!(2026-10-25 00:30 UTC));
+    assert_eq!(berlin().at(autumn, time!(21:00)), datetime!(2026-10-25 20:00 UTC));
+}
+
+#[test]
 fn a_day_whose_midnight_is_skipped_begins_when_the_clocks_land() {
     // Chile (America/Santiago) moved clocks from 00:00 to 01:00 on 2026-09-06: that day has no midnight.
     let santiago = LocalZone::named("America/Santiago").unwrap();

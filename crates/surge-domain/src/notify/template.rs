@@ -228,6 +228,42 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ("inbound_help", "en", "Surge: reply STOP to stop texts, START to get them again."),
     ("inbound_help", "ko", "Surge: 문자를 그만 받으려면 STOP, 다시 받으려면 START라고 답장하십시오."),
     ("opted_out", "ko", "Surge 문자를 더 이상 받지 않습니다. 다시 받으려면 START라고 답장하십시오."),
+    (
+        "monitoring_admitted",
+        "en",
+        "Surge: you are in the care of {facility}. Each day at {times} we text you a link to report your temperature, oxygen and symptoms. Feeling worse? Call {help}.",
+    ),
+    (
+        "monitoring_admitted",
+        "ko",
+        "[Surge] {facility}에서 건강 상태를 살핍니다. 매일 {times}에 체온, 산소포화도, 증상을 보고할 링크를 문자로 보내 드립니다. 상태가 나빠지면 {help}(으)로 전화하십시오.",
+    ),
+    ("monitoring_check_in", "en", "Surge: time for your {time} check-in. Report here: {link}"),
+    ("monitoring_check_in", "ko", "[Surge] {time} 건강 상태 보고 시간입니다. 여기에서 보고하십시오: {link}"),
+    (
+        "monitoring_missed",
+        "en",
+        "Surge: we have not had your last {count} check-ins. Please report now: {link} Feeling worse? Call {help}.",
+    ),
+    (
+        "monitoring_missed",
+        "ko",
+        "[Surge] 최근 {count}번의 건강 상태 보고가 없었습니다. 지금 보고해 주십시오: {link} 상태가 나빠지면 {help}(으)로 전화하십시오.",
+    ),
+    (
+        "monitoring_missed_alert",
+        "en",
+        "Surge: patient {initials}, room {room} at {facility}, has missed {count} check-ins in a row. Please call them.",
+    ),
+    (
+        "monitoring_missed_alert",
+        "ko",
+        "[Surge] {facility} {room}호 환자 {initials}님이 건강 상태 보고를 {count}번 연속 하지 않았습니다. 전화해 주십시오.",
+    ),
+    ("monitoring_transferred", "en", "Surge: you are being moved to hospital ({reason}). The centre will call you."),
+    ("monitoring_transferred", "ko", "[Surge] 병원으로 옮기게 되었습니다({reason}). 센터에서 전화드립니다."),
+    ("monitoring_discharged", "en", "Surge: your monitoring has ended and you are discharged ({reason}). Stay well."),
+    ("monitoring_discharged", "ko", "[Surge] 건강 상태 모니터링이 끝나 퇴소하셨습니다({reason}). 건강하십시오."),
 ];
 
 /// Templates by kind and language.

@@ -10,6 +10,7 @@ mod dcc;
 mod interop;
 mod kannel;
 mod lake;
+mod monitor;
 mod pass_cli;
 mod results;
 mod schemathesis;
