@@ -33,6 +33,8 @@ pub fn run(command: MonitorCommand) -> anyhow::Result<Outcome> {
     }
 }
 
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
 /// The longest line read; a longer one is answered `line_too_long` without being held in memory.
 const MAX_LINE: usize = 64 * 1024;
 
@@ -43,7 +45,12 @@ fn score_lines(input: impl Read, output: impl Write) -> anyhow::Result<usize> {
     let mut output = BufWriter::new(output);
     let mut line = Vec::new();
     let mut refused = 0;
+    let mut first = true;
     while let Some(whole) = read_line(&mut input, &mut line)? {
+        // A file saved by some Windows editors begins with a byte-order mark; it is not part of the first line.
+        if std::mem::take(&mut first) && line.starts_with(BOM) {
+            line.drain(..BOM.len());
+        }
         if whole && line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -131,8 +138,10 @@ impl Answer {
 }
 
 fn answer(line: &[u8]) -> Answer {
-    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(line) else {
-        return Answer::refused("line_invalid", None);
+    let fields = match serde_json::from_slice::<Fields>(line) {
+        Ok(Fields(Ok(fields))) => fields,
+        Ok(Fields(Err(field))) => return Answer::refused("value_repeated", known_field(&field)),
+        Err(_) => return Answer::refused("line_invalid", None),
     };
     match observations(&fields).and_then(|(vitals, scale)| News2::complete(&vitals, scale).map_err(Refusal::Vital)) {
         Ok(score) => {
@@ -154,6 +163,39 @@ fn answer(line: &[u8]) -> Answer {
         Err(Refusal::Vital(e)) => Answer::refused(e.code(), Some(e.parameter().field())),
         Err(Refusal::Invalid(field)) => Answer::refused("value_invalid", Some(field)),
     }
+}
+
+/// A line's object, or the first field it gives twice: `{"spo2": 98, "spo2": 88}` could be read either way, so it
+/// is refused rather than scored on whichever came last.
+struct Fields(Result<Map<String, Value>, String>);
+
+impl<'de> serde::Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Fields, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+                let mut fields = Map::new();
+                let mut repeated = None;
+                while let Some((key, value)) = map.next_entry::<String, Value>()? {
+                    if fields.contains_key(&key) && repeated.is_none() {
+                        repeated = Some(key.clone());
+                    }
+                    fields.insert(key, value);
+                }
+                Ok(Fields(repeated.map_or(Ok(fields), Err)))
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
+}
+
+/// The field's name when it is one of the inputs, so an answer never echoes arbitrary text.
+fn known_field(name: &str) -> Option<&'static str> {
+    Parameter::from_field(name).map(Parameter::field).or((name == "spo2_scale").then_some("spo2_scale"))
 }
 
 enum Refusal {
@@ -222,6 +264,8 @@ mod tests {
             &WELL.replace("\"spo2\": 98", "\"spo2\": 98, \"spo2_scale\": 3"),
             "not json",
             "[1, 2]",
+            r#"{"spo2": 98, "spo2": 88}"#,
+            r#"{"note": 1, "note": 2}"#,
             scale_2,
             "   ",
             &WELL.replace("36.8", "null"),
@@ -241,6 +285,8 @@ mod tests {
                 r#"{"error":{"code":"value_invalid","field":"spo2_scale"}}"#,
                 r#"{"error":{"code":"line_invalid","field":null}}"#,
                 r#"{"error":{"code":"line_invalid","field":null}}"#,
+                r#"{"error":{"code":"value_repeated","field":"spo2"}}"#,
+                r#"{"error":{"code":"value_repeated","field":null}}"#,
                 r#"{"news2":13,"scores":{"respiration_rate":2,"spo2":3,"on_oxygen":2,"systolic_bp":2,"pulse":2,"consciousness":0,"temperature":2},"risk":"high"}"#,
                 r#"{"error":{"code":"value_missing","field":"temperature"}}"#,
                 WELL_OUT,
@@ -251,6 +297,7 @@ mod tests {
     #[test]
     fn crlf_invalid_utf8_control_characters_and_an_overlong_line_are_answered_line_by_line() {
         let mut input = Vec::new();
+        input.extend_from_slice(BOM);
         input.extend_from_slice(WELL.as_bytes());
         input.extend_from_slice(b"\r\n");
         input.extend_from_slice(b"{\"spo2\": \xff\xfe}\n");
