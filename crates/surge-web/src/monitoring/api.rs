@@ -375,6 +375,7 @@ pub struct BoardQuery {
     /// Only this facility's patients.
     facility: Option<i64>,
     /// `open` (default: admitted and monitoring) or `all`.
+    #[param(pattern = "^(open|all)$")]
     state: Option<String>,
 }
 
