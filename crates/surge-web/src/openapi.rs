@@ -185,6 +185,7 @@ mod tests {
         ("applications/mod.rs", include_str!("applications/mod.rs")),
         ("checkpoints/mod.rs", include_str!("checkpoints/mod.rs")),
         ("messages/mod.rs", include_str!("messages/mod.rs")),
+        ("monitoring/mod.rs", include_str!("monitoring/mod.rs")),
         ("organisations/mod.rs", include_str!("organisations/mod.rs")),
         ("passes/mod.rs", include_str!("passes/mod.rs")),
         ("policy/mod.rs", include_str!("policy/mod.rs")),

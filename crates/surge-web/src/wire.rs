@@ -30,6 +30,15 @@ where
     value.map(Some).ok_or_else(|| D::Error::custom(format!("{number} is not a whole number in range")))
 }
 
+/// A required whole number, read as [`whole`] reads one.
+pub(crate) fn whole_required<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    whole(deserializer)?.ok_or_else(|| serde::de::Error::custom("a whole number is required here"))
+}
+
 /// A page size as asked (`default` when absent), refused outside 1 to `most` as the OpenAPI document says.
 pub(crate) fn page_limit(limit: Option<u32>, default: u32, most: u32) -> Result<u32, crate::error::ApiError> {
     match limit {

@@ -26,10 +26,6 @@ fn body<T>(body: JsonBody<T>) -> Result<T, ApiError> {
     body.map(|Json(b)| b).map_err(|e| ApiError::rejected(e.status(), e.body_text()))
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Created {
     id: i64,
@@ -42,6 +38,7 @@ pub struct FacilityRequest {
     /// `centre` (a residential treatment centre) or `home` (home isolation).
     #[schema(pattern = "^(centre|home)$")]
     kind: String,
+    #[serde(deserialize_with = "crate::wire::whole_required")]
     capacity: u32,
     /// Local times of the day's check-ins: `09:00, 17:00`.
     check_in_times: String,
@@ -105,6 +102,7 @@ pub async fn facilities<S: Store>(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdmissionRequest {
+    #[serde(deserialize_with = "crate::wire::whole_required")]
     facility_id: i64,
     name: String,
     /// `YYYY-MM-DD`.
@@ -119,8 +117,11 @@ pub struct AdmissionRequest {
     #[serde(default)]
     room: String,
     /// 2 only for a patient with hypercapnic respiratory failure and a prescribed 88–92 % target.
+    #[serde(default, deserialize_with = "crate::wire::whole")]
+    #[schema(minimum = 1, maximum = 2)]
     spo2_scale: Option<u8>,
     /// The positive result the admission comes from.
+    #[serde(default, deserialize_with = "crate::wire::whole")]
     lab_result_id: Option<i64>,
     /// `ko` (default) or `en`: the language of the patient's texts.
     language: Option<String>,
@@ -371,6 +372,7 @@ pub async fn move_admission<S: Store>(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct BoardQuery {
     /// Only this facility's patients.
     facility: Option<i64>,
@@ -435,7 +437,7 @@ fn row_out(row: BoardRow) -> BoardRowOut {
             pulse: o.vitals.pulse,
             consciousness: o.vitals.consciousness.map(|c| c.letter().to_string()),
             temperature: o.vitals.temperature.map(|t| f64::from(t.tenths()) / 10.0),
-            observed_at: rfc3339(o.observed_at),
+            observed_at: crate::wire::rfc3339(o.observed_at),
             symptoms: o.symptoms.split(';').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
         }
     });
